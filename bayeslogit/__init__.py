@@ -1,0 +1,55 @@
+"""bayeslogit: Bayesian logistic regression from a patsy formula, next to the MLE and the MAP.
+
+Importing the package is cheap: PyMC is imported only when a model is first sampled.
+
+Examples
+--------
+>>> import bayeslogit as bl
+>>> bl.Normal(0, 2.5)
+Normal(mu=0.0, sigma=2.5)
+"""
+
+from __future__ import annotations
+
+from .design import Design, build_design
+from .errors import (
+    ArgumentError,
+    BayeslogitError,
+    BayeslogitWarning,
+    DataError,
+    DesignError,
+    FormulaError,
+    MissingDataWarning,
+    PriorError,
+    SamplerError,
+    SeparationWarning,
+)
+from .model import LogitModel
+from .priors import Cauchy, Flat, Normal, Prior, StudentT
+from .results import PosteriorResults, Results
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError",
+    "BayeslogitError",
+    "BayeslogitWarning",
+    "Cauchy",
+    "DataError",
+    "Design",
+    "DesignError",
+    "Flat",
+    "FormulaError",
+    "LogitModel",
+    "MissingDataWarning",
+    "Normal",
+    "PosteriorResults",
+    "Prior",
+    "PriorError",
+    "Results",
+    "SamplerError",
+    "SeparationWarning",
+    "StudentT",
+    "build_design",
+    "__version__",
+]

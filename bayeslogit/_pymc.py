@@ -1,0 +1,121 @@
+"""Translate a design + resolved priors into a PyMC model, and run PyMC's samplers.
+
+This is the only module that imports PyMC (lazily, from the model object), so that
+``import bayeslogit`` and the CLI's ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+
+from .design import Design
+from .errors import SamplerError
+from .priors import ResolvedPriors
+
+SAMPLERS = ("auto", "pymc", "nutpie", "numpyro")
+
+
+def build_model(design: Design, priors: ResolvedPriors):
+    """Build the PyMC model: ``beta`` (dims ``coef``) -> ``logit_p = X @ beta`` -> Bernoulli/Binomial.
+
+    Free variables are grouped by prior family (one vector per family, e.g. ``beta_normal``);
+    ``beta`` is the deterministic original-scale coefficient vector. With a centred intercept,
+    the free intercept is the log-odds at the predictor means and
+    ``beta[Intercept] = alpha_c - x_mean @ beta[slopes]``.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    names = design.column_names
+    coords = {"coef": names, "obs": np.arange(design.n_obs)}
+    groups: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        groups.setdefault(priors.priors[name].family, []).append(j)
+    with pm.Model(coords=coords) as model:
+        X = pm.Data("X", design.X, dims=("obs", "coef"))
+        parts: list[Any] = [None] * len(names)
+        for family, idx in groups.items():
+            sub = [names[j] for j in idx]
+            dim = f"coef_{family.lower()}"
+            model.add_coord(dim, sub)
+            ps = [priors.priors[names[j]] for j in idx]
+            rv = _family_rv(pm, f"beta_{family.lower()}", family, ps, dim)
+            for k, j in enumerate(idx):
+                parts[j] = rv[k]
+        raw = pt.stack(parts)
+        if priors.centered_intercept:
+            i0 = names.index("Intercept")
+            shift = pt.dot(pt.as_tensor(priors.x_mean), raw)  # x_mean[i0] == 0
+            beta = pt.set_subtensor(raw[i0], raw[i0] - shift)
+        else:
+            beta = raw
+        beta = pm.Deterministic("beta", beta, dims="coef")
+        eta = pt.dot(X, beta)
+        if design.trials is None:
+            pm.Bernoulli("y", logit_p=eta, observed=design.y, dims="obs")
+        else:
+            n = pm.Data("trials", design.trials, dims="obs")
+            pm.Binomial("y", n=n, logit_p=eta, observed=design.y, dims="obs")
+    return model
+
+
+def _family_rv(pm, name: str, family: str, ps: list, dim: str):
+    vec = lambda attr: np.array([getattr(p, attr) for p in ps], dtype=float)  # noqa: E731
+    if family == "Normal":
+        return pm.Normal(name, mu=vec("mu"), sigma=vec("sigma"), dims=dim)
+    if family == "StudentT":
+        return pm.StudentT(name, nu=vec("nu"), mu=vec("mu"), sigma=vec("sigma"), dims=dim)
+    if family == "Cauchy":
+        return pm.Cauchy(name, alpha=vec("mu"), beta=vec("sigma"), dims=dim)
+    if family == "Flat":
+        return pm.Flat(name, dims=dim)
+    raise AssertionError(f"unknown prior family {family}")  # pragma: no cover
+
+
+def resolve_sampler(sampler: str) -> str:
+    """Map ``sampler`` to a PyMC ``nuts_sampler`` name, checking that it is installed."""
+    if sampler not in SAMPLERS:
+        raise SamplerError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+    if sampler == "auto":
+        return "pymc"
+    needs = {"nutpie": "nutpie", "numpyro": "numpyro"}
+    if sampler in needs and importlib.util.find_spec(needs[sampler]) is None:
+        raise SamplerError(
+            f"sampler={sampler!r} needs the {needs[sampler]!r} package, which is not installed; "
+            f"pip install {needs[sampler]} or use sampler='pymc'"
+        )
+    return sampler
+
+
+def sample(
+    model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    random_seed: int | None,
+    progressbar: bool,
+    sampler: str,
+    target_accept: float,
+):
+    """Run NUTS and return ArviZ's DataTree (posterior, sample_stats, observed_data...)."""
+    import pymc as pm
+
+    nuts_sampler = resolve_sampler(sampler)
+    kwargs: dict[str, Any] = {}
+    if nuts_sampler == "pymc":
+        kwargs["cores"] = 1 if chains == 1 else min(chains, 2)
+    return pm.sample(
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        random_seed=random_seed,
+        progressbar=progressbar,
+        nuts_sampler=nuts_sampler,
+        target_accept=target_accept,
+        model=model,
+        **kwargs,
+    )

@@ -1,0 +1,516 @@
+"""The formula layer: a patsy formula over a DataFrame -> response vector and design matrix.
+
+:func:`build_design` is the only place raw user data is read. It checks the response coding,
+missing values, trials and the rank of the design, and keeps patsy's ``DesignInfo`` so that
+new data can be encoded exactly like the training data (:meth:`Design.encode`).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import patsy
+
+from .errors import DataError, DesignError, FormulaError, MissingDataWarning
+
+__all__ = ["Design", "build_design"]
+
+_NAME_ERROR = re.compile(r"NameError: name '([^']+)' is not defined")
+
+
+@dataclass(frozen=True)
+class Design:
+    """A response and design matrix built from a formula, with what is needed to redo it.
+
+    Attributes
+    ----------
+    formula : str
+        The formula as given.
+    y : ndarray of int64, shape (n,)
+        Successes: 0/1 for Bernoulli data, counts for aggregated binomial data.
+    X : ndarray of float64, shape (n, p)
+        The design matrix.
+    column_names : list of str
+        Design column names (patsy's), e.g. ``["Intercept", "C(g)[T.b]", "x1"]``.
+    design_info : patsy.DesignInfo
+        Kept to encode new data identically (same factor levels, same transforms).
+    response : str
+        The response expression (left-hand side of the formula).
+    event : object
+        The response value counted as a success (1, ``True`` or a level such as ``"yes"``).
+    levels : tuple
+        ``(non-event, event)`` values of the original response, for labelling.
+    trials : ndarray of int64 or None
+        Number of trials per row for aggregated binomial data, else None.
+    trials_name : str or None
+        The column ``trials`` was read from.
+    n_dropped : int
+        Rows dropped because of missing values (only with ``missing="drop"``).
+    """
+
+    formula: str
+    y: np.ndarray
+    X: np.ndarray
+    column_names: list[str]
+    design_info: Any = field(repr=False)
+    response: str
+    event: Any
+    levels: tuple
+    trials: np.ndarray | None = None
+    trials_name: str | None = None
+    n_dropped: int = 0
+
+    @property
+    def n_obs(self) -> int:
+        """Number of rows in the design."""
+        return int(self.X.shape[0])
+
+    @property
+    def n_coef(self) -> int:
+        """Number of design columns (coefficients)."""
+        return int(self.X.shape[1])
+
+    @property
+    def has_intercept(self) -> bool:
+        """Whether the design has patsy's ``Intercept`` column."""
+        return "Intercept" in self.column_names
+
+    @property
+    def family(self) -> str:
+        """``"bernoulli"`` or ``"binomial"``."""
+        return "bernoulli" if self.trials is None else "binomial"
+
+    def encode(self, data: pd.DataFrame) -> np.ndarray:
+        """Encode new data with the training design (same columns, levels and transforms).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            New rows holding every predictor the formula uses (the response is not needed).
+
+        Returns
+        -------
+        ndarray of float64, shape (len(data), p)
+
+        Raises
+        ------
+        DataError
+            If a predictor is missing, holds NaN, or a factor has a level unseen in training.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from bayeslogit.design import build_design
+        >>> d = build_design("y ~ x", pd.DataFrame({"y": [0, 1, 0, 1], "x": [0.1, 0.5, 0.2, 0.9]}))
+        >>> d.encode(pd.DataFrame({"x": [1.0, 2.0]})).tolist()
+        [[1.0, 1.0], [1.0, 2.0]]
+        """
+        if not isinstance(data, pd.DataFrame):
+            raise DataError(f"new data must be a pandas DataFrame, got {type(data).__name__}")
+        used = _predictor_columns(self.design_info, data.columns)
+        missing_cols = [c for c in _formula_names(self.design_info) if c not in data.columns]
+        if missing_cols:
+            raise DataError(
+                f"new data lacks column(s) {missing_cols} used by the formula {self.formula!r}; "
+                "add them to the DataFrame"
+            )
+        _check_no_missing(data, used, what="new data")
+        try:
+            X = patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0]
+        except patsy.PatsyError as exc:
+            msg = str(exc).splitlines()[0]
+            level = re.search(r"observation with value (.+?) does not match any of the expected levels", str(exc))
+            if level:
+                raise DataError(
+                    f"new data has a factor level {level.group(1)} that was not seen when the model "
+                    f"was fitted ({_describe_levels(self.design_info)}); recode it to a known level "
+                    "or refit with it"
+                ) from None
+            raise DataError(f"cannot encode new data with the model's design: {msg}") from None
+        X = np.asarray(X, dtype=float)
+        _check_finite_columns(X, self.column_names, what="new data")
+        return X
+
+
+def build_design(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    event: Any = None,
+    trials: str | None = None,
+    missing: Literal["raise", "drop"] = "raise",
+    eval_env: int | patsy.EvalEnvironment = 0,
+) -> Design:
+    """Build the response and design matrix of a logistic regression from a patsy formula.
+
+    Parameters
+    ----------
+    formula : str
+        A patsy formula such as ``"y ~ x1 + C(group) + x1:x2"``.
+    data : pandas.DataFrame
+        The data the formula refers to.
+    event : scalar, optional
+        Response value counted as a success. Default: 1 for 0/1 numbers, ``True`` for
+        booleans, and for a two-level string/categorical response the *last* level (the last
+        category of an ordered/declared categorical, else the last in sorted order), as R's
+        ``glm`` counts the second factor level as the success.
+    trials : str, optional
+        Column holding the number of trials per row (aggregated binomial data); the response
+        is then the success count.
+    missing : {"raise", "drop"}
+        What to do with rows holding missing values in the columns the model uses.
+    eval_env : int or patsy.EvalEnvironment
+        Where patsy looks up functions and names that are not columns (see patsy).
+
+    Returns
+    -------
+    Design
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": ["no", "yes", "no", "yes"], "x": [0.1, 0.5, 0.2, 0.9]})
+    >>> d = build_design("y ~ x", df)
+    >>> d.column_names, d.event, d.y.tolist()
+    (['Intercept', 'x'], 'yes', [0, 1, 0, 1])
+    """
+    if not isinstance(formula, str) or "~" not in formula:
+        raise FormulaError(
+            f"formula must be a string like 'y ~ x1 + x2' with the response left of '~', got {formula!r}"
+        )
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if missing not in ("raise", "drop"):
+        raise DataError(f"missing must be 'raise' or 'drop', got {missing!r}")
+    if len(data) == 0:
+        raise DataError("data has no rows; a logistic regression needs observations")
+    if not isinstance(eval_env, patsy.EvalEnvironment):
+        eval_env = patsy.EvalEnvironment.capture(eval_env + 1)
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError as exc:
+        raise FormulaError(f"cannot parse formula {formula!r}: {str(exc).splitlines()[0]}") from None
+    if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
+        raise FormulaError(
+            f"formula {formula!r} must have exactly one response on the left of '~' (e.g. 'y ~ x')"
+        )
+    response = desc.lhs_termlist[0].factors[0].code
+    rhs = patsy.ModelDesc([], desc.rhs_termlist)
+
+    if trials is not None:
+        if not isinstance(trials, str) or trials not in data.columns:
+            raise DataError(
+                f"trials={trials!r} is not a column of data; pass the name of the column holding "
+                "the number of trials per row"
+            )
+
+    # Columns the model reads: the formula's names that are data columns, plus trials.
+    names = _names_in(formula, data.columns)
+    unknown = [n for n in _identifiers(formula) if n not in data.columns and not _resolvable(n, eval_env)]
+    if unknown:
+        raise FormulaError(
+            f"formula {formula!r} uses {unknown[0]!r}, which is not a column of data "
+            f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
+        )
+    used = names + ([trials] if trials is not None and trials not in names else [])
+    data, n_dropped = _handle_missing(data, used, missing)
+
+    _check_numeric_looking(data, names)
+    y_raw = _eval_response(response, data, eval_env)
+    if trials is None:
+        y, event, levels = _code_binary(y_raw, response, event)
+        n_trials = None
+    else:
+        y, n_trials = _code_binomial(y_raw, response, data[trials], trials)
+        event, levels = 1, (0, 1)
+
+    try:
+        X_df = patsy.dmatrix(rhs, data, NA_action="raise", eval_env=eval_env, return_type="dataframe")
+    except patsy.PatsyError as exc:
+        raise _formula_error(formula, exc, data) from None
+    X = np.asarray(X_df, dtype=float)
+    column_names = [str(c) for c in X_df.columns]
+    if X.shape[1] == 0:
+        raise DesignError(f"formula {formula!r} has no predictors and no intercept; add '1' or a column")
+    _check_finite_columns(X, column_names, what="data")
+    _check_rank(X, column_names)
+    return Design(
+        formula=formula,
+        y=y,
+        X=X,
+        column_names=column_names,
+        design_info=X_df.design_info,
+        response=response,
+        event=event,
+        levels=levels,
+        trials=n_trials,
+        trials_name=trials,
+        n_dropped=n_dropped,
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*")
+_PATSY_WORDS = {"C", "I", "Q", "np", "center", "standardize", "scale", "bs", "cr", "cc", "te",
+                "Treatment", "Sum", "Diff", "Helmert", "Poly", "levels", "reference"}
+
+
+def _identifiers(formula: str) -> list[str]:
+    """Bare names in a formula that patsy would evaluate (skips strings, attributes, keywords)."""
+    text = re.sub(r"(['\"]).*?\1", " ", formula)  # drop string literals, e.g. Treatment('a')
+    out: list[str] = []
+    for m in _IDENT.finditer(text):
+        name = m.group(0)
+        before = text[: m.start()].rstrip()
+        after = text[m.end():].lstrip()
+        if before.endswith(".") or after.startswith("=") and not after.startswith("=="):
+            continue  # attribute access or keyword argument
+        if name.split(".")[0] in _PATSY_WORDS or name in ("True", "False", "None"):
+            continue
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _resolvable(name: str, env: patsy.EvalEnvironment) -> bool:
+    try:
+        env.eval(name.split(".")[0])
+        return True
+    except Exception:
+        return False
+
+
+def _names_in(formula: str, columns) -> list[str]:
+    """Data columns the formula mentions, bare or quoted with Q("...")."""
+    quoted = set(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", formula))
+    idents = set(_identifiers(formula))
+    return [c for c in columns if c in idents or c in quoted]
+
+
+def _formula_names(design_info) -> list[str]:
+    names: list[str] = []
+    for factor in design_info.factor_infos:
+        for n in _identifiers(factor.code):
+            if n not in names:
+                names.append(n)
+        names.extend(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", factor.code))
+    return names
+
+
+def _predictor_columns(design_info, columns) -> list[str]:
+    wanted = set(_formula_names(design_info))
+    return [c for c in columns if c in wanted]
+
+
+def _preview(values: list, k: int = 8) -> str:
+    shown = ", ".join(repr(_plain(v)) for v in values[:k])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > k else "")
+
+
+def _check_no_missing(data: pd.DataFrame, used: list[str], *, what: str) -> None:
+    counts = {c: int(data[c].isna().sum()) for c in used}
+    bad = {c: k for c, k in counts.items() if k}
+    if bad:
+        desc = ", ".join(f"{c!r} ({k} row{'s' if k > 1 else ''})" for c, k in bad.items())
+        raise DataError(f"{what} has missing values in {desc}; fill them in before predicting")
+
+
+def _handle_missing(data: pd.DataFrame, used: list[str], missing: str) -> tuple[pd.DataFrame, int]:
+    na = data[used].isna()
+    rows = na.any(axis=1)
+    n_rows = int(rows.sum())
+    if n_rows == 0:
+        return data, 0
+    per_col = {c: int(na[c].sum()) for c in used if na[c].any()}
+    desc = ", ".join(f"{c!r} ({k})" for c, k in per_col.items())
+    if missing == "raise":
+        raise DataError(
+            f"{n_rows} of {len(data)} rows have missing values (per column: {desc}); "
+            "impute them, or pass missing='drop' to drop those rows"
+        )
+    kept = data.loc[~rows]
+    if len(kept) == 0:
+        raise DataError(f"every row has a missing value (per column: {desc}); nothing is left to fit")
+    warnings.warn(
+        f"dropped {n_rows} of {len(data)} rows with missing values (per column: {desc})",
+        MissingDataWarning,
+        stacklevel=4,
+    )
+    return kept, n_rows
+
+
+def _check_numeric_looking(data: pd.DataFrame, used: list[str]) -> None:
+    """A text column whose values are mostly numbers is a numeric column with garbage in it."""
+    for c in used:
+        col = data[c]
+        if col.dtype.kind not in "OUS" and not pd.api.types.is_string_dtype(col.dtype):
+            continue
+        parsed = pd.to_numeric(col, errors="coerce")
+        bad = parsed.isna() & col.notna()
+        if parsed.notna().mean() >= 0.5 and bad.any():
+            first = col[bad].iloc[0]
+            raise DataError(
+                f"column {c!r} looks numeric but holds {int(bad.sum())} non-numeric value(s) "
+                f"(first: {first!r} at index {col[bad].index[0]!r}); clean it, e.g. with "
+                "pd.to_numeric(df[col], errors='coerce') and then handle the NaNs"
+            )
+
+
+def _eval_response(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment) -> pd.Series:
+    if code in data.columns:
+        return data[code]
+    try:
+        import patsy.builtins
+
+        builtins = {name: getattr(patsy.builtins, name) for name in patsy.builtins.__all__}
+        namespace = {c: data[c] for c in data.columns if isinstance(c, str)}
+        value = env.with_outer_namespace(builtins).eval(code, inner_namespace=namespace)
+    except Exception as exc:  # noqa: BLE001 - user expression, re-raised with context
+        raise FormulaError(f"cannot evaluate the response {code!r}: {type(exc).__name__}: {exc}") from None
+    value = pd.Series(np.asarray(value).reshape(-1) if np.ndim(value) else [value] * len(data), index=data.index)
+    if len(value) != len(data):
+        raise FormulaError(f"the response {code!r} has {len(value)} values for {len(data)} rows")
+    return value
+
+
+def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, tuple]:
+    """0/1-code a binary response. Returns (y01, event, (non_event, event))."""
+    values = y.to_numpy()
+    if isinstance(y.dtype, pd.CategoricalDtype):
+        observed = [c for c in y.cat.categories if (y == c).any()]
+    else:
+        if y.dtype.kind in "fc" and not np.all(np.isfinite(values.astype(float))):
+            raise DataError(f"response {name!r} has non-finite values (inf); remove or fix those rows")
+        observed = sorted(pd.unique(y), key=_sort_key)
+    if len(observed) < 2:
+        raise DataError(
+            f"response {name!r} is constant (every row is {_plain(observed[0])!r}); a logistic regression "
+            "needs both outcomes in the data"
+        )
+    if len(observed) > 2:
+        raise DataError(
+            f"response {name!r} must have two outcomes, but has {len(observed)} distinct values "
+            f"({_preview(observed)}); recode it to 0/1 (e.g. 'I(y == \"yes\") ~ ...' or a new column)"
+        )
+    kind = y.dtype.kind if not isinstance(y.dtype, pd.CategoricalDtype) else "O"
+    if event is None:
+        if kind == "b":
+            event = True
+        elif kind in "iuf":
+            if not set(np.asarray(observed, dtype=float)) <= {0.0, 1.0}:
+                raise DataError(
+                    f"response {name!r} must be 0/1, but holds the values {_preview(observed)}; "
+                    "recode it, pass event=<value> to choose the success, or use trials= for counts"
+                )
+            event = 1
+        else:
+            event = observed[-1]
+    matches = [v for v in observed if v == event]
+    if not matches:
+        raise DataError(
+            f"event={event!r} is not a value of response {name!r} (values: {_preview(observed)})"
+        )
+    non_event = [v for v in observed if not v == event][0]
+    y01 = (y == matches[0]).to_numpy().astype(np.int64)
+    return y01, _plain(matches[0]), (_plain(non_event), _plain(matches[0]))
+
+
+def _code_binomial(y: pd.Series, name: str, n: pd.Series, trials: str) -> tuple[np.ndarray, np.ndarray]:
+    yv = _as_counts(y, f"response {name!r}")
+    nv = _as_counts(n, f"trials column {trials!r}")
+    if np.any(nv < 1):
+        raise DataError(f"trials column {trials!r} must be >= 1 in every row; found {int(nv.min())}")
+    bad = np.flatnonzero(yv > nv)
+    if bad.size:
+        raise DataError(
+            f"response {name!r} exceeds trials {trials!r} in {bad.size} row(s) "
+            f"(first at row {int(bad[0])}: {int(yv[bad[0]])} > {int(nv[bad[0]])})"
+        )
+    return yv, nv
+
+
+def _as_counts(s: pd.Series, what: str) -> np.ndarray:
+    if s.dtype.kind not in "iufb":
+        raise DataError(f"{what} must hold non-negative whole numbers, got dtype {s.dtype}")
+    v = s.to_numpy(dtype=float)
+    if not np.all(np.isfinite(v)):
+        raise DataError(f"{what} has non-finite values; fix those rows")
+    if np.any(v < 0) or np.any(v != np.round(v)):
+        bad = v[(v < 0) | (v != np.round(v))][0]
+        raise DataError(f"{what} must hold non-negative whole numbers; found {bad:g}")
+    return v.astype(np.int64)
+
+
+def _sort_key(v):
+    return (str(type(v).__name__), v) if not isinstance(v, (int, float, np.number, bool)) else ("", v)
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _describe_levels(design_info) -> str:
+    parts = []
+    for factor, info in design_info.factor_infos.items():
+        if info.type == "categorical":
+            parts.append(f"{factor.code} has levels {list(info.categories)}")
+    return "; ".join(parts) or "no categorical factors"
+
+
+def _formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> BaseException:
+    text = str(exc)
+    m = _NAME_ERROR.search(text)
+    if m:
+        return FormulaError(
+            f"formula {formula!r} uses {m.group(1)!r}, which is not a column of data "
+            f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
+        )
+    if "numerical" in text and "categorical" in text or "could not convert" in text:
+        return DataError(f"formula {formula!r}: {text.splitlines()[0]}")
+    return FormulaError(f"cannot build the design of {formula!r}: {text.splitlines()[0]}")
+
+
+def _check_finite_columns(X: np.ndarray, names: list[str], *, what: str) -> None:
+    bad = [n for n, ok in zip(names, np.isfinite(X).all(axis=0)) if not ok]
+    if bad:
+        raise DataError(
+            f"{what} gives non-finite (inf or NaN) values in design column(s) {bad}; check the "
+            "input columns and any transforms such as np.log"
+        )
+
+
+def _check_rank(X: np.ndarray, names: list[str]) -> None:
+    """Raise DesignError naming constant or linearly dependent design columns."""
+    from scipy.linalg import qr
+
+    n, p = X.shape
+    intercept = [i for i, nm in enumerate(names) if nm == "Intercept"]
+    const = [names[i] for i in range(p) if i not in intercept and np.ptp(X[:, i]) == 0]
+    if const and (intercept or len(const) > 1):
+        raise DesignError(
+            f"design column(s) {const} are constant, which duplicates the intercept; "
+            "drop them from the formula"
+        )
+    if n < p:
+        raise DesignError(
+            f"the design has {p} columns but only {n} rows; the coefficients are not identified "
+            "(use fewer predictors or more data)"
+        )
+    scale = np.linalg.norm(X, axis=0)
+    scale[scale == 0] = 1.0
+    _, R, piv = qr(X / scale, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(R))
+    tol = diag.max() * max(n, p) * np.finfo(float).eps * 10
+    rank = int(np.sum(diag > tol))
+    if rank < p:
+        dependent = [names[i] for i in sorted(piv[rank:])]
+        raise DesignError(
+            f"the design matrix is rank deficient (rank {rank} < {p} columns): column(s) "
+            f"{dependent} are linear combinations of the others; drop them or merge levels"
+        )

@@ -1,0 +1,49 @@
+"""Exceptions and warnings raised by bayeslogit.
+
+Every error the package raises on purpose derives from :class:`BayeslogitError`,
+so ``except bl.BayeslogitError`` catches all of them. The subclasses also derive
+from the matching built-in (``ValueError``, ``KeyError``...) so generic handlers
+keep working.
+"""
+
+from __future__ import annotations
+
+
+class BayeslogitError(Exception):
+    """Base class of every error raised by bayeslogit."""
+
+
+class DataError(BayeslogitError, ValueError):
+    """The data cannot be used as given (missing values, bad response, bad trials...)."""
+
+
+class FormulaError(BayeslogitError, ValueError):
+    """The formula cannot be evaluated on the data (unknown column, bad syntax...)."""
+
+
+class DesignError(BayeslogitError, ValueError):
+    """The design matrix is unusable (rank deficient, constant or non-finite columns)."""
+
+
+class PriorError(BayeslogitError, ValueError):
+    """A prior is invalid or names a term that is not in the design."""
+
+
+class ArgumentError(BayeslogitError, ValueError):
+    """A keyword argument has an invalid value (the message names the argument)."""
+
+
+class SamplerError(BayeslogitError, ValueError):
+    """The requested sampler is unknown or not installed, or sampling options are invalid."""
+
+
+class BayeslogitWarning(UserWarning):
+    """Base class of every warning emitted by bayeslogit."""
+
+
+class SeparationWarning(BayeslogitWarning):
+    """The data are (quasi-)perfectly separated: the MLE does not exist."""
+
+
+class MissingDataWarning(BayeslogitWarning):
+    """Rows with missing values were dropped because ``missing="drop"`` was asked for."""

@@ -1,0 +1,349 @@
+"""Priors on the coefficients, and how a user's prior specification is resolved per term.
+
+A prior is a small frozen description (``Normal(0, 2.5)``); it knows how to make its PyMC
+variable but does not import PyMC itself, so ``import bayeslogit`` stays light.
+
+Resolution (:func:`resolve_priors`) gives every design column one prior:
+
+- ``priors=None``: the weakly-informative default, rstanarm's autoscaling: each slope gets
+  ``Normal(0, 2.5 / sd(x_j))``; the intercept gets ``Normal(0, 2.5)`` on the scale of
+  *centred* predictors (the log-odds at the mean of the predictors). Coefficients are always
+  reported on the original scale.
+- a single prior (``priors=bl.Normal(0, 1)``): used for every slope; the intercept keeps its
+  default.
+- a dict keyed by design column name (or by a formula term such as ``"C(g)"``, which covers
+  all its columns): those terms get the given prior; the rest keep the default.
+  ``"Intercept"`` in the dict puts that prior on the original-scale intercept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Union
+
+import numpy as np
+
+from .errors import PriorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .design import Design
+
+__all__ = [
+    "Prior",
+    "Normal",
+    "StudentT",
+    "Cauchy",
+    "Flat",
+    "ResolvedPriors",
+    "resolve_priors",
+    "DEFAULT_SCALE",
+]
+
+DEFAULT_SCALE = 2.5
+"""rstanarm's default prior scale for logistic regression coefficients (log-odds units)."""
+
+
+def _positive(name: str, value: float, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise PriorError(f"{what}: {name} must be a number, got {value!r}") from None
+    if not (v > 0 and math.isfinite(v)):
+        raise PriorError(f"{what}: {name} must be a positive finite number, got {value!r}")
+    return v
+
+
+def _finite(name: str, value: float, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise PriorError(f"{what}: {name} must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise PriorError(f"{what}: {name} must be finite, got {value!r}")
+    return v
+
+
+class Prior:
+    """Base class of coefficient priors."""
+
+    family: str = ""
+
+    def params(self) -> dict[str, float]:
+        """The distribution's parameters, by name."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{v:g}" for v in self.params().values())
+        return f"{self.family}({args})"
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        """Log density at ``x`` (numpy, for point estimates and checks)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Normal(Prior):
+    """Normal prior ``N(mu, sigma)`` (``sigma`` is the standard deviation).
+
+    Examples
+    --------
+    >>> import bayeslogit as bl
+    >>> str(bl.Normal(0, 2.5))
+    'Normal(0, 2.5)'
+    """
+
+    mu: float = 0.0
+    sigma: float = 1.0
+    family = "Normal"
+
+    def __post_init__(self):
+        object.__setattr__(self, "mu", _finite("mu", self.mu, "Normal prior"))
+        object.__setattr__(self, "sigma", _positive("sigma", self.sigma, "Normal prior"))
+
+    def params(self):
+        return {"mu": self.mu, "sigma": self.sigma}
+
+    def logpdf(self, x):
+        z = (np.asarray(x) - self.mu) / self.sigma
+        return -0.5 * z * z - np.log(self.sigma) - 0.5 * np.log(2 * np.pi)
+
+
+@dataclass(frozen=True)
+class StudentT(Prior):
+    """Student-t prior with ``nu`` degrees of freedom, location ``mu`` and scale ``sigma``.
+
+    Examples
+    --------
+    >>> import bayeslogit as bl
+    >>> str(bl.StudentT(3, 0, 2.5))
+    'StudentT(3, 0, 2.5)'
+    """
+
+    nu: float = 3.0
+    mu: float = 0.0
+    sigma: float = 1.0
+    family = "StudentT"
+
+    def __post_init__(self):
+        object.__setattr__(self, "nu", _positive("nu", self.nu, "StudentT prior"))
+        object.__setattr__(self, "mu", _finite("mu", self.mu, "StudentT prior"))
+        object.__setattr__(self, "sigma", _positive("sigma", self.sigma, "StudentT prior"))
+
+    def params(self):
+        return {"nu": self.nu, "mu": self.mu, "sigma": self.sigma}
+
+    def logpdf(self, x):
+        from scipy.stats import t
+
+        return t.logpdf(np.asarray(x), self.nu, loc=self.mu, scale=self.sigma)
+
+
+@dataclass(frozen=True)
+class Cauchy(Prior):
+    """Cauchy prior with location ``mu`` and scale ``sigma`` (Gelman et al. 2008 use 2.5).
+
+    Examples
+    --------
+    >>> import bayeslogit as bl
+    >>> str(bl.Cauchy(0, 2.5))
+    'Cauchy(0, 2.5)'
+    """
+
+    mu: float = 0.0
+    sigma: float = 1.0
+    family = "Cauchy"
+
+    def __post_init__(self):
+        object.__setattr__(self, "mu", _finite("mu", self.mu, "Cauchy prior"))
+        object.__setattr__(self, "sigma", _positive("sigma", self.sigma, "Cauchy prior"))
+
+    def params(self):
+        return {"mu": self.mu, "sigma": self.sigma}
+
+    def logpdf(self, x):
+        z = (np.asarray(x) - self.mu) / self.sigma
+        return -np.log1p(z * z) - np.log(np.pi * self.sigma)
+
+
+@dataclass(frozen=True)
+class Flat(Prior):
+    """Improper flat prior (the likelihood alone). The posterior may be improper under separation.
+
+    Examples
+    --------
+    >>> import bayeslogit as bl
+    >>> str(bl.Flat())
+    'Flat()'
+    """
+
+    family = "Flat"
+
+    def params(self):
+        return {}
+
+    def logpdf(self, x):
+        return np.zeros_like(np.asarray(x, dtype=float))
+
+
+PriorSpec = Union[None, Prior, Mapping[str, Prior]]
+
+
+@dataclass(frozen=True)
+class ResolvedPriors:
+    """One prior per design column, plus how the intercept is treated.
+
+    Attributes
+    ----------
+    priors : dict
+        Design column name -> :class:`Prior`. For a centred intercept this is the prior of the
+        log-odds at the predictor means, not of the original-scale intercept.
+    centered_intercept : bool
+        True when the intercept's prior applies to the intercept of centred predictors
+        (the default), False when it applies to the original-scale intercept.
+    x_mean : ndarray
+        Column means of the design (zero for the intercept), used for centring.
+    sources : dict
+        Design column name -> ``"default"``, ``"all slopes"`` or ``"user"``: where each came from.
+    """
+
+    priors: dict[str, Prior]
+    centered_intercept: bool
+    x_mean: np.ndarray
+    sources: dict[str, str]
+
+    def table(self):
+        """A DataFrame describing each coefficient's prior (what ``prior_summary`` prints)."""
+        import pandas as pd
+
+        rows = []
+        for name, prior in self.priors.items():
+            on = "intercept at centred predictors" if name == "Intercept" and self.centered_intercept else "coefficient"
+            rows.append({"term": name, "prior": str(prior), "applies to": on, "source": self.sources[name]})
+        return pd.DataFrame(rows).set_index("term")
+
+    def logpdf(self, beta: np.ndarray) -> float:
+        """Joint log prior density of the original-scale coefficient vector ``beta``."""
+        beta = np.asarray(beta, dtype=float)
+        names = list(self.priors)
+        total = 0.0
+        for j, name in enumerate(names):
+            x = beta[j]
+            if name == "Intercept" and self.centered_intercept:
+                x = beta[j] + float(self.x_mean @ beta)
+            total += float(self.priors[name].logpdf(x))
+        return total
+
+
+def _term_columns(design: Design) -> dict[str, list[str]]:
+    """Map each formula term name (e.g. ``"C(g)"``, ``"x1:x2"``) to its design columns."""
+    out: dict[str, list[str]] = {}
+    for term, sl in design.design_info.term_name_slices.items():
+        out[term] = design.column_names[sl]
+    return out
+
+
+def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
+    """Give every design column a prior (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    spec : None, Prior or dict
+        What the user asked for.
+    design : Design
+        The design the priors are for.
+
+    Returns
+    -------
+    ResolvedPriors
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> from bayeslogit.design import build_design
+    >>> d = build_design("y ~ x", pd.DataFrame({"y": [0, 1, 0, 1], "x": [0.0, 1.0, 2.0, 3.0]}))
+    >>> r = resolve_priors({"x": bl.Normal(0, 1)}, d)
+    >>> [str(p) for p in r.priors.values()]
+    ['Normal(0, 2.5)', 'Normal(0, 1)']
+    """
+    names = design.column_names
+    X = design.X
+    sd = X.std(axis=0, ddof=0)
+    priors: dict[str, Prior] = {}
+    sources: dict[str, str] = {}
+    for j, name in enumerate(names):
+        if name == "Intercept":
+            priors[name] = Normal(0.0, DEFAULT_SCALE)
+        else:
+            priors[name] = Normal(0.0, DEFAULT_SCALE / sd[j] if sd[j] > 0 else DEFAULT_SCALE)
+        sources[name] = "default"
+    centered = design.has_intercept
+
+    if spec is None:
+        pass
+    elif isinstance(spec, Prior):
+        for name in names:
+            if name != "Intercept":
+                priors[name] = spec
+                sources[name] = "all slopes"
+    elif isinstance(spec, Mapping):
+        terms = _term_columns(design)
+        for key, prior in spec.items():
+            if not isinstance(prior, Prior):
+                raise PriorError(
+                    f"priors[{key!r}] must be a bayeslogit prior such as bl.Normal(0, 1), got {prior!r}"
+                )
+            if key in names:
+                cols = [key]
+            elif key in terms:
+                cols = terms[key]
+            else:
+                raise PriorError(
+                    f"priors has key {key!r}, which is not a design column or term; "
+                    f"columns are {names}"
+                )
+            for col in cols:
+                priors[col] = prior
+                sources[col] = "user"
+                if col == "Intercept":
+                    centered = False
+    else:
+        raise PriorError(
+            "priors must be None, one prior such as bl.Normal(0, 1), or a dict mapping design "
+            f"columns to priors; got {type(spec).__name__}"
+        )
+    x_mean = X.mean(axis=0)
+    if design.has_intercept:
+        x_mean[names.index("Intercept")] = 0.0
+    if not centered:
+        x_mean = np.zeros_like(x_mean)
+    return ResolvedPriors(priors=priors, centered_intercept=centered, x_mean=x_mean, sources=sources)
+
+
+def parse_prior(text: str) -> Prior:
+    """Parse a prior written as text, e.g. ``"normal(0, 1)"`` or ``"flat"`` (for the CLI).
+
+    Examples
+    --------
+    >>> parse_prior("Normal(0, 2.5)")
+    Normal(mu=0.0, sigma=2.5)
+    """
+    import re
+
+    m = re.fullmatch(r"\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*", text or "")
+    families: dict[str, Any] = {"normal": Normal, "studentt": StudentT, "student_t": StudentT,
+                                "t": StudentT, "cauchy": Cauchy, "flat": Flat}
+    if not m or m.group(1).lower() not in families:
+        raise PriorError(
+            f"cannot parse prior {text!r}; write e.g. 'normal(0, 1)', 'studentt(3, 0, 2.5)', "
+            "'cauchy(0, 2.5)' or 'flat'"
+        )
+    args = [a.strip() for a in (m.group(2) or "").split(",") if a.strip()]
+    try:
+        values = [float(a) for a in args]
+    except ValueError:
+        raise PriorError(f"cannot parse prior {text!r}: arguments must be numbers") from None
+    try:
+        return families[m.group(1).lower()](*values)
+    except TypeError:
+        raise PriorError(f"cannot parse prior {text!r}: wrong number of arguments") from None

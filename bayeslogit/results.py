@@ -1,0 +1,235 @@
+"""Results objects. Every fit (posterior, MLE, MAP) shares one interface:
+``params``, ``coef_table()``, ``summary()``, labelled by the design's column names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import _math
+from .errors import ArgumentError
+from .summary import Summary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import LogitModel
+
+__all__ = ["Results", "PosteriorResults"]
+
+DEFAULT_CI_PROB = 0.89
+"""ArviZ 1.x's default credible-interval probability (an equal-tailed 89% interval)."""
+
+
+class Results:
+    """Shared interface of every fit of a :class:`~bayeslogit.LogitModel`.
+
+    Subclasses set ``model`` and implement :attr:`params` and :meth:`coef_table`.
+    """
+
+    model: "LogitModel"
+    method: str = ""
+
+    @property
+    def design(self):
+        """The model's :class:`~bayeslogit.design.Design`."""
+        return self.model.design
+
+    @property
+    def coef_names(self) -> list[str]:
+        """Design column names, in coefficient order."""
+        return list(self.design.column_names)
+
+    @property
+    def params(self) -> pd.Series:  # pragma: no cover - abstract
+        """Point estimates of the coefficients, indexed by design column name."""
+        raise NotImplementedError
+
+    def coef_table(self, **kwargs) -> pd.DataFrame:  # pragma: no cover - abstract
+        """One row per coefficient, labelled by design column name."""
+        raise NotImplementedError
+
+    def _model_info(self) -> list[tuple[str, str]]:
+        d = self.design
+        coding = (
+            f"{d.response} = {d.levels[1]!r} is the event" if d.trials is None
+            else f"{d.response} successes of {d.trials_name} trials"
+        )
+        rows = [
+            ("Formula:", d.formula),
+            ("Response:", coding),
+            ("Likelihood:", f"{d.family.capitalize()}, logit link"),
+            ("Observations:", str(d.n_obs)),
+        ]
+        if d.n_dropped:
+            rows.append(("Rows dropped (NA):", str(d.n_dropped)))
+        return rows
+
+
+class PosteriorResults(Results):
+    """Posterior draws from NUTS, with the ArviZ ``DataTree`` they live in.
+
+    Attributes
+    ----------
+    idata : xarray.DataTree
+        ArviZ data: ``posterior`` (``beta`` with dims ``coef``), ``sample_stats``,
+        ``log_likelihood`` (``y`` with dims ``obs``), ``observed_data``, ``constant_data``.
+    sampler : str
+        The NUTS implementation used.
+    random_seed : int or None
+        The seed the draws came from.
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+    ...                                         random_seed=3, progressbar=False)
+    >>> post.coef_table().index.tolist()
+    ['Intercept', 'x']
+    """
+
+    method = "posterior"
+
+    def __init__(self, model: "LogitModel", idata, *, sampler: str, random_seed: int | None,
+                 log_likelihood: bool = True) -> None:
+        self.model = model
+        self.idata = idata
+        self.sampler = sampler
+        self.random_seed = random_seed
+        if log_likelihood and "log_likelihood" not in idata.children:
+            self._add_log_likelihood()
+
+    def _add_log_likelihood(self) -> None:
+        import xarray as xr
+
+        d = self.design
+        beta = self.idata.posterior["beta"].transpose("chain", "draw", "coef").values
+        ll = _math.log_likelihood(beta @ d.X.T, d.y, d.trials)
+        post = self.idata.posterior
+        ds = xr.Dataset(
+            {"y": (("chain", "draw", "obs"), ll)},
+            coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(d.n_obs)},
+        )
+        self.idata["log_likelihood"] = ds
+
+    def __repr__(self) -> str:
+        c, n = self.n_chains, self.n_draws
+        return f"<PosteriorResults {self.design.formula!r}: {c} chains x {n} draws ({self.sampler})>"
+
+    @property
+    def n_chains(self) -> int:
+        return int(self.idata.posterior.sizes["chain"])
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.idata.posterior.sizes["draw"])
+
+    def draws(self) -> np.ndarray:
+        """Coefficient draws as an array of shape (chains * draws, n_coef), in coef order."""
+        beta = self.idata.posterior["beta"].transpose("chain", "draw", "coef").values
+        return beta.reshape(-1, beta.shape[-1])
+
+    @property
+    def params(self) -> pd.Series:
+        """Posterior means of the coefficients, indexed by design column name."""
+        return pd.Series(self.draws().mean(axis=0), index=self.coef_names, name="mean")
+
+    @property
+    def bse(self) -> pd.Series:
+        """Posterior standard deviations (the Bayesian analogue of standard errors)."""
+        return pd.Series(self.draws().std(axis=0, ddof=1), index=self.coef_names, name="sd")
+
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """Posterior summary per coefficient, computed by ArviZ.
+
+        Parameters
+        ----------
+        ci_prob : float
+            Probability of the equal-tailed credible interval (ArviZ 1.x default 0.89).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by design column name; columns ``mean``, ``sd``, ``eti{P}_lb``,
+            ``eti{P}_ub``, ``ess_bulk``, ``ess_tail``, ``r_hat``, ``mcse_mean``, ``mcse_sd``.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.coef_table(ci_prob=0.95).columns[:4].tolist()
+        ['mean', 'sd', 'eti95_lb', 'eti95_ub']
+        """
+        import arviz as az
+
+        _check_prob(ci_prob, "ci_prob")
+        table = az.summary(self.idata, var_names=["beta"], ci_prob=ci_prob, ci_kind="eti", round_to="none")
+        table.index = [_coord_label(i) for i in table.index]
+        table = table.loc[self.coef_names]
+        table.index.name = "term"
+        return pd.DataFrame(table).astype(float)
+
+    def sampler_stats(self) -> dict[str, Any]:
+        """Divergences, tree-depth saturation and step size, summed/averaged over chains."""
+        st = self.idata.sample_stats
+        out: dict[str, Any] = {}
+        if "diverging" in st:
+            out["divergences"] = int(st["diverging"].sum())
+        for key in ("reached_max_treedepth", "maxdepth_reached"):
+            if key in st:
+                out["max_treedepth_hits"] = int(st[key].sum())
+        if "step_size" in st:
+            out["step_size"] = float(st["step_size"].mean())
+        return out
+
+    def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
+        """Text/HTML summary: model, data, sampler facts, coefficient table and priors.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> "Bayesian logistic regression" in str(post.summary())
+        True
+        """
+        table = self.coef_table(ci_prob=ci_prob)
+        stats = self.sampler_stats()
+        info = self._model_info() + [
+            ("Sampler:", f"NUTS ({self.sampler})"),
+            ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
+            ("Tuning steps:", str(self.idata.posterior.attrs.get("tuning_steps", "?"))),
+            ("Random seed:", str(self.random_seed)),
+            ("Divergences:", str(stats.get("divergences", "n/a"))),
+            ("Max R-hat:", f"{table['r_hat'].max():.3f}"),
+            ("Min ESS (bulk):", f"{table['ess_bulk'].min():.0f}"),
+            ("Min ESS (tail):", f"{table['ess_tail'].min():.0f}"),
+        ]
+        shown = table[[c for c in table.columns if c != "mcse_sd"]]
+        priors = self.model.prior_summary()
+        notes = [
+            f"Intervals are {ci_prob:.0%} equal-tailed posterior intervals.",
+        ]
+        if self.model.priors.centered_intercept:
+            notes.append(
+                "The intercept's prior applies to the log-odds at the predictor means "
+                "(centred predictors); coefficients are reported on the original scale."
+            )
+        return Summary("Bayesian logistic regression (posterior)", info, [shown, priors], notes)
+
+
+def _coord_label(index_label: str) -> str:
+    """``"beta[x1]"`` -> ``"x1"`` (ArviZ's summary row label -> design column name)."""
+    label = str(index_label)
+    start = label.find("[")
+    return label[start + 1 : -1] if start >= 0 and label.endswith("]") else label
+
+
+def _check_prob(value: float, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ArgumentError(f"{name} must be a probability in (0, 1), got {value!r}")

@@ -1,0 +1,80 @@
+"""A printable summary: a title, declarative (label, value) header rows, tables and notes.
+
+Results objects describe *what* goes in their summary (statsmodels' ``summary()`` style);
+this module only lays it out, as text (``str``) or HTML (``_repr_html_`` in notebooks).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["Summary"]
+
+
+@dataclass
+class Summary:
+    """A summary block. ``str(summary)`` gives text; notebooks render it as HTML.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = Summary("Demo", [("Rows:", "3")], [pd.DataFrame({"a": [1.0]}, index=["x"])])
+    >>> print(str(s).splitlines()[1].strip())
+    Demo
+    """
+
+    title: str
+    info: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[pd.DataFrame] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    float_format: str = "{:.4f}"
+
+    def _fmt(self, v) -> str:
+        if isinstance(v, float):
+            return self.float_format.format(v)
+        return str(v)
+
+    def __str__(self) -> str:
+        blocks = []
+        for t in self.tables:
+            blocks.append(t.to_string(float_format=lambda v: self._fmt(float(v))))
+        width = max([len(self.title) + 4, 78] + [len(line) for b in blocks for line in b.splitlines()])
+        out = ["=" * width, self.title.center(width), "=" * width]
+        half = (len(self.info) + 1) // 2
+        left, right = self.info[:half], self.info[half:]
+        col = width // 2
+        for i in range(half):
+            row = f"{left[i][0]:<20}{left[i][1]:>{col - 22}}  "
+            if i < len(right):
+                row += f"{right[i][0]:<20}{right[i][1]:>{width - col - 20}}"
+            out.append(row.rstrip())
+        for b in blocks:
+            out.append("-" * width)
+            out.append(b)
+        out.append("=" * width)
+        out.extend(self.notes)
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in self.info
+        )
+        tables = "".join(
+            t.to_html(float_format=lambda v: self._fmt(float(v)), border=0) for t in self.tables
+        )
+        notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.notes)
+        return (
+            f"<div class='bayeslogit-summary'><h4>{html.escape(self.title)}</h4>"
+            f"<table>{rows}</table>{tables}{notes}</div>"
+        )
+
+    def as_html(self) -> str:
+        """The HTML form (what notebooks show)."""
+        return self._repr_html_()

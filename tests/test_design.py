@@ -1,0 +1,146 @@
+"""The formula layer: coding of the response, design columns, and every bad-input error."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayeslogit as bl
+from bayeslogit.design import build_design
+
+
+def test_numeric_design_matches_patsy_columns(seed_df):
+    d = build_design("y ~ x1 + x2", seed_df)
+    assert d.column_names == ["Intercept", "x1", "x2"]
+    np.testing.assert_array_equal(d.X[:, 1], seed_df["x1"].to_numpy())
+    np.testing.assert_array_equal(d.y, seed_df["y"].to_numpy())
+    assert d.family == "bernoulli" and d.event == 1 and d.levels == (0, 1)
+
+
+def test_categorical_interaction_and_transform(mixed_df):
+    d = build_design("y ~ x1 + C(g) + x1:x2 + I(x1**2)", mixed_df)
+    assert d.column_names == ["Intercept", "C(g)[T.b]", "C(g)[T.c]", "x1", "x1:x2", "I(x1 ** 2)"]
+    np.testing.assert_allclose(d.X[:, 4], mixed_df.x1 * mixed_df.x2)
+    np.testing.assert_allclose(d.X[:, 5], mixed_df.x1**2)
+    np.testing.assert_array_equal(d.X[:, 1], (mixed_df.g == "b").astype(float))
+
+
+def test_string_response_default_event_is_last_sorted_level(mixed_df):
+    d = build_design("yes_no ~ x1", mixed_df)
+    assert d.event == "yes" and d.levels == ("no", "yes")
+    np.testing.assert_array_equal(d.y, (mixed_df.yes_no == "yes").astype(int))
+
+
+def test_string_response_explicit_event(mixed_df):
+    d = build_design("yes_no ~ x1", mixed_df, event="no")
+    assert d.event == "no"
+    np.testing.assert_array_equal(d.y, (mixed_df.yes_no == "no").astype(int))
+
+
+def test_categorical_response_uses_declared_order(mixed_df):
+    df = mixed_df.assign(r=pd.Categorical(mixed_df.yes_no, categories=["yes", "no"]))
+    d = build_design("r ~ x1", df)
+    assert d.event == "no"  # last declared category, as R's second factor level
+
+
+def test_boolean_response_and_expression_response(mixed_df):
+    d = build_design("b ~ x1", mixed_df.assign(b=mixed_df.y == 1))
+    assert d.event is True
+    np.testing.assert_array_equal(d.y, mixed_df.y)
+    d2 = build_design("I(g == 'a') ~ x1", mixed_df)
+    np.testing.assert_array_equal(d2.y, (mixed_df.g == "a").astype(int))
+
+
+def test_aggregated_binomial():
+    df = pd.DataFrame({"k": [1, 3, 0, 5], "n": [4, 5, 2, 6], "x": [0.0, 1.0, -1.0, 2.0]})
+    d = build_design("k ~ x", df, trials="n")
+    assert d.family == "binomial"
+    np.testing.assert_array_equal(d.trials, [4, 5, 2, 6])
+    np.testing.assert_array_equal(d.y, [1, 3, 0, 5])
+
+
+def test_encode_new_data_uses_training_levels(mixed_df):
+    d = build_design("y ~ C(g) + x1", mixed_df)
+    new = pd.DataFrame({"g": ["c", "a"], "x1": [0.5, -1.0]})
+    np.testing.assert_array_equal(d.encode(new), [[1, 0, 1, 0.5], [1, 0, 0, -1.0]])
+
+
+# -- errors: (call, exception type, regex the message must match) ------------------------------
+
+def _df(**cols):
+    base = {"y": [0, 1, 0, 1, 1, 0], "x": [0.1, 0.4, -0.3, 1.2, 0.8, -1.0]}
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+BAD = [
+    ("three-level numeric response", lambda: build_design("y ~ x", _df(y=[0, 1, 2, 1, 0, 1])),
+     bl.DataError, r"response 'y' must have two outcomes, but has 3 distinct values"),
+    ("response not 0/1", lambda: build_design("y ~ x", _df(y=[1, 2, 1, 2, 1, 2])),
+     bl.DataError, r"response 'y' must be 0/1, but holds the values 1, 2"),
+    ("constant response", lambda: build_design("y ~ x", _df(y=[1] * 6)),
+     bl.DataError, r"response 'y' is constant \(every row is 1\)"),
+    ("three-level string", lambda: build_design("y ~ x", _df(y=list("abcabc"))),
+     bl.DataError, r"'a', 'b', 'c'"),
+    ("event not present", lambda: build_design("y ~ x", _df(y=list("ababab")), event="z"),
+     bl.DataError, r"event='z' is not a value of response 'y'"),
+    ("missing values raise", lambda: build_design("y ~ x", _df(x=[0.1, np.nan, 0.2, np.nan, 1, 2])),
+     bl.DataError, r"2 of 6 rows have missing values \(per column: 'x' \(2\)\).*missing='drop'"),
+    ("missing response", lambda: build_design("y ~ x", _df(y=[0, 1, None, 1, 0, 1])),
+     bl.DataError, r"'y' \(1\)"),
+    ("unknown column", lambda: build_design("y ~ x + x3", _df()),
+     bl.FormulaError, r"uses 'x3', which is not a column of data"),
+    ("no tilde", lambda: build_design("y x", _df()), bl.FormulaError, r"formula must be a string like"),
+    ("empty frame", lambda: build_design("y ~ x", _df().iloc[:0]), bl.DataError, r"data has no rows"),
+    ("rank deficient", lambda: build_design("y ~ x + x2", _df().assign(x2=lambda d: 2 * d.x)),
+     bl.DesignError, r"rank deficient \(rank 2 < 3 columns\).*'x2'"),
+    ("constant column", lambda: build_design("y ~ x + c", _df(c=[3.0] * 6)),
+     bl.DesignError, r"\['c'\] are constant"),
+    ("inf predictor", lambda: build_design("y ~ x", _df(x=[0.1, np.inf, 0, 1, 2, 3])),
+     bl.DataError, r"non-finite .* design column\(s\) \['x'\]"),
+    ("garbage in numeric column", lambda: build_design("y ~ x", _df(x=["1", "2", "a", "3", "4", "5"])),
+     bl.DataError, r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'a' at index 2\)"),
+    ("successes exceed trials", lambda: build_design("k ~ x", _df(k=[1, 5, 0, 1, 1, 1], n=[2, 4, 1, 1, 1, 1]), trials="n"),
+     bl.DataError, r"response 'k' exceeds trials 'n' in 1 row\(s\) \(first at row 1: 5 > 4\)"),
+    ("negative trials", lambda: build_design("k ~ x", _df(k=[0] * 6, n=[1, -1, 1, 1, 1, 1]), trials="n"),
+     bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found -1"),
+    ("fractional trials", lambda: build_design("k ~ x", _df(k=[0] * 6, n=[1, 1.5, 1, 1, 1, 1]), trials="n"),
+     bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found 1.5"),
+    ("unknown trials column", lambda: build_design("k ~ x", _df(k=[0] * 6), trials="nn"),
+     bl.DataError, r"trials='nn' is not a column of data"),
+    ("bad missing option", lambda: build_design("y ~ x", _df(), missing="ignore"),
+     bl.DataError, r"missing must be 'raise' or 'drop'"),
+    ("more columns than rows", lambda: build_design("y ~ C(g) + x", _df(g=list("abcdef"))),
+     bl.DesignError, r"the design has 7 columns but only 6 rows"),
+]
+
+
+@pytest.mark.parametrize("case,call,exc,match", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_errors(case, call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_errors_share_one_base_class():
+    for exc in (bl.DataError, bl.FormulaError, bl.DesignError, bl.PriorError, bl.SamplerError, bl.ArgumentError):
+        assert issubclass(exc, bl.BayeslogitError)
+
+
+def test_missing_drop_warns_with_count():
+    with pytest.warns(bl.MissingDataWarning, match=r"dropped 2 of 6 rows .*'x' \(2\)"):
+        d = build_design("y ~ x", _df(x=[0.1, np.nan, 0.2, np.nan, 1, 2]), missing="drop")
+    assert d.n_obs == 4 and d.n_dropped == 2
+
+
+def test_unrelated_missing_column_is_ignored():
+    d = build_design("y ~ x", _df(other=[np.nan] * 6))
+    assert d.n_obs == 6
+
+
+def test_new_data_errors(mixed_df):
+    d = build_design("y ~ C(g) + x1", mixed_df)
+    with pytest.raises(bl.DataError, match=r"factor level .*'z'.* not seen .*C\(g\) has levels \['a', 'b', 'c'\]"):
+        d.encode(pd.DataFrame({"g": ["z"], "x1": [0.0]}))
+    with pytest.raises(bl.DataError, match=r"lacks column\(s\) \['x1'\]"):
+        d.encode(pd.DataFrame({"g": ["a"]}))
+    with pytest.raises(bl.DataError, match=r"missing values in 'x1' \(1 row\)"):
+        d.encode(pd.DataFrame({"g": ["a"], "x1": [np.nan]}))

@@ -1,0 +1,124 @@
+"""NUTS through the model: recovery of known truth, reproducibility, results interface."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import bayeslogit as bl
+from bayeslogit.datasets import SEED_TRUTH
+
+
+@pytest.fixture(scope="module")
+def seed_post(seed_df):
+    m = bl.LogitModel("y ~ x1 + x2", seed_df)
+    return m.sample(draws=500, tune=500, chains=4, random_seed=11, progressbar=False)
+
+
+def test_recovers_truth_within_3_posterior_sd(seed_post):
+    table = seed_post.coef_table()
+    for name, truth in SEED_TRUTH.items():
+        assert abs(table.loc[name, "mean"] - truth) < 3 * table.loc[name, "sd"], name
+    assert table["r_hat"].max() <= 1.01
+    assert table["ess_bulk"].min() > 400
+
+
+def test_params_and_table_are_labelled(seed_post):
+    assert list(seed_post.params.index) == ["Intercept", "x1", "x2"]
+    table = seed_post.coef_table(ci_prob=0.95)
+    assert list(table.columns[:4]) == ["mean", "sd", "eti95_lb", "eti95_ub"]
+    draws = seed_post.draws()
+    np.testing.assert_allclose(table["mean"], draws.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["eti95_lb"], np.quantile(draws, 0.025, axis=0), rtol=1e-2)
+    assert {"ess_bulk", "ess_tail", "r_hat"} <= set(table.columns)
+
+
+def test_summary_text_names_everything(seed_post):
+    text = str(seed_post.summary())
+    for piece in ("y ~ x1 + x2", "Intercept", "x1", "x2", "Bernoulli", "NUTS", "Max R-hat", "Normal(0, 2.5)"):
+        assert piece in text
+    assert "<table" in seed_post.summary()._repr_html_()
+
+
+def test_log_likelihood_group_matches_scipy(seed_post, seed_df):
+    ll = seed_post.idata["log_likelihood"]["y"]
+    assert ll.dims == ("chain", "draw", "obs")
+    beta = seed_post.idata.posterior["beta"].isel(chain=2, draw=7).values
+    eta = beta[0] + seed_df.x1 * beta[1] + seed_df.x2 * beta[2]
+    expected = stats.bernoulli(1 / (1 + np.exp(-eta))).logpmf(seed_df.y)
+    np.testing.assert_allclose(ll.isel(chain=2, draw=7).values, expected, rtol=1e-10)
+
+
+def _small(df, **kw):
+    return bl.LogitModel("y ~ x1 + x2", df).sample(draws=60, tune=60, chains=2, progressbar=False, **kw)
+
+
+def test_same_seed_same_draws_and_other_seed_differs(seed_df):
+    a = _small(seed_df, random_seed=5).draws()
+    b = _small(seed_df, random_seed=5).draws()
+    c = _small(seed_df, random_seed=6).draws()
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_nutpie_sampler_reproducible(seed_df):
+    pytest.importorskip("nutpie")
+    a = _small(seed_df, random_seed=5, sampler="nutpie")
+    b = _small(seed_df, random_seed=5, sampler="nutpie")
+    assert a.sampler == "nutpie"
+    np.testing.assert_array_equal(a.draws(), b.draws())
+
+
+def test_aggregated_binomial_equals_bernoulli_posterior(mixed_df):
+    """Grouping identical rows into counts leaves the likelihood (and so the posterior) unchanged."""
+    df = mixed_df.assign(xg=np.round(mixed_df.x1))  # few distinct covariate values
+    agg = df.groupby("xg", as_index=False).agg(k=("y", "sum"), n=("y", "size"))
+    priors = {"Intercept": bl.Normal(0, 2), "xg": bl.Normal(0, 1)}
+    kw = dict(draws=1000, tune=500, chains=2, random_seed=3, progressbar=False)
+    bern = bl.LogitModel("y ~ xg", df, priors=priors).sample(**kw).coef_table()
+    binom = bl.LogitModel("k ~ xg", agg, trials="n", priors=priors).sample(**kw).coef_table()
+    mcse = np.hypot(bern["mcse_mean"], binom["mcse_mean"])
+    assert np.all(np.abs(bern["mean"] - binom["mean"]) < 4 * mcse)
+
+
+def test_formula_features_sample_with_labels(mixed_df):
+    m = bl.LogitModel("yes_no ~ x1 * x2 + C(g)", mixed_df, event="yes")
+    post = m.sample(draws=100, tune=100, chains=2, random_seed=2, progressbar=False)
+    assert list(post.coef_table().index) == ["Intercept", "C(g)[T.b]", "C(g)[T.c]", "x1", "x2", "x1:x2"]
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"draws": 0}, r"draws must be an integer >= 1, got 0"),
+        ({"chains": 1.5}, r"chains must be an integer >= 1, got 1.5"),
+        ({"target_accept": 1.2}, r"target_accept must be in \(0, 1\), got 1.2"),
+        ({"sampler": "stan"}, r"sampler must be one of \('auto', 'pymc', 'nutpie', 'numpyro'\), got 'stan'"),
+    ],
+)
+def test_sample_argument_errors(seed_df, kwargs, match):
+    with pytest.raises(bl.SamplerError, match=match):
+        bl.LogitModel("y ~ x1", seed_df).sample(**kwargs)
+
+
+def test_import_does_not_import_pymc():
+    import subprocess
+    import sys
+
+    code = "import sys, bayeslogit; print('pymc' in sys.modules, 'pytensor' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
+
+
+@pytest.mark.slow
+def test_recovery_long_run_agrees_with_mle_scale(seed_df):
+    """Long run on a bigger sample: posterior means within 3 sd of truth, and R-hat <= 1.01."""
+    from bayeslogit.datasets import simulate_seed
+
+    df = simulate_seed(5000, random_seed=99)
+    post = bl.LogitModel("y ~ x1 + x2", df).sample(draws=2000, tune=1000, chains=4, random_seed=1,
+                                                   progressbar=False)
+    table = post.coef_table()
+    for name, truth in SEED_TRUTH.items():
+        assert abs(table.loc[name, "mean"] - truth) < 3 * table.loc[name, "sd"], name
+    assert table["r_hat"].max() <= 1.01
