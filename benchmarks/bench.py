@@ -1,0 +1,251 @@
+"""Side-by-side benchmark: bayeslogit's ``sample()`` against plain PyMC, in one process.
+
+Both fit the same model (formula ``y ~ x1 + x2 [+ z1..z20]`` over
+:func:`bayeslogit.datasets.simulate_seed`, bayeslogit's default priors written directly in
+PyMC for the baseline), alternating runs so that the shared machine's load hits both alike.
+For every run it records the wall time of the fit call (model construction included, for
+both), the minimum bulk ESS over the coefficients, min ESS per second, and the max R-hat; the
+table and the JSON give the ratios bayeslogit / PyMC from the same run.
+
+Usage::
+
+    python benchmarks/bench.py --size S          # seed setting, n=500, p=3
+    python benchmarks/bench.py --size L          # n=100,000, p=23 (baseline gets fewer draws)
+    python benchmarks/bench.py --size all --out benchmarks/results/bench.json
+    python benchmarks/bench.py --quick           # smoke check, under a minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bayeslogit as bl  # noqa: E402
+from bayeslogit.datasets import simulate_seed  # noqa: E402
+
+SIZES = {
+    # name: (n, n_noise, reps, baseline draws, baseline tune)
+    "S": dict(n=500, n_noise=0, reps=3, pymc_draws=1000, pymc_tune=1000),
+    "L": dict(n=100_000, n_noise=20, reps=1, pymc_draws=300, pymc_tune=1000),
+}
+QUICK = {
+    "S": dict(n=500, n_noise=0, reps=1, pymc_draws=1000, pymc_tune=1000),
+    "L": dict(n=20_000, n_noise=20, reps=1, pymc_draws=100, pymc_tune=200),
+}
+CHAINS = 4
+
+
+def formula_for(n_noise: int) -> str:
+    return "y ~ x1 + x2" + "".join(f" + z{k}" for k in range(1, n_noise + 1))
+
+
+def diagnostics(beta: np.ndarray, seconds: float) -> dict:
+    """beta: (chain, draw, coef) -> min ESS_bulk, min ESS_bulk/s, max R-hat (ArviZ)."""
+    import arviz as az
+
+    ess = np.asarray(az.ess(beta, method="bulk"))
+    rhat = np.asarray(az.rhat(beta))
+    return {
+        "seconds": seconds,
+        "min_ess_bulk": float(ess.min()),
+        "min_ess_bulk_per_s": float(ess.min() / seconds),
+        "max_r_hat": float(rhat.max()),
+        "draws_per_chain": int(beta.shape[1]),
+        "mean": beta.reshape(-1, beta.shape[-1]).mean(axis=0).tolist(),
+    }
+
+
+def run_bayeslogit(df, formula, *, seed, **kw) -> dict:
+    t0 = time.perf_counter()
+    model = bl.LogitModel(formula, df)
+    post = model.sample(chains=CHAINS, random_seed=seed, progressbar=False, **kw)
+    seconds = time.perf_counter() - t0
+    beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef").values
+    out = diagnostics(beta, seconds)
+    out["sampler"] = post.sampler
+    return out
+
+
+def pymc_model(df, formula):
+    """bayeslogit's default priors written directly in PyMC (centred intercept ~ N(0, 2.5),
+    slopes ~ N(0, 2.5 / sd(x)))."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    cols = [c.strip() for c in formula.split("~")[1].split("+")]
+    X = df[cols].to_numpy(float)
+    xbar, sd = X.mean(axis=0), X.std(axis=0)
+    with pm.Model() as model:
+        alpha_c = pm.Normal("alpha_c", 0.0, 2.5)
+        b = pm.Normal("b", 0.0, 2.5 / sd, shape=len(cols))
+        eta = alpha_c + pt.dot(X - xbar, b)
+        pm.Bernoulli("y", logit_p=eta, observed=df["y"].to_numpy())
+        pm.Deterministic("beta", pt.concatenate([(alpha_c - pt.dot(xbar, b))[None], b]))
+    return model
+
+
+def run_pymc(df, formula, *, seed, draws, tune) -> dict:
+    import pymc as pm
+
+    t0 = time.perf_counter()
+    model = pymc_model(df, formula)
+    idata = pm.sample(draws=draws, tune=tune, chains=CHAINS, random_seed=seed, progressbar=False,
+                      nuts_sampler="pymc", model=model, compute_convergence_checks=False)
+    seconds = time.perf_counter() - t0
+    beta = idata.posterior["beta"].transpose("chain", "draw", ...).values
+    out = diagnostics(beta, seconds)
+    out["sampler"] = "pymc"
+    out["tune"] = tune
+    return out
+
+
+def gradient_time(df, formula, *, repeats: int = 50) -> dict:
+    """Seconds per log-density + gradient evaluation: PyMC's compiled function, and bayeslogit's."""
+    out = {}
+    model = pymc_model(df, formula)
+    f = model.logp_dlogp_function(ravel_inputs=True)
+    f.set_extra_values({})
+    x0 = np.zeros(f.size)
+    f(x0)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        f(x0)
+    out["pymc_logp_dlogp_s"] = (time.perf_counter() - t0) / repeats
+    try:
+        from bayeslogit import _density
+    except ImportError:
+        return out
+    m = bl.LogitModel(formula, df)
+    dens = _density.LogDensity.from_model(m)
+    B = np.zeros((CHAINS, m.design.n_coef))
+    dens.logp_grad(B[:1])
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        dens.logp_grad(B[:1])
+    out["bayeslogit_logp_grad_1chain_s"] = (time.perf_counter() - t0) / repeats
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        dens.logp_grad(B)
+    out["bayeslogit_logp_grad_4chains_s"] = (time.perf_counter() - t0) / repeats
+    return out
+
+
+def mle_time(df, formula, *, repeats: int = 3) -> dict | None:
+    """bayeslogit's MLE against statsmodels' Logit on the same design (best of ``repeats``)."""
+    try:
+        import bayeslogit.point  # noqa: F401
+    except ImportError:
+        return None
+    import statsmodels.api as sm
+
+    model = bl.LogitModel(formula, df)
+    X, y = model.design.X, model.design.y
+    bl_t, sm_t = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fit = model.fit_mle()
+        bl_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ref = sm.Logit(y, X).fit(disp=0)
+        sm_t.append(time.perf_counter() - t0)
+    diff = float(np.max(np.abs(np.asarray(fit.params) - ref.params)))
+    return {"bayeslogit_s": min(bl_t), "statsmodels_s": min(sm_t), "ratio": min(bl_t) / min(sm_t),
+            "max_abs_param_diff": diff}
+
+
+def bench_size(name: str, cfg: dict, *, bl_kwargs: dict) -> dict:
+    df = simulate_seed(cfg["n"], random_seed=0, n_noise=cfg["n_noise"])
+    formula = formula_for(cfg["n_noise"])
+    runs = {"bayeslogit": [], "pymc": []}
+    for rep in range(cfg["reps"]):  # alternate, so machine load hits both alike
+        seed = 1000 + rep
+        r = run_bayeslogit(df, formula, seed=seed, **bl_kwargs)
+        runs["bayeslogit"].append(r)
+        print(f"  [{name} rep {rep}] bayeslogit ({r['sampler']}): {r['seconds']:.2f} s, "
+              f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}", flush=True)
+        r = run_pymc(df, formula, seed=seed, draws=cfg["pymc_draws"], tune=cfg["pymc_tune"])
+        runs["pymc"].append(r)
+        print(f"  [{name} rep {rep}] pm.sample: {r['seconds']:.2f} s, "
+              f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}", flush=True)
+    med = {k: {m: float(np.median([r[m] for r in v])) for m in
+               ("seconds", "min_ess_bulk", "min_ess_bulk_per_s", "max_r_hat")} for k, v in runs.items()}
+    b, p = med["bayeslogit"], med["pymc"]
+    result = {
+        "n": cfg["n"], "p": 3 + cfg["n_noise"], "chains": CHAINS, "formula": formula, "runs": runs,
+        "median": med,
+        "ratios": {
+            "speedup_wall": p["seconds"] / b["seconds"],
+            "ess_per_s": b["min_ess_bulk_per_s"] / p["min_ess_bulk_per_s"],
+        },
+        "pymc_draws": cfg["pymc_draws"], "pymc_tune": cfg["pymc_tune"],
+    }
+    if name == "L":
+        result["gradient"] = gradient_time(df, formula)
+    mle = mle_time(df, formula)
+    if mle is not None:
+        result["mle"] = mle
+    return result
+
+
+def print_table(results: dict) -> None:
+    print()
+    print(f"{'size':<5}{'fit':<14}{'wall s':>9}{'min ESS':>9}{'ESS/s':>9}{'max R-hat':>10}")
+    for size, res in results["sizes"].items():
+        for who in ("bayeslogit", "pymc"):
+            m = res["median"][who]
+            print(f"{size:<5}{who:<14}{m['seconds']:>9.2f}{m['min_ess_bulk']:>9.0f}"
+                  f"{m['min_ess_bulk_per_s']:>9.1f}{m['max_r_hat']:>10.3f}")
+        r = res["ratios"]
+        print(f"{size:<5}{'ratio':<14}{'x' + format(r['speedup_wall'], '.1f'):>9}{'':>9}"
+              f"{'x' + format(r['ess_per_s'], '.1f'):>9}   (PyMC/bayeslogit wall, bayeslogit/PyMC ESS/s)")
+        if "gradient" in res:
+            for k, v in res["gradient"].items():
+                print(f"      gradient {k}: {v * 1e3:.2f} ms")
+        if "mle" in res:
+            m = res["mle"]
+            print(f"      MLE: bayeslogit {m['bayeslogit_s'] * 1e3:.1f} ms, statsmodels "
+                  f"{m['statsmodels_s'] * 1e3:.1f} ms (ratio {m['ratio']:.2f})")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", choices=["S", "L", "all"], default="all")
+    ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
+    ap.add_argument("--out", default="benchmarks/results/bench.json", help="JSON output path")
+    ap.add_argument("--sampler", default="auto", help="bayeslogit sampler= option")
+    args = ap.parse_args(argv)
+    cfgs = QUICK if args.quick else SIZES
+    sizes = ["S", "L"] if args.size == "all" else [args.size]
+    t0 = time.perf_counter()
+    import pymc  # noqa: F401  (imported up front: the import is not part of either fit's time)
+
+    results = {
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpus": os.cpu_count(), "load_avg_start": os.getloadavg()},
+        "versions": {"bayeslogit": bl.__version__, "pymc": pymc.__version__},
+        "quick": args.quick, "sizes": {},
+    }
+    for size in sizes:
+        print(f"size {size}: {cfgs[size]}", flush=True)
+        results["sizes"][size] = bench_size(size, cfgs[size], bl_kwargs={"sampler": args.sampler})
+    results["machine"]["load_avg_end"] = os.getloadavg()
+    results["total_seconds"] = time.perf_counter() - t0
+    print_table(results)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwrote {out} ({results['total_seconds']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
