@@ -15,7 +15,7 @@ from .design import Design
 from .errors import SamplerError
 from .priors import ResolvedPriors
 
-SAMPLERS = ("auto", "pymc", "nutpie", "numpyro")
+SAMPLERS = ("auto", "bayeslogit", "pymc", "nutpie", "numpyro")
 
 
 def build_model(design: Design, priors: ResolvedPriors):
@@ -76,10 +76,15 @@ def _family_rv(pm, name: str, family: str, ps: list, dim: str):
 
 
 def resolve_sampler(sampler: str) -> str:
-    """Map ``sampler`` to a PyMC ``nuts_sampler`` name, checking that it is installed."""
+    """Map ``sampler`` to a PyMC ``nuts_sampler`` name, checking that it is installed.
+
+    ``"auto"`` and ``"bayeslogit"`` (bayeslogit's own NUTS, see :mod:`bayeslogit._fastnuts`)
+    are dispatched by :meth:`bayeslogit.LogitModel.sample`; here they map to ``"pymc"``, the
+    fallback when the posterior mode cannot be found.
+    """
     if sampler not in SAMPLERS:
         raise SamplerError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-    if sampler == "auto":
+    if sampler in ("auto", "bayeslogit"):
         return "pymc"
     needs = {"nutpie": "nutpie", "numpyro": "numpyro"}
     if sampler in needs and importlib.util.find_spec(needs[sampler]) is None:

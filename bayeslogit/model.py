@@ -137,7 +137,7 @@ class LogitModel:
         tune: int = 1000,
         chains: int = 4,
         random_seed: int | None = None,
-        sampler: Literal["auto", "pymc", "nutpie", "numpyro"] = "auto",
+        sampler: Literal["auto", "bayeslogit", "pymc", "nutpie", "numpyro"] = "auto",
         target_accept: float = 0.8,
         progressbar: bool = True,
         log_likelihood: bool = True,
@@ -150,8 +150,12 @@ class LogitModel:
             Kept draws per chain, warm-up iterations per chain, number of chains.
         random_seed : int, optional
             Same seed -> identical draws.
-        sampler : {"auto", "pymc", "nutpie", "numpyro"}
-            NUTS implementation. ``"auto"`` picks one that is installed.
+        sampler : {"auto", "bayeslogit", "pymc", "nutpie", "numpyro"}
+            NUTS implementation. ``"bayeslogit"``: bayeslogit's own NUTS (compiled once per
+            machine with numba, chains on threads, started at the posterior mode with the
+            Laplace covariance as a dense mass matrix; see ``benchmarks/README.md``).
+            ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
+            and PyMC's NUTS otherwise (e.g. separation under flat priors).
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
         progressbar : bool
@@ -180,7 +184,16 @@ class LogitModel:
                 raise SamplerError(f"{name} must be an integer >= {low}, got {value!r}")
         if not 0 < target_accept < 1:
             raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
-        _pymc.resolve_sampler(sampler)
+        used = _pymc.resolve_sampler(sampler)
+        if sampler in ("auto", "bayeslogit"):
+            from . import _fastnuts
+
+            idata = _fastnuts.try_sample(self, draws=draws, tune=tune, chains=chains,
+                                         random_seed=random_seed, target_accept=target_accept,
+                                         required=sampler == "bayeslogit")
+            if idata is not None:
+                return PosteriorResults(self, idata, sampler="bayeslogit", random_seed=random_seed,
+                                        log_likelihood=log_likelihood)
         idata = _pymc.sample(
             self.pymc_model,
             draws=draws,
@@ -188,8 +201,8 @@ class LogitModel:
             chains=chains,
             random_seed=random_seed,
             progressbar=progressbar,
-            sampler=sampler,
+            sampler=used,
             target_accept=target_accept,
         )
-        return PosteriorResults(self, idata, sampler=_pymc.resolve_sampler(sampler),
-                                random_seed=random_seed, log_likelihood=log_likelihood)
+        return PosteriorResults(self, idata, sampler=used, random_seed=random_seed,
+                                log_likelihood=log_likelihood)

@@ -93,7 +93,7 @@ def test_formula_features_sample_with_labels(mixed_df):
         ({"draws": 0}, r"draws must be an integer >= 1, got 0"),
         ({"chains": 1.5}, r"chains must be an integer >= 1, got 1.5"),
         ({"target_accept": 1.2}, r"target_accept must be in \(0, 1\), got 1.2"),
-        ({"sampler": "stan"}, r"sampler must be one of \('auto', 'pymc', 'nutpie', 'numpyro'\), got 'stan'"),
+        ({"sampler": "stan"}, r"sampler must be one of \('auto', 'bayeslogit', 'pymc', 'nutpie', 'numpyro'\), got 'stan'"),
     ],
 )
 def test_sample_argument_errors(seed_df, kwargs, match):

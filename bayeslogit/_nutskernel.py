@@ -1,0 +1,285 @@
+"""The compiled core of ``sampler="bayeslogit"``: one NUTS chain, warm-up included, in numba.
+
+Compiled once per machine (``cache=True`` keeps the machine code on disk) and generic in the
+data, so unlike a per-model compile it costs nothing per fit. ``nogil=True`` lets chains run
+on threads in parallel. Everything a chain needs is passed in as arrays; randomness comes
+from the chain's own ``numpy.random.Generator``.
+
+The algorithm (see :mod:`bayeslogit._fastnuts` for the overview): multinomial NUTS with
+biased progressive sampling between subtrees, uniform progressive sampling within one,
+U-turn checks on every balanced subtree, divergence when the energy error exceeds 1000; in
+coordinates ``u`` with ``beta = center + L u`` (a dense mass matrix ``(L L')^-1``); Stan's
+dual-averaging step size and doubling windows for re-estimating ``L L'`` (shrunk towards the
+Laplace covariance).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+MAX_DELTA_H = 1000.0
+
+
+@njit(cache=True, nogil=True, fastmath=False)
+def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
+    """Log density at ``beta`` (see :mod:`bayeslogit._density`); writes the gradient to ``grad``."""
+    p = beta.shape[0]
+    lp = 0.0
+    g_raw = np.zeros(p)
+    for j in range(p):
+        raw = 0.0
+        for k in range(p):
+            raw += T[j, k] * beta[k]
+        z = (raw - mu[j]) / sigma[j]
+        if fam[j] == 0:
+            lp -= 0.5 * z * z
+            g_raw[j] = -z / sigma[j]
+        elif fam[j] == 1:
+            lp -= 0.5 * (nu[j] + 1.0) * np.log1p(z * z / nu[j])
+            g_raw[j] = -(nu[j] + 1.0) * z / (nu[j] + z * z) / sigma[j]
+    for k in range(p):
+        acc = 0.0
+        for j in range(p):
+            acc += T[j, k] * g_raw[j]
+        grad[k] = acc
+    n = X.shape[0]
+    for i in range(n):
+        eta = 0.0
+        for k in range(p):
+            eta += X[i, k] * beta[k]
+        a = np.exp(-abs(eta))
+        if eta >= 0:
+            softplus = eta + np.log1p(a)
+            s = 1.0 / (1.0 + a)
+        else:
+            softplus = np.log1p(a)
+            s = a / (1.0 + a)
+        lp += y[i] * eta - m[i] * softplus
+        r = y[i] - m[i] * s
+        for k in range(p):
+            grad[k] += r * X[i, k]
+    return lp
+
+
+@njit(cache=True, nogil=True)
+def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, gu):
+    """Log density in whitened coordinates; ``beta`` and ``gu`` are written in place."""
+    p = u.shape[0]
+    for j in range(p):
+        acc = center[j]
+        for k in range(j + 1):
+            acc += L[j, k] * u[k]
+        beta[j] = acc
+    lp = logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, gb)
+    for k in range(p):  # gu = L' gb
+        acc = 0.0
+        for j in range(k, p):
+            acc += L[j, k] * gb[j]
+        gu[k] = acc
+    if not np.isfinite(lp):
+        return -np.inf
+    for k in range(p):
+        if not np.isfinite(gu[k]):
+            return -np.inf
+    return lp
+
+
+@njit(cache=True, nogil=True)
+def _dot(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+
+@njit(cache=True, nogil=True)
+def _logaddexp(a, b):
+    if a == -np.inf:
+        return b
+    if b == -np.inf:
+        return a
+    if a > b:
+        return a + np.log1p(np.exp(b - a))
+    return b + np.log1p(np.exp(a - b))
+
+
+@njit(cache=True, nogil=True)
+def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws,
+              target_accept, max_depth, win_start, win_ends, out_beta, out_int, out_float):
+    """Warm up and sample one chain.
+
+    Writes ``out_beta`` (draws, p); ``out_int`` (draws, 4): tree depth, leapfrog steps,
+    diverging, hit max depth; ``out_float`` (draws, 4): acceptance rate, energy, lp, step size.
+    Returns the number of gradient evaluations.
+    """
+    p = u0.shape[0]
+    L = np.linalg.cholesky(cov0)
+    beta = np.empty(p)
+    gb = np.empty(p)
+    q = u0.copy()
+    g = np.empty(p)
+    lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, g)
+    n_grad = 1
+    nmax = 1 << max_depth
+    cum = np.zeros((nmax + 1, p))
+    first_p = np.zeros((nmax, p))
+    # tree state
+    lq = np.empty(p); lpm = np.empty(p); lg = np.empty(p)
+    rq = np.empty(p); rpm = np.empty(p); rg = np.empty(p)
+    cq = np.empty(p); cp = np.empty(p); cg = np.empty(p)
+    sq = np.empty(p); sg = np.empty(p)
+    pq = np.empty(p); pg = np.empty(p)
+    rho = np.empty(p)
+    # adaptation state
+    eps = 0.9 / p ** 0.25
+    da_mu = np.log(10.0 * eps)
+    h_bar = 0.0
+    log_eps_bar = 0.0
+    da_t = 0
+    w_n = 0
+    w_mean = np.zeros(p)
+    w_m2 = np.zeros((p, p))
+    n_ends = win_ends.shape[0]
+    last_end = win_ends[n_ends - 1] if n_ends > 0 else 0
+    for it in range(tune + draws):
+        # ---- one NUTS transition ----
+        p0 = rng.standard_normal(p)
+        H0 = -lp + 0.5 * _dot(p0, p0)
+        lq[:] = q; lpm[:] = p0; lg[:] = g
+        rq[:] = q; rpm[:] = p0; rg[:] = g
+        rho[:] = p0
+        log_w = 0.0
+        pq[:] = q; plp = lp; pg[:] = g
+        depth = 0
+        n_steps = 0
+        sum_acc = 0.0
+        diverging = False
+        hit_max = True
+        for j in range(max_depth):
+            fwd = rng.random() < 0.5
+            if fwd:
+                cq[:] = rq; cp[:] = rpm; cg[:] = rg
+                e = eps
+            else:
+                cq[:] = lq; cp[:] = lpm; cg[:] = lg
+                e = -eps
+            size = 1 << j
+            sub_log_w = -np.inf
+            slp = 0.0
+            valid = True
+            for k in range(size):
+                for i in range(p):
+                    cp[i] += 0.5 * e * cg[i]
+                    cq[i] += e * cp[i]
+                clp = _logp_u(cq, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, cg)
+                n_grad += 1
+                for i in range(p):
+                    cp[i] += 0.5 * e * cg[i]
+                n_steps += 1
+                H = -clp + 0.5 * _dot(cp, cp)
+                dH = H - H0 if np.isfinite(H) else np.inf
+                sum_acc += 1.0 if dH <= 0 else np.exp(-dH)
+                if dH > MAX_DELTA_H:
+                    diverging = True
+                    valid = False
+                    break
+                new_w = _logaddexp(sub_log_w, -dH)
+                if np.log(rng.random()) < -dH - new_w:
+                    sq[:] = cq; sg[:] = cg; slp = clp
+                sub_log_w = new_w
+                for i in range(p):
+                    cum[k + 1, i] = cum[k, i] + cp[i]
+                    first_p[k, i] = cp[i]
+                span = 2
+                while (k + 1) % span == 0 and span <= size:
+                    a = k + 1 - span
+                    s1 = 0.0
+                    s2 = 0.0
+                    for i in range(p):
+                        r = cum[k + 1, i] - cum[a, i]
+                        s1 += first_p[a, i] * r
+                        s2 += cp[i] * r
+                    if s1 <= 0 or s2 <= 0:
+                        valid = False
+                    span *= 2
+                if not valid:
+                    break
+            if not valid:
+                hit_max = False
+                break
+            if np.log(rng.random()) < sub_log_w - log_w:
+                pq[:] = sq; pg[:] = sg; plp = slp
+            log_w = _logaddexp(log_w, sub_log_w)
+            for i in range(p):
+                rho[i] += cum[size, i]
+            if fwd:
+                rq[:] = cq; rpm[:] = cp; rg[:] = cg
+            else:
+                lq[:] = cq; lpm[:] = cp; lg[:] = cg
+            depth = j + 1
+            if _dot(lpm, rho) <= 0 or _dot(rpm, rho) <= 0:
+                hit_max = False
+                break
+        q[:] = pq; g[:] = pg; lp = plp
+        accept = sum_acc / max(n_steps, 1)
+        # ---- adaptation ----
+        if it < tune:
+            da_t += 1
+            h_bar = (1.0 - 1.0 / (da_t + 10.0)) * h_bar + (target_accept - accept) / (da_t + 10.0)
+            log_eps = da_mu - np.sqrt(da_t) / 0.05 * h_bar
+            w = da_t ** -0.75
+            log_eps_bar = w * log_eps + (1.0 - w) * log_eps_bar
+            eps = np.exp(log_eps)
+            if win_start <= it < last_end:
+                for i in range(p):  # beta of the current state, for the covariance window
+                    acc = center[i]
+                    for k in range(i + 1):
+                        acc += L[i, k] * q[k]
+                    beta[i] = acc
+                w_n += 1  # Welford's update of the window's mean and scatter matrix
+                d_old = beta - w_mean
+                w_mean += d_old / w_n
+                d_new = beta - w_mean
+                for i in range(p):
+                    for k in range(p):
+                        w_m2[i, k] += d_old[i] * d_new[k]
+            for e_i in range(n_ends):
+                if it + 1 == win_ends[e_i]:
+                    for i in range(p):  # current state on the beta scale, before L changes
+                        acc = center[i]
+                        for k in range(i + 1):
+                            acc += L[i, k] * q[k]
+                        beta[i] = acc
+                    shrink = 10.0
+                    cov = (w_m2 + shrink * cov0) / (w_n - 1 + shrink)
+                    cov = 0.5 * (cov + cov.T)
+                    L = np.linalg.cholesky(cov)
+                    q[:] = np.linalg.solve(L, beta - center)
+                    lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, g)
+                    n_grad += 1
+                    w_n = 0
+                    w_mean[:] = 0.0
+                    w_m2[:, :] = 0.0
+                    da_mu = np.log(10.0 * eps)
+                    h_bar = 0.0
+                    log_eps_bar = 0.0
+                    da_t = 0
+            if it + 1 == tune:
+                eps = np.exp(log_eps_bar)
+        else:
+            k = it - tune
+            for i in range(p):
+                acc = center[i]
+                for kk in range(i + 1):
+                    acc += L[i, kk] * q[kk]
+                out_beta[k, i] = acc
+            out_int[k, 0] = depth
+            out_int[k, 1] = n_steps
+            out_int[k, 2] = 1 if diverging else 0
+            out_int[k, 3] = 1 if hit_max else 0
+            out_float[k, 0] = accept
+            out_float[k, 1] = H0
+            out_float[k, 2] = lp
+            out_float[k, 3] = eps
+    return n_grad
