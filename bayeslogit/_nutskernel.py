@@ -21,7 +21,7 @@ from numba import njit
 MAX_DELTA_H = 1000.0
 
 
-@njit(cache=True, nogil=True, fastmath=False)
+@njit(cache=True, nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
 def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
     """Log density at ``beta`` (see :mod:`bayeslogit._density`); writes the gradient to ``grad``."""
     p = beta.shape[0]
