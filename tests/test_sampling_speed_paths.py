@@ -1,0 +1,186 @@
+"""Correctness of the fast sampling paths (never their speed: that is benchmarks/bench.py's job).
+
+- the numpy/numba log density equals PyMC's compiled logp (up to a constant), with the right
+  gradient and Hessian; collapsing duplicate rows changes it by a constant only;
+- Newton's mode equals independent optimisers (statsmodels' MLE, scikit-learn's L2 fit);
+- ``sampler="bayeslogit"`` agrees with PyMC's NUTS and with a long reference run within MCSE,
+  is reproducible from its seed, and falls back / errors clearly when there is no mode.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayeslogit as bl
+from bayeslogit import _density, _fastnuts, _nutskernel
+from bayeslogit.datasets import simulate_seed
+
+
+def _pymc_point(model, beta):
+    """PyMC's free variables (grouped by prior family, centred intercept) at ``beta``."""
+    pri = model.priors
+    raw = np.array(beta, dtype=float)
+    if pri.centered_intercept:
+        raw[model.coef_names.index("Intercept")] += pri.x_mean @ beta
+    point: dict[str, list] = {}
+    for j, name in enumerate(model.coef_names):
+        point.setdefault(f"beta_{pri.priors[name].family.lower()}", []).append(raw[j])
+    return {k: np.array(v) for k, v in point.items()}
+
+
+def _kernel_logp_grad(dens, beta):
+    g = np.empty(dens.dim)
+    lp = _nutskernel.logp_grad(np.asarray(beta, float), dens.X, dens.y, dens.m, dens.T,
+                               dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu, g)
+    return lp, g
+
+
+@pytest.fixture(scope="module")
+def mixed_prior_model(mixed_df):
+    priors = {"x1": bl.Cauchy(0, 1), "x2": bl.StudentT(3, 0.5, 2), "C(g)": bl.Flat()}
+    return bl.LogitModel("y ~ x1 + x2 + C(g)", mixed_df, priors=priors)
+
+
+@pytest.mark.parametrize("which", ["mixed", "binomial", "flat_intercept"])
+def test_log_density_matches_pymc_logp_up_to_a_constant(which, mixed_prior_model, mixed_df):
+    if which == "mixed":
+        model = mixed_prior_model
+    elif which == "binomial":
+        agg = mixed_df.assign(k=mixed_df.y * 3, n=3 + (mixed_df.x2 > 0))
+        model = bl.LogitModel("k ~ x1 + C(g)", agg, trials="n")
+    else:
+        model = bl.LogitModel("y ~ x1", mixed_df, priors={"Intercept": bl.Normal(1, 3)})
+    dens = _density.LogDensity.from_model(model)
+    f = model.pymc_model.compile_logp()
+    rng = np.random.default_rng(0)
+    B = rng.normal(scale=0.7, size=(4, dens.dim))
+    ours, _ = dens.logp_grad(B)
+    kernel = np.array([_kernel_logp_grad(dens, b)[0] for b in B])
+    ref = np.array([f(_pymc_point(model, b)) for b in B])
+    np.testing.assert_allclose(ours - ours[0], ref - ref[0], rtol=1e-9, atol=1e-8)
+    np.testing.assert_allclose(kernel - kernel[0], ref - ref[0], rtol=1e-9, atol=1e-8)
+
+
+def test_gradient_and_hessian_match_finite_differences(mixed_prior_model):
+    from scipy.optimize import approx_fprime
+
+    dens = _density.LogDensity.from_model(mixed_prior_model)
+    b = np.random.default_rng(1).normal(scale=0.5, size=dens.dim)
+    lp = lambda x: dens.logp_grad(x[None])[0][0]  # noqa: E731
+    grad = lambda x: dens.logp_grad(x[None])[1][0]  # noqa: E731
+    np.testing.assert_allclose(grad(b), approx_fprime(b, lp, 1e-6), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(_kernel_logp_grad(dens, b)[1], grad(b), rtol=1e-10, atol=1e-10)
+    fd_hess = np.array([approx_fprime(b, lambda x, i=i: grad(x)[i], 1e-6) for i in range(dens.dim)])
+    np.testing.assert_allclose(dens.hessian(b), fd_hess, rtol=1e-4, atol=1e-3)
+
+
+def test_collapsing_duplicate_rows_changes_logp_by_a_constant_only():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"g": rng.choice(["a", "b", "c"], 600), "x": rng.integers(0, 4, 600)})
+    df["y"] = rng.binomial(1, 0.3 + 0.1 * df.x)
+    model = bl.LogitModel("y ~ C(g) + x", df)
+    dens = _density.LogDensity.from_model(model)
+    assert dens.X.shape[0] == 12 and dens.n_rows == 600 and dens.m.sum() == 600
+    B = rng.normal(size=(3, dens.dim))
+    lp, g = dens.logp_grad(B)
+    f = model.pymc_model.compile_logp()
+    ref = np.array([f(_pymc_point(model, b)) for b in B])
+    np.testing.assert_allclose(lp - lp[0], ref - ref[0], rtol=1e-9, atol=1e-8)
+
+
+def test_newton_mode_equals_statsmodels_mle_under_flat_priors(seed_df):
+    sm = pytest.importorskip("statsmodels.api")
+    model = bl.LogitModel("y ~ x1 + x2", seed_df, priors={"Intercept": bl.Flat(), "x1": bl.Flat(), "x2": bl.Flat()})
+    mode = _density.newton_mode(_density.LogDensity.from_model(model))
+    ref = sm.Logit(model.design.y, model.design.X).fit(disp=0, tol=1e-12)
+    assert mode.converged
+    np.testing.assert_allclose(mode.beta, ref.params, rtol=1e-6)
+    np.testing.assert_allclose(mode.cov, ref.cov_params(), rtol=1e-5)
+
+
+def test_newton_mode_equals_sklearn_l2_fit(seed_df):
+    lm = pytest.importorskip("sklearn.linear_model")
+    C = 0.3  # sklearn's penalty ||w||^2 / (2C) is a N(0, sqrt(C)) prior; the intercept is free
+    priors = {"Intercept": bl.Flat(), "x1": bl.Normal(0, np.sqrt(C)), "x2": bl.Normal(0, np.sqrt(C))}
+    model = bl.LogitModel("y ~ x1 + x2", seed_df, priors=priors)
+    mode = _density.newton_mode(_density.LogDensity.from_model(model))
+    ref = lm.LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(seed_df[["x1", "x2"]], seed_df.y)
+    np.testing.assert_allclose(mode.beta, np.r_[ref.intercept_, ref.coef_[0]], rtol=1e-5)
+
+
+def _agree(a, b, k=4.0):
+    """Posterior means within k combined MCSE, and sds within 15%."""
+    ta, tb = a.coef_table(), b.coef_table()
+    mcse = np.hypot(ta["mcse_mean"], tb["mcse_mean"])
+    assert np.all(np.abs(ta["mean"] - tb["mean"]) < k * mcse), (ta, tb)
+    np.testing.assert_allclose(ta["sd"], tb["sd"], rtol=0.15)
+
+
+def test_bayeslogit_sampler_agrees_with_pymc_nuts(seed_df):
+    model = bl.LogitModel("y ~ x1 + x2", seed_df)
+    ours = model.sample(draws=1000, tune=300, chains=4, random_seed=1, progressbar=False, sampler="bayeslogit")
+    ref = model.sample(draws=1000, tune=500, chains=2, random_seed=2, progressbar=False, sampler="pymc")
+    assert ours.sampler == "bayeslogit" and ref.sampler == "pymc"
+    _agree(ours, ref)
+    table = ours.coef_table()
+    assert table["r_hat"].max() <= 1.01 and table["ess_bulk"].min() >= 1000
+    assert ours.sampler_stats()["divergences"] == 0
+
+
+def test_heavy_tailed_priors_small_n_agree_with_pymc():
+    """n=40: the Cauchy/Student-t priors shape the posterior (far from Gaussian)."""
+    df = simulate_seed(40, random_seed=4)
+    priors = {"x1": bl.Cauchy(0, 0.5), "x2": bl.StudentT(3, 0, 0.5)}
+    model = bl.LogitModel("y ~ x1 + x2", df, priors=priors)
+    ours = model.sample(draws=1500, tune=500, chains=4, random_seed=3, progressbar=False)
+    ref = model.sample(draws=1500, tune=500, chains=2, random_seed=4, progressbar=False, sampler="pymc")
+    assert ours.sampler == "bayeslogit"
+    _agree(ours, ref)
+
+
+def test_auto_uses_bayeslogit_sampler_and_returns_full_results(seed_df):
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=200, tune=100, chains=2, random_seed=0,
+                                                        progressbar=False)
+    assert post.sampler == "bayeslogit"
+    assert post.idata.posterior["beta"].dims == ("chain", "draw", "coef")
+    assert post.idata.posterior.attrs["tuning_steps"] == 100
+    assert post.idata["log_likelihood"]["y"].shape == (2, 200, 500)
+    st = post.idata.sample_stats
+    assert {"diverging", "tree_depth", "n_steps", "step_size", "lp", "energy"} <= set(st.data_vars)
+    assert "NUTS (bayeslogit)" in str(post.summary())
+
+
+def test_same_seed_same_draws_any_thread_count(seed_df):
+    model = bl.LogitModel("y ~ x1 + x2", seed_df)
+    dens = _density.LogDensity.from_model(model)
+    mode = _density.newton_mode(dens)
+    kw = dict(draws=50, tune=80, chains=3)
+    a = _fastnuts.sample_nuts(dens, mode, random_seed=9, threads=1, **kw).beta
+    b = _fastnuts.sample_nuts(dens, mode, random_seed=9, threads=3, **kw).beta
+    c = _fastnuts.sample_nuts(dens, mode, random_seed=10, threads=3, **kw).beta
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    d = model.sample(draws=50, tune=80, chains=2, random_seed=9, progressbar=False).draws()
+    e = model.sample(draws=50, tune=80, chains=2, random_seed=9, progressbar=False).draws()
+    np.testing.assert_array_equal(d, e)
+
+
+def test_no_mode_falls_back_to_pymc_or_errors_clearly():
+    df = pd.DataFrame({"x": [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0], "y": [0, 0, 0, 1, 1, 1]})  # separated
+    model = bl.LogitModel("y ~ x", df, priors={"Intercept": bl.Flat(), "x": bl.Flat()})
+    with pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit'.*separation.*sampler='pymc'"):
+        model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
+    assert _fastnuts.try_sample(model, draws=10, tune=10, chains=1, random_seed=0, target_accept=0.8,
+                                required=False) is None
+
+
+@pytest.mark.slow
+def test_means_agree_with_long_reference_run_within_3_mcse():
+    """A long PyMC reference (4 x 5000) against the default path's defaults."""
+    df = simulate_seed(500, random_seed=20261128, n_noise=2)
+    model = bl.LogitModel("y ~ x1 + x2 + z1 + z2", df)
+    ref = model.sample(draws=5000, tune=1000, chains=4, random_seed=1, progressbar=False, sampler="pymc")
+    ours = model.sample(random_seed=2, progressbar=False)
+    assert ours.sampler == "bayeslogit"
+    _agree(ours, ref, k=3.0)
+    assert ours.coef_table()["r_hat"].max() <= 1.01
