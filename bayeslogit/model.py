@@ -141,6 +141,7 @@ class LogitModel:
         target_accept: float = 0.8,
         progressbar: bool = True,
         log_likelihood: bool = True,
+        method: Literal["nuts", "laplace"] = "nuts",
     ) -> "PosteriorResults":
         """Draw from the posterior with NUTS.
 
@@ -162,6 +163,11 @@ class LogitModel:
             Show a progress bar.
         log_likelihood : bool
             Store the pointwise log-likelihood (needed for LOO).
+        method : {"nuts", "laplace"}
+            ``"laplace"``: ``chains * draws`` independent draws from the Laplace approximation
+            at the posterior mode, corrected by Pareto-smoothed importance sampling (fast for
+            large n). Its Pareto k is in ``idata.posterior.attrs["pareto_k"]``; when k > 0.7 the
+            approximation is not trusted and NUTS runs instead, with a warning.
 
         Returns
         -------
@@ -185,6 +191,23 @@ class LogitModel:
         if not 0 < target_accept < 1:
             raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
         used = _pymc.resolve_sampler(sampler)
+        if method not in ("nuts", "laplace"):
+            raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
+        if method == "laplace":
+            import warnings
+
+            from .errors import BayeslogitWarning
+            from .laplace import K_THRESHOLD, try_laplace
+
+            idata, k = try_laplace(self, draws=draws, chains=chains, random_seed=random_seed)
+            if idata is not None:
+                return PosteriorResults(self, idata, sampler="laplace+psis", random_seed=random_seed,
+                                        log_likelihood=log_likelihood)
+            warnings.warn(
+                f"method='laplace': Pareto k = {k:.2f} exceeds {K_THRESHOLD} (or no posterior mode), "
+                "so the Laplace approximation is not trusted; sampling with NUTS instead",
+                BayeslogitWarning, stacklevel=2,
+            )
         if sampler in ("auto", "bayeslogit"):
             from . import _fastnuts
 

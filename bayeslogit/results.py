@@ -175,8 +175,10 @@ class PosteriorResults(Results):
 
     def sampler_stats(self) -> dict[str, Any]:
         """Divergences, tree-depth saturation and step size, summed/averaged over chains."""
-        st = self.idata.sample_stats
         out: dict[str, Any] = {}
+        if "sample_stats" not in self.idata.children:  # independent draws (method="laplace")
+            return out
+        st = self.idata.sample_stats
         if "diverging" in st:
             out["divergences"] = int(st["diverging"].sum())
         for key in ("reached_max_treedepth", "maxdepth_reached"):
@@ -201,7 +203,8 @@ class PosteriorResults(Results):
         table = self.coef_table(ci_prob=ci_prob)
         stats = self.sampler_stats()
         info = self._model_info() + [
-            ("Sampler:", f"NUTS ({self.sampler})"),
+            ("Sampler:", "Laplace + PSIS, Pareto k = {:.2f}".format(self.idata.posterior.attrs["pareto_k"])
+             if self.sampler == "laplace+psis" else f"NUTS ({self.sampler})"),
             ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
             ("Tuning steps:", str(self.idata.posterior.attrs.get("tuning_steps", "?"))),
             ("Random seed:", str(self.random_seed)),
