@@ -44,7 +44,7 @@ def collapse_rows(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None):
 
 @dataclass
 class LogDensity:
-    """Log posterior density (up to a constant), its gradient and Hessian, vectorised over rows.
+    """Log posterior density (up to a constant) and its gradient, vectorised over rows.
 
     ``logp_grad(B)`` takes ``B`` of shape ``(k, p)`` (k points, e.g. one per chain) and returns
     ``(logp (k,), grad (k, p))``.
@@ -59,20 +59,21 @@ class LogDensity:
     sigma: np.ndarray
     nu: np.ndarray
     n_rows: int  # rows before collapsing
+    priors: ResolvedPriors
 
     @classmethod
     def from_model(cls, model) -> "LogDensity":
         """Build from a :class:`~bayeslogit.LogitModel` (its design and resolved priors)."""
         d = model.design
         X, y, m = collapse_rows(np.ascontiguousarray(d.X, dtype=float), d.y, d.trials)
-        return cls(X=np.ascontiguousarray(X), y=y, m=m, n_rows=d.n_obs,
+        return cls(X=np.ascontiguousarray(X), y=y, m=m, n_rows=d.n_obs, priors=model.priors,
                    **_prior_arrays(model.priors, d.column_names))
 
     @property
     def dim(self) -> int:
         return self.X.shape[1]
 
-    def _prior(self, B: np.ndarray, *, hessian: bool = False):
+    def _prior(self, B: np.ndarray):
         raw = B @ self.T.T  # (k, p)
         z = (raw - self.mu) / self.sigma
         normal = self.family == _NORMAL
@@ -83,15 +84,7 @@ class LogDensity:
             nu = self.nu
             lp = lp + np.where(student, -0.5 * (nu + 1.0) * np.log1p(z * z / nu), 0.0)
             dz = dz + np.where(student, -(nu + 1.0) * z / (nu + z * z), 0.0)
-        g_raw = dz / self.sigma
-        out = (lp.sum(axis=1), g_raw @ self.T)
-        if not hessian:
-            return out
-        h = np.where(normal, -1.0, 0.0) + np.zeros_like(z)
-        if student.any():
-            h = h + np.where(student, -(self.nu + 1.0) * (self.nu - z * z) / (self.nu + z * z) ** 2, 0.0)
-        h = h / self.sigma**2  # (k, p): diagonal Hessian in raw coordinates
-        return out + ((self.T.T[None] * h[:, None, :]) @ self.T,)
+        return lp.sum(axis=1), (dz / self.sigma) @ self.T
 
     def logp_grad(self, B: np.ndarray):
         """Log density and gradient at the rows of ``B`` (shape ``(k, p)``)."""
@@ -104,16 +97,6 @@ class LogDensity:
         lp = lp + self.y @ E - self.m @ softplus
         g = g + (self.y[:, None] - self.m[:, None] * s).T @ self.X
         return lp, g
-
-    def hessian(self, beta: np.ndarray) -> np.ndarray:
-        """Hessian of the log density at one point ``beta`` (p,)."""
-        B = beta[None, :]
-        *_, h_prior = self._prior(B, hessian=True)
-        eta = self.X @ beta
-        a = np.exp(-np.abs(eta))
-        s = np.where(eta >= 0, 1.0, a) / (1.0 + a)
-        w = self.m * s * (1.0 - s)
-        return h_prior[0] - (self.X * w[:, None]).T @ self.X
 
 
 def _prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
@@ -148,38 +131,27 @@ class Mode:
     n_iter: int
 
 
-def newton_mode(dens: LogDensity, *, tol: float = 1e-8, max_iter: int = 100) -> Mode:
-    """Maximise the log density by damped Newton steps from ``beta = 0``.
+def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100) -> Mode:
+    """The posterior mode by :func:`bayeslogit.point.newton` (on the collapsed rows), and the
+    Laplace covariance there.
 
-    ``converged`` is False when the iteration ran out, the Hessian at the end is not negative
-    definite, or the mode runs off to infinity (e.g. separation under flat priors).
+    ``converged`` is False when Newton's method did not converge or the mode is not a proper
+    maximum (e.g. the coefficients run off to infinity: separation under flat priors).
     """
-    beta = np.zeros(dens.dim)
-    lp, g = (v[0] for v in dens.logp_grad(beta[None]))
-    for it in range(1, max_iter + 1):
-        H = dens.hessian(beta)
+    from .point import detect_separation, newton
+
+    res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
+    p = dens.dim
+    ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta).max() < 1e6
+    if ok and np.any(dens.family == _FLAT):  # flat priors: separated data leave no mode
+        ok = detect_separation(dens.X, dens.y, dens.m)[0] is None
+    if ok:
         try:
-            L = np.linalg.cholesky(-H)
-            step = np.linalg.solve(L.T, np.linalg.solve(L, g))
+            cov = np.linalg.inv(res.neg_hessian)
+            cov = (cov + cov.T) / 2
+            np.linalg.cholesky(cov)
         except np.linalg.LinAlgError:
-            step = g / max(1.0, np.abs(g).max())  # not concave here: a short gradient step
-        t = 1.0
-        while True:
-            new = beta + t * step
-            lp_new, g_new = (v[0] for v in dens.logp_grad(new[None]))
-            if np.isfinite(lp_new) and lp_new >= lp - 1e-10 * abs(lp):
-                break
-            t *= 0.5
-            if t < 1e-10:
-                return Mode(beta, np.full((dens.dim, dens.dim), np.nan), False, it)
-        beta, lp, g = new, lp_new, g_new
-        if not np.all(np.isfinite(beta)) or np.abs(beta).max() > 1e6:
-            break
-        if np.abs(t * step).max() < tol * (1.0 + np.abs(beta).max()):
-            try:
-                cov = np.linalg.inv(-dens.hessian(beta))
-                np.linalg.cholesky(cov)
-            except np.linalg.LinAlgError:
-                break
-            return Mode(beta, (cov + cov.T) / 2, True, it)
-    return Mode(beta, np.full((dens.dim, dens.dim), np.nan), False, max_iter)
+            ok = False
+    if not ok:
+        return Mode(res.beta, np.full((p, p), np.nan), False, res.iterations)
+    return Mode(res.beta, cov, True, res.iterations)
