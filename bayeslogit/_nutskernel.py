@@ -7,7 +7,9 @@ from the chain's own ``numpy.random.Generator``.
 
 The algorithm (see :mod:`bayeslogit._fastnuts` for the overview): multinomial NUTS with
 biased progressive sampling between subtrees, uniform progressive sampling within one,
-U-turn checks on every balanced subtree, divergence when the energy error exceeds 1000; in
+U-turn checks on every balanced subtree plus Stan's extra checks across each merge's seam
+(without them, near-Gaussian targets whose period matches a tree size run to maximum depth),
+divergence when the energy error exceeds 1000; in
 coordinates ``u`` with ``beta = center + L u`` (a dense mass matrix ``(L L')^-1``); Stan's
 dual-averaging step size and doubling windows for re-estimating ``L L'`` (shrunk towards the
 Laplace covariance).
@@ -105,8 +107,38 @@ def _logaddexp(a, b):
 
 
 @njit(cache=True, nogil=True)
+def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb):
+    """Stan's heuristic: double or halve ``eps`` until one leapfrog step's acceptance
+    probability crosses 0.8."""
+    p = q.shape[0]
+    p0 = rng.standard_normal(p)
+    H0 = -lp + 0.5 * _dot(p0, p0)
+    qn = np.empty(p)
+    pn = np.empty(p)
+    gn = np.empty(p)
+    direction = 0
+    for _ in range(60):
+        for i in range(p):
+            pn[i] = p0[i] + 0.5 * eps * g[i]
+            qn[i] = q[i] + eps * pn[i]
+        lpn = _logp_u(qn, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, gn)
+        for i in range(p):
+            pn[i] += 0.5 * eps * gn[i]
+        H = -lpn + 0.5 * _dot(pn, pn)
+        good = np.isfinite(H) and H0 - H > np.log(0.8)
+        if direction == 0:
+            direction = 1 if good else -1
+        if direction == 1 and not good:
+            return eps / 2.0 if eps > 1e-10 else eps
+        if direction == -1 and good:
+            return eps
+        eps = eps * 2.0 if direction == 1 else eps / 2.0
+    return eps
+
+
+@njit(cache=True, nogil=True)
 def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws,
-              target_accept, max_depth, win_start, win_ends, out_beta, out_int, out_float):
+              target_accept, max_depth, win_start, win_ends, shrink, out_beta, out_int, out_float):
     """Warm up and sample one chain.
 
     Writes ``out_beta`` (draws, p); ``out_int`` (draws, 4): tree depth, leapfrog steps,
@@ -132,8 +164,9 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
     pq = np.empty(p); pg = np.empty(p)
     rho = np.empty(p)
     # adaptation state
-    eps = 0.9 / p ** 0.25
-    da_mu = np.log(10.0 * eps)
+    eps = _init_step_size(0.9 / p ** 0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma,
+                          nu, beta, gb)
+    da_mu = np.log(2.0 * eps)
     h_bar = 0.0
     log_eps_bar = 0.0
     da_t = 0
@@ -193,14 +226,22 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
                     first_p[k, i] = cp[i]
                 span = 2
                 while (k + 1) % span == 0 and span <= size:
+                    # the balanced span [a, k] and, as in Stan, its two halves each joined to
+                    # the nearest state of the other half (catches U-turns across the seam)
                     a = k + 1 - span
-                    s1 = 0.0
-                    s2 = 0.0
+                    h = a + span // 2
+                    s1 = s2 = s3 = s4 = s5 = s6 = 0.0
                     for i in range(p):
                         r = cum[k + 1, i] - cum[a, i]
                         s1 += first_p[a, i] * r
                         s2 += cp[i] * r
-                    if s1 <= 0 or s2 <= 0:
+                        r = cum[h, i] - cum[a, i] + first_p[h, i]
+                        s3 += first_p[a, i] * r
+                        s4 += first_p[h, i] * r
+                        r = first_p[h - 1, i] + cum[k + 1, i] - cum[h, i]
+                        s5 += first_p[h - 1, i] * r
+                        s6 += cp[i] * r
+                    if s1 <= 0 or s2 <= 0 or s3 <= 0 or s4 <= 0 or s5 <= 0 or s6 <= 0:
                         valid = False
                     span *= 2
                 if not valid:
@@ -211,6 +252,19 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
             if np.log(rng.random()) < sub_log_w - log_w:
                 pq[:] = sq; pg[:] = sg; plp = slp
             log_w = _logaddexp(log_w, sub_log_w)
+            # Stan's extra checks across the seam between the old tree and the new subtree:
+            # (old tree + first new state) and (old tree's near end + new subtree).
+            s1 = s2 = s3 = s4 = 0.0
+            for i in range(p):
+                near = rpm[i] if fwd else lpm[i]
+                far = lpm[i] if fwd else rpm[i]
+                r = rho[i] + first_p[0, i]
+                s1 += far * r
+                s2 += first_p[0, i] * r
+                r = near + cum[size, i]
+                s3 += near * r
+                s4 += cp[i] * r
+            seam_turn = s1 <= 0 or s2 <= 0 or s3 <= 0 or s4 <= 0
             for i in range(p):
                 rho[i] += cum[size, i]
             if fwd:
@@ -218,7 +272,7 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
             else:
                 lq[:] = cq; lpm[:] = cp; lg[:] = cg
             depth = j + 1
-            if _dot(lpm, rho) <= 0 or _dot(rpm, rho) <= 0:
+            if _dot(lpm, rho) <= 0 or _dot(rpm, rho) <= 0 or seam_turn:
                 hit_max = False
                 break
         q[:] = pq; g[:] = pg; lp = plp
@@ -251,7 +305,6 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
                         for k in range(i + 1):
                             acc += L[i, k] * q[k]
                         beta[i] = acc
-                    shrink = 10.0
                     cov = (w_m2 + shrink * cov0) / (w_n - 1 + shrink)
                     cov = 0.5 * (cov + cov.T)
                     L = np.linalg.cholesky(cov)
@@ -261,7 +314,9 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
                     w_n = 0
                     w_mean[:] = 0.0
                     w_m2[:, :] = 0.0
-                    da_mu = np.log(10.0 * eps)
+                    eps = _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu,
+                                          sigma, nu, beta, gb)
+                    da_mu = np.log(2.0 * eps)
                     h_bar = 0.0
                     log_eps_bar = 0.0
                     da_t = 0

@@ -12,7 +12,7 @@ from bayeslogit.datasets import SEED_TRUTH
 @pytest.fixture(scope="module")
 def seed_post(seed_df):
     m = bl.LogitModel("y ~ x1 + x2", seed_df)
-    return m.sample(draws=500, tune=500, chains=4, random_seed=11, progressbar=False)
+    return m.sample(draws=1000, tune=500, chains=4, random_seed=11, progressbar=False)
 
 
 def test_recovers_truth_within_3_posterior_sd(seed_post):
