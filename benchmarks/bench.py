@@ -72,6 +72,11 @@ def run_bayeslogit(df, formula, *, seed, **kw) -> dict:
     beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef").values
     out = diagnostics(beta, seconds)
     out["sampler"] = post.sampler
+    attrs = post.idata.posterior.attrs
+    if "gradient_evaluations_per_chain" in attrs:  # bayeslogit's NUTS: gradients per effective draw
+        out["grads_per_ess"] = CHAINS * attrs["gradient_evaluations_per_chain"] / out["min_ess_bulk"]
+    if "pareto_k" in attrs:
+        out["pareto_k"] = float(attrs["pareto_k"])
     return out
 
 
@@ -157,30 +162,31 @@ def mle_time(df, formula, *, repeats: int = 3) -> dict | None:
             "max_abs_param_diff": diff}
 
 
-def bench_size(name: str, cfg: dict, *, bl_kwargs: dict) -> dict:
+def bench_size(name: str, cfg: dict, *, contestants: dict[str, dict]) -> dict:
+    """Alternate every bayeslogit contestant (label -> sample() options) with pm.sample()."""
     df = simulate_seed(cfg["n"], random_seed=0, n_noise=cfg["n_noise"])
     formula = formula_for(cfg["n_noise"])
-    runs = {"bayeslogit": [], "pymc": []}
+    runs = {label: [] for label in contestants} | {"pymc": []}
     for rep in range(cfg["reps"]):  # alternate, so machine load hits both alike
         seed = 1000 + rep
-        r = run_bayeslogit(df, formula, seed=seed, **bl_kwargs)
-        runs["bayeslogit"].append(r)
-        print(f"  [{name} rep {rep}] bayeslogit ({r['sampler']}): {r['seconds']:.2f} s, "
-              f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}", flush=True)
+        for label, kw in contestants.items():
+            r = run_bayeslogit(df, formula, seed=seed, **kw)
+            runs[label].append(r)
+            print(f"  [{name} rep {rep}] {label} ({r['sampler']}): {r['seconds']:.2f} s, "
+                  f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}", flush=True)
         r = run_pymc(df, formula, seed=seed, draws=cfg["pymc_draws"], tune=cfg["pymc_tune"])
         runs["pymc"].append(r)
         print(f"  [{name} rep {rep}] pm.sample: {r['seconds']:.2f} s, "
               f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}", flush=True)
-    med = {k: {m: float(np.median([r[m] for r in v])) for m in
-               ("seconds", "min_ess_bulk", "min_ess_bulk_per_s", "max_r_hat")} for k, v in runs.items()}
-    b, p = med["bayeslogit"], med["pymc"]
+    keys = ("seconds", "min_ess_bulk", "min_ess_bulk_per_s", "max_r_hat")
+    med = {k: {m: float(np.median([r[m] for r in v])) for m in keys} for k, v in runs.items()}
+    p = med["pymc"]
     result = {
         "n": cfg["n"], "p": 3 + cfg["n_noise"], "chains": CHAINS, "formula": formula, "runs": runs,
         "median": med,
-        "ratios": {
-            "speedup_wall": p["seconds"] / b["seconds"],
-            "ess_per_s": b["min_ess_bulk_per_s"] / p["min_ess_bulk_per_s"],
-        },
+        "ratios": {label: {"speedup_wall": p["seconds"] / med[label]["seconds"],
+                           "ess_per_s": med[label]["min_ess_bulk_per_s"] / p["min_ess_bulk_per_s"]}
+                   for label in contestants},
         "pymc_draws": cfg["pymc_draws"], "pymc_tune": cfg["pymc_tune"],
     }
     if name == "L":
@@ -193,22 +199,29 @@ def bench_size(name: str, cfg: dict, *, bl_kwargs: dict) -> dict:
 
 def print_table(results: dict) -> None:
     print()
-    print(f"{'size':<5}{'fit':<14}{'wall s':>9}{'min ESS':>9}{'ESS/s':>9}{'max R-hat':>10}")
+    print(f"{'size':<5}{'fit':<22}{'wall s':>9}{'min ESS':>9}{'ESS/s':>9}{'max R-hat':>10}"
+          f"{'x wall':>8}{'x ESS/s':>9}")
     for size, res in results["sizes"].items():
-        for who in ("bayeslogit", "pymc"):
-            m = res["median"][who]
-            print(f"{size:<5}{who:<14}{m['seconds']:>9.2f}{m['min_ess_bulk']:>9.0f}"
-                  f"{m['min_ess_bulk_per_s']:>9.1f}{m['max_r_hat']:>10.3f}")
-        r = res["ratios"]
-        print(f"{size:<5}{'ratio':<14}{'x' + format(r['speedup_wall'], '.1f'):>9}{'':>9}"
-              f"{'x' + format(r['ess_per_s'], '.1f'):>9}   (PyMC/bayeslogit wall, bayeslogit/PyMC ESS/s)")
+        for who, m in res["median"].items():
+            r = res["ratios"].get(who)
+            extra = f"{r['speedup_wall']:>8.1f}{r['ess_per_s']:>9.1f}" if r else ""
+            print(f"{size:<5}{who:<22}{m['seconds']:>9.2f}{m['min_ess_bulk']:>9.0f}"
+                  f"{m['min_ess_bulk_per_s']:>9.1f}{m['max_r_hat']:>10.3f}{extra}")
+        print("      (x wall = PyMC wall / bayeslogit wall; x ESS/s = bayeslogit / PyMC min ESS per s)")
         if "gradient" in res:
-            for k, v in res["gradient"].items():
+            g = res["gradient"]
+            for k, v in g.items():
                 print(f"      gradient {k}: {v * 1e3:.2f} ms")
+            gpe = np.median([r["grads_per_ess"] for r in res["runs"]["bayeslogit"] if "grads_per_ess" in r])
+            floor = 1.0 / (4 * g["bayeslogit_logp_grad_s"]) * min(CHAINS, os.cpu_count() or 1)
+            print(f"      bayeslogit: {gpe:.1f} gradients per effective draw (warm-up included); "
+                  f"gradient-time floor at 4 per effective draw on {min(CHAINS, os.cpu_count() or 1)} "
+                  f"threads: {floor:.0f} ESS/s")
         if "mle" in res:
             m = res["mle"]
             print(f"      MLE: bayeslogit {m['bayeslogit_s'] * 1e3:.1f} ms, statsmodels "
-                  f"{m['statsmodels_s'] * 1e3:.1f} ms (ratio {m['ratio']:.2f})")
+                  f"{m['statsmodels_s'] * 1e3:.1f} ms (ratio {m['ratio']:.2f}, max |diff| "
+                  f"{m['max_abs_param_diff']:.1e})")
 
 
 def main(argv=None) -> int:
@@ -216,7 +229,8 @@ def main(argv=None) -> int:
     ap.add_argument("--size", choices=["S", "L", "all"], default="all")
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
     ap.add_argument("--out", default="benchmarks/results/bench.json", help="JSON output path")
-    ap.add_argument("--sampler", default="auto", help="bayeslogit sampler= option")
+    ap.add_argument("--extra", action="store_true",
+                    help="also time bayeslogit with sampler='nutpie' and 'pymc' (S) and method='laplace'")
     args = ap.parse_args(argv)
     cfgs = QUICK if args.quick else SIZES
     sizes = ["S", "L"] if args.size == "all" else [args.size]
@@ -231,7 +245,13 @@ def main(argv=None) -> int:
     }
     for size in sizes:
         print(f"size {size}: {cfgs[size]}", flush=True)
-        results["sizes"][size] = bench_size(size, cfgs[size], bl_kwargs={"sampler": args.sampler})
+        contestants = {"bayeslogit": {}}
+        if args.extra:
+            contestants["bayeslogit laplace"] = {"method": "laplace"}
+            if size == "S":
+                contestants["bayeslogit[nutpie]"] = {"sampler": "nutpie"}
+                contestants["bayeslogit[pymc]"] = {"sampler": "pymc"}
+        results["sizes"][size] = bench_size(size, cfgs[size], contestants=contestants)
     results["machine"]["load_avg_end"] = os.getloadavg()
     results["total_seconds"] = time.perf_counter() - t0
     print_table(results)
