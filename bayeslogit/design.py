@@ -218,6 +218,7 @@ def build_design(
             f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
         )
     used = names + ([trials] if trials is not None and trials not in names else [])
+    _check_column_types(data, used)
     data, n_dropped = _handle_missing(data, used, missing)
 
     _check_numeric_looking(data, names)
@@ -238,6 +239,7 @@ def build_design(
     if X.shape[1] == 0:
         raise DesignError(f"formula {formula!r} has no predictors and no intercept; add '1' or a column")
     _check_finite_columns(X, column_names, what="data")
+    _check_magnitude(X, column_names)
     _check_rank(X, column_names)
     return Design(
         formula=formula,
@@ -343,6 +345,22 @@ def _handle_missing(data: pd.DataFrame, used: list[str], missing: str) -> tuple[
         stacklevel=4,
     )
     return kept, n_rows
+
+
+def _check_column_types(data: pd.DataFrame, used: list[str]) -> None:
+    """Duplicate names and dtypes patsy would mishandle (complex, dates) fail here, by name."""
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()] if c in used})
+    if dup:
+        raise DataError(f"data has more than one column named {dup}; rename or drop the duplicates")
+    for c in used:
+        kind = data[c].dtype.kind
+        if kind == "c":
+            raise DataError(f"column {c!r} holds complex numbers; a logistic regression needs real values")
+        if kind in "mM":
+            raise DataError(
+                f"column {c!r} holds dates or time spans; convert it to a number (e.g. days since a "
+                "reference date) or to strings for a categorical predictor"
+            )
 
 
 def _check_numeric_looking(data: pd.DataFrame, used: list[str]) -> None:
@@ -485,6 +503,20 @@ def _check_finite_columns(X: np.ndarray, names: list[str], *, what: str) -> None
         )
 
 
+MAX_MAGNITUDE = 1e100
+"""Design columns whose largest |value| is above this (or below its inverse, but not 0) are
+rejected: their coefficients and the Hessian ``X'WX`` would leave floating-point range."""
+
+
+def _check_magnitude(X: np.ndarray, names: list[str]) -> None:
+    for name, top in zip(names, np.abs(X).max(axis=0)):
+        if top > MAX_MAGNITUDE or 0 < top < 1 / MAX_MAGNITUDE:
+            raise DesignError(
+                f"design column {name!r} has values of magnitude {top:.3g}, outside "
+                f"[{1 / MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]; rescale it (e.g. divide it by {top:.3g})"
+            )
+
+
 def _check_rank(X: np.ndarray, names: list[str]) -> None:
     """Raise DesignError naming constant or linearly dependent design columns."""
     from scipy.linalg import qr
@@ -502,7 +534,7 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
             f"the design has {p} columns but only {n} rows; the coefficients are not identified "
             "(use fewer predictors or more data)"
         )
-    scale = np.linalg.norm(X, axis=0)
+    scale = np.abs(X).max(axis=0)  # max-abs, not the norm: no overflow for huge columns
     scale[scale == 0] = 1.0
     _, R, piv = qr(X / scale, mode="economic", pivoting=True)
     diag = np.abs(np.diag(R))
