@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -176,10 +177,15 @@ class LogitModel:
         from .results import PosteriorResults
 
         for name, value, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise SamplerError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not 0 < target_accept < 1:
+        if random_seed is not None and (
+            not isinstance(random_seed, numbers.Integral) or isinstance(random_seed, bool) or random_seed < 0
+        ):
+            raise SamplerError(f"random_seed must be None or an integer >= 0, got {random_seed!r}")
+        if not isinstance(target_accept, numbers.Real) or not 0 < target_accept < 1:
             raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
+        draws, tune, chains = int(draws), int(tune), int(chains)
         _pymc.resolve_sampler(sampler)
         idata = _pymc.sample(
             self.pymc_model,
