@@ -1,0 +1,234 @@
+"""Bad input through every entry point: a package exception or warning that names the column or
+argument -- never a PyTensor/NumPy traceback, never silently dropped rows.
+
+The table ``CASES`` is the one in the README's "Errors" section. Each case is run through each
+entry point in ``ENTRY_POINTS`` (the data errors surface when the model is specified, so every
+later entry point must show the same error); cases that only make sense for one entry point
+(separation, huge linear predictors, sampler options, new data) follow the table.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+import bayeslogit as bl
+from bayeslogit import _math
+
+
+def _df(**cols) -> pd.DataFrame:
+    base = {"y": [0, 1, 0, 1, 1, 0, 1, 0], "x": [0.1, 0.4, -0.3, 1.2, 0.8, -1.0, 0.5, 0.2]}
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def _with(col: str, i: int, value, **cols) -> pd.DataFrame:
+    df = _df(**cols)
+    df[col] = df[col].astype(object if isinstance(value, str) else float)
+    df.loc[i, col] = value
+    return df
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    args: Callable[[], tuple[str, Any, dict]]  # -> (formula, data, LogitModel keywords)
+    exc: type[Exception]
+    match: str
+
+
+CASES = [
+    Case("NaN in a predictor", lambda: ("y ~ x", _with("x", 2, np.nan), {}),
+         bl.DataError, r"1 of 8 rows have missing values \(per column: 'x' \(1\)\).*missing='drop'"),
+    Case("inf in a predictor", lambda: ("y ~ x", _with("x", 2, -np.inf), {}),
+         bl.DataError, r"non-finite \(inf or NaN\) values in design column\(s\) \['x'\]"),
+    Case("NaN in the response", lambda: ("y ~ x", _with("y", 3, np.nan), {}),
+         bl.DataError, r"per column: 'y' \(1\)"),
+    Case("inf in the response", lambda: ("y ~ x", _with("y", 3, np.inf), {}),
+         bl.DataError, r"response 'y' has non-finite values"),
+    Case("response not 0/1", lambda: ("y ~ x", _df(y=[1, 2, 1, 2, 1, 2, 2, 1]), {}),
+         bl.DataError, r"response 'y' must be 0/1, but holds the values 1, 2"),
+    Case("response -1/1", lambda: ("y ~ x", _df(y=[-1, 1, -1, 1, 1, -1, 1, -1]), {}),
+         bl.DataError, r"response 'y' must be 0/1, but holds the values -1, 1"),
+    Case("constant response", lambda: ("y ~ x", _df(y=[1] * 8), {}),
+         bl.DataError, r"response 'y' is constant \(every row is 1\)"),
+    Case("three-level response", lambda: ("y ~ x", _df(y=list("abcabcab")), {}),
+         bl.DataError, r"response 'y' must have two outcomes, but has 3 distinct values \('a', 'b', 'c'\)"),
+    Case("fractional response", lambda: ("y ~ x", _df(y=[0, 1, 0.5, 1, 0, 1, 0, 1]), {}),
+         bl.DataError, r"response 'y' must have two outcomes, but has 3 distinct values \(0.0, 0.5, 1.0\)"),
+    Case("event not in the response", lambda: ("y ~ x", _df(), {"event": 2}),
+         bl.DataError, r"event=2 is not a value of response 'y'"),
+    Case("empty frame", lambda: ("y ~ x", _df().iloc[:0], {}), bl.DataError, r"data has no rows"),
+    Case("frame with no columns", lambda: ("y ~ x", pd.DataFrame(), {}), bl.DataError, r"data has no rows"),
+    Case("data not a DataFrame", lambda: ("y ~ x", {"y": [0, 1], "x": [1, 2]}, {}),
+         bl.DataError, r"data must be a pandas DataFrame, got dict"),
+    Case("formula names a missing column", lambda: ("y ~ x + z", _df(), {}),
+         bl.FormulaError, r"uses 'z', which is not a column of data \(columns: 'y', 'x'\)"),
+    Case("response column missing", lambda: ("yes ~ x", _df(), {}),
+         bl.FormulaError, r"uses 'yes', which is not a column of data"),
+    Case("formula syntax error", lambda: ("y ~ x +", _df(), {}),
+         bl.FormulaError, r"cannot parse formula 'y ~ x \+'"),
+    Case("formula without '~'", lambda: ("y x", _df(), {}),
+         bl.FormulaError, r"formula must be a string like 'y ~ x1 \+ x2'"),
+    Case("garbage in a numeric column", lambda: ("y ~ x", _with("x", 2, "n/a"), {}),
+         bl.DataError, r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'n/a' at index 2\)"),
+    Case("rank-deficient design", lambda: ("y ~ x + x2", _df().assign(x2=lambda d: 3 * d.x - 1), {}),
+         bl.DesignError, r"rank deficient \(rank 2 < 3 columns\): column\(s\) \['x2'\]"),
+    Case("constant predictor", lambda: ("y ~ x + c", _df(c=[2.0] * 8), {}),
+         bl.DesignError, r"design column\(s\) \['c'\] are constant"),
+    Case("more coefficients than rows", lambda: ("y ~ C(g) + x", _df(g=list("abcdefgh")), {}),
+         bl.DesignError, r"the design has 9 columns but only 8 rows"),
+    Case("huge-magnitude column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x * 1e250), {}),
+         bl.DesignError, r"design column 'x' has values of magnitude 1.2e\+250.*rescale it"),
+    Case("tiny-magnitude column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x * 1e-250), {}),
+         bl.DesignError, r"design column 'x' has values of magnitude 1.2e-250.*rescale it"),
+    Case("duplicate column names", lambda: ("y ~ x", pd.concat([_df(), _df()[["x"]]], axis=1), {}),
+         bl.DataError, r"more than one column named \['x'\]"),
+    Case("complex column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x + 1j), {}),
+         bl.DataError, r"column 'x' holds complex numbers"),
+    Case("datetime column", lambda: ("y ~ x", _df(x=pd.date_range("2020", periods=8)), {}),
+         bl.DataError, r"column 'x' holds dates or time spans"),
+    Case("negative trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, -1, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+         bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found -1"),
+    Case("non-integer trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 2.5, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+         bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found 2.5"),
+    Case("zero trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 0, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+         bl.DataError, r"trials column 'n' must be >= 1 in every row; found 0"),
+    Case("successes exceed trials", lambda: ("k ~ x", _df(k=[0, 3, 0, 0, 0, 0, 0, 1], n=[2] * 8), {"trials": "n"}),
+         bl.DataError, r"response 'k' exceeds trials 'n' in 1 row\(s\) \(first at row 1: 3 > 2\)"),
+    Case("non-integer successes", lambda: ("k ~ x", _df(k=[0, 0.5, 0, 0, 0, 0, 0, 1], n=[2] * 8), {"trials": "n"}),
+         bl.DataError, r"response 'k' must hold non-negative whole numbers; found 0.5"),
+    Case("trials column missing", lambda: ("k ~ x", _df(k=[0] * 8), {"trials": "n"}),
+         bl.DataError, r"trials='n' is not a column of data"),
+    Case("prior sd = 0", lambda: ("y ~ x", _df(), {"priors": bl.Normal(0, 0)}),
+         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got 0"),
+    Case("prior sd < 0", lambda: ("y ~ x", _df(), {"priors": {"x": bl.Cauchy(0, -1)}}),
+         bl.PriorError, r"Cauchy prior: sigma must be a positive finite number, got -1"),
+    Case("prior nu <= 0", lambda: ("y ~ x", _df(), {"priors": bl.StudentT(0, 0, 1)}),
+         bl.PriorError, r"StudentT prior: nu must be a positive finite number, got 0"),
+    Case("prior for an unknown term", lambda: ("y ~ x", _df(), {"priors": {"z": bl.Normal(0, 1)}}),
+         bl.PriorError, r"priors has key 'z', which is not a design column or term"),
+    Case("prior not a Prior", lambda: ("y ~ x", _df(), {"priors": {"x": 2.5}}),
+         bl.PriorError, r"priors\['x'\] must be a bayeslogit prior"),
+    Case("bad missing= option", lambda: ("y ~ x", _df(), {"missing": "ignore"}),
+         bl.DataError, r"missing must be 'raise' or 'drop', got 'ignore'"),
+]
+
+
+def _sample(formula, data, **kw):
+    return bl.LogitModel(formula, data, **kw).sample(draws=20, tune=20, chains=1, random_seed=1, progressbar=False)
+
+
+ENTRY_POINTS: dict[str, Callable[..., Any]] = {
+    "LogitModel": lambda formula, data, **kw: bl.LogitModel(formula, data, **kw),
+    "sample": _sample,
+}
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_table(case, entry):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning here would mean a NumPy/PyTensor complaint leaked
+        with pytest.raises(case.exc, match=case.match) as info:
+            formula, data, kw = case.args()
+            ENTRY_POINTS[entry](formula, data, **kw)
+    assert isinstance(info.value, bl.BayeslogitError)
+    assert info.value.__cause__ is None or isinstance(info.value.__cause__, bl.BayeslogitError)
+
+
+def test_missing_rows_are_never_dropped_silently():
+    data = _with("x", 2, np.nan)
+    with pytest.warns(bl.MissingDataWarning, match=r"dropped 1 of 8 rows with missing values \(per column: 'x' \(1\)\)"):
+        model = bl.LogitModel("y ~ x", data, missing="drop")
+    assert model.design.n_obs == 7 and model.design.n_dropped == 1
+    assert "Rows dropped (NA):" in str(
+        model.sample(draws=20, tune=20, chains=1, random_seed=1, progressbar=False).summary()
+    )
+
+
+# -- sampler options ---------------------------------------------------------------------------
+
+SAMPLE_ARGS = [
+    ({"draws": 0}, r"draws must be an integer >= 1, got 0"),
+    ({"draws": True}, r"draws must be an integer >= 1, got True"),
+    ({"tune": -1}, r"tune must be an integer >= 0, got -1"),
+    ({"chains": 1.5}, r"chains must be an integer >= 1, got 1.5"),
+    ({"random_seed": -1}, r"random_seed must be None or an integer >= 0, got -1"),
+    ({"random_seed": "abc"}, r"random_seed must be None or an integer >= 0, got 'abc'"),
+    ({"random_seed": 1.5}, r"random_seed must be None or an integer >= 0, got 1.5"),
+    ({"target_accept": "0.9"}, r"target_accept must be in \(0, 1\), got '0.9'"),
+    ({"target_accept": float("nan")}, r"target_accept must be in \(0, 1\), got nan"),
+    ({"sampler": None}, r"sampler must be one of .*got None"),
+]
+
+
+@pytest.mark.parametrize("kwargs,match", SAMPLE_ARGS, ids=[str(a[0]) for a in SAMPLE_ARGS])
+def test_sample_arguments(kwargs, match):
+    with pytest.raises(bl.SamplerError, match=match):
+        bl.LogitModel("y ~ x", _df()).sample(**{"progressbar": False, **kwargs})
+
+
+def test_numpy_integers_are_accepted_for_sampler_counts():
+    post = bl.LogitModel("y ~ x", _df()).sample(draws=np.int64(15), tune=np.int64(15), chains=np.int64(1),
+                                                random_seed=np.int64(4), progressbar=False)
+    assert post.draws().shape == (15, 2)
+
+
+# -- new data (prediction) ---------------------------------------------------------------------
+
+
+def test_unseen_factor_level_in_new_data_names_level_and_factor():
+    model = bl.LogitModel("y ~ C(g) + x", _df(g=list("abababab")))
+    with pytest.raises(bl.DataError, match=r"factor level 'z' that was not seen .*C\(g\) has levels \['a', 'b'\]"):
+        model.design.encode(pd.DataFrame({"g": ["a", "z"], "x": [0.0, 1.0]}))
+
+
+# -- linear predictor far beyond +-700 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("trials", [None, "n"])
+def test_huge_linear_predictor_gives_finite_loglik_gradient_and_probabilities(trials):
+    """At |eta| up to 1e4, exp(eta) overflows; the log-likelihood, its gradient and the
+    probabilities must stay finite and equal their closed forms."""
+    df = pd.DataFrame({"y": [0, 1, 1, 0, 2, 3], "n": [3] * 6, "x": [-2.0, -1.0, 1.0, 2.0, 0.5, -0.5]})
+    if trials is None:
+        df["y"] = [0, 1, 1, 0, 1, 0]
+    flat = {"Intercept": bl.Flat(), "x": bl.Flat()}
+    model = bl.LogitModel("y ~ x", df, priors=flat, trials=trials)
+    logp = model.pymc_model.compile_logp()
+    dlogp = model.pymc_model.compile_dlogp()
+    X, y = model.design.X, model.design.y
+    n = np.ones_like(y) if trials is None else model.design.trials
+    for beta in ([0.0, 800.0], [0.0, -800.0], [300.0, 5000.0], [-1e4, 1.0]):
+        beta = np.array(beta)
+        eta = X @ beta
+        assert np.abs(eta).max() > 700
+        point = {"beta_flat": beta}
+        ll = _math.log_likelihood(eta, y, model.design.trials)
+        p = _math.inv_logit(eta)
+        assert np.all(np.isfinite(ll)) and np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))
+        assert logp(point) == pytest.approx(ll.sum(), rel=1e-12)
+        grad = dlogp(point)
+        assert np.all(np.isfinite(grad))
+        np.testing.assert_allclose(grad, X.T @ (y - n * expit(eta)), rtol=1e-12, atol=1e-9)
+
+
+def test_sampling_with_huge_linear_predictors_stays_finite():
+    """A predictor on a 1e4 scale with a nearly flat prior: eta is in the thousands at the
+    starting jitter; sampling must still give finite draws and log-likelihood."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=60) * 1e4
+    y = rng.binomial(1, expit(x / 1e4))
+    model = bl.LogitModel("y ~ x", pd.DataFrame({"y": y, "x": x}), priors={"x": bl.Normal(0, 10)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # PyMC's short-chain diagnostics
+        post = model.sample(draws=100, tune=100, chains=1, random_seed=2, progressbar=False)
+    assert np.all(np.isfinite(post.draws()))
+    assert np.all(np.isfinite(post.idata["log_likelihood"]["y"].values))
