@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import patsy
 
 from .design import Design, build_design
-from .errors import SamplerError
+from .errors import SamplerError, SeparationWarning
 from .priors import PriorSpec, ResolvedPriors, resolve_priors
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -188,6 +189,7 @@ class LogitModel:
             raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
         draws, tune, chains = int(draws), int(tune), int(chains)
         _pymc.resolve_sampler(sampler)
+        self._warn_if_posterior_improper()
         idata = _pymc.sample(
             self.pymc_model,
             draws=draws,
@@ -200,6 +202,26 @@ class LogitModel:
         )
         return PosteriorResults(self, idata, sampler=_pymc.resolve_sampler(sampler),
                                 random_seed=random_seed, log_likelihood=log_likelihood)
+
+    def _warn_if_posterior_improper(self) -> None:
+        """Flat priors on columns that separate the data leave the posterior improper: warn."""
+        d = self.design
+        flat = [j for j, name in enumerate(d.column_names) if self.priors.priors[name].family == "Flat"]
+        if not flat:
+            return
+        from .point import detect_separation
+
+        # A free coefficient moves eta along its column, centred when the intercept is centred.
+        kind, _ = detect_separation(d.X[:, flat] - self.priors.x_mean[flat], d.y, d.trials)
+        if kind is not None:
+            cols = [d.column_names[j] for j in flat]
+            warnings.warn(
+                f"{kind} separation among the columns with a Flat prior {cols}: the posterior is "
+                "improper and the draws will drift off to infinity; give those columns a proper "
+                "prior such as bl.Normal(0, 2.5)",
+                SeparationWarning,
+                stacklevel=3,
+            )
 
     def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100) -> "MLEResults":
         """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).

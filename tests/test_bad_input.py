@@ -127,6 +127,8 @@ def _sample(formula, data, **kw):
 
 ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     "LogitModel": lambda formula, data, **kw: bl.LogitModel(formula, data, **kw),
+    "fit_mle": lambda formula, data, **kw: bl.LogitModel(formula, data, **kw).fit_mle(),
+    "fit_map": lambda formula, data, **kw: bl.LogitModel(formula, data, **kw).fit_map(),
     "sample": _sample,
 }
 
@@ -179,6 +181,66 @@ def test_numpy_integers_are_accepted_for_sampler_counts():
     post = bl.LogitModel("y ~ x", _df()).sample(draws=np.int64(15), tune=np.int64(15), chains=np.int64(1),
                                                 random_seed=np.int64(4), progressbar=False)
     assert post.draws().shape == (15, 2)
+
+
+# -- point-estimate options -------------------------------------------------------------------
+
+POINT_ARGS = [
+    ("fit_mle", {"tol": 0}, bl.ArgumentError, r"tol must be a number in \(0, 1\), got 0"),
+    ("fit_mle", {"max_iter": 0}, bl.ArgumentError, r"max_iter must be an integer >= 1, got 0"),
+    ("fit_map", {"tol": "small"}, bl.ArgumentError, r"tol must be a number in \(0, 1\), got 'small'"),
+    ("fit_map", {"prior": "normal(0, 1)"}, bl.PriorError, r"priors must be None, one prior .* got str"),
+    ("fit_map", {"prior": {"z": bl.Normal(0, 1)}}, bl.PriorError, r"priors has key 'z'"),
+    ("fit_map", {"prior": bl.Flat()}, None, None),  # allowed: the MAP is then the MLE (no separation here)
+]
+
+
+@pytest.mark.parametrize("method,kwargs,exc,match", POINT_ARGS, ids=[f"{a[0]}-{a[1]}" for a in POINT_ARGS])
+def test_point_estimate_arguments(method, kwargs, exc, match):
+    model = bl.LogitModel("y ~ x", _df())
+    if exc is None:
+        assert getattr(model, method)(**kwargs).converged
+    else:
+        with pytest.raises(exc, match=match):
+            getattr(model, method)(**kwargs)
+
+
+# -- separation --------------------------------------------------------------------------------
+
+SEPARATED = {
+    "complete": _df(y=[0, 0, 0, 0, 1, 1, 1, 1], x=[-4.0, -3, -2, -1, 1, 2, 3, 4]),
+    "quasi-complete": _df(y=[0, 0, 0, 0, 1, 1, 1, 1], x=[-4.0, -3, -2, 0, 0, 2, 3, 4]),
+}
+
+
+@pytest.mark.parametrize("kind", list(SEPARATED))
+def test_separation_mle_warns_map_and_posterior_stay_finite(kind):
+    model = bl.LogitModel("y ~ x", SEPARATED[kind])
+    with pytest.warns(bl.SeparationWarning, match=rf"^{kind} separation: .* along \['x'\]"):
+        mle = model.fit_mle()
+    assert mle.separation == kind and not mle.converged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # proper default prior: no warning of any kind
+        fit = model.fit_map()
+    assert fit.converged and np.all(np.isfinite(fit.params)) and np.all(np.isfinite(fit.bse))
+    assert np.abs(fit.params["x"]) < np.abs(mle.params["x"])
+
+
+@pytest.mark.parametrize("kind", list(SEPARATED))
+def test_separation_with_a_flat_prior_warns_in_sample(kind):
+    """A Flat prior on the separating column makes the posterior improper: say so."""
+    model = bl.LogitModel("y ~ x", SEPARATED[kind], priors={"x": bl.Flat()})
+    with pytest.warns(bl.SeparationWarning, match=rf"^{kind} separation among the columns with a Flat prior \['x'\]"):
+        model.sample(draws=20, tune=20, chains=1, random_seed=1, progressbar=False)
+
+
+def test_no_improper_warning_when_the_flat_columns_do_not_separate():
+    # separated along x, but x has a proper prior; only the intercept is flat
+    model = bl.LogitModel("y ~ x", SEPARATED["complete"], priors={"Intercept": bl.Flat(), "x": bl.Normal(0, 1)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bl.SeparationWarning)
+        post = model.sample(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
+    assert np.all(np.isfinite(post.draws()))
 
 
 # -- new data (prediction) ---------------------------------------------------------------------
