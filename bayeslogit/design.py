@@ -121,7 +121,8 @@ class Design:
             )
         _check_no_missing(data, used, what="new data")
         try:
-            X = patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0]
+            with np.errstate(all="ignore"):  # inf * 0 -> NaN is reported by name just below
+                X = patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0]
         except patsy.PatsyError as exc:
             msg = str(exc).splitlines()[0]
             level = re.search(r"observation with value (.+?) does not match any of the expected levels", str(exc))
@@ -231,7 +232,8 @@ def build_design(
         event, levels = 1, (0, 1)
 
     try:
-        X_df = patsy.dmatrix(rhs, data, NA_action="raise", eval_env=eval_env, return_type="dataframe")
+        with np.errstate(all="ignore"):  # inf * 0 -> NaN is reported by name just below
+            X_df = patsy.dmatrix(rhs, data, NA_action="raise", eval_env=eval_env, return_type="dataframe")
     except patsy.PatsyError as exc:
         raise _formula_error(formula, exc, data) from None
     X = np.asarray(X_df, dtype=float)
