@@ -491,6 +491,13 @@ def _formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> B
             f"formula {formula!r} uses {m.group(1)!r}, which is not a column of data "
             f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
         )
+    origin = getattr(exc, "origin", None)
+    if text.startswith("factor contains missing values") and origin is not None:
+        factor = origin.code[origin.start:origin.end]
+        return DataError(
+            f"formula {formula!r}: {factor!r} gives missing values (NaN) although its input columns "
+            "have none; check the transform's domain (e.g. np.log of values <= 0)"
+        )
     if "numerical" in text and "categorical" in text or "could not convert" in text:
         return DataError(f"formula {formula!r}: {text.splitlines()[0]}")
     return FormulaError(f"cannot build the design of {formula!r}: {text.splitlines()[0]}")

@@ -46,6 +46,14 @@ class Case:
 CASES = [
     Case("NaN in a predictor", lambda: ("y ~ x", _with("x", 2, np.nan), {}),
          bl.DataError, r"1 of 8 rows have missing values \(per column: 'x' \(1\)\).*missing='drop'"),
+    Case("None in a categorical predictor", lambda: ("y ~ g", _df(g=["a", "b", None, "a", "b", "a", "b", "a"]), {}),
+         bl.DataError, r"1 of 8 rows have missing values \(per column: 'g' \(1\)\)"),
+    Case("pd.NA in a nullable column", lambda: ("y ~ x", _df(x=pd.array([1, 2, None, 4, 5, 6, 7, 8], dtype="Int64")), {}),
+         bl.DataError, r"1 of 8 rows have missing values \(per column: 'x' \(1\)\)"),
+    Case("transform giving NaN", lambda: ("y ~ np.log(x)", _df(), {}),
+         bl.DataError, r"'np.log\(x\)' gives missing values \(NaN\) .* np.log of values <= 0"),
+    Case("transform giving inf", lambda: ("y ~ np.log(x)", _df().assign(x=lambda d: d.x.abs().where(d.x > 0.3, 0)), {}),
+         bl.DataError, r"non-finite \(inf or NaN\) values in design column\(s\) \['np.log\(x\)'\]"),
     Case("inf in a predictor", lambda: ("y ~ x", _with("x", 2, -np.inf), {}),
          bl.DataError, r"non-finite \(inf or NaN\) values in design column\(s\) \['x'\]"),
     Case("NaN in the response", lambda: ("y ~ x", _with("y", 3, np.nan), {}),
@@ -74,6 +82,8 @@ CASES = [
          bl.FormulaError, r"uses 'yes', which is not a column of data"),
     Case("formula syntax error", lambda: ("y ~ x +", _df(), {}),
          bl.FormulaError, r"cannot parse formula 'y ~ x \+'"),
+    Case("two responses", lambda: ("y + x ~ x", _df(), {}),
+         bl.FormulaError, r"must have exactly one response on the left of '~'"),
     Case("formula without '~'", lambda: ("y x", _df(), {}),
          bl.FormulaError, r"formula must be a string like 'y ~ x1 \+ x2'"),
     Case("garbage in a numeric column", lambda: ("y ~ x", _with("x", 2, "n/a"), {}),
@@ -98,6 +108,8 @@ CASES = [
          bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found -1"),
     Case("non-integer trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 2.5, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
          bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found 2.5"),
+    Case("infinite trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, np.inf, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+         bl.DataError, r"trials column 'n' has non-finite values"),
     Case("zero trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 0, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
          bl.DataError, r"trials column 'n' must be >= 1 in every row; found 0"),
     Case("successes exceed trials", lambda: ("k ~ x", _df(k=[0, 3, 0, 0, 0, 0, 0, 1], n=[2] * 8), {"trials": "n"}),
@@ -112,6 +124,8 @@ CASES = [
          bl.PriorError, r"Cauchy prior: sigma must be a positive finite number, got -1"),
     Case("prior nu <= 0", lambda: ("y ~ x", _df(), {"priors": bl.StudentT(0, 0, 1)}),
          bl.PriorError, r"StudentT prior: nu must be a positive finite number, got 0"),
+    Case("prior sd NaN", lambda: ("y ~ x", _df(), {"priors": {"x": bl.Normal(0, float("nan"))}}),
+         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got nan"),
     Case("prior for an unknown term", lambda: ("y ~ x", _df(), {"priors": {"z": bl.Normal(0, 1)}}),
          bl.PriorError, r"priors has key 'z', which is not a design column or term"),
     Case("prior not a Prior", lambda: ("y ~ x", _df(), {"priors": {"x": 2.5}}),
@@ -250,6 +264,20 @@ def test_unseen_factor_level_in_new_data_names_level_and_factor():
     model = bl.LogitModel("y ~ C(g) + x", _df(g=list("abababab")))
     with pytest.raises(bl.DataError, match=r"factor level 'z' that was not seen .*C\(g\) has levels \['a', 'b'\]"):
         model.design.encode(pd.DataFrame({"g": ["a", "z"], "x": [0.0, 1.0]}))
+
+
+@pytest.mark.parametrize(
+    "new,match",
+    [
+        (pd.DataFrame({"g": ["a"]}), r"new data lacks column\(s\) \['x'\]"),
+        (pd.DataFrame({"g": ["a", "b"], "x": [0.0, np.nan]}), r"new data has missing values in 'x' \(1 row\)"),
+        (pd.DataFrame({"g": ["a"], "x": [np.inf]}), r"new data gives non-finite .* design column\(s\) \['x'\]"),
+    ],
+)
+def test_new_data_errors_name_the_column(new, match):
+    model = bl.LogitModel("y ~ C(g) + x", _df(g=list("abababab")))
+    with pytest.raises(bl.DataError, match=match):
+        model.design.encode(new)
 
 
 # -- linear predictor far beyond +-700 ---------------------------------------------------------
