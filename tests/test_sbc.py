@@ -8,7 +8,13 @@ with the prior draws made here in numpy from the *documented* prior (not from th
 and we check that a deliberately wrong prior in the fit is caught by the same test.
 
 The PyMC model is built once (``build_model(..., response_data=True)``) and compiled once with
-nutpie; each replication only swaps the response with ``with_data`` and runs one short chain.
+nutpie; each replication only swaps the response with ``with_data`` and runs one short chain
+(``pm.sample`` would recompile the model every call: about 6 s a replication here, against
+0.15 s). What is calibrated is the model -- priors, intercept centring, likelihood -- as sampled
+by nutpie, one of the package's samplers. Uniformity: a chi-square test over 10 equal rank bins
+per coefficient, at 1% family-wise (Bonferroni over the coefficients).
+
+Runtime of the slow part on 2 shared cores: about 2.5 minutes (4-5 minutes under a load of 8).
 """
 
 from __future__ import annotations
@@ -157,7 +163,7 @@ def test_sbc_smoke_swapped_response_equals_a_fresh_model():
     ],
 )
 def test_sbc_ranks_are_uniform(label, priors, draw_prior, seed):
-    run = run_sbc(priors, draw_prior, n_reps=300, seed=seed)
+    run = run_sbc(priors, draw_prior, n_reps=500, seed=seed)
     p = run.pvalues()
     print(f"SBC {label}: chi-square p-values {dict(zip(run.coef_names, p.round(4)))}")
     assert np.all(p > ALPHA / len(p)), (label, dict(zip(run.coef_names, p)))
