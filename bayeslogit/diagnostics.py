@@ -458,9 +458,18 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
     if "log_likelihood" in idata.children:
         import warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the Pareto k verdict below says it in words
-            loo = az.loo(idata, pointwise=True, var_name="y")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the Pareto k verdict below says it in words
+                loo = az.loo(idata, pointwise=True, var_name="y")
+        except (ValueError, FloatingPointError) as err:
+            checks.append(Check(
+                "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {err}",
+                "the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): "
+                f"{prior_hint}.",
+            ))
+            loo = None
+    if loo is not None:
         k = np.asarray(loo.pareto_k).ravel()
         nbad = int(np.sum(k > loo.good_k))
         checks.append(Check(
@@ -469,7 +478,7 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
             "LOO is unreliable for the observations with high k (very influential points): "
             "check them, use K-fold cross-validation (arviz.loo_kfold), or more draws.",
         ))
-    else:
+    elif "log_likelihood" not in idata.children:
         notes.append("No log-likelihood stored (log_likelihood=False): LOO skipped.")
 
     return Diagnostics(checks=checks, per_coef=table, loo=loo, fit=fit_quality(post),
