@@ -1,44 +1,201 @@
-"""Command line: ``bayeslogit demo``. ``--help`` must stay fast: nothing heavy is imported here."""
+"""Command line: ``bayeslogit fit``, ``bayeslogit demo``.
+
+``--help`` must stay fast: nothing heavy (PyMC, PyTensor, ArviZ, matplotlib) is imported
+until a command runs. Errors the user can fix (bad CSV path, unknown column, unparsable
+prior...) print one line on stderr and exit with status 2, without a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+
+EXIT_USAGE = 2
+
+_PRIOR_HELP = (
+    "prior: 'normal(0, 1)' for every slope, or TERM=PRIOR for one design column or formula term "
+    "(e.g. 'x1=normal(0,1)', 'C(g)=cauchy(0,2.5)', 'Intercept=flat'); repeatable. Families: "
+    "normal(mu, sigma), studentt(nu, mu, sigma), cauchy(mu, sigma), flat"
+)
+
+
+def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chains: int = 4, seed: int | None = None) -> None:
+    g = p.add_argument_group("sampling")
+    g.add_argument("--draws", type=int, default=draws, metavar="N", help=f"posterior draws per chain (default {draws})")
+    g.add_argument("--tune", type=int, default=1000, metavar="N", help="warm-up iterations per chain (default 1000)")
+    g.add_argument("--chains", type=int, default=chains, metavar="N", help=f"chains (default {chains})")
+    g.add_argument("--seed", type=int, default=seed, metavar="N",
+                   help=f"random seed: same seed, same draws (default {seed})")
+    g.add_argument("--sampler", choices=["auto", "pymc", "nutpie", "numpyro"], default="auto",
+                   help="NUTS implementation (default auto)")
+    g.add_argument("--target-accept", type=float, default=0.8, metavar="P",
+                   help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar or report status lines")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bayeslogit",
         description="Bayesian logistic regression from a formula, beside the MLE and the MAP.",
+        epilog="Errors in the input (file, formula, prior) exit with status 2 and a one-line message.",
     )
-    sub = p.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the seed example end to end (simulated n=500 data)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,demo}")
+
+    fit = sub.add_parser(
+        "fit", help="fit a formula to a CSV file: summary, comparison table, optional report",
+        description="Fit a Bayesian logistic regression to DATA.csv; print the posterior summary, "
+                    "diagnostics and the MLE / MAP / posterior comparison; optionally write the report.",
+    )
+    fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
+    fit.add_argument("formula", metavar="FORMULA", help="patsy formula, e.g. \"y ~ x1 + C(g)\"")
+    fit.add_argument("--prior", action="append", default=[], metavar="[TERM=]PRIOR", help=_PRIOR_HELP)
+    fit.add_argument("--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)")
+    fit.add_argument("--trials", metavar="COLUMN", help="column with the number of trials (aggregated binomial data)")
+    fit.add_argument("--missing", choices=["raise", "drop"], default="raise",
+                     help="rows with missing values: raise an error (default) or drop them")
+    _add_sampling_options(fit)
+    fit.add_argument("--report", metavar="OUT.html", help="write the self-contained HTML report here")
+
+    demo = sub.add_parser(
+        "demo", help="run the seed example end to end (simulated n=500 data, MLE, MAP, posterior, report)",
+        description="Simulate n rows with eta = -3 + 2 x1 - 1.5 x2, fit the MLE, scikit-learn's default "
+                    "MAP and the posterior, print the comparison and optionally write the report.",
+    )
     demo.add_argument("--n", type=int, default=500, help="rows to simulate (default 500)")
-    demo.add_argument("--draws", type=int, default=1000, help="posterior draws per chain (default 1000)")
-    demo.add_argument("--chains", type=int, default=4, help="chains (default 4)")
-    demo.add_argument("--seed", type=int, default=1, help="random seed for data and sampler (default 1)")
+    _add_sampling_options(demo, seed=1)
     demo.add_argument("--report", metavar="OUT.html", help="also write the HTML report here")
     return p
+
+
+def parse_priors(specs: list[str]):
+    """``["normal(0,1)", "x1=cauchy(0,2.5)"]`` -> the ``priors=`` argument of LogitModel."""
+    from .errors import PriorError
+    from .priors import parse_prior
+
+    if not specs:
+        return None
+    every = None
+    per_term = {}
+    for spec in specs:
+        m = re.fullmatch(r"\s*(.*\S)\s*=\s*([A-Za-z_]+\s*(?:\([^()]*\))?)\s*", spec)
+        if m:
+            per_term[m.group(1)] = parse_prior(m.group(2))
+        elif every is None:
+            every = parse_prior(spec)
+        else:
+            raise PriorError(f"--prior given twice without a term ({every} and {spec!r}); write TERM=PRIOR")
+    if every is None:
+        return per_term
+    if not per_term:
+        return every
+    raise PriorError("--prior: give either one prior for all slopes or TERM=PRIOR entries, not both")
+
+
+def _read_csv(path: str):
+    import pandas as pd
+
+    from .errors import DataError
+
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read {path!r} as CSV: {first}") from None
+
+
+def _event(value: str | None):
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def _sample(model, args):
+    return model.sample(draws=args.draws, tune=args.tune, chains=args.chains, random_seed=args.seed,
+                        sampler=args.sampler, target_accept=args.target_accept,
+                        progressbar=not args.quiet)
+
+
+def _print_results(post, fits) -> None:
+    print(post.summary())
+    print()
+    diag = post.diagnostics()
+    print(diag.to_frame()[["value", "rule", "verdict"]].to_string())
+    for c in diag.failed:
+        print(f"  {c.name}: {c.suggestion}")
+    print()
+
+
+def _check_outputs(args) -> None:
+    """Fail before sampling, not after, when an output file cannot be written."""
+    from pathlib import Path
+
+    from .errors import ArgumentError
+
+    for option in ("report", "save"):
+        value = getattr(args, option, None)
+        if value and not Path(value).resolve().parent.is_dir():
+            raise ArgumentError(f"--{option} {value}: folder {str(Path(value).parent)!r} does not exist")
+
+
+def _write_report(post, args, fits=()) -> None:
+    if args.report:
+        post.report(args.report, fits=fits, progress=not args.quiet)
+
+
+def _fit(args: argparse.Namespace) -> int:
+    import bayeslogit as bl
+
+    _check_outputs(args)
+    df = _read_csv(args.data)
+    priors = parse_priors(args.prior)
+    model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
+                          trials=args.trials, missing=args.missing)
+    post = _sample(model, args)
+    fits = ()
+    _print_results(post, fits)
+    _write_report(post, args, fits)
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     import bayeslogit as bl
     from bayeslogit.datasets import simulate_seed
 
+    _check_outputs(args)
     df = simulate_seed(args.n, random_seed=args.seed)
     print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
     model = bl.LogitModel("y ~ x1 + x2", data=df)
-    post = model.sample(draws=args.draws, chains=args.chains, random_seed=args.seed)
-    print(post.summary())
+    post = _sample(model, args)
+    fits = ()
+    _print_results(post, fits)
+    _write_report(post, args, fits)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``bayeslogit`` command."""
+    """Entry point of the ``bayeslogit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    if args.command == "demo":
-        return _demo(args)
-    return 2  # pragma: no cover - argparse enforces the choices
+    from .errors import BayeslogitError
+
+    try:
+        if args.command == "fit":
+            return _fit(args)
+        if args.command == "demo":
+            return _demo(args)
+    except (BayeslogitError, OSError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename is not None:
+            message = f"{exc.strerror or type(exc).__name__}: {exc.filename!r}"
+        print(f"bayeslogit {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("bayeslogit: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_USAGE  # pragma: no cover - argparse enforces the choices
 
 
 if __name__ == "__main__":  # pragma: no cover
