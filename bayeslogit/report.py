@@ -62,6 +62,16 @@ def _fig_to_img(fig, alt: str, caption: str = "") -> str:
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">{cap}</figure>'
 
 
+def _figure(make: Callable, alt: str, caption: str = "") -> str:
+    """Draw one figure; if drawing fails (e.g. a degenerate fit), say so instead of failing the report."""
+    try:
+        fig = make()
+    except Exception as exc:  # noqa: BLE001 - one bad plot must not lose the whole report
+        msg = " ".join(str(exc).split())[:300]
+        return f"<p class='note'>The {html.escape(alt)} could not be drawn: {html.escape(type(exc).__name__)}: {html.escape(msg)}</p>"
+    return _fig_to_img(fig, alt, caption)
+
+
 def _table(df: pd.DataFrame, *, digits: int = 3) -> str:
     def fmt(v, col):
         if isinstance(v, (float, np.floating)):
@@ -296,27 +306,28 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
         log("trace and rank plots")
         sections.append(
             "<h2 id='trace'>Trace and rank plots</h2>"
-            + _fig_to_img(_trace_fig(post), "trace plots", "Left: marginal densities per chain; right: draws per chain.")
-            + _fig_to_img(_rank_fig(post), "rank plots",
-                          "Rank ECDF differences per chain: lines inside the band mean the chains agree.")
+            + _figure(lambda: _trace_fig(post), "trace plots", "Left: marginal densities per chain; right: draws per chain.")
+            + (_figure(lambda: _rank_fig(post), "rank plots",
+                       "Rank ECDF differences per chain: lines inside the band mean the chains agree.")
+               if post.n_chains > 1 else "<p class='note'>Rank plots need at least 2 chains.</p>")
         )
 
         log("prior vs posterior")
         sections.append("<h2 id='prior'>Prior vs posterior</h2>"
-                        + _fig_to_img(_prior_posterior_fig(post), "prior and posterior densities",
+                        + _figure(lambda: _prior_posterior_fig(post), "prior and posterior densities",
                                       "Shaded: posterior density (KDE); line: prior density, on the same scale."))
 
         log("calibration and separation plots")
         cal = "<h2 id='calibration'>Calibration and separation</h2>"
         if d.trials is None and diag.loo is not None:
-            cal += _fig_to_img(_calibration_fig(post, post.random_seed), "PAV calibration plot",
+            cal += _figure(lambda: _calibration_fig(post, post.random_seed), "PAV calibration plot",
                                "Conditional event probability (isotonic/PAV fit of the outcome on the "
                                "LOO predictive probability) with a consistency band; on the diagonal "
                                "means well calibrated.")
         else:
             cal += ("<p class='note'>The PAV calibration plot is drawn for binary (0/1) outcomes with "
                     "PSIS-LOO available; the miscalibration number above covers aggregated data.</p>")
-        cal += _fig_to_img(_separation_fig(post), "separation plot",
+        cal += _figure(lambda: _separation_fig(post), "separation plot",
                            "Separation plot: observations sorted by fitted probability; dark bars are events.")
         sections.append(cal)
 
@@ -324,7 +335,7 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
         loo = "<h2 id='loo'>PSIS-LOO</h2>"
         if diag.loo is not None:
             loo += _table(diag.loo_frame()) + _table(diag.pareto_k_frame())
-            loo += _fig_to_img(_khat_fig(diag), "Pareto k per observation",
+            loo += _figure(lambda: _khat_fig(diag), "Pareto k per observation",
                                "Pareto k per observation: above the line, LOO is unreliable for that point.")
         else:
             loo += "<p class='note'>PSIS-LOO not available (see the diagnostics above).</p>"
