@@ -25,7 +25,9 @@ from .errors import (
     SeparationWarning,
 )
 from .model import LogitModel
-from .priors import Cauchy, Flat, Normal, Prior, StudentT
+from .compare import compare, plot_compare
+from .point import MAPResults, MLEResults, PointResults
+from .priors import Cauchy, Flat, Normal, Prior, StudentT, sklearn_prior
 from .results import PosteriorResults, Results
 
 __version__ = "0.1.0"
@@ -41,6 +43,9 @@ __all__ = [
     "Flat",
     "FormulaError",
     "LogitModel",
+    "MAPResults",
+    "MLEResults",
+    "PointResults",
     "MissingDataWarning",
     "Normal",
     "PosteriorResults",
@@ -51,5 +56,8 @@ __all__ = [
     "SeparationWarning",
     "StudentT",
     "build_design",
+    "compare",
+    "plot_compare",
+    "sklearn_prior",
     "__version__",
 ]

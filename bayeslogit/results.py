@@ -91,6 +91,7 @@ class PosteriorResults(Results):
     """
 
     method = "posterior"
+    label = "Posterior"
 
     def __init__(self, model: "LogitModel", idata, *, sampler: str, random_seed: int | None,
                  log_likelihood: bool = True) -> None:
