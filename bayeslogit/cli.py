@@ -127,6 +127,15 @@ def _print_results(post, fits) -> None:
     for c in diag.failed:
         print(f"  {c.name}: {c.suggestion}")
     print()
+    if fits:
+        import bayeslogit as bl
+
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 50):
+            print("MLE / MAP / posterior (95% intervals: Wald, Laplace, equal-tailed):")
+            print(bl.compare(*fits, post).round(4).to_string())
+        print()
 
 
 def _check_outputs(args) -> None:
@@ -154,8 +163,8 @@ def _fit(args: argparse.Namespace) -> int:
     priors = parse_priors(args.prior)
     model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
                           trials=args.trials, missing=args.missing)
+    fits = (model.fit_mle(), model.fit_map())  # the MAP under the model's own priors
     post = _sample(model, args)
-    fits = ()
     _print_results(post, fits)
     _write_report(post, args, fits)
     return 0
@@ -169,18 +178,27 @@ def _demo(args: argparse.Namespace) -> int:
     df = simulate_seed(args.n, random_seed=args.seed)
     print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
     model = bl.LogitModel("y ~ x1 + x2", data=df)
+    mle = model.fit_mle()
+    # sklearn's LogisticRegression(C=1, fit_intercept=False) on the design with its Intercept column
+    sk = model.fit_map(prior=bl.sklearn_prior(C=1.0, fit_intercept=False))
     post = _sample(model, args)
-    fits = ()
-    _print_results(post, fits)
-    _write_report(post, args, fits)
+    _print_results(post, (mle, sk))
+    _write_report(post, args, (mle, sk))
     return 0
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"bayeslogit: {category.__name__}: {' '.join(str(message).split())}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bayeslogit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    import warnings
+
     from .errors import BayeslogitError
 
+    warnings.formatwarning = _one_line_warning
     try:
         if args.command == "fit":
             return _fit(args)

@@ -37,6 +37,7 @@ __all__ = [
     "fit_quality",
     "fitted_probabilities",
     "posterior_predictive",
+    "separation",
     "RHAT_MAX",
     "ESS_PER_CHAIN",
     "BFMI_MIN",
@@ -349,12 +350,30 @@ def _has_flat_prior(post) -> bool:
     return any(p.family == "Flat" for p in post.model.priors.priors.values())
 
 
-def _prior_hint(post) -> str:
+def separation(d) -> tuple[str | None, list[str]]:
+    """``(kind, columns)`` for a :class:`~bayeslogit.Design`: ``"complete"`` / ``"quasi-complete"``
+    separation and the design columns along which it happens, or ``(None, [])`` (exact linear
+    program, see :func:`bayeslogit.point.detect_separation`)."""
+    from .point import detect_separation
+
+    kind, direction = detect_separation(d.X, d.y, d.trials)
+    if kind is None:
+        return None, []
+    scale = np.abs(direction) * d.X.std(axis=0)
+    cols = [c for c, v, sd in zip(d.column_names, scale, d.X.std(axis=0)) if sd > 0 and v > 1e-8 * scale.max()]
+    return kind, cols
+
+
+def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
+    kind, cols = sep
+    where = f"the data are {kind}ly separated along {', '.join(cols) or 'the intercept'} (the MLE does not exist); " if kind else ""
     if _has_flat_prior(post):
         flat = [k for k, p in post.model.priors.priors.items() if p.family == "Flat"]
-        return (f"the Flat prior on {', '.join(flat)} leaves the posterior improper if the data are "
-                "(quasi-)separated: use a proper prior such as bl.Normal(0, 2.5)")
-    return "a stronger (smaller-scale) prior helps if the data are (quasi-)separated"
+        why = "makes the posterior improper" if kind else "leaves the posterior improper if the data are (quasi-)separated"
+        return where + f"the Flat prior on {', '.join(flat)} {why}: use a proper prior such as bl.Normal(0, 2.5)"
+    if kind:
+        return where + "a stronger (smaller-scale) prior on those columns keeps the posterior well-behaved"
+    return "a stronger (smaller-scale) prior helps if the posterior is very wide"
 
 
 def diagnose(post: "PosteriorResults") -> Diagnostics:
@@ -398,7 +417,8 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
                           "mcse_mean": mcse_mean, "mcse_sd": mcse_sd, "sd": sd})
     table.index.name = "term"
 
-    prior_hint = _prior_hint(post)
+    sep = separation(post.design)
+    prior_hint = _prior_hint(post, sep)
     checks: list[Check] = []
     if rhat.notna().all():
         r, worst = float(rhat.max()), f"worst: {rhat.idxmax()}"
@@ -452,6 +472,12 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
             f"the momentum resampling explores the energy poorly: tune longer (e.g. tune=2000); "
             f"{prior_hint}.",
         ))
+
+    checks.append(Check(
+        "Separation (data)", sep[0] or "none", "informative", None,
+        f"along {', '.join(sep[1])}" if sep[1] else "",
+        "",
+    ))
 
     loo = None
     notes: list[str] = []

@@ -227,18 +227,26 @@ def _khat_fig(diag: "Diagnostics"):
 
 def _comparison_section(post, fits: Sequence["Results"], log) -> str:
     parts = ["<h2 id='comparison'>Posterior next to the point estimates</h2>"]
-    table = post.coef_table()
     if not fits:
-        parts.append(_table(table))
-        parts.append("<p class='note'>No MLE/MAP fits were given to compare with.</p>")
+        parts.append(_table(post.coef_table()))
+        parts.append("<p class='note'>No MLE/MAP fits were given to compare with "
+                     "(pass <code>fits=(mle, map_)</code>).</p>")
         return "".join(parts)
-    import bayeslogit as bl
+    from .compare import compare, plot_compare
 
     log("comparison table and forest plot")
-    comp = bl.compare(*fits, post)
-    parts.append(_table(comp if isinstance(comp, pd.DataFrame) else pd.DataFrame(comp)))
-    parts.append(_fig_to_img(bl.plot_compare(*fits, post), "forest plot of MLE, MAP and posterior",
-                             "Point estimates with intervals, one row per coefficient and fit."))
+    comp = compare(*fits, post)
+    parts.append(comp.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep=""))
+    for f in fits:
+        if getattr(f, "separation", None):
+            parts.append(f"<p class='note'><b>{html.escape(getattr(f, 'label', f.method))}</b>: "
+                         f"{html.escape(f.separation)} separation along "
+                         f"{html.escape(', '.join(f.separating_columns))}: the MLE does not exist and its "
+                         "numbers are not estimates.</p>")
+    parts.append(_figure(lambda: plot_compare(*fits, post), "forest plot of the point estimates and the posterior",
+                         "Estimates with 95% intervals (Wald for the MLE, Laplace for the MAP, equal-tailed "
+                         "for the posterior), one row per coefficient and fit."))
+    parts.append("<h3>Posterior (ArviZ summary)</h3>" + _table(post.coef_table()))
     return "".join(parts)
 
 

@@ -194,4 +194,22 @@ def test_flat_prior_on_separated_data_fails_and_names_the_prior():
     failed = {c.name: c for c in diag.failed}
     assert failed, diag.to_frame()
     assert {"R-hat (max)", "Tree depth saturation"} & set(failed)
-    assert any("Flat prior on Intercept, x" in c.suggestion for c in failed.values())
+    assert any("Flat prior on Intercept, x makes the posterior improper" in c.suggestion for c in failed.values())
+    assert any("completely separated along x" in c.suggestion for c in failed.values())
+    frame = diag.to_frame()
+    assert frame.loc["Separation (data)", "value"] == "complete"
+    assert frame.loc["Separation (data)", "verdict"] == "info"
+
+
+def test_separation_matches_the_mle_warning(post, diag):
+    assert diag.to_frame().loc["Separation (data)", "value"] == "none"
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    df = pd.DataFrame({"x": x, "y": (x > 0.2).astype(int)})
+    model = bl.LogitModel("y ~ x", df)
+    with pytest.warns(bl.SeparationWarning):
+        mle = model.fit_mle()
+    from bayeslogit.diagnostics import separation
+
+    assert separation(model.design) == (mle.separation, ["x"])
+    assert separation(post.design) == (None, [])
