@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .errors import BayeslogitError
 
-    warnings.formatwarning = _one_line_warning
+    formatwarning, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         if args.command == "fit":
             return _fit(args)
@@ -213,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bayeslogit: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = formatwarning
     return EXIT_USAGE  # pragma: no cover - argparse enforces the choices
 
 
