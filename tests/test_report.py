@@ -135,7 +135,7 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
         pytest.skip("Chromium not found: `make test` installs Debian's `chromium` (needs root and apt-get); "
                     "set BAYESLOGIT_CHROMIUM to a Chromium binary to run this test")
     path, page, _ = report
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
              "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
     # 1. the report itself (unmodified) as a screenshot
     shot = tmp_path / "report.png"
