@@ -15,6 +15,7 @@ import html
 import io
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -175,7 +176,9 @@ def _calibration_fig(post, seed: int | None):
         "log_likelihood": idata.log_likelihood.to_dataset(),
         "observed_data": idata.observed_data.to_dataset(),
     })
-    pc = az.plot_loo_pava(dt, var_names=["y"], backend="matplotlib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the diagnostics
+        pc = az.plot_loo_pava(dt, var_names=["y"], backend="matplotlib")
     fig = pc.get_viz("figure")
     fig.set_size_inches(6, 4)
     for ax in fig.axes:
@@ -215,7 +218,9 @@ def _separation_fig(post):
 def _khat_fig(diag: "Diagnostics"):
     import arviz as az
 
-    pc = az.plot_khat(diag.loo, backend="matplotlib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pc = az.plot_khat(diag.loo, backend="matplotlib")
     fig = pc.get_viz("figure")
     fig.set_size_inches(7, 3)
     return fig
