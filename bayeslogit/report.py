@@ -48,6 +48,7 @@ figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}
 .note{font-size:.85em;color:#555}
 nav a{margin-right:1em;color:#345}
+.scroll{overflow-x:auto;max-width:100%}
 """
 
 
@@ -241,7 +242,8 @@ def _comparison_section(post, fits: Sequence["Results"], log) -> str:
 
     log("comparison table and forest plot")
     comp = compare(*fits, post)
-    parts.append(comp.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep=""))
+    parts.append("<div class='scroll'>" + comp.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep="")
+                 + "</div>")
     for f in fits:
         if getattr(f, "separation", None):
             parts.append(f"<p class='note'><b>{html.escape(getattr(f, 'label', f.method))}</b>: "
