@@ -18,12 +18,14 @@ from .errors import (
     BayeslogitWarning,
     DataError,
     DesignError,
+    FitFileError,
     FormulaError,
     MissingDataWarning,
     PriorError,
     SamplerError,
     SeparationWarning,
 )
+from .io import load
 from .model import LogitModel
 from .priors import Cauchy, Flat, Normal, Prior, StudentT
 from .results import PosteriorResults, Results
@@ -39,6 +41,7 @@ __all__ = [
     "Design",
     "DesignError",
     "Flat",
+    "FitFileError",
     "FormulaError",
     "LogitModel",
     "MissingDataWarning",
@@ -51,5 +54,6 @@ __all__ = [
     "SeparationWarning",
     "StudentT",
     "build_design",
+    "load",
     "__version__",
 ]

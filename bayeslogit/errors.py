@@ -37,6 +37,10 @@ class SamplerError(BayeslogitError, ValueError):
     """The requested sampler is unknown or not installed, or sampling options are invalid."""
 
 
+class FitFileError(BayeslogitError, OSError):
+    """A saved fit cannot be loaded: no such file, or not a file written by ``.save()``."""
+
+
 class BayeslogitWarning(UserWarning):
     """Base class of every warning emitted by bayeslogit."""
 

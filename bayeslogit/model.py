@@ -81,6 +81,7 @@ class LogitModel:
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
         self._pymc_model = None
+        self._data = data  # kept (not copied) so that fits can be saved with their design
 
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> "LogitModel":
@@ -90,6 +91,7 @@ class LogitModel:
         self.design = design
         self.priors = priors
         self._pymc_model = None
+        self._data = None
         return self
 
     def __repr__(self) -> str:

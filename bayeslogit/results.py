@@ -50,6 +50,15 @@ class Results:
         """One row per coefficient, labelled by design column name."""
         raise NotImplementedError
 
+    def save(self, path) -> None:
+        """Write the fit, its formula, design, response coding and priors to a netCDF file.
+
+        Load it back with :func:`bayeslogit.load`; see :mod:`bayeslogit.io`.
+        """
+        from .io import save
+
+        save(self, path)
+
     def _model_info(self) -> list[tuple[str, str]]:
         d = self.design
         coding = (
