@@ -11,6 +11,7 @@ Normal(mu=0.0, sigma=2.5)
 
 from __future__ import annotations
 
+from .comparison import compare_models
 from .design import Design, build_design
 from .errors import (
     ArgumentError,
@@ -21,6 +22,7 @@ from .errors import (
     FitFileError,
     FormulaError,
     MissingDataWarning,
+    ParetoKWarning,
     PriorError,
     SamplerError,
     SeparationWarning,
@@ -46,6 +48,7 @@ __all__ = [
     "LogitModel",
     "MissingDataWarning",
     "Normal",
+    "ParetoKWarning",
     "PosteriorResults",
     "Prior",
     "PriorError",
@@ -54,6 +57,7 @@ __all__ = [
     "SeparationWarning",
     "StudentT",
     "build_design",
+    "compare_models",
     "load",
     "__version__",
 ]

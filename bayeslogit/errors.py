@@ -49,5 +49,9 @@ class SeparationWarning(BayeslogitWarning):
     """The data are (quasi-)perfectly separated: the MLE does not exist."""
 
 
+class ParetoKWarning(BayeslogitWarning):
+    """PSIS-LOO is unreliable for some observations (Pareto k above ArviZ's threshold)."""
+
+
 class MissingDataWarning(BayeslogitWarning):
     """Rows with missing values were dropped because ``missing="drop"`` was asked for."""
