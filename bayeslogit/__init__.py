@@ -29,7 +29,9 @@ from .errors import (
 )
 from .io import load
 from .model import LogitModel
-from .priors import Cauchy, Flat, Normal, Prior, StudentT
+from .compare import compare, plot_compare
+from .point import MAPResults, MLEResults, PointResults
+from .priors import Cauchy, Flat, Normal, Prior, StudentT, sklearn_prior
 from .results import PosteriorResults, Results
 
 __version__ = "0.1.0"
@@ -46,6 +48,9 @@ __all__ = [
     "FitFileError",
     "FormulaError",
     "LogitModel",
+    "MAPResults",
+    "MLEResults",
+    "PointResults",
     "MissingDataWarning",
     "Normal",
     "ParetoKWarning",
@@ -57,7 +62,10 @@ __all__ = [
     "SeparationWarning",
     "StudentT",
     "build_design",
+    "compare",
     "compare_models",
     "load",
+    "plot_compare",
+    "sklearn_prior",
     "__version__",
 ]

@@ -12,6 +12,7 @@ from .errors import SamplerError
 from .priors import PriorSpec, ResolvedPriors, resolve_priors
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .point import MAPResults, MLEResults
     from .results import PosteriorResults
 
 __all__ = ["LogitModel"]
@@ -195,3 +196,60 @@ class LogitModel:
         )
         return PosteriorResults(self, idata, sampler=_pymc.resolve_sampler(sampler),
                                 random_seed=random_seed, log_likelihood=log_likelihood)
+
+    def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100) -> "MLEResults":
+        """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).
+
+        Separated data (the MLE does not exist) give a :class:`~bayeslogit.SeparationWarning`
+        naming the columns, and the result's ``separation`` attribute is set; the fit never
+        ends in a ``LinAlgError``.
+
+        Parameters
+        ----------
+        tol : float
+            Convergence tolerance on the Newton decrement.
+        max_iter : int
+            Maximum Newton iterations.
+
+        Returns
+        -------
+        MLEResults
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> bl.LogitModel("y ~ x", df).fit_mle().converged
+        True
+        """
+        from .point import fit_mle
+
+        return fit_mle(self, tol=tol, max_iter=max_iter)
+
+    def fit_map(self, *, prior: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100) -> "MAPResults":
+        """Posterior mode by Newton's method, with Laplace (inverse-Hessian) standard deviations.
+
+        Parameters
+        ----------
+        prior : Prior, dict or SklearnPrior, optional
+            Priors for this fit, with the same rules as the model's ``priors`` (one prior ->
+            every slope; a dict -> per term; :func:`bayeslogit.sklearn_prior` -> sklearn's
+            penalty). Default: the model's own priors, i.e. the mode of ``sample()``'s posterior.
+        tol, max_iter
+            As for :meth:`fit_mle`.
+
+        Returns
+        -------
+        MAPResults
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> fit = bl.LogitModel("y ~ x", df).fit_map(prior=bl.Normal(0, 1))
+        >>> fit.label
+        'MAP Normal(0, 1)'
+        """
+        from .point import fit_map
+
+        return fit_map(self, prior, tol=tol, max_iter=max_iter)

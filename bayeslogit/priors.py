@@ -38,6 +38,8 @@ __all__ = [
     "ResolvedPriors",
     "resolve_priors",
     "DEFAULT_SCALE",
+    "SklearnPrior",
+    "sklearn_prior",
 ]
 
 DEFAULT_SCALE = 2.5
@@ -186,7 +188,66 @@ class Flat(Prior):
         return np.zeros_like(np.asarray(x, dtype=float))
 
 
-PriorSpec = Union[None, Prior, Mapping[str, Prior]]
+@dataclass(frozen=True)
+class SklearnPrior:
+    """The prior whose MAP is scikit-learn's L2-penalised ``LogisticRegression(C=C)``.
+
+    Made by :func:`sklearn_prior`; usable wherever priors are accepted.
+    """
+
+    C: float = 1.0
+    fit_intercept: bool = True
+
+    def describe(self) -> str:
+        return f"sklearn C={self.C:g}, fit_intercept={self.fit_intercept}"
+
+    def as_dict(self, design: "Design") -> dict[str, Prior]:
+        slope: Prior = Flat() if math.isinf(self.C) else Normal(0.0, math.sqrt(self.C))
+        out = {name: slope for name in design.column_names}
+        if self.fit_intercept:
+            if not design.has_intercept:
+                raise PriorError(
+                    "sklearn_prior(fit_intercept=True) needs an intercept in the formula, but the "
+                    "design has none; use fit_intercept=False (the intercept is then an ordinary, "
+                    "penalised column) or add an intercept to the formula"
+                )
+            out["Intercept"] = Flat()  # lbfgs/newton-cg/newton-cholesky do not penalise it
+        return out
+
+
+def sklearn_prior(C: float = 1.0, fit_intercept: bool = True) -> SklearnPrior:
+    """The prior that makes our MAP equal scikit-learn's ``LogisticRegression(C=C)``.
+
+    sklearn minimises ``sum_i logloss_i + ||w||^2 / (2C)``: minus the log posterior under
+    ``w_j ~ N(0, C)`` (variance C, sd sqrt(C)). With ``fit_intercept=True`` sklearn's
+    intercept is a separate, unpenalised parameter: a flat prior on the design's
+    ``Intercept``. With ``fit_intercept=False`` every design column, the ``Intercept`` column
+    included, gets N(0, C) (the seed tutorial's case). ``C=inf`` (no penalty) gives flat
+    priors, i.e. the MLE.
+
+    Parameters
+    ----------
+    C : float
+        sklearn's inverse regularisation strength (> 0; ``math.inf`` for no penalty).
+    fit_intercept : bool
+        sklearn's ``fit_intercept``.
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> m = bl.LogitModel("y ~ x", df)
+    >>> m.fit_map(prior=bl.sklearn_prior(C=4.0)).priors.table()["prior"].tolist()
+    ['Flat()', 'Normal(0, 2)']
+    """
+    if isinstance(C, bool) or not isinstance(C, (int, float)) or not C > 0 or math.isnan(C):
+        raise PriorError(f"sklearn_prior: C must be a positive number (math.inf for no penalty), got {C!r}")
+    if not isinstance(fit_intercept, bool):
+        raise PriorError(f"sklearn_prior: fit_intercept must be True or False, got {fit_intercept!r}")
+    return SklearnPrior(float(C), fit_intercept)
+
+
+PriorSpec = Union[None, Prior, SklearnPrior, Mapping[str, Prior]]
 
 
 @dataclass(frozen=True)
@@ -279,6 +340,8 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
         sources[name] = "default"
     centered = design.has_intercept
 
+    if isinstance(spec, SklearnPrior):
+        spec = spec.as_dict(design)
     if spec is None:
         pass
     elif isinstance(spec, Prior):

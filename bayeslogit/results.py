@@ -104,6 +104,7 @@ class PosteriorResults(Results, PosteriorPredictiveMixin):
     """
 
     method = "posterior"
+    label = "Posterior"
 
     def __init__(self, model: "LogitModel", idata, *, sampler: str, random_seed: int | None,
                  log_likelihood: bool = True) -> None:

@@ -1,0 +1,140 @@
+"""Estimates side by side: MLE, MAP and posterior in one labelled table and one forest plot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .errors import ArgumentError
+from .results import Results, _check_prob
+
+if TYPE_CHECKING:  # pragma: no cover
+    import matplotlib.figure
+
+__all__ = ["compare", "plot_compare"]
+
+
+def _labelled(fits, names) -> dict[str, Results]:
+    if len(fits) == 1 and isinstance(fits[0], dict):
+        mapping = fits[0]
+        fits = tuple(mapping.values())
+        names = list(mapping.keys()) if names is None else names
+    if not fits:
+        raise ArgumentError("compare needs at least one fit, e.g. bl.compare(mle, map_, post)")
+    for f in fits:
+        if not isinstance(f, Results):
+            raise ArgumentError(f"compare takes bayeslogit results (fit_mle/fit_map/sample), got {type(f).__name__}")
+    if names is None:
+        names = [getattr(f, "label", None) or f.method for f in fits]
+    if len(names) != len(fits):
+        raise ArgumentError(f"names has {len(names)} entries for {len(fits)} fits")
+    out: dict[str, Results] = {}
+    for name, fit in zip(names, fits):
+        key, k = str(name), 2
+        while key in out:
+            key, k = f"{name} ({k})", k + 1
+        out[key] = fit
+    first = next(iter(out.values()))
+    for key, fit in out.items():
+        if fit.coef_names != first.coef_names:
+            raise ArgumentError(
+                f"fit {key!r} has coefficients {fit.coef_names}, which differ from {first.coef_names}; "
+                "compare fits of the same formula"
+            )
+    return out
+
+
+def _estimates(fit: Results, ci_prob: float) -> pd.DataFrame:
+    """estimate, sd, lower, upper for one fit: Wald/Laplace for point fits, ETI for draws."""
+    if hasattr(fit, "draws"):
+        draws = fit.draws()
+        lo, hi = np.quantile(draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
+        return pd.DataFrame(
+            {"estimate": draws.mean(axis=0), "sd": draws.std(axis=0, ddof=1), "lower": lo, "upper": hi},
+            index=fit.coef_names,
+        )
+    ci = fit.conf_int(ci_prob=ci_prob)
+    return pd.DataFrame(
+        {"estimate": fit.params, "sd": fit.bse, "lower": ci["lower"], "upper": ci["upper"]}, index=fit.coef_names
+    )
+
+
+def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = 0.95) -> pd.DataFrame:
+    """Estimates of several fits of one model side by side.
+
+    Parameters
+    ----------
+    *fits : results
+        Fits of the same formula (``fit_mle()``, ``fit_map()``, ``sample()``), or one dict
+        mapping names to fits.
+    names : list of str, optional
+        Column labels; default the fits' own labels (``"MLE"``, ``"MAP Normal(0, 1)"``,
+        ``"Posterior"``).
+    ci_prob : float
+        Interval probability: Wald (MLE), Laplace (MAP) or equal-tailed posterior (draws).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by term; columns a (fit, statistic) MultiIndex with statistics
+        ``estimate`` (MLE / mode / posterior mean), ``sd`` (standard error / Laplace sd /
+        posterior sd), ``lower``, ``upper``. Prints as text; renders as HTML in notebooks.
+
+    Examples
+    --------
+    >>> import bayeslogit as bl
+    >>> from bayeslogit.datasets import simulate_seed
+    >>> m = bl.LogitModel("y ~ x1 + x2", simulate_seed(500, random_seed=1))
+    >>> table = bl.compare(m.fit_mle(), m.fit_map(prior=bl.sklearn_prior(C=1, fit_intercept=False)))
+    >>> table.columns.get_level_values(0).unique().tolist()
+    ['MLE', 'MAP sklearn C=1, fit_intercept=False']
+    """
+    _check_prob(ci_prob, "ci_prob")
+    labelled = _labelled(fits, names)
+    parts = {name: _estimates(fit, ci_prob) for name, fit in labelled.items()}
+    table = pd.concat(parts, axis=1)
+    table.index.name = "term"
+    table.columns.names = ["fit", "statistic"]
+    table.attrs["ci_prob"] = ci_prob
+    return table
+
+
+def plot_compare(
+    *fits: Results, names: list[str] | None = None, ci_prob: float = 0.95, ax=None
+) -> "matplotlib.figure.Figure":
+    """Forest plot of :func:`compare`: each term's estimates and intervals, one colour per fit.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import bayeslogit as bl
+    >>> from bayeslogit.datasets import simulate_seed
+    >>> m = bl.LogitModel("y ~ x1 + x2", simulate_seed(500, random_seed=1))
+    >>> fig = bl.plot_compare(m.fit_mle(), m.fit_map(prior=bl.Normal(0, 1)))
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Intercept', 'x1', 'x2']
+    """
+    import matplotlib.pyplot as plt
+
+    table = compare(*fits, names=names, ci_prob=ci_prob)
+    fit_names = list(dict.fromkeys(table.columns.get_level_values(0)))
+    terms = list(table.index)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 0.6 + 0.55 * len(terms) * max(1, len(fit_names) / 2)))
+    else:
+        fig = ax.figure
+    k = len(fit_names)
+    offsets = (np.arange(k) - (k - 1) / 2) * (0.6 / max(k, 1))
+    for i, name in enumerate(fit_names):
+        sub = table[name]
+        y = np.arange(len(terms))[::-1] + offsets[i]
+        ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["lower"], sub["upper"] - sub["estimate"]],
+                    fmt="o", capsize=3, label=name)
+    ax.set_yticks(np.arange(len(terms))[::-1], terms)
+    ax.axvline(0, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel(f"coefficient (log-odds), {ci_prob:.0%} intervals")
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    return fig
