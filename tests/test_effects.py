@@ -112,3 +112,56 @@ def test_ame_over_other_data(post, mixed_df):
     np.testing.assert_allclose(post.marginal_effects(data=sub).loc["x2", "mean"], expected, rtol=1e-6)
     with pytest.raises(bl.ArgumentError, match=r"data must be a pandas DataFrame, got list"):
         post.marginal_effects(data=[1, 2])
+
+
+# -- point fits against statsmodels ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sm_fit(seed_df):
+    sm = pytest.importorskip("statsmodels.api")
+    df = seed_df.assign(grp=np.where(np.random.default_rng(1).random(len(seed_df)) < 0.4, "t", "c"))
+    mle = bl.LogitModel("y ~ x1 + x2 + grp", df).fit_mle()
+    ref = sm.Logit(mle.design.y, mle.design.X).fit(disp=0, tol=1e-12, maxiter=200, method="newton")
+    return mle, ref
+
+
+def test_mle_ame_equals_statsmodels_get_margeff(sm_fit):
+    mle, ref = sm_fit
+    table = mle.marginal_effects()
+    assert list(table.index) == ["x1", "x2", "grp[t vs c]"]
+    assert list(table.columns) == ["type", "estimate", "se", "ci95_lb", "ci95_ub"]
+    cont = ref.get_margeff(at="overall")  # columns: grp[T.t], x1, x2 (all as derivatives)
+    for j, name in ((1, "x1"), (2, "x2")):
+        np.testing.assert_allclose(table.loc[name, "estimate"], cont.margeff[j], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(table.loc[name, "se"], cont.margeff_se[j], rtol=1e-6)
+    disc = ref.get_margeff(at="overall", dummy=True)  # grp[T.t] as a discrete 0 -> 1 change
+    np.testing.assert_allclose(table.loc["grp[t vs c]", "estimate"], disc.margeff[0], rtol=1e-6)
+    np.testing.assert_allclose(table.loc["grp[t vs c]", "se"], disc.margeff_se[0], rtol=1e-6)
+    ci = disc.conf_int(alpha=0.05)
+    np.testing.assert_allclose(table[["ci95_lb", "ci95_ub"]].iloc[:2].to_numpy(), ci[1:], rtol=1e-6)
+
+
+def test_mle_odds_ratios_are_exp_of_wald_interval(sm_fit):
+    mle, ref = sm_fit
+    table = mle.odds_ratios(interval=0.9)
+    assert list(table.columns) == ["estimate", "ci90_lb", "ci90_ub"]
+    np.testing.assert_allclose(table["estimate"], np.exp(ref.params), rtol=1e-6)
+    np.testing.assert_allclose(table[["ci90_lb", "ci90_ub"]].to_numpy(), np.exp(ref.conf_int(alpha=0.1)), rtol=1e-6)
+
+
+def test_map_effects_use_the_laplace_covariance(seed_df):
+    """Delta method with a numerical gradient of the AME (closed form mean(p(1-p)) * b_x1)."""
+    fit = bl.LogitModel("y ~ x1 + x2", seed_df).fit_map(prior=bl.Normal(0, 1))
+    X = fit.design.X
+
+    def ame(beta):
+        p = expit(X @ beta)
+        return np.mean(p * (1 - p)) * beta[1]
+
+    beta = fit.params.to_numpy()
+    h = 1e-6
+    grad = np.array([(ame(beta + h * e) - ame(beta - h * e)) / (2 * h) for e in np.eye(3)])
+    se = np.sqrt(grad @ fit.cov_params().to_numpy() @ grad)
+    table = fit.marginal_effects()
+    np.testing.assert_allclose(table.loc["x1", "estimate"], ame(beta), rtol=1e-10)
+    np.testing.assert_allclose(table.loc["x1", "se"], se, rtol=1e-6)

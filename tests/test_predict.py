@@ -155,3 +155,26 @@ def test_predict_after_load_equals_before(post, tmp_path, new_df):
     pd.testing.assert_frame_equal(loaded.predict(new_df), post.predict(new_df))
     with pytest.raises(bl.DataError, match=r"factor level 'z'"):
         loaded.predict(new_df.assign(g=["z", "a", "b"]))
+
+
+def test_mle_predict_matches_statsmodels_delta_method(seed_df):
+    sm = pytest.importorskip("statsmodels.api")
+    mle = bl.LogitModel("y ~ x1 + x2", seed_df).fit_mle()
+    ref = sm.Logit(mle.design.y, mle.design.X).fit(disp=0, tol=1e-12, method="newton")
+    new = pd.DataFrame({"x1": [0.0, 1.0, -2.0], "x2": [0.0, -1.0, 0.5]})
+    exog = np.column_stack([np.ones(3), new["x1"], new["x2"]])
+    lin = ref.get_prediction(exog, which="linear")
+    pred = mle.predict(new, kind="linear")
+    assert list(pred.columns) == ["estimate", "se", "ci95_lb", "ci95_ub"]
+    np.testing.assert_allclose(pred["estimate"], lin.predicted, rtol=1e-6)
+    np.testing.assert_allclose(pred["se"], lin.se, rtol=1e-6)
+    np.testing.assert_allclose(pred[["ci95_lb", "ci95_ub"]].to_numpy(), lin.conf_int(alpha=0.05), rtol=1e-6)
+    prob = mle.predict(new, interval=0.9)
+    np.testing.assert_allclose(prob["estimate"], ref.predict(exog), rtol=1e-6)
+    np.testing.assert_allclose(prob[["ci90_lb", "ci90_ub"]].to_numpy(), expit(lin.conf_int(alpha=0.1)), rtol=1e-6)
+    mean = ref.get_prediction(exog, which="mean")  # statsmodels' delta-method se on the P scale
+    np.testing.assert_allclose(prob["se"], mean.se, rtol=1e-5)
+    with pytest.raises(bl.ArgumentError, match=r"kind='draws' needs posterior draws, but this is a mle fit"):
+        mle.predict(new, kind="draws")
+    with pytest.raises(bl.DataError, match=r"lacks column"):
+        mle.predict(new.drop(columns="x1"))
