@@ -36,8 +36,19 @@ from .results import PosteriorResults, Results
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # The scikit-learn estimator is imported on first use: scikit-learn is optional.
+    if name == "BayesianLogisticRegression":
+        from .sklearn import BayesianLogisticRegression
+
+        return BayesianLogisticRegression
+    raise AttributeError(f"module 'bayeslogit' has no attribute {name!r}")
+
+
 __all__ = [
     "ArgumentError",
+    "BayesianLogisticRegression",
     "BayeslogitError",
     "BayeslogitWarning",
     "Cauchy",

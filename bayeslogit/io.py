@@ -287,6 +287,42 @@ def _rebuild_design(meta, data, namespace, tree, path):
     return design
 
 
+# -- pickling (patsy's DesignInfo refuses to be pickled) -----------------------------------------
+
+def model_getstate(model) -> dict[str, Any]:
+    """A picklable state of a :class:`~bayeslogit.LogitModel`: the design without its patsy
+    ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
+    state = dict(model.__dict__)
+    state["_data"] = _training_rows(model)
+    state["design"] = replace(model.design, design_info=None)
+    state["_pymc_model"] = None
+    return state
+
+
+def model_setstate(model, state: dict[str, Any]) -> None:
+    """Inverse of :func:`model_getstate`: rerun the formula on the stored training rows."""
+    import patsy
+
+    from .design import build_design
+
+    stored = state["design"]
+    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
+    try:
+        design = build_design(stored.formula, state["_data"], event=stored.event,
+                              trials=stored.trials_name, eval_env=env)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the fix
+        raise ArgumentError(
+            f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
+            "formulas that call your own functions cannot be pickled, save them with .save(path) and "
+            "bl.load(path, namespace=...)"
+        ) from None
+    if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
+        raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
+    state = dict(state)
+    state["design"] = replace(stored, design_info=design.design_info)
+    model.__dict__.update(state)
+
+
 # -- priors and scalar values as JSON ------------------------------------------------------------
 
 def _priors_to_json(resolved) -> dict[str, Any]:

@@ -95,6 +95,17 @@ class LogitModel:
         self._data = None
         return self
 
+    def __getstate__(self):
+        # patsy's DesignInfo cannot be pickled: the design is rebuilt from the training rows.
+        from .io import model_getstate
+
+        return model_getstate(self)
+
+    def __setstate__(self, state):
+        from .io import model_setstate
+
+        model_setstate(self, state)
+
     def __repr__(self) -> str:
         d = self.design
         return (
