@@ -50,8 +50,9 @@ def save(results: "Results", path: str | os.PathLike) -> None:
 
     Parameters
     ----------
-    results : PosteriorResults
-        The fit to save.
+    results : PosteriorResults, MLEResults or MAPResults
+        The fit to save. Point fits store their estimate and negative Hessian (so the
+        covariance, and everything computed from it, is restored).
     path : str or path-like
         Destination, conventionally ending in ``.nc``; an existing file is overwritten.
 
@@ -68,36 +69,51 @@ def save(results: "Results", path: str | os.PathLike) -> None:
     """
     import xarray as xr
 
+    from .point import MAPResults, PointResults
     from .results import PosteriorResults
 
-    if not isinstance(results, PosteriorResults):
+    if not isinstance(results, (PosteriorResults, PointResults)):
         raise ArgumentError(
-            f"save() supports posterior fits (PosteriorResults), got {type(results).__name__}"
+            "save() supports posterior fits (PosteriorResults) and point fits (MLEResults, "
+            f"MAPResults), got {type(results).__name__}"
         )
     model = results.model
-    meta = {
+    d = model.design
+    meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "kind": "posterior",
+        "kind": "posterior" if isinstance(results, PosteriorResults) else results.method,
         "formula": model.formula,
-        "response": model.design.response,
-        "event": _encode_value(model.design.event),
-        "levels": [_encode_value(v) for v in model.design.levels],
-        "trials": model.design.trials_name,
-        "n_dropped": model.design.n_dropped,
-        "column_names": list(model.design.column_names),
+        "response": d.response,
+        "event": _encode_value(d.event),
+        "levels": [_encode_value(v) for v in d.levels],
+        "trials": d.trials_name,
+        "n_dropped": d.n_dropped,
+        "column_names": list(d.column_names),
         "priors": _priors_to_json(model.priors),
-        "sampler": results.sampler,
-        "random_seed": results.random_seed,
     }
-    data = _training_rows(model)
-    group = _frame_to_dataset(data)
+    group = _frame_to_dataset(_training_rows(model))
+    if isinstance(results, PosteriorResults):
+        meta.update(sampler=results.sampler, random_seed=results.random_seed)
+        children = {name: node.to_dataset() for name, node in results.idata.children.items()}
+        root = results.idata.to_dataset()
+    else:
+        fit = results._newton
+        meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
+        if isinstance(results, MAPResults):
+            meta.update(fit_priors=_priors_to_json(results.priors), prior_label=results.prior_label)
+        else:
+            meta.update(separation=results.separation, separating_columns=results.separating_columns)
+        coef = list(d.column_names)
+        children = {"point": xr.Dataset(
+            {"beta": (("coef",), fit.beta), "neg_hessian": (("coef", "coef_b"), fit.neg_hessian),
+             "X": (("obs", "coef"), d.X)},
+            coords={"coef": coef, "coef_b": coef},
+        )}
+        root = xr.Dataset()
     group.attrs = {"bayeslogit": json.dumps(meta)}
-    children = {name: node.to_dataset() for name, node in results.idata.children.items()}
-    if GROUP in children:  # pragma: no cover - we never put it in idata
-        raise ArgumentError(f"the fit's DataTree already has a {GROUP!r} group")
     children[GROUP] = group
-    tree = xr.DataTree.from_dict({"/": results.idata.to_dataset(), **children})
+    tree = xr.DataTree.from_dict({"/": root, **children})
     tree.to_netcdf(os.fspath(path), engine=ENGINE, mode="w")
 
 
@@ -158,16 +174,16 @@ def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) ->
     Parameters
     ----------
     path : str or path-like
-        A file written by :meth:`PosteriorResults.save`.
+        A file written by ``.save(path)`` of a fit.
     namespace : dict, optional
         Extra names the formula needs (functions of your own); numpy is available as ``np``
         and ``numpy``, and patsy's builtins (``C``, ``I``, ``center``...) always are.
 
     Returns
     -------
-    PosteriorResults
-        With the same draws (bit-identical), formula, design, response coding and priors, so
-        ``predict`` works on new data.
+    PosteriorResults, MLEResults or MAPResults
+        The kind of fit that was saved, with the same draws or estimates (bit-identical),
+        formula, design, response coding and priors, so ``predict`` works on new data.
 
     Raises
     ------
@@ -207,11 +223,24 @@ def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) ->
     priors = _priors_from_json(meta["priors"])
     model = LogitModel._from_parts(design, priors)
     model._data = data
+    if meta["kind"] != "posterior":
+        return _load_point(meta, model, tree)
     idata = xr.DataTree.from_dict(
         {"/": tree.to_dataset(), **{k: v.to_dataset() for k, v in tree.children.items() if k != GROUP}}
     )
     return PosteriorResults(model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"],
                             log_likelihood="log_likelihood" in idata.children)
+
+
+def _load_point(meta, model, tree):
+    from .point import MAPResults, MLEResults, NewtonResult
+
+    point = tree["point"]
+    fit = NewtonResult(beta=point["beta"].values.copy(), neg_hessian=point["neg_hessian"].values.copy(),
+                       logpost=meta["logpost"], iterations=meta["iterations"], converged=meta["converged"])
+    if meta["kind"] == "map":
+        return MAPResults(model, fit, _priors_from_json(meta["fit_priors"]), prior_label=meta["prior_label"])
+    return MLEResults(model, fit, separation=meta["separation"], separating_columns=meta["separating_columns"])
 
 
 def _read_meta(tree, path: str) -> dict[str, Any]:
@@ -230,8 +259,9 @@ def _read_meta(tree, path: str) -> dict[str, Any]:
             f"{path!r} was written in bayeslogit fit format version {meta.get('format_version')!r}; "
             f"this version of bayeslogit reads version {FORMAT_VERSION}"
         )
-    if "posterior" not in tree.children:
-        raise FitFileError(f"{path!r} is a bayeslogit file without a posterior group; it is damaged")
+    needed = "posterior" if meta.get("kind") == "posterior" else "point"
+    if needed not in tree.children:
+        raise FitFileError(f"{path!r} is a bayeslogit file without its {needed!r} group; it is damaged")
     return meta
 
 
@@ -275,7 +305,8 @@ def _rebuild_design(meta, data, namespace, tree, path):
             "formula calls your own functions, pass them: bl.load(path, namespace={'f': f})"
         ) from None
     design = replace(design, n_dropped=int(meta["n_dropped"]))
-    X_saved = tree["constant_data"]["X"].values if "constant_data" in tree.children else None
+    holder = "constant_data" if meta["kind"] == "posterior" else "point"
+    X_saved = tree[holder]["X"].values if holder in tree.children and "X" in tree[holder] else None
     same = design.column_names == meta["column_names"] and (
         X_saved is None or np.array_equal(design.X, X_saved)
     )

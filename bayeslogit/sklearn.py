@@ -91,8 +91,8 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
     - array-API input: skipped by scikit-learn unless ``SCIPY_ARRAY_API=1``; PyMC needs numpy.
 
     ``decision_function`` is ``logit(predict_proba(X)[:, 1])`` so that it agrees with
-    ``predict``. Fitted estimators pickle (the patsy design is rebuilt from the stored training
-    rows), so ``cross_val_score(..., n_jobs=2)`` works.
+    ``predict``. Fitted estimators pickle: the patsy design, which patsy refuses to pickle, is
+    rebuilt from the stored training rows.
 
     Examples
     --------

@@ -127,3 +127,24 @@ def test_formula_with_own_function_needs_namespace(tmp_path, seed_df):
         bl.load(tmp_path / "f.nc")
     loaded = bl.load(tmp_path / "f.nc", namespace={"double": double})
     np.testing.assert_array_equal(loaded.design.X, post.design.X)
+
+
+@pytest.mark.parametrize("method", ["mle", "map"])
+def test_point_fits_round_trip(tmp_path, mixed_df, method):
+    model = bl.LogitModel("y ~ x1 + C(g)", mixed_df)
+    fit = model.fit_mle() if method == "mle" else model.fit_map(prior=bl.Normal(0, 0.5))
+    fit.save(tmp_path / "point.nc")
+    loaded = bl.load(tmp_path / "point.nc")
+    assert type(loaded) is type(fit) and loaded.method == method
+    np.testing.assert_array_equal(loaded.params, fit.params)
+    np.testing.assert_array_equal(loaded.cov_params(), fit.cov_params())
+    pd.testing.assert_frame_equal(loaded.coef_table(), fit.coef_table())
+    assert loaded.converged == fit.converged
+    new = mixed_df.head(4)
+    pd.testing.assert_frame_equal(loaded.predict(new), fit.predict(new))
+    pd.testing.assert_frame_equal(loaded.marginal_effects(), fit.marginal_effects())
+    if method == "map":
+        assert loaded.label == "MAP Normal(0, 0.5)"
+        assert loaded.priors.priors == fit.priors.priors
+    else:
+        assert loaded.llf == fit.llf and loaded.separation is None
