@@ -148,3 +148,11 @@ def test_point_fits_round_trip(tmp_path, mixed_df, method):
         assert loaded.priors.priors == fit.priors.priors
     else:
         assert loaded.llf == fit.llf and loaded.separation is None
+
+
+def test_a_loaded_fit_saves_again_identically(saved, tmp_path):
+    _, loaded = saved
+    loaded.save(tmp_path / "again.nc")
+    twice = bl.load(tmp_path / "again.nc")
+    np.testing.assert_array_equal(twice.draws(), loaded.draws())
+    pd.testing.assert_frame_equal(twice.model._data, loaded.model._data)

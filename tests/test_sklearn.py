@@ -123,3 +123,13 @@ EXPECTED_FAILED: dict[str, str] = {}
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_import_bayeslogit_does_not_import_sklearn():
+    import subprocess
+    import sys
+
+    code = ("import sys, bayeslogit as bl; a = 'sklearn' in sys.modules; "
+            "bl.BayesianLogisticRegression; print(a, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False True"
