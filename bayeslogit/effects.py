@@ -22,6 +22,7 @@ with the analytic gradient of the AME in ``beta``.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,6 +75,12 @@ def _variables(design, columns) -> list[tuple[str, str, list]]:
                 continue
             kinds.setdefault(name, set()).add(info.type)
             if info.type == "categorical":
+                if not re.fullmatch(rf"(C\(\s*)?{re.escape(name)}\b.*", factor.code.strip()):
+                    raise ArgumentError(
+                        f"variable {name!r} enters the formula through the categorical expression "
+                        f"{factor.code!r}; marginal effects need factors written as {name!r} or "
+                        f"'C({name})' (make a column for the expression and refit)"
+                    )
                 levels[name] = list(info.categories)
     out = []
     for name in [c for c in columns if c in kinds]:

@@ -149,6 +149,8 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
                     f"columns, got {type(X).__name__}"
                 )
             rhs = self._rhs()
+            if _RESPONSE in X.columns:
+                raise ArgumentError(f"X may not have a column named {_RESPONSE!r}, which holds the response")
             y = column_or_1d(y, warn=True)
             if len(y) != len(X):
                 raise ArgumentError(f"X has {len(X)} rows but y has {len(y)} values")

@@ -165,3 +165,9 @@ def test_map_effects_use_the_laplace_covariance(seed_df):
     table = fit.marginal_effects()
     np.testing.assert_allclose(table.loc["x1", "estimate"], ame(beta), rtol=1e-10)
     np.testing.assert_allclose(table.loc["x1", "se"], se, rtol=1e-6)
+
+
+def test_ame_refuses_factor_made_by_an_expression(seed_df):
+    fit = bl.LogitModel("y ~ x1 + I(x2 > 0)", seed_df).fit_mle()
+    with pytest.raises(bl.ArgumentError, match=r"'x2' enters the formula through the categorical expression 'I\(x2 > 0\)'"):
+        fit.marginal_effects()
