@@ -1,4 +1,4 @@
-"""Command line: ``bayeslogit fit``, ``bayeslogit demo``.
+"""Command line: ``bayeslogit fit``, ``bayeslogit report``, ``bayeslogit demo``.
 
 ``--help`` must stay fast: nothing heavy (PyMC, PyTensor, ArviZ, matplotlib) is imported
 until a command runs. Errors the user can fix (bad CSV path, unknown column, unparsable
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Bayesian logistic regression from a formula, beside the MLE and the MAP.",
         epilog="Errors in the input (file, formula, prior) exit with status 2 and a one-line message.",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,demo}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
 
     fit = sub.add_parser(
         "fit", help="fit a formula to a CSV file: summary, comparison table, optional report",
@@ -56,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="rows with missing values: raise an error (default) or drop them")
     _add_sampling_options(fit)
     fit.add_argument("--report", metavar="OUT.html", help="write the self-contained HTML report here")
+    fit.add_argument("--save", metavar="FIT.nc", help="save the posterior (netCDF) for `bayeslogit report` or bl.load")
+
+    rep = sub.add_parser(
+        "report", help="write the HTML report of a fit saved with `fit --save`",
+        description="Re-render the self-contained HTML report from a saved posterior (the MLE and "
+                    "the MAP are refitted from the stored data, which takes a second).",
+    )
+    rep.add_argument("fit_file", metavar="FIT.nc", help="a posterior saved by `bayeslogit fit --save` or post.save()")
+    rep.add_argument("-o", "--output", metavar="OUT.html", required=True, help="the report to write")
+    rep.add_argument("--quiet", action="store_true", help="no status lines")
 
     demo = sub.add_parser(
         "demo", help="run the seed example end to end (simulated n=500 data, MLE, MAP, posterior, report)",
@@ -165,8 +175,28 @@ def _fit(args: argparse.Namespace) -> int:
                           trials=args.trials, missing=args.missing)
     fits = (model.fit_mle(), model.fit_map())  # the MAP under the model's own priors
     post = _sample(model, args)
+    if args.save:
+        post.save(args.save)
+        print(f"saved the posterior to {args.save}", file=sys.stderr)
     _print_results(post, fits)
     _write_report(post, args, fits)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import bayeslogit as bl
+
+    from .errors import ArgumentError
+
+    args.report = args.output
+    _check_outputs(args)
+    post = bl.load(args.fit_file)
+    if not isinstance(post, bl.PosteriorResults):
+        raise ArgumentError(f"{args.fit_file!r} holds a {post.method.upper()} fit; the report needs a posterior "
+                            "(save one with `bayeslogit fit ... --save FIT.nc`)")
+    model = post.model
+    fits = (model.fit_mle(), model.fit_map())
+    post.report(args.output, fits=fits, progress=not args.quiet)
     return 0
 
 
@@ -202,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "fit":
             return _fit(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "demo":
             return _demo(args)
     except (BayeslogitError, OSError) as exc:

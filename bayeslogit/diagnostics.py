@@ -3,7 +3,7 @@
 The MCMC numbers (R-hat, ESS, MCSE, E-BFMI, PSIS-LOO) come from ArviZ; this module only
 collects them, compares them with the usual thresholds and says in plain words what to do
 when one fails. Fit quality (Brier score, log score, AUC, PAV calibration) is computed from
-the posterior-mean predicted probabilities.
+the posterior-mean predicted probabilities (``post.predict()``).
 
 Thresholds (Vehtari et al. 2021; Stan's ``diagnose``; ArviZ's ``diagnose``):
 
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import _math
 from .summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +35,6 @@ __all__ = [
     "diagnose",
     "fit_quality",
     "fitted_probabilities",
-    "posterior_predictive",
     "separation",
     "RHAT_MAX",
     "ESS_PER_CHAIN",
@@ -228,30 +226,7 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
     >>> fitted_probabilities(post).shape
     (6,)
     """
-    beta = post.draws()
-    X = post.design.X
-    return _math.inv_logit(beta @ X.T).mean(axis=0)
-
-
-def posterior_predictive(post: "PosteriorResults", *, random_seed: int | None = 0):
-    """Replicated outcomes ``y_rep`` (chain, draw, obs) drawn from the posterior, as an xarray Dataset.
-
-    Bernoulli draws for binary data, Binomial draws for aggregated data. Used for the PAV
-    calibration plot; the fit's own DataTree is not modified.
-    """
-    import xarray as xr
-
-    beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef").values
-    p = _math.inv_logit(beta @ post.design.X.T)
-    rng = np.random.default_rng(random_seed)
-    n = 1 if post.design.trials is None else post.design.trials.astype(np.int64)
-    y_rep = rng.binomial(n, p)
-    pst = post.idata.posterior
-    return xr.Dataset(
-        {"y": (("chain", "draw", "obs"), y_rep)},
-        coords={"chain": pst["chain"].values, "draw": pst["draw"].values,
-                "obs": np.arange(post.design.n_obs)},
-    )
+    return post.predict(kind="prob")["mean"].to_numpy()
 
 
 # ---------------------------------------------------------------------------------------------

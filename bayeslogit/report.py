@@ -168,12 +168,10 @@ def _calibration_fig(post, seed: int | None):
     import arviz as az
     import xarray as xr
 
-    from .diagnostics import posterior_predictive
-
     idata = post.idata
     dt = xr.DataTree.from_dict({
         "posterior": idata.posterior.to_dataset(),
-        "posterior_predictive": posterior_predictive(post, random_seed=seed),
+        "posterior_predictive": post.posterior_predictive(random_seed=seed).to_dataset(),
         "log_likelihood": idata.log_likelihood.to_dataset(),
         "observed_data": idata.observed_data.to_dataset(),
     })

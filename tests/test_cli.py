@@ -1,6 +1,7 @@
 """The command line: fast complete --help, one-line errors with exit 2, fit and demo end to end."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,7 +37,7 @@ def test_help_is_complete_and_does_not_import_pymc():
         "import sys, time\n"
         "t = time.perf_counter()\n"
         "from bayeslogit.cli import main\n"
-        "for argv in (['--help'], ['fit', '--help'], ['demo', '--help']):\n"
+        "for argv in (['--help'], ['fit', '--help'], ['report', '--help'], ['demo', '--help']):\n"
         "    try:\n"
         "        main(argv)\n"
         "    except SystemExit as e:\n"
@@ -52,12 +53,12 @@ def test_help_is_complete_and_does_not_import_pymc():
     # PyMC alone takes longer than this to import; `import bayeslogit` takes ~1 s idle, ~3.5 s
     # on a machine loaded 4x (scipy.stats, pandas, patsy)
     assert float(out.rsplit("SECONDS", 1)[1]) < 6.0
-    for option in ("DATA.csv", "FORMULA", "--prior", "--draws", "--chains", "--seed", "--report",
-                   "--trials", "--event", "--n"):
+    for option in ("DATA.csv", "FORMULA", "--prior", "--draws", "--chains", "--seed", "--report", "--save",
+                   "--trials", "--event", "FIT.nc", "--output", "--n"):
         assert option in out
     t = time.perf_counter()
     res = _run("--help")
-    assert res.returncode == 0 and "fit" in res.stdout and "demo" in res.stdout
+    assert res.returncode == 0 and "{fit,report,demo}" in res.stdout
     assert time.perf_counter() - t < 10.0  # the whole process, interpreter start included
 
 
@@ -73,6 +74,10 @@ def test_help_is_complete_and_does_not_import_pymc():
         (["fit", "{dir}", "y ~ x1"], "Is a directory"),
         (["fit", "{csv}", "y ~ x1", "--report", "/no/such/dir/r.html"], "--report /no/such/dir/r.html: folder"),
         (["fit", "{csv}", "y ~ x1", "--draws", "0"], "draws must be an integer >= 1"),
+        (["fit", "{csv}", "y ~ x1", "--save", "/no/such/dir/f.nc"], "--save /no/such/dir/f.nc: folder"),
+        (["report", "/no/such/fit.nc", "-o", "r.html"], "no file at '/no/such/fit.nc'"),
+        (["report", "{csv}", "-o", "r.html"], "data.csv' is not a netCDF file"),
+        (["report", "{dir}", "-o", "r.html"], "is a directory"),
     ],
 )
 def test_user_errors_are_one_line_exit_2(args, message, csv, capsys):
@@ -80,7 +85,7 @@ def test_user_errors_are_one_line_exit_2(args, message, csv, capsys):
     assert main(args) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bayeslogit fit: error: "), captured.err
+    assert len(lines) == 1 and lines[0].startswith(f"bayeslogit {args[0]}: error: "), captured.err
     assert message in lines[0]
     assert "Traceback" not in captured.err + captured.out
 
@@ -108,8 +113,9 @@ def test_parse_priors():
 
 
 def test_fit_prints_summary_diagnostics_comparison_and_writes_report(csv, mixed_df, tmp_path, capsys):
-    out = tmp_path / "fit.html"
-    code = main(["fit", str(csv), "y ~ x1 + C(g)", "--prior", "x1=normal(0, 1)", *SMALL, "--report", str(out)])
+    out, saved = tmp_path / "fit.html", tmp_path / "fit.nc"
+    code = main(["fit", str(csv), "y ~ x1 + C(g)", "--prior", "x1=normal(0, 1)", *SMALL, "--report", str(out),
+                 "--save", str(saved)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     text = captured.out
@@ -128,6 +134,20 @@ def test_fit_prints_summary_diagnostics_comparison_and_writes_report(csv, mixed_
     np.testing.assert_allclose(printed, expected, atol=1e-4)
     page = out.read_text()
     assert "forest plot" in page and "y ~ x1 + C(g)" in page
+    # re-render from the saved fit: same posterior, same priors, same MLE/MAP, same tables
+    again = tmp_path / "again.html"
+    assert main(["report", str(saved), "-o", str(again), "--quiet"]) == 0
+    page2 = again.read_text()
+    tables = lambda p: re.findall(r"<table.*?</table>", p, re.S)  # noqa: E731
+    assert tables(page2) == tables(page)
+    loaded = bl.load(saved)
+    np.testing.assert_array_equal(loaded.draws(), np.asarray(loaded.idata.posterior["beta"]).reshape(-1, 4))
+    assert str(loaded.model.priors.priors["x1"]) == "Normal(0, 1)"
+    # a saved point fit is refused with a one-line error
+    mle_file = tmp_path / "mle.nc"
+    loaded.model.fit_mle().save(mle_file)
+    assert main(["report", str(mle_file), "-o", str(tmp_path / "x.html")]) == 2
+    assert "holds a MLE fit; the report needs a posterior" in capsys.readouterr().err
 
 
 def test_demo_runs_the_seed_example_end_to_end(tmp_path, capsys):

@@ -11,7 +11,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 import bayeslogit as bl
-from bayeslogit.diagnostics import fit_quality, fitted_probabilities, posterior_predictive
+from bayeslogit.diagnostics import fit_quality, fitted_probabilities
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +156,6 @@ def test_fit_quality_binomial_counts_every_trial():
     cep = IsotonicRegression().fit(pp, yy, sample_weight=w).predict(pp)
     ref = brier_score_loss(yy, pp, sample_weight=w) - brier_score_loss(yy, cep, sample_weight=w)
     assert fq.miscalibration == pytest.approx(ref, abs=1e-10)
-    rep = posterior_predictive(post, random_seed=1)["y"].values
-    assert rep.shape == (2, 150, 40) and np.all(rep <= n)
 
 
 def test_text_html_and_frame_forms(diag):
