@@ -154,7 +154,7 @@ def _check_outputs(args) -> None:
 
     from .errors import ArgumentError
 
-    for option in ("report", "save"):
+    for option in ("report", "save", "output"):
         value = getattr(args, option, None)
         if value and not Path(value).resolve().parent.is_dir():
             raise ArgumentError(f"--{option} {value}: folder {str(Path(value).parent)!r} does not exist")
@@ -188,7 +188,6 @@ def _report(args: argparse.Namespace) -> int:
 
     from .errors import ArgumentError
 
-    args.report = args.output
     _check_outputs(args)
     post = bl.load(args.fit_file)
     if not isinstance(post, bl.PosteriorResults):

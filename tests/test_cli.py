@@ -76,8 +76,9 @@ def test_help_is_complete_and_does_not_import_pymc():
         (["fit", "{csv}", "y ~ x1", "--draws", "0"], "draws must be an integer >= 1"),
         (["fit", "{csv}", "y ~ x1", "--save", "/no/such/dir/f.nc"], "--save /no/such/dir/f.nc: folder"),
         (["report", "/no/such/fit.nc", "-o", "r.html"], "no file at '/no/such/fit.nc'"),
-        (["report", "{csv}", "-o", "r.html"], "data.csv' is not a netCDF file"),
+        (["report", "{csv}", "-o", "r.html"], "data.csv' is not a bayeslogit fit"),
         (["report", "{dir}", "-o", "r.html"], "is a directory"),
+        (["report", "{csv}", "-o", "/no/such/dir/r.html"], "--output /no/such/dir/r.html: folder"),
     ],
 )
 def test_user_errors_are_one_line_exit_2(args, message, csv, capsys):
