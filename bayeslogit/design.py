@@ -135,6 +135,7 @@ class Design:
             raise DataError(f"cannot encode new data with the model's design: {msg}") from None
         X = np.asarray(X, dtype=float)
         _check_finite_columns(X, self.column_names, what="new data")
+        _check_magnitude(X, self.column_names, what="new data")
         return X
 
 
@@ -517,12 +518,19 @@ MAX_MAGNITUDE = 1e100
 rejected: their coefficients and the Hessian ``X'WX`` would leave floating-point range."""
 
 
-def _check_magnitude(X: np.ndarray, names: list[str]) -> None:
+def _check_magnitude(X: np.ndarray, names: list[str], *, what: str = "data") -> None:
+    """Training data: each column's largest |value| in [1e-100, 1e100] (or 0); new data: <= 1e100."""
+    if X.shape[0] == 0:
+        return
+    new = what != "data"
     for name, top in zip(names, np.abs(X).max(axis=0)):
-        if top > MAX_MAGNITUDE or 0 < top < 1 / MAX_MAGNITUDE:
-            raise DesignError(
-                f"design column {name!r} has values of magnitude {top:.3g}, outside "
-                f"[{1 / MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]; rescale it (e.g. divide it by {top:.3g})"
+        too_small = 0 < top < 1 / MAX_MAGNITUDE and not new  # tiny new values are harmless
+        if top > MAX_MAGNITUDE or too_small:
+            exc, prefix = (DataError, f"{what}: ") if new else (DesignError, "")
+            bound = f"above {MAX_MAGNITUDE:g}" if new else f"outside [{1 / MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]"
+            raise exc(
+                f"{prefix}design column {name!r} has values of magnitude {top:.3g}, {bound}; "
+                f"rescale it (e.g. divide it by {top:.3g})"
             )
 
 
