@@ -166,6 +166,8 @@ def _write_report(post, args, fits=()) -> None:
 
 
 def _fit(args: argparse.Namespace) -> int:
+    import numpy as np  # noqa: F401 - formulas are evaluated here and may use np.log(x) etc.
+
     import bayeslogit as bl
 
     _check_outputs(args)

@@ -9,6 +9,7 @@ later entry point must show the same error); cases that only make sense for one 
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -41,6 +42,10 @@ class Case:
     args: Callable[[], tuple[str, Any, dict]]  # -> (formula, data, LogitModel keywords)
     exc: type[Exception]
     match: str
+    cli: tuple[str, ...] | None = ()  # extra `bayeslogit fit` flags; None: a CSV cannot hold the case
+
+
+NO_CSV = None
 
 
 CASES = [
@@ -73,9 +78,9 @@ CASES = [
     Case("event not in the response", lambda: ("y ~ x", _df(), {"event": 2}),
          bl.DataError, r"event=2 is not a value of response 'y'"),
     Case("empty frame", lambda: ("y ~ x", _df().iloc[:0], {}), bl.DataError, r"data has no rows"),
-    Case("frame with no columns", lambda: ("y ~ x", pd.DataFrame(), {}), bl.DataError, r"data has no rows"),
+    Case("frame with no columns", lambda: ("y ~ x", pd.DataFrame(), {}), bl.DataError, r"data has no rows", cli=NO_CSV),
     Case("data not a DataFrame", lambda: ("y ~ x", {"y": [0, 1], "x": [1, 2]}, {}),
-         bl.DataError, r"data must be a pandas DataFrame, got dict"),
+         bl.DataError, r"data must be a pandas DataFrame, got dict", cli=NO_CSV),
     Case("formula names a missing column", lambda: ("y ~ x + z", _df(), {}),
          bl.FormulaError, r"uses 'z', which is not a column of data \(columns: 'y', 'x'\)"),
     Case("response column missing", lambda: ("yes ~ x", _df(), {}),
@@ -86,8 +91,8 @@ CASES = [
          bl.FormulaError, r"must have exactly one response on the left of '~'"),
     Case("formula without '~'", lambda: ("y x", _df(), {}),
          bl.FormulaError, r"formula must be a string like 'y ~ x1 \+ x2'"),
-    Case("garbage in a numeric column", lambda: ("y ~ x", _with("x", 2, "n/a"), {}),
-         bl.DataError, r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'n/a' at index 2\)"),
+    Case("garbage in a numeric column", lambda: ("y ~ x", _with("x", 2, "oops"), {}),
+         bl.DataError, r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'oops' at index 2\)"),
     Case("rank-deficient design", lambda: ("y ~ x + x2", _df().assign(x2=lambda d: 3 * d.x - 1), {}),
          bl.DesignError, r"rank deficient \(rank 2 < 3 columns\): column\(s\) \['x2'\]"),
     Case("constant predictor", lambda: ("y ~ x + c", _df(c=[2.0] * 8), {}),
@@ -99,11 +104,11 @@ CASES = [
     Case("tiny-magnitude column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x * 1e-250), {}),
          bl.DesignError, r"design column 'x' has values of magnitude 1.2e-250.*rescale it"),
     Case("duplicate column names", lambda: ("y ~ x", pd.concat([_df(), _df()[["x"]]], axis=1), {}),
-         bl.DataError, r"more than one column named \['x'\]"),
+         bl.DataError, r"more than one column named \['x'\]", cli=NO_CSV),
     Case("complex column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x + 1j), {}),
-         bl.DataError, r"column 'x' holds complex numbers"),
+         bl.DataError, r"column 'x' holds complex numbers", cli=NO_CSV),
     Case("datetime column", lambda: ("y ~ x", _df(x=pd.date_range("2020", periods=8)), {}),
-         bl.DataError, r"column 'x' holds dates or time spans"),
+         bl.DataError, r"column 'x' holds dates or time spans", cli=NO_CSV),
     Case("negative trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, -1, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
          bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found -1"),
     Case("non-integer trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 2.5, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
@@ -119,19 +124,24 @@ CASES = [
     Case("trials column missing", lambda: ("k ~ x", _df(k=[0] * 8), {"trials": "n"}),
          bl.DataError, r"trials='n' is not a column of data"),
     Case("prior sd = 0", lambda: ("y ~ x", _df(), {"priors": bl.Normal(0, 0)}),
-         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got 0"),
+         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got 0",
+         cli=("--prior", "normal(0, 0)")),
     Case("prior sd < 0", lambda: ("y ~ x", _df(), {"priors": {"x": bl.Cauchy(0, -1)}}),
-         bl.PriorError, r"Cauchy prior: sigma must be a positive finite number, got -1"),
+         bl.PriorError, r"Cauchy prior: sigma must be a positive finite number, got -1",
+         cli=("--prior", "x=cauchy(0, -1)")),
     Case("prior nu <= 0", lambda: ("y ~ x", _df(), {"priors": bl.StudentT(0, 0, 1)}),
-         bl.PriorError, r"StudentT prior: nu must be a positive finite number, got 0"),
+         bl.PriorError, r"StudentT prior: nu must be a positive finite number, got 0",
+         cli=("--prior", "studentt(0, 0, 1)")),
     Case("prior sd NaN", lambda: ("y ~ x", _df(), {"priors": {"x": bl.Normal(0, float("nan"))}}),
-         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got nan"),
+         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got nan",
+         cli=("--prior", "x=normal(0, nan)")),
     Case("prior for an unknown term", lambda: ("y ~ x", _df(), {"priors": {"z": bl.Normal(0, 1)}}),
-         bl.PriorError, r"priors has key 'z', which is not a design column or term"),
+         bl.PriorError, r"priors has key 'z', which is not a design column or term",
+         cli=("--prior", "z=normal(0, 1)")),
     Case("prior not a Prior", lambda: ("y ~ x", _df(), {"priors": {"x": 2.5}}),
-         bl.PriorError, r"priors\['x'\] must be a bayeslogit prior"),
+         bl.PriorError, r"priors\['x'\] must be a bayeslogit prior", cli=NO_CSV),
     Case("bad missing= option", lambda: ("y ~ x", _df(), {"missing": "ignore"}),
-         bl.DataError, r"missing must be 'raise' or 'drop', got 'ignore'"),
+         bl.DataError, r"missing must be 'raise' or 'drop', got 'ignore'", cli=NO_CSV),
 ]
 
 
@@ -144,6 +154,7 @@ ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     "fit_mle": lambda formula, data, **kw: bl.LogitModel(formula, data, **kw).fit_mle(),
     "fit_map": lambda formula, data, **kw: bl.LogitModel(formula, data, **kw).fit_map(),
     "sample": _sample,
+    "predict": lambda formula, data, **kw: bl.LogitModel(formula, data, **kw).fit_map().predict(),
 }
 
 
@@ -157,6 +168,29 @@ def test_bad_input_table(case, entry):
             ENTRY_POINTS[entry](formula, data, **kw)
     assert isinstance(info.value, bl.BayeslogitError)
     assert info.value.__cause__ is None or isinstance(info.value.__cause__, bl.BayeslogitError)
+
+
+CLI_CASES = [c for c in CASES if c.cli is not NO_CSV]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c.name for c in CLI_CASES])
+def test_bad_input_table_through_the_cli(case, tmp_path, capsys):
+    """`bayeslogit fit DATA.csv FORMULA ...` on the same case: exit 2 and one line naming it."""
+    from bayeslogit.cli import main
+
+    try:
+        formula, data, kw = case.args()
+    except bl.PriorError:  # the prior object cannot even be built; the CLI gets it as text
+        formula, data, kw = "y ~ x", _df(), {}
+    flags = list(case.cli) + [arg for k, v in kw.items() if k != "priors" for arg in (f"--{k}", str(v))]
+    data.to_csv(tmp_path / "data.csv", index=False)
+    argv = ["fit", str(tmp_path / "data.csv"), formula, "--draws", "10", "--tune", "10", "--chains", "1", "--quiet"]
+    assert main(argv + flags) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bayeslogit fit: error: "), captured.err
+    assert re.search(case.match, lines[0]), lines[0]
+    assert "Traceback" not in captured.err + captured.out
 
 
 def test_missing_rows_are_never_dropped_silently():
@@ -260,24 +294,51 @@ def test_no_improper_warning_when_the_flat_columns_do_not_separate():
 # -- new data (prediction) ---------------------------------------------------------------------
 
 
-def test_unseen_factor_level_in_new_data_names_level_and_factor():
-    model = bl.LogitModel("y ~ C(g) + x", _df(g=list("abababab")))
-    with pytest.raises(bl.DataError, match=r"factor level 'z' that was not seen .*C\(g\) has levels \['a', 'b'\]"):
-        model.design.encode(pd.DataFrame({"g": ["a", "z"], "x": [0.0, 1.0]}))
+@pytest.fixture(scope="module")
+def fits():
+    """MLE, MAP and a short posterior of y ~ C(g) + x on well-behaved data."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=80)
+    g = rng.choice(["a", "b"], size=80)
+    df = pd.DataFrame({"y": rng.binomial(1, expit(0.5 * x + (g == "b"))), "x": x, "g": g})
+    model = bl.LogitModel("y ~ C(g) + x", df)
+    post = model.sample(draws=100, tune=100, chains=1, random_seed=1, progressbar=False)
+    return {"mle": model.fit_mle(), "map": model.fit_map(), "posterior": post}
 
 
-@pytest.mark.parametrize(
-    "new,match",
-    [
-        (pd.DataFrame({"g": ["a"]}), r"new data lacks column\(s\) \['x'\]"),
-        (pd.DataFrame({"g": ["a", "b"], "x": [0.0, np.nan]}), r"new data has missing values in 'x' \(1 row\)"),
-        (pd.DataFrame({"g": ["a"], "x": [np.inf]}), r"new data gives non-finite .* design column\(s\) \['x'\]"),
-    ],
-)
-def test_new_data_errors_name_the_column(new, match):
-    model = bl.LogitModel("y ~ C(g) + x", _df(g=list("abababab")))
-    with pytest.raises(bl.DataError, match=match):
-        model.design.encode(new)
+NEW_DATA = [
+    ("unseen level", pd.DataFrame({"g": ["a", "z"], "x": [0.0, 1.0]}),
+     r"factor level 'z' that was not seen .*C\(g\) has levels \['a', 'b'\]"),
+    ("lacks a column", pd.DataFrame({"g": ["a"]}), r"new data lacks column\(s\) \['x'\]"),
+    ("NaN", pd.DataFrame({"g": ["a", "b"], "x": [0.0, np.nan]}), r"new data has missing values in 'x' \(1 row\)"),
+    ("inf", pd.DataFrame({"g": ["a"], "x": [np.inf]}), r"new data gives non-finite .* design column\(s\) \['x'\]"),
+    ("huge", pd.DataFrame({"g": ["a"], "x": [1e200]}), r"new data: design column 'x' has values of magnitude 1e\+200"),
+]
+
+
+@pytest.mark.parametrize("fit", ["mle", "map", "posterior"])
+@pytest.mark.parametrize("case,new,match", NEW_DATA, ids=[c[0] for c in NEW_DATA])
+def test_predict_on_bad_new_data_names_the_problem(fits, fit, case, new, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(bl.DataError, match=match):
+            fits[fit].predict(new)
+
+
+@pytest.mark.parametrize("fit", ["mle", "map", "posterior"])
+def test_predict_with_huge_linear_predictor_is_finite(fits, fit):
+    new = pd.DataFrame({"g": ["a", "b", "a"], "x": [1e4, -1e4, 1e6]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prob = fits[fit].predict(new)
+        linear = fits[fit].predict(new, kind="linear")
+    assert np.all(np.isfinite(prob.to_numpy())) and np.all((prob.to_numpy() >= 0) & (prob.to_numpy() <= 1))
+    assert np.all(np.isfinite(linear.to_numpy()))
+    assert np.abs(linear.iloc[:, 0]).min() > 700
+    # at |eta| >= 700 every probability is 0 or 1: the estimate is the share of eta > 0
+    X = fits[fit].design.encode(new)
+    betas = fits[fit].draws() if fit == "posterior" else fits[fit].params.to_numpy()[None, :]
+    np.testing.assert_allclose(prob.iloc[:, 0], (betas @ X.T > 0).mean(axis=0), atol=1e-12)
 
 
 # -- linear predictor far beyond +-700 ---------------------------------------------------------
