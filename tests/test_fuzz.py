@@ -1,4 +1,4 @@
-"""Fuzzing: random data frames through the design, the MLE and the MAP.
+"""Fuzzing: random data frames through the design, the MLE, the MAP and predict.
 
 Hypothesis builds frames of random size (tiny ones included) with numeric and categorical
 predictors and edge values (huge and tiny magnitudes, ties, NaN, inf, constant columns, odd
@@ -106,3 +106,9 @@ def test_design_mle_map_give_a_result_or_a_package_error(case):
             assert np.all(np.isfinite(fit.params)), (fit.method, fit.params)
             if fit.method == "map":
                 assert np.all(np.isfinite(fit.bse)), (fit.method, fit.bse)
+                try:  # the frame itself as new data: rows dropped for NaN now raise, by name
+                    prob = fit.predict(df)
+                except bl.BayeslogitError:
+                    event("predict: BayeslogitError")
+                else:
+                    assert len(prob) == len(df) and np.all((prob.to_numpy() >= 0) & (prob.to_numpy() <= 1))
