@@ -111,4 +111,5 @@ def test_design_mle_map_give_a_result_or_a_package_error(case):
                 except bl.BayeslogitError:
                     event("predict: BayeslogitError")
                 else:
-                    assert len(prob) == len(df) and np.all((prob.to_numpy() >= 0) & (prob.to_numpy() <= 1))
+                    values = prob.drop(columns=["se"]).to_numpy()  # estimate and interval bounds
+                    assert len(prob) == len(df) and np.all((values >= 0) & (values <= 1)), prob
