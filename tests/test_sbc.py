@@ -10,7 +10,7 @@ and we check that a deliberately wrong prior in the fit is caught by the same te
 The PyMC model is built once (``build_model(..., response_data=True)``) and compiled once with
 nutpie; each replication only swaps the response with ``with_data`` and runs one short chain
 (``pm.sample`` would recompile the model every call: about 6 s a replication here, against
-0.15 s). What is calibrated is the model -- priors, intercept centring, likelihood -- as sampled
+0.05-0.15 s). What is calibrated is the model -- priors, intercept centring, likelihood -- as sampled
 by nutpie, one of the package's samplers. Uniformity: a chi-square test over 10 equal rank bins
 per coefficient, at 1% family-wise (Bonferroni over the coefficients).
 
