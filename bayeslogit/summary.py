@@ -41,15 +41,19 @@ class Summary:
         blocks = []
         for t in self.tables:
             blocks.append(t.to_string(float_format=lambda v: self._fmt(float(v))))
-        width = max([len(self.title) + 4, 78] + [len(line) for b in blocks for line in b.splitlines()])
-        out = ["=" * width, self.title.center(width), "=" * width]
         half = (len(self.info) + 1) // 2
         left, right = self.info[:half], self.info[half:]
-        col = width // 2
+        lw = max([len(k) + len(v) + 2 for k, v in left] + [0])
+        rw = max([len(k) + len(v) + 2 for k, v in right] + [0])
+        width = max([len(self.title) + 4, 78, lw + rw + 4] + [len(line) for b in blocks for line in b.splitlines()])
+        col = max(lw, (width - 4) // 2)
+        out = ["=" * width, self.title.center(width), "=" * width]
         for i in range(half):
-            row = f"{left[i][0]:<20}{left[i][1]:>{col - 22}}  "
+            k, v = left[i]
+            row = f"{k}{v:>{col - len(k)}}    "
             if i < len(right):
-                row += f"{right[i][0]:<20}{right[i][1]:>{width - col - 20}}"
+                k2, v2 = right[i]
+                row += f"{k2}{v2:>{width - col - 4 - len(k2)}}"
             out.append(row.rstrip())
         for b in blocks:
             out.append("-" * width)
