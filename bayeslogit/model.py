@@ -82,6 +82,7 @@ class LogitModel:
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
         self._pymc_model = None
+        self._data = data  # kept (not copied) so that fits can be saved with their design
 
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> "LogitModel":
@@ -91,7 +92,19 @@ class LogitModel:
         self.design = design
         self.priors = priors
         self._pymc_model = None
+        self._data = None
         return self
+
+    def __getstate__(self):
+        # patsy's DesignInfo cannot be pickled: the design is rebuilt from the training rows.
+        from .io import model_getstate
+
+        return model_getstate(self)
+
+    def __setstate__(self, state):
+        from .io import model_setstate
+
+        model_setstate(self, state)
 
     def __repr__(self) -> str:
         d = self.design

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from . import _math
+from .effects import EffectsMixin
 from .errors import ArgumentError
+from .predict import PosteriorPredictiveMixin, PredictMixin
 from .summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,10 +24,12 @@ DEFAULT_CI_PROB = 0.89
 """ArviZ 1.x's default credible-interval probability (an equal-tailed 89% interval)."""
 
 
-class Results:
+class Results(PredictMixin, EffectsMixin):
     """Shared interface of every fit of a :class:`~bayeslogit.LogitModel`.
 
-    Subclasses set ``model`` and implement :attr:`params` and :meth:`coef_table`.
+    Subclasses set ``model`` and implement :attr:`params` and :meth:`coef_table`; point fits
+    also ``cov_params()``. Prediction and interpretation (``predict``, ``odds_ratios``,
+    ``marginal_effects``) come from :mod:`bayeslogit.predict` and :mod:`bayeslogit.effects`.
     """
 
     model: "LogitModel"
@@ -50,6 +54,15 @@ class Results:
         """One row per coefficient, labelled by design column name."""
         raise NotImplementedError
 
+    def save(self, path) -> None:
+        """Write the fit, its formula, design, response coding and priors to a netCDF file.
+
+        Load it back with :func:`bayeslogit.load`; see :mod:`bayeslogit.io`.
+        """
+        from .io import save
+
+        save(self, path)
+
     def _model_info(self) -> list[tuple[str, str]]:
         d = self.design
         coding = (
@@ -67,7 +80,7 @@ class Results:
         return rows
 
 
-class PosteriorResults(Results):
+class PosteriorResults(Results, PosteriorPredictiveMixin):
     """Posterior draws from NUTS, with the ArviZ ``DataTree`` they live in.
 
     Attributes
