@@ -236,6 +236,37 @@ class PosteriorResults(Results, PosteriorPredictiveMixin):
             )
         return Summary("Bayesian logistic regression (posterior)", info, [shown, priors], notes)
 
+    def diagnostics(self):
+        """Convergence checks with verdicts (R-hat, ESS, MCSE, divergences, tree depth, E-BFMI),
+        PSIS-LOO and fit quality (Brier, log score, AUC, PAV calibration).
+
+        Returns
+        -------
+        bayeslogit.diagnostics.Diagnostics
+            Text (``str``), HTML (notebooks) and DataFrame (``to_frame()``) forms.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> "verdict" in post.diagnostics().to_frame().columns
+        True
+        """
+        from .diagnostics import diagnose
+
+        return diagnose(self)
+
+    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True):
+        """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
+
+        See :func:`bayeslogit.report.write_report` for the parameters.
+        """
+        from .report import write_report
+
+        return write_report(self, path, fits=fits, title=title, progress=progress)
+
 
 def _coord_label(index_label: str) -> str:
     """``"beta[x1]"`` -> ``"x1"`` (ArviZ's summary row label -> design column name)."""
