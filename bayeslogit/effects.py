@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import _math
 from .errors import ArgumentError
@@ -53,7 +52,7 @@ def odds_ratios(results: "Results", *, interval: float | None = None) -> pd.Data
     else:
         beta, V = point_estimates(results)
         se = np.sqrt(np.diag(V))
-        z = stats.norm.ppf((1 + prob) / 2)
+        z = _math.normal_quantile((1 + prob) / 2)
         table = pd.DataFrame(
             {"estimate": np.exp(beta), lb: np.exp(beta - z * se), ub: np.exp(beta + z * se)}, index=names
         )
@@ -175,7 +174,7 @@ def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
             types.append(kind)
     else:
         beta, V = point_estimates(results)
-        z = stats.norm.ppf((1 + prob) / 2)
+        z = _math.normal_quantile((1 + prob) / 2)
         for label, kind, Xa, Xb in _contrasts(results, data):
             ame, grad = _ame_point(kind, Xa, Xb, beta)
             se = float(np.sqrt(max(grad @ V @ grad, 0.0)))

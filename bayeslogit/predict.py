@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import _math
 from .errors import ArgumentError, DataError
@@ -111,7 +110,7 @@ def predict(
     beta, V = point_estimates(results)
     eta = X @ beta
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, V, X), 0.0))
-    z = stats.norm.ppf((1 + prob) / 2)
+    z = _math.normal_quantile((1 + prob) / 2)
     lo, hi = eta - z * se, eta + z * se
     if kind == "linear":
         return pd.DataFrame({"estimate": eta, "se": se, lb: lo, ub: hi}, index=index)
