@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow test-all bench install clean
+.PHONY: demo test test-slow test-all bench install clean browser
 
 install: $(STAMP)
 
@@ -18,8 +18,26 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bayeslogit demo --report demo_report.html
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -m "not slow"
+
+# Headless Chromium for the report's browser test (tests/test_report.py): Debian's `chromium`,
+# installed with apt-get when missing (as root, or with password-less sudo). Where it cannot be
+# installed, the browser test is skipped and says why; everything else still runs.
+APT_CHROMIUM := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: no chromium and no apt-get: the report's browser test will be skipped"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "browser: installing Debian's chromium (apt-get) for the report's browser test"; \
+	  sh -c '$(APT_CHROMIUM)' >/tmp/bayeslogit-chromium.log 2>&1 || \
+	  echo "browser: chromium install failed (see /tmp/bayeslogit-chromium.log): the browser test will be skipped"; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  echo "browser: installing Debian's chromium (sudo apt-get) for the report's browser test"; \
+	  sudo -n sh -c '$(APT_CHROMIUM)' >/tmp/bayeslogit-chromium.log 2>&1 || \
+	  echo "browser: chromium install failed (see /tmp/bayeslogit-chromium.log): the browser test will be skipped"; \
+	else echo "browser: no chromium, not root and no sudo: the report's browser test will be skipped"; fi
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow

@@ -11,6 +11,7 @@ Normal(mu=0.0, sigma=2.5)
 
 from __future__ import annotations
 
+from .comparison import compare_models
 from .design import Design, build_design
 from .errors import (
     ArgumentError,
@@ -18,12 +19,15 @@ from .errors import (
     BayeslogitWarning,
     DataError,
     DesignError,
+    FitFileError,
     FormulaError,
     MissingDataWarning,
+    ParetoKWarning,
     PriorError,
     SamplerError,
     SeparationWarning,
 )
+from .io import load
 from .model import LogitModel
 from .compare import compare, plot_compare
 from .point import MAPResults, MLEResults, PointResults
@@ -32,8 +36,19 @@ from .results import PosteriorResults, Results
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # The scikit-learn estimator is imported on first use: scikit-learn is optional.
+    if name == "BayesianLogisticRegression":
+        from .sklearn import BayesianLogisticRegression
+
+        return BayesianLogisticRegression
+    raise AttributeError(f"module 'bayeslogit' has no attribute {name!r}")
+
+
 __all__ = [
     "ArgumentError",
+    "BayesianLogisticRegression",
     "BayeslogitError",
     "BayeslogitWarning",
     "Cauchy",
@@ -41,6 +56,7 @@ __all__ = [
     "Design",
     "DesignError",
     "Flat",
+    "FitFileError",
     "FormulaError",
     "LogitModel",
     "MAPResults",
@@ -48,6 +64,7 @@ __all__ = [
     "PointResults",
     "MissingDataWarning",
     "Normal",
+    "ParetoKWarning",
     "PosteriorResults",
     "Prior",
     "PriorError",
@@ -57,6 +74,8 @@ __all__ = [
     "StudentT",
     "build_design",
     "compare",
+    "compare_models",
+    "load",
     "plot_compare",
     "sklearn_prior",
     "__version__",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, gammaln
+from scipy.special import chdtrc, expit, gammaln, ndtr, ndtri
 
 
 def inv_logit(eta):
@@ -23,3 +23,18 @@ def log_likelihood(eta: np.ndarray, y: np.ndarray, trials: np.ndarray | None = N
         return y * eta - np.logaddexp(0.0, eta)
     const = gammaln(trials + 1.0) - gammaln(y + 1.0) - gammaln(trials - y + 1.0)
     return y * eta - trials * np.logaddexp(0.0, eta) + const
+
+
+def normal_quantile(p):
+    """Standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
+    return ndtri(p)
+
+
+def normal_sf(x):
+    """Standard normal upper tail probability."""
+    return ndtr(-np.asarray(x, dtype=float))
+
+
+def chi2_sf(x, df):
+    """Upper tail probability of a chi-square distribution with ``df`` degrees of freedom."""
+    return chdtrc(df, x)

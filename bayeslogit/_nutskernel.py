@@ -160,8 +160,8 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
     lq = np.empty(p); lpm = np.empty(p); lg = np.empty(p)
     rq = np.empty(p); rpm = np.empty(p); rg = np.empty(p)
     cq = np.empty(p); cp = np.empty(p); cg = np.empty(p)
-    sq = np.empty(p); sg = np.empty(p)
-    pq = np.empty(p); pg = np.empty(p)
+    sq = np.empty(p); sg = np.empty(p); sp = np.empty(p)
+    pq = np.empty(p); pg = np.empty(p); pp = np.empty(p)
     rho = np.empty(p)
     # adaptation state
     eps = _init_step_size(0.9 / p ** 0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma,
@@ -183,7 +183,7 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
         rq[:] = q; rpm[:] = p0; rg[:] = g
         rho[:] = p0
         log_w = 0.0
-        pq[:] = q; plp = lp; pg[:] = g
+        pq[:] = q; plp = lp; pg[:] = g; pp[:] = p0
         depth = 0
         n_steps = 0
         sum_acc = 0.0
@@ -219,7 +219,7 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
                     break
                 new_w = _logaddexp(sub_log_w, -dH)
                 if np.log(rng.random()) < -dH - new_w:
-                    sq[:] = cq; sg[:] = cg; slp = clp
+                    sq[:] = cq; sg[:] = cg; sp[:] = cp; slp = clp
                 sub_log_w = new_w
                 for i in range(p):
                     cum[k + 1, i] = cum[k, i] + cp[i]
@@ -250,7 +250,7 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
                 hit_max = False
                 break
             if np.log(rng.random()) < sub_log_w - log_w:
-                pq[:] = sq; pg[:] = sg; plp = slp
+                pq[:] = sq; pg[:] = sg; pp[:] = sp; plp = slp
             log_w = _logaddexp(log_w, sub_log_w)
             # Stan's extra checks across the seam between the old tree and the new subtree:
             # (old tree + first new state) and (old tree's near end + new subtree).
@@ -334,7 +334,7 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
             out_int[k, 2] = 1 if diverging else 0
             out_int[k, 3] = 1 if hit_max else 0
             out_float[k, 0] = accept
-            out_float[k, 1] = H0
+            out_float[k, 1] = -plp + 0.5 * _dot(pp, pp)  # energy of the selected state
             out_float[k, 2] = lp
             out_float[k, 3] = eps
     return n_grad

@@ -18,13 +18,17 @@ from .priors import ResolvedPriors
 SAMPLERS = ("auto", "bayeslogit", "pymc", "nutpie", "numpyro")
 
 
-def build_model(design: Design, priors: ResolvedPriors):
+def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool = False):
     """Build the PyMC model: ``beta`` (dims ``coef``) -> ``logit_p = X @ beta`` -> Bernoulli/Binomial.
 
     Free variables are grouped by prior family (one vector per family, e.g. ``beta_normal``);
     ``beta`` is the deterministic original-scale coefficient vector. With a centred intercept,
     the free intercept is the log-odds at the predictor means and
     ``beta[Intercept] = alpha_c - x_mean @ beta[slopes]``.
+
+    With ``response_data=True`` the observed response is a ``pm.Data`` named ``"y_obs"``, so
+    that ``pm.set_data({"y_obs": new_y})`` (or nutpie's ``with_data``) refits the same compiled
+    model to another response of the same length (used by simulation-based calibration).
     """
     import pymc as pm
     import pytensor.tensor as pt
@@ -54,11 +58,12 @@ def build_model(design: Design, priors: ResolvedPriors):
             beta = raw
         beta = pm.Deterministic("beta", beta, dims="coef")
         eta = pt.dot(X, beta)
+        observed = pm.Data("y_obs", design.y, dims="obs") if response_data else design.y
         if design.trials is None:
-            pm.Bernoulli("y", logit_p=eta, observed=design.y, dims="obs")
+            pm.Bernoulli("y", logit_p=eta, observed=observed, dims="obs")
         else:
             n = pm.Data("trials", design.trials, dims="obs")
-            pm.Binomial("y", n=n, logit_p=eta, observed=design.y, dims="obs")
+            pm.Binomial("y", n=n, logit_p=eta, observed=observed, dims="obs")
     return model
 
 

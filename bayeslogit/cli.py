@@ -1,44 +1,254 @@
-"""Command line: ``bayeslogit demo``. ``--help`` must stay fast: nothing heavy is imported here."""
+"""Command line: ``bayeslogit fit``, ``bayeslogit report``, ``bayeslogit demo``.
+
+``--help`` must stay fast: nothing heavy (PyMC, PyTensor, ArviZ, matplotlib) is imported
+until a command runs. Errors the user can fix (bad CSV path, unknown column, unparsable
+prior...) print one line on stderr and exit with status 2, without a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+
+EXIT_USAGE = 2
+
+_PRIOR_HELP = (
+    "prior: 'normal(0, 1)' for every slope, or TERM=PRIOR for one design column or formula term "
+    "(e.g. 'x1=normal(0,1)', 'C(g)=cauchy(0,2.5)', 'Intercept=flat'); repeatable. Families: "
+    "normal(mu, sigma), studentt(nu, mu, sigma), cauchy(mu, sigma), flat"
+)
+
+
+def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chains: int = 4, seed: int | None = None) -> None:
+    g = p.add_argument_group("sampling")
+    g.add_argument("--draws", type=int, default=draws, metavar="N", help=f"posterior draws per chain (default {draws})")
+    g.add_argument("--tune", type=int, default=1000, metavar="N", help="warm-up iterations per chain (default 1000)")
+    g.add_argument("--chains", type=int, default=chains, metavar="N", help=f"chains (default {chains})")
+    g.add_argument("--seed", type=int, default=seed, metavar="N",
+                   help=f"random seed: same seed, same draws (default {seed})")
+    g.add_argument("--sampler", choices=["auto", "pymc", "nutpie", "numpyro"], default="auto",
+                   help="NUTS implementation (default auto)")
+    g.add_argument("--target-accept", type=float, default=0.8, metavar="P",
+                   help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar or report status lines")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bayeslogit",
         description="Bayesian logistic regression from a formula, beside the MLE and the MAP.",
+        epilog="Errors in the input (file, formula, prior) exit with status 2 and a one-line message.",
     )
-    sub = p.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the seed example end to end (simulated n=500 data)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
+
+    fit = sub.add_parser(
+        "fit", help="fit a formula to a CSV file: summary, comparison table, optional report",
+        description="Fit a Bayesian logistic regression to DATA.csv; print the posterior summary, "
+                    "diagnostics and the MLE / MAP / posterior comparison; optionally write the report.",
+    )
+    fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
+    fit.add_argument("formula", metavar="FORMULA", help="patsy formula, e.g. \"y ~ x1 + C(g)\"")
+    fit.add_argument("--prior", action="append", default=[], metavar="[TERM=]PRIOR", help=_PRIOR_HELP)
+    fit.add_argument("--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)")
+    fit.add_argument("--trials", metavar="COLUMN", help="column with the number of trials (aggregated binomial data)")
+    fit.add_argument("--missing", choices=["raise", "drop"], default="raise",
+                     help="rows with missing values: raise an error (default) or drop them")
+    _add_sampling_options(fit)
+    fit.add_argument("--report", metavar="OUT.html", help="write the self-contained HTML report here")
+    fit.add_argument("--save", metavar="FIT.nc", help="save the posterior (netCDF) for `bayeslogit report` or bl.load")
+
+    rep = sub.add_parser(
+        "report", help="write the HTML report of a fit saved with `fit --save`",
+        description="Re-render the self-contained HTML report from a saved posterior (the MLE and "
+                    "the MAP are refitted from the stored data, which takes a second).",
+    )
+    rep.add_argument("fit_file", metavar="FIT.nc", help="a posterior saved by `bayeslogit fit --save` or post.save()")
+    rep.add_argument("-o", "--output", metavar="OUT.html", required=True, help="the report to write")
+    rep.add_argument("--quiet", action="store_true", help="no status lines")
+
+    demo = sub.add_parser(
+        "demo", help="run the seed example end to end (simulated n=500 data, MLE, MAP, posterior, report)",
+        description="Simulate n rows with eta = -3 + 2 x1 - 1.5 x2, fit the MLE, scikit-learn's default "
+                    "MAP and the posterior, print the comparison and optionally write the report.",
+    )
     demo.add_argument("--n", type=int, default=500, help="rows to simulate (default 500)")
-    demo.add_argument("--draws", type=int, default=1000, help="posterior draws per chain (default 1000)")
-    demo.add_argument("--chains", type=int, default=4, help="chains (default 4)")
-    demo.add_argument("--seed", type=int, default=1, help="random seed for data and sampler (default 1)")
+    _add_sampling_options(demo, seed=1)
     demo.add_argument("--report", metavar="OUT.html", help="also write the HTML report here")
     return p
+
+
+def parse_priors(specs: list[str]):
+    """``["normal(0,1)", "x1=cauchy(0,2.5)"]`` -> the ``priors=`` argument of LogitModel."""
+    from .errors import PriorError
+    from .priors import parse_prior
+
+    if not specs:
+        return None
+    every = None
+    per_term = {}
+    for spec in specs:
+        m = re.fullmatch(r"\s*(.*\S)\s*=\s*([A-Za-z_]+\s*(?:\([^()]*\))?)\s*", spec)
+        if m:
+            per_term[m.group(1)] = parse_prior(m.group(2))
+        elif every is None:
+            every = parse_prior(spec)
+        else:
+            raise PriorError(f"--prior given twice without a term ({every} and {spec!r}); write TERM=PRIOR")
+    if every is None:
+        return per_term
+    if not per_term:
+        return every
+    raise PriorError("--prior: give either one prior for all slopes or TERM=PRIOR entries, not both")
+
+
+def _read_csv(path: str):
+    import pandas as pd
+
+    from .errors import DataError
+
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read {path!r} as CSV: {first}") from None
+
+
+def _event(value: str | None):
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def _sample(model, args):
+    return model.sample(draws=args.draws, tune=args.tune, chains=args.chains, random_seed=args.seed,
+                        sampler=args.sampler, target_accept=args.target_accept,
+                        progressbar=not args.quiet)
+
+
+def _print_results(post, fits) -> None:
+    print(post.summary())
+    print()
+    diag = post.diagnostics()
+    print(diag.to_frame()[["value", "rule", "verdict"]].to_string())
+    for c in diag.failed:
+        print(f"  {c.name}: {c.suggestion}")
+    print()
+    if fits:
+        import bayeslogit as bl
+
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 50):
+            print("MLE / MAP / posterior (95% intervals: Wald, Laplace, equal-tailed):")
+            print(bl.compare(*fits, post).round(4).to_string())
+        print()
+
+
+def _check_outputs(args) -> None:
+    """Fail before sampling, not after, when an output file cannot be written."""
+    from pathlib import Path
+
+    from .errors import ArgumentError
+
+    for option in ("report", "save", "output"):
+        value = getattr(args, option, None)
+        if value and not Path(value).resolve().parent.is_dir():
+            raise ArgumentError(f"--{option} {value}: folder {str(Path(value).parent)!r} does not exist")
+
+
+def _write_report(post, args, fits=()) -> None:
+    if args.report:
+        post.report(args.report, fits=fits, progress=not args.quiet)
+
+
+def _fit(args: argparse.Namespace) -> int:
+    import numpy as np  # noqa: F401 - formulas are evaluated here and may use np.log(x) etc.
+
+    import bayeslogit as bl
+
+    _check_outputs(args)
+    df = _read_csv(args.data)
+    priors = parse_priors(args.prior)
+    model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
+                          trials=args.trials, missing=args.missing)
+    fits = (model.fit_mle(), model.fit_map())  # the MAP under the model's own priors
+    post = _sample(model, args)
+    if args.save:
+        post.save(args.save)
+        print(f"saved the posterior to {args.save}", file=sys.stderr)
+    _print_results(post, fits)
+    _write_report(post, args, fits)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import bayeslogit as bl
+
+    from .errors import ArgumentError
+
+    _check_outputs(args)
+    post = bl.load(args.fit_file)
+    if not isinstance(post, bl.PosteriorResults):
+        raise ArgumentError(f"{args.fit_file!r} holds a {post.method.upper()} fit; the report needs a posterior "
+                            "(save one with `bayeslogit fit ... --save FIT.nc`)")
+    model = post.model
+    fits = (model.fit_mle(), model.fit_map())
+    post.report(args.output, fits=fits, progress=not args.quiet)
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     import bayeslogit as bl
     from bayeslogit.datasets import simulate_seed
 
+    _check_outputs(args)
     df = simulate_seed(args.n, random_seed=args.seed)
     print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
     model = bl.LogitModel("y ~ x1 + x2", data=df)
-    post = model.sample(draws=args.draws, chains=args.chains, random_seed=args.seed)
-    print(post.summary())
+    mle = model.fit_mle()
+    # sklearn's LogisticRegression(C=1, fit_intercept=False) on the design with its Intercept column
+    sk = model.fit_map(prior=bl.sklearn_prior(C=1.0, fit_intercept=False))
+    post = _sample(model, args)
+    _print_results(post, (mle, sk))
+    _write_report(post, args, (mle, sk))
     return 0
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"bayeslogit: {category.__name__}: {' '.join(str(message).split())}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``bayeslogit`` command."""
+    """Entry point of the ``bayeslogit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    if args.command == "demo":
-        return _demo(args)
-    return 2  # pragma: no cover - argparse enforces the choices
+    import warnings
+
+    from .errors import BayeslogitError
+
+    formatwarning, warnings.formatwarning = warnings.formatwarning, _one_line_warning
+    try:
+        if args.command == "fit":
+            return _fit(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "demo":
+            return _demo(args)
+    except (BayeslogitError, OSError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename is not None:
+            message = f"{exc.strerror or type(exc).__name__}: {exc.filename!r}"
+        print(f"bayeslogit {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("bayeslogit: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        warnings.formatwarning = formatwarning
+    return EXIT_USAGE  # pragma: no cover - argparse enforces the choices
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -121,7 +121,8 @@ class Design:
             )
         _check_no_missing(data, used, what="new data")
         try:
-            X = patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0]
+            with np.errstate(all="ignore"):  # inf * 0 -> NaN is reported by name just below
+                X = patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0]
         except patsy.PatsyError as exc:
             msg = str(exc).splitlines()[0]
             level = re.search(r"observation with value (.+?) does not match any of the expected levels", str(exc))
@@ -134,6 +135,7 @@ class Design:
             raise DataError(f"cannot encode new data with the model's design: {msg}") from None
         X = np.asarray(X, dtype=float)
         _check_finite_columns(X, self.column_names, what="new data")
+        _check_magnitude(X, self.column_names, what="new data")
         return X
 
 
@@ -218,6 +220,7 @@ def build_design(
             f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
         )
     used = names + ([trials] if trials is not None and trials not in names else [])
+    _check_column_types(data, used)
     data, n_dropped = _handle_missing(data, used, missing)
 
     _check_numeric_looking(data, names)
@@ -230,7 +233,8 @@ def build_design(
         event, levels = 1, (0, 1)
 
     try:
-        X_df = patsy.dmatrix(rhs, data, NA_action="raise", eval_env=eval_env, return_type="dataframe")
+        with np.errstate(all="ignore"):  # inf * 0 -> NaN is reported by name just below
+            X_df = patsy.dmatrix(rhs, data, NA_action="raise", eval_env=eval_env, return_type="dataframe")
     except patsy.PatsyError as exc:
         raise _formula_error(formula, exc, data) from None
     X = np.asarray(X_df, dtype=float)
@@ -238,6 +242,7 @@ def build_design(
     if X.shape[1] == 0:
         raise DesignError(f"formula {formula!r} has no predictors and no intercept; add '1' or a column")
     _check_finite_columns(X, column_names, what="data")
+    _check_magnitude(X, column_names)
     _check_rank(X, column_names)
     return Design(
         formula=formula,
@@ -343,6 +348,22 @@ def _handle_missing(data: pd.DataFrame, used: list[str], missing: str) -> tuple[
         stacklevel=4,
     )
     return kept, n_rows
+
+
+def _check_column_types(data: pd.DataFrame, used: list[str]) -> None:
+    """Duplicate names and dtypes patsy would mishandle (complex, dates) fail here, by name."""
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()] if c in used})
+    if dup:
+        raise DataError(f"data has more than one column named {dup}; rename or drop the duplicates")
+    for c in used:
+        kind = data[c].dtype.kind
+        if kind == "c":
+            raise DataError(f"column {c!r} holds complex numbers; a logistic regression needs real values")
+        if kind in "mM":
+            raise DataError(
+                f"column {c!r} holds dates or time spans; convert it to a number (e.g. days since a "
+                "reference date) or to strings for a categorical predictor"
+            )
 
 
 def _check_numeric_looking(data: pd.DataFrame, used: list[str]) -> None:
@@ -471,6 +492,13 @@ def _formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> B
             f"formula {formula!r} uses {m.group(1)!r}, which is not a column of data "
             f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
         )
+    origin = getattr(exc, "origin", None)
+    if text.startswith("factor contains missing values") and origin is not None:
+        factor = origin.code[origin.start:origin.end]
+        return DataError(
+            f"formula {formula!r}: {factor!r} gives missing values (NaN) although its input columns "
+            "have none; check the transform's domain (e.g. np.log of values <= 0)"
+        )
     if "numerical" in text and "categorical" in text or "could not convert" in text:
         return DataError(f"formula {formula!r}: {text.splitlines()[0]}")
     return FormulaError(f"cannot build the design of {formula!r}: {text.splitlines()[0]}")
@@ -483,6 +511,27 @@ def _check_finite_columns(X: np.ndarray, names: list[str], *, what: str) -> None
             f"{what} gives non-finite (inf or NaN) values in design column(s) {bad}; check the "
             "input columns and any transforms such as np.log"
         )
+
+
+MAX_MAGNITUDE = 1e100
+"""Design columns whose largest |value| is above this (or below its inverse, but not 0) are
+rejected: their coefficients and the Hessian ``X'WX`` would leave floating-point range."""
+
+
+def _check_magnitude(X: np.ndarray, names: list[str], *, what: str = "data") -> None:
+    """Training data: each column's largest |value| in [1e-100, 1e100] (or 0); new data: <= 1e100."""
+    if X.shape[0] == 0:
+        return
+    new = what != "data"
+    for name, top in zip(names, np.abs(X).max(axis=0)):
+        too_small = 0 < top < 1 / MAX_MAGNITUDE and not new  # tiny new values are harmless
+        if top > MAX_MAGNITUDE or too_small:
+            exc, prefix = (DataError, f"{what}: ") if new else (DesignError, "")
+            bound = f"above {MAX_MAGNITUDE:g}" if new else f"outside [{1 / MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]"
+            raise exc(
+                f"{prefix}design column {name!r} has values of magnitude {top:.3g}, {bound}; "
+                f"rescale it (e.g. divide it by {top:.3g})"
+            )
 
 
 def _check_rank(X: np.ndarray, names: list[str]) -> None:
@@ -502,7 +551,7 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
             f"the design has {p} columns but only {n} rows; the coefficients are not identified "
             "(use fewer predictors or more data)"
         )
-    scale = np.linalg.norm(X, axis=0)
+    scale = np.abs(X).max(axis=0)  # max-abs, not the norm: no overflow for huge columns
     scale[scale == 0] = 1.0
     _, R, piv = qr(X / scale, mode="economic", pivoting=True)
     diag = np.abs(np.diag(R))

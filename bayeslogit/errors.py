@@ -37,12 +37,20 @@ class SamplerError(BayeslogitError, ValueError):
     """The requested sampler is unknown or not installed, or sampling options are invalid."""
 
 
+class FitFileError(BayeslogitError, OSError):
+    """A saved fit cannot be loaded: no such file, or not a file written by ``.save()``."""
+
+
 class BayeslogitWarning(UserWarning):
     """Base class of every warning emitted by bayeslogit."""
 
 
 class SeparationWarning(BayeslogitWarning):
     """The data are (quasi-)perfectly separated: the MLE does not exist."""
+
+
+class ParetoKWarning(BayeslogitWarning):
+    """PSIS-LOO is unreliable for some observations (Pareto k above ArviZ's threshold)."""
 
 
 class MissingDataWarning(BayeslogitWarning):

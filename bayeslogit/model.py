@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import patsy
 
 from .design import Design, build_design
-from .errors import SamplerError
+from .errors import SamplerError, SeparationWarning
 from .priors import PriorSpec, ResolvedPriors, resolve_priors
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +84,7 @@ class LogitModel:
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
         self._pymc_model = None
+        self._data = data  # kept (not copied) so that fits can be saved with their design
 
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> "LogitModel":
@@ -91,7 +94,19 @@ class LogitModel:
         self.design = design
         self.priors = priors
         self._pymc_model = None
+        self._data = None
         return self
+
+    def __getstate__(self):
+        # patsy's DesignInfo cannot be pickled: the design is rebuilt from the training rows.
+        from .io import model_getstate
+
+        return model_getstate(self)
+
+    def __setstate__(self, state):
+        from .io import model_setstate
+
+        model_setstate(self, state)
 
     def __repr__(self) -> str:
         d = self.design
@@ -187,16 +202,20 @@ class LogitModel:
         from .results import PosteriorResults
 
         for name, value, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise SamplerError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not 0 < target_accept < 1:
+        if random_seed is not None and (
+            not isinstance(random_seed, numbers.Integral) or isinstance(random_seed, bool) or random_seed < 0
+        ):
+            raise SamplerError(f"random_seed must be None or an integer >= 0, got {random_seed!r}")
+        if not isinstance(target_accept, numbers.Real) or not 0 < target_accept < 1:
             raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
+        draws, tune, chains = int(draws), int(tune), int(chains)
         used = _pymc.resolve_sampler(sampler)
+        self._warn_if_posterior_improper()
         if method not in ("nuts", "laplace"):
             raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
         if method == "laplace":
-            import warnings
-
             from .errors import BayeslogitWarning
             from .laplace import K_THRESHOLD, try_laplace
 
@@ -230,6 +249,26 @@ class LogitModel:
         )
         return PosteriorResults(self, idata, sampler=used, random_seed=random_seed,
                                 log_likelihood=log_likelihood)
+
+    def _warn_if_posterior_improper(self) -> None:
+        """Flat priors on columns that separate the data leave the posterior improper: warn."""
+        d = self.design
+        flat = [j for j, name in enumerate(d.column_names) if self.priors.priors[name].family == "Flat"]
+        if not flat:
+            return
+        from .point import detect_separation
+
+        # A free coefficient moves eta along its column, centred when the intercept is centred.
+        kind, _ = detect_separation(d.X[:, flat] - self.priors.x_mean[flat], d.y, d.trials)
+        if kind is not None:
+            cols = [d.column_names[j] for j in flat]
+            warnings.warn(
+                f"{kind} separation among the columns with a Flat prior {cols}: the posterior is "
+                "improper and the draws will drift off to infinity; give those columns a proper "
+                "prior such as bl.Normal(0, 2.5)",
+                SeparationWarning,
+                stacklevel=3,
+            )
 
     def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100) -> "MLEResults":
         """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).

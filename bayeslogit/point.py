@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import _math
 from .errors import ArgumentError, SeparationWarning
@@ -246,12 +245,12 @@ class PointResults(Results):
     @property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values of the Wald z statistics."""
-        return pd.Series(2 * stats.norm.sf(np.abs(self.tvalues)), index=self.coef_names, name="P>|z|")
+        return pd.Series(2 * _math.normal_sf(np.abs(self.tvalues)), index=self.coef_names, name="P>|z|")
 
     def conf_int(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
         """Wald intervals ``params +- z * bse`` with coverage ``ci_prob``."""
         _check_prob(ci_prob, "ci_prob")
-        z = stats.norm.ppf(0.5 + ci_prob / 2)
+        z = _math.normal_quantile(0.5 + ci_prob / 2)
         return pd.DataFrame(
             {"lower": self.params - z * self.bse, "upper": self.params + z * self.bse}, index=self.coef_names
         )
@@ -352,7 +351,7 @@ class MLEResults(PointResults):
 
     @property
     def llr_pvalue(self) -> float:
-        return float(stats.chi2.sf(self.llr, self.df_model))
+        return float(_math.chi2_sf(self.llr, self.df_model))
 
     @property
     def aic(self) -> float:

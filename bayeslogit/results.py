@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from . import _math
+from .effects import EffectsMixin
 from .errors import ArgumentError
+from .predict import PosteriorPredictiveMixin, PredictMixin
 from .summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,10 +24,12 @@ DEFAULT_CI_PROB = 0.89
 """ArviZ 1.x's default credible-interval probability (an equal-tailed 89% interval)."""
 
 
-class Results:
+class Results(PredictMixin, EffectsMixin):
     """Shared interface of every fit of a :class:`~bayeslogit.LogitModel`.
 
-    Subclasses set ``model`` and implement :attr:`params` and :meth:`coef_table`.
+    Subclasses set ``model`` and implement :attr:`params` and :meth:`coef_table`; point fits
+    also ``cov_params()``. Prediction and interpretation (``predict``, ``odds_ratios``,
+    ``marginal_effects``) come from :mod:`bayeslogit.predict` and :mod:`bayeslogit.effects`.
     """
 
     model: "LogitModel"
@@ -50,6 +54,15 @@ class Results:
         """One row per coefficient, labelled by design column name."""
         raise NotImplementedError
 
+    def save(self, path) -> None:
+        """Write the fit, its formula, design, response coding and priors to a netCDF file.
+
+        Load it back with :func:`bayeslogit.load`; see :mod:`bayeslogit.io`.
+        """
+        from .io import save
+
+        save(self, path)
+
     def _model_info(self) -> list[tuple[str, str]]:
         d = self.design
         coding = (
@@ -67,7 +80,7 @@ class Results:
         return rows
 
 
-class PosteriorResults(Results):
+class PosteriorResults(Results, PosteriorPredictiveMixin):
     """Posterior draws from NUTS, with the ArviZ ``DataTree`` they live in.
 
     Attributes
@@ -225,6 +238,37 @@ class PosteriorResults(Results):
                 "(centred predictors); coefficients are reported on the original scale."
             )
         return Summary("Bayesian logistic regression (posterior)", info, [shown, priors], notes)
+
+    def diagnostics(self):
+        """Convergence checks with verdicts (R-hat, ESS, MCSE, divergences, tree depth, E-BFMI),
+        PSIS-LOO and fit quality (Brier, log score, AUC, PAV calibration).
+
+        Returns
+        -------
+        bayeslogit.diagnostics.Diagnostics
+            Text (``str``), HTML (notebooks) and DataFrame (``to_frame()``) forms.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> "verdict" in post.diagnostics().to_frame().columns
+        True
+        """
+        from .diagnostics import diagnose
+
+        return diagnose(self)
+
+    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True):
+        """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
+
+        See :func:`bayeslogit.report.write_report` for the parameters.
+        """
+        from .report import write_report
+
+        return write_report(self, path, fits=fits, title=title, progress=progress)
 
 
 def _coord_label(index_label: str) -> str:

@@ -1,5 +1,7 @@
 """NUTS through the model: recovery of known truth, reproducibility, results interface."""
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -53,20 +55,43 @@ def _small(df, **kw):
     return bl.LogitModel("y ~ x1 + x2", df).sample(draws=60, tune=60, chains=2, progressbar=False, **kw)
 
 
-def test_same_seed_same_draws_and_other_seed_differs(seed_df):
-    a = _small(seed_df, random_seed=5).draws()
-    b = _small(seed_df, random_seed=5).draws()
-    c = _small(seed_df, random_seed=6).draws()
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, c)
-
-
-def test_nutpie_sampler_reproducible(seed_df):
-    pytest.importorskip("nutpie")
-    a = _small(seed_df, random_seed=5, sampler="nutpie")
-    b = _small(seed_df, random_seed=5, sampler="nutpie")
-    assert a.sampler == "nutpie"
+@pytest.mark.parametrize("sampler", ["pymc", "nutpie"])
+def test_same_seed_same_draws_and_other_seed_differs(seed_df, sampler):
+    if sampler == "nutpie":
+        pytest.importorskip("nutpie")
+    a = _small(seed_df, random_seed=5, sampler=sampler)
+    b = _small(seed_df, random_seed=5, sampler=sampler)
+    c = _small(seed_df, random_seed=6, sampler=sampler)
+    assert a.sampler == sampler
     np.testing.assert_array_equal(a.draws(), b.draws())
+    assert not np.array_equal(a.draws(), c.draws())
+
+
+_REPRO_SCRIPT = """
+import sys, numpy as np, bayeslogit as bl
+from bayeslogit.datasets import simulate_seed
+df = simulate_seed(500, random_seed=20261128)
+for sampler in sys.argv[2:]:
+    post = bl.LogitModel("y ~ x1 + x2", df).sample(draws=60, tune=60, chains=2, progressbar=False,
+                                                   random_seed=5, sampler=sampler)
+    np.save(f"{sys.argv[1]}/{sampler}.npy", post.draws())
+"""
+
+
+def test_same_seed_same_draws_in_a_fresh_process(seed_df, tmp_path):
+    """Across runs: a new interpreter (other hash seed, fresh compile caches) gives the same bits."""
+    import os
+    import subprocess
+    import sys
+
+    samplers = ["pymc"] + (["nutpie"] if importlib.util.find_spec("nutpie") else [])
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": root}
+    subprocess.run([sys.executable, "-c", _REPRO_SCRIPT, str(tmp_path), *samplers], env=env,
+                   check=True, capture_output=True)
+    for sampler in samplers:
+        here = _small(seed_df, random_seed=5, sampler=sampler).draws()
+        np.testing.assert_array_equal(np.load(tmp_path / f"{sampler}.npy"), here, err_msg=sampler)
 
 
 def test_aggregated_binomial_equals_bernoulli_posterior(mixed_df):

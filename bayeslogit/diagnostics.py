@@ -1,0 +1,486 @@
+"""Posterior diagnostics with verdicts, and fit quality for a binary (or binomial) outcome.
+
+The MCMC numbers (R-hat, ESS, MCSE, E-BFMI, PSIS-LOO) come from ArviZ; this module only
+collects them, compares them with the usual thresholds and says in plain words what to do
+when one fails. Fit quality (Brier score, log score, AUC, PAV calibration) is computed from
+the posterior-mean predicted probabilities (``post.predict()``).
+
+Thresholds (Vehtari et al. 2021; Stan's ``diagnose``; ArviZ's ``diagnose``):
+
+- R-hat <= 1.01 for every coefficient;
+- bulk and tail ESS >= 100 per chain (400 for 4 chains);
+- no divergent transitions;
+- no transition saturating the maximum tree depth;
+- E-BFMI >= 0.3 in every chain;
+- Pareto k <= ArviZ's ``good_k`` (0.7 or less) for every observation (else LOO is unreliable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .summary import Summary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import PosteriorResults
+
+__all__ = [
+    "Check",
+    "Diagnostics",
+    "FitQuality",
+    "diagnose",
+    "fit_quality",
+    "fitted_probabilities",
+    "separation",
+    "RHAT_MAX",
+    "ESS_PER_CHAIN",
+    "BFMI_MIN",
+]
+
+RHAT_MAX = 1.01
+"""Largest acceptable rank-normalized split R-hat."""
+ESS_PER_CHAIN = 100
+"""Smallest acceptable bulk/tail effective sample size, per chain (400 for 4 chains)."""
+BFMI_MIN = 0.3
+"""Smallest acceptable E-BFMI in any chain."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One diagnostic: its value, the rule it is judged by, the verdict and what to do.
+
+    ``ok`` is None for purely informative rows (no accepted threshold, e.g. MCSE).
+    """
+
+    name: str
+    value: str
+    rule: str
+    ok: bool | None
+    detail: str = ""
+    suggestion: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """``"ok"``, ``"FAIL"`` or ``"info"``."""
+        return "info" if self.ok is None else ("ok" if self.ok else "FAIL")
+
+
+@dataclass(frozen=True)
+class FitQuality:
+    """In-sample predictive quality of the posterior-mean probabilities, per trial.
+
+    Attributes
+    ----------
+    brier : float
+        Mean squared difference between outcome and predicted probability (lower is better).
+    log_score : float
+        Mean log predicted probability of the observed outcome (higher is better;
+        ``-log_score`` is scikit-learn's ``log_loss``).
+    auc : float
+        Area under the ROC curve (0.5: no discrimination, 1: perfect).
+    miscalibration : float
+        PAV (CORP) miscalibration: Brier score minus the Brier score of the isotonic
+        (pool-adjacent-violators) recalibration of the predictions; 0 is perfectly calibrated.
+    discrimination, uncertainty : float
+        The other two terms of the CORP decomposition ``brier = MCB - DSC + UNC``.
+    n_trials : int
+        Number of Bernoulli trials scored.
+    """
+
+    brier: float
+    log_score: float
+    auc: float
+    miscalibration: float
+    discrimination: float
+    uncertainty: float
+    n_trials: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The numbers as a one-column DataFrame (``value``), indexed by metric name."""
+        rows = {
+            "Brier score": self.brier,
+            "log score (mean)": self.log_score,
+            "AUC": self.auc,
+            "miscalibration (PAV)": self.miscalibration,
+            "discrimination (PAV)": self.discrimination,
+            "uncertainty": self.uncertainty,
+        }
+        out = pd.DataFrame({"value": pd.Series(rows, dtype=float)})
+        out.index.name = "fit quality"
+        return out
+
+
+@dataclass
+class Diagnostics:
+    """Convergence checks with verdicts, per-coefficient MCMC statistics, LOO and fit quality.
+
+    ``str(diag)`` gives text, notebooks show HTML, :meth:`to_frame` gives the checks as a
+    DataFrame.
+
+    Attributes
+    ----------
+    checks : list of Check
+        One row per diagnostic, with verdict and suggestion.
+    per_coef : pandas.DataFrame
+        R-hat, bulk/tail ESS and MCSE of mean and sd, per design column.
+    loo : arviz_stats ELPDData or None
+        PSIS-LOO (``elpd``, ``se``, ``p``, ``pareto_k``...), None when no log-likelihood is stored.
+    fit : FitQuality
+        Brier score, log score, AUC and PAV calibration.
+    """
+
+    checks: list[Check]
+    per_coef: pd.DataFrame
+    loo: Any
+    fit: FitQuality
+    n_chains: int
+    n_draws: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no check failed."""
+        return not any(c.ok is False for c in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        """The checks that failed."""
+        return [c for c in self.checks if c.ok is False]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The checks as a DataFrame: ``value``, ``rule``, ``verdict``, ``detail``, ``suggestion``."""
+        df = pd.DataFrame(
+            [
+                {"check": c.name, "value": c.value, "rule": c.rule, "verdict": c.verdict,
+                 "detail": c.detail, "suggestion": c.suggestion}
+                for c in self.checks
+            ]
+        ).set_index("check")
+        return df
+
+    def loo_frame(self) -> pd.DataFrame | None:
+        """PSIS-LOO estimates and Pareto k counts as a DataFrame (None without LOO)."""
+        if self.loo is None:
+            return None
+        counts = pareto_k_counts(self.loo)
+        rows = {
+            "elpd_loo": (self.loo.elpd, self.loo.se),
+            "p_loo": (self.loo.p, np.nan),
+            "looic (-2 elpd)": (-2 * self.loo.elpd, 2 * self.loo.se),
+        }
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "se"])
+        out.index.name = "PSIS-LOO"
+        return out
+
+    def pareto_k_frame(self) -> pd.DataFrame | None:
+        """Counts and percentages of observations per Pareto k band (None without LOO)."""
+        if self.loo is None:
+            return None
+        counts = pd.Series(pareto_k_counts(self.loo), name="count")
+        out = pd.DataFrame({"count": counts, "percent": (100 * counts / counts.sum()).round(1)})
+        out.index.name = "Pareto k"
+        return out
+
+    def _summary(self) -> Summary:
+        status = "all checks pass" if self.ok else f"{len(self.failed)} check(s) FAILED"
+        info = [
+            ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
+            ("Verdict:", status),
+        ]
+        checks = self.to_frame()[["value", "rule", "verdict", "detail"]]
+        tables = [checks, self.per_coef]
+        loo = self.loo_frame()
+        if loo is not None:
+            tables += [loo, self.pareto_k_frame()]
+        tables.append(self.fit.to_frame())
+        notes = [f"{c.name}: {c.suggestion}" for c in self.failed if c.suggestion] + self.notes
+        return Summary("Posterior diagnostics", info, tables, notes)
+
+    def __str__(self) -> str:
+        return str(self._summary())
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return self._summary().as_html()
+
+
+# ---------------------------------------------------------------------------------------------
+# predictions
+
+
+def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
+    """Posterior mean of P(y_i = 1) for every observation, shape (n_obs,).
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+    ...                                         random_seed=3, progressbar=False)
+    >>> fitted_probabilities(post).shape
+    (6,)
+    """
+    return post.predict(kind="prob")["mean"].to_numpy()
+
+
+# ---------------------------------------------------------------------------------------------
+# fit quality
+
+
+def _auc(score: np.ndarray, w_pos: np.ndarray, w_neg: np.ndarray) -> float:
+    """Weighted Mann-Whitney AUC: P(score_pos > score_neg) + P(tie) / 2."""
+    order = np.argsort(score, kind="mergesort")
+    s, wp, wn = score[order], w_pos[order], w_neg[order]
+    uniq, start = np.unique(s, return_index=True)
+    pos = np.add.reduceat(wp, start)
+    neg = np.add.reduceat(wn, start)
+    neg_below = np.cumsum(neg) - neg
+    total = pos.sum() * neg.sum()
+    if total == 0:
+        return float("nan")
+    return float(np.sum(pos * (neg_below + 0.5 * neg)) / total)
+
+
+def fit_quality(post: "PosteriorResults") -> FitQuality:
+    """Brier score, log score, AUC and PAV calibration of the posterior-mean probabilities.
+
+    For aggregated binomial data every trial counts once (row ``i`` contributes ``y_i``
+    successes and ``n_i - y_i`` failures at probability ``p_i``).
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+    ...                                         random_seed=3, progressbar=False)
+    >>> 0 <= fit_quality(post).auc <= 1
+    True
+    """
+    from scipy.optimize import isotonic_regression
+
+    d = post.design
+    p = np.clip(fitted_probabilities(post), 1e-15, 1 - 1e-15)
+    y = np.asarray(d.y, dtype=float)
+    n = np.ones_like(y) if d.trials is None else np.asarray(d.trials, dtype=float)
+    fail = n - y
+    total = n.sum()
+
+    def brier(q):
+        return float(np.sum(y * (1 - q) ** 2 + fail * q**2) / total)
+
+    log_score = float(np.sum(y * np.log(p) + fail * np.log1p(-p)) / total)
+    # PAV recalibration (CORP, Dimitriadis et al. 2021): isotonic regression of the observed
+    # event rate on the predictions, weighted by trials, ties pooled.
+    order = np.argsort(p, kind="mergesort")
+    keep = n[order] > 0
+    ps, ys, ns = p[order][keep], y[order][keep], n[order][keep]
+    uniq, start = np.unique(ps, return_index=True)
+    ysum, nsum = np.add.reduceat(ys, start), np.add.reduceat(ns, start)
+    cep_u = isotonic_regression(ysum / nsum, weights=nsum, increasing=True).x
+    cep = np.empty_like(p)
+    cep[order[keep]] = np.repeat(cep_u, np.diff(np.append(start, len(ps))))
+    cep[order[~keep]] = 0.5
+    rate = np.full_like(p, y.sum() / total)
+    unc = brier(rate)
+    return FitQuality(
+        brier=brier(p),
+        log_score=log_score,
+        auc=_auc(p, y, fail),
+        miscalibration=brier(p) - brier(cep),
+        discrimination=unc - brier(cep),
+        uncertainty=unc,
+        n_trials=int(total),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# MCMC checks
+
+
+def pareto_k_counts(loo) -> dict[str, int]:
+    """Number of observations with good / bad / very bad Pareto k (ArviZ's ``good_k`` cut)."""
+    k = np.asarray(loo.pareto_k).ravel()
+    good = float(loo.good_k)
+    return {
+        f"<= {good:.2f} (good)": int(np.sum(k <= good)),
+        f"({good:.2f}, 1] (bad)": int(np.sum((k > good) & (k <= 1))),
+        "> 1 (very bad)": int(np.sum(k > 1)),
+    }
+
+
+def _stat(stats, *names):
+    for name in names:
+        if name in stats:
+            return stats[name]
+    return None
+
+
+def _has_flat_prior(post) -> bool:
+    return any(p.family == "Flat" for p in post.model.priors.priors.values())
+
+
+def separation(d) -> tuple[str | None, list[str]]:
+    """``(kind, columns)`` for a :class:`~bayeslogit.Design`: ``"complete"`` / ``"quasi-complete"``
+    separation and the design columns along which it happens, or ``(None, [])`` (exact linear
+    program, see :func:`bayeslogit.point.detect_separation`)."""
+    from .point import detect_separation
+
+    kind, direction = detect_separation(d.X, d.y, d.trials)
+    if kind is None:
+        return None, []
+    scale = np.abs(direction) * d.X.std(axis=0)
+    cols = [c for c, v, sd in zip(d.column_names, scale, d.X.std(axis=0)) if sd > 0 and v > 1e-8 * scale.max()]
+    return kind, cols
+
+
+def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
+    kind, cols = sep
+    where = f"the data are {kind}ly separated along {', '.join(cols) or 'the intercept'} (the MLE does not exist); " if kind else ""
+    if _has_flat_prior(post):
+        flat = [k for k, p in post.model.priors.priors.items() if p.family == "Flat"]
+        why = "makes the posterior improper" if kind else "leaves the posterior improper if the data are (quasi-)separated"
+        return where + f"the Flat prior on {', '.join(flat)} {why}: use a proper prior such as bl.Normal(0, 2.5)"
+    if kind:
+        return where + "a stronger (smaller-scale) prior on those columns keeps the posterior well-behaved"
+    return "a stronger (smaller-scale) prior helps if the posterior is very wide"
+
+
+def diagnose(post: "PosteriorResults") -> Diagnostics:
+    """Run every diagnostic on a posterior. Prefer :meth:`PosteriorResults.diagnostics`.
+
+    Parameters
+    ----------
+    post : PosteriorResults
+        The fit to check.
+
+    Returns
+    -------
+    Diagnostics
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+    ...                                         random_seed=3, progressbar=False)
+    >>> diagnose(post).to_frame().index[:2].tolist()
+    ['R-hat (max)', 'ESS bulk (min)']
+    """
+    import arviz as az
+
+    idata = post.idata
+    names = post.coef_names
+    chains, draws = post.n_chains, post.n_draws
+    total = chains * draws
+
+    def per_coef(ds) -> pd.Series:
+        return ds["beta"].to_series().reindex(names)
+
+    rhat = per_coef(az.rhat(idata, var_names=["beta"]))
+    ess_bulk = per_coef(az.ess(idata, var_names=["beta"], method="bulk"))
+    ess_tail = per_coef(az.ess(idata, var_names=["beta"], method="tail"))
+    mcse_mean = per_coef(az.mcse(idata, var_names=["beta"], method="mean"))
+    mcse_sd = per_coef(az.mcse(idata, var_names=["beta"], method="sd"))
+    sd = post.bse.reindex(names)
+    table = pd.DataFrame({"r_hat": rhat, "ess_bulk": ess_bulk, "ess_tail": ess_tail,
+                          "mcse_mean": mcse_mean, "mcse_sd": mcse_sd, "sd": sd})
+    table.index.name = "term"
+
+    sep = separation(post.design)
+    prior_hint = _prior_hint(post, sep)
+    checks: list[Check] = []
+    if rhat.notna().all():
+        r, worst = float(rhat.max()), f"worst: {rhat.idxmax()}"
+    else:  # ArviZ returns NaN when the chains are too short to split
+        r, worst = float("nan"), f"not computable for {', '.join(rhat.index[rhat.isna()])}"
+    checks.append(Check(
+        "R-hat (max)", f"{r:.3f}", f"<= {RHAT_MAX}", bool(r <= RHAT_MAX), worst,
+        "the chains disagree: sample longer (more tune and draws) and with 4 chains; "
+        f"if it persists, {prior_hint}.",
+    ))
+    ess_min = ESS_PER_CHAIN * chains
+    for label, ess in (("bulk", ess_bulk), ("tail", ess_tail)):
+        e = float(ess.min())
+        checks.append(Check(
+            f"ESS {label} (min)", f"{e:.0f}", f">= {ess_min} (100 per chain)", bool(e >= ess_min),
+            f"worst: {ess.idxmin()}; {total} draws in all",
+            f"too few effective draws for stable {'means' if label == 'bulk' else 'interval ends'}: "
+            f"increase draws (now {draws} per chain) and tune; strong autocorrelation can also "
+            f"mean a badly shaped posterior ({prior_hint}).",
+        ))
+    rel = float((mcse_mean / sd).max())
+    checks.append(Check(
+        "MCSE of mean / sd (max)", f"{rel:.3f}", "informative", None,
+        f"largest: {(mcse_mean / sd).idxmax()}",
+    ))
+
+    stats = idata.sample_stats if "sample_stats" in idata.children else None
+    diverging = _stat(stats, "diverging") if stats is not None else None
+    if diverging is not None:
+        nd = int(diverging.sum())
+        checks.append(Check(
+            "Divergent transitions", str(nd), "0", nd == 0, f"{100 * nd / total:.1f}% of draws",
+            "NUTS could not follow the posterior's curvature: raise target_accept (e.g. "
+            f"target_accept=0.95); if divergences remain, {prior_hint}.",
+        ))
+    depth = _stat(stats, "reached_max_treedepth", "maxdepth_reached") if stats is not None else None
+    if depth is not None:
+        nt = int(depth.sum())
+        checks.append(Check(
+            "Tree depth saturation", str(nt), "0 transitions at max depth", nt == 0,
+            f"{100 * nt / total:.1f}% of draws",
+            "trajectories hit the maximum tree depth: the posterior is very wide or strongly "
+            f"correlated; {prior_hint}, or rescale the predictors.",
+        ))
+    if stats is not None and "energy" in stats:
+        bfmi = np.atleast_1d(np.asarray(az.bfmi(idata)["energy"].values, dtype=float))
+        b = float(np.min(bfmi))
+        checks.append(Check(
+            "E-BFMI (min over chains)", f"{b:.2f}", f">= {BFMI_MIN}", bool(b >= BFMI_MIN),
+            "per chain: " + ", ".join(f"{v:.2f}" for v in bfmi),
+            f"the momentum resampling explores the energy poorly: tune longer (e.g. tune=2000); "
+            f"{prior_hint}.",
+        ))
+
+    checks.append(Check(
+        "Separation (data)", sep[0] or "none", "informative", None,
+        f"along {', '.join(sep[1])}" if sep[1] else "",
+        "",
+    ))
+
+    loo = None
+    notes: list[str] = []
+    if "log_likelihood" in idata.children:
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the Pareto k verdict below says it in words
+                loo = az.loo(idata, pointwise=True, var_name="y")
+        except (ValueError, FloatingPointError) as err:
+            checks.append(Check(
+                "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {err}",
+                "the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): "
+                f"{prior_hint}.",
+            ))
+            loo = None
+    if loo is not None:
+        k = np.asarray(loo.pareto_k).ravel()
+        nbad = int(np.sum(k > loo.good_k))
+        checks.append(Check(
+            "Pareto k (PSIS-LOO)", f"{nbad} high", f"all <= {float(loo.good_k):.2f}", nbad == 0,
+            f"max k = {np.max(k):.2f}",
+            "LOO is unreliable for the observations with high k (very influential points): "
+            "check them, use K-fold cross-validation (arviz.loo_kfold), or more draws.",
+        ))
+    elif "log_likelihood" not in idata.children:
+        notes.append("No log-likelihood stored (log_likelihood=False): LOO skipped.")
+
+    return Diagnostics(checks=checks, per_coef=table, loo=loo, fit=fit_quality(post),
+                       n_chains=chains, n_draws=draws, notes=notes)

@@ -1,0 +1,250 @@
+"""Interpretation: odds ratios and average marginal effects, for posterior and point fits.
+
+Odds ratios are ``exp(coef)``. Posterior: the draws are transformed, then summarised (so the
+mean is ``E[exp(beta)]``, not ``exp(E[beta])``). Point fits: ``exp`` of the estimate and of the
+Wald interval.
+
+Average marginal effects (AME) are per *variable* of the data, not per design column, so a
+variable entering through several columns (``x1 + x1:x2``, ``center(x)``, ``np.log(x)``) gets
+one effect that accounts for all of them:
+
+- numeric variable ``x``: ``mean_i dP_i/dx``, with ``dP/dx = p (1 - p) * (dX_i/dx) @ beta``.
+  The derivative of the design row, ``dX_i/dx``, is a central finite difference through the
+  training design (exact up to rounding for terms linear in ``x``);
+- factor (string, categorical, boolean or ``C(...)``) ``g``: for every level ``L`` other than
+  the first, the discrete change ``mean_i [P_i(g = L) - P_i(g = first level)]``, every row
+  set to each level in turn.
+
+Averages run over the training rows (statsmodels' ``at="overall"``), or over ``data``.
+Posterior: the AME is computed for every draw, then summarised. Point fits: delta method
+with the analytic gradient of the AME in ``beta``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from . import _math
+from .errors import ArgumentError
+from .predict import interval_names, is_posterior, point_estimates, resolve_interval, summarize_draws
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import Results
+
+__all__ = ["EffectsMixin", "odds_ratios", "marginal_effects"]
+
+_CHUNK = 2_000_000
+
+
+def odds_ratios(results: "Results", *, interval: float | None = None) -> pd.DataFrame:
+    """See :meth:`EffectsMixin.odds_ratios`."""
+    prob = resolve_interval(results, interval)
+    lb, ub = interval_names(results, prob)
+    names = results.coef_names
+    if is_posterior(results):
+        ors = np.exp(results.draws())
+        table = pd.DataFrame(summarize_draws(ors, prob, (lb, ub)), index=names)
+        table.insert(1, "median", np.median(ors, axis=0))
+    else:
+        beta, V = point_estimates(results)
+        se = np.sqrt(np.diag(V))
+        z = _math.normal_quantile((1 + prob) / 2)
+        table = pd.DataFrame(
+            {"estimate": np.exp(beta), lb: np.exp(beta - z * se), ub: np.exp(beta + z * se)}, index=names
+        )
+    table.index.name = "term"
+    return table
+
+
+# -- marginal effects ------------------------------------------------------------------------
+
+def _variables(design, columns) -> list[tuple[str, str, list]]:
+    """``(variable, "numeric" | "factor", levels)`` for every data variable the RHS uses."""
+    from .design import _identifiers
+
+    kinds: dict[str, set[str]] = {}
+    levels: dict[str, list] = {}
+    for factor, info in design.design_info.factor_infos.items():
+        for name in _identifiers(factor.code):
+            if name not in columns:
+                continue
+            kinds.setdefault(name, set()).add(info.type)
+            if info.type == "categorical":
+                if not re.fullmatch(rf"(C\(\s*)?{re.escape(name)}\b.*", factor.code.strip()):
+                    raise ArgumentError(
+                        f"variable {name!r} enters the formula through the categorical expression "
+                        f"{factor.code!r}; marginal effects need factors written as {name!r} or "
+                        f"'C({name})' (make a column for the expression and refit)"
+                    )
+                levels[name] = list(info.categories)
+    out = []
+    for name in [c for c in columns if c in kinds]:
+        if kinds[name] == {"numerical", "categorical"}:
+            raise ArgumentError(
+                f"variable {name!r} enters the formula both as a number and as a factor; "
+                "marginal effects are not defined for it (use one or the other)"
+            )
+        kind = "numeric" if kinds[name] == {"numerical"} else "factor"
+        out.append((name, kind, levels.get(name, [])))
+    return out
+
+
+def _set_level(df: pd.DataFrame, var: str, level) -> pd.DataFrame:
+    out = df.copy()
+    col = df[var]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        out[var] = pd.Categorical([level] * len(df), categories=col.cat.categories, ordered=col.cat.ordered)
+    else:
+        out[var] = pd.Series([level] * len(df), index=df.index, dtype=object if not isinstance(level, bool) else bool)
+    return out
+
+
+def _contrasts(results: "Results", data: pd.DataFrame):
+    """Yield ``(label, type, X_a, X_b)``: numeric -> (X, dX/dx); factor -> (X at L, X at first)."""
+    design = results.design
+    X = design.encode(data)
+    for var, kind, levels in _variables(design, list(data.columns)):
+        if kind == "numeric":
+            x = data[var].to_numpy(dtype=float)
+            scale = np.std(x) if np.std(x) > 0 else max(np.abs(x).max(), 1.0)
+            h = 1e-5 * scale
+            plus = data.assign(**{var: x + h})
+            minus = data.assign(**{var: x - h})
+            dX = (design.encode(plus) - design.encode(minus)) / (2 * h)
+            yield var, "dP/dx", X, dX
+        else:
+            ref = levels[0]
+            X0 = design.encode(_set_level(data, var, ref))
+            for level in levels[1:]:
+                X1 = design.encode(_set_level(data, var, level))
+                yield f"{var}[{level} vs {ref}]", "discrete change", X1, X0
+
+
+def _ame_draws(kind: str, Xa: np.ndarray, Xb: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """AME for every row of ``B`` (draws x coef)."""
+    out = np.empty(B.shape[0])
+    step = max(1, _CHUNK // max(Xa.shape[0], 1))
+    for s in range(0, B.shape[0], step):
+        Bs = B[s : s + step].T  # (p, s)
+        if kind == "dP/dx":
+            p = _math.inv_logit(Xa @ Bs)
+            out[s : s + step] = (p * (1 - p) * (Xb @ Bs)).mean(axis=0)
+        else:
+            out[s : s + step] = (_math.inv_logit(Xa @ Bs) - _math.inv_logit(Xb @ Bs)).mean(axis=0)
+    return out
+
+
+def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray]:
+    """AME and its gradient in ``beta``."""
+    if kind == "dP/dx":
+        p = _math.inv_logit(Xa @ beta)
+        w = p * (1 - p)
+        deta = Xb @ beta
+        ame = float(np.mean(w * deta))
+        grad = ((w * (1 - 2 * p) * deta)[:, None] * Xa + w[:, None] * Xb).mean(axis=0)
+        return ame, grad
+    p1, p0 = _math.inv_logit(Xa @ beta), _math.inv_logit(Xb @ beta)
+    ame = float(np.mean(p1 - p0))
+    grad = ((p1 * (1 - p1))[:, None] * Xa - (p0 * (1 - p0))[:, None] * Xb).mean(axis=0)
+    return ame, grad
+
+
+def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
+                     interval: float | None = None) -> pd.DataFrame:
+    """See :meth:`EffectsMixin.marginal_effects`."""
+    prob = resolve_interval(results, interval)
+    lb, ub = interval_names(results, prob)
+    if data is None:
+        from .io import _training_rows
+
+        data = _training_rows(results.model)
+    elif not isinstance(data, pd.DataFrame):
+        raise ArgumentError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    rows, labels, types = [], [], []
+    if is_posterior(results):
+        B = results.draws()
+        for label, kind, Xa, Xb in _contrasts(results, data):
+            s = summarize_draws(_ame_draws(kind, Xa, Xb, B)[:, None], prob, (lb, ub))
+            rows.append({k: float(v[0]) for k, v in s.items()})
+            labels.append(label)
+            types.append(kind)
+    else:
+        beta, V = point_estimates(results)
+        z = _math.normal_quantile((1 + prob) / 2)
+        for label, kind, Xa, Xb in _contrasts(results, data):
+            ame, grad = _ame_point(kind, Xa, Xb, beta)
+            se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
+            rows.append({"estimate": ame, "se": se, lb: ame - z * se, ub: ame + z * se})
+            labels.append(label)
+            types.append(kind)
+    table = pd.DataFrame(rows, index=pd.Index(labels, name="effect"))
+    table.insert(0, "type", types)
+    return table
+
+
+class EffectsMixin:
+    """``odds_ratios`` and ``marginal_effects`` for every fit (mixed into ``Results``)."""
+
+    def odds_ratios(self, *, interval: float | None = None) -> pd.DataFrame:
+        """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
+
+        Parameters
+        ----------
+        interval : float, optional
+            Interval probability; default 0.89 (posterior, equal-tailed interval of the
+            transformed draws) or 0.95 (point fits, ``exp`` of the Wald interval).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Posterior: ``mean``, ``median``, ``sd``, ``eti89_lb``, ``eti89_ub`` of
+            ``exp(beta)`` over the draws. Point fit: ``estimate``, ``ci95_lb``, ``ci95_ub``.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.odds_ratios().columns.tolist()
+        ['mean', 'median', 'sd', 'eti89_lb', 'eti89_ub']
+        """
+        return odds_ratios(self, interval=interval)
+
+    def marginal_effects(self, *, data: pd.DataFrame | None = None,
+                         interval: float | None = None) -> pd.DataFrame:
+        """Average marginal effects on P(event): dP/dx for numbers, discrete changes for factors.
+
+        See :mod:`bayeslogit.effects` for the definitions. For a model whose numeric
+        variables each enter through one column, the point-fit values equal statsmodels'
+        ``get_margeff(at="overall")``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Rows to average over; default the training rows.
+        interval : float, optional
+            Interval probability; default 0.89 (posterior) or 0.95 (point fits, delta method).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per numeric variable (``x1``) and per non-first factor level
+            (``g[b vs a]``); columns ``type`` then ``mean``, ``sd``, ``eti89_lb``,
+            ``eti89_ub`` (posterior) or ``estimate``, ``se``, ``ci95_lb``, ``ci95_ub`` (point).
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5],
+        ...                    "g": ["a", "b", "a", "b", "a", "b"]})
+        >>> post = bl.LogitModel("y ~ x + g", df).sample(draws=100, tune=100, chains=2,
+        ...                                             random_seed=3, progressbar=False)
+        >>> post.marginal_effects().index.tolist()
+        ['x', 'g[b vs a]']
+        """
+        return marginal_effects(self, data=data, interval=interval)

@@ -1,0 +1,383 @@
+"""Saving fits to netCDF and loading them back, ready to ``predict``.
+
+A saved fit is the ArviZ ``DataTree`` of the posterior (groups ``posterior``,
+``sample_stats``, ``log_likelihood``...) plus one extra group, ``bayeslogit``, that holds what
+is needed to rebuild the model:
+
+- attributes (JSON text): the formula, the response coding (``event``, ``levels``, ``trials``
+  column), the resolved prior of every coefficient, the sampler and seed, a format marker;
+- variables: the training rows of the columns the formula (and ``trials``) reads, exactly as
+  they were fitted (after any ``missing="drop"``).
+
+patsy's ``DesignInfo`` cannot be pickled (patsy refuses), and storing only factor levels would
+lose the state of stateful transforms such as ``center(x)`` or spline knots. So on loading, the
+design is rebuilt by running the formula on the stored training rows again, which restores the
+``DesignInfo`` exactly; the rebuilt matrix is checked to be bit-identical to the stored one.
+Formulas that call functions other than numpy (as ``np``/``numpy``) and patsy's builtins need
+those passed to :func:`load` as ``namespace``.
+
+The file is written with the ``h5netcdf`` engine (netCDF4/HDF5 format), which supports the
+groups of a ``DataTree``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ArgumentError, FitFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import Results
+
+__all__ = ["save", "load"]
+
+FORMAT = "bayeslogit.fit"
+FORMAT_VERSION = 1
+GROUP = "bayeslogit"
+ENGINE = "h5netcdf"
+
+
+# -- saving ----------------------------------------------------------------------------------
+
+def save(results: "Results", path: str | os.PathLike) -> None:
+    """Write a fit to a netCDF file (see the module docstring for what is stored).
+
+    Parameters
+    ----------
+    results : PosteriorResults, MLEResults or MAPResults
+        The fit to save. Point fits store their estimate and negative Hessian (so the
+        covariance, and everything computed from it, is restored).
+    path : str or path-like
+        Destination, conventionally ending in ``.nc``; an existing file is overwritten.
+
+    Examples
+    --------
+    >>> import os, tempfile, pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> post = bl.LogitModel("y ~ x", df).sample(draws=50, tune=50, chains=1,
+    ...                                         random_seed=3, progressbar=False)
+    >>> path = os.path.join(tempfile.mkdtemp(), "fit.nc")
+    >>> post.save(path)
+    >>> (bl.load(path).draws() == post.draws()).all()
+    np.True_
+    """
+    import xarray as xr
+
+    from .point import MAPResults, PointResults
+    from .results import PosteriorResults
+
+    if not isinstance(results, (PosteriorResults, PointResults)):
+        raise ArgumentError(
+            "save() supports posterior fits (PosteriorResults) and point fits (MLEResults, "
+            f"MAPResults), got {type(results).__name__}"
+        )
+    model = results.model
+    d = model.design
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": "posterior" if isinstance(results, PosteriorResults) else results.method,
+        "formula": model.formula,
+        "response": d.response,
+        "event": _encode_value(d.event),
+        "levels": [_encode_value(v) for v in d.levels],
+        "trials": d.trials_name,
+        "n_dropped": d.n_dropped,
+        "column_names": list(d.column_names),
+        "priors": _priors_to_json(model.priors),
+    }
+    group = _frame_to_dataset(_training_rows(model))
+    if isinstance(results, PosteriorResults):
+        meta.update(sampler=results.sampler, random_seed=results.random_seed)
+        children = {name: node.to_dataset() for name, node in results.idata.children.items()}
+        root = results.idata.to_dataset()
+    else:
+        fit = results._newton
+        meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
+        if isinstance(results, MAPResults):
+            meta.update(fit_priors=_priors_to_json(results.priors), prior_label=results.prior_label)
+        else:
+            meta.update(separation=results.separation, separating_columns=results.separating_columns)
+        coef = list(d.column_names)
+        children = {"point": xr.Dataset(
+            {"beta": (("coef",), fit.beta), "neg_hessian": (("coef", "coef_b"), fit.neg_hessian),
+             "X": (("obs", "coef"), d.X)},
+            coords={"coef": coef, "coef_b": coef},
+        )}
+        root = xr.Dataset()
+    group.attrs = {"bayeslogit": json.dumps(meta)}
+    children[GROUP] = group
+    tree = xr.DataTree.from_dict({"/": root, **children})
+    tree.to_netcdf(os.fspath(path), engine=ENGINE, mode="w")
+
+
+def _training_rows(model) -> pd.DataFrame:
+    """The rows and columns of the training data the design was built from."""
+    from .design import _names_in
+
+    data = getattr(model, "_data", None)
+    if data is None:
+        raise ArgumentError(
+            "this model does not hold its training data, so its design cannot be stored; "
+            "refit it with bl.LogitModel(formula, data) before saving"
+        )
+    d = model.design
+    used = _names_in(d.formula, data.columns)
+    if d.trials_name is not None and d.trials_name not in used:
+        used.append(d.trials_name)
+    rows = data[used]
+    rows = rows.loc[~rows.isna().any(axis=1)]
+    if len(rows) != d.n_obs:  # pragma: no cover - the design was built from these rows
+        raise ArgumentError("the model's training data changed since it was fitted; refit before saving")
+    return rows.reset_index(drop=True)
+
+
+def _frame_to_dataset(df: pd.DataFrame):
+    """DataFrame -> xarray Dataset with variables ``col0..`` (dim ``row``) that keep names and dtypes."""
+    import xarray as xr
+
+    ds = xr.Dataset()
+    for i, name in enumerate(df.columns):
+        col = df[name]
+        attrs: dict[str, Any] = {"name": str(name), "pandas_dtype": str(col.dtype)}
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            attrs["categories"] = json.dumps([_encode_value(c) for c in col.cat.categories])
+            attrs["ordered"] = int(bool(col.cat.ordered))
+            values = col.cat.codes.to_numpy(dtype=np.int64)
+        elif col.dtype.kind == "b":
+            values = col.to_numpy(dtype=np.int8)
+        elif col.dtype.kind in "iuf":
+            values = col.to_numpy()
+        else:
+            kinds = {type(_encode_value(v)).__name__ for v in col}
+            if kinds != {"str"}:
+                raise ArgumentError(
+                    f"cannot save column {name!r}: it mixes value types {sorted(kinds)}; "
+                    "convert it to one type (e.g. df[col].astype(str)) and refit"
+                )
+            values = np.array([str(v) for v in col], dtype=object)
+        ds[f"col{i}"] = xr.Variable(("row",), values, attrs=attrs)
+    return ds
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) -> "Results":
+    """Load a fit saved with ``.save(path)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by ``.save(path)`` of a fit.
+    namespace : dict, optional
+        Extra names the formula needs (functions of your own); numpy is available as ``np``
+        and ``numpy``, and patsy's builtins (``C``, ``I``, ``center``...) always are.
+
+    Returns
+    -------
+    PosteriorResults, MLEResults or MAPResults
+        The kind of fit that was saved, with the same draws or estimates (bit-identical),
+        formula, design, response coding and priors, so ``predict`` works on new data.
+
+    Raises
+    ------
+    FitFileError
+        If the path does not exist or the file is not a bayeslogit fit.
+
+    Examples
+    --------
+    >>> import bayeslogit as bl
+    >>> bl.load("no/such/file.nc")
+    Traceback (most recent call last):
+    ...
+    bayeslogit.errors.FitFileError: no file at 'no/such/file.nc'; check the path
+    """
+    import xarray as xr
+
+    from .model import LogitModel
+    from .results import PosteriorResults
+
+    spath = os.fspath(path)
+    if not os.path.exists(spath):
+        raise FitFileError(f"no file at {spath!r}; check the path")
+    if os.path.isdir(spath):
+        raise FitFileError(f"{spath!r} is a directory, not a saved bayeslogit fit")
+    try:
+        with xr.open_datatree(spath, engine=ENGINE) as opened:
+            tree = opened.load().copy()
+    except Exception as exc:  # noqa: BLE001 - any reader failure means "not our file"
+        raise FitFileError(
+            f"{spath!r} is not a bayeslogit fit (cannot read it as netCDF4/HDF5: "
+            f"{type(exc).__name__}); save fits with post.save(path)"
+        ) from None
+    meta = _read_meta(tree, spath)
+    group = tree[GROUP].to_dataset()
+    data = _dataset_to_frame(group)
+    design = _rebuild_design(meta, data, namespace, tree, spath)
+    priors = _priors_from_json(meta["priors"])
+    model = LogitModel._from_parts(design, priors)
+    model._data = data
+    if meta["kind"] != "posterior":
+        return _load_point(meta, model, tree)
+    idata = xr.DataTree.from_dict(
+        {"/": tree.to_dataset(), **{k: v.to_dataset() for k, v in tree.children.items() if k != GROUP}}
+    )
+    return PosteriorResults(model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"],
+                            log_likelihood="log_likelihood" in idata.children)
+
+
+def _load_point(meta, model, tree):
+    from .point import MAPResults, MLEResults, NewtonResult
+
+    point = tree["point"]
+    fit = NewtonResult(beta=point["beta"].values.copy(), neg_hessian=point["neg_hessian"].values.copy(),
+                       logpost=meta["logpost"], iterations=meta["iterations"], converged=meta["converged"])
+    if meta["kind"] == "map":
+        return MAPResults(model, fit, _priors_from_json(meta["fit_priors"]), prior_label=meta["prior_label"])
+    return MLEResults(model, fit, separation=meta["separation"], separating_columns=meta["separating_columns"])
+
+
+def _read_meta(tree, path: str) -> dict[str, Any]:
+    not_ours = f"{path!r} is not a bayeslogit fit (no {GROUP!r} group with the format marker); " \
+               "save fits with post.save(path)"
+    if GROUP not in tree.children:
+        raise FitFileError(not_ours)
+    try:
+        meta = json.loads(tree[GROUP].attrs["bayeslogit"])
+    except (KeyError, TypeError, ValueError):
+        raise FitFileError(not_ours) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise FitFileError(not_ours)
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise FitFileError(
+            f"{path!r} was written in bayeslogit fit format version {meta.get('format_version')!r}; "
+            f"this version of bayeslogit reads version {FORMAT_VERSION}"
+        )
+    needed = "posterior" if meta.get("kind") == "posterior" else "point"
+    if needed not in tree.children:
+        raise FitFileError(f"{path!r} is a bayeslogit file without its {needed!r} group; it is damaged")
+    return meta
+
+
+def _dataset_to_frame(ds) -> pd.DataFrame:
+    cols: dict[str, Any] = {}
+    for key in sorted((k for k in ds.data_vars), key=lambda k: int(str(k)[3:])):
+        var = ds[key]
+        name, dtype = var.attrs["name"], var.attrs["pandas_dtype"]
+        values = var.values
+        if "categories" in var.attrs:
+            cats = json.loads(var.attrs["categories"])
+            col = pd.Categorical.from_codes(values.astype(np.int64), categories=cats,
+                                            ordered=bool(var.attrs["ordered"]))
+            cols[name] = pd.Series(col)
+        elif dtype == "bool":
+            cols[name] = pd.Series(values.astype(bool))
+        else:
+            series = pd.Series(values)
+            try:
+                series = series.astype(dtype)
+            except (TypeError, ValueError):  # pragma: no cover - dtype of another pandas
+                pass
+            cols[name] = series
+    return pd.DataFrame(cols)
+
+
+def _rebuild_design(meta, data, namespace, tree, path):
+    import patsy
+
+    from .design import build_design
+    from .errors import BayeslogitError
+
+    names = {"np": np, "numpy": np, **(namespace or {})}
+    env = patsy.EvalEnvironment([names])
+    try:
+        design = build_design(meta["formula"], data, event=meta["event"],
+                              trials=meta["trials"], eval_env=env)
+    except BayeslogitError as exc:
+        raise FitFileError(
+            f"cannot rebuild the design of {meta['formula']!r} stored in {path!r}: {exc}. If the "
+            "formula calls your own functions, pass them: bl.load(path, namespace={'f': f})"
+        ) from None
+    design = replace(design, n_dropped=int(meta["n_dropped"]))
+    holder = "constant_data" if meta["kind"] == "posterior" else "point"
+    X_saved = tree[holder]["X"].values if holder in tree.children and "X" in tree[holder] else None
+    same = design.column_names == meta["column_names"] and (
+        X_saved is None or np.array_equal(design.X, X_saved)
+    )
+    if not same:
+        raise FitFileError(
+            f"the design rebuilt from {path!r} differs from the one the draws were made with; "
+            "the file is damaged or was written by an incompatible version"
+        )
+    return design
+
+
+# -- pickling (patsy's DesignInfo refuses to be pickled) -----------------------------------------
+
+def model_getstate(model) -> dict[str, Any]:
+    """A picklable state of a :class:`~bayeslogit.LogitModel`: the design without its patsy
+    ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
+    state = dict(model.__dict__)
+    state["_data"] = _training_rows(model)
+    state["design"] = replace(model.design, design_info=None)
+    state["_pymc_model"] = None
+    return state
+
+
+def model_setstate(model, state: dict[str, Any]) -> None:
+    """Inverse of :func:`model_getstate`: rerun the formula on the stored training rows."""
+    import patsy
+
+    from .design import build_design
+
+    stored = state["design"]
+    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
+    try:
+        design = build_design(stored.formula, state["_data"], event=stored.event,
+                              trials=stored.trials_name, eval_env=env)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the fix
+        raise ArgumentError(
+            f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
+            "formulas that call your own functions cannot be pickled, save them with .save(path) and "
+            "bl.load(path, namespace=...)"
+        ) from None
+    if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
+        raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
+    state = dict(state)
+    state["design"] = replace(stored, design_info=design.design_info)
+    model.__dict__.update(state)
+
+
+# -- priors and scalar values as JSON ------------------------------------------------------------
+
+def _priors_to_json(resolved) -> dict[str, Any]:
+    return {
+        "priors": {name: {"family": p.family, "params": p.params()} for name, p in resolved.priors.items()},
+        "centered_intercept": bool(resolved.centered_intercept),
+        "x_mean": [float(v) for v in resolved.x_mean],
+        "sources": dict(resolved.sources),
+    }
+
+
+def _priors_from_json(obj: dict[str, Any]):
+    from .priors import Cauchy, Flat, Normal, ResolvedPriors, StudentT
+
+    families = {"Normal": Normal, "StudentT": StudentT, "Cauchy": Cauchy, "Flat": Flat}
+    priors = {name: families[p["family"]](**p["params"]) for name, p in obj["priors"].items()}
+    return ResolvedPriors(priors=priors, centered_intercept=bool(obj["centered_intercept"]),
+                          x_mean=np.asarray(obj["x_mean"], dtype=float), sources=dict(obj["sources"]))
+
+
+def _encode_value(v: Any) -> Any:
+    """A response level / category as JSON: bools, ints, floats and strings keep their type."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, (bool, int, float, str)) or v is None:
+        return v
+    return str(v)

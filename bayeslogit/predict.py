@@ -1,0 +1,242 @@
+"""Predictions from any fit: probabilities or log-odds for new (or the training) data.
+
+Posterior fits: every draw of the coefficients gives a linear predictor ``eta = X beta`` and a
+probability ``inv_logit(eta)``; the summary per row is the mean, sd and an equal-tailed
+interval of those draws. Point fits (MLE/MAP): ``eta = X beta_hat`` with a delta-method
+standard error ``sqrt(x' V x)`` (``V = cov_params()``); the interval is built on the
+log-odds scale and mapped through ``inv_logit`` for probabilities (so it stays in (0, 1)).
+
+New data are encoded with the training design (:meth:`bayeslogit.design.Design.encode`): a
+missing column, a missing value or an unseen factor level is a :class:`~bayeslogit.DataError`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from . import _math
+from .errors import ArgumentError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+    from .results import Results
+
+__all__ = ["PredictMixin", "PosteriorPredictiveMixin", "predict", "posterior_predictive"]
+
+POSTERIOR_INTERVAL = 0.89
+POINT_INTERVAL = 0.95
+_CHUNK = 2_000_000  # rows x draws held in memory at once
+
+
+# -- shared helpers (also used by effects.py) ------------------------------------------------
+
+def is_posterior(results: "Results") -> bool:
+    """True for fits made of draws (``PosteriorResults``), False for point fits (MLE/MAP)."""
+    return hasattr(results, "idata") and hasattr(results, "draws")
+
+
+def resolve_interval(results: "Results", interval: float | None) -> float:
+    """``interval`` checked; ``None`` gives the fit's default (0.89 posterior, 0.95 point)."""
+    if interval is None:
+        return POSTERIOR_INTERVAL if is_posterior(results) else POINT_INTERVAL
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval < 1:
+        raise ArgumentError(f"interval must be a probability in (0, 1), got {interval!r}")
+    return float(interval)
+
+
+def interval_names(results: "Results", prob: float) -> tuple[str, str]:
+    """Column names of an interval: ``eti89_lb``/``eti89_ub`` (posterior), ``ci95_lb``/... (point)."""
+    stem = ("eti" if is_posterior(results) else "ci") + f"{prob * 100:g}"
+    return f"{stem}_lb", f"{stem}_ub"
+
+
+def point_estimates(results: "Results") -> tuple[np.ndarray, np.ndarray]:
+    """``(beta_hat, V)`` of a point fit, in design column order."""
+    names = results.coef_names
+    beta = results.params.loc[names].to_numpy(dtype=float)
+    cov = results.cov_params()
+    V = np.asarray(cov.loc[names, names] if isinstance(cov, pd.DataFrame) else cov, dtype=float)
+    return beta, V
+
+
+def summarize_draws(values: np.ndarray, prob: float, names: tuple[str, str]) -> dict[str, np.ndarray]:
+    """Mean, sd and equal-tailed interval over axis 0 (the draws)."""
+    lo, hi = np.quantile(values, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+    return {"mean": values.mean(axis=0), "sd": values.std(axis=0, ddof=1), names[0]: lo, names[1]: hi}
+
+
+def design_matrix(results: "Results", new_df: pd.DataFrame | None) -> np.ndarray:
+    """The training design matrix, or ``new_df`` encoded with the training design."""
+    if new_df is None:
+        return results.design.X
+    return results.design.encode(new_df)
+
+
+# -- predict ---------------------------------------------------------------------------------
+
+def predict(
+    results: "Results",
+    new_df: pd.DataFrame | None = None,
+    *,
+    kind: Literal["prob", "linear", "draws"] = "prob",
+    interval: float | None = None,
+):
+    """See :meth:`PredictMixin.predict`."""
+    if kind not in ("prob", "linear", "draws"):
+        raise ArgumentError(f"kind must be 'prob', 'linear' or 'draws', got {kind!r}")
+    prob = resolve_interval(results, interval)
+    X = design_matrix(results, new_df)
+    index = new_df.index if new_df is not None else pd.RangeIndex(X.shape[0], name="obs")
+    if kind == "draws":
+        if not is_posterior(results):
+            raise ArgumentError(
+                f"kind='draws' needs posterior draws, but this is a {results.method or 'point'} fit; "
+                "use kind='prob' or kind='linear' (delta-method intervals)"
+            )
+        return _prob_draws(results, X)
+    lb, ub = interval_names(results, prob)
+    if is_posterior(results):
+        B = results.draws()
+        transform = _math.inv_logit if kind == "prob" else (lambda e: e)
+        step = max(1, _CHUNK // B.shape[0])
+        parts = [summarize_draws(transform(B @ X[i : i + step].T), prob, (lb, ub))
+                 for i in range(0, X.shape[0], step)]
+        cols = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in ("mean", "sd", lb, ub)}
+        return pd.DataFrame(cols, index=index)
+    beta, V = point_estimates(results)
+    eta = X @ beta
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, V, X), 0.0))
+    z = _math.normal_quantile((1 + prob) / 2)
+    lo, hi = eta - z * se, eta + z * se
+    if kind == "linear":
+        return pd.DataFrame({"estimate": eta, "se": se, lb: lo, ub: hi}, index=index)
+    p = _math.inv_logit(eta)
+    return pd.DataFrame(
+        {"estimate": p, "se": p * (1 - p) * se, lb: _math.inv_logit(lo), ub: _math.inv_logit(hi)},
+        index=index,
+    )
+
+
+def _prob_draws(results, X: np.ndarray) -> "xr.DataArray":
+    import xarray as xr
+
+    beta = results.idata.posterior["beta"].transpose("chain", "draw", "coef")
+    p = _math.inv_logit(np.einsum("cdk,nk->cdn", beta.values, X))
+    return xr.DataArray(
+        p, dims=("chain", "draw", "obs"), name="p",
+        coords={"chain": beta["chain"].values, "draw": beta["draw"].values, "obs": np.arange(X.shape[0])},
+    )
+
+
+# -- posterior predictive ----------------------------------------------------------------------
+
+def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None, *,
+                         random_seed: int | None = None) -> "xr.DataArray":
+    """See :meth:`PosteriorPredictiveMixin.posterior_predictive`."""
+    from .design import _as_counts
+
+    d = results.design
+    X = design_matrix(results, new_df)
+    if d.trials is None:
+        n = np.ones(X.shape[0], dtype=np.int64)
+    elif new_df is None:
+        n = d.trials
+    else:
+        if d.trials_name not in new_df.columns:
+            raise DataError(
+                f"the model is binomial with trials column {d.trials_name!r}, which new data lacks; "
+                "add it (the number of trials per row) to draw counts"
+            )
+        n = _as_counts(new_df[d.trials_name], f"trials column {d.trials_name!r}")
+        if np.any(n < 1):
+            raise DataError(f"trials column {d.trials_name!r} must be >= 1 in every row; found {int(n.min())}")
+    p = _prob_draws(results, X)
+    rng = np.random.default_rng(random_seed)
+    y = rng.binomial(n, p.values).astype(np.int64)
+    out = p.copy(data=y).rename("y")
+    out.attrs["trials"] = d.trials_name or "1 (Bernoulli)"
+    return out
+
+
+# -- the methods on results objects ---------------------------------------------------------------
+
+class PredictMixin:
+    """``predict`` for every fit (mixed into :class:`~bayeslogit.Results`)."""
+
+    def predict(self, new_df: pd.DataFrame | None = None, *,
+                kind: Literal["prob", "linear", "draws"] = "prob", interval: float | None = None):
+        """Predicted probabilities (or log-odds) with intervals, for new or the training data.
+
+        Parameters
+        ----------
+        new_df : pandas.DataFrame, optional
+            Rows to predict, with every predictor the formula uses (the response is not
+            needed). Default: the training rows.
+        kind : {"prob", "linear", "draws"}
+            ``"prob"``: P(event); ``"linear"``: the log-odds ``X beta``; ``"draws"``
+            (posterior only): the probability for every draw, an ``xarray.DataArray`` with
+            dims ``(chain, draw, obs)``.
+        interval : float, optional
+            Interval probability. Default 0.89 for posteriors (equal-tailed interval of the
+            draws) and 0.95 for point fits (delta method on the log-odds scale, mapped through
+            the inverse logit for probabilities).
+
+        Returns
+        -------
+        pandas.DataFrame or xarray.DataArray
+            Indexed like ``new_df``. Posterior: columns ``mean``, ``sd``, ``eti89_lb``,
+            ``eti89_ub``. Point fit: ``estimate``, ``se`` (delta method, on the scale asked
+            for), ``ci95_lb``, ``ci95_ub``.
+
+        Raises
+        ------
+        DataError
+            If ``new_df`` lacks a predictor, has missing values in one, or holds a factor level
+            not seen in training.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.predict(pd.DataFrame({"x": [0.5, 3.5]})).columns.tolist()
+        ['mean', 'sd', 'eti89_lb', 'eti89_ub']
+        """
+        return predict(self, new_df, kind=kind, interval=interval)
+
+
+class PosteriorPredictiveMixin:
+    """``posterior_predictive`` for posterior fits."""
+
+    def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
+                             random_seed: int | None = None) -> "xr.DataArray":
+        """Replicated outcomes: one 0/1 outcome (or binomial count) per row for every draw.
+
+        Parameters
+        ----------
+        new_df : pandas.DataFrame, optional
+            Rows to simulate; default the training rows. For a binomial model (``trials=``)
+            it must hold the trials column.
+        random_seed : int, optional
+            Same seed -> identical replicates.
+
+        Returns
+        -------
+        xarray.DataArray
+            Integer outcomes named ``y`` with dims ``(chain, draw, obs)``.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.posterior_predictive(random_seed=1).dims
+        ('chain', 'draw', 'obs')
+        """
+        return posterior_predictive(self, new_df, random_seed=random_seed)

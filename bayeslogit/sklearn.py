@@ -1,0 +1,222 @@
+"""A scikit-learn classifier backed by the NUTS posterior: :class:`BayesianLogisticRegression`.
+
+scikit-learn is an optional dependency: this module imports it at import time (the class
+must subclass ``BaseEstimator``), so it can only be imported where scikit-learn is installed.
+``import bayeslogit`` never imports it; ``bl.BayesianLogisticRegression`` is resolved lazily
+and raises an ``ImportError`` with the install command when scikit-learn is missing.
+
+Which of scikit-learn's estimator checks apply: see the class docstring.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
+    raise ImportError(
+        "bayeslogit.sklearn needs scikit-learn: pip install scikit-learn"
+    ) from exc
+
+from .errors import ArgumentError
+from .model import LogitModel
+
+__all__ = ["BayesianLogisticRegression"]
+
+_RESPONSE = "y_"
+
+
+class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Bayesian logistic regression as a scikit-learn binary classifier.
+
+    ``fit`` draws from the posterior with NUTS (:meth:`bayeslogit.LogitModel.sample`);
+    ``predict_proba`` returns the posterior mean of P(class 1) per row, i.e. the posterior
+    predictive probability; ``coef_`` and ``intercept_`` are posterior means.
+
+    Parameters
+    ----------
+    formula : str, optional
+        ``None`` (default): ``X`` is a numeric matrix and every column enters linearly, as
+        ``x0 .. x{p-1}``. Otherwise a patsy right-hand side over the columns of a DataFrame
+        ``X``, written ``"~ x1 + C(g)"`` (a left-hand side, if given, is ignored: the response
+        is ``y``).
+    prior : Prior or dict, optional
+        Coefficient priors, as :class:`bayeslogit.LogitModel`'s ``priors`` (``None``: the
+        default weakly-informative priors). With ``formula=None``, dict keys are ``x0``...
+    draws, tune, chains : int
+        NUTS draws and warm-up iterations per chain, and number of chains.
+    random_seed : int, optional
+        Seed of the sampler: the same seed gives the same fit.
+    sampler : {"auto", "pymc", "nutpie", "numpyro"}
+        NUTS implementation.
+    target_accept : float
+        NUTS target acceptance rate.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The class labels; ``classes_[1]`` is the event (P(y = classes_[1]) is modelled).
+    coef_ : ndarray of shape (1, n_coef)
+        Posterior means of the coefficients other than the intercept (design columns, in
+        ``coef_names_`` order; with ``formula=None``, one per feature).
+    intercept_ : ndarray of shape (1,)
+        Posterior mean of the intercept.
+    coef_names_ : list of str
+        Design column names behind ``coef_``.
+    posterior_ : PosteriorResults
+        The full fit: ``summary()``, ``coef_table()``, ``predict(kind="draws")``, ``save``...
+    n_features_in_, feature_names_in_
+        As in scikit-learn.
+
+    Notes
+    -----
+    All of scikit-learn's ``check_estimator`` checks pass with a fixed ``random_seed`` and tiny
+    draws (``tests/test_sklearn.py``, marked slow: about 60 checks, each sampling several
+    times). What does not apply to a sampler-backed binary model, and how it is handled:
+
+    - ``sample_weight``: ``fit`` does not take it (a weighted likelihood is a different model
+      and would give a mis-scaled posterior), so the sample-weight checks are not run.
+    - multi-class: the ``multi_class=False`` tag declares a binary classifier; more than two
+      classes raise ``ValueError("Only binary classification is supported. ...")``, which
+      ``check_classifier_not_supporting_multiclass`` verifies.
+    - determinism: with ``random_seed=None`` two fits give different draws, so the
+      ``non_deterministic`` tag is set; with a seed, fits are reproducible and the idempotence
+      checks pass.
+    - array-API input: skipped by scikit-learn unless ``SCIPY_ARRAY_API=1``; PyMC needs numpy.
+
+    ``decision_function`` is ``logit(predict_proba(X)[:, 1])`` so that it agrees with
+    ``predict``. Fitted estimators pickle: the patsy design, which patsy refuses to pickle, is
+    rebuilt from the stored training rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayeslogit.sklearn import BayesianLogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 2))
+    >>> y = (X[:, 0] + rng.normal(size=100) > 0).astype(int)
+    >>> clf = BayesianLogisticRegression(draws=100, tune=100, chains=2, random_seed=1).fit(X, y)
+    >>> clf.predict_proba(X[:3]).shape, clf.coef_.shape, list(clf.classes_)
+    ((3, 2), (1, 2), [np.int64(0), np.int64(1)])
+    """
+
+    def __init__(self, formula=None, prior=None, draws=1000, tune=1000, chains=4, random_seed=None,
+                 sampler="auto", target_accept=0.8):
+        self.formula = formula
+        self.prior = prior
+        self.draws = draws
+        self.tune = tune
+        self.chains = chains
+        self.random_seed = random_seed
+        self.sampler = sampler
+        self.target_accept = target_accept
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.string = False
+        tags.non_deterministic = self.random_seed is None
+        return tags
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(self, X, y):
+        """Sample the posterior of a logistic regression of ``y`` on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or DataFrame with ``formula``
+        y : array-like of shape (n_samples,) with exactly two classes
+
+        Returns
+        -------
+        self
+        """
+        if self.formula is None:
+            X, y = validate_data(self, X, y, dtype="numeric", ensure_min_samples=2)
+            data = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+            rhs = " + ".join(data.columns)
+        else:
+            if not isinstance(X, pd.DataFrame):
+                raise ArgumentError(
+                    f"with formula={self.formula!r}, X must be a pandas DataFrame holding its "
+                    f"columns, got {type(X).__name__}"
+                )
+            rhs = self._rhs()
+            if _RESPONSE in X.columns:
+                raise ArgumentError(f"X may not have a column named {_RESPONSE!r}, which holds the response")
+            y = column_or_1d(y, warn=True)
+            if len(y) != len(X):
+                raise ArgumentError(f"X has {len(X)} rows but y has {len(y)} values")
+            self.n_features_in_ = X.shape[1]
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+            data = X.reset_index(drop=True).copy()
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) != 2:
+            what = "Only binary classification is supported." if len(self.classes_) > 2 else \
+                "A classifier cannot be trained when only one class is present."
+            raise ArgumentError(
+                f"{what} BayesianLogisticRegression is a binary classifier, but y has "
+                f"{len(self.classes_)} class(es) {list(self.classes_)[:5]}; it needs exactly two"
+            )
+        data[_RESPONSE] = (np.asarray(y) == self.classes_[1]).astype(np.int64)
+        model = LogitModel(f"{_RESPONSE} ~ {rhs}", data, priors=self.prior)
+        self.posterior_ = model.sample(
+            draws=self.draws, tune=self.tune, chains=self.chains, random_seed=self.random_seed,
+            sampler=self.sampler, target_accept=self.target_accept, progressbar=False,
+        )
+        names = model.coef_names
+        means = self.posterior_.params
+        self.coef_names_ = [n for n in names if n != "Intercept"]
+        self.coef_ = means.loc[self.coef_names_].to_numpy()[None, :]
+        self.intercept_ = np.array([means.get("Intercept", 0.0)])
+        return self
+
+    def _rhs(self) -> str:
+        if not isinstance(self.formula, str) or not self.formula.strip():
+            raise ArgumentError(f"formula must be None or a string like '~ x1 + C(g)', got {self.formula!r}")
+        rhs = self.formula.split("~", 1)[1] if "~" in self.formula else self.formula
+        if not rhs.strip():
+            raise ArgumentError(f"formula {self.formula!r} has nothing right of '~'")
+        if re.search(rf"\b{_RESPONSE}\b", rhs):
+            raise ArgumentError(f"formula may not use the name {_RESPONSE!r}, which holds the response")
+        return rhs.strip()
+
+    # -- prediction -----------------------------------------------------------------------------
+
+    def _new_data(self, X) -> pd.DataFrame:
+        check_is_fitted(self)
+        if self.formula is None:
+            X = validate_data(self, X, dtype="numeric", reset=False)
+            return pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+        if not isinstance(X, pd.DataFrame):
+            raise ArgumentError(f"with formula={self.formula!r}, X must be a pandas DataFrame, got {type(X).__name__}")
+        return X.reset_index(drop=True)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Posterior mean probabilities, columns in ``classes_`` order, shape (n_samples, 2)."""
+        data = self._new_data(X)
+        p = self.posterior_.predict(data)["mean"].to_numpy()
+        return np.column_stack([1.0 - p, p])
+
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of the posterior predictive probability of ``classes_[1]``, shape (n_samples,).
+
+        ``logit(predict_proba(X)[:, 1])``, so that ``decision_function(X) > 0`` agrees with
+        ``predict``. (The posterior mean of the log-odds, ``posterior_.predict(X, kind="linear")``,
+        can differ slightly.)
+        """
+        p = self.predict_proba(X)[:, 1]
+        return np.log(p) - np.log1p(-p)
+
+    def predict(self, X) -> np.ndarray:
+        """The class with the larger posterior mean probability."""
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p > 0.5).astype(int)]

@@ -1,0 +1,173 @@
+"""The command line: fast complete --help, one-line errors with exit 2, fit and demo end to end."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+import bayeslogit as bl
+from bayeslogit.cli import main, parse_priors
+from bayeslogit.datasets import simulate_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--draws", "200", "--tune", "200", "--chains", "2", "--seed", "3", "--quiet"]
+
+
+def _run(*args, timeout=120):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "bayeslogit", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def csv(mixed_df, tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "data.csv"
+    mixed_df.to_csv(path, index=False)
+    return path
+
+
+def test_help_is_complete_and_does_not_import_pymc():
+    code = (
+        "import sys, time\n"
+        "t = time.perf_counter()\n"
+        "from bayeslogit.cli import main\n"
+        "for argv in (['--help'], ['fit', '--help'], ['report', '--help'], ['demo', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as e:\n"
+        "        assert e.code == 0\n"
+        "heavy = [m for m in ('pymc', 'pytensor', 'arviz', 'matplotlib', 'xarray') if m in sys.modules]\n"
+        "print('HEAVY', heavy, 'SECONDS', time.perf_counter() - t)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "HEAVY [] SECONDS" in out
+    # PyMC alone takes longer than this to import; `import bayeslogit` takes ~1 s idle, ~3.5 s
+    # on a machine loaded 4x (scipy.stats, pandas, patsy)
+    assert float(out.rsplit("SECONDS", 1)[1]) < 6.0
+    for option in ("DATA.csv", "FORMULA", "--prior", "--draws", "--chains", "--seed", "--report", "--save",
+                   "--trials", "--event", "FIT.nc", "--output", "--n"):
+        assert option in out
+    t = time.perf_counter()
+    res = _run("--help")
+    assert res.returncode == 0 and "{fit,report,demo}" in res.stdout
+    assert time.perf_counter() - t < 10.0  # the whole process, interpreter start included
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["fit", "/no/such/file.csv", "y ~ x1"], "No such file or directory: '/no/such/file.csv'"),
+        (["fit", "{csv}", "y ~ x1 + nope"], "'nope', which is not a column"),
+        (["fit", "{csv}", "y ~ x1", "--prior", "normal(0"], "cannot parse prior 'normal(0'"),
+        (["fit", "{csv}", "y ~ x1", "--prior", "gamma(1, 1)"], "cannot parse prior 'gamma(1, 1)'"),
+        (["fit", "{csv}", "y ~ x1", "--prior", "x7=normal(0, 1)"], "priors has key 'x7'"),
+        (["fit", "{csv}", "y ~ x1", "--prior", "normal(0,1)", "--prior", "cauchy(0,1)"], "--prior given twice"),
+        (["fit", "{dir}", "y ~ x1"], "Is a directory"),
+        (["fit", "{csv}", "y ~ x1", "--report", "/no/such/dir/r.html"], "--report /no/such/dir/r.html: folder"),
+        (["fit", "{csv}", "y ~ x1", "--draws", "0"], "draws must be an integer >= 1"),
+        (["fit", "{csv}", "y ~ x1", "--save", "/no/such/dir/f.nc"], "--save /no/such/dir/f.nc: folder"),
+        (["report", "/no/such/fit.nc", "-o", "r.html"], "no file at '/no/such/fit.nc'"),
+        (["report", "{csv}", "-o", "r.html"], "data.csv' is not a bayeslogit fit"),
+        (["report", "{dir}", "-o", "r.html"], "is a directory"),
+        (["report", "{csv}", "-o", "/no/such/dir/r.html"], "--output /no/such/dir/r.html: folder"),
+    ],
+)
+def test_user_errors_are_one_line_exit_2(args, message, csv, capsys):
+    args = [a.format(csv=csv, dir=csv.parent) for a in args]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"bayeslogit {args[0]}: error: "), captured.err
+    assert message in lines[0]
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_errors_from_the_real_command_have_no_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00binary")
+    for args in (["fit", str(tmp_path / "missing.csv"), "y ~ x"], ["fit", str(bad), "y ~ x"]):
+        res = _run(*args)
+        assert res.returncode == 2, res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    # argparse's own usage errors also exit 2
+    assert _run("fit").returncode == 2
+
+
+def test_parse_priors():
+    assert parse_priors([]) is None
+    assert parse_priors(["normal(0, 1)"]) == bl.Normal(0, 1)
+    assert parse_priors(["x1=normal(0,1)", "C(g)=cauchy(0, 2.5)", "Intercept=flat"]) == {
+        "x1": bl.Normal(0, 1), "C(g)": bl.Cauchy(0, 2.5), "Intercept": bl.Flat()}
+    assert parse_priors(["C(g, Treatment('b'))=studentt(3, 0, 2.5)"]) == {
+        "C(g, Treatment('b'))": bl.StudentT(3, 0, 2.5)}
+    with pytest.raises(bl.PriorError, match="not both"):
+        parse_priors(["normal(0,1)", "x1=normal(0,2)"])
+
+
+def test_fit_prints_summary_diagnostics_comparison_and_writes_report(csv, mixed_df, tmp_path, capsys):
+    out, saved = tmp_path / "fit.html", tmp_path / "fit.nc"
+    code = main(["fit", str(csv), "y ~ x1 + C(g)", "--prior", "x1=normal(0, 1)", *SMALL, "--report", str(out),
+                 "--save", str(saved)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    text = captured.out
+    assert "Bayesian logistic regression (posterior)" in text and "Normal(0, 1)" in text
+    assert "R-hat (max)" in text and "verdict" in text
+    assert "MLE" in text and "MAP" in text and "Posterior" in text
+    # the printed MLE is statsmodels' Logit
+    ref = sm.Logit(mixed_df["y"], sm.add_constant(
+        np.column_stack([mixed_df["x1"], mixed_df["g"] == "b", mixed_df["g"] == "c"]).astype(float))).fit(disp=0)
+    table_rows = {line.split()[0]: line.split() for line in text.splitlines()  # comparison table is last
+                  if line.split() and line.split()[0] in ("Intercept", "x1", "C(g)[T.b]", "C(g)[T.c]")}
+    assert all(len(r) == 13 for r in table_rows.values())
+    mle_rows = [table_rows[t] for t in ("Intercept", "C(g)[T.b]", "C(g)[T.c]", "x1")]
+    printed = np.array([float(r[1]) for r in mle_rows])
+    expected = ref.params.values[[0, 2, 3, 1]]
+    np.testing.assert_allclose(printed, expected, atol=1e-4)
+    page = out.read_text()
+    assert "forest plot" in page and "y ~ x1 + C(g)" in page
+    # re-render from the saved fit: same posterior, same priors, same MLE/MAP, same tables
+    again = tmp_path / "again.html"
+    assert main(["report", str(saved), "-o", str(again), "--quiet"]) == 0
+    page2 = again.read_text()
+    tables = lambda p: re.findall(r"<table.*?</table>", p, re.S)  # noqa: E731
+    assert tables(page2) == tables(page)
+    loaded = bl.load(saved)
+    np.testing.assert_array_equal(loaded.draws(), np.asarray(loaded.idata.posterior["beta"]).reshape(-1, 4))
+    assert str(loaded.model.priors.priors["x1"]) == "Normal(0, 1)"
+    # a saved point fit is refused with a one-line error
+    mle_file = tmp_path / "mle.nc"
+    loaded.model.fit_mle().save(mle_file)
+    assert main(["report", str(mle_file), "-o", str(tmp_path / "x.html")]) == 2
+    assert "holds a MLE fit; the report needs a posterior" in capsys.readouterr().err
+
+
+def test_demo_runs_the_seed_example_end_to_end(tmp_path, capsys):
+    out = tmp_path / "demo.html"
+    code = main(["demo", "--draws", "200", "--tune", "200", "--chains", "2", "--quiet", "--report", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    text = captured.out
+    assert "Simulated n=500 rows: eta = -3 + 2 x1 - 1.5 x2 (seed 1)" in text
+    assert "MAP sklearn C=1, fit_intercept=False" in text
+    df = simulate_seed(500, random_seed=1)
+    X = np.column_stack([np.ones(500), df["x1"], df["x2"]])
+    mle = np.asarray(sm.Logit(df["y"], X).fit(disp=0).params)
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.split()[:1] in (["x1"], ["x2"])}
+    # the comparison table is printed last: term, then estimate/sd/lower/upper for MLE, MAP, posterior
+    assert len(rows["x1"]) == 13
+    assert float(rows["x1"][1]) == pytest.approx(mle[1], abs=1e-4)
+    from sklearn.linear_model import LogisticRegression
+
+    sk = LogisticRegression(C=1.0, fit_intercept=False, tol=1e-10, max_iter=10_000).fit(X, df["y"]).coef_[0]
+    assert float(rows["x2"][5]) == pytest.approx(sk[2], abs=1e-4)  # MAP = sklearn's fit
+    assert out.exists() and "<img" in out.read_text()

@@ -1,0 +1,158 @@
+"""Saving fits to netCDF and loading them back (bl.load): round trip and refusals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import bayeslogit as bl
+
+KW = dict(draws=100, tune=100, chains=2, random_seed=4, progressbar=False)
+
+
+@pytest.fixture(scope="module")
+def mixed_post(mixed_df):
+    """String response with an explicit event, a factor, a stateful transform, user priors."""
+    df = mixed_df.copy()
+    df.loc[3, "x2"] = np.nan  # dropped: the stored rows must be the fitted ones
+    priors = {"x2": bl.StudentT(3, 0, 2), "C(g)": bl.Cauchy(0, 1)}
+    with pytest.warns(bl.MissingDataWarning):
+        model = bl.LogitModel("yes_no ~ center(x1) * x2 + C(g)", df, priors=priors, event="yes",
+                              missing="drop")
+    return model.sample(**KW)
+
+
+@pytest.fixture(scope="module")
+def saved(mixed_post, tmp_path_factory):
+    path = tmp_path_factory.mktemp("io") / "fit.nc"
+    mixed_post.save(path)
+    return path, bl.load(path)
+
+
+def test_round_trip_draws_bit_identical(mixed_post, saved):
+    _, loaded = saved
+    assert isinstance(loaded, bl.PosteriorResults)
+    np.testing.assert_array_equal(loaded.draws(), mixed_post.draws())
+    for group in ("posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"):
+        xr.testing.assert_identical(loaded.idata[group].to_dataset(), mixed_post.idata[group].to_dataset())
+    assert set(loaded.idata.children) == set(mixed_post.idata.children)
+
+
+def test_round_trip_restores_model(mixed_post, saved):
+    _, loaded = saved
+    a, b = mixed_post.design, loaded.design
+    assert b.formula == a.formula and b.column_names == a.column_names
+    assert (b.response, b.event, b.levels, b.n_dropped) == (a.response, a.event, a.levels, 1)
+    np.testing.assert_array_equal(b.X, a.X)
+    np.testing.assert_array_equal(b.y, a.y)
+    pd.testing.assert_frame_equal(loaded.model.prior_summary(), mixed_post.model.prior_summary())
+    assert loaded.model.priors.priors == mixed_post.model.priors.priors
+    np.testing.assert_array_equal(loaded.model.priors.x_mean, mixed_post.model.priors.x_mean)
+    assert loaded.model.priors.centered_intercept is True
+    assert (loaded.sampler, loaded.random_seed) == (mixed_post.sampler, 4)
+    pd.testing.assert_frame_equal(loaded.coef_table(), mixed_post.coef_table())
+
+
+def test_loaded_design_encodes_new_data_like_the_original(mixed_post, saved, mixed_df):
+    """center(x1) must subtract the *training* mean, and C(g) keep its levels, after loading."""
+    _, loaded = saved
+    new = pd.DataFrame({"x1": [0.0, 2.0], "x2": [1.0, -1.0], "g": ["c", "a"]})
+    np.testing.assert_array_equal(loaded.design.encode(new), mixed_post.design.encode(new))
+    x1_mean = mixed_df["x1"].drop(index=3).mean()
+    col = loaded.design.column_names.index("center(x1)")
+    np.testing.assert_allclose(loaded.design.encode(new)[:, col], [0.0 - x1_mean, 2.0 - x1_mean], rtol=1e-12)
+    with pytest.raises(bl.DataError, match=r"level 'd'"):
+        loaded.design.encode(new.assign(g=["d", "a"]))
+
+
+def test_save_leaves_the_fit_unchanged(mixed_post, saved):
+    assert "bayeslogit" not in mixed_post.idata.children
+    assert "bayeslogit" not in saved[1].idata.children
+
+
+def test_binomial_categorical_and_bool_columns_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 30
+    df = pd.DataFrame({
+        "k": rng.integers(0, 5, size=n),
+        "dose": pd.Categorical(rng.choice(["low", "mid", "high"], size=n),
+                               categories=["low", "mid", "high"], ordered=True),
+        "flag": rng.random(n) > 0.5,
+    })
+    df["n"] = df["k"] + rng.integers(1, 4, size=n)
+    post = bl.LogitModel("k ~ dose + flag", df, trials="n").sample(**KW)
+    post.save(tmp_path / "binom.nc")
+    loaded = bl.load(str(tmp_path / "binom.nc"))
+    np.testing.assert_array_equal(loaded.draws(), post.draws())
+    assert loaded.design.family == "binomial" and loaded.design.trials_name == "n"
+    np.testing.assert_array_equal(loaded.design.trials, post.design.trials)
+    np.testing.assert_array_equal(loaded.design.X, post.design.X)
+    stored = loaded.model._data
+    assert list(stored["dose"].cat.categories) == ["low", "mid", "high"] and stored["dose"].cat.ordered
+    assert stored["flag"].dtype == bool
+
+
+def test_load_missing_path_is_a_clear_error(tmp_path):
+    with pytest.raises(bl.FitFileError, match=r"no file at .*nope\.nc.*check the path"):
+        bl.load(tmp_path / "nope.nc")
+    with pytest.raises(OSError):  # FitFileError is also an OSError
+        bl.load(tmp_path / "nope.nc")
+
+
+def test_load_refuses_files_that_are_not_fits(tmp_path):
+    text = tmp_path / "notes.nc"
+    text.write_text("not netcdf at all")
+    with pytest.raises(bl.FitFileError, match=r"is not a bayeslogit fit \(cannot read it"):
+        bl.load(text)
+    other = tmp_path / "other.nc"
+    xr.DataTree.from_dict({"/": xr.Dataset({"a": ("x", [1.0, 2.0])})}).to_netcdf(other, engine="h5netcdf")
+    with pytest.raises(bl.FitFileError, match=r"is not a bayeslogit fit \(no 'bayeslogit' group"):
+        bl.load(other)
+    fake = tmp_path / "fake.nc"
+    xr.DataTree.from_dict({"/bayeslogit": xr.Dataset(attrs={"bayeslogit": '{"format": "other"}'})}).to_netcdf(
+        fake, engine="h5netcdf")
+    with pytest.raises(bl.FitFileError, match=r"is not a bayeslogit fit"):
+        bl.load(fake)
+    with pytest.raises(bl.FitFileError, match=r"is a directory"):
+        bl.load(tmp_path)
+
+
+def test_formula_with_own_function_needs_namespace(tmp_path, seed_df):
+    def double(x):
+        return 2 * x
+
+    post = bl.LogitModel("y ~ double(x1) + np.exp(x2)", seed_df.head(100)).sample(**KW)
+    post.save(tmp_path / "f.nc")
+    with pytest.raises(bl.FitFileError, match=r"namespace=\{'f': f\}"):
+        bl.load(tmp_path / "f.nc")
+    loaded = bl.load(tmp_path / "f.nc", namespace={"double": double})
+    np.testing.assert_array_equal(loaded.design.X, post.design.X)
+
+
+@pytest.mark.parametrize("method", ["mle", "map"])
+def test_point_fits_round_trip(tmp_path, mixed_df, method):
+    model = bl.LogitModel("y ~ x1 + C(g)", mixed_df)
+    fit = model.fit_mle() if method == "mle" else model.fit_map(prior=bl.Normal(0, 0.5))
+    fit.save(tmp_path / "point.nc")
+    loaded = bl.load(tmp_path / "point.nc")
+    assert type(loaded) is type(fit) and loaded.method == method
+    np.testing.assert_array_equal(loaded.params, fit.params)
+    np.testing.assert_array_equal(loaded.cov_params(), fit.cov_params())
+    pd.testing.assert_frame_equal(loaded.coef_table(), fit.coef_table())
+    assert loaded.converged == fit.converged
+    new = mixed_df.head(4)
+    pd.testing.assert_frame_equal(loaded.predict(new), fit.predict(new))
+    pd.testing.assert_frame_equal(loaded.marginal_effects(), fit.marginal_effects())
+    if method == "map":
+        assert loaded.label == "MAP Normal(0, 0.5)"
+        assert loaded.priors.priors == fit.priors.priors
+    else:
+        assert loaded.llf == fit.llf and loaded.separation is None
+
+
+def test_a_loaded_fit_saves_again_identically(saved, tmp_path):
+    _, loaded = saved
+    loaded.save(tmp_path / "again.nc")
+    twice = bl.load(tmp_path / "again.nc")
+    np.testing.assert_array_equal(twice.draws(), loaded.draws())
+    pd.testing.assert_frame_equal(twice.model._data, loaded.model._data)
