@@ -114,27 +114,34 @@ def sample_nuts(
     return NutsResult(out_beta, stats, int(max(n_grad)))
 
 
+def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
+    """An ArviZ ``DataTree`` laid out like PyMC's: ``posterior.beta`` (dims ``coef``),
+    ``sample_stats``, ``observed_data.y`` and ``constant_data`` (``X``, ``trials``)."""
+    import arviz as az
+
+    d = model.design
+    constant = {"X": d.X} if d.trials is None else {"X": d.X, "trials": d.trials}
+    groups = {"posterior": {"beta": beta}, "observed_data": {"y": d.y}, "constant_data": constant}
+    if sample_stats is not None:
+        groups["sample_stats"] = sample_stats
+    return az.from_dict(
+        groups,
+        coords={"coef": list(d.column_names), "obs": np.arange(d.n_obs)},
+        dims={"beta": ["coef"], "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"]},
+    )
+
+
 def sample_model(model, *, draws: int, tune: int, chains: int, random_seed, target_accept: float,
                  dens: LogDensity | None = None, mode: Mode | None = None):
     """Sample a :class:`~bayeslogit.LogitModel` and return an ArviZ ``DataTree`` shaped like
-    PyMC's (``posterior.beta`` with dims ``coef``; ``sample_stats``; ``observed_data``)."""
-    import arviz as az
-
+    PyMC's (see :func:`to_datatree`)."""
     from ._density import newton_mode
 
     dens = LogDensity.from_model(model) if dens is None else dens
     mode = newton_mode(dens) if mode is None else mode
     res = sample_nuts(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
                       target_accept=target_accept)
-    d = model.design
-    observed = {"y": d.y}
-    if d.trials is not None:
-        observed["trials"] = d.trials
-    tree = az.from_dict(
-        {"posterior": {"beta": res.beta}, "sample_stats": res.stats, "observed_data": observed},
-        coords={"coef": list(d.column_names), "obs": np.arange(d.n_obs)},
-        dims={"beta": ["coef"], "y": ["obs"], "trials": ["obs"]},
-    )
+    tree = to_datatree(model, res.beta, sample_stats=res.stats)
     tree.posterior.attrs.update(tuning_steps=tune, sampling_library="bayeslogit (numba NUTS)",
                                 gradient_evaluations_per_chain=res.n_grad)
     return tree

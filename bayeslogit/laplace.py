@@ -80,7 +80,7 @@ def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, ran
 def try_laplace(model, *, draws: int, chains: int, random_seed):
     """``(DataTree, pareto_k)`` from the PSIS-corrected Laplace approximation, or
     ``(None, k)`` when the mode is not found (``k = nan``) or ``k > 0.7``."""
-    import arviz as az
+    from ._fastnuts import to_datatree
 
     dens = LogDensity.from_model(model)
     mode = newton_mode(dens)
@@ -89,13 +89,7 @@ def try_laplace(model, *, draws: int, chains: int, random_seed):
     res = sample_laplace(dens, mode, draws=draws, chains=chains, random_seed=random_seed)
     if not res.pareto_k <= K_THRESHOLD:
         return None, res.pareto_k
-    d = model.design
-    observed = {"y": d.y} if d.trials is None else {"y": d.y, "trials": d.trials}
-    tree = az.from_dict(
-        {"posterior": {"beta": res.beta}, "observed_data": observed},
-        coords={"coef": list(d.column_names), "obs": np.arange(d.n_obs)},
-        dims={"beta": ["coef"], "y": ["obs"], "trials": ["obs"]},
-    )
+    tree = to_datatree(model, res.beta)
     tree.posterior.attrs.update(tuning_steps=0, pareto_k=res.pareto_k, ess_importance=res.ess_is,
                                 sampling_library="bayeslogit (Laplace + PSIS)")
     return tree, res.pareto_k
