@@ -235,3 +235,31 @@ def test_laplace_falls_back_to_nuts_when_pareto_k_is_large():
 def test_method_argument_error(seed_df):
     with pytest.raises(bl.SamplerError, match=r"method must be 'nuts' or 'laplace', got 'vi'"):
         bl.LogitModel("y ~ x1", seed_df).sample(method="vi")
+
+
+@pytest.mark.slow
+def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
+    """Simulation-based calibration of ``sampler="bayeslogit"`` (as tests/test_sbc.py does for
+    nutpie): prior draws from the documented default prior, one chain per replication, the
+    response swapped into the log density; ranks uniform by the same chi-square test."""
+    from dataclasses import replace
+
+    from scipy.special import expit
+    from test_sbc import ALPHA, FORMULA, L, THIN, TUNE, _frame, draw_default_prior, rank_uniformity_pvalues
+
+    model = bl.LogitModel(FORMULA, _frame())
+    dens0 = _density.LogDensity.from_model(model)
+    X = model.design.X
+    assert dens0.X.shape[0] == X.shape[0]  # continuous x1: nothing collapsed, rows line up
+    rng = np.random.default_rng(5)
+    n_reps = 1000
+    ranks = np.empty((n_reps, X.shape[1]), dtype=np.int64)
+    for r in range(n_reps):
+        beta = draw_default_prior(rng, X)
+        dens = replace(dens0, y=rng.binomial(1, expit(X @ beta)).astype(float))
+        res = _fastnuts.sample_nuts(dens, _density.newton_mode(dens), draws=THIN * L, tune=TUNE,
+                                    chains=1, random_seed=10_000 + r)
+        draws = res.beta[0, THIN - 1 :: THIN]
+        ranks[r] = (draws < beta).sum(axis=0)
+    p = rank_uniformity_pvalues(ranks)
+    assert np.all(p > ALPHA / len(p)), dict(zip(model.coef_names, p))
