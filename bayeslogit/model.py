@@ -176,7 +176,7 @@ class LogitModel:
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
         progressbar : bool
-            Show a progress bar.
+            Show a progress bar (PyMC's samplers; bayeslogit's NUTS runs without one).
         log_likelihood : bool
             Store the pointwise log-likelihood (needed for LOO).
         method : {"nuts", "laplace"}

@@ -182,7 +182,8 @@ def test_same_seed_same_draws_any_thread_count(seed_df):
 def test_no_mode_falls_back_to_pymc_or_errors_clearly():
     df = pd.DataFrame({"x": [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0], "y": [0, 0, 0, 1, 1, 1]})  # separated
     model = bl.LogitModel("y ~ x", df, priors={"Intercept": bl.Flat(), "x": bl.Flat()})
-    with pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit'.*separation.*sampler='pymc'"):
+    with pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit'.*separation.*sampler='pymc'"), \
+            pytest.warns(bl.SeparationWarning, match="improper"):
         model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
     assert _fastnuts.try_sample(model, draws=10, tune=10, chains=1, random_seed=0, target_accept=0.8,
                                 required=False) is None
