@@ -114,11 +114,7 @@ def _prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
             fam[j] = _FLAT
         else:  # pragma: no cover
             raise AssertionError(f"unknown prior family {prior.family}")
-    T = np.eye(p)
-    if priors.centered_intercept:
-        i0 = names.index("Intercept")
-        T[i0] += priors.x_mean  # x_mean[i0] == 0
-    return dict(T=T, family=fam, mu=mu, sigma=sigma, nu=nu)
+    return dict(T=priors.centring_map(), family=fam, mu=mu, sigma=sigma, nu=nu)
 
 
 @dataclass

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError
-from .results import Results, _check_prob
+from .errors import ArgumentError, check_probability
+from .predict import is_posterior, summarize_draws
+from .results import Results
 
 if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.figure
@@ -48,13 +49,9 @@ def _labelled(fits, names) -> dict[str, Results]:
 
 def _estimates(fit: Results, ci_prob: float) -> pd.DataFrame:
     """estimate, sd, lower, upper for one fit: Wald/Laplace for point fits, ETI for draws."""
-    if hasattr(fit, "draws"):
-        draws = fit.draws()
-        lo, hi = np.quantile(draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
-        return pd.DataFrame(
-            {"estimate": draws.mean(axis=0), "sd": draws.std(axis=0, ddof=1), "lower": lo, "upper": hi},
-            index=fit.coef_names,
-        )
+    if is_posterior(fit):
+        table = pd.DataFrame(summarize_draws(fit.draws(), ci_prob, ("lower", "upper")), index=fit.coef_names)
+        return table.rename(columns={"mean": "estimate"})
     ci = fit.conf_int(ci_prob=ci_prob)
     return pd.DataFrame(
         {"estimate": fit.params, "sd": fit.bse, "lower": ci["lower"], "upper": ci["upper"]}, index=fit.coef_names
@@ -91,7 +88,7 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = 0.9
     >>> table.columns.get_level_values(0).unique().tolist()
     ['MLE', 'MAP sklearn C=1, fit_intercept=False']
     """
-    _check_prob(ci_prob, "ci_prob")
+    check_probability(ci_prob, "ci_prob")
     labelled = _labelled(fits, names)
     parts = {name: _estimates(fit, ci_prob) for name, fit in labelled.items()}
     table = pd.concat(parts, axis=1)

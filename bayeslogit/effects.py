@@ -30,14 +30,13 @@ import pandas as pd
 
 from . import _math
 from .errors import ArgumentError
-from .predict import interval_names, is_posterior, point_estimates, resolve_interval, summarize_draws
+from .predict import _CHUNK, interval_names, is_posterior, point_estimates, resolve_interval, summarize_draws
 
 if TYPE_CHECKING:  # pragma: no cover
     from .results import Results
 
 __all__ = ["EffectsMixin", "odds_ratios", "marginal_effects"]
 
-_CHUNK = 2_000_000
 
 
 def odds_ratios(results: "Results", *, interval: float | None = None) -> pd.DataFrame:

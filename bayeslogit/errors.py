@@ -33,6 +33,13 @@ class ArgumentError(BayeslogitError, ValueError):
     """A keyword argument has an invalid value (the message names the argument)."""
 
 
+def check_probability(value, name: str) -> float:
+    """``value`` as a float in (0, 1), else an :class:`ArgumentError` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ArgumentError(f"{name} must be a probability in (0, 1), got {value!r}")
+    return float(value)
+
+
 class SamplerError(BayeslogitError, ValueError):
     """The requested sampler is unknown or not installed, or sampling options are invalid."""
 

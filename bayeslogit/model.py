@@ -210,11 +210,11 @@ class LogitModel:
             raise SamplerError(f"random_seed must be None or an integer >= 0, got {random_seed!r}")
         if not isinstance(target_accept, numbers.Real) or not 0 < target_accept < 1:
             raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
+        if method not in ("nuts", "laplace"):
+            raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
         draws, tune, chains = int(draws), int(tune), int(chains)
         used = _pymc.resolve_sampler(sampler)
         self._warn_if_posterior_improper()
-        if method not in ("nuts", "laplace"):
-            raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
         if method == "laplace":
             from .errors import BayeslogitWarning
             from .laplace import K_THRESHOLD, try_laplace

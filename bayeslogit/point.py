@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from . import _math
-from .errors import ArgumentError, SeparationWarning
+from .errors import ArgumentError, SeparationWarning, check_probability
 from .priors import Prior, ResolvedPriors
-from .results import Results, _check_prob
+from .results import Results
 from .summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,9 +49,7 @@ def _prior_terms(priors: ResolvedPriors | None, beta: np.ndarray):
     if priors is None:
         return 0.0, np.zeros(p), np.zeros((p, p))
     names = list(priors.priors)
-    T = np.eye(p)
-    if priors.centered_intercept:
-        T[names.index("Intercept")] += priors.x_mean  # alpha_c = b0 + x_mean . b
+    T = priors.centring_map()
     a = T @ beta
     val, d1, d2 = 0.0, np.zeros(p), np.zeros(p)
     for j, name in enumerate(names):
@@ -249,7 +247,7 @@ class PointResults(Results):
 
     def conf_int(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
         """Wald intervals ``params +- z * bse`` with coverage ``ci_prob``."""
-        _check_prob(ci_prob, "ci_prob")
+        check_probability(ci_prob, "ci_prob")
         z = _math.normal_quantile(0.5 + ci_prob / 2)
         return pd.DataFrame(
             {"lower": self.params - z * self.bse, "upper": self.params + z * self.bse}, index=self.coef_names

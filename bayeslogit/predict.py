@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _math
-from .errors import ArgumentError, DataError
+from .errors import ArgumentError, DataError, check_probability
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -43,9 +43,7 @@ def resolve_interval(results: "Results", interval: float | None) -> float:
     """``interval`` checked; ``None`` gives the fit's default (0.89 posterior, 0.95 point)."""
     if interval is None:
         return POSTERIOR_INTERVAL if is_posterior(results) else POINT_INTERVAL
-    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval < 1:
-        raise ArgumentError(f"interval must be a probability in (0, 1), got {interval!r}")
-    return float(interval)
+    return check_probability(interval, "interval")
 
 
 def interval_names(results: "Results", prob: float) -> tuple[str, str]:

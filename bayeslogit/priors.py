@@ -283,6 +283,18 @@ class ResolvedPriors:
             rows.append({"term": name, "prior": str(prior), "applies to": on, "source": self.sources[name]})
         return pd.DataFrame(rows).set_index("term")
 
+    def centring_map(self) -> np.ndarray:
+        """The (p, p) matrix ``T`` with ``T @ beta`` = the quantities the priors apply to.
+
+        The identity, except that with a centred intercept its row is ``e_0 + x_mean``
+        (``alpha_c = b0 + x_mean @ beta``). Linear with unit determinant: no Jacobian.
+        """
+        names = list(self.priors)
+        T = np.eye(len(names))
+        if self.centered_intercept:
+            T[names.index("Intercept")] += self.x_mean  # x_mean[Intercept] == 0
+        return T
+
     def logpdf(self, beta: np.ndarray) -> float:
         """Joint log prior density of the original-scale coefficient vector ``beta``."""
         beta = np.asarray(beta, dtype=float)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import _math
 from .effects import EffectsMixin
-from .errors import ArgumentError
+from .errors import check_probability
 from .predict import PosteriorPredictiveMixin, PredictMixin
 from .summary import Summary
 
@@ -180,7 +180,7 @@ class PosteriorResults(Results, PosteriorPredictiveMixin):
         """
         import arviz as az
 
-        _check_prob(ci_prob, "ci_prob")
+        check_probability(ci_prob, "ci_prob")
         table = az.summary(self.idata, var_names=["beta"], ci_prob=ci_prob, ci_kind="eti", round_to="none")
         table.index = [_coord_label(i) for i in table.index]
         table = table.loc[self.coef_names]
@@ -277,7 +277,3 @@ def _coord_label(index_label: str) -> str:
     start = label.find("[")
     return label[start + 1 : -1] if start >= 0 and label.endswith("]") else label
 
-
-def _check_prob(value: float, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ArgumentError(f"{name} must be a probability in (0, 1), got {value!r}")
