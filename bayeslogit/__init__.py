@@ -11,7 +11,7 @@ Normal(mu=0.0, sigma=2.5)
 
 from __future__ import annotations
 
-from .comparison import compare_models
+from ._version import __version__
 from .design import Design, build_design
 from .errors import (
     ArgumentError,
@@ -27,14 +27,14 @@ from .errors import (
     SamplerError,
     SeparationWarning,
 )
+from .interpret.loo import compare_models
+from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
-from .compare import compare, plot_compare
-from .point import MAPResults, MLEResults, PointResults
 from .priors import Cauchy, Flat, Normal, Prior, StudentT, sklearn_prior
-from .results import PosteriorResults, Results
-
-__version__ = "0.1.0"
+from .results.base import Results
+from .results.point import MAPResults, MLEResults, PointResults
+from .results.posterior import PosteriorResults
 
 
 def __getattr__(name: str):

@@ -25,15 +25,19 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, FitFileError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .results import Results
+from .design import build_design
+from .errors import ArgumentError, BayeslogitError, FitFileError
+from .model import LogitModel, training_rows
+from .priors import Cauchy, Flat, Normal, ResolvedPriors, StudentT
+from .results.base import Results
+from .results.point import MAPResults, MLEResults, PointResults
+from .results.posterior import PosteriorResults
+from .fit.newton import NewtonResult
 
 __all__ = ["save", "load"]
 
@@ -69,9 +73,6 @@ def save(results: "Results", path: str | os.PathLike) -> None:
     """
     import xarray as xr
 
-    from .point import MAPResults, PointResults
-    from .results import PosteriorResults
-
     if not isinstance(results, (PosteriorResults, PointResults)):
         raise ArgumentError(
             "save() supports posterior fits (PosteriorResults) and point fits (MLEResults, "
@@ -92,7 +93,7 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         "column_names": list(d.column_names),
         "priors": _priors_to_json(model.priors),
     }
-    group = _frame_to_dataset(_training_rows(model))
+    group = _frame_to_dataset(training_rows(model))
     if isinstance(results, PosteriorResults):
         meta.update(sampler=results.sampler, random_seed=results.random_seed)
         children = {name: node.to_dataset() for name, node in results.idata.children.items()}
@@ -115,27 +116,6 @@ def save(results: "Results", path: str | os.PathLike) -> None:
     children[GROUP] = group
     tree = xr.DataTree.from_dict({"/": root, **children})
     tree.to_netcdf(os.fspath(path), engine=ENGINE, mode="w")
-
-
-def _training_rows(model) -> pd.DataFrame:
-    """The rows and columns of the training data the design was built from."""
-    from .design import _names_in
-
-    data = getattr(model, "_data", None)
-    if data is None:
-        raise ArgumentError(
-            "this model does not hold its training data, so its design cannot be stored; "
-            "refit it with bl.LogitModel(formula, data) before saving"
-        )
-    d = model.design
-    used = _names_in(d.formula, data.columns)
-    if d.trials_name is not None and d.trials_name not in used:
-        used.append(d.trials_name)
-    rows = data[used]
-    rows = rows.loc[~rows.isna().any(axis=1)]
-    if len(rows) != d.n_obs:  # pragma: no cover - the design was built from these rows
-        raise ArgumentError("the model's training data changed since it was fitted; refit before saving")
-    return rows.reset_index(drop=True)
 
 
 def _frame_to_dataset(df: pd.DataFrame):
@@ -200,9 +180,6 @@ def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) ->
     """
     import xarray as xr
 
-    from .model import LogitModel
-    from .results import PosteriorResults
-
     spath = os.fspath(path)
     if not os.path.exists(spath):
         raise FitFileError(f"no file at {spath!r}; check the path")
@@ -233,8 +210,6 @@ def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) ->
 
 
 def _load_point(meta, model, tree):
-    from .point import MAPResults, MLEResults, NewtonResult
-
     point = tree["point"]
     fit = NewtonResult(beta=point["beta"].values.copy(), neg_hessian=point["neg_hessian"].values.copy(),
                        logpost=meta["logpost"], iterations=meta["iterations"], converged=meta["converged"])
@@ -291,9 +266,6 @@ def _dataset_to_frame(ds) -> pd.DataFrame:
 def _rebuild_design(meta, data, namespace, tree, path):
     import patsy
 
-    from .design import build_design
-    from .errors import BayeslogitError
-
     names = {"np": np, "numpy": np, **(namespace or {})}
     env = patsy.EvalEnvironment([names])
     try:
@@ -318,42 +290,6 @@ def _rebuild_design(meta, data, namespace, tree, path):
     return design
 
 
-# -- pickling (patsy's DesignInfo refuses to be pickled) -----------------------------------------
-
-def model_getstate(model) -> dict[str, Any]:
-    """A picklable state of a :class:`~bayeslogit.LogitModel`: the design without its patsy
-    ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
-    state = dict(model.__dict__)
-    state["_data"] = _training_rows(model)
-    state["design"] = replace(model.design, design_info=None)
-    state["_pymc_model"] = None
-    return state
-
-
-def model_setstate(model, state: dict[str, Any]) -> None:
-    """Inverse of :func:`model_getstate`: rerun the formula on the stored training rows."""
-    import patsy
-
-    from .design import build_design
-
-    stored = state["design"]
-    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
-    try:
-        design = build_design(stored.formula, state["_data"], event=stored.event,
-                              trials=stored.trials_name, eval_env=env)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the fix
-        raise ArgumentError(
-            f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
-            "formulas that call your own functions cannot be pickled, save them with .save(path) and "
-            "bl.load(path, namespace=...)"
-        ) from None
-    if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
-        raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
-    state = dict(state)
-    state["design"] = replace(stored, design_info=design.design_info)
-    model.__dict__.update(state)
-
-
 # -- priors and scalar values as JSON ------------------------------------------------------------
 
 def _priors_to_json(resolved) -> dict[str, Any]:
@@ -366,8 +302,6 @@ def _priors_to_json(resolved) -> dict[str, Any]:
 
 
 def _priors_from_json(obj: dict[str, Any]):
-    from .priors import Cauchy, Flat, Normal, ResolvedPriors, StudentT
-
     families = {"Normal": Normal, "StudentT": StudentT, "Cauchy": Cauchy, "Flat": Flat}
     priors = {name: families[p["family"]](**p["params"]) for name, p in obj["priors"].items()}
     return ResolvedPriors(priors=priors, centered_intercept=bool(obj["centered_intercept"]),

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import replace
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import patsy
 
-from .design import Design, build_design
-from .errors import SamplerError, SeparationWarning
+from .design import Design, _names_in, build_design
+from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
+from .fit import laplace, pymc_model
+from .fit.nuts import driver
+from .fit.separation import detect_separation
 from .priors import PriorSpec, ResolvedPriors, resolve_priors
+from .results.point import MAPResults, MLEResults, fit_map, fit_mle
+from .results.posterior import PosteriorResults
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .point import MAPResults, MLEResults
-    from .results import PosteriorResults
-
-__all__ = ["LogitModel"]
+__all__ = ["LogitModel", "training_rows"]
 
 
 class LogitModel:
@@ -99,14 +102,10 @@ class LogitModel:
 
     def __getstate__(self):
         # patsy's DesignInfo cannot be pickled: the design is rebuilt from the training rows.
-        from .io import model_getstate
-
-        return model_getstate(self)
+        return _getstate(self)
 
     def __setstate__(self, state):
-        from .io import model_setstate
-
-        model_setstate(self, state)
+        _setstate(self, state)
 
     def __repr__(self) -> str:
         d = self.design
@@ -141,9 +140,7 @@ class LogitModel:
     def pymc_model(self):
         """The PyMC model (built on first access; importing PyMC takes a few seconds)."""
         if self._pymc_model is None:
-            from ._pymc import build_model
-
-            self._pymc_model = build_model(self.design, self.priors)
+            self._pymc_model = pymc_model.build_model(self.design, self.priors)
         return self._pymc_model
 
     def sample(
@@ -198,9 +195,6 @@ class LogitModel:
         >>> post.idata.posterior["beta"].shape
         (2, 100, 2)
         """
-        from . import _pymc
-        from .results import PosteriorResults
-
         for name, value, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise SamplerError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -213,31 +207,26 @@ class LogitModel:
         if method not in ("nuts", "laplace"):
             raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
         draws, tune, chains = int(draws), int(tune), int(chains)
-        used = _pymc.resolve_sampler(sampler)
+        used = pymc_model.resolve_sampler(sampler)
         self._warn_if_posterior_improper()
         if method == "laplace":
-            from .errors import BayeslogitWarning
-            from .laplace import K_THRESHOLD, try_laplace
-
-            idata, k = try_laplace(self, draws=draws, chains=chains, random_seed=random_seed)
+            idata, k = laplace.try_laplace(self, draws=draws, chains=chains, random_seed=random_seed)
             if idata is not None:
                 return PosteriorResults(self, idata, sampler="laplace+psis", random_seed=random_seed,
                                         log_likelihood=log_likelihood)
             warnings.warn(
-                f"method='laplace': Pareto k = {k:.2f} exceeds {K_THRESHOLD} (or no posterior mode), "
+                f"method='laplace': Pareto k = {k:.2f} exceeds {laplace.K_THRESHOLD} (or no posterior mode), "
                 "so the Laplace approximation is not trusted; sampling with NUTS instead",
                 BayeslogitWarning, stacklevel=2,
             )
         if sampler in ("auto", "bayeslogit"):
-            from . import _fastnuts
-
-            idata = _fastnuts.try_sample(self, draws=draws, tune=tune, chains=chains,
+            idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
                                          random_seed=random_seed, target_accept=target_accept,
                                          required=sampler == "bayeslogit")
             if idata is not None:
                 return PosteriorResults(self, idata, sampler="bayeslogit", random_seed=random_seed,
                                         log_likelihood=log_likelihood)
-        idata = _pymc.sample(
+        idata = pymc_model.sample(
             self.pymc_model,
             draws=draws,
             tune=tune,
@@ -256,8 +245,6 @@ class LogitModel:
         flat = [j for j, name in enumerate(d.column_names) if self.priors.priors[name].family == "Flat"]
         if not flat:
             return
-        from .point import detect_separation
-
         # A free coefficient moves eta along its column, centred when the intercept is centred.
         kind, _ = detect_separation(d.X[:, flat] - self.priors.x_mean[flat], d.y, d.trials)
         if kind is not None:
@@ -295,8 +282,6 @@ class LogitModel:
         >>> bl.LogitModel("y ~ x", df).fit_mle().converged
         True
         """
-        from .point import fit_mle
-
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
     def fit_map(self, *, prior: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100) -> "MAPResults":
@@ -323,6 +308,55 @@ class LogitModel:
         >>> fit.label
         'MAP Normal(0, 1)'
         """
-        from .point import fit_map
-
         return fit_map(self, prior, tol=tol, max_iter=max_iter)
+
+
+# -- the model's snapshot of its training data ----------------------------------------------------
+
+def training_rows(model: "LogitModel") -> pd.DataFrame:
+    """The rows and columns of the training data the design was built from."""
+    data = getattr(model, "_data", None)
+    if data is None:
+        raise ArgumentError(
+            "this model does not hold its training data, so its design cannot be stored; "
+            "refit it with bl.LogitModel(formula, data) before saving"
+        )
+    d = model.design
+    used = _names_in(d.formula, data.columns)
+    if d.trials_name is not None and d.trials_name not in used:
+        used.append(d.trials_name)
+    rows = data[used]
+    rows = rows.loc[~rows.isna().any(axis=1)]
+    if len(rows) != d.n_obs:  # pragma: no cover - the design was built from these rows
+        raise ArgumentError("the model's training data changed since it was fitted; refit before saving")
+    return rows.reset_index(drop=True)
+
+
+def _getstate(model: "LogitModel") -> dict[str, Any]:
+    """A picklable state of a :class:`~bayeslogit.LogitModel`: the design without its patsy
+    ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
+    state = dict(model.__dict__)
+    state["_data"] = training_rows(model)
+    state["design"] = replace(model.design, design_info=None)
+    state["_pymc_model"] = None
+    return state
+
+
+def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
+    """Inverse of :func:`_getstate`: rerun the formula on the stored training rows."""
+    stored = state["design"]
+    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
+    try:
+        design = build_design(stored.formula, state["_data"], event=stored.event,
+                              trials=stored.trials_name, eval_env=env)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the fix
+        raise ArgumentError(
+            f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
+            "formulas that call your own functions cannot be pickled, save them with .save(path) and "
+            "bl.load(path, namespace=...)"
+        ) from None
+    if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
+        raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
+    state = dict(state)
+    state["design"] = replace(stored, design_info=design.design_info)
+    model.__dict__.update(state)

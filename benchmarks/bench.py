@@ -125,16 +125,16 @@ def gradient_time(df, formula, *, repeats: int = 50) -> dict:
     for _ in range(repeats):
         f(x0)
     out["pymc_logp_dlogp_s"] = (time.perf_counter() - t0) / repeats
-    from bayeslogit import _density, _nutskernel
+    from bayeslogit.fit.nuts import density, kernel
 
     m = bl.LogitModel(formula, df)
-    dens = _density.LogDensity.from_model(m)
+    dens = density.LogDensity.from_model(m)
     args = (dens.X, dens.y, dens.m, dens.T, dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu)
     beta, g = np.zeros(dens.dim), np.empty(dens.dim)
-    _nutskernel.logp_grad(beta, *args, g)
+    kernel.logp_grad(beta, *args, g)
     t0 = time.perf_counter()
     for _ in range(repeats):
-        _nutskernel.logp_grad(beta, *args, g)
+        kernel.logp_grad(beta, *args, g)
     out["bayeslogit_logp_grad_s"] = (time.perf_counter() - t0) / repeats
     return out
 
@@ -142,7 +142,7 @@ def gradient_time(df, formula, *, repeats: int = 50) -> dict:
 def mle_time(df, formula, *, repeats: int = 3) -> dict | None:
     """bayeslogit's MLE against statsmodels' Logit on the same design (best of ``repeats``)."""
     try:
-        import bayeslogit.point  # noqa: F401
+        import bayeslogit.results.point  # noqa: F401
     except ImportError:
         return None
     import statsmodels.api as sm

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .summary import Summary
+from ..fit.separation import detect_separation
+from ..summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .results import PosteriorResults
+    from ..results.posterior import PosteriorResults
 
 __all__ = [
     "Check",
@@ -328,9 +329,7 @@ def _has_flat_prior(post) -> bool:
 def separation(d) -> tuple[str | None, list[str]]:
     """``(kind, columns)`` for a :class:`~bayeslogit.Design`: ``"complete"`` / ``"quasi-complete"``
     separation and the design columns along which it happens, or ``(None, [])`` (exact linear
-    program, see :func:`bayeslogit.point.detect_separation`)."""
-    from .point import detect_separation
-
+    program, see :func:`bayeslogit.fit.separation.detect_separation`)."""
     kind, direction = detect_separation(d.X, d.y, d.trials)
     if kind is None:
         return None, []

@@ -22,11 +22,15 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError
+from .._version import __version__
+from ..errors import ArgumentError
+from ..interpret.side_by_side import compare, plot_compare
+from .diagnostics import fitted_probabilities
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..results.base import Results
+    from ..results.posterior import PosteriorResults
     from .diagnostics import Diagnostics
-    from .results import PosteriorResults, Results
 
 __all__ = ["write_report", "render_report"]
 
@@ -191,8 +195,6 @@ def _separation_fig(post):
     events drawn as dark bars; a good model piles the dark bars up on the right."""
     from matplotlib.figure import Figure
 
-    from .diagnostics import fitted_probabilities
-
     d = post.design
     p = fitted_probabilities(post)
     rate = d.y / (d.trials if d.trials is not None else 1)
@@ -236,8 +238,6 @@ def _comparison_section(post, fits: Sequence["Results"], log) -> str:
         parts.append("<p class='note'>No MLE/MAP fits were given to compare with "
                      "(pass <code>fits=(mle, map_)</code>).</p>")
         return "".join(parts)
-    from .compare import compare, plot_compare
-
     log("comparison table and forest plot")
     comp = compare(*fits, post)
     parts.append("<div class='scroll'>" + comp.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep="")
@@ -357,8 +357,6 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
     nav = "".join(f"<a href='#{a}'>{t}</a>" for a, t in (
         ("model", "Model"), ("comparison", "Comparison"), ("diagnostics", "Diagnostics"),
         ("trace", "Trace"), ("prior", "Prior vs posterior"), ("calibration", "Calibration"), ("loo", "LOO")))
-    from . import __version__
-
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._density import LogDensity, Mode, newton_mode
+from .nuts.density import LogDensity, Mode, newton_mode
+from .nuts.driver import to_datatree
 
 K_THRESHOLD = 0.7
 """Pareto k above which importance sampling is not reliable (Vehtari et al. 2024)."""
@@ -35,7 +36,7 @@ def log_density(dens: LogDensity, B: np.ndarray, *, threads: int | None = None) 
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import _nutskernel
+    from .nuts import kernel  # numba: imported on first use
 
     args = (dens.X, dens.y, dens.m, dens.T, dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu)
     out = np.empty(B.shape[0])
@@ -43,7 +44,7 @@ def log_density(dens: LogDensity, B: np.ndarray, *, threads: int | None = None) 
     def run(rows: range) -> None:
         g = np.empty(dens.dim)
         for i in rows:
-            out[i] = _nutskernel.logp_grad(B[i], *args, g)
+            out[i] = kernel.logp_grad(B[i], *args, g)
 
     threads = threads or min(4, os.cpu_count() or 1)
     chunks = [range(i, B.shape[0], threads) for i in range(threads)]
@@ -80,7 +81,6 @@ def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, ran
 def try_laplace(model, *, draws: int, chains: int, random_seed):
     """``(DataTree, pareto_k)`` from the PSIS-corrected Laplace approximation, or
     ``(None, k)`` when the mode is not found (``k = nan``) or ``k > 0.7``."""
-    from ._fastnuts import to_datatree
 
     dens = LogDensity.from_model(model)
     mode = newton_mode(dens)

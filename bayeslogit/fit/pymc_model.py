@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .design import Design
-from .errors import SamplerError
-from .priors import ResolvedPriors
+from ..design import Design
+from ..errors import SamplerError
+from ..priors import ResolvedPriors
 
 SAMPLERS = ("auto", "bayeslogit", "pymc", "nutpie", "numpyro")
 
@@ -83,7 +83,7 @@ def _family_rv(pm, name: str, family: str, ps: list, dim: str):
 def resolve_sampler(sampler: str) -> str:
     """Map ``sampler`` to a PyMC ``nuts_sampler`` name, checking that it is installed.
 
-    ``"auto"`` and ``"bayeslogit"`` (bayeslogit's own NUTS, see :mod:`bayeslogit._fastnuts`)
+    ``"auto"`` and ``"bayeslogit"`` (bayeslogit's own NUTS, see :mod:`bayeslogit.fit.nuts.driver`)
     are dispatched by :meth:`bayeslogit.LogitModel.sample`; here they map to ``"pymc"``, the
     fallback when the posterior mode cannot be found.
     """

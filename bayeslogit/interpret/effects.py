@@ -28,19 +28,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import _math
-from .errors import ArgumentError
+from .. import _numerics
+from ..design import _identifiers
+from ..errors import ArgumentError
+from ..model import training_rows
 from .predict import _CHUNK, interval_names, is_posterior, point_estimates, resolve_interval, summarize_draws
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .results import Results
+    from ..results.base import Results
 
-__all__ = ["EffectsMixin", "odds_ratios", "marginal_effects"]
+__all__ = ["odds_ratios", "marginal_effects"]
 
 
 
 def odds_ratios(results: "Results", *, interval: float | None = None) -> pd.DataFrame:
-    """See :meth:`EffectsMixin.odds_ratios`."""
+    """See :meth:`bayeslogit.Results.odds_ratios`."""
     prob = resolve_interval(results, interval)
     lb, ub = interval_names(results, prob)
     names = results.coef_names
@@ -51,7 +53,7 @@ def odds_ratios(results: "Results", *, interval: float | None = None) -> pd.Data
     else:
         beta, V = point_estimates(results)
         se = np.sqrt(np.diag(V))
-        z = _math.normal_quantile((1 + prob) / 2)
+        z = _numerics.normal_quantile((1 + prob) / 2)
         table = pd.DataFrame(
             {"estimate": np.exp(beta), lb: np.exp(beta - z * se), ub: np.exp(beta + z * se)}, index=names
         )
@@ -63,8 +65,6 @@ def odds_ratios(results: "Results", *, interval: float | None = None) -> pd.Data
 
 def _variables(design, columns) -> list[tuple[str, str, list]]:
     """``(variable, "numeric" | "factor", levels)`` for every data variable the RHS uses."""
-    from .design import _identifiers
-
     kinds: dict[str, set[str]] = {}
     levels: dict[str, list] = {}
     for factor, info in design.design_info.factor_infos.items():
@@ -130,23 +130,23 @@ def _ame_draws(kind: str, Xa: np.ndarray, Xb: np.ndarray, B: np.ndarray) -> np.n
     for s in range(0, B.shape[0], step):
         Bs = B[s : s + step].T  # (p, s)
         if kind == "dP/dx":
-            p = _math.inv_logit(Xa @ Bs)
+            p = _numerics.inv_logit(Xa @ Bs)
             out[s : s + step] = (p * (1 - p) * (Xb @ Bs)).mean(axis=0)
         else:
-            out[s : s + step] = (_math.inv_logit(Xa @ Bs) - _math.inv_logit(Xb @ Bs)).mean(axis=0)
+            out[s : s + step] = (_numerics.inv_logit(Xa @ Bs) - _numerics.inv_logit(Xb @ Bs)).mean(axis=0)
     return out
 
 
 def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray]:
     """AME and its gradient in ``beta``."""
     if kind == "dP/dx":
-        p = _math.inv_logit(Xa @ beta)
+        p = _numerics.inv_logit(Xa @ beta)
         w = p * (1 - p)
         deta = Xb @ beta
         ame = float(np.mean(w * deta))
         grad = ((w * (1 - 2 * p) * deta)[:, None] * Xa + w[:, None] * Xb).mean(axis=0)
         return ame, grad
-    p1, p0 = _math.inv_logit(Xa @ beta), _math.inv_logit(Xb @ beta)
+    p1, p0 = _numerics.inv_logit(Xa @ beta), _numerics.inv_logit(Xb @ beta)
     ame = float(np.mean(p1 - p0))
     grad = ((p1 * (1 - p1))[:, None] * Xa - (p0 * (1 - p0))[:, None] * Xb).mean(axis=0)
     return ame, grad
@@ -154,13 +154,11 @@ def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray) -> t
 
 def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
                      interval: float | None = None) -> pd.DataFrame:
-    """See :meth:`EffectsMixin.marginal_effects`."""
+    """See :meth:`bayeslogit.Results.marginal_effects`."""
     prob = resolve_interval(results, interval)
     lb, ub = interval_names(results, prob)
     if data is None:
-        from .io import _training_rows
-
-        data = _training_rows(results.model)
+        data = training_rows(results.model)
     elif not isinstance(data, pd.DataFrame):
         raise ArgumentError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     rows, labels, types = [], [], []
@@ -173,7 +171,7 @@ def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
             types.append(kind)
     else:
         beta, V = point_estimates(results)
-        z = _math.normal_quantile((1 + prob) / 2)
+        z = _numerics.normal_quantile((1 + prob) / 2)
         for label, kind, Xa, Xb in _contrasts(results, data):
             ame, grad = _ame_point(kind, Xa, Xb, beta)
             se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
@@ -183,67 +181,3 @@ def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
     table = pd.DataFrame(rows, index=pd.Index(labels, name="effect"))
     table.insert(0, "type", types)
     return table
-
-
-class EffectsMixin:
-    """``odds_ratios`` and ``marginal_effects`` for every fit (mixed into ``Results``)."""
-
-    def odds_ratios(self, *, interval: float | None = None) -> pd.DataFrame:
-        """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
-
-        Parameters
-        ----------
-        interval : float, optional
-            Interval probability; default 0.89 (posterior, equal-tailed interval of the
-            transformed draws) or 0.95 (point fits, ``exp`` of the Wald interval).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Posterior: ``mean``, ``median``, ``sd``, ``eti89_lb``, ``eti89_ub`` of
-            ``exp(beta)`` over the draws. Point fit: ``estimate``, ``ci95_lb``, ``ci95_ub``.
-
-        Examples
-        --------
-        >>> import pandas as pd, bayeslogit as bl
-        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-        ...                                         random_seed=3, progressbar=False)
-        >>> post.odds_ratios().columns.tolist()
-        ['mean', 'median', 'sd', 'eti89_lb', 'eti89_ub']
-        """
-        return odds_ratios(self, interval=interval)
-
-    def marginal_effects(self, *, data: pd.DataFrame | None = None,
-                         interval: float | None = None) -> pd.DataFrame:
-        """Average marginal effects on P(event): dP/dx for numbers, discrete changes for factors.
-
-        See :mod:`bayeslogit.effects` for the definitions. For a model whose numeric
-        variables each enter through one column, the point-fit values equal statsmodels'
-        ``get_margeff(at="overall")``.
-
-        Parameters
-        ----------
-        data : pandas.DataFrame, optional
-            Rows to average over; default the training rows.
-        interval : float, optional
-            Interval probability; default 0.89 (posterior) or 0.95 (point fits, delta method).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per numeric variable (``x1``) and per non-first factor level
-            (``g[b vs a]``); columns ``type`` then ``mean``, ``sd``, ``eti89_lb``,
-            ``eti89_ub`` (posterior) or ``estimate``, ``se``, ``ci95_lb``, ``ci95_ub`` (point).
-
-        Examples
-        --------
-        >>> import pandas as pd, bayeslogit as bl
-        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5],
-        ...                    "g": ["a", "b", "a", "b", "a", "b"]})
-        >>> post = bl.LogitModel("y ~ x + g", df).sample(draws=100, tune=100, chains=2,
-        ...                                             random_seed=3, progressbar=False)
-        >>> post.marginal_effects().index.tolist()
-        ['x', 'g[b vs a]']
-        """
-        return marginal_effects(self, data=data, interval=interval)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, ParetoKWarning
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .results import PosteriorResults
+from ..errors import ArgumentError, ParetoKWarning
+from ..results.posterior import PosteriorResults
 
 __all__ = ["compare_models"]
 
@@ -53,8 +51,6 @@ def compare_models(fits: Mapping[str, "PosteriorResults"], *, method: str = "sta
     'full'
     """
     import arviz as az
-
-    from .results import PosteriorResults
 
     if not isinstance(fits, Mapping) or len(fits) < 2:
         raise ArgumentError(

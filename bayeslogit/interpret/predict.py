@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from . import _math
-from .errors import ArgumentError, DataError, check_probability
+from .. import _numerics
+from ..design import _as_counts
+from ..errors import ArgumentError, DataError, check_probability
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-    from .results import Results
+    from ..results.base import Results
 
-__all__ = ["PredictMixin", "PosteriorPredictiveMixin", "predict", "posterior_predictive"]
+__all__ = ["predict", "posterior_predictive"]
 
 POSTERIOR_INTERVAL = 0.89
 POINT_INTERVAL = 0.95
@@ -83,7 +84,7 @@ def predict(
     kind: Literal["prob", "linear", "draws"] = "prob",
     interval: float | None = None,
 ):
-    """See :meth:`PredictMixin.predict`."""
+    """See :meth:`bayeslogit.Results.predict`."""
     if kind not in ("prob", "linear", "draws"):
         raise ArgumentError(f"kind must be 'prob', 'linear' or 'draws', got {kind!r}")
     prob = resolve_interval(results, interval)
@@ -99,7 +100,7 @@ def predict(
     lb, ub = interval_names(results, prob)
     if is_posterior(results):
         B = results.draws()
-        transform = _math.inv_logit if kind == "prob" else (lambda e: e)
+        transform = _numerics.inv_logit if kind == "prob" else (lambda e: e)
         step = max(1, _CHUNK // B.shape[0])
         parts = [summarize_draws(transform(B @ X[i : i + step].T), prob, (lb, ub))
                  for i in range(0, X.shape[0], step)]
@@ -108,13 +109,13 @@ def predict(
     beta, V = point_estimates(results)
     eta = X @ beta
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, V, X), 0.0))
-    z = _math.normal_quantile((1 + prob) / 2)
+    z = _numerics.normal_quantile((1 + prob) / 2)
     lo, hi = eta - z * se, eta + z * se
     if kind == "linear":
         return pd.DataFrame({"estimate": eta, "se": se, lb: lo, ub: hi}, index=index)
-    p = _math.inv_logit(eta)
+    p = _numerics.inv_logit(eta)
     return pd.DataFrame(
-        {"estimate": p, "se": p * (1 - p) * se, lb: _math.inv_logit(lo), ub: _math.inv_logit(hi)},
+        {"estimate": p, "se": p * (1 - p) * se, lb: _numerics.inv_logit(lo), ub: _numerics.inv_logit(hi)},
         index=index,
     )
 
@@ -123,7 +124,7 @@ def _prob_draws(results, X: np.ndarray) -> "xr.DataArray":
     import xarray as xr
 
     beta = results.idata.posterior["beta"].transpose("chain", "draw", "coef")
-    p = _math.inv_logit(np.einsum("cdk,nk->cdn", beta.values, X))
+    p = _numerics.inv_logit(np.einsum("cdk,nk->cdn", beta.values, X))
     return xr.DataArray(
         p, dims=("chain", "draw", "obs"), name="p",
         coords={"chain": beta["chain"].values, "draw": beta["draw"].values, "obs": np.arange(X.shape[0])},
@@ -134,8 +135,7 @@ def _prob_draws(results, X: np.ndarray) -> "xr.DataArray":
 
 def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None, *,
                          random_seed: int | None = None) -> "xr.DataArray":
-    """See :meth:`PosteriorPredictiveMixin.posterior_predictive`."""
-    from .design import _as_counts
+    """See :meth:`bayeslogit.PosteriorResults.posterior_predictive`."""
 
     d = results.design
     X = design_matrix(results, new_df)
@@ -158,83 +158,3 @@ def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None,
     out = p.copy(data=y).rename("y")
     out.attrs["trials"] = d.trials_name or "1 (Bernoulli)"
     return out
-
-
-# -- the methods on results objects ---------------------------------------------------------------
-
-class PredictMixin:
-    """``predict`` for every fit (mixed into :class:`~bayeslogit.Results`)."""
-
-    def predict(self, new_df: pd.DataFrame | None = None, *,
-                kind: Literal["prob", "linear", "draws"] = "prob", interval: float | None = None):
-        """Predicted probabilities (or log-odds) with intervals, for new or the training data.
-
-        Parameters
-        ----------
-        new_df : pandas.DataFrame, optional
-            Rows to predict, with every predictor the formula uses (the response is not
-            needed). Default: the training rows.
-        kind : {"prob", "linear", "draws"}
-            ``"prob"``: P(event); ``"linear"``: the log-odds ``X beta``; ``"draws"``
-            (posterior only): the probability for every draw, an ``xarray.DataArray`` with
-            dims ``(chain, draw, obs)``.
-        interval : float, optional
-            Interval probability. Default 0.89 for posteriors (equal-tailed interval of the
-            draws) and 0.95 for point fits (delta method on the log-odds scale, mapped through
-            the inverse logit for probabilities).
-
-        Returns
-        -------
-        pandas.DataFrame or xarray.DataArray
-            Indexed like ``new_df``. Posterior: columns ``mean``, ``sd``, ``eti89_lb``,
-            ``eti89_ub``. Point fit: ``estimate``, ``se`` (delta method, on the scale asked
-            for), ``ci95_lb``, ``ci95_ub``.
-
-        Raises
-        ------
-        DataError
-            If ``new_df`` lacks a predictor, has missing values in one, or holds a factor level
-            not seen in training.
-
-        Examples
-        --------
-        >>> import pandas as pd, bayeslogit as bl
-        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-        ...                                         random_seed=3, progressbar=False)
-        >>> post.predict(pd.DataFrame({"x": [0.5, 3.5]})).columns.tolist()
-        ['mean', 'sd', 'eti89_lb', 'eti89_ub']
-        """
-        return predict(self, new_df, kind=kind, interval=interval)
-
-
-class PosteriorPredictiveMixin:
-    """``posterior_predictive`` for posterior fits."""
-
-    def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
-                             random_seed: int | None = None) -> "xr.DataArray":
-        """Replicated outcomes: one 0/1 outcome (or binomial count) per row for every draw.
-
-        Parameters
-        ----------
-        new_df : pandas.DataFrame, optional
-            Rows to simulate; default the training rows. For a binomial model (``trials=``)
-            it must hold the trials column.
-        random_seed : int, optional
-            Same seed -> identical replicates.
-
-        Returns
-        -------
-        xarray.DataArray
-            Integer outcomes named ``y`` with dims ``(chain, draw, obs)``.
-
-        Examples
-        --------
-        >>> import pandas as pd, bayeslogit as bl
-        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-        ...                                         random_seed=3, progressbar=False)
-        >>> post.posterior_predictive(random_seed=1).dims
-        ('chain', 'draw', 'obs')
-        """
-        return posterior_predictive(self, new_df, random_seed=random_seed)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, check_probability
+from ..errors import ArgumentError, check_probability
+from ..results.base import Results
 from .predict import is_posterior, summarize_draws
-from .results import Results
 
 if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.figure

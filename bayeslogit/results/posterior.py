@@ -1,6 +1,4 @@
-"""Results objects. Every fit (posterior, MLE, MAP) shares one interface:
-``params``, ``coef_table()``, ``summary()``, labelled by the design's column names.
-"""
+"""Posterior fits: the draws in their ArviZ ``DataTree``, with the shared results interface."""
 
 from __future__ import annotations
 
@@ -9,78 +7,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import _math
-from .effects import EffectsMixin
-from .errors import check_probability
-from .predict import PosteriorPredictiveMixin, PredictMixin
-from .summary import Summary
+from .. import _numerics
+from ..errors import check_probability
+from ..summary import Summary
+from .base import DEFAULT_CI_PROB, Results
+from .shortcuts import PosteriorShortcuts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import LogitModel
+    from ..model import LogitModel
 
-__all__ = ["Results", "PosteriorResults"]
-
-DEFAULT_CI_PROB = 0.89
-"""ArviZ 1.x's default credible-interval probability (an equal-tailed 89% interval)."""
+__all__ = ["PosteriorResults"]
 
 
-class Results(PredictMixin, EffectsMixin):
-    """Shared interface of every fit of a :class:`~bayeslogit.LogitModel`.
-
-    Subclasses set ``model`` and implement :attr:`params` and :meth:`coef_table`; point fits
-    also ``cov_params()``. Prediction and interpretation (``predict``, ``odds_ratios``,
-    ``marginal_effects``) come from :mod:`bayeslogit.predict` and :mod:`bayeslogit.effects`.
-    """
-
-    model: "LogitModel"
-    method: str = ""
-
-    @property
-    def design(self):
-        """The model's :class:`~bayeslogit.design.Design`."""
-        return self.model.design
-
-    @property
-    def coef_names(self) -> list[str]:
-        """Design column names, in coefficient order."""
-        return list(self.design.column_names)
-
-    @property
-    def params(self) -> pd.Series:  # pragma: no cover - abstract
-        """Point estimates of the coefficients, indexed by design column name."""
-        raise NotImplementedError
-
-    def coef_table(self, **kwargs) -> pd.DataFrame:  # pragma: no cover - abstract
-        """One row per coefficient, labelled by design column name."""
-        raise NotImplementedError
-
-    def save(self, path) -> None:
-        """Write the fit, its formula, design, response coding and priors to a netCDF file.
-
-        Load it back with :func:`bayeslogit.load`; see :mod:`bayeslogit.io`.
-        """
-        from .io import save
-
-        save(self, path)
-
-    def _model_info(self) -> list[tuple[str, str]]:
-        d = self.design
-        coding = (
-            f"{d.response} = {d.levels[1]!r} is the event" if d.trials is None
-            else f"{d.response} successes of {d.trials_name} trials"
-        )
-        rows = [
-            ("Formula:", d.formula),
-            ("Response:", coding),
-            ("Likelihood:", f"{d.family.capitalize()}, logit link"),
-            ("Observations:", str(d.n_obs)),
-        ]
-        if d.n_dropped:
-            rows.append(("Rows dropped (NA):", str(d.n_dropped)))
-        return rows
-
-
-class PosteriorResults(Results, PosteriorPredictiveMixin):
+class PosteriorResults(Results, PosteriorShortcuts):
     """Posterior draws from NUTS, with the ArviZ ``DataTree`` they live in.
 
     Attributes
@@ -120,7 +59,7 @@ class PosteriorResults(Results, PosteriorPredictiveMixin):
 
         d = self.design
         beta = self.idata.posterior["beta"].transpose("chain", "draw", "coef").values
-        ll = _math.log_likelihood(beta @ d.X.T, d.y, d.trials)
+        ll = _numerics.log_likelihood(beta @ d.X.T, d.y, d.trials)
         post = self.idata.posterior
         ds = xr.Dataset(
             {"y": (("chain", "draw", "obs"), ll)},
@@ -238,37 +177,6 @@ class PosteriorResults(Results, PosteriorPredictiveMixin):
                 "(centred predictors); coefficients are reported on the original scale."
             )
         return Summary("Bayesian logistic regression (posterior)", info, [shown, priors], notes)
-
-    def diagnostics(self):
-        """Convergence checks with verdicts (R-hat, ESS, MCSE, divergences, tree depth, E-BFMI),
-        PSIS-LOO and fit quality (Brier, log score, AUC, PAV calibration).
-
-        Returns
-        -------
-        bayeslogit.diagnostics.Diagnostics
-            Text (``str``), HTML (notebooks) and DataFrame (``to_frame()``) forms.
-
-        Examples
-        --------
-        >>> import pandas as pd, bayeslogit as bl
-        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-        ...                                         random_seed=3, progressbar=False)
-        >>> "verdict" in post.diagnostics().to_frame().columns
-        True
-        """
-        from .diagnostics import diagnose
-
-        return diagnose(self)
-
-    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True):
-        """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
-
-        See :func:`bayeslogit.report.write_report` for the parameters.
-        """
-        from .report import write_report
-
-        return write_report(self, path, fits=fits, title=title, progress=progress)
 
 
 def _coord_label(index_label: str) -> str:

@@ -11,7 +11,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 import bayeslogit as bl
-from bayeslogit.diagnostics import fit_quality, fitted_probabilities
+from bayeslogit.check.diagnostics import fit_quality, fitted_probabilities
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +210,7 @@ def test_separation_matches_the_mle_warning(post, diag):
     model = bl.LogitModel("y ~ x", df)
     with pytest.warns(bl.SeparationWarning):
         mle = model.fit_mle()
-    from bayeslogit.diagnostics import separation
+    from bayeslogit.check.diagnostics import separation
 
     assert separation(model.design) == (mle.separation, ["x"])
     assert separation(post.design) == (None, [])

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import bayeslogit as bl
-from bayeslogit import _density, _fastnuts, _nutskernel
+from bayeslogit.fit.nuts import density, driver, kernel
 from bayeslogit.datasets import simulate_seed
 
 
@@ -30,7 +30,7 @@ def _pymc_point(model, beta):
 
 def _kernel_logp_grad(dens, beta):
     g = np.empty(dens.dim)
-    lp = _nutskernel.logp_grad(np.asarray(beta, float), dens.X, dens.y, dens.m, dens.T,
+    lp = kernel.logp_grad(np.asarray(beta, float), dens.X, dens.y, dens.m, dens.T,
                                dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu, g)
     return lp, g
 
@@ -50,21 +50,21 @@ def test_log_density_matches_pymc_logp_up_to_a_constant(which, mixed_prior_model
         model = bl.LogitModel("k ~ x1 + C(g)", agg, trials="n")
     else:
         model = bl.LogitModel("y ~ x1", mixed_df, priors={"Intercept": bl.Normal(1, 3)})
-    dens = _density.LogDensity.from_model(model)
+    dens = density.LogDensity.from_model(model)
     f = model.pymc_model.compile_logp()
     rng = np.random.default_rng(0)
     B = rng.normal(scale=0.7, size=(4, dens.dim))
     ours, _ = dens.logp_grad(B)
-    kernel = np.array([_kernel_logp_grad(dens, b)[0] for b in B])
+    compiled = np.array([_kernel_logp_grad(dens, b)[0] for b in B])
     ref = np.array([f(_pymc_point(model, b)) for b in B])
     np.testing.assert_allclose(ours - ours[0], ref - ref[0], rtol=1e-9, atol=1e-8)
-    np.testing.assert_allclose(kernel - kernel[0], ref - ref[0], rtol=1e-9, atol=1e-8)
+    np.testing.assert_allclose(compiled - compiled[0], ref - ref[0], rtol=1e-9, atol=1e-8)
 
 
 def test_gradient_matches_finite_differences(mixed_prior_model):
     from scipy.optimize import approx_fprime
 
-    dens = _density.LogDensity.from_model(mixed_prior_model)
+    dens = density.LogDensity.from_model(mixed_prior_model)
     b = np.random.default_rng(1).normal(scale=0.5, size=dens.dim)
     lp = lambda x: dens.logp_grad(x[None])[0][0]  # noqa: E731
     grad = lambda x: dens.logp_grad(x[None])[1][0]  # noqa: E731
@@ -77,7 +77,7 @@ def test_collapsing_duplicate_rows_changes_logp_by_a_constant_only():
     df = pd.DataFrame({"g": rng.choice(["a", "b", "c"], 600), "x": rng.integers(0, 4, 600)})
     df["y"] = rng.binomial(1, 0.3 + 0.1 * df.x)
     model = bl.LogitModel("y ~ C(g) + x", df)
-    dens = _density.LogDensity.from_model(model)
+    dens = density.LogDensity.from_model(model)
     assert dens.X.shape[0] == 12 and dens.n_rows == 600 and dens.m.sum() == 600
     B = rng.normal(size=(3, dens.dim))
     lp, g = dens.logp_grad(B)
@@ -89,7 +89,7 @@ def test_collapsing_duplicate_rows_changes_logp_by_a_constant_only():
 def test_newton_mode_equals_statsmodels_mle_under_flat_priors(seed_df):
     sm = pytest.importorskip("statsmodels.api")
     model = bl.LogitModel("y ~ x1 + x2", seed_df, priors={"Intercept": bl.Flat(), "x1": bl.Flat(), "x2": bl.Flat()})
-    mode = _density.newton_mode(_density.LogDensity.from_model(model))
+    mode = density.newton_mode(density.LogDensity.from_model(model))
     ref = sm.Logit(model.design.y, model.design.X).fit(disp=0, tol=1e-12)
     assert mode.converged
     np.testing.assert_allclose(mode.beta, ref.params, rtol=1e-6)
@@ -101,7 +101,7 @@ def test_newton_mode_equals_sklearn_l2_fit(seed_df):
     C = 0.3  # sklearn's penalty ||w||^2 / (2C) is a N(0, sqrt(C)) prior; the intercept is free
     priors = {"Intercept": bl.Flat(), "x1": bl.Normal(0, np.sqrt(C)), "x2": bl.Normal(0, np.sqrt(C))}
     model = bl.LogitModel("y ~ x1 + x2", seed_df, priors=priors)
-    mode = _density.newton_mode(_density.LogDensity.from_model(model))
+    mode = density.newton_mode(density.LogDensity.from_model(model))
     ref = lm.LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(seed_df[["x1", "x2"]], seed_df.y)
     np.testing.assert_allclose(mode.beta, np.r_[ref.intercept_, ref.coef_[0]], rtol=1e-5)
 
@@ -140,8 +140,8 @@ def test_metric_adaptation_option_agrees_with_pymc():
     """The Stan-style windowed dense-metric adaptation (off by default) on a skewed posterior."""
     df = simulate_seed(80, random_seed=6)
     model = bl.LogitModel("y ~ x1 + x2", df, priors={"x1": bl.StudentT(3, 0, 1)})
-    dens = _density.LogDensity.from_model(model)
-    res = _fastnuts.sample_nuts(dens, _density.newton_mode(dens), draws=1500, tune=500, chains=4,
+    dens = density.LogDensity.from_model(model)
+    res = driver.sample_nuts(dens, density.newton_mode(dens), draws=1500, tune=500, chains=4,
                                 random_seed=1, adapt_metric=True)
     ref = model.sample(draws=1500, tune=500, chains=2, random_seed=4, progressbar=False, sampler="pymc")
     import arviz as az
@@ -166,12 +166,12 @@ def test_auto_uses_bayeslogit_sampler_and_returns_full_results(seed_df):
 
 def test_same_seed_same_draws_any_thread_count(seed_df):
     model = bl.LogitModel("y ~ x1 + x2", seed_df)
-    dens = _density.LogDensity.from_model(model)
-    mode = _density.newton_mode(dens)
+    dens = density.LogDensity.from_model(model)
+    mode = density.newton_mode(dens)
     kw = dict(draws=50, tune=80, chains=3)
-    a = _fastnuts.sample_nuts(dens, mode, random_seed=9, threads=1, **kw).beta
-    b = _fastnuts.sample_nuts(dens, mode, random_seed=9, threads=3, **kw).beta
-    c = _fastnuts.sample_nuts(dens, mode, random_seed=10, threads=3, **kw).beta
+    a = driver.sample_nuts(dens, mode, random_seed=9, threads=1, **kw).beta
+    b = driver.sample_nuts(dens, mode, random_seed=9, threads=3, **kw).beta
+    c = driver.sample_nuts(dens, mode, random_seed=10, threads=3, **kw).beta
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     d = model.sample(draws=50, tune=80, chains=2, random_seed=9, progressbar=False).draws()
@@ -185,7 +185,7 @@ def test_no_mode_falls_back_to_pymc_or_errors_clearly():
     with pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit'.*separation.*sampler='pymc'"), \
             pytest.warns(bl.SeparationWarning, match="improper"):
         model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
-    assert _fastnuts.try_sample(model, draws=10, tune=10, chains=1, random_seed=0, target_accept=0.8,
+    assert driver.try_sample(model, draws=10, tune=10, chains=1, random_seed=0, target_accept=0.8,
                                 required=False) is None
 
 
@@ -219,7 +219,7 @@ def test_laplace_psis_corrects_the_gaussian_skew():
     model = bl.LogitModel("y ~ x1 + x2", df)
     lap = model.sample(draws=2000, chains=4, random_seed=1, progressbar=False, method="laplace")
     ref = model.sample(draws=2000, tune=500, chains=4, random_seed=2, progressbar=False)
-    mode = _density.newton_mode(_density.LogDensity.from_model(model)).beta
+    mode = density.newton_mode(density.LogDensity.from_model(model)).beta
     tref = ref.coef_table()
     assert np.abs(mode - tref["mean"]).max() > 6 * tref["mcse_mean"].max()
     _agree(lap, ref)
@@ -249,7 +249,7 @@ def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
     from test_sbc import ALPHA, FORMULA, L, THIN, TUNE, _frame, draw_default_prior, rank_uniformity_pvalues
 
     model = bl.LogitModel(FORMULA, _frame())
-    dens0 = _density.LogDensity.from_model(model)
+    dens0 = density.LogDensity.from_model(model)
     X = model.design.X
     assert dens0.X.shape[0] == X.shape[0]  # continuous x1: nothing collapsed, rows line up
     rng = np.random.default_rng(5)
@@ -258,7 +258,7 @@ def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
     for r in range(n_reps):
         beta = draw_default_prior(rng, X)
         dens = replace(dens0, y=rng.binomial(1, expit(X @ beta)).astype(float))
-        res = _fastnuts.sample_nuts(dens, _density.newton_mode(dens), draws=THIN * L, tune=TUNE,
+        res = driver.sample_nuts(dens, density.newton_mode(dens), draws=THIN * L, tune=TUNE,
                                     chains=1, random_seed=10_000 + r)
         draws = res.beta[0, THIN - 1 :: THIN]
         ranks[r] = (draws < beta).sum(axis=0)

@@ -88,7 +88,7 @@ def rank_uniformity_pvalues(ranks: np.ndarray) -> np.ndarray:
 
 
 def compile_model(priors):
-    from bayeslogit._pymc import build_model
+    from bayeslogit.fit.pymc_model import build_model
 
     model = bl.LogitModel(FORMULA, _frame(), priors=priors)
     pm_model = build_model(model.design, model.priors, response_data=True)
@@ -134,7 +134,7 @@ def test_rank_uniformity_test_accepts_uniform_and_rejects_skewed_ranks():
 def test_sbc_smoke_swapped_response_equals_a_fresh_model():
     """Five replications run end to end, and a replication fitted by swapping the response into
     the compiled model gives draw-for-draw the draws of a model built from that data afresh."""
-    from bayeslogit._pymc import build_model
+    from bayeslogit.fit.pymc_model import build_model
 
     model, compiled = compile_model(None)
     run = run_sbc(None, draw_default_prior, n_reps=5, seed=7, compiled=(model, compiled))

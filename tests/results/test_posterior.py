@@ -85,7 +85,7 @@ def test_same_seed_same_draws_in_a_fresh_process(seed_df, tmp_path):
     import sys
 
     samplers = ["pymc"] + (["nutpie"] if importlib.util.find_spec("nutpie") else [])
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": root}
     subprocess.run([sys.executable, "-c", _REPRO_SCRIPT, str(tmp_path), *samplers], env=env,
                    check=True, capture_output=True)

@@ -1,7 +1,7 @@
 """The posterior log density of a :class:`~bayeslogit.LogitModel` in numpy, for many points at once.
 
-Used by the built-in sampler (:mod:`bayeslogit._fastnuts`) and the Laplace path: the same
-model as :func:`bayeslogit._pymc.build_model` (checked against PyMC's compiled ``logp`` in the
+Used by the built-in sampler (:mod:`bayeslogit.fit.nuts.driver`) and the Laplace path: the same
+model as :func:`bayeslogit.fit.pymc_model.build_model` (checked against PyMC's compiled ``logp`` in the
 tests), written over the original-scale coefficients ``beta``:
 
 ``log p(beta | y) = sum_j log prior_j((T beta)_j) + sum_i [y_i eta_i - m_i log(1 + e^eta_i)] + const``
@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .priors import ResolvedPriors
+from ...priors import ResolvedPriors
+from ..newton import newton
+from ..separation import detect_separation
 
 _NORMAL, _STUDENT, _FLAT = 0, 1, 2
 
@@ -128,14 +130,12 @@ class Mode:
 
 
 def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100) -> Mode:
-    """The posterior mode by :func:`bayeslogit.point.newton` (on the collapsed rows), and the
+    """The posterior mode by :func:`bayeslogit.fit.newton.newton` (on the collapsed rows), and the
     Laplace covariance there.
 
     ``converged`` is False when Newton's method did not converge or the mode is not a proper
     maximum (e.g. the coefficients run off to infinity: separation under flat priors).
     """
-    from .point import detect_separation, newton
-
     res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
     p = dens.dim
     ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta).max() < 1e6

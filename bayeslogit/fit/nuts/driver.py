@@ -11,7 +11,7 @@ is the warm-up spent learning scales from an identity mass matrix. This sampler
   metric stays the Laplace covariance unless ``adapt_metric=True`` (Stan-style windows);
 - runs multinomial NUTS (Betancourt 2017: biased progressive sampling between subtrees,
   U-turn checks on every balanced subtree, divergence at an energy error above 1000), one
-  chain per thread, in a numba kernel (:mod:`bayeslogit._nutskernel`) that is compiled once
+  chain per thread, in a numba kernel (:mod:`bayeslogit.fit.nuts.kernel`) that is compiled once
   per machine and cached on disk, not once per model.
 
 Chain ``c`` draws from the ``c``-th child of ``numpy.random.SeedSequence(random_seed)``: the
@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._density import LogDensity, Mode
+from ...errors import SamplerError
+from .density import LogDensity, Mode, newton_mode
 
 
 @dataclass
@@ -79,7 +80,7 @@ def sample_nuts(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import _nutskernel
+    from . import kernel  # numba: imported on first use, to keep `import bayeslogit` light
 
     d = dens.dim
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
@@ -95,7 +96,7 @@ def sample_nuts(
 
     def run(c: int) -> int:
         u0 = rngs[c].standard_normal(d)  # start at a draw from the Laplace approximation
-        return _nutskernel.run_chain(*args, u0, rngs[c], tune, draws, target_accept, max_depth,
+        return kernel.run_chain(*args, u0, rngs[c], tune, draws, target_accept, max_depth,
                                      win_start, win_ends, float(shrink), out_beta[c], out_int[c],
                                      out_float[c])
 
@@ -135,8 +136,6 @@ def sample_model(model, *, draws: int, tune: int, chains: int, random_seed, targ
                  dens: LogDensity | None = None, mode: Mode | None = None):
     """Sample a :class:`~bayeslogit.LogitModel` and return an ArviZ ``DataTree`` shaped like
     PyMC's (see :func:`to_datatree`)."""
-    from ._density import newton_mode
-
     dens = LogDensity.from_model(model) if dens is None else dens
     mode = newton_mode(dens) if mode is None else mode
     res = sample_nuts(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
@@ -151,9 +150,6 @@ def try_sample(model, *, draws: int, tune: int, chains: int, random_seed, target
                required: bool):
     """Sample with bayeslogit's NUTS when the posterior mode is found; else ``None`` (the caller
     falls back to PyMC), or, when ``required``, a :class:`~bayeslogit.SamplerError`."""
-    from ._density import newton_mode
-    from .errors import SamplerError
-
     dens = LogDensity.from_model(model)
     mode = newton_mode(dens)
     if not mode.converged:

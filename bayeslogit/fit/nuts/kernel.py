@@ -5,7 +5,7 @@ data, so unlike a per-model compile it costs nothing per fit. ``nogil=True`` let
 on threads in parallel. Everything a chain needs is passed in as arrays; randomness comes
 from the chain's own ``numpy.random.Generator``.
 
-The algorithm (see :mod:`bayeslogit._fastnuts` for the overview): multinomial NUTS with
+The algorithm (see :mod:`bayeslogit.fit.nuts.driver` for the overview): multinomial NUTS with
 biased progressive sampling between subtrees, uniform progressive sampling within one,
 U-turn checks on every balanced subtree plus Stan's extra checks across each merge's seam
 (without them, near-Gaussian targets whose period matches a tree size run to maximum depth),
@@ -25,7 +25,7 @@ MAX_DELTA_H = 1000.0
 
 @njit(cache=True, nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
 def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
-    """Log density at ``beta`` (see :mod:`bayeslogit._density`); writes the gradient to ``grad``."""
+    """Log density at ``beta`` (see :mod:`bayeslogit.fit.nuts.density`); writes the gradient to ``grad``."""
     p = beta.shape[0]
     lp = 0.0
     g_raw = np.zeros(p)

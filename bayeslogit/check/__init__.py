@@ -1,0 +1,2 @@
+"""Checking a posterior: diagnostics with verdicts (:mod:`.diagnostics`) and the
+self-contained HTML report (:mod:`.report`)."""

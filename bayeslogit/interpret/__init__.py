@@ -1,0 +1,3 @@
+"""Interpretation of any fit: predictions (:mod:`.predict`), odds ratios and marginal effects
+(:mod:`.effects`), estimates of several fits side by side (:mod:`.side_by_side`) and model
+comparison by PSIS-LOO (:mod:`.loo`)."""

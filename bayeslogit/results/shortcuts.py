@@ -1,0 +1,206 @@
+"""Shortcuts from a results object to the later stages: interpret, check and io.
+
+statsmodels and ArviZ users expect ``fit.predict(...)``, ``post.diagnostics()`` and
+``fit.save(path)`` on the results themselves, although prediction, diagnostics and files are
+stages *after* the results in the flow (see ARCHITECTURE.md). This module is the one place
+where the package imports up its flow: each method imports its stage when called, and does
+nothing but hand ``self`` over. ``tests/test_layout.py`` allows such deferred imports here
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+__all__ = ["ResultsShortcuts", "PosteriorShortcuts"]
+
+
+class ResultsShortcuts:
+    """``predict``, ``odds_ratios``, ``marginal_effects`` and ``save`` for every fit."""
+
+    def predict(self, new_df: pd.DataFrame | None = None, *,
+                kind: Literal["prob", "linear", "draws"] = "prob", interval: float | None = None):
+        """Predicted probabilities (or log-odds) with intervals, for new or the training data.
+
+        Parameters
+        ----------
+        new_df : pandas.DataFrame, optional
+            Rows to predict, with every predictor the formula uses (the response is not
+            needed). Default: the training rows.
+        kind : {"prob", "linear", "draws"}
+            ``"prob"``: P(event); ``"linear"``: the log-odds ``X beta``; ``"draws"``
+            (posterior only): the probability for every draw, an ``xarray.DataArray`` with
+            dims ``(chain, draw, obs)``.
+        interval : float, optional
+            Interval probability. Default 0.89 for posteriors (equal-tailed interval of the
+            draws) and 0.95 for point fits (delta method on the log-odds scale, mapped through
+            the inverse logit for probabilities).
+
+        Returns
+        -------
+        pandas.DataFrame or xarray.DataArray
+            Indexed like ``new_df``. Posterior: columns ``mean``, ``sd``, ``eti89_lb``,
+            ``eti89_ub``. Point fit: ``estimate``, ``se`` (delta method, on the scale asked
+            for), ``ci95_lb``, ``ci95_ub``.
+
+        Raises
+        ------
+        DataError
+            If ``new_df`` lacks a predictor, has missing values in one, or holds a factor level
+            not seen in training.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.predict(pd.DataFrame({"x": [0.5, 3.5]})).columns.tolist()
+        ['mean', 'sd', 'eti89_lb', 'eti89_ub']
+        """
+        from ..interpret.predict import predict
+
+        return predict(self, new_df, kind=kind, interval=interval)
+
+    def odds_ratios(self, *, interval: float | None = None) -> pd.DataFrame:
+        """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
+
+        Parameters
+        ----------
+        interval : float, optional
+            Interval probability; default 0.89 (posterior, equal-tailed interval of the
+            transformed draws) or 0.95 (point fits, ``exp`` of the Wald interval).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Posterior: ``mean``, ``median``, ``sd``, ``eti89_lb``, ``eti89_ub`` of
+            ``exp(beta)`` over the draws. Point fit: ``estimate``, ``ci95_lb``, ``ci95_ub``.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.odds_ratios().columns.tolist()
+        ['mean', 'median', 'sd', 'eti89_lb', 'eti89_ub']
+        """
+        from ..interpret.effects import odds_ratios
+
+        return odds_ratios(self, interval=interval)
+
+    def marginal_effects(self, *, data: pd.DataFrame | None = None,
+                         interval: float | None = None) -> pd.DataFrame:
+        """Average marginal effects on P(event): dP/dx for numbers, discrete changes for factors.
+
+        See :mod:`bayeslogit.interpret.effects` for the definitions. For a model whose numeric
+        variables each enter through one column, the point-fit values equal statsmodels'
+        ``get_margeff(at="overall")``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Rows to average over; default the training rows.
+        interval : float, optional
+            Interval probability; default 0.89 (posterior) or 0.95 (point fits, delta method).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per numeric variable (``x1``) and per non-first factor level
+            (``g[b vs a]``); columns ``type`` then ``mean``, ``sd``, ``eti89_lb``,
+            ``eti89_ub`` (posterior) or ``estimate``, ``se``, ``ci95_lb``, ``ci95_ub`` (point).
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5],
+        ...                    "g": ["a", "b", "a", "b", "a", "b"]})
+        >>> post = bl.LogitModel("y ~ x + g", df).sample(draws=100, tune=100, chains=2,
+        ...                                             random_seed=3, progressbar=False)
+        >>> post.marginal_effects().index.tolist()
+        ['x', 'g[b vs a]']
+        """
+        from ..interpret.effects import marginal_effects
+
+        return marginal_effects(self, data=data, interval=interval)
+
+    def save(self, path) -> None:
+        """Write the fit, its formula, design, response coding and priors to a netCDF file.
+
+        Load it back with :func:`bayeslogit.load`; see :mod:`bayeslogit.io`.
+        """
+        from ..io import save
+
+        save(self, path)
+
+
+class PosteriorShortcuts:
+    """``posterior_predictive``, ``diagnostics`` and ``report`` for posterior fits."""
+
+    def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
+                             random_seed: int | None = None) -> "xr.DataArray":
+        """Replicated outcomes: one 0/1 outcome (or binomial count) per row for every draw.
+
+        Parameters
+        ----------
+        new_df : pandas.DataFrame, optional
+            Rows to simulate; default the training rows. For a binomial model (``trials=``)
+            it must hold the trials column.
+        random_seed : int, optional
+            Same seed -> identical replicates.
+
+        Returns
+        -------
+        xarray.DataArray
+            Integer outcomes named ``y`` with dims ``(chain, draw, obs)``.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.posterior_predictive(random_seed=1).dims
+        ('chain', 'draw', 'obs')
+        """
+        from ..interpret.predict import posterior_predictive
+
+        return posterior_predictive(self, new_df, random_seed=random_seed)
+
+    def diagnostics(self):
+        """Convergence checks with verdicts (R-hat, ESS, MCSE, divergences, tree depth, E-BFMI),
+        PSIS-LOO and fit quality (Brier, log score, AUC, PAV calibration).
+
+        Returns
+        -------
+        bayeslogit.check.diagnostics.Diagnostics
+            Text (``str``), HTML (notebooks) and DataFrame (``to_frame()``) forms.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> "verdict" in post.diagnostics().to_frame().columns
+        True
+        """
+        from ..check.diagnostics import diagnose
+
+        return diagnose(self)
+
+    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True):
+        """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
+
+        See :func:`bayeslogit.check.report.write_report` for the parameters.
+        """
+        from ..check.report import write_report
+
+        return write_report(self, path, fits=fits, title=title, progress=progress)

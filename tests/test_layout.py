@@ -1,0 +1,186 @@
+"""The package's layout: imports point down the flow, and nothing imports in a circle.
+
+Walks every module's imports with ``ast`` (nothing is imported or run). Three rules, from
+ARCHITECTURE.md:
+
+1. Every module belongs to a stage; a module's top-level imports of the package go to its own
+   stage or an earlier one.
+2. The top-level imports have no cycle (also within a stage).
+3. An import deferred into a function body that reaches a *later* stage is allowed in one place
+   only: ``bayeslogit/results/shortcuts.py``, the results' convenience methods (``predict``,
+   ``diagnostics``, ``report``, ``save``...). Deferred imports that point down the flow are
+   allowed anywhere (they keep ``import bayeslogit`` and ``bayeslogit --help`` light).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "bayeslogit"
+
+# The flow, earliest stage first (ARCHITECTURE.md draws the same list).
+STAGES = [
+    ("base", ["errors", "_numerics", "_version", "summary", "datasets"]),
+    ("design", ["design"]),
+    ("priors", ["priors"]),
+    ("fit", ["fit"]),
+    ("results", ["results"]),
+    ("model", ["model"]),
+    ("interpret", ["interpret", "io"]),
+    ("check", ["check"]),
+    ("entry points", ["sklearn", "cli", "__init__", "__main__"]),
+]
+MARKED_EXCEPTION = "bayeslogit.results.shortcuts"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _stage(module: str) -> int:
+    parts = module.split(".")
+    first = parts[1] if len(parts) > 1 else "__init__"
+    for i, (_, members) in enumerate(STAGES):
+        if first in members:
+            return i
+    raise AssertionError(f"{module} is in no stage: add it to STAGES and ARCHITECTURE.md")
+
+
+def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> list[str]:
+    if node.level == 0:
+        base = node.module or ""
+    else:
+        pkg = module.split(".") if is_package else module.split(".")[:-1]
+        pkg = pkg[: len(pkg) - (node.level - 1)]
+        base = ".".join(pkg + ([node.module] if node.module else []))
+    if not base.startswith("bayeslogit"):
+        return []
+    # "from . import x" names a submodule; "from .m import f" names module m.
+    out = []
+    for alias in node.names:
+        candidate = f"{base}.{alias.name}"
+        if _exists(candidate):
+            out.append(candidate)
+        else:
+            out.append(base)
+    return out
+
+
+def _exists(module: str) -> bool:
+    rel = Path(*module.split(".")[1:])
+    return (PACKAGE / rel).with_suffix(".py").exists() or (PACKAGE / rel / "__init__.py").exists()
+
+
+def _imports():
+    """``(module, target, deferred, line)`` for every import of a bayeslogit module."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        tree = ast.parse(path.read_text(), filename=str(path))
+        is_package = path.name == "__init__.py"
+        type_checking = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                type_checking.update(id(n) for n in ast.walk(node))
+        deferred = set()
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                deferred.update(id(n) for n in ast.walk(node) if n is not node)
+        for node in ast.walk(tree):
+            if id(node) in type_checking:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                targets = _resolve(module, is_package, node)
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names if a.name.startswith("bayeslogit")]
+            else:
+                continue
+            for target in targets:
+                if target != module:
+                    found.append((module, target, id(node) in deferred, node.lineno))
+    return found
+
+
+IMPORTS = _imports()
+
+
+def test_every_module_has_a_stage():
+    for module, target, _, _ in IMPORTS:
+        _stage(module), _stage(target)
+
+
+def test_top_level_imports_point_down_the_flow():
+    bad = [
+        f"{m}:{line} imports {t} ({STAGES[_stage(t)][0]}) at top level, but {m} is in "
+        f"stage {STAGES[_stage(m)][0]!r}"
+        for m, t, deferred, line in IMPORTS
+        if not deferred and _stage(t) > _stage(m)
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_no_cycle_among_top_level_imports():
+    graph: dict[str, set[str]] = {}
+    for m, t, deferred, _ in IMPORTS:
+        if not deferred:
+            graph.setdefault(m, set()).add(t)
+            # importing a.b.c runs a/__init__ and a/b/__init__ first
+            parts = t.split(".")
+            for k in range(2, len(parts)):
+                parent = ".".join(parts[:k])
+                if parent != m and not m.startswith(parent + "."):
+                    graph[m].add(parent)
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if state.get(nxt) is None:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if state.get(node) is None:
+            visit(node)
+
+
+def test_deferred_imports_reach_up_only_from_the_marked_place():
+    bad = [
+        f"{m}:{line} defers an import of {t} (stage {STAGES[_stage(t)][0]!r}) from stage "
+        f"{STAGES[_stage(m)][0]!r}; only {MARKED_EXCEPTION} may reach up the flow"
+        for m, t, deferred, line in IMPORTS
+        if deferred and _stage(t) > _stage(m) and m != MARKED_EXCEPTION
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_marked_place_is_used():
+    up = [t for m, t, deferred, _ in IMPORTS if m == MARKED_EXCEPTION and deferred]
+    assert {"bayeslogit.interpret.predict", "bayeslogit.check.diagnostics", "bayeslogit.io"} <= set(up)
+
+
+def test_the_checker_sees_a_cycle(tmp_path, monkeypatch):
+    """The rules above would catch a new upward import (the checker is not vacuous)."""
+    src = (PACKAGE / "design.py").read_text()
+    assert "from .model import" not in src
+    fake = [("bayeslogit.design", "bayeslogit.model", False, 1)] + IMPORTS
+    upward = [(m, t) for m, t, d, _ in fake if not d and _stage(t) > _stage(m)]
+    assert ("bayeslogit.design", "bayeslogit.model") in upward
+
+
+def test_no_two_modules_differ_by_a_suffix():
+    names = sorted({p.stem for p in PACKAGE.rglob("*.py") if p.stem != "__init__"})
+    clashes = [(a, b) for a in names for b in names if a != b and b.startswith(a) and len(b) - len(a) <= 3]
+    assert not clashes, clashes
