@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from .design import Design, _names_in, build_design
+from .design import Design, _build_design, build_design
 from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
 from .fit import laplace, pymc_model
 from .fit.nuts import driver
@@ -31,7 +31,9 @@ class LogitModel:
     formula : str
         Patsy formula, e.g. ``"y ~ x1 + C(group) + x1:x2"``. The response is 0/1, boolean,
         or a two-level string/categorical column (see ``event``); with ``trials`` it is the
-        number of successes.
+        number of successes. Its expressions are Python code evaluated in the caller's frame
+        (``np.log(x)``, your own functions): use only formulas you wrote. (:func:`bayeslogit.load`
+        checks a formula read from a file against a safe grammar instead.)
     data : pandas.DataFrame
         The data.
     priors : Prior or dict, optional
@@ -81,13 +83,16 @@ class LogitModel:
         missing: Literal["raise", "drop"] = "raise",
     ) -> None:
         self.formula = formula
-        self.design: Design = build_design(
+        self.design: Design
+        self.design, rows = _build_design(
             formula, data, event=event, trials=trials, missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
         self._pymc_model = None
-        self._data = data  # kept (not copied) so that fits can be saved with their design
+        # A fit is a snapshot: the rows and columns the design was built from, which the
+        # caller's later edits of `data` cannot change (a lazy copy under pandas' copy-on-write).
+        self._data = rows
 
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> "LogitModel":
@@ -322,14 +327,9 @@ def training_rows(model: "LogitModel") -> pd.DataFrame:
             "refit it with bl.LogitModel(formula, data) before saving"
         )
     d = model.design
-    used = _names_in(d.formula, data.columns)
-    if d.trials_name is not None and d.trials_name not in used:
-        used.append(d.trials_name)
-    rows = data[used]
-    rows = rows.loc[~rows.isna().any(axis=1)]
-    if len(rows) != d.n_obs:  # pragma: no cover - the design was built from these rows
-        raise ArgumentError("the model's training data changed since it was fitted; refit before saving")
-    return rows.reset_index(drop=True)
+    if len(data) != d.n_obs:  # pragma: no cover - the snapshot holds exactly the design's rows
+        raise ArgumentError("the model's training data do not match its design; refit before saving")
+    return data.reset_index(drop=True)
 
 
 def _getstate(model: "LogitModel") -> dict[str, Any]:
