@@ -109,7 +109,7 @@ def check_outputs(inputs: Mapping[str, str | None], outputs: Mapping[str, str | 
         path = os.path.abspath(out)
         folder = _folder_of(path)
         if not os.path.isdir(folder):
-            raise OutputError(f"{opt} {out}: the folder {folder!r} does not exist; create it first")
+            raise OutputError(f"{opt} {out}: folder {folder!r} does not exist; create it first")
         if os.path.isdir(path):
             raise OutputError(f"{opt} {out} is a directory; give a file name")
         try:  # a real write probe: os.access is wrong for root and on some filesystems
