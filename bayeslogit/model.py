@@ -171,14 +171,18 @@ class LogitModel:
             Same seed -> identical draws.
         sampler : {"auto", "bayeslogit", "pymc", "nutpie", "numpyro"}
             NUTS implementation. ``"bayeslogit"``: bayeslogit's own NUTS (compiled once per
-            machine with numba, chains on threads, started at the posterior mode with the
-            Laplace covariance as a dense mass matrix; see ``benchmarks/README.md``).
+            machine with numba, chains on threads, started at dispersed draws around the
+            posterior mode with the Laplace covariance as a dense mass matrix; see
+            ``benchmarks/README.md``).
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
             and PyMC's NUTS otherwise (e.g. separation under flat priors).
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
-        progressbar : bool
-            Show a progress bar (PyMC's samplers; bayeslogit's NUTS runs without one).
+        progressbar : bool or callable
+            Show a progress bar on stderr (terminals and notebooks): draws done, divergences
+            so far, time left. bayeslogit's NUTS also accepts a callable, called with a
+            ``ProgressInfo(done, total, divergences, elapsed)`` at each update. The first run on
+            a machine compiles the sampler (15-30 s) and says so once.
         log_likelihood : bool
             Store the pointwise log-likelihood (needed for LOO).
         method : {"nuts", "laplace"}
@@ -190,6 +194,12 @@ class LogitModel:
         Returns
         -------
         PosteriorResults
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C: sampling stops within about a second (bayeslogit's NUTS) and no partial
+            posterior is returned, whichever the sampler.
 
         Examples
         --------
@@ -227,7 +237,7 @@ class LogitModel:
         if sampler in ("auto", "bayeslogit"):
             idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
                                          random_seed=random_seed, target_accept=target_accept,
-                                         required=sampler == "bayeslogit")
+                                         required=sampler == "bayeslogit", progressbar=progressbar)
             if idata is not None:
                 return PosteriorResults(self, idata, sampler="bayeslogit", random_seed=random_seed,
                                         log_likelihood=log_likelihood)

@@ -151,3 +151,37 @@ def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100) ->
     if not ok:
         return Mode(res.beta, np.full((p, p), np.nan), False, res.iterations)
     return Mode(res.beta, cov, True, res.iterations)
+
+
+def other_modes(dens: LogDensity, mode: Mode, *, min_distance: float = 3.0) -> list[Mode]:
+    """Other posterior modes worth starting chains at: under Student-t / Cauchy priors a prior
+    centre far from the data's estimate can make the posterior bimodal (prior-data conflict),
+    and Newton from zero finds only one mode. Newton is rerun from the prior's centre; a
+    converged proper maximum more than ``min_distance`` sd (Mahalanobis, under ``mode``'s
+    covariance) away is returned. Normal and flat priors give a log-concave posterior: no
+    other mode, nothing is run."""
+    if not mode.converged or not np.any(dens.family == _STUDENT):
+        return []
+    centre = np.where(dens.family == _FLAT, 0.0, dens.mu)
+    beta0 = np.linalg.solve(dens.T, centre)
+    other = _mode_from(dens, beta0)
+    if other is None:
+        return []
+    diff = other.beta - mode.beta
+    dist = float(np.sqrt(diff @ np.linalg.solve(mode.cov, diff)))
+    if not np.isfinite(dist) or dist <= min_distance:
+        return []
+    return [other]
+
+
+def _mode_from(dens: LogDensity, beta0: np.ndarray) -> Mode | None:
+    res = newton(dens.X, dens.y, dens.m, dens.priors, beta0=beta0)
+    if not (res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta).max() < 1e6):
+        return None
+    try:
+        cov = np.linalg.inv(res.neg_hessian)
+        cov = (cov + cov.T) / 2
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return None
+    return Mode(res.beta, cov, True, res.iterations)
