@@ -250,7 +250,12 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
                 "run code from fit files. If you trust the file: bl.load(path, trust=True)"
             ) from None
     design = _rebuild_design(meta, data, namespace, tree, spath, trust=trust)
-    priors = _priors_from_json(meta["priors"])
+    try:
+        priors = _priors_from_json(meta["priors"])
+        if meta["kind"] == "map":
+            _priors_from_json(meta["fit_priors"])
+    except BayeslogitError as exc:
+        raise FitFileError(f"{spath!r} is damaged: its stored priors are invalid ({exc})") from None
     model = LogitModel._from_parts(design, priors)
     model._data = data
     if meta["kind"] != "posterior":
