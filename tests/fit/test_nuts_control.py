@@ -191,3 +191,24 @@ def test_numba_cache_compiles_in_memory_when_nothing_is_writable(tmp_path, monke
     f = cache.cached_njit()(m.f)
     assert f(1) == 2
     assert type(f._cache).__name__ == "NullCache"
+
+
+@pytest.mark.parametrize("factor", [1e-90, 1e90])
+def test_columns_of_extreme_magnitude_are_sampled_on_an_internal_scale(factor):
+    """A predictor scaled by 1e-90 used to send sample() to PyMC, off by ~1e99 (issue 12); it is
+    now rescaled internally (by a power of two) and reported on the original scale."""
+    from bayeslogit.datasets import simulate_seed
+
+    df = simulate_seed(300, random_seed=2)
+    ref = bl.LogitModel("y ~ x1 + x2", df).sample(draws=500, tune=300, random_seed=1, progressbar=False)
+    with np.errstate(all="ignore"), __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("ignore", RuntimeWarning)  # ArviZ's moments of 1e90 draws
+        post = bl.LogitModel("y ~ x1 + x2", df.assign(x1=df.x1 * factor)).sample(
+            draws=500, tune=300, random_seed=1, progressbar=False)
+        assert post.sampler == "bayeslogit" and post.diagnostics().ok
+    assert "internal_column_scale" in post.idata.posterior.attrs
+    ours = post.idata.posterior["beta"].sel(coef="x1") * factor
+    theirs = ref.idata.posterior["beta"].sel(coef="x1")
+    sd = float(theirs.std())
+    assert abs(float(ours.mean()) - float(theirs.mean())) < 0.1 * sd
+    assert abs(float(ours.std()) / sd - 1) < 0.1

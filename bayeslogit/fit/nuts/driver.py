@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import SamplerError
-from .density import LogDensity, Mode, newton_mode, other_modes
+from .density import LogDensity, Mode, column_scales, newton_mode, other_modes, rescaled
 from .progress import Progress, ProgressSpec
 
 
@@ -293,13 +293,19 @@ def sample_model(model, *, draws: int, tune: int, chains: int, random_seed, targ
     """Sample a :class:`~bayeslogit.LogitModel` and return an ArviZ ``DataTree`` shaped like
     PyMC's (see :func:`to_datatree`)."""
     dens = LogDensity.from_model(model) if dens is None else dens
-    mode = newton_mode(dens) if mode is None else mode
+    s = column_scales(dens.X)
+    mode = newton_mode(dens, scale=s) if mode is None else mode
     modes = [mode] + other_modes(dens, mode)
+    if np.any(s != 1.0):  # sample coefficients of ordinary size; report on the original scale
+        dens, mode = rescaled(dens, mode, s)
+        modes = [mode] + [rescaled(dens, m, s)[1] for m in modes[1:]]
     res = sample_nuts(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
                       target_accept=target_accept, progressbar=progressbar, modes=modes)
-    tree = to_datatree(model, res.beta, sample_stats=res.stats)
+    tree = to_datatree(model, res.beta / s, sample_stats=res.stats)
     tree.posterior.attrs.update(tuning_steps=tune, sampling_library="bayeslogit (numba NUTS)",
                                 gradient_evaluations_per_chain=res.n_grad, start_modes=len(modes))
+    if np.any(s != 1.0):
+        tree.posterior.attrs["internal_column_scale"] = [float(v) for v in s]
     return tree
 
 
@@ -308,7 +314,7 @@ def try_sample(model, *, draws: int, tune: int, chains: int, random_seed, target
     """Sample with bayeslogit's NUTS when the posterior mode is found; else ``None`` (the caller
     falls back to PyMC), or, when ``required``, a :class:`~bayeslogit.SamplerError`."""
     dens = LogDensity.from_model(model)
-    mode = newton_mode(dens)
+    mode = newton_mode(dens, scale=column_scales(dens.X))
     if not mode.converged:
         if required:
             raise SamplerError(
