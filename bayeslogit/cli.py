@@ -2,7 +2,12 @@
 
 ``--help`` must stay fast: nothing heavy (PyMC, PyTensor, ArviZ, matplotlib) is imported
 until a command runs. Errors the user can fix (bad CSV path, unknown column, unparsable
-prior...) print one line on stderr and exit with status 2, without a traceback.
+prior...) print one line on stderr and exit with status 2, without a traceback; Ctrl-C exits
+with status 130 and writes no output file.
+
+Outputs never destroy data: an output that is an input of the same run (or another output of
+it), or that cannot be written, is refused before any work; files are written only after
+sampling, each to a temporary file renamed into place.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bayeslogit",
         description="Bayesian logistic regression from a formula, beside the MLE and the MAP.",
-        epilog="Errors in the input (file, formula, prior) exit with status 2 and a one-line message.",
+        epilog="Errors in the input (file, formula, prior) exit with status 2 and a one-line message; "
+               "Ctrl-C exits with status 130 and writes no output file.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
 
@@ -48,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
                     "diagnostics and the MLE / MAP / posterior comparison; optionally write the report.",
     )
     fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
-    fit.add_argument("formula", metavar="FORMULA", help="patsy formula, e.g. \"y ~ x1 + C(g)\"")
+    fit.add_argument("formula", metavar="FORMULA",
+                     help="patsy formula, e.g. \"y ~ x1 + C(g)\"; its expressions are Python code that is "
+                          "run (np.log(x), I(...)): use only formulas you wrote")
     fit.add_argument("--prior", action="append", default=[], metavar="[TERM=]PRIOR", help=_PRIOR_HELP)
     fit.add_argument("--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)")
     fit.add_argument("--trials", metavar="COLUMN", help="column with the number of trials (aggregated binomial data)")
@@ -66,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("fit_file", metavar="FIT.nc", help="a posterior saved by `bayeslogit fit --save` or post.save()")
     rep.add_argument("-o", "--output", metavar="OUT.html", required=True, help="the report to write")
     rep.add_argument("--quiet", action="store_true", help="no status lines")
+    rep.add_argument("--trust", action="store_true",
+                     help="evaluate the stored formula even if it is outside the safe grammar (it is "
+                          "Python code: only for files you trust)")
 
     demo = sub.add_parser(
         "demo", help="run the seed example end to end (simulated n=500 data, MLE, MAP, posterior, report)",
@@ -148,21 +159,42 @@ def _print_results(post, fits) -> None:
         print()
 
 
-def _check_outputs(args) -> None:
-    """Fail before sampling, not after, when an output file cannot be written."""
-    from pathlib import Path
+def _check_paths(inputs: dict, outputs: dict) -> None:
+    """Before any work: no output may be an input or another output, and each must be writable."""
+    from ._files import check_outputs
 
-    from .errors import ArgumentError
-
-    for option in ("report", "save", "output"):
-        value = getattr(args, option, None)
-        if value and not Path(value).resolve().parent.is_dir():
-            raise ArgumentError(f"--{option} {value}: folder {str(Path(value).parent)!r} does not exist")
+    check_outputs(inputs, outputs)
 
 
-def _write_report(post, args, fits=()) -> None:
+def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
+    """Render the report in memory, then write the files (each atomically). A Ctrl-C during
+    the writes removes the files this run already wrote: an interrupted run leaves none."""
+    from ._files import atomic_write_text
+    from .check.report import render_report
+
+    page = None
     if args.report:
-        post.report(args.report, fits=fits, progress=not args.quiet)
+        page = render_report(post, fits=fits, progress=not args.quiet)
+    written: list[str] = []
+    try:
+        if save:
+            post.save(save)
+            written.append(save)
+            print(f"saved the posterior to {save}", file=sys.stderr)
+        if page is not None:
+            atomic_write_text(args.report, page)
+            written.append(args.report)
+            if not args.quiet:
+                print(f"[report] wrote {args.report} ({len(page) / 1e6:.1f} MB)", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        import os
+
+        for path in written:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        raise
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -170,18 +202,15 @@ def _fit(args: argparse.Namespace) -> int:
 
     import bayeslogit as bl
 
-    _check_outputs(args)
+    _check_paths({"DATA.csv": args.data}, {"--save": args.save, "--report": args.report})
     df = _read_csv(args.data)
     priors = parse_priors(args.prior)
     model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
                           trials=args.trials, missing=args.missing)
     fits = (model.fit_mle(), model.fit_map())  # the MAP under the model's own priors
     post = _sample(model, args)
-    if args.save:
-        post.save(args.save)
-        print(f"saved the posterior to {args.save}", file=sys.stderr)
     _print_results(post, fits)
-    _write_report(post, args, fits)
+    _write_outputs(post, args, fits, save=args.save)
     return 0
 
 
@@ -190,14 +219,15 @@ def _report(args: argparse.Namespace) -> int:
 
     from .errors import ArgumentError
 
-    _check_outputs(args)
-    post = bl.load(args.fit_file)
+    _check_paths({"FIT.nc": args.fit_file}, {"--output": args.output})
+    post = bl.load(args.fit_file, trust=args.trust)
     if not isinstance(post, bl.PosteriorResults):
         raise ArgumentError(f"{args.fit_file!r} holds a {post.method.upper()} fit; the report needs a posterior "
                             "(save one with `bayeslogit fit ... --save FIT.nc`)")
     model = post.model
     fits = (model.fit_mle(), model.fit_map())
-    post.report(args.output, fits=fits, progress=not args.quiet)
+    args.report = args.output
+    _write_outputs(post, args, fits)
     return 0
 
 
@@ -205,7 +235,7 @@ def _demo(args: argparse.Namespace) -> int:
     import bayeslogit as bl
     from bayeslogit.datasets import simulate_seed
 
-    _check_outputs(args)
+    _check_paths({}, {"--report": args.report})
     df = simulate_seed(args.n, random_seed=args.seed)
     print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
     model = bl.LogitModel("y ~ x1 + x2", data=df)
@@ -214,7 +244,7 @@ def _demo(args: argparse.Namespace) -> int:
     sk = model.fit_map(prior=bl.sklearn_prior(C=1.0, fit_intercept=False))
     post = _sample(model, args)
     _print_results(post, (mle, sk))
-    _write_report(post, args, (mle, sk))
+    _write_outputs(post, args, (mle, sk))
     return 0
 
 
@@ -244,8 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bayeslogit {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("bayeslogit: interrupted", file=sys.stderr)
+        print("bayeslogit: interrupted; no output file was written", file=sys.stderr)
         return 130
+    except RecursionError:  # never thousands of lines of traceback
+        print(f"bayeslogit {args.command}: error: the formula is nested too deeply or too long to "
+              "evaluate; simplify it", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         warnings.formatwarning = formatwarning
     return EXIT_USAGE  # pragma: no cover - argparse enforces the choices

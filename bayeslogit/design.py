@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import patsy
 
+from ._formula import _recursion_room, factor_codes, formula_names, free_names, parse_formula
 from .errors import DataError, DesignError, FormulaError, MissingDataWarning
 
 __all__ = ["Design", "build_design"]
@@ -181,22 +182,41 @@ def build_design(
     >>> d.column_names, d.event, d.y.tolist()
     (['Intercept', 'x'], 'yes', [0, 1, 0, 1])
     """
+    return _build_design(formula, data, event=event, trials=trials, missing=missing,
+                         eval_env=eval_env if isinstance(eval_env, patsy.EvalEnvironment)
+                         else patsy.EvalEnvironment.capture(eval_env + 1))[0]
+
+
+def _build_design(formula, data, *, event, trials, missing, eval_env) -> tuple[Design, pd.DataFrame]:
+    """:func:`build_design`, also returning the training rows of the columns the model reads
+    (after ``missing="drop"``, nullable dtypes converted): the model's snapshot of its data."""
     if not isinstance(formula, str) or "~" not in formula:
         raise FormulaError(
             f"formula must be a string like 'y ~ x1 + x2' with the response left of '~', got {formula!r}"
         )
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if isinstance(data.columns, pd.MultiIndex):
+        raise DataError(
+            "data has MultiIndex columns, which a formula cannot name; flatten them, e.g. "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns]"
+        )
     if missing not in ("raise", "drop"):
         raise DataError(f"missing must be 'raise' or 'drop', got {missing!r}")
     if len(data) == 0:
         raise DataError("data has no rows; a logistic regression needs observations")
-    if not isinstance(eval_env, patsy.EvalEnvironment):
-        eval_env = patsy.EvalEnvironment.capture(eval_env + 1)
     try:
-        desc = patsy.ModelDesc.from_formula(formula)
+        desc = parse_formula(formula)
+        codes = factor_codes(formula, desc)
+        names = formula_names(codes, data.columns)
+        free = free_names(codes, data.columns)
     except patsy.PatsyError as exc:
-        raise FormulaError(f"cannot parse formula {formula!r}: {str(exc).splitlines()[0]}") from None
+        raise FormulaError(f"cannot parse formula {_short(formula)!r}: {str(exc).splitlines()[0]}") from None
+    except (RecursionError, AssertionError, SyntaxError, MemoryError, ValueError) as exc:
+        raise FormulaError(
+            f"cannot parse formula {_short(formula)!r} ({type(exc).__name__}: it is too long or "
+            "nested too deeply); build the design in pieces or make fewer, combined columns"
+        ) from None
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
         raise FormulaError(
             f"formula {formula!r} must have exactly one response on the left of '~' (e.g. 'y ~ x')"
@@ -212,8 +232,7 @@ def build_design(
             )
 
     # Columns the model reads: the formula's names that are data columns, plus trials.
-    names = _names_in(formula, data.columns)
-    unknown = [n for n in _identifiers(formula) if n not in data.columns and not _resolvable(n, eval_env)]
+    unknown = [n for n in free if not _resolvable(n, eval_env)]
     if unknown:
         raise FormulaError(
             f"formula {formula!r} uses {unknown[0]!r}, which is not a column of data "
@@ -222,6 +241,7 @@ def build_design(
     used = names + ([trials] if trials is not None and trials not in names else [])
     _check_column_types(data, used)
     data, n_dropped = _handle_missing(data, used, missing)
+    data = _numpy_dtypes(data, used)
 
     _check_numeric_looking(data, names)
     y_raw = _eval_response(response, data, eval_env)
@@ -233,7 +253,7 @@ def build_design(
         event, levels = 1, (0, 1)
 
     try:
-        with np.errstate(all="ignore"):  # inf * 0 -> NaN is reported by name just below
+        with np.errstate(all="ignore"), _recursion_room(formula):  # inf * 0 -> NaN: reported below
             X_df = patsy.dmatrix(rhs, data, NA_action="raise", eval_env=eval_env, return_type="dataframe")
     except patsy.PatsyError as exc:
         raise _formula_error(formula, exc, data) from None
@@ -243,8 +263,12 @@ def build_design(
         raise DesignError(f"formula {formula!r} has no predictors and no intercept; add '1' or a column")
     _check_finite_columns(X, column_names, what="data")
     _check_magnitude(X, column_names)
-    _check_rank(X, column_names)
-    return Design(
+    try:
+        _check_rank(X, column_names)
+    except DesignError:
+        _check_unused_categories(data, [c for c in names if c not in _response_names(desc, data)])
+        raise
+    design = Design(
         formula=formula,
         y=y,
         X=X,
@@ -257,30 +281,69 @@ def build_design(
         trials_name=trials,
         n_dropped=n_dropped,
     )
+    return design, _snapshot(data[used])
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*")
-_PATSY_WORDS = {"C", "I", "Q", "np", "center", "standardize", "scale", "bs", "cr", "cc", "te",
-                "Treatment", "Sum", "Diff", "Helmert", "Poly", "levels", "reference"}
+def _identifiers(code: str) -> list[str]:
+    """Bare names a factor expression evaluates, other than patsy's and numpy's (so a column,
+    or a function of the caller's), in order of appearance."""
+    return free_names([code], [])
 
 
-def _identifiers(formula: str) -> list[str]:
-    """Bare names in a formula that patsy would evaluate (skips strings, attributes, keywords)."""
-    text = re.sub(r"(['\"]).*?\1", " ", formula)  # drop string literals, e.g. Treatment('a')
-    out: list[str] = []
-    for m in _IDENT.finditer(text):
-        name = m.group(0)
-        before = text[: m.start()].rstrip()
-        after = text[m.end():].lstrip()
-        if before.endswith(".") or after.startswith("=") and not after.startswith("=="):
-            continue  # attribute access or keyword argument
-        if name.split(".")[0] in _PATSY_WORDS or name in ("True", "False", "None"):
-            continue
-        if name not in out:
-            out.append(name)
-    return out
+def _short(formula: str, k: int = 120) -> str:
+    return formula if len(formula) <= k else formula[: k - 3] + "..."
+
+
+def _response_names(desc, data: pd.DataFrame) -> list[str]:
+    return formula_names([f.code for t in desc.lhs_termlist for f in t.factors], data.columns)
+
+
+def _snapshot(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy the caller's later edits cannot reach (free under pandas' copy-on-write)."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return frame  # copy-on-write: `data[used]` is already a lazy copy
+    return frame.copy(deep=True)
+
+
+def _numpy_dtypes(data: pd.DataFrame, used: list[str]) -> pd.DataFrame:
+    """Nullable extension dtypes (``boolean``, ``Int64``, ``Float64``, ``string``) as numpy
+    dtypes, which patsy understands (missing values were handled before)."""
+    conv = {}
+    for c in used:
+        dt = data[c].dtype
+        if isinstance(dt, pd.api.extensions.ExtensionDtype) and not isinstance(dt, pd.CategoricalDtype):
+            kind = getattr(dt, "kind", "O")
+            if kind == "b":
+                conv[c] = data[c].to_numpy(dtype=bool)
+            elif kind in "iu":
+                conv[c] = data[c].to_numpy(dtype=np.int64)
+            elif kind == "f":
+                conv[c] = data[c].to_numpy(dtype=np.float64)
+            elif isinstance(dt, pd.StringDtype) and dt.na_value is pd.NA:  # "string", not pandas 3's "str"
+                conv[c] = data[c].to_numpy(dtype=object)
+    if not conv:
+        return data
+    data = data.copy(deep=False)
+    for c, v in conv.items():
+        data[c] = pd.Series(v, index=data.index)
+    return data
+
+
+def _check_unused_categories(data: pd.DataFrame, predictors: list[str]) -> None:
+    """A categorical predictor with a declared category that never occurs makes an all-zero
+    design column: say so, with the fix (rather than "drop the column")."""
+    for c in predictors:
+        col = data[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            unused = [v for v in col.cat.categories if not (col == v).any()]
+            if unused:
+                raise DataError(
+                    f"level {_plain(unused[0])!r} of {c!r} never occurs in the data (an unused "
+                    f"category{'' if len(unused) == 1 else f'; {len(unused)} in all'}); drop it: "
+                    f"df[{c!r}] = df[{c!r}].cat.remove_unused_categories()"
+                )
 
 
 def _resolvable(name: str, env: patsy.EvalEnvironment) -> bool:
@@ -291,21 +354,28 @@ def _resolvable(name: str, env: patsy.EvalEnvironment) -> bool:
         return False
 
 
-def _names_in(formula: str, columns) -> list[str]:
-    """Data columns the formula mentions, bare or quoted with Q("...")."""
-    quoted = set(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", formula))
-    idents = set(_identifiers(formula))
-    return [c for c in columns if c in idents or c in quoted]
-
-
 def _formula_names(design_info) -> list[str]:
-    names: list[str] = []
+    return formula_names([f.code for f in design_info.factor_infos], _all_names(design_info))
+
+
+def _all_names(design_info) -> list[str]:
+    """Every bare name and ``Q()`` column of the design's factors (columns are unknown here)."""
+    import ast
+
+    out: list[str] = []
     for factor in design_info.factor_infos:
-        for n in _identifiers(factor.code):
-            if n not in names:
-                names.append(n)
-        names.extend(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", factor.code))
-    return names
+        tree = ast.parse(factor.code, mode="eval")
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        for node in ast.walk(tree):
+            name = None
+            if isinstance(node, ast.Name) and id(node) not in called:
+                name = node.id
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q"
+                  and node.args and isinstance(node.args[0], ast.Constant)):
+                name = node.args[0].value
+            if isinstance(name, str) and name not in out and name not in ("np", "numpy"):
+                out.append(name)
+    return out
 
 
 def _predictor_columns(design_info, columns) -> list[str]:
@@ -433,6 +503,8 @@ def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, 
         else:
             event = observed[-1]
     matches = [v for v in observed if v == event]
+    if not matches and isinstance(event, str):  # e.g. the CLI's --event True or --event 1.0
+        matches = _matching_text(observed, event, kind)
     if not matches:
         raise DataError(
             f"event={event!r} is not a value of response {name!r} (values: {_preview(observed)})"
@@ -440,6 +512,23 @@ def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, 
     non_event = [v for v in observed if not v == event][0]
     y01 = (y == matches[0]).to_numpy().astype(np.int64)
     return y01, _plain(matches[0]), (_plain(non_event), _plain(matches[0]))
+
+
+def _matching_text(observed: list, event: str, kind: str) -> list:
+    """The observed response values that the text ``event`` spells (one, or none)."""
+    text = event.strip()
+    if kind == "b":
+        word = {"true": True, "1": True, "false": False, "0": False}.get(text.lower())
+        found = [v for v in observed if word is not None and bool(v) == word]
+    elif kind in "iuf":
+        try:
+            number = float(text)
+        except ValueError:
+            return []
+        found = [v for v in observed if float(v) == number]
+    else:
+        found = [v for v in observed if str(_plain(v)) == text]
+    return found if len(found) == 1 else []
 
 
 def _code_binomial(y: pd.Series, name: str, n: pd.Series, trials: str) -> tuple[np.ndarray, np.ndarray]:

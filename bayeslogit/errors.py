@@ -48,6 +48,10 @@ class FitFileError(BayeslogitError, OSError):
     """A saved fit cannot be loaded: no such file, or not a file written by ``.save()``."""
 
 
+class OutputError(BayeslogitError, OSError):
+    """An output file cannot be written: its folder is missing or read-only, or it is a directory."""
+
+
 class BayeslogitWarning(UserWarning):
     """Base class of every warning emitted by bayeslogit."""
 

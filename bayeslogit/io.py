@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._files import atomic_path
+from ._formula import UnsafeFormula, check_formula, safe_eval_env
 from .design import build_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .model import LogitModel, training_rows
@@ -58,7 +60,14 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         The fit to save. Point fits store their estimate and negative Hessian (so the
         covariance, and everything computed from it, is restored).
     path : str or path-like
-        Destination, conventionally ending in ``.nc``; an existing file is overwritten.
+        Destination, conventionally ending in ``.nc``. The fit is written to a temporary file
+        in the same folder and renamed over ``path`` only when complete, so an existing file is
+        replaced whole or not at all (never left half-written).
+
+    Raises
+    ------
+    OutputError
+        The folder does not exist or cannot be written, or ``path`` is a directory.
 
     Examples
     --------
@@ -115,7 +124,8 @@ def save(results: "Results", path: str | os.PathLike) -> None:
     group.attrs = {"bayeslogit": json.dumps(meta)}
     children[GROUP] = group
     tree = xr.DataTree.from_dict({"/": root, **children})
-    tree.to_netcdf(os.fspath(path), engine=ENGINE, mode="w")
+    with atomic_path(path) as tmp:  # a crash or Ctrl-C mid-write leaves the previous file intact
+        tree.to_netcdf(tmp, engine=ENGINE, mode="w")
 
 
 def _frame_to_dataset(df: pd.DataFrame):
@@ -148,16 +158,28 @@ def _frame_to_dataset(df: pd.DataFrame):
 
 # -- loading ---------------------------------------------------------------------------------
 
-def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) -> "Results":
-    """Load a fit saved with ``.save(path)``.
+def load(path: str | os.PathLike, *, trust: bool = False,
+         namespace: dict[str, Any] | None = None) -> "Results":
+    """Load a fit saved with ``.save(path)``; loading runs no code stored in the file.
+
+    The stored formula is rerun on the stored training rows to rebuild the design, and a
+    formula is Python code. So unless ``trust=True`` it must fit a safe grammar first: column
+    names, numbers, arithmetic and comparisons, ``C()``, ``I()``, ``Q("...")``, patsy's
+    transforms, splines and contrasts, elementwise numpy functions (``np.log``...), and the
+    functions passed in ``namespace``. Anything else (other names, attribute access,
+    subscripts, lambdas, comprehensions...) is refused with a :class:`FitFileError` naming it.
 
     Parameters
     ----------
     path : str or path-like
         A file written by ``.save(path)`` of a fit.
+    trust : bool, default False
+        Skip the safe-grammar check and evaluate the stored formula as it is. Only for files
+        you wrote yourself or otherwise trust: a crafted file can then run any code.
     namespace : dict, optional
-        Extra names the formula needs (functions of your own); numpy is available as ``np``
-        and ``numpy``, and patsy's builtins (``C``, ``I``, ``center``...) always are.
+        Functions of your own the formula calls (``{"f": f}`` for ``y ~ f(x)``); numpy is
+        available as ``np`` and ``numpy``, and patsy's builtins (``C``, ``I``, ``center``...)
+        always are. Without ``trust``, they may only be called (no attribute access).
 
     Returns
     -------
@@ -168,7 +190,8 @@ def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) ->
     Raises
     ------
     FitFileError
-        If the path does not exist or the file is not a bayeslogit fit.
+        If the path does not exist, the file is not a bayeslogit fit or is damaged, or its
+        formula is outside the safe grammar (and ``trust`` is False).
 
     Examples
     --------
@@ -180,6 +203,10 @@ def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) ->
     """
     import xarray as xr
 
+    if not isinstance(trust, bool):
+        raise ArgumentError(f"trust must be True or False, got {trust!r}")
+    if namespace is not None and not (isinstance(namespace, dict) and all(isinstance(k, str) for k in namespace)):
+        raise ArgumentError(f"namespace must be a dict of names to functions, got {type(namespace).__name__}")
     spath = os.fspath(path)
     if not os.path.exists(spath):
         raise FitFileError(f"no file at {spath!r}; check the path")
@@ -193,11 +220,42 @@ def load(path: str | os.PathLike, *, namespace: dict[str, Any] | None = None) ->
             f"{spath!r} is not a bayeslogit fit (cannot read it as netCDF4/HDF5: "
             f"{type(exc).__name__}); save fits with post.save(path)"
         ) from None
+    try:
+        return _load_tree(tree, spath, trust=trust, namespace=namespace)
+    except BayeslogitError:
+        raise
+    except RecursionError:
+        raise FitFileError(f"{spath!r} is damaged (its formula nests too deeply to rebuild)") from None
+    except Exception as exc:  # noqa: BLE001 - the file boundary: anything else is a damaged file
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise FitFileError(f"{spath!r} is damaged or was not written by bayeslogit ({why})") from None
+
+
+_KINDS = ("posterior", "mle", "map")
+
+
+def _load_tree(tree, spath: str, *, trust: bool, namespace):
+    import xarray as xr
+
     meta = _read_meta(tree, spath)
     group = tree[GROUP].to_dataset()
     data = _dataset_to_frame(group)
-    design = _rebuild_design(meta, data, namespace, tree, spath)
-    priors = _priors_from_json(meta["priors"])
+    if not trust:
+        try:
+            check_formula(meta["formula"], data.columns, extra_functions=namespace or ())
+        except UnsafeFormula as exc:
+            part = exc.part if len(exc.part) <= 80 else exc.part[:77] + "..."
+            raise FitFileError(
+                f"the formula stored in {spath!r} contains {part!r} ({exc.why}); bayeslogit does not "
+                "run code from fit files. If you trust the file: bl.load(path, trust=True)"
+            ) from None
+    design = _rebuild_design(meta, data, namespace, tree, spath, trust=trust)
+    try:
+        priors = _priors_from_json(meta["priors"])
+        if meta["kind"] == "map":
+            _priors_from_json(meta["fit_priors"])
+    except BayeslogitError as exc:
+        raise FitFileError(f"{spath!r} is damaged: its stored priors are invalid ({exc})") from None
     model = LogitModel._from_parts(design, priors)
     model._data = data
     if meta["kind"] != "posterior":
@@ -234,10 +292,37 @@ def _read_meta(tree, path: str) -> dict[str, Any]:
             f"{path!r} was written in bayeslogit fit format version {meta.get('format_version')!r}; "
             f"this version of bayeslogit reads version {FORMAT_VERSION}"
         )
+    _check_meta(meta, path)
     needed = "posterior" if meta.get("kind") == "posterior" else "point"
     if needed not in tree.children:
         raise FitFileError(f"{path!r} is a bayeslogit file without its {needed!r} group; it is damaged")
     return meta
+
+
+_META_TYPES: dict[str, Any] = {
+    "formula": str, "response": str, "levels": list, "trials": (str, type(None)), "n_dropped": int,
+    "column_names": list, "priors": dict, "kind": str,
+}
+
+
+def _check_meta(meta: dict, path: str) -> None:
+    """The stored description has the keys and types bayeslogit writes (a damaged or edited
+    file fails here, by name, rather than deep inside the rebuild)."""
+    for key, types in _META_TYPES.items():
+        if key not in meta:
+            raise FitFileError(f"{path!r} is damaged: its description lacks {key!r}")
+        if not isinstance(meta[key], types) or isinstance(meta[key], bool) and types is int:
+            raise FitFileError(f"{path!r} is damaged: {key!r} has the wrong type "
+                               f"({type(meta[key]).__name__})")
+    if meta["kind"] not in _KINDS:
+        raise FitFileError(f"{path!r} is damaged: unknown kind of fit {meta['kind']!r}")
+    if not all(isinstance(c, str) for c in meta["column_names"]):
+        raise FitFileError(f"{path!r} is damaged: 'column_names' must be text")
+
+
+_DTYPES = {"bool", "object", "str", "string", "float64", "float32", "int64", "int32", "int16", "int8",
+           "uint64", "uint32", "uint16", "uint8", "category", "Int64", "Int32", "Int16", "Int8", "Float64",
+           "Float32", "boolean"}
 
 
 def _dataset_to_frame(ds) -> pd.DataFrame:
@@ -245,6 +330,8 @@ def _dataset_to_frame(ds) -> pd.DataFrame:
     for key in sorted((k for k in ds.data_vars), key=lambda k: int(str(k)[3:])):
         var = ds[key]
         name, dtype = var.attrs["name"], var.attrs["pandas_dtype"]
+        if not isinstance(name, str) or name in cols or str(dtype) not in _DTYPES:
+            raise FitFileError(f"a stored data column ({key}: name {name!r}, dtype {dtype!r}) is damaged")
         values = var.values
         if "categories" in var.attrs:
             cats = json.loads(var.attrs["categories"])
@@ -263,11 +350,15 @@ def _dataset_to_frame(ds) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _rebuild_design(meta, data, namespace, tree, path):
+def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
     import patsy
 
-    names = {"np": np, "numpy": np, **(namespace or {})}
-    env = patsy.EvalEnvironment([names])
+    if meta["trials"] is not None and meta["trials"] not in data.columns:
+        raise FitFileError(f"{path!r} is damaged: the trials column {meta['trials']!r} is not stored")
+    if trust:
+        env = patsy.EvalEnvironment([{"np": np, "numpy": np, **(namespace or {})}])
+    else:  # the formula passed check_formula; shadowed builtins are a second layer
+        env = safe_eval_env(namespace)
     try:
         design = build_design(meta["formula"], data, event=meta["event"],
                               trials=meta["trials"], eval_env=env)

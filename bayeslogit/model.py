@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from .design import Design, _names_in, build_design
+from .design import Design, _build_design, build_design
 from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
 from .fit import laplace, pymc_model
 from .fit.nuts import driver
@@ -31,7 +31,9 @@ class LogitModel:
     formula : str
         Patsy formula, e.g. ``"y ~ x1 + C(group) + x1:x2"``. The response is 0/1, boolean,
         or a two-level string/categorical column (see ``event``); with ``trials`` it is the
-        number of successes.
+        number of successes. Its expressions are Python code evaluated in the caller's frame
+        (``np.log(x)``, your own functions): use only formulas you wrote. (:func:`bayeslogit.load`
+        checks a formula read from a file against a safe grammar instead.)
     data : pandas.DataFrame
         The data.
     priors : Prior or dict, optional
@@ -81,13 +83,16 @@ class LogitModel:
         missing: Literal["raise", "drop"] = "raise",
     ) -> None:
         self.formula = formula
-        self.design: Design = build_design(
+        self.design: Design
+        self.design, rows = _build_design(
             formula, data, event=event, trials=trials, missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
         self._pymc_model = None
-        self._data = data  # kept (not copied) so that fits can be saved with their design
+        # A fit is a snapshot: the rows and columns the design was built from, which the
+        # caller's later edits of `data` cannot change (a lazy copy under pandas' copy-on-write).
+        self._data = rows
 
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> "LogitModel":
@@ -166,14 +171,18 @@ class LogitModel:
             Same seed -> identical draws.
         sampler : {"auto", "bayeslogit", "pymc", "nutpie", "numpyro"}
             NUTS implementation. ``"bayeslogit"``: bayeslogit's own NUTS (compiled once per
-            machine with numba, chains on threads, started at the posterior mode with the
-            Laplace covariance as a dense mass matrix; see ``benchmarks/README.md``).
+            machine with numba, chains on threads, started at dispersed draws around the
+            posterior mode with the Laplace covariance as a dense mass matrix; see
+            ``benchmarks/README.md``).
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
             and PyMC's NUTS otherwise (e.g. separation under flat priors).
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
-        progressbar : bool
-            Show a progress bar (PyMC's samplers; bayeslogit's NUTS runs without one).
+        progressbar : bool or callable
+            Show a progress bar on stderr (terminals and notebooks): draws done, divergences
+            so far, time left. bayeslogit's NUTS also accepts a callable, called with a
+            ``ProgressInfo(done, total, divergences, elapsed)`` at each update. The first run on
+            a machine compiles the sampler (15-30 s) and says so once.
         log_likelihood : bool
             Store the pointwise log-likelihood (needed for LOO).
         method : {"nuts", "laplace"}
@@ -185,6 +194,12 @@ class LogitModel:
         Returns
         -------
         PosteriorResults
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C: sampling stops within about a second (bayeslogit's NUTS) and no partial
+            posterior is returned, whichever the sampler.
 
         Examples
         --------
@@ -222,7 +237,7 @@ class LogitModel:
         if sampler in ("auto", "bayeslogit"):
             idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
                                          random_seed=random_seed, target_accept=target_accept,
-                                         required=sampler == "bayeslogit")
+                                         required=sampler == "bayeslogit", progressbar=progressbar)
             if idata is not None:
                 return PosteriorResults(self, idata, sampler="bayeslogit", random_seed=random_seed,
                                         log_likelihood=log_likelihood)
@@ -322,14 +337,9 @@ def training_rows(model: "LogitModel") -> pd.DataFrame:
             "refit it with bl.LogitModel(formula, data) before saving"
         )
     d = model.design
-    used = _names_in(d.formula, data.columns)
-    if d.trials_name is not None and d.trials_name not in used:
-        used.append(d.trials_name)
-    rows = data[used]
-    rows = rows.loc[~rows.isna().any(axis=1)]
-    if len(rows) != d.n_obs:  # pragma: no cover - the design was built from these rows
-        raise ArgumentError("the model's training data changed since it was fitted; refit before saving")
-    return rows.reset_index(drop=True)
+    if len(data) != d.n_obs:  # pragma: no cover - the snapshot holds exactly the design's rows
+        raise ArgumentError("the model's training data do not match its design; refit before saving")
+    return data.reset_index(drop=True)
 
 
 def _getstate(model: "LogitModel") -> dict[str, Any]:

@@ -142,6 +142,13 @@ CASES = [
          bl.PriorError, r"priors\['x'\] must be a bayeslogit prior", cli=NO_CSV),
     Case("bad missing= option", lambda: ("y ~ x", _df(), {"missing": "ignore"}),
          bl.DataError, r"missing must be 'raise' or 'drop', got 'ignore'", cli=NO_CSV),
+    Case("MultiIndex columns", lambda: ("y ~ x", _df().set_axis(pd.MultiIndex.from_tuples([("y", ""), ("x", "")]), axis=1), {}),
+         bl.DataError, r"data has MultiIndex columns.*flatten them", cli=NO_CSV),
+    Case("unused category of a predictor", lambda: ("y ~ g", _df(g=pd.Categorical(list("abababab"), categories=list("abc"))), {}),
+         bl.DataError, r"level 'c' of 'g' never occurs in the data \(an unused category\).*remove_unused_categories",
+         cli=NO_CSV),
+    Case("formula nested too deeply", lambda: ("y ~ " + "(" * 250 + "x" + ")" * 250, _df(), {}),
+         bl.FormulaError, r"cannot parse formula .* nested too deeply"),
 ]
 
 
@@ -385,3 +392,136 @@ def test_sampling_with_huge_linear_predictors_stays_finite():
     assert np.all(np.isfinite(post.idata["log_likelihood"]["y"].values))
     for fit in (model.fit_mle(), model.fit_map()):
         assert fit.converged and np.all(np.isfinite(fit.params)) and np.all(np.isfinite(fit.bse))
+
+
+# -- inputs that used to end in a raw traceback or a wrong reading, and now work (issue 12) ---------
+
+@pytest.mark.parametrize("dtype,values", [
+    ("boolean", [True, False, True, True, False, False, True, False]),
+    ("Int64", [1, 2, 3, 1, 2, 3, 1, 2]),
+    ("Float64", [0.3, -0.2, 0.1, 0.5, -0.4, 0.2, 0.0, 0.9]),
+    ("string", list("abcabcab")),
+])
+def test_nullable_dtype_predictors_work(dtype, values):
+    nullable = _df(z=pd.array(values, dtype=dtype))
+    plain = _df(z=pd.array(values, dtype=dtype).to_numpy(dtype=object if dtype == "string" else None))
+    if dtype == "boolean":
+        plain["z"] = plain["z"].astype(bool)
+    a = bl.LogitModel("y ~ x + z", nullable).fit_map()
+    b = bl.LogitModel("y ~ x + z", plain).fit_map()
+    assert a.coef_names == b.coef_names
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-12)
+
+
+def test_a_long_formula_builds_without_recursion_error():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(700, 600)), columns=[f"x{i}" for i in range(600)])
+    df["y"] = rng.binomial(1, 0.5, 700)
+    model = bl.LogitModel("y ~ " + " + ".join(f"x{i}" for i in range(600)), df)
+    assert model.design.n_coef == 601
+
+
+def test_non_ascii_and_quoted_names_are_read_whole(tmp_path):
+    df = _df().rename(columns={"x": "café"})
+    df["it's"] = [0.3, -0.2, 0.1, 0.5, -0.4, 0.2, 0.0, 0.9]
+    df["f('x')"] = df["café"] ** 2
+    fit = bl.LogitModel("y ~ café + Q('it\\'s')", df).fit_map()
+    assert fit.coef_names == ["Intercept", "café", "Q('it\\'s')"]
+    fit2 = bl.LogitModel("y ~ Q(\"f('x')\") + café", df).fit_map()
+    fit2.save(tmp_path / "q.nc")  # used to fail: the column f('x') was not stored
+    np.testing.assert_array_equal(bl.load(tmp_path / "q.nc").params, fit2.params)
+    with pytest.raises(bl.FormulaError, match=r"uses 'cafe'"):
+        bl.LogitModel("y ~ cafe", df)
+
+
+def test_a_fit_is_a_snapshot_of_its_data(tmp_path):
+    d = _df(y=[1, 1, 0, 1, 0, 0, 1, 0])
+    fit = bl.LogitModel("y ~ x", d).fit_mle()
+    d["x"] *= 2  # the caller edits the frame after fitting
+    fit.save(tmp_path / "m.nc")
+    loaded = bl.load(tmp_path / "m.nc")
+    np.testing.assert_array_equal(loaded.params, fit.params)
+    np.testing.assert_array_equal(loaded.model.design.X, fit.model.design.X)
+
+
+def test_save_to_a_missing_folder_is_an_output_error(tmp_path):
+    fit = bl.LogitModel("y ~ x", _df()).fit_map()
+    with pytest.raises(bl.OutputError, match=r"folder .*no-such.* does not exist"):
+        fit.save(tmp_path / "no-such" / "m.nc")
+    with pytest.raises(bl.OutputError, match=r"is a directory"):
+        fit.save(tmp_path)
+
+
+@pytest.mark.parametrize("column,flag,expected", [
+    ([True, False] * 4, "True", True), ([True, False] * 4, "true", True), ([True, False] * 4, "0", False),
+    ([1.0, 0.0] * 4, "1.0", 1.0), ([1.0, 0.0] * 4, "0", 0.0), ([1, 0] * 4, "1", 1), (list("ab") * 4, "a", "a"),
+])
+def test_cli_event_text_matches_the_response_value(tmp_path, capsys, column, flag, expected):
+    from bayeslogit.cli import main
+
+    _df(y=column).to_csv(tmp_path / "d.csv", index=False)
+    import bayeslogit.cli as cli
+
+    seen = {}
+    real = bl.LogitModel
+
+    class Spy(real):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            seen["event"] = self.design.event
+
+    import unittest.mock as mock
+
+    with mock.patch.object(bl, "LogitModel", Spy):
+        rc = main(["fit", str(tmp_path / "d.csv"), "y ~ x", "--event", flag, "--draws", "20", "--tune", "20",
+                   "--chains", "1", "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    assert seen["event"] == expected and type(seen["event"]) is type(expected)
+    assert cli  # imported for the patch target's module
+
+
+def _sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli-outputs")
+    _df().to_csv(folder / "data.csv", index=False)
+    post = bl.LogitModel("y ~ x", _df()).sample(draws=20, tune=20, chains=1, random_seed=1, progressbar=False)
+    post.save(folder / "fit.nc")
+    (folder / "link.nc").symlink_to(folder / "data.csv")
+    return folder
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["report", "{d}/fit.nc", "-o", "{d}/fit.nc"], r"--output .*fit.nc is the input FIT.nc; writing it would destroy it"),
+    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/data.csv"], r"--save .*data.csv is the input DATA.csv"),
+    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/link.nc"], r"--save .*link.nc is the input DATA.csv"),
+    (["fit", "{d}/data.csv", "y ~ x", "--report", "{d}/./data.csv"], r"--report .*data.csv is the input DATA.csv"),
+    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/x", "--report", "{d}/x"], r"--save and --report are the same file"),
+    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}"], r"--save .* is a directory"),
+])
+def test_cli_outputs_never_destroy_inputs(cli_files, capsys, argv, message):
+    from bayeslogit.cli import main
+
+    before = {p.name: _sha(p) for p in cli_files.iterdir() if p.is_file()}
+    assert main([a.format(d=cli_files) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(message, err[0]), err
+    assert {p.name: _sha(p) for p in cli_files.iterdir() if p.is_file()} == before
+    assert not (cli_files / "x").exists()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="/sys is Linux's")
+def test_cli_unwritable_output_folder_fails_before_sampling(cli_files, capsys):
+    import time
+
+    from bayeslogit.cli import main
+
+    t0 = time.perf_counter()
+    rc = main(["fit", str(cli_files / "data.csv"), "y ~ x", "--draws", "100000", "--report", "/sys/out.html"])
+    assert rc == 2 and time.perf_counter() - t0 < 5
+    assert re.search(r"--report /sys/out.html: cannot write in '/sys'", capsys.readouterr().err)

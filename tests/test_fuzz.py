@@ -113,3 +113,104 @@ def test_design_mle_map_give_a_result_or_a_package_error(case):
                 else:
                     values = prob.drop(columns=["se"]).to_numpy()  # estimate and interval bounds
                     assert len(prob) == len(df) and np.all((values >= 0) & (values <= 1)), prob
+
+
+# -- load() over mutated fit files (issue 12): every failure is a BayeslogitError ---------------------
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+              st.text(max_size=12)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+@pytest.fixture(scope="module")
+def fit_files():
+    folder = Path(tempfile.mkdtemp(prefix="bl-fuzz-load-"))
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=40), "g": pd.Categorical(rng.choice(list("ab"), 40)),
+                       "b": rng.random(40) > 0.5})
+    df["y"] = rng.binomial(1, 0.5, 40)
+    model = bl.LogitModel("y ~ x + C(g) + b", df)
+    model.fit_mle().save(folder / "mle.nc")
+    model.fit_map().save(folder / "map.nc")
+    model.sample(draws=10, tune=10, chains=1, random_seed=1, progressbar=False).save(folder / "post.nc")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _mutate_meta(path: Path, mutate) -> None:
+    import h5py
+
+    with h5py.File(path, "r+") as f:
+        meta = json.loads(f["bayeslogit"].attrs["bayeslogit"])
+        mutate(meta)
+        f["bayeslogit"].attrs["bayeslogit"] = json.dumps(meta)
+
+
+@st.composite
+def _mutation(draw):
+    kind = draw(st.sampled_from(["delete", "replace", "prior", "levels", "var_attr", "truncate"]))
+    src = draw(st.sampled_from(["mle.nc", "map.nc", "post.nc"]))
+    if kind == "delete":
+        key = draw(st.sampled_from(["formula", "response", "event", "levels", "trials", "n_dropped",
+                                    "column_names", "priors", "kind", "sampler", "random_seed", "logpost",
+                                    "fit_priors", "separation", "format_version"]))
+        return src, kind, key, None
+    if kind in ("replace", "prior", "levels"):
+        key = draw(st.sampled_from(["formula", "response", "event", "levels", "trials", "n_dropped",
+                                    "column_names", "kind", "sampler", "random_seed", "iterations",
+                                    "converged", "prior_label", "separating_columns"]))
+        return src, kind, key, draw(_JSON)
+    if kind == "var_attr":
+        attr = draw(st.sampled_from(["name", "pandas_dtype", "categories", "ordered"]))
+        return src, kind, (draw(st.integers(0, 3)), attr), draw(st.one_of(st.text(max_size=10), st.integers(-5, 5)))
+    return src, kind, draw(st.floats(0.0, 1.0)), None
+
+
+@settings(max_examples=120, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_mutation())
+def test_load_of_a_damaged_file_returns_or_raises_a_package_error(fit_files, mutation):
+    src, kind, key, value = mutation
+    work = Path(tempfile.mkdtemp(prefix="bl-fuzz-one-"))
+    try:
+        path = work / "f.nc"
+        shutil.copy(fit_files / src, path)
+        event(f"{src}:{kind}")
+        if kind == "delete":
+            _mutate_meta(path, lambda m: m.pop(key, None))
+        elif kind == "replace":
+            _mutate_meta(path, lambda m: m.__setitem__(key, value))
+        elif kind == "prior":
+            def hit(m):
+                name = next(iter(m["priors"]["priors"]))
+                m["priors"]["priors"][name]["params"] = value if isinstance(value, dict) else {"mu": value}
+            _mutate_meta(path, hit)
+        elif kind == "levels":
+            _mutate_meta(path, lambda m: m.__setitem__("levels", value))
+        elif kind == "var_attr":
+            import h5py
+
+            i, attr = key
+            with h5py.File(path, "r+") as f:
+                var = f["bayeslogit"].get(f"col{i}")
+                if var is not None:
+                    var.attrs[attr] = value
+        else:
+            data = path.read_bytes()
+            path.write_bytes(data[: int(len(data) * key)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                bl.load(path)
+            except bl.BayeslogitError as exc:
+                event(type(exc).__name__)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

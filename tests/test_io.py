@@ -123,7 +123,7 @@ def test_formula_with_own_function_needs_namespace(tmp_path, seed_df):
 
     post = bl.LogitModel("y ~ double(x1) + np.exp(x2)", seed_df.head(100)).sample(**KW)
     post.save(tmp_path / "f.nc")
-    with pytest.raises(bl.FitFileError, match=r"namespace=\{'f': f\}"):
+    with pytest.raises(bl.FitFileError, match=r"'double' \(an unknown function.*namespace=\{'double': double\}"):
         bl.load(tmp_path / "f.nc")
     loaded = bl.load(tmp_path / "f.nc", namespace={"double": double})
     np.testing.assert_array_equal(loaded.design.X, post.design.X)
@@ -156,3 +156,65 @@ def test_a_loaded_fit_saves_again_identically(saved, tmp_path):
     twice = bl.load(tmp_path / "again.nc")
     np.testing.assert_array_equal(twice.draws(), loaded.draws())
     pd.testing.assert_frame_equal(twice.model._data, loaded.model._data)
+
+
+# -- a crash while saving never destroys the previous file (issue 12) --------------------------------
+
+def _point_fits(seed_df):
+    model = bl.LogitModel("y ~ x1 + x2", seed_df.head(200))
+    return model.fit_mle(), model.fit_map(prior=bl.Normal(0, 1))
+
+
+def test_an_exception_while_saving_leaves_the_previous_file(tmp_path, seed_df, monkeypatch):
+    import xarray as xr
+
+    a, b = _point_fits(seed_df)
+    a.save(tmp_path / "fit.nc")
+
+    def broken(self, path, *args, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"\x89HDF\r\n\x1a\n" + b"\0" * 92)  # a partial HDF5 header
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xr.DataTree, "to_netcdf", broken)
+    with pytest.raises(OSError, match="disk full"):
+        b.save(tmp_path / "fit.nc")
+    monkeypatch.undo()
+    np.testing.assert_array_equal(bl.load(tmp_path / "fit.nc").params, a.params)
+    assert list(tmp_path.iterdir()) == [tmp_path / "fit.nc"]  # no temporary file left behind
+
+
+def test_a_process_killed_while_saving_leaves_the_previous_file(tmp_path, seed_df):
+    import subprocess
+    import sys
+
+    seed_df.head(200).to_csv(tmp_path / "d.csv", index=False)
+    code = f"""
+import os, signal, pandas as pd, xarray as xr, bayeslogit as bl
+df = pd.read_csv({str(tmp_path / 'd.csv')!r})
+model = bl.LogitModel("y ~ x1 + x2", df)
+model.fit_mle().save({str(tmp_path / 'fit.nc')!r})
+def killed(self, path, *args, **kwargs):
+    with open(path, "wb") as f:
+        f.write(b"partial")
+        f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+xr.DataTree.to_netcdf = killed
+model.fit_map().save({str(tmp_path / 'fit.nc')!r})
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == -9, r.stderr[-2000:]
+    mle = bl.LogitModel("y ~ x1 + x2", seed_df.head(200)).fit_mle()
+    loaded = bl.load(tmp_path / "fit.nc")
+    assert loaded.method == "mle"
+    np.testing.assert_allclose(loaded.params, mle.params, rtol=1e-12)
+
+
+def test_saved_files_have_ordinary_permissions(tmp_path, seed_df):
+    import os
+
+    a, _ = _point_fits(seed_df)
+    a.save(tmp_path / "fit.nc")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(tmp_path / "fit.nc").st_mode & 0o777 == 0o666 & ~umask

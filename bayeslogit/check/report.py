@@ -404,7 +404,9 @@ def write_report(post: "PosteriorResults", path, *, fits: Sequence["Results"] = 
         if getattr(f, "model", None) is not None and f.coef_names != post.coef_names:
             raise ArgumentError("fits must be fits of the same model as the posterior (same design columns)")
     page = render_report(post, fits=fits, title=title, progress=progress)
-    path.write_text(page, encoding="utf-8")
+    from .._files import atomic_write_text  # temp file + rename: never a half-written report
+
+    atomic_write_text(path, page)
     if progress is True:
         print(f"[report] wrote {path} ({len(page) / 1e6:.1f} MB)", file=sys.stderr, flush=True)
     elif callable(progress):

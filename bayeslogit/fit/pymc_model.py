@@ -111,21 +111,62 @@ def sample(
     sampler: str,
     target_accept: float,
 ):
-    """Run NUTS and return ArviZ's DataTree (posterior, sample_stats, observed_data...)."""
+    """Run NUTS and return ArviZ's DataTree (posterior, sample_stats, observed_data...).
+
+    PyMC and nutpie catch Ctrl-C and return the draws made so far (PyMC keeps the chains x
+    shortest length that maximises the draws, and with one core goes on to the next chain).
+    Here Ctrl-C raises ``KeyboardInterrupt`` instead: a SIGINT handler records it, a callback
+    stops PyMC's later chains at once, and a posterior shorter than asked for is never returned.
+    """
+    import signal
+    import sys
+    import threading
+
     import pymc as pm
 
     nuts_sampler = resolve_sampler(sampler)
     kwargs: dict[str, Any] = {}
     if nuts_sampler == "pymc":
         kwargs["cores"] = 1 if chains == 1 else min(chains, 2)
-    return pm.sample(
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        random_seed=random_seed,
-        progressbar=progressbar,
-        nuts_sampler=nuts_sampler,
-        target_accept=target_accept,
-        model=model,
-        **kwargs,
-    )
+    interrupted = threading.Event()
+
+    def on_sigint(signum, frame):
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    def callback(trace, draw):
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+
+    if nuts_sampler == "pymc":
+        kwargs["callback"] = callback
+    if progressbar:
+        print(f"Sampling {chains} chains: {tune} warm-up + {draws} draws each ({nuts_sampler})",
+              file=sys.stderr, flush=True)
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, on_sigint) if main else None
+    try:
+        idata = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            progressbar=progressbar,
+            nuts_sampler=nuts_sampler,
+            target_accept=target_accept,
+            model=model,
+            **kwargs,
+        )
+    except KeyboardInterrupt:
+        raise
+    except Exception:
+        if interrupted.is_set():  # e.g. PyMC's "Not enough samples to build a trace."
+            raise KeyboardInterrupt("sampling was interrupted") from None
+        raise
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
+    post = idata["posterior"]
+    if interrupted.is_set() or post.sizes["chain"] < chains or post.sizes["draw"] < draws:
+        raise KeyboardInterrupt("sampling was interrupted; no partial posterior is returned")
+    return idata

@@ -129,7 +129,29 @@ class Mode:
     n_iter: int
 
 
-def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100) -> Mode:
+def column_scales(X: np.ndarray) -> np.ndarray:
+    """Per design column, 1 when its largest |value| is within [2^-20, 2^20] (ordinary data:
+    untouched, bit for bit), else that magnitude rounded to a power of two (exact division)."""
+    top = np.abs(X).max(axis=0) if X.shape[0] else np.ones(X.shape[1])
+    s = np.ones(X.shape[1])
+    odd = (top > 0) & ((top < 2.0 ** -20) | (top > 2.0 ** 20))
+    s[odd] = 2.0 ** np.round(np.log2(top[odd]))
+    return s
+
+
+def rescaled(dens: LogDensity, mode: Mode, s: np.ndarray) -> tuple[LogDensity, Mode]:
+    """The same posterior over ``beta_s = s * beta`` (columns ``X / s``), so that columns of
+    magnitude 1e-90 or 1e90 give coefficients of ordinary size; ``mode`` mapped alongside
+    (the covariance from the rescaled Hessian, not by scaling an inverse of a badly scaled one).
+    The prior stays on the original scale through ``T diag(1/s)``; the Jacobian is constant."""
+    from dataclasses import replace
+
+    new = replace(dens, X=np.ascontiguousarray(dens.X / s), T=dens.T / s[None, :])
+    return new, Mode(mode.beta * s, mode.cov * np.outer(s, s), mode.converged, mode.n_iter)
+
+
+def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100,
+                scale: np.ndarray | None = None) -> Mode:
     """The posterior mode by :func:`bayeslogit.fit.newton.newton` (on the collapsed rows), and the
     Laplace covariance there.
 
@@ -138,16 +160,51 @@ def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100) ->
     """
     res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
     p = dens.dim
-    ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta).max() < 1e6
+    s = np.ones(p) if scale is None else scale
+    ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta * s).max() < 1e6
     if ok and np.any(dens.family == _FLAT):  # flat priors: separated data leave no mode
         ok = detect_separation(dens.X, dens.y, dens.m)[0] is None
     if ok:
-        try:
-            cov = np.linalg.inv(res.neg_hessian)
-            cov = (cov + cov.T) / 2
-            np.linalg.cholesky(cov)
+        try:  # invert on the rescaled scale: columns of magnitude 1e-90 make H badly scaled
+            cov_s = np.linalg.inv(res.neg_hessian / np.outer(s, s))
+            cov = (cov_s + cov_s.T) / 2 / np.outer(s, s)
+            np.linalg.cholesky((cov_s + cov_s.T) / 2)
         except np.linalg.LinAlgError:
             ok = False
     if not ok:
         return Mode(res.beta, np.full((p, p), np.nan), False, res.iterations)
+    return Mode(res.beta, cov, True, res.iterations)
+
+
+def other_modes(dens: LogDensity, mode: Mode, *, min_distance: float = 3.0) -> list[Mode]:
+    """Other posterior modes worth starting chains at: under Student-t / Cauchy priors a prior
+    centre far from the data's estimate can make the posterior bimodal (prior-data conflict),
+    and Newton from zero finds only one mode. Newton is rerun from the prior's centre; a
+    converged proper maximum more than ``min_distance`` sd (Mahalanobis, under ``mode``'s
+    covariance) away is returned. Normal and flat priors give a log-concave posterior: no
+    other mode, nothing is run."""
+    if not mode.converged or not np.any(dens.family == _STUDENT):
+        return []
+    centre = np.where(dens.family == _FLAT, 0.0, dens.mu)
+    beta0 = np.linalg.solve(dens.T, centre)
+    other = _mode_from(dens, beta0)
+    if other is None:
+        return []
+    diff = other.beta - mode.beta
+    dist = float(np.sqrt(diff @ np.linalg.solve(mode.cov, diff)))
+    if not np.isfinite(dist) or dist <= min_distance:
+        return []
+    return [other]
+
+
+def _mode_from(dens: LogDensity, beta0: np.ndarray) -> Mode | None:
+    res = newton(dens.X, dens.y, dens.m, dens.priors, beta0=beta0)
+    if not (res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta).max() < 1e6):
+        return None
+    try:
+        cov = np.linalg.inv(res.neg_hessian)
+        cov = (cov + cov.T) / 2
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return None
     return Mode(res.beta, cov, True, res.iterations)

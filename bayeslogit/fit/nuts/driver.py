@@ -4,15 +4,18 @@ Why: for a logistic regression the posterior is close to Gaussian, and PyMC's pe
 Python overhead (~1 ms) and process start dominate small problems, while at large n the cost
 is the warm-up spent learning scales from an identity mass matrix. This sampler
 
-- starts every chain from a draw of the Laplace approximation (Newton mode, inverse negative
-  Hessian), and works in the coordinates ``u`` with ``beta = mode + L u`` (``L`` the Cholesky
+- starts every chain from a draw of the Laplace approximation widened to twice its sd (Newton
+  mode, inverse negative Hessian; under Student-t/Cauchy priors, which can make the posterior
+  bimodal, also at a second mode found from the prior's centre, chains round-robin), so that
+  R-hat can flag chains that do not mix; and works in the coordinates ``u`` with ``beta = mode + L u`` (``L`` the Cholesky
   factor of the covariance), i.e. a dense mass matrix from the first iteration;
 - adapts the step size by Stan's dual averaging (from Stan's doubling heuristic); the dense
   metric stays the Laplace covariance unless ``adapt_metric=True`` (Stan-style windows);
 - runs multinomial NUTS (Betancourt 2017: biased progressive sampling between subtrees,
   U-turn checks on every balanced subtree, divergence at an energy error above 1000), one
   chain per thread, in a numba kernel (:mod:`bayeslogit.fit.nuts.kernel`) that is compiled once
-  per machine and cached on disk, not once per model.
+  per machine and cached on disk, not once per model; in blocks of iterations, so that a
+  progress bar is shown and Ctrl-C stops sampling within about a second.
 
 Chain ``c`` draws from the ``c``-th child of ``numpy.random.SeedSequence(random_seed)``: the
 same seed gives identical draws.
@@ -26,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import SamplerError
-from .density import LogDensity, Mode, newton_mode
+from .density import LogDensity, Mode, column_scales, newton_mode, other_modes, rescaled
+from .progress import Progress, ProgressSpec
 
 
 @dataclass
@@ -53,6 +57,103 @@ def _windows(tune: int) -> tuple[int, list[int]]:
     return init, ends
 
 
+_COMPILED = False
+
+
+def _ensure_compiled(kernel) -> None:
+    """Compile the kernel (or load it from numba's disk cache) on a tiny problem, in a daemon
+    thread; if that takes more than a second, say once that the sampler is being compiled for
+    this machine. The main thread waits in short joins, so Ctrl-C works during the compile."""
+    global _COMPILED
+    if _COMPILED:
+        return
+    import sys
+    import threading
+    import time
+
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            X = np.ones((2, 1))
+            y = np.array([0.0, 1.0])
+            args = (X, y, np.ones(2), np.eye(1), np.zeros(1, np.int64), np.zeros(1), np.ones(1),
+                    np.ones(1), np.zeros(1), np.eye(1))
+            st = _ChainState(1)
+            rng = np.random.default_rng(0)
+            kernel.init_chain(*args, np.zeros(1), rng, *st.init_arrays())
+            out = _outputs(1, 1)
+            kernel.run_block(*args, rng, 1, 1, 0.8, 2, 1, np.zeros(0, np.int64), 1.0, *st.block_arrays(),
+                             0, 2, out[0][0], out[1][0], out[2][0])
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+        finally:
+            done.set()
+
+    t0 = time.perf_counter()
+    thread = threading.Thread(target=work, daemon=True, name="bayeslogit-nuts-compile")
+    thread.start()
+    thread.join(1.0)
+    told = False
+    if not done.is_set():
+        told = True
+        print("bayeslogit: compiling the sampler for this machine (first use only, about 15-30 s)...",
+              file=sys.stderr, flush=True)
+    while not done.is_set():
+        thread.join(0.2)
+    if errors:
+        raise errors[0]
+    if told:
+        print(f"bayeslogit: sampler compiled in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    _COMPILED = True
+
+
+class _ChainState:
+    """One chain's state between blocks of iterations (owned by the driver, filled by the kernel)."""
+
+    def __init__(self, d: int) -> None:
+        self.L = np.zeros((d, d))
+        self.q = np.zeros(d)
+        self.g = np.zeros(d)
+        self.fst = np.zeros(5)
+        self.ist = np.zeros(3, dtype=np.int64)
+        self.w_mean = np.zeros(d)
+        self.w_m2 = np.zeros((d, d))
+
+    def init_arrays(self):
+        return self.L, self.q, self.g, self.fst, self.ist
+
+    def block_arrays(self):
+        return self.L, self.q, self.g, self.fst, self.ist, self.w_mean, self.w_m2
+
+
+def _outputs(chains: int, draws: int, d: int = 1):
+    # zeros, not empty: the main thread reads the divergences of finished draws while sampling
+    return (np.zeros((chains, draws, d)), np.zeros((chains, draws, 4), dtype=np.int64),
+            np.zeros((chains, draws, 4)))
+
+
+def start_points(mode: Mode, chains: int, rngs, *, spread: float = 2.0, modes: list[Mode] | None = None):
+    """Chain starts in the kernel's coordinates ``u`` (``beta = mode.beta + L u``): draws from
+    the Laplace approximation with ``spread`` times its sd, so that R-hat can see chains that
+    do not mix. With several modes, chains go round-robin to them (each from its own Laplace
+    approximation)."""
+    d = mode.beta.shape[0]
+    L = np.linalg.cholesky(mode.cov)
+    modes = modes or [mode]
+    out = []
+    for c in range(chains):
+        z = spread * rngs[c].standard_normal(d)
+        m = modes[c % len(modes)]
+        if m is mode:
+            out.append(z)
+        else:
+            start = m.beta + np.linalg.cholesky(m.cov) @ z
+            out.append(np.linalg.solve(L, start - mode.beta))
+    return out
+
+
 def sample_nuts(
     dens: LogDensity,
     mode: Mode,
@@ -66,6 +167,8 @@ def sample_nuts(
     threads: int | None = None,
     shrink: float | None = None,
     adapt_metric: bool = False,
+    progressbar: ProgressSpec = False,
+    modes: list[Mode] | None = None,
 ) -> NutsResult:
     """Run ``chains`` NUTS chains of the compiled kernel, on threads; return the kept draws.
 
@@ -76,43 +179,95 @@ def sample_nuts(
     is short, so it is off by default.
 
     Chain ``c`` draws its randomness from the ``c``-th child of ``SeedSequence(random_seed)``,
-    so the draws do not depend on the number of threads or their timing.
+    so the draws do not depend on the number of threads, their timing, or the block sizes.
+    The chains run in blocks of iterations sized to take about 0.15 s, so the progress bar
+    (``progressbar``: True, False, or a callable taking a :class:`ProgressInfo`) is updated
+    and Ctrl-C stops sampling within about a second (or one iteration, if one takes longer):
+    ``KeyboardInterrupt`` is raised and nothing partial is returned.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    import queue
+    import threading
+    import time
 
     from . import kernel  # numba: imported on first use, to keep `import bayeslogit` light
 
+    _ensure_compiled(kernel)
     d = dens.dim
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     rngs = [np.random.default_rng(s) for s in seeds]
+    u0 = start_points(mode, chains, rngs, modes=modes)
     win_start, ends = _windows(tune)
     win_ends = np.asarray(ends if adapt_metric else [], dtype=np.int64)
     shrink = 10.0 + 2.0 * d if shrink is None else shrink
-    out_beta = np.empty((chains, draws, d))
-    out_int = np.empty((chains, draws, 4), dtype=np.int64)
-    out_float = np.empty((chains, draws, 4))
-    args = (dens.X, dens.y, dens.m, dens.T, dens.family.astype(np.int64), dens.mu, dens.sigma,
-            dens.nu, mode.beta, mode.cov)
+    out_beta, out_int, out_float = _outputs(chains, draws, d)
+    args = tuple(np.require(a, requirements="CW") for a in (
+        dens.X, np.asarray(dens.y, float), np.asarray(dens.m, float), dens.T, dens.family.astype(np.int64),
+        dens.mu, dens.sigma, dens.nu, mode.beta, mode.cov))
+    total = tune + draws
+    done = np.zeros(chains, dtype=np.int64)
+    n_grad = np.zeros(chains, dtype=np.int64)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for c in range(chains):
+        todo.put(c)
 
-    def run(c: int) -> int:
-        u0 = rngs[c].standard_normal(d)  # start at a draw from the Laplace approximation
-        return kernel.run_chain(*args, u0, rngs[c], tune, draws, target_accept, max_depth,
-                                     win_start, win_ends, float(shrink), out_beta[c], out_int[c],
-                                     out_float[c])
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                c = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                st = _ChainState(d)
+                kernel.init_chain(*args, np.ascontiguousarray(u0[c]), rngs[c], *st.init_arrays())
+                it, block = 0, 10
+                while it < total and not stop.is_set():
+                    t0 = time.perf_counter()
+                    nxt = min(total, it + block)
+                    kernel.run_block(*args, rngs[c], tune, draws, target_accept, max_depth, win_start,
+                                     win_ends, float(shrink), *st.block_arrays(), it, nxt,
+                                     out_beta[c], out_int[c], out_float[c])
+                    it = done[c] = nxt
+                    took = max(time.perf_counter() - t0, 1e-6)
+                    block = max(1, min(1000, int(block * 0.15 / took)))
+                n_grad[c] = st.ist[0]
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+                errors.append(exc)
+                stop.set()
+                return
 
-    threads = min(chains, os.cpu_count() or 1) if threads is None else threads
-    if threads <= 1 or chains == 1:
-        n_grad = [run(c) for c in range(chains)]
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            n_grad = list(pool.map(run, range(chains)))
+    threads = min(chains, os.cpu_count() or 1) if threads is None else max(1, min(threads, chains))
+    description = (f"Sampling {chains} chain{'s' if chains > 1 else ''}: {tune} warm-up + {draws} draws "
+                   f"each (bayeslogit NUTS, {threads} thread{'s' if threads > 1 else ''})")
+    workers = [threading.Thread(target=worker, daemon=True, name=f"bayeslogit-nuts-{i}") for i in range(threads)]
+    with Progress(progressbar, total=chains * total, description=description) as bar:
+        for w in workers:
+            w.start()
+        try:
+            while any(w.is_alive() for w in workers):
+                for w in workers:
+                    w.join(0.1)  # short joins: Ctrl-C reaches the main thread
+                bar.update(done.sum(), _divergences(out_int, done, tune))
+            bar.update(done.sum(), _divergences(out_int, done, tune))
+        except BaseException:
+            stop.set()  # workers stop after their current block; a 2nd Ctrl-C is not waited on
+            for w in workers:
+                w.join(2.0)
+            raise
+    if errors:
+        raise errors[0]
     stats = {
         "tree_depth": out_int[..., 0], "n_steps": out_int[..., 1],
         "diverging": out_int[..., 2].astype(bool), "reached_max_treedepth": out_int[..., 3].astype(bool),
         "acceptance_rate": out_float[..., 0], "energy": out_float[..., 1], "lp": out_float[..., 2],
         "step_size": out_float[..., 3],
     }
-    return NutsResult(out_beta, stats, int(max(n_grad)))
+    return NutsResult(out_beta, stats, int(n_grad.max()))
+
+
+def _divergences(out_int: np.ndarray, done: np.ndarray, tune: int) -> int:
+    return int(out_int[..., 2].sum())  # rows not yet drawn are zeros
 
 
 def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
@@ -133,25 +288,33 @@ def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
 
 
 def sample_model(model, *, draws: int, tune: int, chains: int, random_seed, target_accept: float,
-                 dens: LogDensity | None = None, mode: Mode | None = None):
+                 dens: LogDensity | None = None, mode: Mode | None = None,
+                 progressbar: ProgressSpec = False):
     """Sample a :class:`~bayeslogit.LogitModel` and return an ArviZ ``DataTree`` shaped like
     PyMC's (see :func:`to_datatree`)."""
     dens = LogDensity.from_model(model) if dens is None else dens
-    mode = newton_mode(dens) if mode is None else mode
+    s = column_scales(dens.X)
+    mode = newton_mode(dens, scale=s) if mode is None else mode
+    modes = [mode] + other_modes(dens, mode)
+    if np.any(s != 1.0):  # sample coefficients of ordinary size; report on the original scale
+        dens, mode = rescaled(dens, mode, s)
+        modes = [mode] + [rescaled(dens, m, s)[1] for m in modes[1:]]
     res = sample_nuts(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
-                      target_accept=target_accept)
-    tree = to_datatree(model, res.beta, sample_stats=res.stats)
+                      target_accept=target_accept, progressbar=progressbar, modes=modes)
+    tree = to_datatree(model, res.beta / s, sample_stats=res.stats)
     tree.posterior.attrs.update(tuning_steps=tune, sampling_library="bayeslogit (numba NUTS)",
-                                gradient_evaluations_per_chain=res.n_grad)
+                                gradient_evaluations_per_chain=res.n_grad, start_modes=len(modes))
+    if np.any(s != 1.0):
+        tree.posterior.attrs["internal_column_scale"] = [float(v) for v in s]
     return tree
 
 
 def try_sample(model, *, draws: int, tune: int, chains: int, random_seed, target_accept: float,
-               required: bool):
+               required: bool, progressbar: ProgressSpec = False):
     """Sample with bayeslogit's NUTS when the posterior mode is found; else ``None`` (the caller
     falls back to PyMC), or, when ``required``, a :class:`~bayeslogit.SamplerError`."""
     dens = LogDensity.from_model(model)
-    mode = newton_mode(dens)
+    mode = newton_mode(dens, scale=column_scales(dens.X))
     if not mode.converged:
         if required:
             raise SamplerError(
@@ -161,4 +324,4 @@ def try_sample(model, *, draws: int, tune: int, chains: int, random_seed, target
             )
         return None
     return sample_model(model, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
-                        target_accept=target_accept, dens=dens, mode=mode)
+                        target_accept=target_accept, dens=dens, mode=mode, progressbar=progressbar)

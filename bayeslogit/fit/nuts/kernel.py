@@ -1,6 +1,6 @@
 """The compiled core of ``sampler="bayeslogit"``: one NUTS chain, warm-up included, in numba.
 
-Compiled once per machine (``cache=True`` keeps the machine code on disk) and generic in the
+Compiled once per machine (the machine code is cached on disk, see :mod:`.cache`) and generic in the
 data, so unlike a per-model compile it costs nothing per fit. ``nogil=True`` lets chains run
 on threads in parallel. Everything a chain needs is passed in as arrays; randomness comes
 from the chain's own ``numpy.random.Generator``.
@@ -18,12 +18,12 @@ Laplace covariance).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from .cache import cached_njit
 
 MAX_DELTA_H = 1000.0
 
 
-@njit(cache=True, nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
+@cached_njit(nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
 def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
     """Log density at ``beta`` (see :mod:`bayeslogit.fit.nuts.density`); writes the gradient to ``grad``."""
     p = beta.shape[0]
@@ -64,7 +64,7 @@ def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
     return lp
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, gu):
     """Log density in whitened coordinates; ``beta`` and ``gu`` are written in place."""
     p = u.shape[0]
@@ -87,7 +87,7 @@ def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, gu):
     return lp
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _dot(a, b):
     s = 0.0
     for i in range(a.shape[0]):
@@ -95,7 +95,7 @@ def _dot(a, b):
     return s
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _logaddexp(a, b):
     if a == -np.inf:
         return b
@@ -106,7 +106,7 @@ def _logaddexp(a, b):
     return b + np.log1p(np.exp(a - b))
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb):
     """Stan's heuristic: double or halve ``eps`` until one leapfrog step's acceptance
     probability crosses 0.8."""
@@ -136,23 +136,53 @@ def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, n
     return eps
 
 
-@njit(cache=True, nogil=True)
-def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws,
-              target_accept, max_depth, win_start, win_ends, shrink, out_beta, out_int, out_float):
-    """Warm up and sample one chain.
-
-    Writes ``out_beta`` (draws, p); ``out_int`` (draws, 4): tree depth, leapfrog steps,
-    diverging, hit max depth; ``out_float`` (draws, 4): acceptance rate, energy, lp, step size.
-    Returns the number of gradient evaluations.
-    """
+@cached_njit(nogil=True)
+def init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, fst, ist):
+    """Start one chain at ``u0``: fills the caller-owned state ``L`` (Cholesky factor of
+    ``cov0``), ``q``, ``g``, ``fst`` = [lp, eps, da_mu, h_bar, log_eps_bar] and ``ist`` =
+    [n_grad, da_t, w_n] (see :func:`run_block`)."""
     p = u0.shape[0]
-    L = np.linalg.cholesky(cov0)
+    L[:, :] = np.linalg.cholesky(cov0)
     beta = np.empty(p)
     gb = np.empty(p)
-    q = u0.copy()
-    g = np.empty(p)
+    q[:] = u0
     lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, g)
-    n_grad = 1
+    eps = _init_step_size(0.9 / p ** 0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma,
+                          nu, beta, gb)
+    fst[0] = lp
+    fst[1] = eps
+    fst[2] = np.log(2.0 * eps)
+    fst[3] = 0.0
+    fst[4] = 0.0
+    ist[0] = 1
+    ist[1] = 0
+    ist[2] = 0
+
+
+@cached_njit(nogil=True)
+def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, target_accept,
+              max_depth, win_start, win_ends, shrink, L, q, g, fst, ist, w_mean, w_m2,
+              it_start, it_stop, out_beta, out_int, out_float):
+    """Iterations ``it_start .. it_stop - 1`` of one chain (warm-up first, then ``draws``
+    kept draws), resuming from and updating the caller-owned state of :func:`init_chain`.
+
+    Running ``0 .. tune + draws`` in any number of blocks gives bit-identical draws: the
+    state lives in the arrays, the chain's generator advances in place, and every adaptation
+    step keys on the absolute iteration. Writes ``out_beta`` (draws, p); ``out_int`` (draws, 4):
+    tree depth, leapfrog steps, diverging, hit max depth; ``out_float`` (draws, 4): acceptance
+    rate, energy, lp, step size.
+    """
+    p = q.shape[0]
+    beta = np.empty(p)
+    gb = np.empty(p)
+    lp = fst[0]
+    eps = fst[1]
+    da_mu = fst[2]
+    h_bar = fst[3]
+    log_eps_bar = fst[4]
+    n_grad = ist[0]
+    da_t = ist[1]
+    w_n = ist[2]
     nmax = 1 << max_depth
     cum = np.zeros((nmax + 1, p))
     first_p = np.zeros((nmax, p))
@@ -163,19 +193,9 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
     sq = np.empty(p); sg = np.empty(p); sp = np.empty(p)
     pq = np.empty(p); pg = np.empty(p); pp = np.empty(p)
     rho = np.empty(p)
-    # adaptation state
-    eps = _init_step_size(0.9 / p ** 0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma,
-                          nu, beta, gb)
-    da_mu = np.log(2.0 * eps)
-    h_bar = 0.0
-    log_eps_bar = 0.0
-    da_t = 0
-    w_n = 0
-    w_mean = np.zeros(p)
-    w_m2 = np.zeros((p, p))
     n_ends = win_ends.shape[0]
     last_end = win_ends[n_ends - 1] if n_ends > 0 else 0
-    for it in range(tune + draws):
+    for it in range(it_start, it_stop):
         # ---- one NUTS transition ----
         p0 = rng.standard_normal(p)
         H0 = -lp + 0.5 * _dot(p0, p0)
@@ -307,7 +327,7 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
                         beta[i] = acc
                     cov = (w_m2 + shrink * cov0) / (w_n - 1 + shrink)
                     cov = 0.5 * (cov + cov.T)
-                    L = np.linalg.cholesky(cov)
+                    L[:, :] = np.linalg.cholesky(cov)
                     q[:] = np.linalg.solve(L, beta - center)
                     lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, g)
                     n_grad += 1
@@ -337,4 +357,29 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
             out_float[k, 1] = -plp + 0.5 * _dot(pp, pp)  # energy of the selected state
             out_float[k, 2] = lp
             out_float[k, 3] = eps
-    return n_grad
+    fst[0] = lp
+    fst[1] = eps
+    fst[2] = da_mu
+    fst[3] = h_bar
+    fst[4] = log_eps_bar
+    ist[0] = n_grad
+    ist[1] = da_t
+    ist[2] = w_n
+
+
+@cached_njit(nogil=True)
+def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws,
+              target_accept, max_depth, win_start, win_ends, shrink, out_beta, out_int, out_float):
+    """Warm up and sample one chain in one go (:func:`init_chain` + one :func:`run_block`).
+    Returns the number of gradient evaluations."""
+    p = u0.shape[0]
+    L = np.empty((p, p))
+    q = np.empty(p)
+    g = np.empty(p)
+    fst = np.empty(5)
+    ist = np.zeros(3, dtype=np.int64)
+    init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, fst, ist)
+    run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, target_accept,
+              max_depth, win_start, win_ends, shrink, L, q, g, fst, ist, np.zeros(p),
+              np.zeros((p, p)), 0, tune + draws, out_beta, out_int, out_float)
+    return ist[0]

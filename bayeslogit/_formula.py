@@ -1,0 +1,268 @@
+"""Reading a patsy formula without running it: its Python expressions, the columns it names, and
+a safe grammar for formulas stored in fit files.
+
+patsy evaluates every factor of a formula (``np.log(x)``, ``I(y == "yes")``...) as Python
+code. That is right for a formula the user typed, and wrong for one read from a file: a fit
+file is data and is shared like data (``bl.load`` refuses anything outside the grammar below
+unless ``trust=True``). Everything here only *parses* (patsy's tokenizer and ``ModelDesc``,
+then :func:`ast.parse`); nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import sys
+import types
+import unicodedata
+from typing import Any, Iterable
+
+import numpy as np
+
+__all__ = ["parse_formula", "factor_codes", "formula_names", "free_names", "check_formula",
+           "UnsafeFormula", "safe_eval_env"]
+
+FUNCTIONS = frozenset({"C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
+                       "Treatment", "Sum", "Diff", "Helmert", "Poly"})
+"""patsy's builtins: the only bare functions a stored formula may call."""
+CONTRASTS = frozenset({"Treatment", "Sum", "Diff", "Helmert", "Poly"})
+NUMPY = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square",
+                   "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+                   "floor", "ceil", "round", "sign", "minimum", "maximum", "clip", "where", "isnan"})
+"""numpy functions (as ``np.f`` or ``numpy.f``) a stored formula may call: elementwise only."""
+KEYWORDS = frozenset({"df", "knots", "degree", "include_intercept", "lower_bound", "upper_bound",
+                      "constraints", "reference", "levels", "contrast", "scores", "omit", "center",
+                      "rescale", "ddof"})
+SMALL_KEYWORDS = frozenset({"df", "degree"})  # sizes of a spline basis: bounded, or a memory bomb
+MAX_SMALL = 1000
+BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.BitAnd,
+          ast.BitOr, ast.BitXor)  # no shifts: 1 << 10**9 is a memory bomb
+UNARY = (ast.UAdd, ast.USub, ast.Not, ast.Invert)
+MAX_POWER = 16
+MAX_LENGTH = 20_000
+_PATSY_WORDS = FUNCTIONS | {"np", "numpy"}
+
+
+class UnsafeFormula(Exception):
+    """A part of a stored formula outside the safe grammar (``part`` is its source text)."""
+
+    def __init__(self, part: str, why: str) -> None:
+        super().__init__(f"{part!r} ({why})")
+        self.part, self.why = part, why
+
+
+@contextlib.contextmanager
+def _recursion_room(formula: str):
+    """patsy parses ``a + b + ...`` recursively (about 2 frames per term): make room for long
+    formulas (600 terms need ~1,300 frames; Python 3.12's frames live on the heap)."""
+    old = sys.getrecursionlimit()
+    need = min(200_000, 10 * len(formula) + 1000)
+    if need > old:
+        sys.setrecursionlimit(need)
+    try:
+        yield
+    finally:
+        if need > old:
+            sys.setrecursionlimit(old)
+
+
+def parse_formula(formula: str):
+    """``patsy.ModelDesc.from_formula`` with room for long formulas (parses, runs nothing).
+
+    Raises ``patsy.PatsyError`` for bad syntax, and ``RecursionError``/``AssertionError``
+    (patsy's tokenizer on more than 200 nested parentheses) for pathological ones.
+    """
+    import patsy
+
+    with _recursion_room(formula):
+        return patsy.ModelDesc.from_formula(formula)
+
+
+def factor_codes(formula: str, desc: Any = None) -> list[str]:
+    """Every Python expression patsy evaluates for ``formula`` (response included), unique."""
+    desc = parse_formula(formula) if desc is None else desc
+    out: list[str] = []
+    for term in desc.lhs_termlist + desc.rhs_termlist:
+        for factor in term.factors:
+            if factor.code not in out:
+                out.append(factor.code)
+    return out
+
+
+def _parse(code: str) -> ast.Expression:
+    with _recursion_room(code):
+        return ast.parse(code, mode="eval")
+
+
+def _normal(name: str) -> str:
+    return unicodedata.normalize("NFKC", name)  # Python normalises identifiers this way
+
+
+def formula_names(codes: Iterable[str], columns) -> list[str]:
+    """The columns of ``columns`` that the factor ``codes`` read: bare names (Unicode too, such
+    as ``café``) and the quoted names of ``Q("...")``, in the order of ``columns``."""
+    bare: set[str] = set()
+    quoted: set[str] = set()
+    for code in codes:
+        for node in ast.walk(_parse(code)):
+            if isinstance(node, ast.Name):
+                bare.add(node.id)
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q"
+                  and len(node.args) == 1 and isinstance(node.args[0], ast.Constant)
+                  and isinstance(node.args[0].value, str)):
+                quoted.add(node.args[0].value)
+    return [c for c in columns if isinstance(c, str) and (c in quoted or _normal(c) in bare)]
+
+
+def free_names(codes: Iterable[str], columns) -> list[str]:
+    """Bare names in ``codes`` that are neither columns nor patsy's or numpy's names (so they
+    must come from the caller's namespace), in order of appearance."""
+    cols = {_normal(c) for c in columns if isinstance(c, str)}
+    out: list[str] = []
+    for code in codes:
+        for node in ast.walk(_parse(code)):
+            if isinstance(node, ast.Name) and node.id not in cols and node.id not in _PATSY_WORDS \
+                    and node.id not in out:
+                out.append(node.id)
+    return out
+
+
+# -- the safe grammar of stored formulas -----------------------------------------------------------
+
+def check_formula(formula: Any, columns, *, extra_functions: Iterable[str] = ()) -> None:
+    """Raise :class:`UnsafeFormula` unless every expression of ``formula`` is in the safe grammar.
+
+    Allowed: column names of the stored data, numbers, arithmetic and comparisons, strings only
+    as comparison operands / category levels / keyword values, ``C()``, ``I()``, ``Q("column")``,
+    patsy's stateful transforms, splines and contrasts, the numpy functions in :data:`NUMPY`
+    (as ``np.f``), and bare calls of the functions named in ``extra_functions`` (ones the caller
+    vouches for). Refused: any other name, attribute access, subscripts, lambdas,
+    comprehensions, f-strings, ``**kwargs``, walrus, and powers above :data:`MAX_POWER`.
+    """
+    if not isinstance(formula, str):
+        raise UnsafeFormula(repr(type(formula).__name__), "the formula is not text")
+    if len(formula) > MAX_LENGTH:
+        raise UnsafeFormula(formula[:40] + "...", f"longer than {MAX_LENGTH} characters")
+    try:
+        codes = factor_codes(formula)
+    except Exception as exc:  # noqa: BLE001 - PatsyError, RecursionError, AssertionError...
+        raise UnsafeFormula(formula, f"cannot be parsed: {type(exc).__name__}") from None
+    for code in codes:
+        _check_expression(code, columns, frozenset(extra_functions))
+
+
+def _check_expression(code: str, columns, extra: frozenset) -> None:
+    cols = {_normal(c) for c in columns if isinstance(c, str)}
+    try:
+        tree = _parse(code)
+    except Exception as exc:  # noqa: BLE001 - SyntaxError, RecursionError, MemoryError...
+        raise UnsafeFormula(code, f"not a Python expression: {type(exc).__name__}") from None
+
+    def bad(node, why):
+        part = ast.get_source_segment(code, node) or type(node).__name__
+        raise UnsafeFormula(part, why)
+
+    def constant(node, *, string_ok: bool, small: bool = False) -> None:
+        v = node.value
+        if isinstance(v, str):
+            if not string_ok:
+                bad(node, "text is allowed only as a level, a comparison operand or a keyword value")
+            return
+        if v is None or isinstance(v, bool):
+            return
+        if not isinstance(v, (int, float)):
+            bad(node, f"a {type(v).__name__} constant is not allowed")
+        if small and abs(v) > MAX_SMALL:
+            bad(node, f"at most {MAX_SMALL}")
+
+    def literal(node, *, small: bool = False) -> None:
+        """A keyword value or a contrast argument: a constant, or a list/tuple of them."""
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+                and isinstance(node.operand, ast.Constant):
+            return constant(node.operand, string_ok=False, small=small)
+        if isinstance(node, ast.Constant):
+            return constant(node, string_ok=True, small=small)
+        if isinstance(node, (ast.List, ast.Tuple)) and not small:
+            for e in node.elts:
+                literal(e)
+            return
+        bad(node, "keyword values and contrast arguments must be constants or lists of constants")
+
+    def visit(node, *, string_ok: bool = False) -> None:
+        if isinstance(node, ast.Constant):
+            return constant(node, string_ok=string_ok)
+        if isinstance(node, ast.Name):
+            if node.id in cols or node.id in CONTRASTS:  # C(g, Sum): a contrast class, uncalled
+                return
+            bad(node, "not a column of the stored data")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, BINOPS):
+            if isinstance(node.op, ast.Pow) and not (
+                    isinstance(node.right, ast.Constant) and type(node.right.value) in (int, float)
+                    and abs(node.right.value) <= MAX_POWER):
+                bad(node, f"a power must be a number of at most {MAX_POWER}")
+            visit(node.left)
+            visit(node.right)
+            return
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, UNARY):
+            return visit(node.operand)
+        if isinstance(node, ast.Compare):
+            visit(node.left, string_ok=True)
+            for c in node.comparators:
+                visit(c, string_ok=True)
+            return
+        if isinstance(node, ast.Call):
+            return call(node)
+        bad(node, f"{type(node).__name__} is not allowed")
+
+    def call(node: ast.Call) -> None:
+        f = node.func
+        if isinstance(f, ast.Name) and (f.id in FUNCTIONS or f.id in extra):
+            name = f.id
+        elif (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+              and f.value.id in ("np", "numpy") and f.attr in NUMPY):
+            name = "np." + f.attr
+        elif isinstance(f, ast.Name):
+            bad(f, "an unknown function; if it is your own, pass it: "
+                   f"bl.load(path, namespace={{'{f.id}': {f.id}}})")
+        else:
+            bad(f, "only C, I, Q, patsy's transforms, splines and contrasts, elementwise numpy "
+                   "functions and the functions passed as namespace= may be called")
+        if name == "Q":
+            arg = node.args[0] if len(node.args) == 1 else None
+            if node.keywords or not isinstance(arg, ast.Constant) or arg.value not in cols:
+                bad(node, "Q() takes one quoted column name of the stored data")
+            return
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                bad(a, "star arguments are not allowed")
+            if name in CONTRASTS:
+                literal(a)
+            else:
+                visit(a)
+        for kw in node.keywords:
+            if kw.arg is None:
+                bad(node, "** arguments are not allowed")
+            if kw.arg not in KEYWORDS:
+                bad(node, f"keyword {kw.arg!r} is not allowed")
+            literal(kw.value, small=kw.arg in SMALL_KEYWORDS)
+
+    try:
+        visit(tree.body)
+    except RecursionError:
+        raise UnsafeFormula(code[:40] + "...", "nested too deeply") from None
+
+
+_SAFE_NUMPY = types.SimpleNamespace(**{n: getattr(np, n) for n in NUMPY})
+_SHADOW = {n: None for n in dir(builtins) if not n.startswith("__") or n == "__import__"}
+_SHADOW.update({"__import__": None, "__builtins__": None, "__loader__": None, "__spec__": None})
+
+
+def safe_eval_env(namespace: dict[str, Any] | None = None):
+    """A patsy ``EvalEnvironment`` for stored formulas: numpy only as the whitelisted functions,
+    the caller's ``namespace``, and every Python builtin shadowed by ``None`` (a second layer
+    behind :func:`check_formula`: ``__import__``, ``open``, ``eval``... are not callable)."""
+    import patsy
+
+    return patsy.EvalEnvironment([{"np": _SAFE_NUMPY, "numpy": _SAFE_NUMPY}, dict(namespace or {}),
+                                  _SHADOW])

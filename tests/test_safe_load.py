@@ -1,0 +1,154 @@
+"""Opening a fit file runs no code stored in it (issue 12).
+
+A fit file stores its formula, which patsy would evaluate as Python when the design is rebuilt.
+Each payload below is written into a saved fit's formula; it would create a file named
+``pwned`` if it ran. ``bl.load`` and ``bayeslogit report`` must refuse it with a
+``FitFileError`` naming the offending part, and the file must not appear.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayeslogit as bl
+from bayeslogit import _formula
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x1": rng.normal(size=60), "x2": rng.normal(size=60),
+                       "g": rng.choice(list("abc"), 60)})
+    df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x1)))
+    path = tmp_path_factory.mktemp("safe") / "good.nc"
+    fit = bl.LogitModel("y ~ x1 + x2 + C(g)", df).fit_mle()
+    fit.save(path)
+    return path, fit
+
+
+def _with_formula(src, dst, formula: str):
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        meta = json.loads(f["bayeslogit"].attrs["bayeslogit"])
+        meta["formula"] = formula
+        f["bayeslogit"].attrs["bayeslogit"] = json.dumps(meta)
+    return dst
+
+
+def _touch(tmp_path) -> str:
+    return f"__import__('os').system('touch {tmp_path}/pwned')"
+
+
+# (where the payload sits, formula, a regex the error must name)
+PAYLOADS = [
+    ("response", "I(y + 0*{run}) ~ x1 + x2 + C(g)", r"__import__\('os'\)\.system"),
+    ("predictor", "y ~ x1 + I(x2 + 0*{run}) + C(g)", r"__import__\('os'\)\.system"),
+    ("nested call", "y ~ x1 + x2 + C(g, Treatment(reference={run}))", r"__import__"),
+    ("keyword value", "y ~ bs(x1, df={run}) + x2 + C(g)", r"__import__"),
+    ("numpy attribute", "y ~ x1 + x2 + C(g) + np.log(x1).__class__", r"np\.log\(x1\)\.__class__"),
+    ("column attribute", "y ~ x1 + x2.__class__.__init__.__globals__ + C(g)", r"x2\.__class__"),
+    ("dunder name", "y ~ x1 + x2 + C(g) + __builtins__", r"'__builtins__' \(not a column"),
+    ("Q of a non-column", "y ~ x1 + x2 + C(g) + Q('__builtins__')", r"Q\('__builtins__'\)"),
+    ("lambda", "y ~ x1 + x2 + C(g) + I((lambda: {run})())", r"lambda|cannot be parsed"),
+    ("comprehension", "y ~ x1 + x2 + C(g) + I([{run} for c in x1])", r"ListComp"),
+    ("subscript", "y ~ x1 + I(x2[0]) + C(g)", r"x2\[0\]"),
+    ("getattr", "y ~ x1 + getattr(np, 'system')('touch pwned') + C(g)", r"getattr"),
+    ("numpy outside the list", "y ~ x1 + np.load('x') + C(g)", r"np\.load"),
+    ("power bomb", "y ~ x1 + I(x2 ** 10 ** 10) + C(g)", r"power"),
+    ("memory bomb", "y ~ x1 + I('a' * 10 ** 9) + C(g)", r"'a'"),
+    ("star-star", "y ~ center(x1, **{{'a': 1}}) + x2 + C(g)", r"\*\* arguments"),
+    ("f-string", "y ~ x1 + x2 + C(g) + I(f'{{x1}}')", r"JoinedStr|f'"),
+]
+
+
+@pytest.mark.parametrize("where,formula,part", PAYLOADS, ids=[p[0] for p in PAYLOADS])
+def test_a_payload_in_a_stored_formula_runs_nothing(good, tmp_path, where, formula, part):
+    evil = _with_formula(good[0], tmp_path / "evil.nc", formula.format(run=_touch(tmp_path)))
+    with pytest.raises(bl.FitFileError, match=part) as info:
+        bl.load(evil)
+    assert "trust=True" in str(info.value)
+    assert len(str(info.value)) < 400 + len(str(evil))  # the part is quoted, cut to 80 characters
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_cli_report_refuses_it_too(good, tmp_path):
+    evil = _with_formula(good[0], tmp_path / "evil.nc", f"I(y + 0*{_touch(tmp_path)}) ~ x1 + x2 + C(g)")
+    r = subprocess.run([sys.executable, "-m", "bayeslogit", "report", str(evil), "-o", str(tmp_path / "r.html")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "__import__" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "r.html").exists()
+
+
+def test_shadowed_builtins_stop_a_payload_even_without_the_check(good, tmp_path, monkeypatch):
+    """Defence in depth: with the grammar check switched off, the evaluation environment still
+    has no ``__import__`` or ``open`` to call."""
+    import bayeslogit.io as blio
+
+    monkeypatch.setattr(blio, "check_formula", lambda *a, **k: None)
+    for run in (_touch(tmp_path), f"open('{tmp_path}/pwned', 'w')"):
+        evil = _with_formula(good[0], tmp_path / "evil.nc", f"y ~ x1 + x2 + C(g) + I(0*{run})")
+        with pytest.raises(bl.FitFileError):
+            bl.load(evil)
+        assert not (tmp_path / "pwned").exists()
+
+
+def test_trust_true_evaluates_the_formula(good, tmp_path):
+    _, fit = good
+    safe_but_odd = _with_formula(good[0], tmp_path / "odd.nc", "y ~ x1 + x2 + C(g)")
+    assert bl.load(safe_but_odd).params.equals(fit.params)
+    # a formula outside the grammar that is harmless: refused unless trusted
+    df = fit.model._data.copy()
+    df["x1"] = df["x1"].astype(float)
+    fit2 = bl.LogitModel("y ~ x1.abs() + x2", df).fit_mle()
+    fit2.save(tmp_path / "t.nc")
+    with pytest.raises(bl.FitFileError, match=r"x1\.abs"):
+        bl.load(tmp_path / "t.nc")
+    np.testing.assert_array_equal(bl.load(tmp_path / "t.nc", trust=True).params, fit2.params)
+
+
+def test_namespace_functions_may_be_called_but_not_inspected(good, tmp_path):
+    def f(x):
+        return 2 * x
+
+    df = good[1].model._data
+    fit = bl.LogitModel("y ~ f(x1) + x2", df).fit_mle()
+    fit.save(tmp_path / "f.nc")
+    np.testing.assert_array_equal(bl.load(tmp_path / "f.nc", namespace={"f": f}).params, fit.params)
+    evil = _with_formula(tmp_path / "f.nc", tmp_path / "evil.nc", "y ~ f(x1).__class__ + x2")
+    with pytest.raises(bl.FitFileError, match=r"f\(x1\)\.__class__"):
+        bl.load(evil, namespace={"f": f})
+
+
+@pytest.mark.parametrize("formula", [
+    "I(yes_no == 'yes') ~ np.log(x1) + C(g, Treatment('b'))",
+    "y ~ center(x1) * x2 + C(g)",
+    "y ~ bs(x1, df=4, degree=3) + cr(x2, df=3)",
+    "y ~ I(x1**2) + np.exp(-x2)",
+    "y ~ Q(\"f('x')\") + café",
+    "y ~ Q('it\\'s')",
+    "y ~ (x1 + x2)**2 - 1",
+    "y ~ C(g, levels=['a', 'b', 'c'])",
+    "y ~ C(g, Sum)",
+    "y ~ te(cr(x1, df=3), cc(x2, df=3))",
+    "y ~ scale(x1) + standardize(x2, ddof=1)",
+])
+def test_the_grammar_accepts_ordinary_formulas(formula):
+    _formula.check_formula(formula, ["y", "x1", "x2", "g", "f('x')", "café", "it's", "yes_no"])
+
+
+def test_a_very_long_stored_formula_is_refused_without_recursion(good, tmp_path):
+    evil = _with_formula(good[0], tmp_path / "long.nc", "y ~ " + " + ".join(["x1"] * 8000))
+    with pytest.raises(bl.FitFileError, match="longer than"):
+        bl.load(evil)
+    deep = _with_formula(good[0], tmp_path / "deep.nc", "y ~ I(" + "(" * 300 + "x1" + ")" * 300 + ")")
+    with pytest.raises(bl.FitFileError):
+        bl.load(deep)
