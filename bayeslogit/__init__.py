@@ -31,7 +31,7 @@ from .interpret.loo import compare_models
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
-from .priors import Cauchy, Flat, Normal, Prior, StudentT, sklearn_prior
+from .priors import Cauchy, ElasticNet, Flat, Laplace, Normal, Prior, StudentT, sklearn_prior
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
@@ -55,9 +55,11 @@ __all__ = [
     "DataError",
     "Design",
     "DesignError",
+    "ElasticNet",
     "Flat",
     "FitFileError",
     "FormulaError",
+    "Laplace",
     "LogitModel",
     "MAPResults",
     "MLEResults",

@@ -77,6 +77,17 @@ def _family_rv(pm, name: str, family: str, ps: list, dim: str):
         return pm.Cauchy(name, alpha=vec("mu"), beta=vec("sigma"), dims=dim)
     if family == "Flat":
         return pm.Flat(name, dims=dim)
+    if family == "Laplace":
+        return pm.Laplace(name, mu=vec("mu"), b=vec("b"), dims=dim)
+    if family == "ElasticNet":
+        mu, l1, l2 = vec("mu"), vec("l1"), vec("l2")
+        log_norm = np.array([p.log_norm() for p in ps])
+
+        def logp(value, mu, l1, l2, log_norm):
+            z = value - mu
+            return -l1 * abs(z) - 0.5 * l2 * z * z - log_norm
+
+        return pm.CustomDist(name, mu, l1, l2, log_norm, logp=logp, dims=dim)
     raise AssertionError(f"unknown prior family {family}")  # pragma: no cover
 
 
