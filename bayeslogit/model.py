@@ -15,6 +15,7 @@ from .design import Design, _names_in, build_design
 from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
 from .fit import laplace, pymc_model
 from .fit.nuts import driver
+from .fit.penalized import has_kink
 from .fit.separation import detect_separation
 from .priors import PriorSpec, ResolvedPriors, resolve_priors
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
@@ -169,7 +170,8 @@ class LogitModel:
             machine with numba, chains on threads, started at the posterior mode with the
             Laplace covariance as a dense mass matrix; see ``benchmarks/README.md``).
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
-            and PyMC's NUTS otherwise (e.g. separation under flat priors).
+            and PyMC's NUTS otherwise (e.g. separation under flat priors, or Laplace /
+            elastic-net priors, which the built-in kernel does not take yet).
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
         progressbar : bool
@@ -209,7 +211,19 @@ class LogitModel:
         draws, tune, chains = int(draws), int(tune), int(chains)
         used = pymc_model.resolve_sampler(sampler)
         self._warn_if_posterior_improper()
-        if method == "laplace":
+        kinked = has_kink(self.priors)
+        if kinked and sampler == "bayeslogit":
+            raise SamplerError(
+                "sampler='bayeslogit' does not take Laplace or elastic-net priors yet; use "
+                "sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
+            )
+        if method == "laplace" and kinked:
+            warnings.warn(
+                "method='laplace' needs a smooth log posterior, and Laplace/elastic-net priors have a "
+                "kink at their location; sampling with NUTS instead",
+                BayeslogitWarning, stacklevel=2,
+            )
+        elif method == "laplace":
             idata, k = laplace.try_laplace(self, draws=draws, chains=chains, random_seed=random_seed)
             if idata is not None:
                 return PosteriorResults(self, idata, sampler="laplace+psis", random_seed=random_seed,
@@ -219,7 +233,7 @@ class LogitModel:
                 "so the Laplace approximation is not trusted; sampling with NUTS instead",
                 BayeslogitWarning, stacklevel=2,
             )
-        if sampler in ("auto", "bayeslogit"):
+        if sampler in ("auto", "bayeslogit") and not kinked:
             idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
                                          random_seed=random_seed, target_accept=target_accept,
                                          required=sampler == "bayeslogit")
