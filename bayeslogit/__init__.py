@@ -27,6 +27,7 @@ from .errors import (
     SamplerError,
     SeparationWarning,
 )
+from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
 from .interpret.loo import compare_models
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
@@ -80,5 +81,8 @@ __all__ = [
     "load",
     "plot_compare",
     "sklearn_prior",
+    "scale_by_cv",
+    "scale_by_evidence",
+    "ScaleChoice",
     "__version__",
 ]
