@@ -32,7 +32,7 @@ from .interpret.loo import compare_models
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
-from .priors import Cauchy, ElasticNet, Flat, Laplace, Normal, Prior, StudentT, sklearn_prior
+from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, Prior, StudentT, sklearn_prior
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
@@ -58,6 +58,8 @@ __all__ = [
     "DesignError",
     "ElasticNet",
     "Flat",
+    "HalfNormal",
+    "Horseshoe",
     "FitFileError",
     "FormulaError",
     "Laplace",

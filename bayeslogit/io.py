@@ -33,7 +33,7 @@ import pandas as pd
 from .design import build_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .model import LogitModel, training_rows
-from .priors import Cauchy, ElasticNet, Flat, Laplace, Normal, ResolvedPriors, StudentT
+from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, ResolvedPriors, StudentT
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
@@ -296,16 +296,26 @@ def _rebuild_design(meta, data, namespace, tree, path):
 
 def _priors_to_json(resolved) -> dict[str, Any]:
     return {
-        "priors": {name: {"family": p.family, "params": p.params()} for name, p in resolved.priors.items()},
+        "priors": {name: {"family": p.family, "params": _params_to_json(p)} for name, p in resolved.priors.items()},
         "centered_intercept": bool(resolved.centered_intercept),
         "x_mean": [float(v) for v in resolved.x_mean],
         "sources": dict(resolved.sources),
     }
 
 
+def _params_to_json(prior) -> dict[str, Any]:
+    """A prior's parameters as JSON; a hyperprior scale as ``{"HalfNormal": sigma}``."""
+    return {k: {"HalfNormal": v.sigma} if isinstance(v, HalfNormal) else v for k, v in prior.params().items()}
+
+
+def _hier_normal(mu, sigma):
+    return Normal(mu, HalfNormal(sigma["HalfNormal"]))
+
+
 def _priors_from_json(obj: dict[str, Any]):
     families = {"Normal": Normal, "StudentT": StudentT, "Cauchy": Cauchy, "Flat": Flat,
-                "Laplace": Laplace, "ElasticNet": ElasticNet}
+                "Laplace": Laplace, "ElasticNet": ElasticNet, "HierNormal": _hier_normal,
+                "Horseshoe": Horseshoe}
     priors = {name: families[p["family"]](**p["params"]) for name, p in obj["priors"].items()}
     return ResolvedPriors(priors=priors, centered_intercept=bool(obj["centered_intercept"]),
                           x_mean=np.asarray(obj["x_mean"], dtype=float), sources=dict(obj["sources"]))

@@ -17,7 +17,7 @@ from .fit import laplace, pymc_model
 from .fit.nuts import driver
 from .fit.penalized import has_kink
 from .fit.separation import detect_separation
-from .priors import PriorSpec, ResolvedPriors, resolve_priors
+from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 
@@ -212,15 +212,17 @@ class LogitModel:
         used = pymc_model.resolve_sampler(sampler)
         self._warn_if_posterior_improper()
         kinked = has_kink(self.priors)
-        if kinked and sampler == "bayeslogit":
+        hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in self.priors.priors.values())
+        if (kinked or hierarchical) and sampler == "bayeslogit":
             raise SamplerError(
-                "sampler='bayeslogit' does not take Laplace or elastic-net priors yet; use "
-                "sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
+                "sampler='bayeslogit' does not take Laplace, elastic-net, hierarchical or horseshoe "
+                "priors yet; use sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
             )
-        if method == "laplace" and kinked:
+        if method == "laplace" and (kinked or hierarchical):
             warnings.warn(
-                "method='laplace' needs a smooth log posterior, and Laplace/elastic-net priors have a "
-                "kink at their location; sampling with NUTS instead",
+                "method='laplace' needs a smooth log posterior in the coefficients alone, and "
+                "Laplace/elastic-net priors have a kink while hierarchical/horseshoe priors sample "
+                "their scales; sampling with NUTS instead",
                 BayeslogitWarning, stacklevel=2,
             )
         elif method == "laplace":
@@ -233,7 +235,7 @@ class LogitModel:
                 "so the Laplace approximation is not trusted; sampling with NUTS instead",
                 BayeslogitWarning, stacklevel=2,
             )
-        if sampler in ("auto", "bayeslogit") and not kinked:
+        if sampler in ("auto", "bayeslogit") and not (kinked or hierarchical):
             idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
                                          random_seed=random_seed, target_accept=target_accept,
                                          required=sampler == "bayeslogit")

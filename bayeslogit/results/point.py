@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from .. import _numerics
-from ..errors import SeparationWarning, check_probability
+from ..errors import ArgumentError, SeparationWarning, check_probability
 from ..fit.newton import NewtonResult, check_newton_args, covariance, newton
 from ..fit.penalized import has_kink, penalized_mode
 from ..fit.separation import detect_separation
-from ..priors import Prior, ResolvedPriors, resolve_priors
+from ..priors import HIERARCHICAL_FAMILIES, Prior, ResolvedPriors, resolve_priors
 from ..summary import Summary
 from .base import Results
 
@@ -321,6 +321,13 @@ def fit_map(model: "LogitModel", prior=None, *, tol: float = 1e-10, max_iter: in
     priors = model.priors if prior is None else resolve_priors(prior, model.design)
     d = model.design
     label = "model priors" if prior is None else _describe_spec(prior)
+    sampled = [n for n, p in priors.priors.items() if p.family in HIERARCHICAL_FAMILIES]
+    if sampled:
+        raise ArgumentError(
+            f"fit_map() has no mode to find for {sampled}: their prior samples its own scale "
+            "(hierarchical Normal or horseshoe), and the joint mode collapses to a zero scale; use "
+            "sample(), or choose a fixed scale with bl.scale_by_evidence / bl.scale_by_cv"
+        )
     if has_kink(priors):
         res = penalized_mode(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter)
         return MAPResults(model, res.fit, priors, prior_label=label, at_kink=res.at_kink)
