@@ -28,11 +28,12 @@ from .errors import (
     SamplerError,
     SeparationWarning,
 )
+from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
 from .interpret.loo import compare_models
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
-from .priors import Cauchy, Flat, Normal, Prior, StudentT, sklearn_prior
+from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, Prior, StudentT, sklearn_prior
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
@@ -56,9 +57,13 @@ __all__ = [
     "DataError",
     "Design",
     "DesignError",
+    "ElasticNet",
     "Flat",
+    "HalfNormal",
+    "Horseshoe",
     "FitFileError",
     "FormulaError",
+    "Laplace",
     "LogitModel",
     "MAPResults",
     "MLEResults",
@@ -80,5 +85,8 @@ __all__ = [
     "load",
     "plot_compare",
     "sklearn_prior",
+    "scale_by_cv",
+    "scale_by_evidence",
+    "ScaleChoice",
     "__version__",
 ]

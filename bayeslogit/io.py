@@ -35,7 +35,7 @@ from ._formula import UnsafeFormula, check_formula, safe_eval_env
 from .design import build_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .model import LogitModel, training_rows
-from .priors import Cauchy, Flat, Normal, ResolvedPriors, StudentT
+from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, ResolvedPriors, StudentT
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
@@ -111,7 +111,8 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         fit = results._newton
         meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
         if isinstance(results, MAPResults):
-            meta.update(fit_priors=_priors_to_json(results.priors), prior_label=results.prior_label)
+            meta.update(fit_priors=_priors_to_json(results.priors), prior_label=results.prior_label,
+                        at_kink=[bool(k) for k in results.at_kink])
         else:
             meta.update(separation=results.separation, separating_columns=results.separating_columns)
         coef = list(d.column_names)
@@ -272,7 +273,8 @@ def _load_point(meta, model, tree):
     fit = NewtonResult(beta=point["beta"].values.copy(), neg_hessian=point["neg_hessian"].values.copy(),
                        logpost=meta["logpost"], iterations=meta["iterations"], converged=meta["converged"])
     if meta["kind"] == "map":
-        return MAPResults(model, fit, _priors_from_json(meta["fit_priors"]), prior_label=meta["prior_label"])
+        return MAPResults(model, fit, _priors_from_json(meta["fit_priors"]), prior_label=meta["prior_label"],
+                          at_kink=np.asarray(meta.get("at_kink", [False] * len(fit.beta)), dtype=bool))
     return MLEResults(model, fit, separation=meta["separation"], separating_columns=meta["separating_columns"])
 
 
@@ -385,15 +387,26 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
 
 def _priors_to_json(resolved) -> dict[str, Any]:
     return {
-        "priors": {name: {"family": p.family, "params": p.params()} for name, p in resolved.priors.items()},
+        "priors": {name: {"family": p.family, "params": _params_to_json(p)} for name, p in resolved.priors.items()},
         "centered_intercept": bool(resolved.centered_intercept),
         "x_mean": [float(v) for v in resolved.x_mean],
         "sources": dict(resolved.sources),
     }
 
 
+def _params_to_json(prior) -> dict[str, Any]:
+    """A prior's parameters as JSON; a hyperprior scale as ``{"HalfNormal": sigma}``."""
+    return {k: {"HalfNormal": v.sigma} if isinstance(v, HalfNormal) else v for k, v in prior.params().items()}
+
+
+def _hier_normal(mu, sigma):
+    return Normal(mu, HalfNormal(sigma["HalfNormal"]))
+
+
 def _priors_from_json(obj: dict[str, Any]):
-    families = {"Normal": Normal, "StudentT": StudentT, "Cauchy": Cauchy, "Flat": Flat}
+    families = {"Normal": Normal, "StudentT": StudentT, "Cauchy": Cauchy, "Flat": Flat,
+                "Laplace": Laplace, "ElasticNet": ElasticNet, "HierNormal": _hier_normal,
+                "Horseshoe": Horseshoe}
     priors = {name: families[p["family"]](**p["params"]) for name, p in obj["priors"].items()}
     return ResolvedPriors(priors=priors, centered_intercept=bool(obj["centered_intercept"]),
                           x_mean=np.asarray(obj["x_mean"], dtype=float), sources=dict(obj["sources"]))

@@ -15,8 +15,9 @@ from .design import Design, _build_design, build_design
 from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
 from .fit import laplace, pymc_model
 from .fit.nuts import driver
+from .fit.penalized import has_kink
 from .fit.separation import detect_separation
-from .priors import PriorSpec, ResolvedPriors, resolve_priors
+from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 
@@ -175,7 +176,8 @@ class LogitModel:
             posterior mode with the Laplace covariance as a dense mass matrix; see
             ``benchmarks/README.md``).
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
-            and PyMC's NUTS otherwise (e.g. separation under flat priors).
+            and PyMC's NUTS otherwise (e.g. separation under flat priors, or Laplace /
+            elastic-net priors, which the built-in kernel does not take yet).
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
         progressbar : bool or callable
@@ -224,7 +226,21 @@ class LogitModel:
         draws, tune, chains = int(draws), int(tune), int(chains)
         used = pymc_model.resolve_sampler(sampler)
         self._warn_if_posterior_improper()
-        if method == "laplace":
+        kinked = has_kink(self.priors)
+        hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in self.priors.priors.values())
+        if (kinked or hierarchical) and sampler == "bayeslogit":
+            raise SamplerError(
+                "sampler='bayeslogit' does not take Laplace, elastic-net, hierarchical or horseshoe "
+                "priors yet; use sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
+            )
+        if method == "laplace" and (kinked or hierarchical):
+            warnings.warn(
+                "method='laplace' needs a smooth log posterior in the coefficients alone, and "
+                "Laplace/elastic-net priors have a kink while hierarchical/horseshoe priors sample "
+                "their scales; sampling with NUTS instead",
+                BayeslogitWarning, stacklevel=2,
+            )
+        elif method == "laplace":
             idata, k = laplace.try_laplace(self, draws=draws, chains=chains, random_seed=random_seed)
             if idata is not None:
                 return PosteriorResults(self, idata, sampler="laplace+psis", random_seed=random_seed,
@@ -234,7 +250,7 @@ class LogitModel:
                 "so the Laplace approximation is not trusted; sampling with NUTS instead",
                 BayeslogitWarning, stacklevel=2,
             )
-        if sampler in ("auto", "bayeslogit"):
+        if sampler in ("auto", "bayeslogit") and not (kinked or hierarchical):
             idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
                                          random_seed=random_seed, target_accept=target_accept,
                                          required=sampler == "bayeslogit", progressbar=progressbar)

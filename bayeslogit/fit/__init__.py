@@ -1,6 +1,7 @@
 """Fitting: from a design and its priors to numbers (no results objects here).
 
 - :mod:`.newton`: Newton's method for the MLE and the MAP;
+- :mod:`.penalized`: the MAP under Laplace (L1) and elastic-net priors;
 - :mod:`.separation`: the exact separation check (a linear program);
 - :mod:`.nuts`: bayeslogit's own NUTS (log density, numba kernel, the driver running chains);
 - :mod:`.laplace`: Laplace draws corrected by Pareto-smoothed importance sampling;

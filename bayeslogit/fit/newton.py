@@ -56,6 +56,12 @@ def _prior_derivs(prior: Prior, x: float) -> tuple[float, float, float]:
     if fam == "Normal":
         z = (x - prior.mu) / prior.sigma
         return float(prior.logpdf(x)), -z / prior.sigma, -1.0 / prior.sigma**2
+    if fam in ("Laplace", "ElasticNet"):
+        # Smooth inside an orthant (x != mu): the derivatives there. fit/penalized.py handles
+        # the kink at mu; Newton only ever sees these families on coefficients away from it.
+        z = x - prior.mu
+        l1, l2 = (1.0 / prior.b, 0.0) if fam == "Laplace" else (prior.l1, prior.l2)
+        return float(prior.logpdf(x)), -l1 * float(np.sign(z)) - l2 * z, -l2
     nu = prior.nu if fam == "StudentT" else 1.0  # Cauchy is Student-t with one d.f.
     s = prior.sigma
     z = (x - prior.mu) / s

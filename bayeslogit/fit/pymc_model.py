@@ -46,7 +46,12 @@ def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool =
             dim = f"coef_{family.lower()}"
             model.add_coord(dim, sub)
             ps = [priors.priors[names[j]] for j in idx]
-            rv = _family_rv(pm, f"beta_{family.lower()}", family, ps, dim)
+            if family == "HierNormal":
+                rv = _hierarchical_normal(pm, pt, ps, dim)
+            elif family == "Horseshoe":
+                rv = _horseshoe(pm, pt, ps, dim, design)
+            else:
+                rv = _family_rv(pm, f"beta_{family.lower()}", family, ps, dim)
             for k, j in enumerate(idx):
                 parts[j] = rv[k]
         raw = pt.stack(parts)
@@ -77,7 +82,45 @@ def _family_rv(pm, name: str, family: str, ps: list, dim: str):
         return pm.Cauchy(name, alpha=vec("mu"), beta=vec("sigma"), dims=dim)
     if family == "Flat":
         return pm.Flat(name, dims=dim)
+    if family == "Laplace":
+        return pm.Laplace(name, mu=vec("mu"), b=vec("b"), dims=dim)
+    if family == "ElasticNet":
+        mu, l1, l2 = vec("mu"), vec("l1"), vec("l2")
+        log_norm = np.array([p.log_norm() for p in ps])
+
+        def logp(value, mu, l1, l2, log_norm):
+            z = value - mu
+            return -l1 * abs(z) - 0.5 * l2 * z * z - log_norm
+
+        return pm.CustomDist(name, mu, l1, l2, log_norm, logp=logp, dims=dim)
     raise AssertionError(f"unknown prior family {family}")  # pragma: no cover
+
+
+def _hierarchical_normal(pm, pt, ps: list, dim: str):
+    """``Normal(mu, tau)`` with ``tau ~ HalfNormal(s)``, non-centred: ``mu + tau * z``,
+    ``z ~ N(0, 1)`` (the funnel of the centred form is what NUTS cannot cross). One ``tau`` per
+    distinct scale prior: ``tau``, then ``tau_2``, ..."""
+    scales = list(dict.fromkeys(p.sigma for p in ps))
+    taus = [pm.HalfNormal("tau" if k == 0 else f"tau_{k + 1}", sigma=s.sigma) for k, s in enumerate(scales)]
+    z = pm.Normal("z_hiernormal", 0.0, 1.0, dims=dim)
+    tau_vec = pt.stack([taus[scales.index(p.sigma)] for p in ps])
+    mu = np.array([p.mu for p in ps], dtype=float)
+    return mu + tau_vec * z
+
+
+def _horseshoe(pm, pt, ps: list, dim: str, design: Design):
+    """The regularized horseshoe (Piironen & Vehtari 2017, appendix C.1), non-centred."""
+    hs = ps[0]
+    if any(p != hs for p in ps):
+        raise SamplerError("all coefficients under a Horseshoe prior must share the same Horseshoe(...) settings")
+    ybar = float(np.sum(design.y) / (design.n_obs if design.trials is None else np.sum(design.trials)))
+    tau0 = hs.tau0(len(ps), design.n_obs, ybar)
+    tau = pm.HalfCauchy("hs_tau", beta=tau0)
+    lam = pm.HalfCauchy("hs_lambda", beta=1.0, dims=dim)
+    c2 = pm.InverseGamma("hs_c2", alpha=hs.slab_df / 2, beta=hs.slab_df * hs.slab_scale**2 / 2)
+    z = pm.Normal("hs_z", 0.0, 1.0, dims=dim)
+    lam_t = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
+    return z * tau * lam_t
 
 
 def resolve_sampler(sampler: str) -> str:

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from .. import _numerics
-from ..errors import SeparationWarning, check_probability
+from ..errors import ArgumentError, SeparationWarning, check_probability
 from ..fit.newton import NewtonResult, check_newton_args, covariance, newton
+from ..fit.penalized import has_kink, penalized_mode
 from ..fit.separation import detect_separation
-from ..priors import Prior, ResolvedPriors, resolve_priors
+from ..priors import HIERARCHICAL_FAMILIES, Prior, ResolvedPriors, resolve_priors
 from ..summary import Summary
 from .base import Results
 
@@ -221,10 +222,25 @@ class MAPResults(PointResults):
 
     method = "map"
 
-    def __init__(self, model, fit, priors: ResolvedPriors, *, prior_label: str):
+    def __init__(self, model, fit, priors: ResolvedPriors, *, prior_label: str,
+                 at_kink: np.ndarray | None = None):
         super().__init__(model, fit)
         self.priors = priors
         self.prior_label = prior_label
+        p = len(fit.beta)
+        self.at_kink = np.zeros(p, dtype=bool) if at_kink is None else np.asarray(at_kink, dtype=bool)
+        if self.at_kink.any():
+            # No Laplace sd at a kink: the mode sits on a corner of the log posterior, where the
+            # Gaussian approximation does not exist. The others' covariance is conditional on them.
+            free = ~self.at_kink
+            cov = np.full((p, p), np.nan)
+            cov[np.ix_(free, free)] = covariance(fit.neg_hessian[np.ix_(free, free)])
+            self._cov = cov
+
+    @property
+    def has_kinked_prior(self) -> bool:
+        """True when some coefficient has a Laplace or elastic-net prior (L1 / elastic net)."""
+        return has_kink(self.priors)
 
     @property
     def label(self) -> str:
@@ -236,9 +252,17 @@ class MAPResults(PointResults):
         return float(self._newton.logpost)
 
     def coef_table(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
-        """mode, Laplace sd and the Laplace (Gaussian) interval per term."""
+        """mode, Laplace sd and the Laplace (Gaussian) interval per term.
+
+        Under a Laplace or elastic-net prior the table also has ``at_kink``: True where the
+        mode is exactly the prior's location (a lasso zero). There the sd and interval are
+        NaN: the log posterior has a corner, no curvature, so no Gaussian approximation; the
+        posterior (``sample()`` under the same prior) gives those coefficients' uncertainty.
+        """
         ci = self.conf_int(ci_prob=ci_prob)
         table = pd.DataFrame({"mode": self.params, "sd": self.bse, "lower": ci["lower"], "upper": ci["upper"]})
+        if self.has_kinked_prior:
+            table["at_kink"] = self.at_kink
         table.index.name = "term"
         return table
 
@@ -252,6 +276,14 @@ class MAPResults(PointResults):
             ("Log posterior:", f"{self.log_posterior:.3f}"),
         ]
         notes = [f"Intervals are {ci_prob:.0%} Laplace (Gaussian at the mode) intervals."]
+        if self.at_kink.any():
+            zeros = [n for n, k in zip(self.coef_names, self.at_kink) if k]
+            notes.append(
+                f"{len(zeros)} coefficient(s) sit exactly at the kink of their Laplace/elastic-net "
+                f"prior ({', '.join(zeros)}): no Laplace sd exists there (NaN), and the others' sds "
+                "are conditional on them. The posterior under the same prior (sample()) has no mass "
+                "at exactly zero and gives their uncertainty."
+            )
         return Summary(f"Logistic regression, posterior mode ({self.prior_label})", info,
                        [self.coef_table(ci_prob=ci_prob), self.priors.table()], notes)
 
@@ -288,8 +320,18 @@ def fit_map(model: "LogitModel", prior=None, *, tol: float = 1e-10, max_iter: in
     check_newton_args(tol, max_iter)
     priors = model.priors if prior is None else resolve_priors(prior, model.design)
     d = model.design
-    fit = newton(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter)
     label = "model priors" if prior is None else _describe_spec(prior)
+    sampled = [n for n, p in priors.priors.items() if p.family in HIERARCHICAL_FAMILIES]
+    if sampled:
+        raise ArgumentError(
+            f"fit_map() has no mode to find for {sampled}: their prior samples its own scale "
+            "(hierarchical Normal or horseshoe), and the joint mode collapses to a zero scale; use "
+            "sample(), or choose a fixed scale with bl.scale_by_evidence / bl.scale_by_cv"
+        )
+    if has_kink(priors):
+        res = penalized_mode(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter)
+        return MAPResults(model, res.fit, priors, prior_label=label, at_kink=res.at_kink)
+    fit = newton(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter)
     return MAPResults(model, fit, priors, prior_label=label)
 
 
