@@ -21,7 +21,10 @@ EXIT_USAGE = 2
 _PRIOR_HELP = (
     "prior: 'normal(0, 1)' for every slope, or TERM=PRIOR for one design column or formula term "
     "(e.g. 'x1=normal(0,1)', 'C(g)=cauchy(0,2.5)', 'Intercept=flat'); repeatable. Families: "
-    "normal(mu, sigma), studentt(nu, mu, sigma), cauchy(mu, sigma), flat"
+    "normal(mu, sigma), studentt(nu, mu, sigma), cauchy(mu, sigma), laplace(mu, b), "
+    "elasticnet(mu, l1, l2), flat; a sampled scale: normal(0, halfnormal(s)); the regularized "
+    "horseshoe: horseshoe(expected_nonzero[, slab_scale, slab_df]). scikit-learn's penalty as a "
+    "prior: 'sklearn:C=1,l1_ratio=1[,fit_intercept=false]' (alone)"
 )
 
 
@@ -92,14 +95,18 @@ def _parser() -> argparse.ArgumentParser:
 def parse_priors(specs: list[str]):
     """``["normal(0,1)", "x1=cauchy(0,2.5)"]`` -> the ``priors=`` argument of LogitModel."""
     from .errors import PriorError
-    from .priors import parse_prior
+    from .priors import parse_prior, parse_sklearn_prior
 
     if not specs:
         return None
+    if any(s.strip().lower().startswith("sklearn") for s in specs):
+        if len(specs) > 1:
+            raise PriorError("--prior sklearn:... sets every coefficient's prior; give it alone")
+        return parse_sklearn_prior(specs[0])
     every = None
     per_term = {}
     for spec in specs:
-        m = re.fullmatch(r"\s*(.*\S)\s*=\s*([A-Za-z_]+\s*(?:\([^()]*\))?)\s*", spec)
+        m = re.fullmatch(r"\s*(.*?\S)\s*=\s*([A-Za-z_]+\s*(?:\((?:[^()]|\([^()]*\))*\))?)\s*", spec)
         if m:
             per_term[m.group(1)] = parse_prior(m.group(2))
         elif every is None:
@@ -197,6 +204,16 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
         raise
 
 
+def _point_fits(model) -> tuple:
+    """The MLE and the MAP under the model's own priors (none for priors that sample their own
+    scale: a hierarchical Normal or the horseshoe has no MAP)."""
+    from .priors import HIERARCHICAL_FAMILIES
+
+    if any(p.family in HIERARCHICAL_FAMILIES for p in model.priors.priors.values()):
+        return (model.fit_mle(),)
+    return (model.fit_mle(), model.fit_map())
+
+
 def _fit(args: argparse.Namespace) -> int:
     import numpy as np  # noqa: F401 - formulas are evaluated here and may use np.log(x) etc.
 
@@ -207,7 +224,7 @@ def _fit(args: argparse.Namespace) -> int:
     priors = parse_priors(args.prior)
     model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
                           trials=args.trials, missing=args.missing)
-    fits = (model.fit_mle(), model.fit_map())  # the MAP under the model's own priors
+    fits = _point_fits(model)
     post = _sample(model, args)
     _print_results(post, fits)
     _write_outputs(post, args, fits, save=args.save)
@@ -224,8 +241,7 @@ def _report(args: argparse.Namespace) -> int:
     if not isinstance(post, bl.PosteriorResults):
         raise ArgumentError(f"{args.fit_file!r} holds a {post.method.upper()} fit; the report needs a posterior "
                             "(save one with `bayeslogit fit ... --save FIT.nc`)")
-    model = post.model
-    fits = (model.fit_mle(), model.fit_map())
+    fits = _point_fits(post.model)
     args.report = args.output
     _write_outputs(post, args, fits)
     return 0

@@ -625,14 +625,22 @@ def parse_prior(text: str) -> Prior:
     """
     import re
 
+    hier = re.fullmatch(r"\s*normal\s*\(\s*([^,()]+?)\s*,\s*halfnormal\s*\(\s*([^,()]+?)\s*\)\s*\)\s*",
+                        text or "", flags=re.IGNORECASE)
+    if hier:
+        try:
+            return Normal(float(hier.group(1)), HalfNormal(float(hier.group(2))))
+        except ValueError:
+            raise PriorError(f"cannot parse prior {text!r}: arguments must be numbers") from None
     m = re.fullmatch(r"\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*", text or "")
     families: dict[str, Any] = {"normal": Normal, "studentt": StudentT, "student_t": StudentT,
                                 "t": StudentT, "cauchy": Cauchy, "flat": Flat, "laplace": Laplace,
-                                "elasticnet": ElasticNet, "elastic_net": ElasticNet}
+                                "elasticnet": ElasticNet, "elastic_net": ElasticNet, "horseshoe": Horseshoe}
     if not m or m.group(1).lower() not in families:
         raise PriorError(
             f"cannot parse prior {text!r}; write e.g. 'normal(0, 1)', 'studentt(3, 0, 2.5)', "
-            "'cauchy(0, 2.5)', 'laplace(0, 1)', 'elasticnet(0, 0.5, 0.5)' or 'flat'"
+            "'cauchy(0, 2.5)', 'laplace(0, 1)', 'elasticnet(0, 0.5, 0.5)', 'normal(0, halfnormal(1))', "
+            "'horseshoe(3)' or 'flat'"
         )
     args = [a.strip() for a in (m.group(2) or "").split(",") if a.strip()]
     try:
@@ -643,3 +651,35 @@ def parse_prior(text: str) -> Prior:
         return families[m.group(1).lower()](*values)
     except TypeError:
         raise PriorError(f"cannot parse prior {text!r}: wrong number of arguments") from None
+
+
+def parse_sklearn_prior(text: str) -> SklearnPrior:
+    """Parse ``"sklearn:C=1,l1_ratio=1,fit_intercept=false"`` (the CLI's shorthand for
+    :func:`sklearn_prior`; every key optional, defaults as there).
+
+    Examples
+    --------
+    >>> parse_sklearn_prior("sklearn:C=0.5,l1_ratio=1").describe()
+    'sklearn C=0.5, l1_ratio=1, fit_intercept=True'
+    """
+    body = (text or "").strip()
+    if not body.lower().startswith("sklearn:") and body.lower() != "sklearn":
+        raise PriorError(f"cannot parse {text!r}: the shorthand starts with 'sklearn:', e.g. 'sklearn:C=1,l1_ratio=1'")
+    kwargs: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in body[len("sklearn:"):].split(","))):
+        key, sep, value = (s.strip() for s in item.partition("="))
+        if not sep or key not in ("C", "l1_ratio", "fit_intercept"):
+            raise PriorError(
+                f"cannot parse {text!r}: {item!r} is not one of C=..., l1_ratio=..., fit_intercept=true|false"
+            )
+        if key == "fit_intercept":
+            if value.lower() not in ("true", "false"):
+                raise PriorError(f"cannot parse {text!r}: fit_intercept must be true or false, got {value!r}")
+            kwargs[key] = value.lower() == "true"
+        else:
+            try:
+                kwargs[key] = math.inf if value.lower() in ("inf", "infinity") else float(value)
+            except ValueError:
+                raise PriorError(f"cannot parse {text!r}: {key} must be a number, got {value!r}") from None
+    C = kwargs.pop("C", 1.0)
+    return sklearn_prior(C, kwargs.pop("fit_intercept", True), l1_ratio=kwargs.pop("l1_ratio", 0.0))
