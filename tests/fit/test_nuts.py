@@ -158,7 +158,8 @@ def test_auto_uses_bayeslogit_sampler_and_returns_full_results(seed_df):
     assert post.sampler == "bayeslogit"
     assert post.idata.posterior["beta"].dims == ("chain", "draw", "coef")
     assert post.idata.posterior.attrs["tuning_steps"] == 100
-    assert post.idata["log_likelihood"]["y"].shape == (2, 200, 500)
+    assert "log_likelihood" not in post.idata.children
+    assert post.log_likelihood().shape == (2, 200, 500)
     st = post.idata.sample_stats
     assert {"diverging", "tree_depth", "n_steps", "step_size", "lp", "energy"} <= set(st.data_vars)
     assert "NUTS (bayeslogit)" in str(post.summary())
