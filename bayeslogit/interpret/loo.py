@@ -11,12 +11,14 @@ and 4,000 draws. Here it never exists whole:
   routine ``arviz.loo`` uses, with the same relative efficiency ``r_eff``; the result is
   bit-identical to ``arviz.loo`` on the materialised array (tests/interpret/test_loo.py) and is
   wrapped as ArviZ's own ``ELPDDataLOO``, so ``arviz.compare`` and ``arviz.plot_khat`` take it.
-- **subsampled** (larger): PSIS-LOO on ``LOO_SUBSAMPLE`` rows with the difference estimator of
-  Magnusson et al. (2019) around the point-estimate approximation ``log p(y_i | posterior
-  mean)`` (``arviz_stats.loo_subsample(method="plpd")``). ArviZ reads the log-likelihood only
-  at the subsampled rows, through a lazily computed group (an xarray backend array), so the
-  cost is ``draws x m`` instead of ``draws x n``. Its standard error includes the subsampling
-  error, reported separately as ``subsampling_se``.
+- **subsampled** (larger): PSIS-LOO on ``LOO_SUBSAMPLE`` rows drawn at random, with the
+  difference estimator of Magnusson et al. (2019) around the point-estimate approximation
+  ``log p(y_i | posterior mean)``: ArviZ's ``loo_subsample(method="plpd")`` computation, with
+  ArviZ's estimators (``diff_srs_estimator``, ``srs_estimator``) and result class, but with the
+  subsample's PSIS done by row blocks (ArviZ's own function needs the log-likelihood group of
+  all n rows and holds several draws x m copies). Equal to ``loo_subsample`` on the
+  materialised group for the same rows (tests/interpret/test_loo.py). Its standard error
+  includes the subsampling error, reported separately as ``subsampling_se``.
 
 Every result carries a label saying which of the two was used (shown in the diagnostics, the
 report and ``compare_models``' ``loo_method`` column). Draws from ``method="laplace"`` are the
@@ -183,69 +185,70 @@ def _exact(post: PosteriorResults):
                        elpd_i=kda.copy(data=elpd_i), pareto_k=kda, approx_posterior=False)
 
 
-def _lazy_tree(post: PosteriorResults):
-    """A DataTree whose ``log_likelihood`` group is computed only where it is read."""
-    import xarray as xr
-    from xarray.backends import BackendArray
-    from xarray.core import indexing
+def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
+    """Exact PSIS per observation on ``rows``, by row blocks: ``(elpd_i, pareto_k, p_loo_i)``."""
+    from arviz_stats.base import array_stats
 
     d = post.design
-    C, D, n = post.n_chains, post.n_draws, d.n_obs
-    B3 = post.idata.posterior["beta"].transpose("chain", "draw", "coef").values
-    X, y, t = d.X, d.y, d.trials
-
-    def as_index(k, size):
-        if isinstance(k, slice):
-            return np.arange(*k.indices(size))
-        return np.asarray(k, dtype=np.int64)
-
-    class LazyLogLik(BackendArray):
-        shape = (C, D, n)
-        dtype = np.dtype(np.float64)
-
-        def __getitem__(self, key):
-            return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.OUTER, self._raw)
-
-        def _raw(self, key):
-            ck, dk, ok = key
-            ci, di, oi = as_index(ck, C), as_index(dk, D), as_index(ok, n)
-            Bs = B3[np.ix_(np.atleast_1d(ci), np.atleast_1d(di))]
-            c1, d1 = Bs.shape[:2]
-            Bs = Bs.reshape(c1 * d1, -1)
-            obs = np.atleast_1d(oi)
-            out = np.empty((c1 * d1, obs.size))
-            for sl in _blocks.row_slices(obs.size, _blocks.block_rows(c1 * d1)):
-                rows = obs[sl]
-                out[:, sl] = _blocks.loglik_block(X[rows], y[rows], None if t is None else t[rows], Bs).T
-            out = out.reshape(c1, d1, obs.size)
-            return out[tuple(0 if np.ndim(i) == 0 else slice(None) for i in (ci, di, oi))]
-
-    var = xr.Variable(("chain", "draw", "obs"), indexing.LazilyIndexedArray(LazyLogLik()))
-    post_ds = post.idata.posterior.to_dataset()
-    coords = {"chain": post_ds["chain"].values, "draw": post_ds["draw"].values, "obs": np.arange(n)}
-    return xr.DataTree.from_dict({
-        "posterior": post_ds,
-        "observed_data": xr.Dataset({"y": ("obs", np.asarray(y))}, coords={"obs": np.arange(n)}),
-        "log_likelihood": xr.Dataset({"y": xr.DataArray(var, coords=coords)}),
-    })
+    C, D = post.n_chains, post.n_draws
+    B = post.draws()
+    m = rows.size
+    elpd_i, k, p_i = np.empty(m), np.empty(m), np.empty(m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
+        for sl in _blocks.row_slices(m, _blocks.block_rows(C * D)):
+            r = rows[sl]
+            ll = _blocks.loglik_block(d.X[r], d.y[r], None if d.trials is None else d.trials[r], B)
+            elpd_i[sl], k[sl], p_i[sl] = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2,
+                                                         r_eff=reff)
+    return elpd_i, k, p_i
 
 
 def _subsample(post: PosteriorResults, observations, seed: int):
-    import arviz_stats as azs
+    """PSIS-LOO on a subsample with the point-estimate (plpd) difference estimator.
+
+    The same computation as ``arviz_stats.loo_subsample(method="plpd")`` (and the same
+    estimators: ``diff_srs_estimator`` for elpd, ``srs_estimator`` for p_loo), but the
+    subsample's log-likelihood is made by row blocks instead of as one draws x m array
+    ArviZ copies several times (512 MB at 4,000 draws x 2,000 rows).
+    """
+    import xarray as xr
+    from arviz_stats.loo.loo_helper import _prepare_full_arrays, _warn_pareto_k
+    from arviz_stats.utils import ELPDDataLOOSubsample
 
     d = post.design
-
-    def plpd(observed, data):  # log p(y_i | posterior mean), all rows: O(n p)
-        bbar = np.asarray(data.posterior["beta"].values, dtype=float).reshape(1, -1)
-        return _blocks.map_rows(lambda Xb, yb, tb: _blocks.loglik_block(Xb, yb, tb, bbar)[:, 0],
-                                (d.X, d.y, d.trials), cells_per_row=d.n_coef)
-
-    if not isinstance(observations, (int, np.integer)):
-        observations = np.asarray(observations, dtype=np.int64)
+    n, S = d.n_obs, post.n_chains * post.n_draws
+    if isinstance(observations, (int, np.integer)):
+        if not 1 <= int(observations) <= n:
+            raise ArgumentError(f"observations must be between 1 and {n}, got {observations}")
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=int(observations), replace=False))
+    else:
+        rows = np.unique(np.asarray(observations, dtype=np.int64))
+        if rows.size == 0 or rows[0] < 0 or rows[-1] >= n:
+            raise ArgumentError(f"observations must be row indices in [0, {n})")
+    # point-estimate approximation log p(y_i | posterior mean) for every row: O(n p)
+    bbar = post.draws().mean(axis=0).reshape(1, -1)
+    approx = _blocks.map_rows(lambda Xb, yb, tb: _blocks.loglik_block(Xb, yb, tb, bbar)[:, 0],
+                              (d.X, d.y, d.trials), cells_per_row=1)
+    elpd_s, k_s, p_s = _psis_rows(post, rows, _r_eff(post))
+    approx_all = xr.DataArray(approx, dims="obs", coords={"obs": np.arange(n)}, name="y")
+    approx_sample = xr.DataArray(approx[rows], dims="__obs__")
+    elpd_da = xr.DataArray(elpd_s, dims="__obs__")
+    k_da = xr.DataArray(k_s, dims="__obs__")
+    warn, good_k = _warn_pareto_k(k_da, S, suppress=True)
+    elpd, sub_se, se = elpd_da.azstats.diff_srs_estimator(
+        lpd_approx_sample=approx_sample, lpd_approx_all=approx_all, n_data_points=n)
+    p_loo, _, _ = xr.DataArray(p_s, dims="__obs__").azstats.srs_estimator(n_data_points=n)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
-        return azs.loo_subsample(_lazy_tree(post), observations=observations, var_name="y", method="plpd",
-                                 log_lik_fn=plpd, pointwise=True, seed=seed, reff=_r_eff(post))
+        warnings.simplefilter("ignore")
+        elpd_full, k_full = _prepare_full_arrays(elpd_da, k_da, approx_all, rows, ["obs"], None)
+    return ELPDDataLOOSubsample(
+        elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=S, n_data_points=n, scale="log",
+        warning=bool(warn), good_k=float(good_k), elpd_i=elpd_full.rename("y"), pareto_k=k_full.rename("y"),
+        approx_posterior=False, subsampling_se=float(sub_se), subsample_size=int(rows.size),
+        log_p=None, log_q=None, thin_factor=None, log_weights=None, loo_subsample_observations=rows,
+        elpd_loo_approx=approx_all, log_jacobian=None,
+    )
 
 
 def compare_models(fits: Mapping[str, "PosteriorResults"], *, method: str = "stacking") -> pd.DataFrame:
