@@ -57,7 +57,7 @@ ESS_PER_CHAIN = 100
 """Smallest acceptable bulk/tail effective sample size, per chain (400 for 4 chains)."""
 BFMI_MIN = 0.3
 """Smallest acceptable E-BFMI in any chain."""
-FITTED_MAX_CELLS = 200_000_000
+FITTED_MAX_CELLS = 100_000_000
 """Fitted probabilities average all draws up to this many rows x draws, thinned draws above."""
 FITTED_MIN_DRAWS = 250
 """Fewest draws the fitted probabilities are averaged over when thinned."""

@@ -246,27 +246,24 @@ def _separation_fig(post):
     ax = fig.subplots()
     expected = float(np.sum(p * m))
     bins = _separation_bins(len(p))
+    # one filled step artist per layer (not one rectangle per row: thousands of bars are slow)
     if bins:
         groups = np.array_split(order, bins)
         w = np.array([m[g].sum() for g in groups])
-        ev = np.array([d.y[g].sum() for g in groups], dtype=float) / w
-        pm = np.array([np.sum(p[g] * m[g]) for g in groups]) / w
-        pos = np.arange(bins)
-        ax.bar(pos, np.ones(bins), width=1.0, color="#f3e6e4", linewidth=0)
-        ax.bar(pos, ev, width=1.0, color="#8c1d13", linewidth=0, label="event rate in the group")
-        ax.plot(pos, pm, color="black", lw=1.5, label="mean fitted probability")
-        # the expected number of events, counted from the right, in units of groups
-        ax.axvline((len(p) - expected) * bins / len(p) - 0.5, color="black", ls=":", lw=1,
-                   label="expected number of events")
-        ax.set_xlim(-0.5, bins - 0.5)
+        height = np.array([d.y[g].sum() for g in groups], dtype=float) / w
+        line = np.array([np.sum(p[g] * m[g]) for g in groups]) / w
+        label, line_label = "event rate in the group", "mean fitted probability"
     else:
-        ax.bar(np.arange(len(p)), np.ones(len(p)), width=1.0,
-               color=np.where(rate[order] > 0.5, "#8c1d13", "#f3e6e4"), linewidth=0)
-        if d.trials is not None:  # show the observed rate as bar height instead
-            ax.bar(np.arange(len(p)), rate[order], width=1.0, color="#8c1d13", linewidth=0)
-        ax.plot(np.arange(len(p)), p[order], color="black", lw=1.5, label="fitted probability")
-        ax.axvline(len(p) - expected, color="black", ls=":", lw=1, label="expected number of events")
-        ax.set_xlim(-0.5, len(p) - 0.5)
+        height, line = rate[order], p[order]
+        label, line_label = "events" if d.trials is None else "observed rate", "fitted probability"
+    k = len(height)
+    ax.axhspan(0, 1, color="#f3e6e4", linewidth=0)
+    ax.stairs(height, np.arange(k + 1) - 0.5, fill=True, color="#8c1d13", label=label)
+    ax.plot(np.arange(k), line, color="black", lw=1.5, label=line_label)
+    # the expected number of events, counted from the right (in rows, or in groups)
+    ax.axvline((len(p) - expected) * k / len(p) - 0.5, color="black", ls=":", lw=1,
+               label="expected number of events")
+    ax.set_xlim(-0.5, k - 0.5)
     ax.set_ylim(0, 1)
     ax.set_xticks([])
     ax.set_ylabel("P(event)")
