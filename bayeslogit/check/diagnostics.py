@@ -465,25 +465,45 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
     sep = _post_separation(post)
     prior_hint = _prior_hint(post, sep)
     checks: list[Check] = []
-    if rhat.notna().all():
-        r, worst = float(rhat.max()), f"worst: {rhat.idxmax()}"
-    else:  # ArviZ returns NaN when the chains are too short to split
-        r, worst = float("nan"), f"not computable for {', '.join(rhat.index[rhat.isna()])}"
-    checks.append(Check(
-        "R-hat (max)", f"{r:.3f}", f"<= {RHAT_MAX}", bool(r <= RHAT_MAX), worst,
-        "the chains disagree: sample longer (more tune and draws) and with 4 chains; "
-        f"if it persists, {prior_hint}.",
-    ))
-    ess_min = ESS_PER_CHAIN * chains
-    for label, ess in (("bulk", ess_bulk), ("tail", ess_tail)):
-        e = float(ess.min())
+    imp = post.importance_stats()
+    if imp is not None:  # Laplace + PSIS: independent weighted draws, judged as importance sampling
+        table["ess_bulk"], table["ess_tail"] = imp["ess"], np.nan
+        table["r_hat"], table["mcse_mean"], table["mcse_sd"] = np.nan, imp["mcse_mean"], np.nan
+        k_is = float(idata["importance"].attrs["pareto_k"])
+        ess_is = float(idata["importance"].attrs["ess_is"])
         checks.append(Check(
-            f"ESS {label} (min)", f"{e:.0f}", f">= {ess_min} (100 per chain)", bool(e >= ess_min),
-            f"worst: {ess.idxmin()}; {total} draws in all",
-            f"too few effective draws for stable {'means' if label == 'bulk' else 'interval ends'}: "
-            f"increase draws (now {draws} per chain) and tune; strong autocorrelation can also "
-            f"mean a badly shaped posterior ({prior_hint}).",
+            "Pareto k (importance sampling)", f"{k_is:.2f}", "<= 0.7", bool(k_is <= 0.7),
+            "Laplace + PSIS importance sampling, not MCMC: no R-hat",
+            "the Laplace proposal does not cover the posterior: sample with NUTS (method='nuts').",
         ))
+        ess_min = ESS_PER_CHAIN * chains
+        checks.append(Check(
+            "IS-ESS (importance sampling)", f"{ess_is:.0f}", f">= {ess_min}", bool(ess_is >= ess_min),
+            f"1 / sum(w^2) of {total} weighted proposals; per coefficient min "
+            f"{float(imp['ess'].min()):.0f} ({imp['ess'].idxmin()})",
+            "too few effective draws: increase draws, or sample with NUTS (method='nuts').",
+        ))
+    else:
+        if rhat.notna().all():
+            r, worst = float(rhat.max()), f"worst: {rhat.idxmax()}"
+        else:  # ArviZ returns NaN when the chains are too short to split
+            r, worst = float("nan"), f"not computable for {', '.join(rhat.index[rhat.isna()])}"
+        checks.append(Check(
+            "R-hat (max)", f"{r:.3f}", f"<= {RHAT_MAX}", bool(r <= RHAT_MAX), worst,
+            "the chains disagree: sample longer (more tune and draws) and with 4 chains; "
+            f"if it persists, {prior_hint}.",
+        ))
+        ess_min = ESS_PER_CHAIN * chains
+        for label, ess in (("bulk", ess_bulk), ("tail", ess_tail)):
+            e = float(ess.min())
+            checks.append(Check(
+                f"ESS {label} (min)", f"{e:.0f}", f">= {ess_min} (100 per chain)", bool(e >= ess_min),
+                f"worst: {ess.idxmin()}; {total} draws in all",
+                f"too few effective draws for stable {'means' if label == 'bulk' else 'interval ends'}: "
+                f"increase draws (now {draws} per chain) and tune; strong autocorrelation can also "
+                f"mean a badly shaped posterior ({prior_hint}).",
+            ))
+    mcse_mean = table["mcse_mean"]
     rel = float((mcse_mean / sd).max())
     checks.append(Check(
         "MCSE of mean / sd (max)", f"{rel:.3f}", "informative", None,

@@ -117,6 +117,8 @@ class PosteriorResults(Results, PosteriorShortcuts):
             return f"NUTS ({self.sampler})"
         attrs = self.idata.posterior.attrs
         text = f"Laplace + PSIS importance sampling (not MCMC), Pareto k = {float(attrs['pareto_k']):.2f}"
+        if "importance" in self.idata.children:
+            text += f", {self.idata['importance'].attrs.get('proposal', 'Laplace')} proposal"
         if "ess_importance" in attrs:
             text += f", importance-sampling ESS {float(attrs['ess_importance']):,.0f} of {self.n_chains * self.n_draws:,}"
         return text
@@ -160,7 +162,9 @@ class PosteriorResults(Results, PosteriorShortcuts):
         -------
         pandas.DataFrame
             Indexed by design column name; columns ``mean``, ``sd``, ``eti{P}_lb``,
-            ``eti{P}_ub``, ``ess_bulk``, ``ess_tail``, ``r_hat``, ``mcse_mean``, ``mcse_sd``.
+            ``eti{P}_ub``, ``ess_bulk``, ``ess_tail``, ``r_hat``, ``mcse_mean``, ``mcse_sd``. For
+            ``method="laplace"`` fits, ``ess_bulk`` and ``mcse_mean`` are the importance-sampling
+            ones (:meth:`importance_stats`) and ``ess_tail``, ``r_hat``, ``mcse_sd`` are NaN.
 
         Examples
         --------
@@ -178,7 +182,32 @@ class PosteriorResults(Results, PosteriorShortcuts):
         table.index = [_coord_label(i) for i in table.index]
         table = table.loc[self.coef_names]
         table.index.name = "term"
-        return pd.DataFrame(table).astype(float)
+        table = pd.DataFrame(table).astype(float)
+        imp = self.importance_stats()
+        if imp is not None:  # independent resampled draws: their MCMC ESS/R-hat would overstate precision
+            table["ess_bulk"] = imp["ess"].to_numpy()
+            table["ess_tail"] = np.nan
+            table["r_hat"] = np.nan
+            table["mcse_mean"] = imp["mcse_mean"].to_numpy()
+            table["mcse_sd"] = np.nan
+        return table
+
+    def importance_stats(self) -> pd.DataFrame | None:
+        """Importance-sampling precision of a ``method="laplace"`` fit, per coefficient.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            ``mcse_mean`` (self-normalised importance-sampling Monte Carlo SE of the posterior
+            mean, ``sqrt(sum w^2 (beta - mu)^2)``) and ``ess`` (``var_w(beta) / mcse^2``); None for
+            MCMC fits. ``coef_table()`` and the diagnostics report these instead of the MCMC
+            ESS and R-hat of the resampled draws, which would overstate the precision.
+        """
+        if "importance" not in self.idata.children:
+            return None
+        imp = self.idata["importance"]
+        return pd.DataFrame({"mcse_mean": imp["mcse_mean"].values, "ess": imp["ess"].values},
+                            index=pd.Index(self.coef_names, name="term"))
 
     def sampler_stats(self) -> dict[str, Any]:
         """Divergences, tree-depth saturation and step size, summed/averaged over chains."""
@@ -215,10 +244,15 @@ class PosteriorResults(Results, PosteriorShortcuts):
             ("Tuning steps:", str(self.idata.posterior.attrs.get("tuning_steps", "?"))),
             ("Random seed:", str(self.random_seed)),
             ("Divergences:", str(stats.get("divergences", "n/a"))),
-            ("Max R-hat:", f"{table['r_hat'].max():.3f}"),
-            ("Min ESS (bulk):", f"{table['ess_bulk'].min():.0f}"),
-            ("Min ESS (tail):", f"{table['ess_tail'].min():.0f}"),
         ]
+        if self.importance_stats() is None:
+            info += [
+                ("Max R-hat:", f"{table['r_hat'].max():.3f}"),
+                ("Min ESS (bulk):", f"{table['ess_bulk'].min():.0f}"),
+                ("Min ESS (tail):", f"{table['ess_tail'].min():.0f}"),
+            ]
+        else:
+            info += [("Min ESS (importance sampling):", f"{table['ess_bulk'].min():.0f}")]
         shown = table[[c for c in table.columns if c != "mcse_sd"]]
         priors = self.model.prior_summary()
         notes = [
