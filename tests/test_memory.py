@@ -81,8 +81,13 @@ def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
         t0 = time.perf_counter()
         post.report({str(tmp_path / 'r.html')!r}, progress=False)
         peak = tracemalloc.get_traced_memory()[1]
-        print(json.dumps(dict(peak=peak, seconds=time.perf_counter() - t0, largest=_blocks.largest_block_cells)))
+        page = open({str(tmp_path / 'r.html')!r}).read()
+        print(json.dumps(dict(peak=peak, seconds=time.perf_counter() - t0, largest=_blocks.largest_block_cells,
+                              binned="binned into 1,000 groups of about 20 rows" in page,
+                              pav="Drawn from the 2,000 rows of the LOO subsample (of 20,000)" in page,
+                              method="PSIS-LOO with subsampling: 2,000 of 20,000 rows" in page)))
     """, n=20_000, draws=1000)
+    assert res["binned"] and res["pav"] and res["method"], res  # per-row plots say how they reduce rows
     one_array = 20_000 * 4000 * 8  # 640 MB
     assert res["largest"] * 8 <= 8 * 2**20, res
     assert res["peak"] < 160e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"
