@@ -1,8 +1,8 @@
 """Saving fits to netCDF and loading them back, ready to ``predict``.
 
 A saved fit is the ArviZ ``DataTree`` of the posterior (groups ``posterior``,
-``sample_stats``, ``log_likelihood``...) plus one extra group, ``bayeslogit``, that holds what
-is needed to rebuild the model:
+``sample_stats``, ``observed_data``, ``constant_data``...) plus one extra group, ``bayeslogit``,
+that holds what is needed to rebuild the model:
 
 - attributes (JSON text): the formula, the response coding (``event``, ``levels``, ``trials``
   column), the resolved prior of every coefficient, the sampler and seed, a format marker;
@@ -12,7 +12,16 @@ is needed to rebuild the model:
 patsy's ``DesignInfo`` cannot be pickled (patsy refuses), and storing only factor levels would
 lose the state of stateful transforms such as ``center(x)`` or spline knots. So on loading, the
 design is rebuilt by running the formula on the stored training rows again, which restores the
-``DesignInfo`` exactly; the rebuilt matrix is checked to be bit-identical to the stored one.
+``DesignInfo`` exactly; the rebuilt matrix is checked to be bit-identical to the one fitted
+(by its SHA-256 digest, stored in place of the matrix).
+
+What is *not* stored, because it is derived and large: the pointwise log-likelihood (draws x
+rows: 3.2 GB at 100,000 rows; recomputed on demand, see
+:meth:`bayeslogit.PosteriorResults.log_likelihood`) and the design matrix (rebuilt from the
+stored rows, and put back in ``constant_data`` on loading). Numeric variables are compressed
+(gzip level 4 with byte shuffling), so a file is about the size of the training data plus the
+draws. Files of earlier versions, which stored both, still load (their log-likelihood group is
+skipped, their design matrix compared element by element).
 Formulas that call functions other than numpy (as ``np``/``numpy``) and patsy's builtins need
 those passed to :func:`load` as ``namespace``.
 
@@ -47,6 +56,8 @@ FORMAT = "bayeslogit.fit"
 FORMAT_VERSION = 1
 GROUP = "bayeslogit"
 ENGINE = "h5netcdf"
+NOT_STORED = ("log_likelihood",)
+"""Derived draws x rows groups that ``save`` leaves out (recomputed on demand)."""
 
 
 # -- saving ----------------------------------------------------------------------------------
@@ -103,9 +114,13 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         "priors": _priors_to_json(model.priors),
     }
     group = _frame_to_dataset(training_rows(model))
+    meta["X_sha256"] = _design_digest(d.X)
     if isinstance(results, PosteriorResults):
         meta.update(sampler=results.sampler, random_seed=results.random_seed)
-        children = {name: node.to_dataset() for name, node in results.idata.children.items()}
+        children = {name: node.to_dataset() for name, node in results.idata.children.items()
+                    if name not in NOT_STORED}
+        if "constant_data" in children and "X" in children["constant_data"]:
+            children["constant_data"] = children["constant_data"].drop_vars("X")
         root = results.idata.to_dataset()
     else:
         fit = results._newton
@@ -117,8 +132,7 @@ def save(results: "Results", path: str | os.PathLike) -> None:
             meta.update(separation=results.separation, separating_columns=results.separating_columns)
         coef = list(d.column_names)
         children = {"point": xr.Dataset(
-            {"beta": (("coef",), fit.beta), "neg_hessian": (("coef", "coef_b"), fit.neg_hessian),
-             "X": (("obs", "coef"), d.X)},
+            {"beta": (("coef",), fit.beta), "neg_hessian": (("coef", "coef_b"), fit.neg_hessian)},
             coords={"coef": coef, "coef_b": coef},
         )}
         root = xr.Dataset()
@@ -126,7 +140,32 @@ def save(results: "Results", path: str | os.PathLike) -> None:
     children[GROUP] = group
     tree = xr.DataTree.from_dict({"/": root, **children})
     with atomic_path(path) as tmp:  # a crash or Ctrl-C mid-write leaves the previous file intact
-        tree.to_netcdf(tmp, engine=ENGINE, mode="w")
+        tree.to_netcdf(tmp, engine=ENGINE, mode="w", encoding=_compression(tree))
+
+
+def _compression(tree) -> dict[str, dict[str, dict[str, Any]]]:
+    """gzip (level 4) with byte shuffling for every numeric variable, keyed by group path."""
+    enc: dict[str, dict[str, dict[str, Any]]] = {}
+    for node in tree.subtree:
+        ds = node.to_dataset(inherit=False)
+        wanted = {name: {"zlib": True, "complevel": 4, "shuffle": True}
+                  for name, var in ds.variables.items() if var.dtype.kind in "biuf" and var.ndim > 0}
+        if wanted:
+            enc[node.path] = wanted
+    return enc
+
+
+def _design_digest(X: np.ndarray) -> str:
+    """SHA-256 of the design matrix's values in C order, by row blocks (no full copy)."""
+    import hashlib
+
+    from ._blocks import row_slices
+
+    h = hashlib.sha256()
+    h.update(f"{X.shape}{X.dtype.str}".encode())
+    for sl in row_slices(X.shape[0], max(1, (8 << 20) // max(1, X.shape[1] * 8))):
+        h.update(np.ascontiguousarray(X[sl]).tobytes())
+    return h.hexdigest()
 
 
 def _frame_to_dataset(df: pd.DataFrame):
@@ -215,7 +254,12 @@ def load(path: str | os.PathLike, *, trust: bool = False,
         raise FitFileError(f"{spath!r} is a directory, not a saved bayeslogit fit")
     try:
         with xr.open_datatree(spath, engine=ENGINE) as opened:
-            tree = opened.load().copy()
+            # read every group but a stored log-likelihood (files of earlier versions): derived
+            tree = xr.DataTree.from_dict({
+                "/": opened.to_dataset(inherit=False).load(),
+                **{name: node.to_dataset(inherit=False).load() for name, node in opened.children.items()
+                   if name not in NOT_STORED},
+            })
     except Exception as exc:  # noqa: BLE001 - any reader failure means "not our file"
         raise FitFileError(
             f"{spath!r} is not a bayeslogit fit (cannot read it as netCDF4/HDF5: "
@@ -261,11 +305,11 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
     model._data = data
     if meta["kind"] != "posterior":
         return _load_point(meta, model, tree)
-    idata = xr.DataTree.from_dict(
-        {"/": tree.to_dataset(), **{k: v.to_dataset() for k, v in tree.children.items() if k != GROUP}}
-    )
-    return PosteriorResults(model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"],
-                            log_likelihood="log_likelihood" in idata.children)
+    groups = {k: v.to_dataset() for k, v in tree.children.items() if k != GROUP}
+    if "constant_data" in groups and "X" not in groups["constant_data"]:
+        groups["constant_data"]["X"] = (("obs", "coef"), design.X)  # not stored: rebuilt, checked
+    idata = xr.DataTree.from_dict({"/": tree.to_dataset(), **groups})
+    return PosteriorResults(model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"])
 
 
 def _load_point(meta, model, tree):
@@ -370,11 +414,13 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
             "formula calls your own functions, pass them: bl.load(path, namespace={'f': f})"
         ) from None
     design = replace(design, n_dropped=int(meta["n_dropped"]))
-    holder = "constant_data" if meta["kind"] == "posterior" else "point"
-    X_saved = tree[holder]["X"].values if holder in tree.children and "X" in tree[holder] else None
-    same = design.column_names == meta["column_names"] and (
-        X_saved is None or np.array_equal(design.X, X_saved)
-    )
+    if "X_sha256" in meta:
+        same_X = _design_digest(design.X) == meta["X_sha256"]
+    else:  # files of earlier versions stored the matrix itself
+        holder = "constant_data" if meta["kind"] == "posterior" else "point"
+        X_saved = tree[holder]["X"].values if holder in tree.children and "X" in tree[holder] else None
+        same_X = X_saved is None or np.array_equal(design.X, X_saved)
+    same = design.column_names == meta["column_names"] and same_X
     if not same:
         raise FitFileError(
             f"the design rebuilt from {path!r} differs from the one the draws were made with; "

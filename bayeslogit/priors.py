@@ -89,6 +89,11 @@ class Prior:
         """Log density at ``x`` (numpy, for point estimates and checks)."""
         raise NotImplementedError
 
+    def typical_range(self) -> tuple[float, float] | None:
+        """Where most of the prior's mass is (for plots): ``mu +- 2 scale``; None when the prior
+        is improper or has no closed-form density."""
+        return None
+
 
 @dataclass(frozen=True)
 class HalfNormal:
@@ -151,6 +156,10 @@ class Normal(Prior):
     def params(self):
         return {"mu": self.mu, "sigma": self.sigma}
 
+    def typical_range(self):
+        s = self.sigma.sigma if isinstance(self.sigma, HalfNormal) else self.sigma
+        return self.mu - 2 * s, self.mu + 2 * s
+
     def __str__(self) -> str:
         return f"Normal({self.mu:g}, {self.sigma if isinstance(self.sigma, HalfNormal) else format(self.sigma, 'g')})"
 
@@ -199,6 +208,9 @@ class StudentT(Prior):
     def params(self):
         return {"nu": self.nu, "mu": self.mu, "sigma": self.sigma}
 
+    def typical_range(self):
+        return self.mu - 2 * self.sigma, self.mu + 2 * self.sigma
+
     def logpdf(self, x):
         from scipy.stats import t
 
@@ -226,6 +238,9 @@ class Cauchy(Prior):
 
     def params(self):
         return {"mu": self.mu, "sigma": self.sigma}
+
+    def typical_range(self):
+        return self.mu - 2 * self.sigma, self.mu + 2 * self.sigma
 
     def logpdf(self, x):
         z = (np.asarray(x) - self.mu) / self.sigma
@@ -279,6 +294,9 @@ class Laplace(Prior):
     def params(self):
         return {"mu": self.mu, "b": self.b}
 
+    def typical_range(self):
+        return self.mu - 3 * self.b, self.mu + 3 * self.b  # 95% of the mass
+
     def logpdf(self, x):
         return -np.abs(np.asarray(x, dtype=float) - self.mu) / self.b - np.log(2 * self.b)
 
@@ -312,6 +330,10 @@ class ElasticNet(Prior):
 
     def params(self):
         return {"mu": self.mu, "l1": self.l1, "l2": self.l2}
+
+    def typical_range(self):
+        s = min(1 / math.sqrt(self.l2), 1.5 / self.l1)  # the narrower of the two kernels
+        return self.mu - 2 * s, self.mu + 2 * s
 
     def log_norm(self) -> float:
         """``log`` of the normalising constant (stable for any ``l1``, ``l2`` > 0)."""

@@ -13,6 +13,14 @@ Usage::
     python benchmarks/bench.py --size L          # n=100,000, p=23 (baseline gets fewer draws)
     python benchmarks/bench.py --size all --out benchmarks/results/bench.json
     python benchmarks/bench.py --quick           # smoke check, under a minute
+    python benchmarks/bench.py --size pipeline   # large data: n=100,000, p=10, whole pipeline
+
+The ``pipeline`` section (issue 11) runs each scenario in a fresh subprocess that records its
+own peak resident memory (``getrusage(RUSAGE_SELF).ru_maxrss``) and the seconds of every step:
+``sample()`` with the defaults (4 chains x 1000 draws), ``diagnostics()``, ``report()``,
+``save()``, ``load()`` and ``predict()`` of 1,000 new rows, plus the saved file's size. The
+child runs under an address-space limit (``RLIMIT_AS``), so a regression fails instead of
+swapping the machine.
 """
 
 from __future__ import annotations
@@ -224,16 +232,95 @@ def print_table(results: dict) -> None:
                   f"{m['max_abs_param_diff']:.1e})")
 
 
+PIPELINE = {
+    # name: rows, noise columns (p = 3 + n_noise coefficients), RLIMIT_AS of the child (GiB)
+    "P100k": dict(n=100_000, n_noise=7, limit_gb=12),
+}
+PIPELINE_QUICK = {"P100k": dict(n=20_000, n_noise=7, limit_gb=12)}
+
+
+def pipeline_child(n: int, n_noise: int, workdir: str) -> dict:
+    """One large-data scenario, in this (fresh) process: times per step, file size, peak RSS."""
+    import resource
+    import tempfile
+    import warnings
+
+    df = simulate_seed(n, random_seed=11, n_noise=n_noise)
+    new = simulate_seed(1000, random_seed=12, n_noise=n_noise).drop(columns="y")
+    out: dict = {"n": n, "p": 3 + n_noise}
+    t = time.perf_counter()
+    model = bl.LogitModel(formula_for(n_noise), df)
+    out["model_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    post = model.sample(random_seed=1, progressbar=False)
+    out["sample_s"] = time.perf_counter() - t
+    out["sampler"] = post.method_label
+    out["rss_after_sample_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    path = Path(tempfile.mkdtemp(dir=workdir))
+    steps = {
+        "diagnostics": lambda: post.diagnostics(),
+        "report": lambda: post.report(path / "report.html", progress=False),
+        "save": lambda: post.save(path / "fit.nc"),
+        "load": lambda: bl.load(path / "fit.nc"),
+    }
+    results = {}
+    for name, fn in steps.items():
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results[name] = fn()
+        out[f"{name}_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    results["load"].predict(new)
+    out["predict_s"] = time.perf_counter() - t
+    diag = results["diagnostics"]
+    out["loo_method"] = diag.loo_method
+    out["elpd_loo"] = float(diag.loo.elpd) if diag.loo is not None else None
+    out["min_ess_bulk"] = float(diag.per_coef["ess_bulk"].min())
+    out["max_rhat"] = float(diag.per_coef["r_hat"].max())
+    out["file_mb"] = (path / "fit.nc").stat().st_size / 1e6
+    out["after_sampling_s"] = sum(out[f"{k}_s"] for k in ("diagnostics", "report", "save", "load", "predict"))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def bench_pipeline(quick: bool) -> dict:
+    """Each scenario in a fresh subprocess (its own peak RSS), under an address-space limit."""
+    import subprocess
+    import tempfile
+
+    res = {}
+    for name, cfg in (PIPELINE_QUICK if quick else PIPELINE).items():
+        limit = int(cfg["limit_gb"] * 2**30)
+        code = (
+            "import json, resource, sys; "
+            f"resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit})); "
+            f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+            "import bench; "
+            f"print('RESULT ' + json.dumps(bench.pipeline_child({cfg['n']}, {cfg['n_noise']}, {tempfile.gettempdir()!r})))"
+        )
+        print(f"pipeline {name}: {cfg}", flush=True)
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+        if proc.returncode != 0 or not line:
+            res[name] = {"error": proc.stderr[-2000:], "wall_s": time.perf_counter() - t}
+        else:
+            res[name] = json.loads(line[0][7:])
+        print(json.dumps(res[name], indent=1), flush=True)
+    return res
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", choices=["S", "L", "all"], default="all")
+    ap.add_argument("--size", choices=["S", "L", "pipeline", "all"], default="all")
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
     ap.add_argument("--out", default="benchmarks/results/bench.json", help="JSON output path")
     ap.add_argument("--extra", action="store_true",
                     help="also time bayeslogit with sampler='nutpie' and 'pymc' (S) and method='laplace'")
     args = ap.parse_args(argv)
     cfgs = QUICK if args.quick else SIZES
-    sizes = ["S", "L"] if args.size == "all" else [args.size]
+    sizes = ["S", "L"] if args.size == "all" else ([] if args.size == "pipeline" else [args.size])
     t0 = time.perf_counter()
     import pymc  # noqa: F401  (imported up front: the import is not part of either fit's time)
 
@@ -252,9 +339,12 @@ def main(argv=None) -> int:
                 contestants["bayeslogit[nutpie]"] = {"sampler": "nutpie"}
                 contestants["bayeslogit[pymc]"] = {"sampler": "pymc"}
         results["sizes"][size] = bench_size(size, cfgs[size], contestants=contestants)
+    if args.size in ("pipeline", "all"):
+        results["pipeline"] = bench_pipeline(args.quick)
     results["machine"]["load_avg_end"] = os.getloadavg()
     results["total_seconds"] = time.perf_counter() - t0
-    print_table(results)
+    if sizes:
+        print_table(results)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -33,7 +33,7 @@ def test_round_trip_draws_bit_identical(mixed_post, saved):
     _, loaded = saved
     assert isinstance(loaded, bl.PosteriorResults)
     np.testing.assert_array_equal(loaded.draws(), mixed_post.draws())
-    for group in ("posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"):
+    for group in ("posterior", "sample_stats", "observed_data", "constant_data"):
         xr.testing.assert_identical(loaded.idata[group].to_dataset(), mixed_post.idata[group].to_dataset())
     assert set(loaded.idata.children) == set(mixed_post.idata.children)
 
@@ -218,3 +218,69 @@ def test_saved_files_have_ordinary_permissions(tmp_path, seed_df):
     umask = os.umask(0)
     os.umask(umask)
     assert os.stat(tmp_path / "fit.nc").st_mode & 0o777 == 0o666 & ~umask
+
+
+# -- what is stored: draws, data and metadata, compressed; never the derived log-likelihood -----
+
+def test_file_holds_no_log_likelihood_and_no_design_matrix(seed_df, tmp_path):
+    import h5py
+
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=200, tune=100, chains=2, random_seed=2,
+                                                        progressbar=False, log_likelihood=True)
+    assert "log_likelihood" in post.idata.children
+    path = tmp_path / "fit.nc"
+    post.save(path)
+    with h5py.File(path, "r") as f:
+        assert "log_likelihood" not in f and "X" not in f["constant_data"]
+        beta = f["posterior"]["beta"]
+        assert beta.compression == "gzip" and beta.shuffle
+    # draws 2 x 200 x 3 x 8 B = 9.6 kB, data 500 x 3 columns x 8 B = 12 kB: the file is small
+    # (the log-likelihood alone would be 2 x 200 x 500 x 8 B = 1.6 MB)
+    assert path.stat().st_size < 150_000
+    loaded = bl.load(path)
+    assert "log_likelihood" not in loaded.idata.children
+    np.testing.assert_array_equal(loaded.idata.constant_data["X"].values, post.design.X)
+    xr.testing.assert_identical(loaded.log_likelihood(), post.idata["log_likelihood"]["y"])
+
+
+def test_files_of_the_earlier_layout_still_load(seed_df, tmp_path):
+    """Before: log_likelihood group and the design matrix stored, no digest."""
+    import json
+
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=50, tune=50, chains=2, random_seed=2,
+                                                        progressbar=False)
+    path = tmp_path / "new.nc"
+    post.save(path)
+    tree = xr.open_datatree(path, engine="h5netcdf").load()
+    meta = json.loads(tree["bayeslogit"].attrs["bayeslogit"])
+    del meta["X_sha256"]
+    old = {k: v.to_dataset() for k, v in tree.children.items()}
+    old["bayeslogit"].attrs["bayeslogit"] = json.dumps(meta)
+    old["constant_data"]["X"] = (("obs", "coef"), post.design.X)
+    old["log_likelihood"] = post.log_likelihood().to_dataset()
+    old_path = tmp_path / "old.nc"
+    xr.DataTree.from_dict({"/": tree.to_dataset(), **old}).to_netcdf(old_path, engine="h5netcdf")
+    loaded = bl.load(old_path)
+    np.testing.assert_array_equal(loaded.draws(), post.draws())
+    assert "log_likelihood" not in loaded.idata.children
+    # a damaged stored matrix is still caught in old files
+    old["constant_data"]["X"] = (("obs", "coef"), post.design.X + 1e-9)
+    bad_path = tmp_path / "bad.nc"
+    xr.DataTree.from_dict({"/": tree.to_dataset(), **old}).to_netcdf(bad_path, engine="h5netcdf")
+    with pytest.raises(bl.FitFileError, match="differs from the one the draws were made with"):
+        bl.load(bad_path)
+
+
+def test_changed_training_rows_are_caught_by_the_digest(seed_df, tmp_path):
+    import h5py
+
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=50, tune=50, chains=1, random_seed=2,
+                                                        progressbar=False)
+    path = tmp_path / "fit.nc"
+    post.save(path)
+    with h5py.File(path, "r+") as f:
+        for name, var in f["bayeslogit"].items():
+            if var.attrs.get("name") == "x1":
+                var[0] = var[0] + 1.0
+    with pytest.raises(bl.FitFileError, match="differs from the one the draws were made with"):
+        bl.load(path)

@@ -3,7 +3,14 @@
 The MCMC numbers (R-hat, ESS, MCSE, E-BFMI, PSIS-LOO) come from ArviZ; this module only
 collects them, compares them with the usual thresholds and says in plain words what to do
 when one fails. Fit quality (Brier score, log score, AUC, PAV calibration) is computed from
-the posterior-mean predicted probabilities (``post.predict()``).
+the posterior-mean predicted probabilities.
+
+Cost: O(draws x coefficients + rows log rows) memory. Per-row quantities are computed by row
+blocks (:mod:`bayeslogit._blocks`): the fitted probabilities are the mean over the draws of
+``expit(X beta)`` block by block (above :data:`FITTED_MAX_CELLS` rows x draws, over an evenly
+thinned subset of the draws, which the fit-quality note states), PSIS-LOO comes from
+:func:`bayeslogit.interpret.loo.psis_loo` (exact or subsampled, labelled), and separation is
+certified by one pass over the rows before any linear program. All three are cached on the fit.
 
 Thresholds (Vehtari et al. 2021; Stan's ``diagnose``; ArviZ's ``diagnose``):
 
@@ -23,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..fit.separation import detect_separation
+from .. import _blocks
+from ..fit.separation import LP_MAX_ROWS, check_separation
+from ..interpret.loo import LooResult, psis_loo
 from ..summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +57,10 @@ ESS_PER_CHAIN = 100
 """Smallest acceptable bulk/tail effective sample size, per chain (400 for 4 chains)."""
 BFMI_MIN = 0.3
 """Smallest acceptable E-BFMI in any chain."""
+FITTED_MAX_CELLS = 100_000_000
+"""Fitted probabilities average all draws up to this many rows x draws, thinned draws above."""
+FITTED_MIN_DRAWS = 250
+"""Fewest draws the fitted probabilities are averaged over when thinned."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,8 @@ class FitQuality:
         The other two terms of the CORP decomposition ``brier = MCB - DSC + UNC``.
     n_trials : int
         Number of Bernoulli trials scored.
+    note : str
+        How the posterior-mean probabilities were computed (e.g. from thinned draws).
     """
 
     brier: float
@@ -99,6 +114,7 @@ class FitQuality:
     discrimination: float
     uncertainty: float
     n_trials: int
+    note: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """The numbers as a one-column DataFrame (``value``), indexed by metric name."""
@@ -129,9 +145,13 @@ class Diagnostics:
     per_coef : pandas.DataFrame
         R-hat, bulk/tail ESS and MCSE of mean and sd, per design column.
     loo : arviz_stats ELPDData or None
-        PSIS-LOO (``elpd``, ``se``, ``p``, ``pareto_k``...), None when no log-likelihood is stored.
+        PSIS-LOO (``elpd``, ``se``, ``p``, ``pareto_k``...), None when it could not be computed.
     fit : FitQuality
         Brier score, log score, AUC and PAV calibration.
+    loo_method : str
+        Which PSIS-LOO was used (exact, or subsampled with its subsampling SE), in words.
+    loo_rows : numpy.ndarray or None
+        The observations with exact PSIS values (all rows, or the LOO subsample).
     """
 
     checks: list[Check]
@@ -141,6 +161,9 @@ class Diagnostics:
     n_chains: int
     n_draws: int
     notes: list[str] = field(default_factory=list)
+    loo_method: str = ""
+    loo_rows: np.ndarray | None = None
+    loo_short: str = ""
 
     @property
     def ok(self) -> bool:
@@ -167,14 +190,16 @@ class Diagnostics:
         """PSIS-LOO estimates and Pareto k counts as a DataFrame (None without LOO)."""
         if self.loo is None:
             return None
-        counts = pareto_k_counts(self.loo)
         rows = {
             "elpd_loo": (self.loo.elpd, self.loo.se),
             "p_loo": (self.loo.p, np.nan),
             "looic (-2 elpd)": (-2 * self.loo.elpd, 2 * self.loo.se),
         }
         out = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "se"])
-        out.index.name = "PSIS-LOO"
+        sub = getattr(self.loo, "subsampling_se", None)
+        if sub is not None:
+            out["subsampling se"] = [float(sub), np.nan, 2 * float(sub)]
+        out.index.name = f"PSIS-LOO ({self.loo_short})" if self.loo_short else "PSIS-LOO"
         return out
 
     def pareto_k_frame(self) -> pd.DataFrame | None:
@@ -182,8 +207,8 @@ class Diagnostics:
         if self.loo is None:
             return None
         counts = pd.Series(pareto_k_counts(self.loo), name="count")
-        out = pd.DataFrame({"count": counts, "percent": (100 * counts / counts.sum()).round(1)})
-        out.index.name = "Pareto k"
+        out = pd.DataFrame({"count": counts, "percent": (100 * counts / max(counts.sum(), 1)).round(1)})
+        out.index.name = "Pareto k" if self.loo_short in ("", "exact") else f"Pareto k ({self.loo_short})"
         return out
 
     def _summary(self) -> Summary:
@@ -199,6 +224,10 @@ class Diagnostics:
             tables += [loo, self.pareto_k_frame()]
         tables.append(self.fit.to_frame())
         notes = [f"{c.name}: {c.suggestion}" for c in self.failed if c.suggestion] + self.notes
+        if self.loo_method:
+            notes.append(f"LOO: {self.loo_method}.")
+        if self.fit.note:
+            notes.append(f"Fit quality: {self.fit.note}.")
         return Summary("Posterior diagnostics", info, tables, notes)
 
     def __str__(self) -> str:
@@ -218,6 +247,10 @@ class Diagnostics:
 def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
     """Posterior mean of P(y_i = 1) for every observation, shape (n_obs,).
 
+    Computed by row blocks (no draws x rows array); cached on the fit. Above
+    :data:`FITTED_MAX_CELLS` rows x draws, the mean runs over evenly spaced draws (at least
+    :data:`FITTED_MIN_DRAWS`); :func:`fitted_draws_note` says how many.
+
     Examples
     --------
     >>> import pandas as pd, bayeslogit as bl
@@ -227,7 +260,28 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
     >>> fitted_probabilities(post).shape
     (6,)
     """
-    return post.predict(kind="prob")["mean"].to_numpy()
+    cached = post._cache.get("fitted")
+    if cached is not None:
+        return cached[0]
+    B = post.draws()
+    X = post.design.X
+    S, n = B.shape[0], X.shape[0]
+    note = ""
+    if n * S > FITTED_MAX_CELLS:
+        keep = max(FITTED_MIN_DRAWS, FITTED_MAX_CELLS // max(n, 1))
+        if keep < S:
+            B = B[np.unique(np.linspace(0, S - 1, keep).round().astype(np.int64))]
+            note = (f"posterior-mean probabilities from {B.shape[0]:,} evenly spaced of the {S:,} draws "
+                    f"({n:,} rows)")
+    p = _blocks.map_rows(lambda Xb: _blocks.mean_prob_block(Xb, B), (X,), cells_per_row=B.shape[0])
+    post._cache["fitted"] = (p, note)
+    return p
+
+
+def fitted_draws_note(post: "PosteriorResults") -> str:
+    """How :func:`fitted_probabilities` was computed ('' when from every draw)."""
+    fitted_probabilities(post)
+    return post._cache["fitted"][1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,6 +351,7 @@ def fit_quality(post: "PosteriorResults") -> FitQuality:
         discrimination=unc - brier(cep),
         uncertainty=unc,
         n_trials=int(total),
+        note=fitted_draws_note(post),
     )
 
 
@@ -305,8 +360,10 @@ def fit_quality(post: "PosteriorResults") -> FitQuality:
 
 
 def pareto_k_counts(loo) -> dict[str, int]:
-    """Number of observations with good / bad / very bad Pareto k (ArviZ's ``good_k`` cut)."""
+    """Number of observations with good / bad / very bad Pareto k (ArviZ's ``good_k`` cut);
+    with subsampled LOO, of the subsampled observations (the others have no k)."""
     k = np.asarray(loo.pareto_k).ravel()
+    k = k[np.isfinite(k)]
     good = float(loo.good_k)
     return {
         f"<= {good:.2f} (good)": int(np.sum(k <= good)),
@@ -326,20 +383,34 @@ def _has_flat_prior(post) -> bool:
     return any(p.family == "Flat" for p in post.model.priors.priors.values())
 
 
-def separation(d) -> tuple[str | None, list[str]]:
+def separation(d, *, beta: np.ndarray | None = None) -> tuple[str | None, list[str]]:
     """``(kind, columns)`` for a :class:`~bayeslogit.Design`: ``"complete"`` / ``"quasi-complete"``
-    separation and the design columns along which it happens, or ``(None, [])`` (exact linear
-    program, see :func:`bayeslogit.fit.separation.detect_separation`)."""
-    kind, direction = detect_separation(d.X, d.y, d.trials)
-    if kind is None:
-        return None, []
-    scale = np.abs(direction) * d.X.std(axis=0)
-    cols = [c for c, v, sd in zip(d.column_names, scale, d.X.std(axis=0)) if sd > 0 and v > 1e-8 * scale.max()]
+    separation and the design columns along which it happens, or ``(None, [])``.
+
+    With ``beta`` (e.g. the posterior mean), a one-pass certificate of no separation is tried
+    first; otherwise, or when it is inconclusive, the exact linear program decides (see
+    :func:`bayeslogit.fit.separation.check_separation`; above 200,000 rows an inconclusive
+    certificate gives ``("not checked", [])``).
+    """
+    kind, direction = check_separation(d.X, d.y, d.trials, beta)
+    if kind is None or direction is None:
+        return kind, []
+    sd = d.X.std(axis=0)
+    scale = np.abs(direction) * sd
+    cols = [c for c, v, s_ in zip(d.column_names, scale, sd) if s_ > 0 and v > 1e-8 * scale.max()]
     return kind, cols
+
+
+def _post_separation(post) -> tuple[str | None, list[str]]:
+    if "separation" not in post._cache:
+        post._cache["separation"] = separation(post.design, beta=post.draws().mean(axis=0))
+    return post._cache["separation"]
 
 
 def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
     kind, cols = sep
+    if kind == "not checked":
+        kind = None
     where = f"the data are {kind}ly separated along {', '.join(cols) or 'the intercept'} (the MLE does not exist); " if kind else ""
     if _has_flat_prior(post):
         flat = [k for k, p in post.model.priors.priors.items() if p.family == "Flat"]
@@ -391,28 +462,48 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
                           "mcse_mean": mcse_mean, "mcse_sd": mcse_sd, "sd": sd})
     table.index.name = "term"
 
-    sep = separation(post.design)
+    sep = _post_separation(post)
     prior_hint = _prior_hint(post, sep)
     checks: list[Check] = []
-    if rhat.notna().all():
-        r, worst = float(rhat.max()), f"worst: {rhat.idxmax()}"
-    else:  # ArviZ returns NaN when the chains are too short to split
-        r, worst = float("nan"), f"not computable for {', '.join(rhat.index[rhat.isna()])}"
-    checks.append(Check(
-        "R-hat (max)", f"{r:.3f}", f"<= {RHAT_MAX}", bool(r <= RHAT_MAX), worst,
-        "the chains disagree: sample longer (more tune and draws) and with 4 chains; "
-        f"if it persists, {prior_hint}.",
-    ))
-    ess_min = ESS_PER_CHAIN * chains
-    for label, ess in (("bulk", ess_bulk), ("tail", ess_tail)):
-        e = float(ess.min())
+    imp = post.importance_stats()
+    if imp is not None:  # Laplace + PSIS: independent weighted draws, judged as importance sampling
+        table["ess_bulk"], table["ess_tail"] = imp["ess"], np.nan
+        table["r_hat"], table["mcse_mean"], table["mcse_sd"] = np.nan, imp["mcse_mean"], np.nan
+        k_is = float(idata["importance"].attrs["pareto_k"])
+        ess_is = float(idata["importance"].attrs["ess_is"])
         checks.append(Check(
-            f"ESS {label} (min)", f"{e:.0f}", f">= {ess_min} (100 per chain)", bool(e >= ess_min),
-            f"worst: {ess.idxmin()}; {total} draws in all",
-            f"too few effective draws for stable {'means' if label == 'bulk' else 'interval ends'}: "
-            f"increase draws (now {draws} per chain) and tune; strong autocorrelation can also "
-            f"mean a badly shaped posterior ({prior_hint}).",
+            "Pareto k (importance sampling)", f"{k_is:.2f}", "<= 0.7", bool(k_is <= 0.7),
+            "Laplace + PSIS importance sampling, not MCMC: no R-hat",
+            "the Laplace proposal does not cover the posterior: sample with NUTS (method='nuts').",
         ))
+        ess_min = ESS_PER_CHAIN * chains
+        checks.append(Check(
+            "IS-ESS (importance sampling)", f"{ess_is:.0f}", f">= {ess_min}", bool(ess_is >= ess_min),
+            f"1 / sum(w^2) of {total} weighted proposals; per coefficient min "
+            f"{float(imp['ess'].min()):.0f} ({imp['ess'].idxmin()})",
+            "too few effective draws: increase draws, or sample with NUTS (method='nuts').",
+        ))
+    else:
+        if rhat.notna().all():
+            r, worst = float(rhat.max()), f"worst: {rhat.idxmax()}"
+        else:  # ArviZ returns NaN when the chains are too short to split
+            r, worst = float("nan"), f"not computable for {', '.join(rhat.index[rhat.isna()])}"
+        checks.append(Check(
+            "R-hat (max)", f"{r:.3f}", f"<= {RHAT_MAX}", bool(r <= RHAT_MAX), worst,
+            "the chains disagree: sample longer (more tune and draws) and with 4 chains; "
+            f"if it persists, {prior_hint}.",
+        ))
+        ess_min = ESS_PER_CHAIN * chains
+        for label, ess in (("bulk", ess_bulk), ("tail", ess_tail)):
+            e = float(ess.min())
+            checks.append(Check(
+                f"ESS {label} (min)", f"{e:.0f}", f">= {ess_min} (100 per chain)", bool(e >= ess_min),
+                f"worst: {ess.idxmin()}; {total} draws in all",
+                f"too few effective draws for stable {'means' if label == 'bulk' else 'interval ends'}: "
+                f"increase draws (now {draws} per chain) and tune; strong autocorrelation can also "
+                f"mean a badly shaped posterior ({prior_hint}).",
+            ))
+    mcse_mean = table["mcse_mean"]
     rel = float((mcse_mean / sd).max())
     checks.append(Check(
         "MCSE of mean / sd (max)", f"{rel:.3f}", "informative", None,
@@ -449,37 +540,38 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
 
     checks.append(Check(
         "Separation (data)", sep[0] or "none", "informative", None,
-        f"along {', '.join(sep[1])}" if sep[1] else "",
+        f"along {', '.join(sep[1])}" if sep[1] else (
+            f"one-pass certificate inconclusive; the linear program is skipped above "
+            f"{LP_MAX_ROWS:,} rows" if sep[0] == "not checked" else ""),
         "",
     ))
 
     loo = None
+    loo_res: LooResult | None = None
     notes: list[str] = []
-    if "log_likelihood" in idata.children:
-        import warnings
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the Pareto k verdict below says it in words
-                loo = az.loo(idata, pointwise=True, var_name="y")
-        except (ValueError, FloatingPointError) as err:
-            checks.append(Check(
-                "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {err}",
-                "the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): "
-                f"{prior_hint}.",
-            ))
-            loo = None
+    try:
+        loo_res = psis_loo(post)
+        loo = loo_res.elpd_data
+    except (ValueError, FloatingPointError) as err:
+        checks.append(Check(
+            "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {err}",
+            "the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): "
+            f"{prior_hint}.",
+        ))
     if loo is not None:
         k = np.asarray(loo.pareto_k).ravel()
+        k = k[np.isfinite(k)]
         nbad = int(np.sum(k > loo.good_k))
+        where = "" if loo_res.method == "exact" else f" of {k.size:,} subsampled rows"
         checks.append(Check(
-            "Pareto k (PSIS-LOO)", f"{nbad} high", f"all <= {float(loo.good_k):.2f}", nbad == 0,
+            "Pareto k (PSIS-LOO)", f"{nbad} high{where}", f"all <= {float(loo.good_k):.2f}", nbad == 0,
             f"max k = {np.max(k):.2f}",
             "LOO is unreliable for the observations with high k (very influential points): "
             "check them, use K-fold cross-validation (arviz.loo_kfold), or more draws.",
         ))
-    elif "log_likelihood" not in idata.children:
-        notes.append("No log-likelihood stored (log_likelihood=False): LOO skipped.")
 
     return Diagnostics(checks=checks, per_coef=table, loo=loo, fit=fit_quality(post),
-                       n_chains=chains, n_draws=draws, notes=notes)
+                       n_chains=chains, n_draws=draws, notes=notes,
+                       loo_method=loo_res.label if loo_res is not None else "",
+                       loo_rows=loo_res.rows if loo_res is not None else None,
+                       loo_short=loo_res.short_label if loo_res is not None else "")

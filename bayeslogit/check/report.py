@@ -25,7 +25,7 @@ import pandas as pd
 from .._version import __version__
 from ..errors import ArgumentError
 from ..interpret.side_by_side import compare, plot_compare
-from .diagnostics import fitted_probabilities
+from .diagnostics import fitted_draws_note, fitted_probabilities
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.base import Results
@@ -151,12 +151,15 @@ def _prior_posterior_fig(post):
         lo, hi = np.quantile(x, [0.001, 0.999])
         pad = 0.3 * (hi - lo)
         lo, hi = lo - pad, hi + pad
-        if prior.family != "Flat":  # widen to the prior's central ~90%
-            lo, hi = min(lo, prior.mu - 2 * prior.sigma), max(hi, prior.mu + 2 * prior.sigma)
+        span = prior.typical_range()
+        if span is not None:  # widen to where the prior has most of its mass
+            lo, hi = min(lo, span[0]), max(hi, span[1])
         grid = np.linspace(lo, hi, 400)
         ax.fill_between(grid, gaussian_kde(x)(grid), color="#8fb3d9", alpha=0.8, label="posterior")
         if prior.family == "Flat":
             ax.text(0.02, 0.92, "prior: Flat (improper)", transform=ax.transAxes, fontsize=8)
+        elif prior.family == "Horseshoe":
+            ax.text(0.02, 0.92, f"prior: {prior} (no closed-form density)", transform=ax.transAxes, fontsize=8)
         else:
             ax.plot(grid, np.exp(prior.logpdf(grid)), color="#c0392b", lw=1.8, label=f"prior {prior}")
         ax.set_title(label, fontsize=10)
@@ -167,48 +170,103 @@ def _prior_posterior_fig(post):
     return fig
 
 
-def _calibration_fig(post, seed: int | None):
-    """ArviZ's LOO-PAV calibration plot (binary data)."""
-    import arviz as az
-    import xarray as xr
+CALIBRATION_REPLICATES = 200
+"""Replicates behind the PAV calibration plot's consistency band."""
+SEPARATION_MAX_BARS = 2_000
+"""The separation plot draws one bar per row up to this many rows, and bins rows above."""
+SEPARATION_BINS = 1_000
 
-    idata = post.idata
-    dt = xr.DataTree.from_dict({
-        "posterior": idata.posterior.to_dataset(),
-        "posterior_predictive": post.posterior_predictive(random_seed=seed).to_dataset(),
-        "log_likelihood": idata.log_likelihood.to_dataset(),
-        "observed_data": idata.observed_data.to_dataset(),
-    })
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the diagnostics
-        pc = az.plot_loo_pava(dt, var_names=["y"], backend="matplotlib")
-    fig = pc.get_viz("figure")
-    fig.set_size_inches(6, 4)
-    for ax in fig.axes:
-        ax.set_xlabel("predicted probability (LOO)")
-        ax.set_title("PAV calibration (LOO)")
+
+def _loo_probabilities(post, diag: "Diagnostics") -> tuple[np.ndarray, np.ndarray]:
+    """LOO predictive P(y_i = 1) and y_i on the rows with exact PSIS values (binary data).
+
+    For a Bernoulli row, ``exp(elpd_i)`` is the LOO predictive probability of the observed
+    outcome, so P(y_i = 1) is ``exp(elpd_i)`` for events and ``1 - exp(elpd_i)`` otherwise.
+    """
+    rows = diag.loo_rows if diag.loo_rows is not None else np.arange(post.design.n_obs)
+    elpd_i = np.asarray(diag.loo.elpd_i.values, dtype=float)[rows]
+    y = np.asarray(post.design.y, dtype=float)[rows]
+    q = np.exp(elpd_i)
+    return np.clip(np.where(y == 1, q, 1.0 - q), 0.0, 1.0), y
+
+
+def _calibration_fig(post, diag: "Diagnostics", seed: int | None):
+    """LOO-PAV calibration plot (Dimitriadis, Gneiting & Jordan 2021; ArviZ's ``plot_loo_pava``):
+    the isotonic (PAV) fit of the outcome on the LOO predictive probability, with a consistency
+    band from replicates ``y_rep ~ Bernoulli(p_loo)``. Drawn here from the PSIS-LOO already
+    computed (no draws x rows array): ArviZ's version resamples every row for every draw."""
+    from matplotlib.figure import Figure
+    from scipy.optimize import isotonic_regression
+
+    x, y = _loo_probabilities(post, diag)
+    order = np.argsort(x, kind="mergesort")
+    xs, ys = x[order], y[order]
+    cep = isotonic_regression(ys, increasing=True).x
+    rng = np.random.default_rng(seed)
+    reps = np.empty((CALIBRATION_REPLICATES, xs.size))
+    for r in range(CALIBRATION_REPLICATES):
+        reps[r] = isotonic_regression((rng.random(xs.size) < xs).astype(float), increasing=True).x
+    lo, hi = np.quantile(reps, [0.025, 0.975], axis=0)
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    ax.fill_between(xs, lo, hi, color="#c9d7e8", step="post", label="95% consistency band")
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1)
+    ax.step(xs, cep, where="post", color="#345", lw=1.8, label="CEP (PAV)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("predicted probability (LOO)")
+    ax.set_ylabel("conditional event probability")
+    ax.set_title("PAV calibration (LOO)")
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
     return fig
+
+
+def _calibration_caption(diag: "Diagnostics", n: int) -> str:
+    m = n if diag.loo_rows is None else diag.loo_rows.size
+    rows = f"all {n:,} rows" if m == n else f"the {m:,} rows of the LOO subsample (of {n:,})"
+    return ("Conditional event probability (isotonic/PAV fit of the outcome on the LOO predictive "
+            f"probability) with a 95% consistency band from {CALIBRATION_REPLICATES} replicates; on the "
+            f"diagonal means well calibrated. Drawn from {rows}.")
+
+
+def _separation_bins(n: int) -> int:
+    return 0 if n <= SEPARATION_MAX_BARS else SEPARATION_BINS
 
 
 def _separation_fig(post):
     """Separation plot (Greenhill, Ward & Sacks 2011): observations sorted by fitted probability,
-    events drawn as dark bars; a good model piles the dark bars up on the right."""
+    events drawn as dark bars; a good model piles the dark bars up on the right. Above
+    ``SEPARATION_MAX_BARS`` rows, the sorted rows are binned into ``SEPARATION_BINS`` groups:
+    bar height is the group's event rate, the line its mean fitted probability."""
     from matplotlib.figure import Figure
 
     d = post.design
     p = fitted_probabilities(post)
-    rate = d.y / (d.trials if d.trials is not None else 1)
+    m = np.ones(len(p)) if d.trials is None else np.asarray(d.trials, dtype=float)
+    rate = d.y / m
     order = np.argsort(p, kind="mergesort")
     fig = Figure(figsize=(9, 1.8), layout="constrained")
     ax = fig.subplots()
-    ax.bar(np.arange(len(p)), np.ones(len(p)), width=1.0, color=np.where(rate[order] > 0.5, "#8c1d13", "#f3e6e4"),
-           linewidth=0)
-    if d.trials is not None:  # show the observed rate as bar height instead
-        ax.bar(np.arange(len(p)), rate[order], width=1.0, color="#8c1d13", linewidth=0)
-    ax.plot(np.arange(len(p)), p[order], color="black", lw=1.5, label="fitted probability")
-    expected = float(np.sum(p * (d.trials if d.trials is not None else 1)))
-    ax.axvline(len(p) - expected, color="black", ls=":", lw=1, label="expected number of events")
-    ax.set_xlim(-0.5, len(p) - 0.5)
+    expected = float(np.sum(p * m))
+    bins = _separation_bins(len(p))
+    # one filled step artist per layer (not one rectangle per row: thousands of bars are slow)
+    if bins:
+        groups = np.array_split(order, bins)
+        w = np.array([m[g].sum() for g in groups])
+        height = np.array([d.y[g].sum() for g in groups], dtype=float) / w
+        line = np.array([np.sum(p[g] * m[g]) for g in groups]) / w
+        label, line_label = "event rate in the group", "mean fitted probability"
+    else:
+        height, line = rate[order], p[order]
+        label, line_label = "events" if d.trials is None else "observed rate", "fitted probability"
+    k = len(height)
+    ax.axhspan(0, 1, color="#f3e6e4", linewidth=0)
+    ax.stairs(height, np.arange(k + 1) - 0.5, fill=True, color="#8c1d13", label=label)
+    ax.plot(np.arange(k), line, color="black", lw=1.5, label=line_label)
+    # the expected number of events, counted from the right (in rows, or in groups)
+    ax.axvline((len(p) - expected) * k / len(p) - 0.5, color="black", ls=":", lw=1,
+               label="expected number of events")
+    ax.set_xlim(-0.5, k - 0.5)
     ax.set_ylim(0, 1)
     ax.set_xticks([])
     ax.set_ylabel("P(event)")
@@ -216,14 +274,34 @@ def _separation_fig(post):
     return fig
 
 
-def _khat_fig(diag: "Diagnostics"):
-    import arviz as az
+def _separation_caption(post) -> str:
+    n = post.design.n_obs
+    bins = _separation_bins(n)
+    text = "Separation plot: observations sorted by fitted probability; dark bars are events."
+    if bins:
+        text = (f"Separation plot: the {n:,} rows sorted by fitted probability and binned into {bins:,} "
+                f"groups of about {n / bins:,.0f} rows; bar height: the group's event rate, line: its "
+                "mean fitted probability.")
+    note = fitted_draws_note(post)
+    return text + (f" Fitted probabilities: {note}." if note else "")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pc = az.plot_khat(diag.loo, backend="matplotlib")
-    fig = pc.get_viz("figure")
-    fig.set_size_inches(7, 3)
+
+def _khat_fig(diag: "Diagnostics"):
+    """Pareto k per observation (the subsampled rows only when LOO was subsampled)."""
+    from matplotlib.figure import Figure
+
+    k = np.asarray(diag.loo.pareto_k.values, dtype=float).ravel()
+    idx = np.flatnonzero(np.isfinite(k))
+    good = float(diag.loo.good_k)
+    fig = Figure(figsize=(7, 3), layout="constrained")
+    ax = fig.subplots()
+    bad = k[idx] > good
+    ax.scatter(idx[~bad], k[idx][~bad], s=8, color="#345", alpha=0.6, linewidths=0)
+    ax.scatter(idx[bad], k[idx][bad], s=14, color="#8c1d13", linewidths=0)
+    ax.axhline(good, color="#8c1d13", ls="--", lw=1)
+    ax.set_xlabel("observation")
+    ax.set_ylabel("Pareto k")
+    ax.set_title("Pareto k per observation" + ("" if idx.size == k.size else f" ({idx.size:,} subsampled rows)"))
     return fig
 
 
@@ -287,7 +365,7 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
 
     log("model and priors")
     info = post._model_info() + [
-        ("Sampler:", f"NUTS ({post.sampler}), {post.n_chains} chains x {post.n_draws} draws, "
+        ("Sampler:", f"{post.method_label}; {post.n_chains} chains x {post.n_draws} draws, "
                      f"{post.idata.posterior.attrs.get('tuning_steps', '?')} tuning steps"),
         ("Random seed:", str(post.random_seed)),
     ]
@@ -313,7 +391,8 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
             + "<p class='note'>Brier score: lower is better; log score: mean log probability of the "
               "observed outcome, higher is better; AUC: 0.5 no discrimination, 1 perfect; "
               "miscalibration (PAV/CORP): Brier score minus that of the isotonic recalibration, 0 is "
-              "perfectly calibrated.</p>"
+              "perfectly calibrated."
+            + (f" Computed with {html.escape(diag.fit.note)}." if diag.fit.note else "") + "</p>"
         )
 
         log("trace and rank plots")
@@ -333,23 +412,22 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
         log("calibration and separation plots")
         cal = "<h2 id='calibration'>Calibration and separation</h2>"
         if d.trials is None and diag.loo is not None:
-            cal += _figure(lambda: _calibration_fig(post, post.random_seed), "PAV calibration plot",
-                               "Conditional event probability (isotonic/PAV fit of the outcome on the "
-                               "LOO predictive probability) with a consistency band; on the diagonal "
-                               "means well calibrated.")
+            cal += _figure(lambda: _calibration_fig(post, diag, post.random_seed), "PAV calibration plot",
+                           _calibration_caption(diag, d.n_obs))
         else:
             cal += ("<p class='note'>The PAV calibration plot is drawn for binary (0/1) outcomes with "
                     "PSIS-LOO available; the miscalibration number above covers aggregated data.</p>")
-        cal += _figure(lambda: _separation_fig(post), "separation plot",
-                           "Separation plot: observations sorted by fitted probability; dark bars are events.")
+        cal += _figure(lambda: _separation_fig(post), "separation plot", _separation_caption(post))
         sections.append(cal)
 
         log("LOO")
         loo = "<h2 id='loo'>PSIS-LOO</h2>"
         if diag.loo is not None:
+            loo += f"<p class='note'>Method: {html.escape(diag.loo_method)}.</p>"
             loo += _table(diag.loo_frame()) + _table(diag.pareto_k_frame())
             loo += _figure(lambda: _khat_fig(diag), "Pareto k per observation",
-                               "Pareto k per observation: above the line, LOO is unreliable for that point.")
+                           "Pareto k per observation: above the line, LOO is unreliable for that point"
+                           + ("." if diag.loo_short == "exact" else f" ({diag.loo_short})."))
         else:
             loo += "<p class='note'>PSIS-LOO not available (see the diagnostics above).</p>"
         sections.append(loo)

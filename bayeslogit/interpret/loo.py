@@ -1,28 +1,265 @@
-"""Model comparison by PSIS-LOO cross-validation, delegated to ArviZ (``arviz.loo``/``compare``)."""
+"""PSIS-LOO at any size, and model comparison by it (``bl.compare_models``).
+
+The statistics are ArviZ's (``arviz_stats``): Pareto-smoothed importance sampling per
+observation (``array_stats.loo``), the subsampling estimator (``loo_subsample``) and the
+ranking (``arviz.compare``). What is ours is *how the pointwise log-likelihood reaches them*:
+ArviZ wants it as a materialised ``(chain, draw, obs)`` array, which is 3.2 GB at 100,000 rows
+and 4,000 draws. Here it never exists whole:
+
+- **exact** (``n x draws <= LOO_EXACT_MAX_CELLS``): the log-likelihood is computed by row
+  blocks (:mod:`bayeslogit._blocks`) and each block goes through the same per-observation
+  routine ``arviz.loo`` uses, with the same relative efficiency ``r_eff``; the result is
+  bit-identical to ``arviz.loo`` on the materialised array (tests/interpret/test_loo.py) and is
+  wrapped as ArviZ's own ``ELPDDataLOO``, so ``arviz.compare`` and ``arviz.plot_khat`` take it.
+- **subsampled** (larger): PSIS-LOO on ``LOO_SUBSAMPLE`` rows drawn at random, with the
+  difference estimator of Magnusson et al. (2019) around the point-estimate approximation
+  ``log p(y_i | posterior mean)``: ArviZ's ``loo_subsample(method="plpd")`` computation, with
+  ArviZ's estimators (``diff_srs_estimator``, ``srs_estimator``) and result class, but with the
+  subsample's PSIS done by row blocks (ArviZ's own function needs the log-likelihood group of
+  all n rows and holds several draws x m copies). Equal to ``loo_subsample`` on the
+  materialised group for the same rows (tests/interpret/test_loo.py). Its standard error
+  includes the subsampling error, reported separately as ``subsampling_se``.
+
+Every result carries a label saying which of the two was used (shown in the diagnostics, the
+report and ``compare_models``' ``loo_method`` column). Draws from ``method="laplace"`` are the
+resampled Laplace + PSIS draws; LOO is computed on them as on any posterior draws and the label
+says so.
+"""
 
 from __future__ import annotations
 
 import warnings
-from typing import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 import numpy as np
 import pandas as pd
 
+from .. import _blocks
 from ..errors import ArgumentError, ParetoKWarning
 from ..results.posterior import PosteriorResults
 
-__all__ = ["compare_models"]
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+__all__ = ["compare_models", "psis_loo", "LooResult", "LOO_EXACT_MAX_CELLS", "LOO_SUBSAMPLE"]
 
 _METHODS = ("stacking", "bb-pseudo-bma", "pseudo-bma")
+
+LOO_EXACT_MAX_CELLS = 40_000_000
+"""Exact PSIS-LOO up to this many rows x draws (10,000 rows at 4,000 draws); subsampled above."""
+LOO_SUBSAMPLE = 2_000
+"""Rows in the LOO subsample (Magnusson et al. 2019 find a few thousand enough for SE < 0.5)."""
+
+
+@dataclass(frozen=True)
+class LooResult:
+    """PSIS-LOO of one fit and how it was computed.
+
+    Attributes
+    ----------
+    elpd_data : arviz_stats ELPDDataLOO or ELPDDataLOOSubsample
+        ArviZ's result: ``elpd``, ``se``, ``p``, ``pareto_k`` and ``elpd_i`` per observation
+        (NaN outside the subsample), and for subsampling ``subsampling_se``.
+    method : {"exact", "subsample"}
+    label : str
+        One sentence naming the method, for every output.
+    rows : numpy.ndarray
+        The observations with an exact PSIS value (all rows, or the subsample).
+    """
+
+    elpd_data: Any
+    method: str
+    label: str
+    rows: np.ndarray
+
+    @property
+    def short_label(self) -> str:
+        """``"exact"`` or ``"subsampled, 2,000 of 100,000 rows"``."""
+        if self.method == "exact":
+            return "exact"
+        return f"subsampled, {self.rows.size:,} of {int(self.elpd_data.n_data_points):,} rows"
+
+
+def _r_eff(post: PosteriorResults) -> float:
+    """Relative efficiency of the draws, exactly as ``arviz.loo`` computes it."""
+    from arviz_stats.loo.loo_helper import _get_r_eff
+
+    return float(_get_r_eff(post.idata, post.n_chains * post.n_draws))
+
+
+def _label(post: PosteriorResults, method: str, n: int, m: int, sub_se: float | None) -> str:
+    if method == "exact":
+        text = f"PSIS-LOO, exact (all {n:,} rows)"
+    else:
+        text = (f"PSIS-LOO with subsampling: {m:,} of {n:,} rows, point-estimate (plpd) difference "
+                f"estimator (Magnusson et al. 2019); the SE includes a subsampling SE of {sub_se:.3f}")
+    if post.sampler == "laplace+psis":
+        text += "; computed on the resampled Laplace + PSIS draws (no approximate-posterior correction)"
+    return text
+
+
+def psis_loo(post: PosteriorResults, *, method: Literal["auto", "exact", "subsample"] = "auto",
+             observations: int | np.ndarray | None = None, seed: int = 0) -> LooResult:
+    """PSIS-LOO of a posterior fit, by row blocks (exact) or on a subsample (large n).
+
+    Parameters
+    ----------
+    post : PosteriorResults
+        The fit.
+    method : {"auto", "exact", "subsample"}
+        ``"auto"``: exact when ``rows x draws <= LOO_EXACT_MAX_CELLS`` (4e7), else subsampled.
+    observations : int or array of int, optional
+        Subsample: its size (default ``min(n, LOO_SUBSAMPLE)``) or the row indices to use.
+    seed : int
+        Seed of the subsample draw.
+
+    Returns
+    -------
+    LooResult
+        Cached on the fit for the default arguments (diagnostics and the report reuse it).
+
+    Examples
+    --------
+    >>> import bayeslogit as bl
+    >>> from bayeslogit.datasets import simulate_seed
+    >>> post = bl.LogitModel("y ~ x1 + x2", simulate_seed(200, random_seed=1)).sample(
+    ...     draws=200, tune=200, chains=2, random_seed=1, progressbar=False)
+    >>> psis_loo(post).method
+    'exact'
+    """
+    if not isinstance(post, PosteriorResults):
+        raise ArgumentError(f"PSIS-LOO needs a posterior fit, got {type(post).__name__}")
+    if method not in ("auto", "exact", "subsample"):
+        raise ArgumentError(f"method must be 'auto', 'exact' or 'subsample', got {method!r}")
+    n = post.design.n_obs
+    S = post.n_chains * post.n_draws
+    if method == "auto":
+        method = "exact" if n * S <= LOO_EXACT_MAX_CELLS else "subsample"
+    key = None
+    if observations is None or isinstance(observations, (int, np.integer)):
+        key = ("loo", method, None if observations is None else int(observations), int(seed))
+        if key in post._cache:
+            return post._cache[key]
+    if method == "exact":
+        res = _exact(post)
+        out = LooResult(res, "exact", _label(post, "exact", n, n, None), np.arange(n))
+    else:
+        if observations is None:
+            observations = min(n, LOO_SUBSAMPLE)
+        res = _subsample(post, observations, seed)
+        rows = np.asarray(res.loo_subsample_observations, dtype=np.int64)
+        out = LooResult(res, "subsample", _label(post, "subsample", n, rows.size, float(res.subsampling_se)), rows)
+    if key is not None:
+        post._cache[key] = out
+    return out
+
+
+def _exact(post: PosteriorResults):
+    """Exact PSIS-LOO by row blocks, as ArviZ's ``ELPDDataLOO`` (no draws x rows array kept)."""
+    import xarray as xr
+    from arviz_stats.base import array_stats
+    from arviz_stats.loo.loo_helper import _warn_pareto_k
+    from arviz_stats.utils import ELPDDataLOO
+
+    d = post.design
+    C, D, n = post.n_chains, post.n_draws, d.n_obs
+    S = C * D
+    B = post.draws()
+    reff = _r_eff(post)
+    elpd_i, k, p_i = np.empty(n), np.empty(n), np.empty(n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
+        for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
+            ll = _blocks.loglik_block(d.X[sl], d.y[sl], None if d.trials is None else d.trials[sl], B)
+            e, kk, pp = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2, r_eff=reff)
+            elpd_i[sl], k[sl], p_i[sl] = e, kk, pp
+        elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
+    if not np.all(np.isfinite(elpd_i)):
+        raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
+    coords = {"obs": np.arange(n)}
+    kda = xr.DataArray(k, dims="obs", coords=coords, name="y")
+    warn, good_k = _warn_pareto_k(kda, S, suppress=True)
+    return ELPDDataLOO(elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=S, n_data_points=n,
+                       scale="log", warning=bool(warn), good_k=float(good_k),
+                       elpd_i=kda.copy(data=elpd_i), pareto_k=kda, approx_posterior=False)
+
+
+def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
+    """Exact PSIS per observation on ``rows``, by row blocks: ``(elpd_i, pareto_k, p_loo_i)``."""
+    from arviz_stats.base import array_stats
+
+    d = post.design
+    C, D = post.n_chains, post.n_draws
+    B = post.draws()
+    m = rows.size
+    elpd_i, k, p_i = np.empty(m), np.empty(m), np.empty(m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
+        for sl in _blocks.row_slices(m, _blocks.block_rows(C * D)):
+            r = rows[sl]
+            ll = _blocks.loglik_block(d.X[r], d.y[r], None if d.trials is None else d.trials[r], B)
+            elpd_i[sl], k[sl], p_i[sl] = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2,
+                                                         r_eff=reff)
+    return elpd_i, k, p_i
+
+
+def _subsample(post: PosteriorResults, observations, seed: int):
+    """PSIS-LOO on a subsample with the point-estimate (plpd) difference estimator.
+
+    The same computation as ``arviz_stats.loo_subsample(method="plpd")`` (and the same
+    estimators: ``diff_srs_estimator`` for elpd, ``srs_estimator`` for p_loo), but the
+    subsample's log-likelihood is made by row blocks instead of as one draws x m array
+    ArviZ copies several times (512 MB at 4,000 draws x 2,000 rows).
+    """
+    import xarray as xr
+    from arviz_stats.loo.loo_helper import _prepare_full_arrays, _warn_pareto_k
+    from arviz_stats.utils import ELPDDataLOOSubsample
+
+    d = post.design
+    n, S = d.n_obs, post.n_chains * post.n_draws
+    if isinstance(observations, (int, np.integer)):
+        if not 1 <= int(observations) <= n:
+            raise ArgumentError(f"observations must be between 1 and {n}, got {observations}")
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=int(observations), replace=False))
+    else:
+        rows = np.unique(np.asarray(observations, dtype=np.int64))
+        if rows.size == 0 or rows[0] < 0 or rows[-1] >= n:
+            raise ArgumentError(f"observations must be row indices in [0, {n})")
+    # point-estimate approximation log p(y_i | posterior mean) for every row: O(n p)
+    bbar = post.draws().mean(axis=0).reshape(1, -1)
+    approx = _blocks.map_rows(lambda Xb, yb, tb: _blocks.loglik_block(Xb, yb, tb, bbar)[:, 0],
+                              (d.X, d.y, d.trials), cells_per_row=1)
+    elpd_s, k_s, p_s = _psis_rows(post, rows, _r_eff(post))
+    approx_all = xr.DataArray(approx, dims="obs", coords={"obs": np.arange(n)}, name="y")
+    approx_sample = xr.DataArray(approx[rows], dims="__obs__")
+    elpd_da = xr.DataArray(elpd_s, dims="__obs__")
+    k_da = xr.DataArray(k_s, dims="__obs__")
+    warn, good_k = _warn_pareto_k(k_da, S, suppress=True)
+    elpd, sub_se, se = elpd_da.azstats.diff_srs_estimator(
+        lpd_approx_sample=approx_sample, lpd_approx_all=approx_all, n_data_points=n)
+    p_loo, _, _ = xr.DataArray(p_s, dims="__obs__").azstats.srs_estimator(n_data_points=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        elpd_full, k_full = _prepare_full_arrays(elpd_da, k_da, approx_all, rows, ["obs"], None)
+    return ELPDDataLOOSubsample(
+        elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=S, n_data_points=n, scale="log",
+        warning=bool(warn), good_k=float(good_k), elpd_i=elpd_full.rename("y"), pareto_k=k_full.rename("y"),
+        approx_posterior=False, subsampling_se=float(sub_se), subsample_size=int(rows.size),
+        log_p=None, log_q=None, thin_factor=None, log_weights=None, loo_subsample_observations=rows,
+        elpd_loo_approx=approx_all, log_jacobian=None,
+    )
 
 
 def compare_models(fits: Mapping[str, "PosteriorResults"], *, method: str = "stacking") -> pd.DataFrame:
     """Compare posterior fits of the same data by PSIS-LOO expected log predictive density.
 
-    Each fit's pointwise log-likelihood goes through ``arviz.loo``; ``arviz.compare`` ranks
-    them. Observations whose Pareto k exceeds ArviZ's threshold (the LOO estimate is then
-    unreliable for them) are reported with a :class:`~bayeslogit.ParetoKWarning` that names
-    the model and the rows, and counted in the ``n_high_pareto_k`` column.
+    Each fit's PSIS-LOO is computed by :func:`psis_loo` (exact by row blocks, or subsampled
+    for large data: then every fit uses the *same* subsample, as the difference estimator
+    needs); ``arviz.compare`` ranks them. Observations whose Pareto k exceeds ArviZ's threshold
+    (the LOO estimate is then unreliable for them) are reported with a
+    :class:`~bayeslogit.ParetoKWarning` that names the model and the rows, and counted in the
+    ``n_high_pareto_k`` column.
 
     Parameters
     ----------
@@ -37,7 +274,8 @@ def compare_models(fits: Mapping[str, "PosteriorResults"], *, method: str = "sta
     pandas.DataFrame
         ArviZ's table, best model first: ``rank``, ``elpd_diff`` (vs the best), ``dse`` (its
         standard error), ``p_worse``, ``diag_diff``, ``diag_elpd``, ``p`` (effective number of
-        parameters), ``elpd``, ``se``, ``weight``; plus ``n_high_pareto_k``.
+        parameters), ``elpd``, ``se``, ``weight`` (and ``subsampling_dse`` when subsampled);
+        plus ``n_high_pareto_k`` and ``loo_method`` (which PSIS-LOO was used).
 
     Examples
     --------
@@ -66,35 +304,38 @@ def compare_models(fits: Mapping[str, "PosteriorResults"], *, method: str = "sta
                 f"fits[{name!r}] is a {type(fit).__name__}; LOO comparison needs posterior fits "
                 "(model.sample(...))"
             )
-        if "log_likelihood" not in fit.idata.children:
-            raise ArgumentError(
-                f"fits[{name!r}] has no pointwise log-likelihood; sample it with log_likelihood=True"
-            )
         same = fit.design.n_obs == first.design.n_obs and np.array_equal(fit.design.y, first.design.y)
         if not same:
             raise ArgumentError(
                 f"fits[{name!r}] and fits[{first_name!r}] were fitted to different observations; "
                 "LOO comparison needs the same rows and response in every model"
             )
-    loos, high = {}, {}
+    n = first.design.n_obs
+    subsample = any(n * fit.n_chains * fit.n_draws > LOO_EXACT_MAX_CELLS for fit in fits.values())
+    if subsample:  # one subsample for all, as the difference estimator needs
+        rows = np.sort(np.random.default_rng(0).choice(n, size=min(n, LOO_SUBSAMPLE), replace=False))
+    loos, high, labels = {}, {}, {}
     for name, fit in fits.items():
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
-            res = az.loo(fit.idata, pointwise=True, var_name="y")
-        k = np.asarray(res.pareto_k.values).ravel()
-        bad = np.flatnonzero(k > res.good_k)
+        res = psis_loo(fit, method="subsample", observations=rows) if subsample else psis_loo(fit, method="exact")
+        elpd = res.elpd_data
+        k = np.asarray(elpd.pareto_k.values).ravel()
+        finite = np.isfinite(k)
+        bad = np.flatnonzero(finite & (np.nan_to_num(k, nan=-np.inf) > elpd.good_k))
         high[name] = int(bad.size)
+        labels[name] = res.label
         if bad.size:
             shown = ", ".join(str(int(i)) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
+            of = f"{int(finite.sum())} subsampled observations" if subsample else f"{k.size} observations"
             warnings.warn(
-                f"model {name!r}: {bad.size} of {k.size} observations have Pareto k > "
-                f"{res.good_k:.2f} (rows {shown}; max k = {k.max():.2f}), so its PSIS-LOO estimate "
+                f"model {name!r}: {bad.size} of {of} have Pareto k > "
+                f"{elpd.good_k:.2f} (rows {shown}; max k = {np.nanmax(k):.2f}), so its PSIS-LOO estimate "
                 "is unreliable; these are influential observations: run more draws, use a more "
                 "robust model, or cross-validate exactly (k-fold)",
                 ParetoKWarning,
                 stacklevel=2,
             )
-        loos[name] = res
+        loos[name] = elpd
     table = az.compare(loos, method=method, round_to="none")
     table["n_high_pareto_k"] = [high[name] for name in table.index]
+    table["loo_method"] = [labels[name] for name in table.index]
     return table

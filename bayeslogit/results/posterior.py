@@ -7,16 +7,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import _numerics
-from ..errors import check_probability
+from .. import _blocks
+from ..errors import BayeslogitWarning, check_probability
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 from .shortcuts import PosteriorShortcuts
 
 if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
     from ..model import LogitModel
 
-__all__ = ["PosteriorResults"]
+__all__ = ["PosteriorResults", "LOG_LIKELIHOOD_WARN_BYTES"]
+
+LOG_LIKELIHOOD_WARN_BYTES = 2**30
+"""Materialising the pointwise log-likelihood above this size (1 GiB) warns first."""
 
 
 class PosteriorResults(Results, PosteriorShortcuts):
@@ -26,7 +31,8 @@ class PosteriorResults(Results, PosteriorShortcuts):
     ----------
     idata : xarray.DataTree
         ArviZ data: ``posterior`` (``beta`` with dims ``coef``), ``sample_stats``,
-        ``log_likelihood`` (``y`` with dims ``obs``), ``observed_data``, ``constant_data``.
+        ``observed_data``, ``constant_data``; ``log_likelihood`` (``y`` with dims ``obs``) only
+        when sampled with ``log_likelihood=True`` (see :meth:`log_likelihood`).
     sampler : str
         The NUTS implementation used.
     random_seed : int or None
@@ -46,26 +52,76 @@ class PosteriorResults(Results, PosteriorShortcuts):
     label = "Posterior"
 
     def __init__(self, model: "LogitModel", idata, *, sampler: str, random_seed: int | None,
-                 log_likelihood: bool = True) -> None:
+                 log_likelihood: bool = False) -> None:
         self.model = model
         self.idata = idata
         self.sampler = sampler
         self.random_seed = random_seed
+        self._cache: dict[str, Any] = {}  # derived per-row results (LOO, fitted probabilities...)
         if log_likelihood and "log_likelihood" not in idata.children:
-            self._add_log_likelihood()
+            self.idata["log_likelihood"] = self.log_likelihood().to_dataset()
 
-    def _add_log_likelihood(self) -> None:
+    def log_likelihood(self) -> "xr.DataArray":
+        """The pointwise log-likelihood of every draw, materialised: dims ``(chain, draw, obs)``.
+
+        Nothing in bayeslogit needs this array (LOO, diagnostics and the report compute what
+        they need by row blocks); it is for raw ArviZ functions. It costs
+        ``chains x draws x rows x 8`` bytes: 3.2 GB at 4 chains x 1000 draws x 100,000 rows,
+        so above 1 GB a :class:`~bayeslogit.BayeslogitWarning` says its size first.
+
+        Returns
+        -------
+        xarray.DataArray
+            Named ``y``, filled block by block into one preallocated float64 array.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.log_likelihood().dims
+        ('chain', 'draw', 'obs')
+        """
+        import warnings
+
         import xarray as xr
 
         d = self.design
-        beta = self.idata.posterior["beta"].transpose("chain", "draw", "coef").values
-        ll = _numerics.log_likelihood(beta @ d.X.T, d.y, d.trials)
+        C, D, n = self.n_chains, self.n_draws, d.n_obs
+        size = C * D * n * 8
+        if size > LOG_LIKELIHOOD_WARN_BYTES:
+            warnings.warn(
+                f"the pointwise log-likelihood is {C} chains x {D} draws x {n:,} rows x 8 bytes = "
+                f"{_blocks.nbytes_text(size)} of memory; bayeslogit's LOO, diagnostics and report do not "
+                "need it (they compute it by row blocks): leave log_likelihood=False unless a raw "
+                "ArviZ function needs the group",
+                BayeslogitWarning, stacklevel=3,
+            )
+        B = self.draws()
+        out = np.empty((C * D, n))
+        rows = _blocks.block_rows(C * D)
+        for sl in _blocks.row_slices(n, rows):
+            out[:, sl] = _blocks.loglik_block(d.X[sl], d.y[sl], None if d.trials is None else d.trials[sl], B).T
         post = self.idata.posterior
-        ds = xr.Dataset(
-            {"y": (("chain", "draw", "obs"), ll)},
-            coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(d.n_obs)},
+        return xr.DataArray(
+            out.reshape(C, D, n), dims=("chain", "draw", "obs"), name="y",
+            coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(n)},
         )
-        self.idata["log_likelihood"] = ds
+
+    @property
+    def method_label(self) -> str:
+        """How the draws were made, in words: ``"NUTS (bayeslogit)"`` or
+        ``"Laplace + PSIS importance sampling (not MCMC), Pareto k = 0.12, ..."``."""
+        if self.sampler != "laplace+psis":
+            return f"NUTS ({self.sampler})"
+        attrs = self.idata.posterior.attrs
+        text = f"Laplace + PSIS importance sampling (not MCMC), Pareto k = {float(attrs['pareto_k']):.2f}"
+        if "importance" in self.idata.children:
+            text += f", {self.idata['importance'].attrs.get('proposal', 'Laplace')} proposal"
+        if "ess_importance" in attrs:
+            text += f", importance-sampling ESS {float(attrs['ess_importance']):,.0f} of {self.n_chains * self.n_draws:,}"
+        return text
 
     def __repr__(self) -> str:
         c, n = self.n_chains, self.n_draws
@@ -106,7 +162,9 @@ class PosteriorResults(Results, PosteriorShortcuts):
         -------
         pandas.DataFrame
             Indexed by design column name; columns ``mean``, ``sd``, ``eti{P}_lb``,
-            ``eti{P}_ub``, ``ess_bulk``, ``ess_tail``, ``r_hat``, ``mcse_mean``, ``mcse_sd``.
+            ``eti{P}_ub``, ``ess_bulk``, ``ess_tail``, ``r_hat``, ``mcse_mean``, ``mcse_sd``. For
+            ``method="laplace"`` fits, ``ess_bulk`` and ``mcse_mean`` are the importance-sampling
+            ones (:meth:`importance_stats`) and ``ess_tail``, ``r_hat``, ``mcse_sd`` are NaN.
 
         Examples
         --------
@@ -124,7 +182,32 @@ class PosteriorResults(Results, PosteriorShortcuts):
         table.index = [_coord_label(i) for i in table.index]
         table = table.loc[self.coef_names]
         table.index.name = "term"
-        return pd.DataFrame(table).astype(float)
+        table = pd.DataFrame(table).astype(float)
+        imp = self.importance_stats()
+        if imp is not None:  # independent resampled draws: their MCMC ESS/R-hat would overstate precision
+            table["ess_bulk"] = imp["ess"].to_numpy()
+            table["ess_tail"] = np.nan
+            table["r_hat"] = np.nan
+            table["mcse_mean"] = imp["mcse_mean"].to_numpy()
+            table["mcse_sd"] = np.nan
+        return table
+
+    def importance_stats(self) -> pd.DataFrame | None:
+        """Importance-sampling precision of a ``method="laplace"`` fit, per coefficient.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            ``mcse_mean`` (self-normalised importance-sampling Monte Carlo SE of the posterior
+            mean, ``sqrt(sum w^2 (beta - mu)^2)``) and ``ess`` (``var_w(beta) / mcse^2``); None for
+            MCMC fits. ``coef_table()`` and the diagnostics report these instead of the MCMC
+            ESS and R-hat of the resampled draws, which would overstate the precision.
+        """
+        if "importance" not in self.idata.children:
+            return None
+        imp = self.idata["importance"]
+        return pd.DataFrame({"mcse_mean": imp["mcse_mean"].values, "ess": imp["ess"].values},
+                            index=pd.Index(self.coef_names, name="term"))
 
     def sampler_stats(self) -> dict[str, Any]:
         """Divergences, tree-depth saturation and step size, summed/averaged over chains."""
@@ -156,16 +239,20 @@ class PosteriorResults(Results, PosteriorShortcuts):
         table = self.coef_table(ci_prob=ci_prob)
         stats = self.sampler_stats()
         info = self._model_info() + [
-            ("Sampler:", "Laplace + PSIS, Pareto k = {:.2f}".format(self.idata.posterior.attrs["pareto_k"])
-             if self.sampler == "laplace+psis" else f"NUTS ({self.sampler})"),
+            ("Sampler:", self.method_label),
             ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
             ("Tuning steps:", str(self.idata.posterior.attrs.get("tuning_steps", "?"))),
             ("Random seed:", str(self.random_seed)),
             ("Divergences:", str(stats.get("divergences", "n/a"))),
-            ("Max R-hat:", f"{table['r_hat'].max():.3f}"),
-            ("Min ESS (bulk):", f"{table['ess_bulk'].min():.0f}"),
-            ("Min ESS (tail):", f"{table['ess_tail'].min():.0f}"),
         ]
+        if self.importance_stats() is None:
+            info += [
+                ("Max R-hat:", f"{table['r_hat'].max():.3f}"),
+                ("Min ESS (bulk):", f"{table['ess_bulk'].min():.0f}"),
+                ("Min ESS (tail):", f"{table['ess_tail'].min():.0f}"),
+            ]
+        else:
+            info += [("Min ESS (importance sampling):", f"{table['ess_bulk'].min():.0f}")]
         shown = table[[c for c in table.columns if c != "mcse_sd"]]
         priors = self.model.prior_summary()
         notes = [

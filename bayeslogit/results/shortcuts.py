@@ -174,6 +174,32 @@ class PosteriorShortcuts:
 
         return posterior_predictive(self, new_df, random_seed=random_seed)
 
+    def loo(self, *, method: Literal["auto", "exact", "subsample"] = "auto",
+            observations=None, seed: int = 0):
+        """PSIS-LOO cross-validation, exact by row blocks or subsampled for large data.
+
+        See :func:`bayeslogit.interpret.loo.psis_loo`: exact (bit-identical to ``arviz.loo``)
+        when rows x draws <= 4e7, else PSIS-LOO on a subsample of 2,000 rows with the
+        difference estimator of Magnusson et al. (2019). No draws x rows array is held.
+
+        Returns
+        -------
+        bayeslogit.interpret.loo.LooResult
+            ``elpd_data`` (ArviZ's ELPDData), ``method``, ``label`` (say which was used).
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.loo().label
+        'PSIS-LOO, exact (all 6 rows)'
+        """
+        from ..interpret.loo import psis_loo
+
+        return psis_loo(self, method=method, observations=observations, seed=seed)
+
     def diagnostics(self):
         """Convergence checks with verdicts (R-hat, ESS, MCSE, divergences, tree depth, E-BFMI),
         PSIS-LOO and fit quality (Brier, log score, AUC, PAV calibration).

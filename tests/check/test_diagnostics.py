@@ -110,7 +110,7 @@ def test_divergence_and_treedepth_counts(post, diag):
 
 
 def test_loo_against_plain_importance_sampling(post, diag):
-    ll = post.idata.log_likelihood["y"].values.reshape(-1, post.design.n_obs)
+    ll = post.log_likelihood().values.reshape(-1, post.design.n_obs)  # materialised reference
     s = ll.shape[0]
     lpd = logsumexp(ll, axis=0) - np.log(s)
     is_loo = -(logsumexp(-ll, axis=0) - np.log(s))  # raw importance sampling, no smoothing
@@ -214,3 +214,50 @@ def test_separation_matches_the_mle_warning(post, diag):
 
     assert separation(model.design) == (mle.separation, ["x"])
     assert separation(post.design) == (None, [])
+
+
+def test_fitted_probabilities_thin_the_draws_above_the_budget_and_say_so(seed_df, monkeypatch):
+    from bayeslogit.check import diagnostics
+
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, tune=200, chains=2, random_seed=1,
+                                                        progressbar=False)
+    monkeypatch.setattr(diagnostics, "FITTED_MAX_CELLS", 500 * 100)  # 600 draws x 500 rows is above
+    monkeypatch.setattr(diagnostics, "FITTED_MIN_DRAWS", 250)
+    p = fitted_probabilities(post)
+    idx = np.unique(np.linspace(0, 599, 250).round().astype(int))
+    np.testing.assert_allclose(p, expit(post.draws()[idx] @ post.design.X.T).mean(axis=0), rtol=1e-12)
+    assert diagnostics.fitted_draws_note(post) == "posterior-mean probabilities from 250 evenly spaced of the 600 draws (500 rows)"
+    diag = post.diagnostics()
+    assert diag.fit.note and "Fit quality: posterior-mean probabilities from 250" in str(diag)
+    # all draws within the budget: exact mean, no note
+    monkeypatch.setattr(diagnostics, "FITTED_MAX_CELLS", 10**9)
+    post._cache.clear()
+    np.testing.assert_allclose(fitted_probabilities(post), expit(post.draws() @ post.design.X.T).mean(axis=0),
+                               rtol=1e-12)
+    assert diagnostics.fitted_draws_note(post) == ""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_separation_certificate_agrees_with_the_linear_program(seed):
+    from bayeslogit.fit.newton import newton
+    from bayeslogit.fit.separation import check_separation, detect_separation, no_separation_certificate
+
+    rng = np.random.default_rng(seed)
+    n = [40, 80, 300, 30, 60, 2000][seed]
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 3))])
+    y = rng.binomial(1, expit(X @ [0.2, 1.5, -1.0, 0.5]))
+    if seed == 3:
+        y = (X[:, 1] > 0).astype(int)  # complete separation
+    if seed == 4:
+        X[:, 3] = (np.arange(n) < 3).astype(float)  # a rare dummy whose rows are all events
+        y[:3] = 1
+    lp = detect_separation(X, y)[0]
+    beta = newton(X, y, None, None, max_iter=50).beta
+    r = no_separation_certificate(X, y, None, beta)
+    if r < 0.9:  # a certificate is a proof: the LP must agree
+        assert lp is None, (seed, r)
+    if lp is not None:
+        assert r >= 1.0
+    assert check_separation(X, y, None, beta)[0] == lp
+    if seed in (0, 2, 5):
+        assert r < 0.9  # well-posed data near the MLE: certified in one pass, no LP

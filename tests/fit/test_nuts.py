@@ -158,7 +158,8 @@ def test_auto_uses_bayeslogit_sampler_and_returns_full_results(seed_df):
     assert post.sampler == "bayeslogit"
     assert post.idata.posterior["beta"].dims == ("chain", "draw", "coef")
     assert post.idata.posterior.attrs["tuning_steps"] == 100
-    assert post.idata["log_likelihood"]["y"].shape == (2, 200, 500)
+    assert "log_likelihood" not in post.idata.children
+    assert post.log_likelihood().shape == (2, 200, 500)
     st = post.idata.sample_stats
     assert {"diverging", "tree_depth", "n_steps", "step_size", "lp", "energy"} <= set(st.data_vars)
     assert "NUTS (bayeslogit)" in str(post.summary())
@@ -207,8 +208,9 @@ def test_laplace_psis_agrees_with_nuts_and_reports_pareto_k(seed_df):
     ref = model.sample(draws=1000, tune=300, chains=4, random_seed=6, progressbar=False)
     assert lap.sampler == "laplace+psis"
     k = lap.idata.posterior.attrs["pareto_k"]
-    assert 0 < k < 0.7
-    assert "Laplace + PSIS, Pareto k" in str(lap.summary())
+    assert -2 < k < 0.7  # a t proposal has heavier tails than the posterior: bounded weights, k < 0
+    assert "Laplace + PSIS importance sampling (not MCMC), Pareto k" in str(lap.summary())
+    assert "NUTS" not in str(lap.summary())
     _agree(lap, ref)
 
 
@@ -225,12 +227,63 @@ def test_laplace_psis_corrects_the_gaussian_skew():
     _agree(lap, ref)
 
 
-def test_laplace_falls_back_to_nuts_when_pareto_k_is_large():
+@pytest.mark.parametrize("prior", [bl.Cauchy(0, 25), bl.StudentT(3, 0, 2.5)])
+def test_laplace_falls_back_to_nuts_on_separated_data(prior):
+    """Separated data under a heavy-tailed prior: a tail no proposal at the mode covers, and
+    whose Pareto k a few thousand proposals underestimate; never Laplace, whatever k says."""
     df = pd.DataFrame({"x": [-1.0, -0.5, 0.2, 0.4, 1.0, 1.5], "y": [0, 0, 0, 1, 1, 1]})  # separated
-    model = bl.LogitModel("y ~ x", df, priors={"x": bl.Cauchy(0, 25)})  # heavy posterior tail
-    with pytest.warns(bl.BayeslogitWarning, match=r"Pareto k = \d\.\d+ exceeds 0.7.*NUTS instead"):
+    model = bl.LogitModel("y ~ x", df, priors={"x": prior})
+    with pytest.warns(bl.BayeslogitWarning, match=r"completely separated along x.*heavy tail.*NUTS instead"):
         post = model.sample(draws=100, tune=100, chains=2, random_seed=1, progressbar=False, method="laplace")
     assert post.sampler == "bayeslogit"
+
+
+def test_laplace_falls_back_to_nuts_when_pareto_k_is_large(monkeypatch):
+    from bayeslogit.fit import laplace
+
+    monkeypatch.setattr(laplace, "K_THRESHOLD", -10.0)  # every k is "too large"
+    df = simulate_seed(100, random_seed=3)
+    with pytest.warns(bl.BayeslogitWarning, match=r"Pareto k = -?\d\.\d+ exceeds -10.0.*NUTS instead"):
+        post = bl.LogitModel("y ~ x1", df).sample(draws=100, tune=100, chains=2, random_seed=1,
+                                                  progressbar=False, method="laplace")
+    assert post.sampler == "bayeslogit"
+
+
+def test_laplace_reports_importance_sampling_precision_not_the_resampled_draws(seed_df):
+    from scipy.special import logsumexp
+
+    from arviz_stats.base import array_stats
+
+    model = bl.LogitModel("y ~ x1 + x2", seed_df)
+    lap = model.sample(draws=500, chains=4, random_seed=3, progressbar=False, method="laplace")
+    imp = lap.idata["importance"]
+    S = 2000
+    # the weights are PSIS-smoothed, normalised log_p - log_q at the proposals
+    lw, k = array_stats.psislw(-(imp["log_p"].values - imp["log_q"].values))
+    w = np.exp(lw - logsumexp(lw))
+    np.testing.assert_allclose(imp["weight"].values, w, rtol=1e-8)
+    assert k == pytest.approx(imp.attrs["pareto_k"], abs=1e-12)
+    # the log density at the proposals is the model's (independent numpy log posterior)
+    B = imp["proposal"].values
+    eta = B @ model.design.X.T
+    loglik = (model.design.y * eta - np.logaddexp(0, eta)).sum(axis=1)
+    prior = sum(np.asarray(model.priors.priors[c].logpdf((B @ model.priors.centring_map().T)[:, j]))
+                for j, c in enumerate(model.coef_names))
+    d = imp["log_p"].values - (loglik + prior)
+    assert np.ptp(d) < 1e-6  # equal up to one constant
+    ess_is = 1 / np.sum(w**2)
+    assert imp.attrs["ess_is"] == pytest.approx(ess_is, rel=1e-12) and ess_is < S
+    table = lap.coef_table()
+    mu = w @ B
+    mcse = np.sqrt(w**2 @ (B - mu) ** 2)
+    np.testing.assert_allclose(table["mcse_mean"], mcse, rtol=1e-10)
+    np.testing.assert_allclose(table["ess_bulk"], (w @ (B - mu) ** 2) / mcse**2, rtol=1e-10)
+    assert table["r_hat"].isna().all() and table["ess_tail"].isna().all()
+    assert np.all(table["ess_bulk"] <= S)
+    frame = lap.diagnostics().to_frame()
+    assert "R-hat (max)" not in frame.index
+    assert frame.loc["Pareto k (importance sampling)", "value"] == f"{imp.attrs['pareto_k']:.2f}"
+    assert frame.loc["IS-ESS (importance sampling)", "value"] == f"{ess_is:.0f}"
 
 
 def test_method_argument_error(seed_df):

@@ -21,7 +21,7 @@ def fits(seed_df):
 
 
 def _waic(fit):
-    ll = fit.idata["log_likelihood"]["y"].stack(sample=("chain", "draw")).transpose("sample", "obs").values
+    ll = fit.log_likelihood().stack(sample=("chain", "draw")).transpose("sample", "obs").values
     lppd = logsumexp(ll, axis=0) - np.log(ll.shape[0])
     return float(np.sum(lppd - ll.var(axis=0, ddof=1)))
 
@@ -70,3 +70,86 @@ def test_compare_models_errors(fits, mixed_df):
                                                      progressbar=False)
     with pytest.raises(bl.ArgumentError, match=r"different observations"):
         bl.compare_models({"a": post, "b": other})
+
+
+# -- PSIS-LOO by row blocks and subsampled (no draws x rows array) ----------------------------
+
+def _materialised_tree(fit):
+    import xarray as xr
+
+    return xr.DataTree.from_dict({
+        "posterior": fit.idata.posterior.to_dataset(),
+        "observed_data": fit.idata.observed_data.to_dataset(),
+        "log_likelihood": fit.log_likelihood().to_dataset(),
+    })
+
+
+def test_blockwise_exact_loo_is_bit_identical_to_arviz(fits, monkeypatch):
+    import arviz as az
+
+    from bayeslogit import _blocks
+    from bayeslogit.interpret.loo import psis_loo
+
+    fit = fits["x1 + x2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = az.loo(_materialised_tree(fit), pointwise=True, var_name="y")
+    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 8 * 600 * 37)  # 37 rows per block: many odd blocks
+    res = psis_loo(fit, method="exact", observations=None, seed=1)  # seed=1: not the cached one
+    assert res.method == "exact" and res.label == "PSIS-LOO, exact (all 500 rows)"
+    e = res.elpd_data
+    assert (e.elpd, e.se, e.p, e.good_k, e.n_samples) == (ref.elpd, ref.se, ref.p, ref.good_k, ref.n_samples)
+    np.testing.assert_array_equal(e.elpd_i.values, ref.elpd_i.values)
+    np.testing.assert_array_equal(e.pareto_k.values, ref.pareto_k.values)
+
+
+def test_subsampled_loo_equals_arviz_on_the_materialised_group(fits):
+    import arviz_stats as azs
+
+    from bayeslogit.interpret.loo import psis_loo
+
+    fit = fits["x1 + x2"]
+    rows = np.sort(np.random.default_rng(7).choice(500, size=150, replace=False))
+    res = psis_loo(fit, method="subsample", observations=rows)
+    B = fit.draws()
+    X, y = fit.design.X, fit.design.y
+
+    def plpd(observed, data):
+        eta = X @ data.posterior["beta"].values
+        return y * eta - np.logaddexp(0, eta)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = azs.loo_subsample(_materialised_tree(fit), observations=rows, var_name="y", method="plpd",
+                                log_lik_fn=plpd, pointwise=True)
+    e = res.elpd_data
+    assert e.elpd == pytest.approx(ref.elpd, rel=1e-12)
+    assert e.se == pytest.approx(ref.se, rel=1e-12)
+    assert e.p == pytest.approx(ref.p, rel=1e-10)
+    assert e.subsampling_se == pytest.approx(ref.subsampling_se, rel=1e-10)
+    np.testing.assert_array_equal(res.rows, np.sort(ref.loo_subsample_observations))
+    np.testing.assert_allclose(e.elpd_i.values, ref.elpd_i.values, rtol=1e-12)  # NaN outside alike
+    np.testing.assert_allclose(e.pareto_k.values, ref.pareto_k.values, rtol=1e-12)
+    assert res.rows.size == 150 and np.isfinite(e.pareto_k.values).sum() == 150
+    assert res.label.startswith("PSIS-LOO with subsampling: 150 of 500 rows, point-estimate (plpd)")
+    assert f"subsampling SE of {e.subsampling_se:.3f}" in res.label
+    # and close to exact LOO (the subsampling SE is its error scale)
+    exact = psis_loo(fit).elpd_data.elpd
+    assert abs(e.elpd - exact) < 4 * e.subsampling_se + 0.05
+    assert B.shape[0] == 600
+
+
+def test_compare_models_subsamples_every_fit_alike_above_the_threshold(fits, monkeypatch):
+    from bayeslogit.interpret import loo
+
+    exact = bl.compare_models(fits)
+    assert set(exact["loo_method"]) == {"PSIS-LOO, exact (all 500 rows)"}
+    monkeypatch.setattr(loo, "LOO_EXACT_MAX_CELLS", 1000)
+    monkeypatch.setattr(loo, "LOO_SUBSAMPLE", 200)
+    sub = bl.compare_models(fits)
+    assert list(sub.index) == ["x1 + x2", "x1"]
+    assert all(m.startswith("PSIS-LOO with subsampling: 200 of 500 rows") for m in sub["loo_method"])
+    for name in fits:  # subsampled elpd within a few subsampling SEs of the exact one
+        res = loo.psis_loo(fits[name], method="subsample", observations=200, seed=0)
+        assert abs(sub.loc[name, "elpd"] - exact.loc[name, "elpd"]) < 4 * res.elpd_data.subsampling_se + 0.1
+    assert sub.loc["x1", "elpd_diff"] < -3 * sub.loc["x1", "dse"]

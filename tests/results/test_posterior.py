@@ -42,8 +42,9 @@ def test_summary_text_names_everything(seed_post):
     assert "<table" in seed_post.summary()._repr_html_()
 
 
-def test_log_likelihood_group_matches_scipy(seed_post, seed_df):
-    ll = seed_post.idata["log_likelihood"]["y"]
+def test_log_likelihood_on_demand_matches_scipy(seed_post, seed_df):
+    assert "log_likelihood" not in seed_post.idata.children  # not materialised by default
+    ll = seed_post.log_likelihood()
     assert ll.dims == ("chain", "draw", "obs")
     beta = seed_post.idata.posterior["beta"].isel(chain=2, draw=7).values
     eta = beta[0] + seed_df.x1 * beta[1] + seed_df.x2 * beta[2]
@@ -147,3 +148,18 @@ def test_recovery_long_run_agrees_with_mle_scale(seed_df):
     for name, truth in SEED_TRUTH.items():
         assert abs(table.loc[name, "mean"] - truth) < 3 * table.loc[name, "sd"], name
     assert table["r_hat"].max() <= 1.01
+
+
+def test_log_likelihood_true_stores_the_group_and_warns_with_its_size(seed_df, monkeypatch):
+    from bayeslogit.results import posterior
+
+    model = bl.LogitModel("y ~ x1 + x2", seed_df)
+    monkeypatch.setattr(posterior, "LOG_LIKELIHOOD_WARN_BYTES", 1000)
+    with pytest.warns(bl.BayeslogitWarning, match=r"2 chains x 60 draws x 500 rows x 8 bytes = 480.0 kB"):
+        post = model.sample(draws=60, tune=60, chains=2, random_seed=3, progressbar=False, log_likelihood=True)
+    group = post.idata["log_likelihood"]["y"]
+    assert group.shape == (2, 60, 500)
+    beta = post.idata.posterior["beta"].values
+    eta = np.einsum("cdk,nk->cdn", beta, post.design.X)
+    ref = stats.bernoulli(1 / (1 + np.exp(-eta))).logpmf(post.design.y)
+    np.testing.assert_allclose(group.values, ref, rtol=1e-10)
