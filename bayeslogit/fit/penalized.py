@@ -82,7 +82,7 @@ def penalized_mode(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, prio
     >>> df = pd.DataFrame({"x": rng.normal(size=200), "z": rng.normal(size=200)})
     >>> df["y"] = (rng.random(200) < 1 / (1 + np.exp(-2 * df.x))).astype(int)
     >>> d = build_design("y ~ x + z", df)
-    >>> res = penalized_mode(d.X, d.y, None, resolve_priors(bl.sklearn_prior(0.01, l1_ratio=1), d))
+    >>> res = penalized_mode(d.X, d.y, None, resolve_priors(bl.sklearn_prior(0.05, l1_ratio=1), d))
     >>> res.at_kink.tolist()
     [False, False, True]
     """
