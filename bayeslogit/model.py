@@ -176,8 +176,8 @@ class LogitModel:
             posterior mode with the Laplace covariance as a dense mass matrix; see
             ``benchmarks/README.md``).
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
-            and PyMC's NUTS otherwise (e.g. separation under flat priors, or Laplace /
-            elastic-net priors, which the built-in kernel does not take yet).
+            and PyMC's NUTS otherwise (separation under flat priors; priors that sample their
+            own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
         progressbar : bool or callable
@@ -233,10 +233,10 @@ class LogitModel:
         self._warn_if_posterior_improper()
         kinked = has_kink(self.priors)
         hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in self.priors.priors.values())
-        if (kinked or hierarchical) and sampler == "bayeslogit":
+        if hierarchical and sampler == "bayeslogit":
             raise SamplerError(
-                "sampler='bayeslogit' does not take Laplace, elastic-net, hierarchical or horseshoe "
-                "priors yet; use sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
+                "sampler='bayeslogit' does not take hierarchical or horseshoe priors (their scale is "
+                "sampled too); use sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
             )
         if method == "laplace" and (kinked or hierarchical):
             warnings.warn(
@@ -256,7 +256,7 @@ class LogitModel:
                     "with NUTS instead",
                     BayeslogitWarning, stacklevel=2,
                 )
-        if sampler in ("auto", "bayeslogit") and not (kinked or hierarchical):
+        if sampler in ("auto", "bayeslogit") and not hierarchical:
             idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
                                          random_seed=random_seed, target_accept=target_accept,
                                          required=sampler == "bayeslogit", progressbar=progressbar)

@@ -41,10 +41,14 @@ def mixed_prior_model(mixed_df):
     return bl.LogitModel("y ~ x1 + x2 + C(g)", mixed_df, priors=priors)
 
 
-@pytest.mark.parametrize("which", ["mixed", "binomial", "flat_intercept"])
+@pytest.mark.parametrize("which", ["mixed", "binomial", "flat_intercept", "lasso"])
 def test_log_density_matches_pymc_logp_up_to_a_constant(which, mixed_prior_model, mixed_df):
     if which == "mixed":
         model = mixed_prior_model
+    elif which == "lasso":  # the kinked families: Laplace and elastic net (plus the centred default)
+        model = bl.LogitModel("y ~ x1 + x2 + C(g)", mixed_df,
+                              priors={"x1": bl.Laplace(0.2, 0.7), "x2": bl.ElasticNet(0, 1.5, 2.0),
+                                      "C(g)": bl.Laplace(0, 1)})
     elif which == "binomial":
         agg = mixed_df.assign(k=mixed_df.y * 3, n=3 + (mixed_df.x2 > 0))
         model = bl.LogitModel("k ~ x1 + C(g)", agg, trials="n")
@@ -130,6 +134,20 @@ def test_heavy_tailed_priors_small_n_agree_with_pymc():
     df = simulate_seed(40, random_seed=4)
     priors = {"x1": bl.Cauchy(0, 0.5), "x2": bl.StudentT(3, 0, 0.5)}
     model = bl.LogitModel("y ~ x1 + x2", df, priors=priors)
+    ours = model.sample(draws=1500, tune=500, chains=4, random_seed=3, progressbar=False)
+    ref = model.sample(draws=1500, tune=500, chains=2, random_seed=4, progressbar=False, sampler="pymc")
+    assert ours.sampler == "bayeslogit"
+    _agree(ours, ref)
+
+
+def test_lasso_and_elastic_net_posteriors_agree_with_pymc():
+    """The kinked priors in bayeslogit's kernel (started at the penalized mode, metric from the
+    smooth part's curvature) against PyMC's NUTS on the same model; a strong Laplace prior puts
+    the mode of z1 exactly at 0, where the kernel's gradient has its jump."""
+    df = simulate_seed(120, random_seed=6, n_noise=1)
+    priors = {"x1": bl.Laplace(0, 0.5), "x2": bl.ElasticNet(0, 2.0, 1.0), "z1": bl.Laplace(0, 0.1)}
+    model = bl.LogitModel("y ~ x1 + x2 + z1", df, priors=priors)
+    assert model.fit_map().at_kink.tolist() == [False, False, False, True]
     ours = model.sample(draws=1500, tune=500, chains=4, random_seed=3, progressbar=False)
     ref = model.sample(draws=1500, tune=500, chains=2, random_seed=4, progressbar=False, sampler="pymc")
     assert ours.sampler == "bayeslogit"

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...priors import ResolvedPriors
-from ..newton import newton
+from ..newton import _prior_terms, newton
+from ..penalized import has_kink, penalized_mode
 from ..separation import detect_separation
 
-_NORMAL, _STUDENT, _FLAT = 0, 1, 2
+_NORMAL, _STUDENT, _FLAT, _LAPLACE, _ELASTIC = 0, 1, 2, 3, 4
 
 
 def collapse_rows(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None):
@@ -86,6 +87,12 @@ class LogDensity:
             nu = self.nu
             lp = lp + np.where(student, -0.5 * (nu + 1.0) * np.log1p(z * z / nu), 0.0)
             dz = dz + np.where(student, -(nu + 1.0) * z / (nu + z * z), 0.0)
+        kinked = (self.family == _LAPLACE) | (self.family == _ELASTIC)
+        if kinked.any():  # Laplace: -|z|; elastic net adds -l2 (x - mu)^2 / 2 (l2 kept in nu)
+            quad = np.where(self.family == _ELASTIC, self.nu, 0.0)
+            d = raw - self.mu
+            lp = lp + np.where(kinked, -np.abs(z) - 0.5 * quad * d * d, 0.0)
+            dz = dz + np.where(kinked, -np.sign(z) - quad * d * self.sigma, 0.0)
         return lp.sum(axis=1), (dz / self.sigma) @ self.T
 
     def logp_grad(self, B: np.ndarray):
@@ -114,6 +121,10 @@ def _prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
             fam[j], mu[j], sigma[j], nu[j] = _STUDENT, prior.mu, prior.sigma, 1.0
         elif prior.family == "Flat":
             fam[j] = _FLAT
+        elif prior.family == "Laplace":
+            fam[j], mu[j], sigma[j] = _LAPLACE, prior.mu, prior.b
+        elif prior.family == "ElasticNet":
+            fam[j], mu[j], sigma[j], nu[j] = _ELASTIC, prior.mu, 1.0 / prior.l1, prior.l2
         else:  # pragma: no cover
             raise AssertionError(f"unknown prior family {prior.family}")
     return dict(T=priors.centring_map(), family=fam, mu=mu, sigma=sigma, nu=nu)
@@ -158,7 +169,10 @@ def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100,
     ``converged`` is False when Newton's method did not converge or the mode is not a proper
     maximum (e.g. the coefficients run off to infinity: separation under flat priors).
     """
-    res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
+    if has_kink(dens.priors):
+        res = _kinked_mode(dens, tol=tol, max_iter=max_iter)
+    else:
+        res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
     p = dens.dim
     s = np.ones(p) if scale is None else scale
     ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta * s).max() < 1e6
@@ -174,6 +188,20 @@ def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100,
     if not ok:
         return Mode(res.beta, np.full((p, p), np.nan), False, res.iterations)
     return Mode(res.beta, cov, True, res.iterations)
+
+
+def _kinked_mode(dens: LogDensity, *, tol: float, max_iter: int):
+    """Under Laplace / elastic-net priors: the mode by :mod:`bayeslogit.fit.penalized`, and as
+    the metric the curvature of the smooth part there (likelihood and Gaussian prior factors),
+    which is positive definite also in the coordinates sitting at a kink."""
+    from dataclasses import replace
+
+    res = penalized_mode(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
+    beta = res.fit.beta
+    pr = 1.0 / (1.0 + np.exp(-(dens.X @ beta)))
+    w = dens.m * pr * (1.0 - pr)
+    _, _, hp = _prior_terms(dens.priors, beta)  # Laplace: 0; elastic net: -l2; others as usual
+    return replace(res.fit, neg_hessian=(dens.X * w[:, None]).T @ dens.X - hp)
 
 
 def other_modes(dens: LogDensity, mode: Mode, *, min_distance: float = 3.0) -> list[Mode]:

@@ -40,6 +40,13 @@ def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
         elif fam[j] == 1:
             lp -= 0.5 * (nu[j] + 1.0) * np.log1p(z * z / nu[j])
             g_raw[j] = -(nu[j] + 1.0) * z / (nu[j] + z * z) / sigma[j]
+        elif fam[j] == 3:  # Laplace(mu, b): sigma = b
+            lp -= abs(z)
+            g_raw[j] = -np.sign(z) / sigma[j]
+        elif fam[j] == 4:  # elastic net: sigma = 1 / l1, nu = l2
+            d = raw - mu[j]
+            lp -= abs(z) + 0.5 * nu[j] * d * d
+            g_raw[j] = -np.sign(z) / sigma[j] - nu[j] * d
     for k in range(p):
         acc = 0.0
         for j in range(p):
