@@ -32,6 +32,9 @@ __all__ = [
     "mean_prob_block",
     "weighted_gram",
     "nbytes_text",
+    "outcome_dtype",
+    "replicate_outcomes",
+    "loglik_sums",
 ]
 
 BLOCK_BYTES = 64 * 2**20
@@ -136,3 +139,45 @@ def nbytes_text(nbytes: float) -> str:
         if nbytes >= size:
             return f"{nbytes / size:.1f} {unit}"
     return f"{int(nbytes)} B"
+
+
+def outcome_dtype(max_trials: int) -> np.dtype:
+    """Smallest signed integer type holding counts up to ``max_trials`` (int8 for 0/1 outcomes)."""
+    for dt in (np.int8, np.int16, np.int32):
+        if max_trials <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int64)
+
+
+def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Simulated outcomes for every draw (rows of ``B``) and row of ``X``: shape ``(draws, rows)``.
+
+    ``y ~ Bernoulli(expit(x_i' beta))`` (``trials=None``) or ``Binomial(n_i, ...)``, in the
+    smallest integer type that holds them (:func:`outcome_dtype`: int8 for 0/1). This output
+    is the one draws x rows array, asked for by the caller; the float probabilities behind it
+    are made by row blocks of at most :data:`BLOCK_BYTES`. The same ``rng`` state and shapes
+    give the same outcomes.
+    """
+    S, n = B.shape[0], X.shape[0]
+    out = np.empty((S, n), dtype=outcome_dtype(1 if trials is None else int(np.max(trials, initial=1))))
+    for sl in row_slices(n, block_rows(S)):
+        eta = X[sl] @ B.T  # (b, S)
+        _note(eta.size)
+        expit(eta, out=eta)
+        if trials is None:
+            out[:, sl] = (rng.random(eta.shape) < eta).T
+        else:
+            out[:, sl] = rng.binomial(np.asarray(trials[sl], dtype=np.int64)[:, None], eta).T
+    return out
+
+
+def loglik_sums(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, B: np.ndarray, *,
+                block_bytes: int | None = None) -> np.ndarray:
+    """Total log-likelihood of the data for every draw, shape ``(draws,)``: the sum over rows of
+    :func:`loglik_block`, reduced block by block (no draws x rows array)."""
+    def part(Xb, yb, tb):
+        return loglik_block(Xb, yb, tb, B).sum(axis=0)
+
+    out = reduce_rows(part, (X, y, trials), cells_per_row=B.shape[0], block_bytes=block_bytes)
+    return np.zeros(B.shape[0]) if out is None else out

@@ -13,7 +13,7 @@ import patsy
 
 from .design import Design, _build_design, build_design
 from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
-from .fit import laplace, pymc_model
+from .fit import laplace, prior_predictive, pymc_model
 from .fit.nuts import driver
 from .fit.penalized import has_kink
 from .fit.separation import detect_separation
@@ -275,6 +275,64 @@ class LogitModel:
         )
         return PosteriorResults(self, idata, sampler=used, random_seed=random_seed,
                                 log_likelihood=log_likelihood)
+
+    def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None,
+                                predictive: bool = True):
+        """Draw coefficients from the priors and outcomes from them: what the priors imply.
+
+        The counterpart of PyMC's ``pm.sample_prior_predictive`` and bambi's
+        ``model.prior_predictive``, and laid out like PyMC's: the same group, variable and
+        dimension names, so ArviZ's plots take it unchanged (``az.plot_ppc_dist(tree,
+        group="prior_predictive")``). The draws are exact numpy draws from the documented
+        priors (see :mod:`bayeslogit.fit.prior_predictive`; no PyMC model is compiled); with
+        a centred intercept its prior is on the log-odds at the predictor means, and ``beta``
+        holds the original-scale coefficients. To add these groups to a posterior fit (for
+        ``az.plot_prior_posterior``) use :meth:`PosteriorResults.sample_prior_predictive`.
+
+        Parameters
+        ----------
+        draws : int
+            Number of draws (one chain), default 500 as in PyMC.
+        random_seed : int, optional
+            Same seed -> identical draws.
+        predictive : bool
+            Also simulate outcomes for every training row (default, the ``prior_predictive``
+            group: ``draws x rows`` integers, int8 for 0/1 data, with a warning giving the size
+            above 1 GB). False: the ``prior`` group only.
+
+        Returns
+        -------
+        xarray.DataTree
+            Groups ``prior`` (``beta`` with dims ``coef``, plus the free variables of
+            :attr:`pymc_model`, e.g. ``beta_normal``, ``tau``), ``prior_predictive`` (``y`` with
+            dims ``obs``), ``observed_data`` and ``constant_data``; every group has
+            ``chain`` (one) and ``draw`` dims where it has draws.
+
+        Raises
+        ------
+        PriorError
+            If a coefficient has a ``Flat`` prior (improper: nothing to draw).
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> prior = bl.LogitModel("y ~ x", df).sample_prior_predictive(200, random_seed=1)
+        >>> sorted(prior.children)
+        ['constant_data', 'observed_data', 'prior', 'prior_predictive']
+        >>> prior.prior_predictive["y"].shape, str(prior.prior_predictive["y"].dtype)
+        ((1, 200, 6), 'int8')
+        """
+        if not isinstance(draws, numbers.Integral) or isinstance(draws, bool) or draws < 1:
+            raise ArgumentError(f"draws must be an integer >= 1, got {draws!r}")
+        if random_seed is not None and (
+            not isinstance(random_seed, numbers.Integral) or isinstance(random_seed, bool) or random_seed < 0
+        ):
+            raise ArgumentError(f"random_seed must be None or an integer >= 0, got {random_seed!r}")
+        if not isinstance(predictive, bool):
+            raise ArgumentError(f"predictive must be True or False, got {predictive!r}")
+        return prior_predictive.prior_predictive_tree(self.design, self.priors, draws=int(draws),
+                                                      random_seed=random_seed, predictive=predictive)
 
     def _warn_if_posterior_improper(self) -> None:
         """Flat priors on columns that separate the data leave the posterior improper: warn."""

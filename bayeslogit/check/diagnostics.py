@@ -19,7 +19,13 @@ Thresholds (Vehtari et al. 2021; Stan's ``diagnose``; ArviZ's ``diagnose``):
 - no divergent transitions;
 - no transition saturating the maximum tree depth;
 - E-BFMI >= 0.3 in every chain;
-- Pareto k <= ArviZ's ``good_k`` (0.7 or less) for every observation (else LOO is unreliable).
+- Pareto k <= ArviZ's ``good_k`` (0.7 or less) for every observation (else LOO is unreliable);
+- power-scaling prior sensitivity (Kallioinen et al. 2024, ``arviz_stats.psense``) below 0.05
+  for every coefficient. A coefficient at or above it (a potential prior-data conflict, or a
+  strong prior / weak likelihood) FAILS when its posterior also sits in the tail of its prior
+  (median beyond 2 prior scales from the prior's centre); otherwise the row is informative:
+  a weakly informative prior on few data has some pull without being in conflict
+  (see :func:`prior_sensitivity`).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ __all__ = [
     "fit_quality",
     "fitted_probabilities",
     "separation",
+    "prior_sensitivity",
+    "PSENSE_THRESHOLD",
     "RHAT_MAX",
     "ESS_PER_CHAIN",
     "BFMI_MIN",
@@ -57,6 +65,9 @@ ESS_PER_CHAIN = 100
 """Smallest acceptable bulk/tail effective sample size, per chain (400 for 4 chains)."""
 BFMI_MIN = 0.3
 """Smallest acceptable E-BFMI in any chain."""
+PSENSE_THRESHOLD = 0.05
+"""Power-scaling sensitivity (CJS distance gradient) from which a component counts as influential
+(Kallioinen et al. 2024; ``arviz_stats.psense_summary``'s default)."""
 FITTED_MAX_CELLS = 100_000_000
 """Fitted probabilities average all draws up to this many rows x draws, thinned draws above."""
 FITTED_MIN_DRAWS = 250
@@ -152,6 +163,9 @@ class Diagnostics:
         Which PSIS-LOO was used (exact, or subsampled with its subsampling SE), in words.
     loo_rows : numpy.ndarray or None
         The observations with exact PSIS values (all rows, or the LOO subsample).
+    prior_sensitivity : pandas.DataFrame or None
+        Power-scaling sensitivity per coefficient (:func:`prior_sensitivity`): ``prior``,
+        ``likelihood``, ``diagnosis``; None when it could not be computed.
     """
 
     checks: list[Check]
@@ -164,6 +178,7 @@ class Diagnostics:
     loo_method: str = ""
     loo_rows: np.ndarray | None = None
     loo_short: str = ""
+    prior_sensitivity: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -219,6 +234,8 @@ class Diagnostics:
         ]
         checks = self.to_frame()[["value", "rule", "verdict", "detail"]]
         tables = [checks, self.per_coef]
+        if self.prior_sensitivity is not None:
+            tables.append(self.prior_sensitivity)
         loo = self.loo_frame()
         if loo is not None:
             tables += [loo, self.pareto_k_frame()]
@@ -421,6 +438,148 @@ def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
     return "a stronger (smaller-scale) prior helps if the posterior is very wide"
 
 
+# ---------------------------------------------------------------------------------------------
+# prior sensitivity
+
+
+def log_prior_draws(post: "PosteriorResults") -> np.ndarray:
+    """Log prior density of every draw, per coefficient: shape ``(chains * draws, n_coef)``.
+
+    Each coefficient's prior is evaluated at the quantity it applies to (for a centred
+    intercept, the log-odds at the predictor means ``b0 + x_mean @ beta``), so the row sums are
+    :meth:`bayeslogit.priors.ResolvedPriors.logpdf` of each draw.
+    """
+    priors = post.model.priors
+    B = post.draws() @ priors.centring_map().T
+    return np.column_stack([np.asarray(priors.priors[name].logpdf(B[:, j]), dtype=float)
+                            for j, name in enumerate(post.coef_names)])
+
+
+def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THRESHOLD) -> pd.DataFrame:
+    """Power-scaling sensitivity of every coefficient to the prior and to the likelihood.
+
+    Kallioinen et al. (2024), computed by ``arviz_stats.psense``: the posterior is reweighted
+    by Pareto-smoothed importance sampling as if the prior (or the likelihood) were raised to a
+    power ``alpha`` near 1, and the sensitivity is the derivative of the cumulative
+    Jensen-Shannon distance between the perturbed and the actual posterior of each
+    coefficient. ``arviz_stats`` takes the log prior and the log-likelihood of each draw; both
+    are computed here, the log-likelihood as its sum over rows by row blocks (psense needs only
+    that sum), so no ``draws x rows`` array is made. The diagnosis follows
+    ``arviz_stats.psense_summary``: both >= ``threshold``: ``"potential prior-data conflict"``;
+    prior >= ``threshold`` > likelihood: ``"potential strong prior / weak likelihood"``; else
+    ``"✓"``.
+
+    Parameters
+    ----------
+    post : PosteriorResults
+        The fit (any prior family with a closed-form density; not ``HierNormal``/``Horseshoe``,
+        whose joint prior includes the sampled scales).
+    threshold : float
+        Sensitivity from which a component counts as influential (0.05, as psense_summary).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by design column name; columns ``prior``, ``likelihood`` (sensitivities),
+        ``diagnosis`` and ``in prior tail`` (True when the posterior median of the quantity
+        the prior applies to lies outside the prior's central range ``mu +- 2 scale``,
+        :meth:`bayeslogit.priors.Prior.typical_range`).
+
+    Raises
+    ------
+    ArgumentError
+        For hierarchical or horseshoe priors.
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+    ...                                         random_seed=3, progressbar=False)
+    >>> prior_sensitivity(post).columns.tolist()
+    ['prior', 'likelihood', 'diagnosis', 'in prior tail']
+    """
+    import xarray as xr
+    from arviz_stats import psense
+
+    from ..errors import ArgumentError
+    from ..priors import HIERARCHICAL_FAMILIES
+
+    hier = sorted({p.family for p in post.model.priors.priors.values() if p.family in HIERARCHICAL_FAMILIES})
+    if hier:
+        raise ArgumentError(
+            f"prior_sensitivity needs each coefficient's prior density, but {', '.join(hier)} priors "
+            "sample their scales (their joint prior is not computed here); not available for these fits"
+        )
+    d = post.design
+    C, D = post.n_chains, post.n_draws
+    B = post.draws()
+    names = post.coef_names
+    lp = log_prior_draws(post).reshape(C, D, len(names))
+    ll = _blocks.loglik_sums(d.X, d.y, d.trials, B).reshape(C, D)
+    coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
+    tree = xr.DataTree.from_dict({
+        "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
+        "log_prior": xr.Dataset({"beta": (("chain", "draw", "coef"), lp)}, coords=coords),
+        "log_likelihood": xr.Dataset({"y": (("chain", "draw"), ll)}, coords={"chain": coords["chain"], "draw": coords["draw"]}),
+    })
+    def sense(component: str, total: np.ndarray) -> pd.Series:
+        if np.ptp(total) == 0:  # e.g. flat priors: power-scaling a constant changes nothing
+            return pd.Series(0.0, index=names)
+        return psense(tree, var_names=["beta"], group=component)["beta"].to_series().reindex(names)
+
+    out = pd.DataFrame({"prior": sense("prior", lp.sum(axis=-1)), "likelihood": sense("likelihood", ll)})
+    out.index.name = "term"
+
+    def diagnosis(row) -> str:
+        if row["prior"] >= threshold and row["likelihood"] >= threshold:
+            return "potential prior-data conflict"
+        if row["prior"] > threshold > row["likelihood"]:
+            return "potential strong prior / weak likelihood"
+        return "✓"
+
+    out["diagnosis"] = out.apply(diagnosis, axis=1)
+    med = np.median(post.draws() @ post.model.priors.centring_map().T, axis=0)
+    ranges = [post.model.priors.priors[name].typical_range() for name in names]
+    out["in prior tail"] = [r is not None and not (r[0] <= m <= r[1]) for m, r in zip(med, ranges)]
+    return out
+
+
+def _sensitivity_check(post) -> tuple[Check, pd.DataFrame | None]:
+    """The power-scaling Check and its per-coefficient frame."""
+    from ..errors import ArgumentError
+
+    name, rule = "Prior sensitivity (power-scaling)", f"prior sensitivity < {PSENSE_THRESHOLD}"
+    try:
+        table = prior_sensitivity(post)
+    except ArgumentError as err:
+        return Check(name, "n/a", rule, None, str(err).split(";")[0]), None
+    except (ValueError, FloatingPointError) as err:  # degenerate weights (e.g. a drifting posterior)
+        return Check(name, "n/a", rule, None, f"power-scaling failed: {err}"), None
+    worst = table["prior"].idxmax()
+    value = f"{table['prior'].max():.3f}"
+    flagged = table[table["diagnosis"] != "✓"]
+    if flagged.empty:
+        return Check(name, value, rule, True, f"largest: {worst}; the posterior is driven by the data"), table
+    priors = post.model.priors.priors
+    tail = flagged[flagged["in prior tail"]]
+    if tail.empty:  # psense's 'potential' flag, posterior in the prior's central range: worth a look
+        return Check(name, value, rule, None,
+                     f"{flagged['diagnosis'].iloc[0]}: {', '.join(flagged.index)} (posterior within the "
+                     "prior's central range; fine for a deliberate or weakly informative prior)",
+                     "the prior has a noticeable pull on these coefficients; compare with a wider prior "
+                     "if that was not intended."), table
+    which = ", ".join(f"{c} ~ {priors[c]}" for c in tail.index)
+    return Check(
+        name, value, rule, False,
+        f"{tail['diagnosis'].iloc[0]}, posterior in the prior's tail (beyond 2 prior scales): "
+        f"{', '.join(tail.index)}",
+        f"the data pull these coefficients into the tail of their prior ({which}): check that the "
+        "prior is what you meant and that the data are coded as you think; if the prior was not "
+        "meant to be this informative, widen it. See diagnostics().prior_sensitivity.",
+    ), table
+
+
 def diagnose(post: "PosteriorResults") -> Diagnostics:
     """Run every diagnostic on a posterior. Prefer :meth:`PosteriorResults.diagnostics`.
 
@@ -546,6 +705,9 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
         "",
     ))
 
+    sens_check, sensitivity = _sensitivity_check(post)
+    checks.append(sens_check)
+
     loo = None
     loo_res: LooResult | None = None
     notes: list[str] = []
@@ -574,4 +736,5 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
                        n_chains=chains, n_draws=draws, notes=notes,
                        loo_method=loo_res.label if loo_res is not None else "",
                        loo_rows=loo_res.rows if loo_res is not None else None,
-                       loo_short=loo_res.short_label if loo_res is not None else "")
+                       loo_short=loo_res.short_label if loo_res is not None else "",
+                       prior_sensitivity=sensitivity)

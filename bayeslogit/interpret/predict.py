@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from .. import _numerics
+from .. import _blocks, _numerics
 from ..design import _as_counts
 from ..errors import ArgumentError, DataError, check_probability
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..results.base import Results
 
-__all__ = ["predict", "posterior_predictive"]
+__all__ = ["predict", "posterior_predictive", "sample_posterior_predictive"]
 
 POSTERIOR_INTERVAL = 0.89
 POINT_INTERVAL = 0.95
@@ -133,28 +133,64 @@ def _prob_draws(results, X: np.ndarray) -> "xr.DataArray":
 
 # -- posterior predictive ----------------------------------------------------------------------
 
+def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
+    if d.trials_name not in new_df.columns:
+        raise DataError(
+            f"the model is binomial with trials column {d.trials_name!r}, which new data lacks; "
+            "add it (the number of trials per row) to draw counts"
+        )
+    n = _as_counts(new_df[d.trials_name], f"trials column {d.trials_name!r}")
+    if np.any(n < 1):
+        raise DataError(f"trials column {d.trials_name!r} must be >= 1 in every row; found {int(n.min())}")
+    return n
+
+
+def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
+                random_seed: int | None, what: str) -> "xr.DataArray":
+    """``y_rep`` for every draw and row of ``X``: dims ``(chain, draw, obs)``, int8 for 0/1."""
+    import xarray as xr
+
+    from ..fit.prior_predictive import warn_if_large
+
+    post = results.idata.posterior
+    C, D = results.n_chains, results.n_draws
+    warn_if_large(C * D, X.shape[0], trials, what, stacklevel=5)
+    y = _blocks.replicate_outcomes(X, trials, results.draws(), np.random.default_rng(random_seed))
+    out = xr.DataArray(
+        y.reshape(C, D, X.shape[0]), dims=("chain", "draw", "obs"), name="y",
+        coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(X.shape[0])},
+    )
+    out.attrs["trials"] = results.design.trials_name or "1 (Bernoulli)"
+    return out
+
+
 def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None, *,
                          random_seed: int | None = None) -> "xr.DataArray":
     """See :meth:`bayeslogit.PosteriorResults.posterior_predictive`."""
-
     d = results.design
     X = design_matrix(results, new_df)
     if d.trials is None:
-        n = np.ones(X.shape[0], dtype=np.int64)
-    elif new_df is None:
-        n = d.trials
+        trials = None
     else:
-        if d.trials_name not in new_df.columns:
-            raise DataError(
-                f"the model is binomial with trials column {d.trials_name!r}, which new data lacks; "
-                "add it (the number of trials per row) to draw counts"
-            )
-        n = _as_counts(new_df[d.trials_name], f"trials column {d.trials_name!r}")
-        if np.any(n < 1):
-            raise DataError(f"trials column {d.trials_name!r} must be >= 1 in every row; found {int(n.min())}")
-    p = _prob_draws(results, X)
-    rng = np.random.default_rng(random_seed)
-    y = rng.binomial(n, p.values).astype(np.int64)
-    out = p.copy(data=y).rename("y")
-    out.attrs["trials"] = d.trials_name or "1 (Bernoulli)"
-    return out
+        trials = d.trials if new_df is None else _new_trials(d, new_df)
+    return _replicates(results, X, trials, random_seed, "posterior predictive")
+
+
+def sample_posterior_predictive(results: "Results", *, random_seed: int | None = None,
+                                extend: bool = True):
+    """See :meth:`bayeslogit.PosteriorResults.sample_posterior_predictive`."""
+    import xarray as xr
+
+    if not isinstance(extend, bool):
+        raise ArgumentError(f"extend must be True or False, got {extend!r}")
+    d = results.design
+    rep = _replicates(results, d.X, d.trials, random_seed, "posterior predictive")
+    rep.attrs.update({"random_seed": "None" if random_seed is None else int(random_seed)})
+    group = xr.DataTree(rep.to_dataset())
+    group.attrs.update({"created_by": "bayeslogit (outcomes replicated from the posterior draws)",
+                        "random_seed": "None" if random_seed is None else int(random_seed)})
+    if not extend:
+        return xr.DataTree.from_dict({"posterior_predictive": group,
+                                      "observed_data": results.idata["observed_data"].copy()})
+    results.idata["posterior_predictive"] = group
+    return results.idata

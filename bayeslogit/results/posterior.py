@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _blocks
-from ..errors import BayeslogitWarning, check_probability
+from ..errors import ArgumentError, BayeslogitWarning, check_probability
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 from .shortcuts import PosteriorShortcuts
@@ -108,6 +108,57 @@ class PosteriorResults(Results, PosteriorShortcuts):
             out.reshape(C, D, n), dims=("chain", "draw", "obs"), name="y",
             coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(n)},
         )
+
+    def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None,
+                                predictive: bool = True, extend: bool = True) -> "xr.DataTree":
+        """Draws from the priors (and the outcomes they imply), put next to the posterior.
+
+        :meth:`bayeslogit.LogitModel.sample_prior_predictive` (see there), with its groups
+        added to :attr:`idata` as PyMC's ``idata.extend(pm.sample_prior_predictive())`` does:
+        ``prior`` (only the variables the posterior has, so ``prior`` and ``posterior`` line
+        up) and ``prior_predictive``. ArviZ's prior-versus-posterior plot then works on the
+        fit unchanged: ``azp.plot_prior_posterior(post.idata, var_names=["beta"])``.
+
+        Parameters
+        ----------
+        draws : int
+            Number of prior draws (one chain), default 500.
+        random_seed : int, optional
+            Same seed -> identical draws.
+        predictive : bool
+            Also simulate outcomes for every training row (``draws x rows`` integers, int8
+            for 0/1 data). False: the ``prior`` group only.
+        extend : bool
+            True (default): add the groups to ``post.idata`` (replacing earlier ones) and
+            return it. False: return the model's ``DataTree`` and leave the fit alone.
+
+        Returns
+        -------
+        xarray.DataTree
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> idata = post.sample_prior_predictive(200, random_seed=1)
+        >>> {"prior", "prior_predictive", "posterior", "observed_data"} <= set(idata.children)
+        True
+        """
+        if not isinstance(extend, bool):
+            raise ArgumentError(f"extend must be True or False, got {extend!r}")
+        tree = self.model.sample_prior_predictive(draws, random_seed=random_seed, predictive=predictive)
+        if not extend:
+            return tree
+        prior = tree["prior"].to_dataset()
+        keep = [v for v in prior.data_vars if v in self.idata.posterior.data_vars]
+        self.idata["prior"] = prior[keep]
+        if predictive:
+            self.idata["prior_predictive"] = tree["prior_predictive"].to_dataset()
+        elif "prior_predictive" in self.idata.children:
+            del self.idata["prior_predictive"]  # it would no longer match the prior group
+        return self.idata
 
     @property
     def method_label(self) -> str:

@@ -142,7 +142,8 @@ class ResultsShortcuts:
 
 
 class PosteriorShortcuts:
-    """``posterior_predictive``, ``diagnostics`` and ``report`` for posterior fits."""
+    """``posterior_predictive``, ``sample_posterior_predictive``, ``loo``, ``diagnostics`` and
+    ``report`` for posterior fits."""
 
     def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
                              random_seed: int | None = None) -> "xr.DataArray":
@@ -159,7 +160,11 @@ class PosteriorShortcuts:
         Returns
         -------
         xarray.DataArray
-            Integer outcomes named ``y`` with dims ``(chain, draw, obs)``.
+            Integer outcomes named ``y`` with dims ``(chain, draw, obs)``: ``draws x rows``
+            values, int8 for 0/1 outcomes (the smallest integer type holding the trials for a
+            binomial model); above 1 GB a :class:`~bayeslogit.BayeslogitWarning` says the size.
+            Not stored on the fit: :meth:`sample_posterior_predictive` adds the training rows'
+            replicates to :attr:`idata` for ArviZ.
 
         Examples
         --------
@@ -173,6 +178,46 @@ class PosteriorShortcuts:
         from ..interpret.predict import posterior_predictive
 
         return posterior_predictive(self, new_df, random_seed=random_seed)
+
+    def sample_posterior_predictive(self, *, random_seed: int | None = None,
+                                    extend: bool = True) -> "xr.DataTree":
+        """Replicate the training outcomes from every draw and put them in :attr:`idata`.
+
+        PyMC's ``pm.sample_posterior_predictive(idata, extend_inferencedata=True)`` and bambi's
+        ``model.predict(idata, kind="response")``: afterwards ``post.idata`` has a
+        ``posterior_predictive`` group (``y`` with dims ``(chain, draw, obs)``, the same
+        ``obs`` coordinates as ``observed_data``), so ArviZ's predictive checks take it
+        unchanged, e.g. ``azp.plot_ppc_dist(post.idata, kind="hist")`` or
+        ``azp.plot_ppc_rootogram(post.idata)``. It holds ``draws x rows`` integers (int8 for
+        0/1 outcomes; 4 MB at 4 x 1000 draws and 1,000 rows), made only here, on request;
+        above 1 GB a :class:`~bayeslogit.BayeslogitWarning` gives the size first. ``save()``
+        keeps the group. For new rows, use :meth:`posterior_predictive`.
+
+        Parameters
+        ----------
+        random_seed : int, optional
+            Same seed -> identical replicates.
+        extend : bool
+            True (default): store the group in ``post.idata`` (replacing an earlier one) and
+            return ``post.idata``. False: leave the fit alone and return a new ``DataTree``
+            with the groups ``posterior_predictive`` and ``observed_data``.
+
+        Returns
+        -------
+        xarray.DataTree
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> post.sample_posterior_predictive(random_seed=1).posterior_predictive["y"].shape
+        (2, 100, 6)
+        """
+        from ..interpret.predict import sample_posterior_predictive
+
+        return sample_posterior_predictive(self, random_seed=random_seed, extend=extend)
 
     def loo(self, *, method: Literal["auto", "exact", "subsample"] = "auto",
             observations=None, seed: int = 0):

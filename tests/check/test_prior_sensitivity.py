@@ -1,0 +1,102 @@
+"""Power-scaling prior sensitivity: against arviz_stats.psense on a materialised log-likelihood."""
+
+import numpy as np
+import pytest
+import xarray as xr
+from arviz_stats import psense, psense_summary
+from scipy import stats
+
+import bayeslogit as bl
+from bayeslogit import _blocks
+from bayeslogit.check.diagnostics import prior_sensitivity
+from bayeslogit.fit.nuts.driver import to_datatree
+from bayeslogit.results.posterior import PosteriorResults
+
+NAME = "Prior sensitivity (power-scaling)"
+
+
+def _check(diag):
+    return next(c for c in diag.checks if c.name == NAME)
+
+
+@pytest.fixture(scope="module")
+def default_post(seed_df):
+    return bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=1000, tune=600, chains=4, random_seed=5,
+                                                         progressbar=False, log_likelihood=True)
+
+
+@pytest.fixture(scope="module")
+def conflict_post(seed_df):
+    # the data say x2 is about -1.5; this prior says 5 +- 0.1
+    model = bl.LogitModel("y ~ x1 + x2", seed_df, priors={"x2": bl.Normal(5, 0.1)})
+    return model.sample(draws=1000, tune=600, chains=4, random_seed=5, progressbar=False)
+
+
+def _reference_tree(post, seed_df):
+    """posterior, the materialised log_likelihood group (chain, draw, obs) and a log prior written
+    out by hand with scipy (the default prior: centred intercept ~ N(0, 2.5), slopes N(0, 2.5/sd))."""
+    beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef")
+    b = beta.values
+    xm = seed_df[["x1", "x2"]].mean().to_numpy()
+    sd = seed_df[["x1", "x2"]].std(ddof=0).to_numpy()
+    alpha_c = b[..., 0] + b[..., 1] * xm[0] + b[..., 2] * xm[1]
+    lp = np.stack([stats.norm.logpdf(alpha_c, 0, 2.5), stats.norm.logpdf(b[..., 1], 0, 2.5 / sd[0]),
+                   stats.norm.logpdf(b[..., 2], 0, 2.5 / sd[1])], axis=-1)
+    return xr.DataTree.from_dict({
+        "posterior": beta.to_dataset(),
+        "log_prior": xr.Dataset({"beta": (beta.dims, lp)}, coords=beta.coords),
+        "log_likelihood": post.idata["log_likelihood"].to_dataset(),
+    })
+
+
+def test_sensitivities_equal_arviz_stats_on_the_materialised_log_likelihood(default_post, seed_df):
+    ref = _reference_tree(default_post, seed_df)
+    ours = prior_sensitivity(default_post)
+    assert ref["log_likelihood"]["y"].sizes["obs"] == len(seed_df)  # the reference sums 500 rows itself
+    for component in ("prior", "likelihood"):
+        theirs = psense(ref, var_names=["beta"], group=component)["beta"].to_series()
+        np.testing.assert_allclose(ours[component].to_numpy(), theirs.loc[ours.index].to_numpy(), rtol=1e-8)
+    summary = psense_summary(ref, var_names=["beta"])
+    assert summary["diagnosis"].tolist() == ours["diagnosis"].tolist()
+
+
+def test_blockwise_log_likelihood_sum_equals_the_materialised_one(default_post, monkeypatch):
+    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 8 * 4000 * 7)  # 7 rows per block: many blocks
+    d = default_post.design
+    sums = _blocks.loglik_sums(d.X, d.y, d.trials, default_post.draws())
+    full = default_post.idata["log_likelihood"]["y"].values.reshape(-1, d.n_obs).sum(axis=1)
+    np.testing.assert_allclose(sums, full, rtol=1e-12)
+
+
+def test_default_prior_on_the_seed_data_is_not_flagged(default_post):
+    check = _check(default_post.diagnostics())
+    assert check.ok is True, check
+    assert float(check.value) < 0.05
+
+
+def test_conflicting_prior_is_flagged_with_a_suggestion(conflict_post):
+    diag = conflict_post.diagnostics()
+    check = _check(diag)
+    assert check.ok is False and check in diag.failed
+    assert "x2" in check.detail and "prior-data conflict" in check.detail
+    assert "x2 ~ Normal(5, 0.1)" in check.suggestion and "widen it" in check.suggestion
+    table = diag.prior_sensitivity
+    assert table.loc["x2", "diagnosis"] == "potential prior-data conflict"
+    assert table.loc["x2", "prior"] > 0.5 and bool(table.loc["x2", "in prior tail"])
+    assert NAME in str(diag)
+
+
+def test_flat_priors_have_zero_prior_sensitivity(seed_df):
+    model = bl.LogitModel("y ~ x1 + x2", seed_df, priors={"Intercept": bl.Flat(), "x1": bl.Flat(), "x2": bl.Flat()})
+    post = model.sample(draws=300, tune=300, chains=2, random_seed=1, progressbar=False)
+    table = prior_sensitivity(post)
+    assert (table["prior"] == 0).all() and (table["likelihood"] > 0).all()
+    assert _check(post.diagnostics()).ok is True
+
+
+def test_hierarchical_priors_are_reported_as_not_computed(seed_df):
+    model = bl.LogitModel("y ~ x1 + x2", seed_df, priors=bl.Normal(0, bl.HalfNormal(1)))
+    beta = np.random.default_rng(0).normal(size=(2, 50, 3))
+    post = PosteriorResults(model, to_datatree(model, beta), sampler="pymc", random_seed=0)
+    with pytest.raises(bl.ArgumentError, match="HierNormal priors sample their scales"):
+        prior_sensitivity(post)
