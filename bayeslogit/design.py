@@ -18,6 +18,7 @@ import patsy
 
 from ._formula import _recursion_room, factor_codes, formula_names, free_names, parse_formula
 from .errors import DataError, DesignError, FormulaError, MissingDataWarning
+from .summary import shorten
 
 __all__ = ["Design", "build_design"]
 
@@ -65,6 +66,10 @@ class Design:
     trials: np.ndarray | None = None
     trials_name: str | None = None
     n_dropped: int = 0
+
+    def __repr__(self) -> str:
+        cols = shorten(", ".join(self.column_names), 70)
+        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}), {self.family}>"
 
     @property
     def n_obs(self) -> int:
@@ -650,5 +655,21 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
         dependent = [names[i] for i in sorted(piv[rank:])]
         raise DesignError(
             f"the design matrix is rank deficient (rank {rank} < {p} columns): column(s) "
-            f"{dependent} are linear combinations of the others; drop them or merge levels"
+            f"{dependent} are linear combinations of the others; "
+            + (_spline_advice(names) or "drop them or merge levels")
         )
+
+
+_SPLINE = re.compile(r"^(bs|cr|cc|te)\(")
+
+
+def _spline_advice(names: list[str]) -> str | None:
+    """The fix when a spline basis that sums to one sits next to the intercept, else None."""
+    splines = sorted({n.split(")[")[0] + ")" if ")[" in n else n for n in names if _SPLINE.match(n)})
+    if not splines or "Intercept" not in names:
+        return None
+    return (
+        f"a spline basis that sums to one duplicates the intercept ({', '.join(splines)}): write "
+        "cr(x, df=4, constraints=\"center\") (also cc(), te()), use bs(x, df=4) without "
+        "include_intercept=True, or drop the intercept with '- 1'"
+    )

@@ -12,12 +12,13 @@ import pandas as pd
 import patsy
 
 from .design import Design, _build_design, build_design
-from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
+from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning, renamed_argument
 from .fit import laplace, pymc_model
 from .fit.nuts import driver
 from .fit.penalized import has_kink
 from .fit.separation import detect_separation
 from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
+from .summary import Summary, shorten
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 
@@ -115,10 +116,14 @@ class LogitModel:
 
     def __repr__(self) -> str:
         d = self.design
-        return (
-            f"LogitModel({self.formula!r}, n={d.n_obs}, coef={d.n_coef}, "
-            f"likelihood={d.family})"
-        )
+        return f"<LogitModel {shorten(self.formula)!r}: n={d.n_obs}, {d.n_coef} coef, {d.family}>"
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: formula, rows, likelihood and the prior of every term."""
+        d = self.design
+        info = [("Formula:", d.formula), ("Observations:", str(d.n_obs)),
+                ("Likelihood:", f"{d.family.capitalize()}, logit link")]
+        return Summary("LogitModel", info, [self.prior_summary()]).as_html()
 
     @property
     def coef_names(self) -> list[str]:
@@ -321,17 +326,20 @@ class LogitModel:
         """
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
-    def fit_map(self, *, prior: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100) -> "MAPResults":
+    def fit_map(self, *, priors: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100,
+                prior: PriorSpec = None) -> "MAPResults":
         """Posterior mode by Newton's method, with Laplace (inverse-Hessian) standard deviations.
 
         Parameters
         ----------
-        prior : Prior, dict or SklearnPrior, optional
+        priors : Prior, dict or SklearnPrior, optional
             Priors for this fit, with the same rules as the model's ``priors`` (one prior ->
             every slope; a dict -> per term; :func:`bayeslogit.sklearn_prior` -> sklearn's
             penalty). Default: the model's own priors, i.e. the mode of ``sample()``'s posterior.
         tol, max_iter
             As for :meth:`fit_mle`.
+        prior : Prior, dict or SklearnPrior, optional
+            Deprecated alias of ``priors`` (FutureWarning); removed in the next release.
 
         Returns
         -------
@@ -341,11 +349,12 @@ class LogitModel:
         --------
         >>> import pandas as pd, bayeslogit as bl
         >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-        >>> fit = bl.LogitModel("y ~ x", df).fit_map(prior=bl.Normal(0, 1))
+        >>> fit = bl.LogitModel("y ~ x", df).fit_map(priors=bl.Normal(0, 1))
         >>> fit.label
         'MAP Normal(0, 1)'
         """
-        return fit_map(self, prior, tol=tol, max_iter=max_iter)
+        priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
+        return fit_map(self, priors, tol=tol, max_iter=max_iter)
 
 
 # -- the model's snapshot of its training data ----------------------------------------------------
