@@ -49,6 +49,12 @@ class LogitModel:
         two-level string/categorical response (R's convention: the first level is failure).
     trials : str, optional
         Column with the number of trials per row: aggregated binomial data.
+    weights : str, optional
+        Column of frequency weights (whole numbers >= 1): a row of weight ``w`` counts as ``w``
+        identical rows, exactly, in every fit (MLE, MAP, NUTS, Laplace; statsmodels'
+        ``GLM(freq_weights=)``). Non-integer weights raise a :class:`~bayeslogit.DataError`.
+        The default priors are scaled by the weighted sds. Per-row quantities (LOO, posterior
+        predictive draws of the training rows) treat a weighted row as one group of ``w`` rows.
     missing : {"raise", "drop"}, default "raise"
         Rows with missing values in the model's columns raise an error naming the columns;
         ``"drop"`` drops them with a warning giving the count.
@@ -82,12 +88,13 @@ class LogitModel:
         priors: PriorSpec = None,
         event: Any = None,
         trials: str | None = None,
+        weights: str | None = None,
         missing: Literal["raise", "drop"] = "raise",
     ) -> None:
         self.formula = formula
         self.design: Design
         self.design, rows = _build_design(
-            formula, data, event=event, trials=trials, missing=missing,
+            formula, data, event=event, trials=trials, weights=weights, missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
@@ -389,7 +396,7 @@ def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
     env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
     try:
         design = build_design(stored.formula, state["_data"], event=stored.event,
-                              trials=stored.trials_name, eval_env=env)
+                              trials=stored.trials_name, weights=stored.weights_name, eval_env=env)
     except Exception as exc:  # noqa: BLE001 - re-raised with the fix
         raise ArgumentError(
             f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "

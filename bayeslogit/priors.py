@@ -595,7 +595,8 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     """
     names = design.column_names
     X = design.X
-    sd = X.std(axis=0, ddof=0)
+    w = getattr(design, "weights", None)  # frequency weights: the sds of the expanded data
+    sd = np.sqrt(np.average((X - np.average(X, axis=0, weights=w)) ** 2, axis=0, weights=w))
     priors: dict[str, Prior] = {}
     sources: dict[str, str] = {}
     for j, name in enumerate(names):
@@ -641,7 +642,7 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
             "priors must be None, one prior such as bl.Normal(0, 1), or a dict mapping design "
             f"columns to priors; got {type(spec).__name__}"
         )
-    x_mean = X.mean(axis=0)
+    x_mean = np.average(X, axis=0, weights=w)
     if design.has_intercept:
         x_mean[names.index("Intercept")] = 0.0
     if not centered:

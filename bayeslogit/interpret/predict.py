@@ -132,7 +132,7 @@ def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None,
 
     d = results.design
     X = design_matrix(results, new_df)
-    if d.trials is None:
+    if d.trials is None or (new_df is not None and d.trials_name is None):  # new rows: weight 1
         n = np.ones(X.shape[0], dtype=np.int64)
     elif new_df is None:
         n = d.trials

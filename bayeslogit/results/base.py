@@ -81,15 +81,19 @@ class Results(ResultsShortcuts):
     def _model_info(self) -> list[tuple[str, str]]:
         d = self.design
         coding = (
-            f"{d.response} = {d.levels[1]!r} is the event" if d.trials is None
+            f"{d.response} = {d.levels[1]!r} is the event" if d.trials_name is None
             else f"{d.response} successes of {d.trials_name} trials"
         )
+        if d.weights_name is not None:
+            coding += f", rows weighted by {d.weights_name} (frequency weights)"
         rows = [
             ("Formula:", d.formula),
             ("Response:", coding),
             ("Likelihood:", f"{d.family.capitalize()}, logit link"),
             ("Observations:", str(d.n_obs)),
         ]
+        if d.weights is not None:
+            rows.append(("Weighted observations:", str(int(d.weights.sum()))))
         if d.n_dropped:
             rows.append(("Rows dropped (NA):", str(d.n_dropped)))
         return rows

@@ -162,8 +162,14 @@ class MLEResults(PointResults):
         return self.design.n_coef - int(self.design.has_intercept)
 
     @property
+    def nobs(self) -> int:
+        """Observations: rows, or the sum of the frequency weights (statsmodels GLM's ``wnobs``)."""
+        d = self.design
+        return d.n_obs if d.weights is None else int(d.weights.sum())
+
+    @property
     def df_resid(self) -> int:
-        return self.design.n_obs - self.design.n_coef
+        return self.nobs - self.design.n_coef
 
     @property
     def prsquared(self) -> float:
@@ -185,7 +191,7 @@ class MLEResults(PointResults):
 
     @property
     def bic(self) -> float:
-        return -2.0 * self.llf + math.log(self.design.n_obs) * self.design.n_coef
+        return -2.0 * self.llf + math.log(self.nobs) * self.design.n_coef
 
     def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
         """statsmodels-style ``Logit`` summary of the maximum-likelihood fit."""
@@ -196,7 +202,7 @@ class MLEResults(PointResults):
             ("Method:", "MLE (Newton)"),
             ("converged:", str(self.converged)),
             ("Iterations:", str(self.iterations)),
-            ("No. Observations:", str(d.n_obs)),
+            ("No. Observations:", str(self.nobs) if d.weights is None else f"{self.nobs} ({d.n_obs} weighted rows)"),
             ("Df Residuals:", str(self.df_resid)),
             ("Df Model:", str(self.df_model)),
             ("Pseudo R-squ.:", f"{self.prsquared:.4f}"),
