@@ -211,3 +211,12 @@ def test_huge_linear_predictor_stays_finite():
 def test_newton_argument_errors(seed_df, kw, match):
     with pytest.raises(bl.ArgumentError, match=match):
         bl.LogitModel("y ~ x1", seed_df).fit_mle(**kw)
+
+
+def test_fit_map_prior_is_a_deprecated_alias_of_priors(seed_df):
+    model = bl.LogitModel("y ~ x1 + x2", seed_df)
+    with pytest.warns(FutureWarning, match=r"prior= is deprecated .* use priors= instead \(fit_map"):
+        old = model.fit_map(prior=bl.Normal(0, 1))
+    new = model.fit_map(priors=bl.Normal(0, 1))
+    np.testing.assert_array_equal(old.params, new.params)
+    assert old.label == new.label == "MAP Normal(0, 1)"
