@@ -257,7 +257,7 @@ def _demo(args: argparse.Namespace) -> int:
     model = bl.LogitModel("y ~ x1 + x2", data=df)
     mle = model.fit_mle()
     # sklearn's LogisticRegression(C=1, fit_intercept=False) on the design with its Intercept column
-    sk = model.fit_map(prior=bl.sklearn_prior(C=1.0, fit_intercept=False))
+    sk = model.fit_map(priors=bl.sklearn_prior(C=1.0, fit_intercept=False))
     post = _sample(model, args)
     _print_results(post, (mle, sk))
     _write_outputs(post, args, (mle, sk))

@@ -18,6 +18,7 @@ import patsy
 
 from ._formula import _recursion_room, factor_codes, formula_names, free_names, parse_formula
 from .errors import DataError, DesignError, FormulaError, MissingDataWarning
+from .summary import shorten
 
 __all__ = ["Design", "build_design"]
 
@@ -50,6 +51,12 @@ class Design:
         Number of trials per row for aggregated binomial data, else None.
     trials_name : str or None
         The column ``trials`` was read from.
+    weights : ndarray of int64 or None
+        Frequency weights per row (``weights=``): a row of weight ``w`` counts ``w`` times.
+        They are folded into ``y`` and ``trials`` (``y = w * successes``, ``trials = w * n``),
+        a binomial likelihood equal to the weights-expanded data's in every fit path.
+    weights_name : str or None
+        The column ``weights`` was read from.
     n_dropped : int
         Rows dropped because of missing values (only with ``missing="drop"``).
     """
@@ -65,6 +72,12 @@ class Design:
     trials: np.ndarray | None = None
     trials_name: str | None = None
     n_dropped: int = 0
+    weights: np.ndarray | None = None
+    weights_name: str | None = None
+
+    def __repr__(self) -> str:
+        cols = shorten(", ".join(self.column_names), 70)
+        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}), {self.family}>"
 
     @property
     def n_obs(self) -> int:
@@ -146,6 +159,7 @@ def build_design(
     *,
     event: Any = None,
     trials: str | None = None,
+    weights: str | None = None,
     missing: Literal["raise", "drop"] = "raise",
     eval_env: int | patsy.EvalEnvironment = 0,
 ) -> Design:
@@ -165,6 +179,10 @@ def build_design(
     trials : str, optional
         Column holding the number of trials per row (aggregated binomial data); the response
         is then the success count.
+    weights : str, optional
+        Column of frequency weights: a row of weight ``w`` counts as ``w`` identical rows
+        (exact for the likelihood, as statsmodels' ``GLM(freq_weights=)``). They must be whole
+        numbers >= 1; other weights are refused with a :class:`~bayeslogit.DataError`.
     missing : {"raise", "drop"}
         What to do with rows holding missing values in the columns the model uses.
     eval_env : int or patsy.EvalEnvironment
@@ -182,12 +200,12 @@ def build_design(
     >>> d.column_names, d.event, d.y.tolist()
     (['Intercept', 'x'], 'yes', [0, 1, 0, 1])
     """
-    return _build_design(formula, data, event=event, trials=trials, missing=missing,
+    return _build_design(formula, data, event=event, trials=trials, weights=weights, missing=missing,
                          eval_env=eval_env if isinstance(eval_env, patsy.EvalEnvironment)
                          else patsy.EvalEnvironment.capture(eval_env + 1))[0]
 
 
-def _build_design(formula, data, *, event, trials, missing, eval_env) -> tuple[Design, pd.DataFrame]:
+def _build_design(formula, data, *, event, trials, missing, eval_env, weights=None) -> tuple[Design, pd.DataFrame]:
     """:func:`build_design`, also returning the training rows of the columns the model reads
     (after ``missing="drop"``, nullable dtypes converted): the model's snapshot of its data."""
     if not isinstance(formula, str) or "~" not in formula:
@@ -238,7 +256,14 @@ def _build_design(formula, data, *, event, trials, missing, eval_env) -> tuple[D
             f"formula {formula!r} uses {unknown[0]!r}, which is not a column of data "
             f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
         )
-    used = names + ([trials] if trials is not None and trials not in names else [])
+    if weights is not None:
+        if not isinstance(weights, str) or weights not in data.columns:
+            raise DataError(
+                f"weights={weights!r} is not a column of data; pass the name of the column holding "
+                "the frequency weight of each row"
+            )
+    used = names + [c for c in (trials, weights) if c is not None and c not in names]
+    used = list(dict.fromkeys(used))
     _check_column_types(data, used)
     data, n_dropped = _handle_missing(data, used, missing)
     data = _numpy_dtypes(data, used)
@@ -251,6 +276,10 @@ def _build_design(formula, data, *, event, trials, missing, eval_env) -> tuple[D
     else:
         y, n_trials = _code_binomial(y_raw, response, data[trials], trials)
         event, levels = 1, (0, 1)
+    w = None
+    if weights is not None:
+        w = _frequency_weights(data[weights], weights)
+        y, n_trials = w * y, w * (np.ones_like(y) if n_trials is None else n_trials)
 
     try:
         with np.errstate(all="ignore"), _recursion_room(formula):  # inf * 0 -> NaN: reported below
@@ -280,6 +309,8 @@ def _build_design(formula, data, *, event, trials, missing, eval_env) -> tuple[D
         trials=n_trials,
         trials_name=trials,
         n_dropped=n_dropped,
+        weights=w,
+        weights_name=weights,
     )
     return design, _snapshot(data[used])
 
@@ -545,6 +576,23 @@ def _code_binomial(y: pd.Series, name: str, n: pd.Series, trials: str) -> tuple[
     return yv, nv
 
 
+def _frequency_weights(s: pd.Series, name: str) -> np.ndarray:
+    """Whole-number weights >= 1, else a DataError naming ``weights=`` and the fix."""
+    if s.dtype.kind not in "iufb":
+        raise DataError(f"weights column {name!r} must hold whole numbers >= 1, got dtype {s.dtype}")
+    v = s.to_numpy(dtype=float)
+    bad = ~np.isfinite(v) | (v < 1) | (v != np.round(v))
+    if bad.any():
+        first = v[bad][0]
+        raise DataError(
+            f"weights column {name!r} must hold whole numbers >= 1 (frequency weights: a row of "
+            f"weight w counts w times); found {first:g} in {int(bad.sum())} row(s). Drop rows of "
+            "weight 0; non-integer weights (survey or importance weights) are not a likelihood "
+            "of these data and are not supported"
+        )
+    return v.astype(np.int64)
+
+
 def _as_counts(s: pd.Series, what: str) -> np.ndarray:
     if s.dtype.kind not in "iufb":
         raise DataError(f"{what} must hold non-negative whole numbers, got dtype {s.dtype}")
@@ -650,5 +698,21 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
         dependent = [names[i] for i in sorted(piv[rank:])]
         raise DesignError(
             f"the design matrix is rank deficient (rank {rank} < {p} columns): column(s) "
-            f"{dependent} are linear combinations of the others; drop them or merge levels"
+            f"{dependent} are linear combinations of the others; "
+            + (_spline_advice(names) or "drop them or merge levels")
         )
+
+
+_SPLINE = re.compile(r"^(bs|cr|cc|te)\(")
+
+
+def _spline_advice(names: list[str]) -> str | None:
+    """The fix when a spline basis that sums to one sits next to the intercept, else None."""
+    splines = sorted({n.split(")[")[0] + ")" if ")[" in n else n for n in names if _SPLINE.match(n)})
+    if not splines or "Intercept" not in names:
+        return None
+    return (
+        f"a spline basis that sums to one duplicates the intercept ({', '.join(splines)}): write "
+        "cr(x, df=4, constraints=\"center\") (also cc(), te()), use bs(x, df=4) without "
+        "include_intercept=True, or drop the intercept with '- 1'"
+    )

@@ -109,6 +109,7 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         "event": _encode_value(d.event),
         "levels": [_encode_value(v) for v in d.levels],
         "trials": d.trials_name,
+        "weights": d.weights_name,
         "n_dropped": d.n_dropped,
         "column_names": list(d.column_names),
         "priors": _priors_to_json(model.priors),
@@ -407,7 +408,7 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
         env = safe_eval_env(namespace)
     try:
         design = build_design(meta["formula"], data, event=meta["event"],
-                              trials=meta["trials"], eval_env=env)
+                              trials=meta["trials"], weights=meta.get("weights"), eval_env=env)
     except BayeslogitError as exc:
         raise FitFileError(
             f"cannot rebuild the design of {meta['formula']!r} stored in {path!r}: {exc}. If the "

@@ -12,12 +12,13 @@ import pandas as pd
 import patsy
 
 from .design import Design, _build_design, build_design
-from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning
+from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning, renamed_argument
 from .fit import laplace, prior_predictive, pymc_model
 from .fit.nuts import driver
 from .fit.penalized import has_kink
 from .fit.separation import detect_separation
 from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
+from .summary import Summary, shorten
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 
@@ -48,6 +49,12 @@ class LogitModel:
         two-level string/categorical response (R's convention: the first level is failure).
     trials : str, optional
         Column with the number of trials per row: aggregated binomial data.
+    weights : str, optional
+        Column of frequency weights (whole numbers >= 1): a row of weight ``w`` counts as ``w``
+        identical rows, exactly, in every fit (MLE, MAP, NUTS, Laplace; statsmodels'
+        ``GLM(freq_weights=)``). Non-integer weights raise a :class:`~bayeslogit.DataError`.
+        The default priors are scaled by the weighted sds. Per-row quantities (LOO, posterior
+        predictive draws of the training rows) treat a weighted row as one group of ``w`` rows.
     missing : {"raise", "drop"}, default "raise"
         Rows with missing values in the model's columns raise an error naming the columns;
         ``"drop"`` drops them with a warning giving the count.
@@ -81,12 +88,13 @@ class LogitModel:
         priors: PriorSpec = None,
         event: Any = None,
         trials: str | None = None,
+        weights: str | None = None,
         missing: Literal["raise", "drop"] = "raise",
     ) -> None:
         self.formula = formula
         self.design: Design
         self.design, rows = _build_design(
-            formula, data, event=event, trials=trials, missing=missing,
+            formula, data, event=event, trials=trials, weights=weights, missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
@@ -115,10 +123,14 @@ class LogitModel:
 
     def __repr__(self) -> str:
         d = self.design
-        return (
-            f"LogitModel({self.formula!r}, n={d.n_obs}, coef={d.n_coef}, "
-            f"likelihood={d.family})"
-        )
+        return f"<LogitModel {shorten(self.formula)!r}: n={d.n_obs}, {d.n_coef} coef, {d.family}>"
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: formula, rows, likelihood and the prior of every term."""
+        d = self.design
+        info = [("Formula:", d.formula), ("Observations:", str(d.n_obs)),
+                ("Likelihood:", f"{d.family.capitalize()}, logit link")]
+        return Summary("LogitModel", info, [self.prior_summary()]).as_html()
 
     @property
     def coef_names(self) -> list[str]:
@@ -379,17 +391,20 @@ class LogitModel:
         """
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
-    def fit_map(self, *, prior: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100) -> "MAPResults":
+    def fit_map(self, *, priors: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100,
+                prior: PriorSpec = None) -> "MAPResults":
         """Posterior mode by Newton's method, with Laplace (inverse-Hessian) standard deviations.
 
         Parameters
         ----------
-        prior : Prior, dict or SklearnPrior, optional
+        priors : Prior, dict or SklearnPrior, optional
             Priors for this fit, with the same rules as the model's ``priors`` (one prior ->
             every slope; a dict -> per term; :func:`bayeslogit.sklearn_prior` -> sklearn's
             penalty). Default: the model's own priors, i.e. the mode of ``sample()``'s posterior.
         tol, max_iter
             As for :meth:`fit_mle`.
+        prior : Prior, dict or SklearnPrior, optional
+            Deprecated alias of ``priors`` (FutureWarning); removed in the next release.
 
         Returns
         -------
@@ -399,11 +414,12 @@ class LogitModel:
         --------
         >>> import pandas as pd, bayeslogit as bl
         >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-        >>> fit = bl.LogitModel("y ~ x", df).fit_map(prior=bl.Normal(0, 1))
+        >>> fit = bl.LogitModel("y ~ x", df).fit_map(priors=bl.Normal(0, 1))
         >>> fit.label
         'MAP Normal(0, 1)'
         """
-        return fit_map(self, prior, tol=tol, max_iter=max_iter)
+        priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
+        return fit_map(self, priors, tol=tol, max_iter=max_iter)
 
 
 # -- the model's snapshot of its training data ----------------------------------------------------
@@ -438,7 +454,7 @@ def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
     env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
     try:
         design = build_design(stored.formula, state["_data"], event=stored.event,
-                              trials=stored.trials_name, eval_env=env)
+                              trials=stored.trials_name, weights=stored.weights_name, eval_env=env)
     except Exception as exc:  # noqa: BLE001 - re-raised with the fix
         raise ArgumentError(
             f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "

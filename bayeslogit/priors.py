@@ -413,6 +413,9 @@ class SklearnPrior:
     fit_intercept: bool = True
     l1_ratio: float = 0.0
 
+    def __repr__(self) -> str:  # what made it: bl.sklearn_prior(...)
+        return f"sklearn_prior(C={self.C!r}, fit_intercept={self.fit_intercept!r}, l1_ratio={self.l1_ratio!r})"
+
     def describe(self) -> str:
         ratio = "" if self.l1_ratio == 0 else f", l1_ratio={self.l1_ratio:g}"
         return f"sklearn C={self.C:g}{ratio}, fit_intercept={self.fit_intercept}"
@@ -473,7 +476,7 @@ def sklearn_prior(C: float = 1.0, fit_intercept: bool = True, *, l1_ratio: float
     >>> import pandas as pd, bayeslogit as bl
     >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
     >>> m = bl.LogitModel("y ~ x", df)
-    >>> m.fit_map(prior=bl.sklearn_prior(C=4.0)).priors.table()["prior"].tolist()
+    >>> m.fit_map(priors=bl.sklearn_prior(C=4.0)).priors.table()["prior"].tolist()
     ['Flat()', 'Normal(0, 2)']
     >>> str(bl.sklearn_prior(C=0.5, l1_ratio=1).penalty_prior())
     'Laplace(0, 0.5)'
@@ -514,6 +517,15 @@ class ResolvedPriors:
     centered_intercept: bool
     x_mean: np.ndarray
     sources: dict[str, str]
+
+    def __repr__(self) -> str:
+        items = [f"{name}: {prior}" for name, prior in self.priors.items()]
+        shown = ", ".join(items[:4]) + (f", ... ({len(items)} in all)" if len(items) > 4 else "")
+        centred = "; intercept at centred predictors" if self.centered_intercept else ""
+        return f"<ResolvedPriors {shown}{centred}>"
+
+    def _repr_html_(self) -> str:
+        return self.table().to_html(border=0)
 
     def table(self):
         """A DataFrame describing each coefficient's prior (what ``prior_summary`` prints)."""
@@ -583,7 +595,8 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     """
     names = design.column_names
     X = design.X
-    sd = X.std(axis=0, ddof=0)
+    w = getattr(design, "weights", None)  # frequency weights: the sds of the expanded data
+    sd = np.sqrt(np.average((X - np.average(X, axis=0, weights=w)) ** 2, axis=0, weights=w))
     priors: dict[str, Prior] = {}
     sources: dict[str, str] = {}
     for j, name in enumerate(names):
@@ -629,7 +642,7 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
             "priors must be None, one prior such as bl.Normal(0, 1), or a dict mapping design "
             f"columns to priors; got {type(spec).__name__}"
         )
-    x_mean = X.mean(axis=0)
+    x_mean = np.average(X, axis=0, weights=w)
     if design.has_intercept:
         x_mean[names.index("Intercept")] = 0.0
     if not centered:

@@ -24,7 +24,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
         "bayeslogit.sklearn needs scikit-learn: pip install scikit-learn"
     ) from exc
 
-from .errors import ArgumentError
+from .errors import ArgumentError, renamed_argument
 from .model import LogitModel
 
 __all__ = ["BayesianLogisticRegression"]
@@ -46,9 +46,13 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         ``x0 .. x{p-1}``. Otherwise a patsy right-hand side over the columns of a DataFrame
         ``X``, written ``"~ x1 + C(g)"`` (a left-hand side, if given, is ignored: the response
         is ``y``).
-    prior : Prior or dict, optional
+    priors : Prior or dict, optional
         Coefficient priors, as :class:`bayeslogit.LogitModel`'s ``priors`` (``None``: the
         default weakly-informative priors). With ``formula=None``, dict keys are ``x0``...
+    prior : Prior or dict, optional
+        Deprecated alias of ``priors`` (scikit-learn's convention: defaults to
+        ``"deprecated"``; setting it warns with a FutureWarning at ``fit``); removed in the
+        next release.
     draws, tune, chains : int
         NUTS draws and warm-up iterations per chain, and number of chains.
     random_seed : int, optional
@@ -106,9 +110,10 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
     ((3, 2), (1, 2), [np.int64(0), np.int64(1)])
     """
 
-    def __init__(self, formula=None, prior=None, draws=1000, tune=1000, chains=4, random_seed=None,
-                 sampler="auto", target_accept=0.8):
+    def __init__(self, formula=None, priors=None, draws=1000, tune=1000, chains=4, random_seed=None,
+                 sampler="auto", target_accept=0.8, prior="deprecated"):
         self.formula = formula
+        self.priors = priors
         self.prior = prior
         self.draws = draws
         self.tune = tune
@@ -167,7 +172,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"{len(self.classes_)} class(es) {list(self.classes_)[:5]}; it needs exactly two"
             )
         data[_RESPONSE] = (np.asarray(y) == self.classes_[1]).astype(np.int64)
-        model = LogitModel(f"{_RESPONSE} ~ {rhs}", data, priors=self.prior)
+        model = LogitModel(f"{_RESPONSE} ~ {rhs}", data, priors=self._priors())
         self.posterior_ = model.sample(
             draws=self.draws, tune=self.tune, chains=self.chains, random_seed=self.random_seed,
             sampler=self.sampler, target_accept=self.target_accept, progressbar=False,
@@ -178,6 +183,13 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         self.coef_ = means.loc[self.coef_names_].to_numpy()[None, :]
         self.intercept_ = np.array([means.get("Intercept", 0.0)])
         return self
+
+    def _priors(self):
+        """``priors``, or the deprecated ``prior`` (FutureWarning; both set: ArgumentError)."""
+        if isinstance(self.prior, str) and self.prior == "deprecated":
+            return self.priors
+        return renamed_argument("priors", self.priors, "prior", self.prior,
+                                where="BayesianLogisticRegression", stacklevel=4)
 
     def _rhs(self) -> str:
         if not isinstance(self.formula, str) or not self.formula.strip():

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Summary"]
+__all__ = ["Summary", "shorten"]
+
+
+def shorten(text: str, k: int = 60) -> str:
+    """``text`` cut to at most ``k`` characters, ending in ``...`` when cut (for reprs).
+
+    Examples
+    --------
+    >>> shorten("y ~ " + " + ".join(f"x{i}" for i in range(30)), 20)
+    'y ~ x0 + x1 + x2 ...'
+    """
+    return text if len(text) <= k else text[: k - 4].rstrip() + " ..."
 
 
 @dataclass

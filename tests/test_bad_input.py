@@ -244,9 +244,11 @@ POINT_ARGS = [
     ("fit_mle", {"tol": 0}, bl.ArgumentError, r"tol must be a number in \(0, 1\), got 0"),
     ("fit_mle", {"max_iter": 0}, bl.ArgumentError, r"max_iter must be an integer >= 1, got 0"),
     ("fit_map", {"tol": "small"}, bl.ArgumentError, r"tol must be a number in \(0, 1\), got 'small'"),
-    ("fit_map", {"prior": "normal(0, 1)"}, bl.PriorError, r"priors must be None, one prior .* got str"),
-    ("fit_map", {"prior": {"z": bl.Normal(0, 1)}}, bl.PriorError, r"priors has key 'z'"),
-    ("fit_map", {"prior": bl.Flat()}, None, None),  # allowed: the MAP is then the MLE (no separation here)
+    ("fit_map", {"priors": "normal(0, 1)"}, bl.PriorError, r"priors must be None, one prior .* got str"),
+    ("fit_map", {"priors": {"z": bl.Normal(0, 1)}}, bl.PriorError, r"priors has key 'z'"),
+    ("fit_map", {"priors": bl.Flat()}, None, None),  # allowed: the MAP is then the MLE (no separation here)
+    ("fit_map", {"priors": bl.Flat(), "prior": bl.Flat()}, bl.ArgumentError,
+     r"fit_map\(\.\.\.\) got both priors= and its deprecated alias prior=; pass only priors="),
 ]
 
 

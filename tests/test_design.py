@@ -144,3 +144,25 @@ def test_new_data_errors(mixed_df):
         d.encode(pd.DataFrame({"g": ["a"]}))
     with pytest.raises(bl.DataError, match=r"missing values in 'x1' \(1 row\)"):
         d.encode(pd.DataFrame({"g": ["a"], "x1": [np.nan]}))
+
+
+def test_spline_next_to_the_intercept_advises_constraints_center():
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"x": rng.uniform(0, 10, 300)})
+    df["y"] = rng.binomial(1, 1 / (1 + np.exp(-np.sin(df.x))))
+    # patsy's natural cubic regression spline sums to one: it duplicates the intercept.
+    with pytest.raises(bl.DesignError, match=r"rank deficient.*cr\(x, df=4\).*constraints=\"center\".*'- 1'"):
+        bl.LogitModel("y ~ cr(x, df=4)", df)
+    with pytest.raises(bl.DesignError, match=r"bs\(x, df=4, include_intercept=True\).*constraints=\"center\""):
+        bl.LogitModel("y ~ bs(x, df=4, include_intercept=True)", df)
+    # Each fix the message names gives a full-rank design, and the two span one function space
+    # (intercept + centred df=4 basis = the df=5 basis without the intercept): same fit.
+    centred = bl.LogitModel('y ~ cr(x, df=4, constraints="center")', df).fit_mle()
+    no_intercept = bl.LogitModel("y ~ cr(x, df=5) - 1", df).fit_mle()
+    assert centred.design.n_coef == 5 and no_intercept.design.n_coef == 5
+    np.testing.assert_allclose(centred.fittedvalues, no_intercept.fittedvalues, rtol=1e-8)
+    np.testing.assert_allclose(centred.llf, no_intercept.llf, rtol=1e-10)
+    assert bl.LogitModel("y ~ bs(x, df=4)", df).design.n_coef == 5  # bs() leaves the intercept out
+    # Other rank deficiencies keep their plain advice.
+    with pytest.raises(bl.DesignError, match=r"drop them or merge levels"):
+        bl.LogitModel("y ~ x + I(2 * x)", df)

@@ -101,7 +101,7 @@ def test_design_mle_map_give_a_result_or_a_package_error(case):
         assert d.n_obs + d.n_dropped == len(df)  # rows are never lost silently
         assert d.X.shape == (d.n_obs, len(d.column_names)) and np.all(np.isfinite(d.X))
         assert set(np.unique(d.y)) == {0, 1}
-        for fit in (model.fit_mle(), model.fit_map(), model.fit_map(prior=bl.Normal(0, 1))):
+        for fit in (model.fit_mle(), model.fit_map(), model.fit_map(priors=bl.Normal(0, 1))):
             assert list(fit.params.index) == d.column_names
             assert np.all(np.isfinite(fit.params)), (fit.method, fit.params)
             if fit.method == "map":

@@ -132,7 +132,7 @@ def test_formula_with_own_function_needs_namespace(tmp_path, seed_df):
 @pytest.mark.parametrize("method", ["mle", "map"])
 def test_point_fits_round_trip(tmp_path, mixed_df, method):
     model = bl.LogitModel("y ~ x1 + C(g)", mixed_df)
-    fit = model.fit_mle() if method == "mle" else model.fit_map(prior=bl.Normal(0, 0.5))
+    fit = model.fit_mle() if method == "mle" else model.fit_map(priors=bl.Normal(0, 0.5))
     fit.save(tmp_path / "point.nc")
     loaded = bl.load(tmp_path / "point.nc")
     assert type(loaded) is type(fit) and loaded.method == method
@@ -162,7 +162,7 @@ def test_a_loaded_fit_saves_again_identically(saved, tmp_path):
 
 def _point_fits(seed_df):
     model = bl.LogitModel("y ~ x1 + x2", seed_df.head(200))
-    return model.fit_mle(), model.fit_map(prior=bl.Normal(0, 1))
+    return model.fit_mle(), model.fit_map(priors=bl.Normal(0, 1))
 
 
 def test_an_exception_while_saving_leaves_the_previous_file(tmp_path, seed_df, monkeypatch):

@@ -26,7 +26,7 @@ def test_readme_mle_and_map_numbers():
     rows = _table()
     m = bl.LogitModel("y ~ x1 + x2", simulate_seed(500, random_seed=1))
     mle = m.fit_mle()
-    map_ = m.fit_map(prior=bl.sklearn_prior(C=1.0, fit_intercept=False))
+    map_ = m.fit_map(priors=bl.sklearn_prior(C=1.0, fit_intercept=False))
     assert list(rows) == ["Intercept", "x1", "x2"]
     for term, (mle_cell, map_cell, _) in rows.items():
         assert mle_cell == pytest.approx((mle.params[term], mle.bse[term]), abs=5e-5)

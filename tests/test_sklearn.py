@@ -77,9 +77,10 @@ def test_string_labels_and_formula_over_a_dataframe(mixed_df):
 
 
 def test_params_clone_and_pickle(fitted, Xy):
-    est = BayesianLogisticRegression(prior=bl.Normal(0, 1), draws=50)
+    est = BayesianLogisticRegression(priors=bl.Normal(0, 1), draws=50)
     params = est.get_params()
-    assert params["prior"] == bl.Normal(0, 1) and params["draws"] == 50 and params["formula"] is None
+    assert params["priors"] == bl.Normal(0, 1) and params["draws"] == 50 and params["formula"] is None
+    assert params["prior"] == "deprecated"  # sklearn's deprecation convention: still a parameter
     est.set_params(draws=70, random_seed=5)
     assert clone(est).get_params()["draws"] == 70
     again = pickle.loads(pickle.dumps(fitted))
@@ -89,8 +90,18 @@ def test_params_clone_and_pickle(fitted, Xy):
 
 def test_prior_is_used(Xy):
     X, y = Xy
-    tight = BayesianLogisticRegression(prior=bl.Normal(0, 0.05), **SMALL).fit(X, y)
+    tight = BayesianLogisticRegression(priors=bl.Normal(0, 0.05), **SMALL).fit(X, y)
     assert np.all(np.abs(tight.coef_) < 0.3)  # strong shrinkage towards 0 (MLE ~ 2, -1.5)
+
+
+def test_deprecated_prior_alias(Xy):
+    X, y = Xy
+    new = BayesianLogisticRegression(priors=bl.Normal(0, 0.05), **SMALL).fit(X, y)
+    with pytest.warns(FutureWarning, match=r"prior= is deprecated.*use priors="):
+        old = BayesianLogisticRegression(prior=bl.Normal(0, 0.05), **SMALL).fit(X, y)
+    np.testing.assert_array_equal(old.coef_, new.coef_)  # same prior, same seed: same draws
+    with pytest.raises(bl.ArgumentError, match=r"both priors= and its deprecated alias prior="):
+        BayesianLogisticRegression(priors=bl.Normal(0, 1), prior=bl.Normal(0, 1), **SMALL).fit(X, y)
 
 
 def test_binary_only(Xy):

@@ -32,7 +32,8 @@ from .. import _numerics
 from ..design import _identifiers
 from ..errors import ArgumentError
 from ..model import training_rows
-from .predict import _CHUNK, interval_names, is_posterior, point_estimates, resolve_interval, summarize_draws
+from ..results.base import resolve_ci_prob
+from .predict import _CHUNK, interval_names, is_posterior, point_estimates, summarize_draws
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.base import Results
@@ -41,9 +42,10 @@ __all__ = ["odds_ratios", "marginal_effects"]
 
 
 
-def odds_ratios(results: "Results", *, interval: float | None = None) -> pd.DataFrame:
-    """See :meth:`bayeslogit.Results.odds_ratios`."""
-    prob = resolve_interval(results, interval)
+def odds_ratios(results: "Results", *, ci_prob: float | None = None,
+                interval: float | None = None) -> pd.DataFrame:
+    """See :meth:`bayeslogit.Results.odds_ratios` (``interval``: deprecated alias of ``ci_prob``)."""
+    prob = resolve_ci_prob(ci_prob, interval, where="odds_ratios")
     lb, ub = interval_names(results, prob)
     names = results.coef_names
     if is_posterior(results):
@@ -153,9 +155,9 @@ def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray) -> t
 
 
 def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
-                     interval: float | None = None) -> pd.DataFrame:
-    """See :meth:`bayeslogit.Results.marginal_effects`."""
-    prob = resolve_interval(results, interval)
+                     ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
+    """See :meth:`bayeslogit.Results.marginal_effects` (``interval``: deprecated alias of ``ci_prob``)."""
+    prob = resolve_ci_prob(ci_prob, interval, where="marginal_effects")
     lb, ub = interval_names(results, prob)
     if data is None:
         data = training_rows(results.model)

@@ -19,7 +19,8 @@ import pandas as pd
 
 from .. import _blocks, _numerics
 from ..design import _as_counts
-from ..errors import ArgumentError, DataError, check_probability
+from ..errors import ArgumentError, DataError
+from ..results.base import resolve_ci_prob
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -28,8 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["predict", "posterior_predictive", "sample_posterior_predictive"]
 
-POSTERIOR_INTERVAL = 0.89
-POINT_INTERVAL = 0.95
 _CHUNK = 2_000_000  # rows x draws held in memory at once
 
 
@@ -40,15 +39,8 @@ def is_posterior(results: "Results") -> bool:
     return hasattr(results, "idata") and hasattr(results, "draws")
 
 
-def resolve_interval(results: "Results", interval: float | None) -> float:
-    """``interval`` checked; ``None`` gives the fit's default (0.89 posterior, 0.95 point)."""
-    if interval is None:
-        return POSTERIOR_INTERVAL if is_posterior(results) else POINT_INTERVAL
-    return check_probability(interval, "interval")
-
-
 def interval_names(results: "Results", prob: float) -> tuple[str, str]:
-    """Column names of an interval: ``eti89_lb``/``eti89_ub`` (posterior), ``ci95_lb``/... (point)."""
+    """Column names of an interval: ``eti95_lb``/``eti95_ub`` (posterior), ``ci95_lb``/... (point)."""
     stem = ("eti" if is_posterior(results) else "ci") + f"{prob * 100:g}"
     return f"{stem}_lb", f"{stem}_ub"
 
@@ -82,12 +74,13 @@ def predict(
     new_df: pd.DataFrame | None = None,
     *,
     kind: Literal["prob", "linear", "draws"] = "prob",
+    ci_prob: float | None = None,
     interval: float | None = None,
 ):
-    """See :meth:`bayeslogit.Results.predict`."""
+    """See :meth:`bayeslogit.Results.predict` (``interval`` is a deprecated alias of ``ci_prob``)."""
     if kind not in ("prob", "linear", "draws"):
         raise ArgumentError(f"kind must be 'prob', 'linear' or 'draws', got {kind!r}")
-    prob = resolve_interval(results, interval)
+    prob = resolve_ci_prob(ci_prob, interval, where="predict")
     X = design_matrix(results, new_df)
     index = new_df.index if new_df is not None else pd.RangeIndex(X.shape[0], name="obs")
     if kind == "draws":
@@ -169,7 +162,7 @@ def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None,
     """See :meth:`bayeslogit.PosteriorResults.posterior_predictive`."""
     d = results.design
     X = design_matrix(results, new_df)
-    if d.trials is None:
+    if d.trials is None or (new_df is not None and d.trials_name is None):  # new rows: weight 1
         trials = None
     else:
         trials = d.trials if new_df is None else _new_trials(d, new_df)

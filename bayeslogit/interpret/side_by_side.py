@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, check_probability
-from ..results.base import Results
+from ..results.base import DEFAULT_CI_PROB, Results
 from .predict import is_posterior, summarize_draws
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,7 +58,7 @@ def _estimates(fit: Results, ci_prob: float) -> pd.DataFrame:
     )
 
 
-def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = 0.95) -> pd.DataFrame:
+def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
     """Estimates of several fits of one model side by side.
 
     Parameters
@@ -84,7 +84,7 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = 0.9
     >>> import bayeslogit as bl
     >>> from bayeslogit.datasets import simulate_seed
     >>> m = bl.LogitModel("y ~ x1 + x2", simulate_seed(500, random_seed=1))
-    >>> table = bl.compare(m.fit_mle(), m.fit_map(prior=bl.sklearn_prior(C=1, fit_intercept=False)))
+    >>> table = bl.compare(m.fit_mle(), m.fit_map(priors=bl.sklearn_prior(C=1, fit_intercept=False)))
     >>> table.columns.get_level_values(0).unique().tolist()
     ['MLE', 'MAP sklearn C=1, fit_intercept=False']
     """
@@ -99,7 +99,7 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = 0.9
 
 
 def plot_compare(
-    *fits: Results, names: list[str] | None = None, ci_prob: float = 0.95, ax=None
+    *fits: Results, names: list[str] | None = None, ci_prob: float = DEFAULT_CI_PROB, ax=None
 ) -> "matplotlib.figure.Figure":
     """Forest plot of :func:`compare`: each term's estimates and intervals, one colour per fit.
 
@@ -109,7 +109,7 @@ def plot_compare(
     >>> import bayeslogit as bl
     >>> from bayeslogit.datasets import simulate_seed
     >>> m = bl.LogitModel("y ~ x1 + x2", simulate_seed(500, random_seed=1))
-    >>> fig = bl.plot_compare(m.fit_mle(), m.fit_map(prior=bl.Normal(0, 1)))
+    >>> fig = bl.plot_compare(m.fit_mle(), m.fit_map(priors=bl.Normal(0, 1)))
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['Intercept', 'x1', 'x2']
     """

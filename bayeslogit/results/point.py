@@ -21,7 +21,7 @@ from ..fit.penalized import has_kink, penalized_mode
 from ..fit.separation import detect_separation
 from ..priors import HIERARCHICAL_FAMILIES, Prior, ResolvedPriors, resolve_priors
 from ..summary import Summary
-from .base import Results
+from .base import DEFAULT_CI_PROB, Results
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import LogitModel
@@ -33,7 +33,6 @@ class PointResults(Results):
     """A point estimate with a Gaussian approximation: shared by the MLE and the MAP."""
 
     _newton: NewtonResult
-    default_ci_prob = 0.95
 
     def __init__(self, model: "LogitModel", fit: NewtonResult) -> None:
         self.model = model
@@ -65,7 +64,7 @@ class PointResults(Results):
         """Two-sided p-values of the Wald z statistics."""
         return pd.Series(2 * _numerics.normal_sf(np.abs(self.tvalues)), index=self.coef_names, name="P>|z|")
 
-    def conf_int(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
+    def conf_int(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
         """Wald intervals ``params +- z * bse`` with coverage ``ci_prob``."""
         check_probability(ci_prob, "ci_prob")
         z = _numerics.normal_quantile(0.5 + ci_prob / 2)
@@ -73,7 +72,7 @@ class PointResults(Results):
             {"lower": self.params - z * self.bse, "upper": self.params + z * self.bse}, index=self.coef_names
         )
 
-    def coef_table(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
         """coef, std err, z, P>|z| and the Wald interval per term (statsmodels' columns).
 
         Examples
@@ -105,6 +104,9 @@ class PointResults(Results):
     @property
     def iterations(self) -> int:
         return int(self._newton.iterations)
+
+    def _repr_facts(self) -> list[str]:
+        return super()._repr_facts() + ["converged" if self.converged else "NOT converged"]
 
     @property
     def fittedvalues(self) -> np.ndarray:
@@ -140,6 +142,12 @@ class MLEResults(PointResults):
         self.separation = separation
         self.separating_columns = list(separating_columns)
 
+    def _repr_facts(self) -> list[str]:
+        facts = super()._repr_facts()
+        if self.separation:
+            facts.append(f"{self.separation} separation: no MLE")
+        return facts
+
     @property
     def llnull(self) -> float:
         """Log-likelihood of the intercept-only model."""
@@ -154,8 +162,14 @@ class MLEResults(PointResults):
         return self.design.n_coef - int(self.design.has_intercept)
 
     @property
+    def nobs(self) -> int:
+        """Observations: rows, or the sum of the frequency weights (statsmodels GLM's ``wnobs``)."""
+        d = self.design
+        return d.n_obs if d.weights is None else int(d.weights.sum())
+
+    @property
     def df_resid(self) -> int:
-        return self.design.n_obs - self.design.n_coef
+        return self.nobs - self.design.n_coef
 
     @property
     def prsquared(self) -> float:
@@ -177,9 +191,9 @@ class MLEResults(PointResults):
 
     @property
     def bic(self) -> float:
-        return -2.0 * self.llf + math.log(self.design.n_obs) * self.design.n_coef
+        return -2.0 * self.llf + math.log(self.nobs) * self.design.n_coef
 
-    def summary(self, *, ci_prob: float = 0.95) -> Summary:
+    def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
         """statsmodels-style ``Logit`` summary of the maximum-likelihood fit."""
         d = self.design
         info = [
@@ -188,7 +202,7 @@ class MLEResults(PointResults):
             ("Method:", "MLE (Newton)"),
             ("converged:", str(self.converged)),
             ("Iterations:", str(self.iterations)),
-            ("No. Observations:", str(d.n_obs)),
+            ("No. Observations:", str(self.nobs) if d.weights is None else f"{self.nobs} ({d.n_obs} weighted rows)"),
             ("Df Residuals:", str(self.df_resid)),
             ("Df Model:", str(self.df_model)),
             ("Pseudo R-squ.:", f"{self.prsquared:.4f}"),
@@ -216,7 +230,7 @@ class MAPResults(PointResults):
     >>> import bayeslogit as bl
     >>> from bayeslogit.datasets import simulate_seed
     >>> m = bl.LogitModel("y ~ x1 + x2", simulate_seed(500, random_seed=1))
-    >>> m.fit_map(prior=bl.sklearn_prior(C=1.0, fit_intercept=False)).params.round(2).tolist()
+    >>> m.fit_map(priors=bl.sklearn_prior(C=1.0, fit_intercept=False)).params.round(2).tolist()
     [-3.04, 1.72, -1.36]
     """
 
@@ -237,6 +251,10 @@ class MAPResults(PointResults):
             cov[np.ix_(free, free)] = covariance(fit.neg_hessian[np.ix_(free, free)])
             self._cov = cov
 
+    def _repr_facts(self) -> list[str]:
+        facts = super()._repr_facts()
+        return facts[:2] + [self.prior_label] + facts[2:]
+
     @property
     def has_kinked_prior(self) -> bool:
         """True when some coefficient has a Laplace or elastic-net prior (L1 / elastic net)."""
@@ -251,7 +269,7 @@ class MAPResults(PointResults):
         """Unnormalised log posterior at the mode (log-likelihood + log prior)."""
         return float(self._newton.logpost)
 
-    def coef_table(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
         """mode, Laplace sd and the Laplace (Gaussian) interval per term.
 
         Under a Laplace or elastic-net prior the table also has ``at_kink``: True where the
@@ -266,7 +284,7 @@ class MAPResults(PointResults):
         table.index.name = "term"
         return table
 
-    def summary(self, *, ci_prob: float = 0.95) -> Summary:
+    def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
         """Summary of the MAP fit: the prior per term, the mode and Laplace intervals."""
         info = self._model_info() + [
             ("Method:", "MAP (Newton), Laplace sd"),
@@ -315,12 +333,12 @@ def fit_mle(model: "LogitModel", *, tol: float = 1e-10, max_iter: int = 100) -> 
     return MLEResults(model, fit, separation=kind, separating_columns=cols)
 
 
-def fit_map(model: "LogitModel", prior=None, *, tol: float = 1e-10, max_iter: int = 100) -> MAPResults:
-    """Posterior mode (see :meth:`LogitModel.fit_map`)."""
+def fit_map(model: "LogitModel", spec=None, *, tol: float = 1e-10, max_iter: int = 100) -> MAPResults:
+    """Posterior mode under the prior ``spec`` (see :meth:`LogitModel.fit_map`)."""
     check_newton_args(tol, max_iter)
-    priors = model.priors if prior is None else resolve_priors(prior, model.design)
+    priors = model.priors if spec is None else resolve_priors(spec, model.design)
     d = model.design
-    label = "model priors" if prior is None else _describe_spec(prior)
+    label = "model priors" if spec is None else _describe_spec(spec)
     sampled = [n for n, p in priors.priors.items() if p.family in HIERARCHICAL_FAMILIES]
     if sampled:
         raise ArgumentError(

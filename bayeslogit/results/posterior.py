@@ -174,9 +174,9 @@ class PosteriorResults(Results, PosteriorShortcuts):
             text += f", importance-sampling ESS {float(attrs['ess_importance']):,.0f} of {self.n_chains * self.n_draws:,}"
         return text
 
-    def __repr__(self) -> str:
-        c, n = self.n_chains, self.n_draws
-        return f"<PosteriorResults {self.design.formula!r}: {c} chains x {n} draws ({self.sampler})>"
+    def _repr_facts(self) -> list[str]:
+        how = "Laplace + PSIS" if self.sampler == "laplace+psis" else f"NUTS ({self.sampler})"
+        return super()._repr_facts() + [f"{self.n_chains} chains x {self.n_draws} draws", how]
 
     @property
     def n_chains(self) -> int:
@@ -207,7 +207,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         Parameters
         ----------
         ci_prob : float
-            Probability of the equal-tailed credible interval (ArviZ 1.x default 0.89).
+            Probability of the equal-tailed credible interval (default 0.95, as for every fit).
 
         Returns
         -------
@@ -223,8 +223,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
         >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
         >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
         ...                                         random_seed=3, progressbar=False)
-        >>> post.coef_table(ci_prob=0.95).columns[:4].tolist()
+        >>> post.coef_table().columns[:4].tolist()
         ['mean', 'sd', 'eti95_lb', 'eti95_ub']
+        >>> post.coef_table(ci_prob=0.89).columns[:4].tolist()
+        ['mean', 'sd', 'eti89_lb', 'eti89_ub']
         """
         import arviz as az
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from ..errors import renamed_argument
+
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
@@ -24,7 +26,8 @@ class ResultsShortcuts:
     """``predict``, ``odds_ratios``, ``marginal_effects`` and ``save`` for every fit."""
 
     def predict(self, new_df: pd.DataFrame | None = None, *,
-                kind: Literal["prob", "linear", "draws"] = "prob", interval: float | None = None):
+                kind: Literal["prob", "linear", "draws"] = "prob", ci_prob: float | None = None,
+                interval: float | None = None):
         """Predicted probabilities (or log-odds) with intervals, for new or the training data.
 
         Parameters
@@ -36,16 +39,18 @@ class ResultsShortcuts:
             ``"prob"``: P(event); ``"linear"``: the log-odds ``X beta``; ``"draws"``
             (posterior only): the probability for every draw, an ``xarray.DataArray`` with
             dims ``(chain, draw, obs)``.
+        ci_prob : float, optional
+            Interval probability; default 0.95 (``bayeslogit.results.base.DEFAULT_CI_PROB``) for
+            every fit: the equal-tailed interval of the draws for posteriors, the delta method on
+            the log-odds scale (mapped through the inverse logit for probabilities) for point fits.
         interval : float, optional
-            Interval probability. Default 0.89 for posteriors (equal-tailed interval of the
-            draws) and 0.95 for point fits (delta method on the log-odds scale, mapped through
-            the inverse logit for probabilities).
+            Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
 
         Returns
         -------
         pandas.DataFrame or xarray.DataArray
-            Indexed like ``new_df``. Posterior: columns ``mean``, ``sd``, ``eti89_lb``,
-            ``eti89_ub``. Point fit: ``estimate``, ``se`` (delta method, on the scale asked
+            Indexed like ``new_df``. Posterior: columns ``mean``, ``sd``, ``eti95_lb``,
+            ``eti95_ub``. Point fit: ``estimate``, ``se`` (delta method, on the scale asked
             for), ``ci95_lb``, ``ci95_ub``.
 
         Raises
@@ -61,25 +66,28 @@ class ResultsShortcuts:
         >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
         ...                                         random_seed=3, progressbar=False)
         >>> post.predict(pd.DataFrame({"x": [0.5, 3.5]})).columns.tolist()
-        ['mean', 'sd', 'eti89_lb', 'eti89_ub']
+        ['mean', 'sd', 'eti95_lb', 'eti95_ub']
         """
         from ..interpret.predict import predict
 
-        return predict(self, new_df, kind=kind, interval=interval)
+        ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="predict")
+        return predict(self, new_df, kind=kind, ci_prob=ci_prob)
 
-    def odds_ratios(self, *, interval: float | None = None) -> pd.DataFrame:
+    def odds_ratios(self, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
 
         Parameters
         ----------
+        ci_prob : float, optional
+            Interval probability, default 0.95: the equal-tailed interval of the transformed
+            draws (posterior) or ``exp`` of the Wald interval (point fits).
         interval : float, optional
-            Interval probability; default 0.89 (posterior, equal-tailed interval of the
-            transformed draws) or 0.95 (point fits, ``exp`` of the Wald interval).
+            Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
 
         Returns
         -------
         pandas.DataFrame
-            Posterior: ``mean``, ``median``, ``sd``, ``eti89_lb``, ``eti89_ub`` of
+            Posterior: ``mean``, ``median``, ``sd``, ``eti95_lb``, ``eti95_ub`` of
             ``exp(beta)`` over the draws. Point fit: ``estimate``, ``ci95_lb``, ``ci95_ub``.
 
         Examples
@@ -89,14 +97,15 @@ class ResultsShortcuts:
         >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
         ...                                         random_seed=3, progressbar=False)
         >>> post.odds_ratios().columns.tolist()
-        ['mean', 'median', 'sd', 'eti89_lb', 'eti89_ub']
+        ['mean', 'median', 'sd', 'eti95_lb', 'eti95_ub']
         """
         from ..interpret.effects import odds_ratios
 
-        return odds_ratios(self, interval=interval)
+        ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="odds_ratios")
+        return odds_ratios(self, ci_prob=ci_prob)
 
     def marginal_effects(self, *, data: pd.DataFrame | None = None,
-                         interval: float | None = None) -> pd.DataFrame:
+                         ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
         """Average marginal effects on P(event): dP/dx for numbers, discrete changes for factors.
 
         See :mod:`bayeslogit.interpret.effects` for the definitions. For a model whose numeric
@@ -107,15 +116,18 @@ class ResultsShortcuts:
         ----------
         data : pandas.DataFrame, optional
             Rows to average over; default the training rows.
+        ci_prob : float, optional
+            Interval probability, default 0.95 (equal-tailed for posteriors, delta method for
+            point fits).
         interval : float, optional
-            Interval probability; default 0.89 (posterior) or 0.95 (point fits, delta method).
+            Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
 
         Returns
         -------
         pandas.DataFrame
             One row per numeric variable (``x1``) and per non-first factor level
-            (``g[b vs a]``); columns ``type`` then ``mean``, ``sd``, ``eti89_lb``,
-            ``eti89_ub`` (posterior) or ``estimate``, ``se``, ``ci95_lb``, ``ci95_ub`` (point).
+            (``g[b vs a]``); columns ``type`` then ``mean``, ``sd``, ``eti95_lb``,
+            ``eti95_ub`` (posterior) or ``estimate``, ``se``, ``ci95_lb``, ``ci95_ub`` (point).
 
         Examples
         --------
@@ -129,7 +141,8 @@ class ResultsShortcuts:
         """
         from ..interpret.effects import marginal_effects
 
-        return marginal_effects(self, data=data, interval=interval)
+        ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="marginal_effects")
+        return marginal_effects(self, data=data, ci_prob=ci_prob)
 
     def save(self, path) -> None:
         """Write the fit, its formula, design, response coding and priors to a netCDF file.

@@ -77,7 +77,7 @@ def test_sections_and_numbers_match_the_fit(post, report):
     table = post.coef_table()
     for name in post.coef_names:
         assert f"{table.loc[name, 'mean']:.3f}" in page
-        assert f"{table.loc[name, 'eti89_lb']:.3f}" in page
+        assert f"{table.loc[name, 'eti95_lb']:.3f}" in page
     diag = post.diagnostics()
     assert f"{diag.loo.elpd:.3f}" in page and f"{diag.loo.p:.3f}" in page
     assert f"{diag.fit.brier:.4f}" in page and f"{diag.fit.auc:.4f}" in page

@@ -75,7 +75,7 @@ def test_seed_map_equals_sklearn(seed, C, l1_ratio, fit_intercept):
     df, X, y = seed
     Xs = X if fit_intercept else np.column_stack([np.ones(len(y)), X])
     ours = bl.LogitModel("y ~ x1 + x2", df).fit_map(
-        prior=bl.sklearn_prior(C, fit_intercept=fit_intercept, l1_ratio=l1_ratio))
+        priors=bl.sklearn_prior(C, fit_intercept=fit_intercept, l1_ratio=l1_ratio))
     _assert_same(ours, _sk(Xs, y, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept))
 
 
@@ -83,7 +83,7 @@ def test_seed_map_equals_sklearn(seed, C, l1_ratio, fit_intercept):
 @pytest.mark.parametrize("C", [0.05, 0.2, 1.0])
 def test_wide_sparse_map_equals_sklearn(wide, C, l1_ratio):
     df, X, y, formula = wide
-    ours = bl.LogitModel(formula, df).fit_map(prior=bl.sklearn_prior(C, l1_ratio=l1_ratio))
+    ours = bl.LogitModel(formula, df).fit_map(priors=bl.sklearn_prior(C, l1_ratio=l1_ratio))
     ref = _sk(X, y, C=C, l1_ratio=l1_ratio)
     assert (ref == 0).sum() >= 5  # the case is sparse: most true coefficients are 0
     _assert_same(ours, ref)
@@ -92,7 +92,7 @@ def test_wide_sparse_map_equals_sklearn(wide, C, l1_ratio):
 @pytest.mark.parametrize("C, l1_ratio", [(0.05, 1.0), (0.2, 1.0), (0.05, 0.5), (1.0, 0.5)])
 def test_breast_cancer_map_equals_sklearn(cancer, C, l1_ratio):
     df, X, y, formula = cancer
-    ours = bl.LogitModel(formula, df).fit_map(prior=bl.sklearn_prior(C, l1_ratio=l1_ratio))
+    ours = bl.LogitModel(formula, df).fit_map(priors=bl.sklearn_prior(C, l1_ratio=l1_ratio))
     _assert_same(ours, _sk(X, y, C=C, l1_ratio=l1_ratio))
 
 
@@ -101,7 +101,7 @@ def test_all_slopes_zero_leaves_the_closed_form_intercept(seed):
 
     (saga stops early here, 0.09 away; the closed form is the reference.)"""
     df, _, y = seed
-    fit = bl.LogitModel("y ~ x1 + x2", df).fit_map(prior=bl.sklearn_prior(0.01, l1_ratio=1))
+    fit = bl.LogitModel("y ~ x1 + x2", df).fit_map(priors=bl.sklearn_prior(0.01, l1_ratio=1))
     assert fit.params["x1"] == 0 and fit.params["x2"] == 0
     ybar = y.mean()
     assert fit.params["Intercept"] == pytest.approx(math.log(ybar / (1 - ybar)), abs=1e-9)
@@ -112,7 +112,7 @@ def test_kkt_conditions_hold(wide):
     weight times the sign off the kink, and is at most the L1 weight at the kink."""
     df, X, y, formula = wide
     C, r = 0.2, 0.5
-    fit = bl.LogitModel(formula, df).fit_map(prior=bl.sklearn_prior(C, l1_ratio=r))
+    fit = bl.LogitModel(formula, df).fit_map(priors=bl.sklearn_prior(C, l1_ratio=r))
     b = fit.params.to_numpy()
     Xd = np.column_stack([np.ones(len(y)), X])
     g = Xd.T @ (y - 1 / (1 + np.exp(-Xd @ b)))
@@ -126,7 +126,7 @@ def test_kkt_conditions_hold(wide):
 
 def test_map_table_has_no_fake_sd_at_the_kink(wide):
     df, _, _, formula = wide
-    fit = bl.LogitModel(formula, df).fit_map(prior=bl.sklearn_prior(0.05, l1_ratio=1))
+    fit = bl.LogitModel(formula, df).fit_map(priors=bl.sklearn_prior(0.05, l1_ratio=1))
     table = fit.coef_table()
     assert table["at_kink"].sum() == fit.at_kink.sum() > 0
     zeros = table[table["at_kink"]]
@@ -145,7 +145,7 @@ def test_off_kink_sds_are_the_inverse_hessian_on_the_support(seed):
     """The Laplace sds of the nonzero coefficients: the inverse of the negative Hessian of the
     log posterior restricted to them (computed here directly)."""
     df, X, y = seed
-    fit = bl.LogitModel("y ~ x1 + x2", df).fit_map(prior=bl.sklearn_prior(0.05, l1_ratio=0.5))
+    fit = bl.LogitModel("y ~ x1 + x2", df).fit_map(priors=bl.sklearn_prior(0.05, l1_ratio=0.5))
     b = fit.params.to_numpy()
     Xd = np.column_stack([np.ones(len(y)), X])
     p = 1 / (1 + np.exp(-Xd @ b))
@@ -156,8 +156,8 @@ def test_off_kink_sds_are_the_inverse_hessian_on_the_support(seed):
 def test_l2_path_unchanged(seed):
     """l1_ratio=0 is the same N(0, sqrt(C)) prior and Newton fit as before."""
     df, X, y = seed
-    a = bl.LogitModel("y ~ x1 + x2", df).fit_map(prior=bl.sklearn_prior(1.0, l1_ratio=0))
-    b = bl.LogitModel("y ~ x1 + x2", df).fit_map(prior=bl.sklearn_prior(1.0))
+    a = bl.LogitModel("y ~ x1 + x2", df).fit_map(priors=bl.sklearn_prior(1.0, l1_ratio=0))
+    b = bl.LogitModel("y ~ x1 + x2", df).fit_map(priors=bl.sklearn_prior(1.0))
     np.testing.assert_array_equal(a.params, b.params)
     assert "at_kink" not in a.coef_table().columns
 
@@ -231,7 +231,7 @@ def test_posterior_under_laplace_puts_no_mass_at_zero(seed):
 
 def test_penalized_map_round_trips_through_a_file(wide, tmp_path):
     df, _, _, formula = wide
-    fit = bl.LogitModel(formula, df).fit_map(prior=bl.sklearn_prior(0.05, l1_ratio=1))
+    fit = bl.LogitModel(formula, df).fit_map(priors=bl.sklearn_prior(0.05, l1_ratio=1))
     fit.save(tmp_path / "l1.nc")
     back = bl.load(tmp_path / "l1.nc")
     np.testing.assert_array_equal(back.params, fit.params)

@@ -75,7 +75,7 @@ def test_laplace_evidence_matches_importance_sampling(C):
     d = model.design
     priors = resolve_priors(bl.sklearn_prior(C, fit_intercept=False), d)
     laplace = log_evidence_laplace(d.X, d.y, None, priors)
-    fit = model.fit_map(prior=bl.sklearn_prior(C, fit_intercept=False))
+    fit = model.fit_map(priors=bl.sklearn_prior(C, fit_intercept=False))
     q = stats.multivariate_t(loc=fit.params.to_numpy(), shape=1.5 * fit.cov_params().to_numpy(), df=5,
                              seed=np.random.default_rng(0))
     B = q.rvs(size=400_000)

@@ -31,7 +31,7 @@ def test_odds_ratios_transform_the_draws(post):
     ors = np.exp(post.draws())
     np.testing.assert_allclose(table["mean"], ors.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(table["median"], np.median(ors, axis=0), rtol=1e-12)
-    np.testing.assert_allclose(table["eti89_lb"], np.quantile(ors, 0.055, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["eti95_lb"], np.quantile(ors, 0.025, axis=0), rtol=1e-12)
     # Jensen: E[exp(beta)] > exp(E[beta]); a summary-then-transform bug would give equality.
     assert np.all(table["mean"].to_numpy() > np.exp(post.params.to_numpy()))
     # The median commutes with exp (odd number of draws aside): exp(median(beta)).
@@ -51,8 +51,8 @@ def test_ame_numeric_with_interaction_matches_closed_form(post, mixed_df):
     for name, ame in (("x1", ame_x1), ("x2", ame_x2)):
         np.testing.assert_allclose(table.loc[name, "mean"], ame.mean(), rtol=1e-6)
         np.testing.assert_allclose(table.loc[name, "sd"], ame.std(ddof=1), rtol=1e-6)
-        np.testing.assert_allclose(table.loc[name, "eti89_lb"], np.quantile(ame, 0.055), rtol=1e-6)
-        np.testing.assert_allclose(table.loc[name, "eti89_ub"], np.quantile(ame, 0.945), rtol=1e-6)
+        np.testing.assert_allclose(table.loc[name, "eti95_lb"], np.quantile(ame, 0.025), rtol=1e-6)
+        np.testing.assert_allclose(table.loc[name, "eti95_ub"], np.quantile(ame, 0.975), rtol=1e-6)
 
 
 def test_ame_numeric_matches_finite_difference_on_draws(post, mixed_df):
@@ -67,12 +67,12 @@ def test_ame_factor_is_discrete_change_over_all_rows(post, mixed_df):
     c = _coef_draws(post)
     x1, x2 = mixed_df["x1"].to_numpy(), mixed_df["x2"].to_numpy()
     base = expit(_eta(c, x1, x2, np.full(len(x1), "a")))
-    table = post.marginal_effects(interval=0.95)
+    table = post.marginal_effects(ci_prob=0.89)
     for level in ("b", "c"):
         change = (expit(_eta(c, x1, x2, np.full(len(x1), level))) - base).mean(axis=1)
         row = table.loc[f"g[{level} vs a]"]
         np.testing.assert_allclose(row["mean"], change.mean(), rtol=1e-10)
-        np.testing.assert_allclose(row["eti95_ub"], np.quantile(change, 0.975), rtol=1e-10)
+        np.testing.assert_allclose(row["eti89_ub"], np.quantile(change, 0.945), rtol=1e-10)
 
 
 def test_ame_through_transforms_bool_and_categorical(mixed_df):
@@ -143,7 +143,13 @@ def test_mle_ame_equals_statsmodels_get_margeff(sm_fit):
 
 def test_mle_odds_ratios_are_exp_of_wald_interval(sm_fit):
     mle, ref = sm_fit
-    table = mle.odds_ratios(interval=0.9)
+    table = mle.odds_ratios(ci_prob=0.9)
+    with pytest.warns(FutureWarning, match=r"interval= is deprecated.*use ci_prob="):
+        pd.testing.assert_frame_equal(mle.odds_ratios(interval=0.9), table)
+    with pytest.warns(FutureWarning, match=r"interval= is deprecated.*use ci_prob="):
+        assert "ci90_lb" in mle.marginal_effects(interval=0.9).columns
+    with pytest.raises(bl.ArgumentError, match=r"both ci_prob= and its deprecated alias interval="):
+        mle.odds_ratios(ci_prob=0.9, interval=0.9)
     assert list(table.columns) == ["estimate", "ci90_lb", "ci90_ub"]
     np.testing.assert_allclose(table["estimate"], np.exp(ref.params), rtol=1e-6)
     np.testing.assert_allclose(table[["ci90_lb", "ci90_ub"]].to_numpy(), np.exp(ref.conf_int(alpha=0.1)), rtol=1e-6)
@@ -151,7 +157,7 @@ def test_mle_odds_ratios_are_exp_of_wald_interval(sm_fit):
 
 def test_map_effects_use_the_laplace_covariance(seed_df):
     """Delta method with a numerical gradient of the AME (closed form mean(p(1-p)) * b_x1)."""
-    fit = bl.LogitModel("y ~ x1 + x2", seed_df).fit_map(prior=bl.Normal(0, 1))
+    fit = bl.LogitModel("y ~ x1 + x2", seed_df).fit_map(priors=bl.Normal(0, 1))
     X = fit.design.X
 
     def ame(beta):

@@ -43,23 +43,32 @@ def _manual_eta(post, df):
 def test_prob_matches_hand_computation(post, new_df):
     pred = post.predict(new_df)
     p = expit(_manual_eta(post, new_df))
-    assert list(pred.columns) == ["mean", "sd", "eti89_lb", "eti89_ub"]
+    assert list(pred.columns) == ["mean", "sd", "eti95_lb", "eti95_ub"]  # the one default: 95%
     assert list(pred.index) == ["r1", "r2", "r3"]
     np.testing.assert_allclose(pred["mean"], p.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(pred["sd"], p.std(axis=0, ddof=1), rtol=1e-10)
-    np.testing.assert_allclose(pred["eti89_lb"], np.quantile(p, 0.055, axis=0), rtol=1e-12)
-    np.testing.assert_allclose(pred["eti89_ub"], np.quantile(p, 0.945, axis=0), rtol=1e-12)
-    assert ((pred["eti89_lb"] < pred["mean"]) & (pred["mean"] < pred["eti89_ub"])).all()
+    np.testing.assert_allclose(pred["eti95_lb"], np.quantile(p, 0.025, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(pred["eti95_ub"], np.quantile(p, 0.975, axis=0), rtol=1e-12)
+    assert ((pred["eti95_lb"] < pred["mean"]) & (pred["mean"] < pred["eti95_ub"])).all()
 
 
 def test_interval_agrees_with_arviz_eti(post, new_df):
     import arviz as az
 
     draws = post.predict(new_df, kind="draws")
-    eti = az.eti(draws, prob=0.95)
-    pred = post.predict(new_df, interval=0.95)
-    np.testing.assert_allclose(pred["eti95_lb"], eti.sel(ci_bound="lower").values, rtol=1e-10)
-    np.testing.assert_allclose(pred["eti95_ub"], eti.sel(ci_bound="upper").values, rtol=1e-10)
+    eti = az.eti(draws, prob=0.89)
+    pred = post.predict(new_df, ci_prob=0.89)
+    np.testing.assert_allclose(pred["eti89_lb"], eti.sel(ci_bound="lower").values, rtol=1e-10)
+    np.testing.assert_allclose(pred["eti89_ub"], eti.sel(ci_bound="upper").values, rtol=1e-10)
+
+
+def test_interval_is_a_deprecated_alias_of_ci_prob(post, new_df):
+    with pytest.warns(FutureWarning, match=r"interval= is deprecated.*use ci_prob="):
+        old = post.predict(new_df, interval=0.8)
+    pd.testing.assert_frame_equal(old, post.predict(new_df, ci_prob=0.8))
+    assert list(old.columns) == ["mean", "sd", "eti80_lb", "eti80_ub"]
+    with pytest.raises(bl.ArgumentError, match=r"both ci_prob= and its deprecated alias interval="):
+        post.predict(new_df, ci_prob=0.8, interval=0.8)
 
 
 def test_linear_mean_is_x_times_posterior_mean(post, new_df):
@@ -67,7 +76,7 @@ def test_linear_mean_is_x_times_posterior_mean(post, new_df):
     eta = _manual_eta(post, new_df)
     np.testing.assert_allclose(pred["mean"], eta.mean(axis=0), rtol=1e-10)
     np.testing.assert_allclose(pred["mean"], post.design.encode(new_df) @ post.params.to_numpy(), rtol=1e-10)
-    np.testing.assert_allclose(pred["eti89_lb"], np.quantile(eta, 0.055, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(pred["eti95_lb"], np.quantile(eta, 0.025, axis=0), rtol=1e-12)
 
 
 def test_draws_kind_has_chain_draw_obs(post, new_df):
@@ -104,8 +113,8 @@ def test_new_data_errors_name_the_problem(post, new_df, change, match):
 def test_argument_errors(post, new_df):
     with pytest.raises(bl.ArgumentError, match=r"kind must be 'prob', 'linear' or 'draws', got 'odds'"):
         post.predict(new_df, kind="odds")
-    with pytest.raises(bl.ArgumentError, match=r"interval must be a probability in \(0, 1\), got 1.5"):
-        post.predict(new_df, interval=1.5)
+    with pytest.raises(bl.ArgumentError, match=r"ci_prob must be a probability in \(0, 1\), got 1.5"):
+        post.predict(new_df, ci_prob=1.5)
 
 
 def test_posterior_predictive_reproducible_and_consistent(post, new_df):
@@ -169,7 +178,7 @@ def test_mle_predict_matches_statsmodels_delta_method(seed_df):
     np.testing.assert_allclose(pred["estimate"], lin.predicted, rtol=1e-6)
     np.testing.assert_allclose(pred["se"], lin.se, rtol=1e-6)
     np.testing.assert_allclose(pred[["ci95_lb", "ci95_ub"]].to_numpy(), lin.conf_int(alpha=0.05), rtol=1e-6)
-    prob = mle.predict(new, interval=0.9)
+    prob = mle.predict(new, ci_prob=0.9)
     np.testing.assert_allclose(prob["estimate"], ref.predict(exog), rtol=1e-6)
     np.testing.assert_allclose(prob[["ci90_lb", "ci90_ub"]].to_numpy(), expit(lin.conf_int(alpha=0.1)), rtol=1e-6)
     mean = ref.get_prediction(exog, which="mean")  # statsmodels' delta-method se on the P scale

@@ -15,7 +15,7 @@ import bayeslogit as bl
 def fits(seed_df):
     m = bl.LogitModel("y ~ x1 + x2", seed_df)
     post = m.sample(draws=300, tune=300, chains=2, random_seed=4, progressbar=False)
-    return m.fit_mle(), m.fit_map(prior=bl.sklearn_prior(C=1.0, fit_intercept=False)), post
+    return m.fit_mle(), m.fit_map(priors=bl.sklearn_prior(C=1.0, fit_intercept=False)), post
 
 
 def test_table_layout_and_values(fits):

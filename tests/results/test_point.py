@@ -94,7 +94,7 @@ def _sk(X, y, **kw):
 def test_map_equals_sklearn_fit_intercept_false_on_full_design(seed_df, C):
     """The seed tutorial's case: the Intercept column is an ordinary, penalised feature."""
     m = bl.LogitModel("y ~ x1 + x2", seed_df)
-    ours = m.fit_map(prior=bl.sklearn_prior(C=C, fit_intercept=False))
+    ours = m.fit_map(priors=bl.sklearn_prior(C=C, fit_intercept=False))
     ref = _sk(m.design.X, seed_df.y, C=C, fit_intercept=False)
     np.testing.assert_allclose(ours.params, ref.coef_[0], atol=1e-5)
 
@@ -103,7 +103,7 @@ def test_map_equals_sklearn_fit_intercept_false_on_full_design(seed_df, C):
 def test_map_equals_sklearn_with_unpenalised_intercept(mixed_df, c_value):
     # (the argument is not called C: patsy would find it in this frame instead of C())
     m = bl.LogitModel("y ~ x1 + C(g) + x1:x2", mixed_df)
-    ours = m.fit_map(prior=bl.sklearn_prior(C=c_value, fit_intercept=True))
+    ours = m.fit_map(priors=bl.sklearn_prior(C=c_value, fit_intercept=True))
     ref = _sk(m.design.X[:, 1:], mixed_df.y, C=c_value, fit_intercept=True)
     np.testing.assert_allclose(ours.params.iloc[0], ref.intercept_[0], atol=1e-5)
     np.testing.assert_allclose(ours.params.iloc[1:], ref.coef_[0], atol=1e-5)
@@ -111,7 +111,7 @@ def test_map_equals_sklearn_with_unpenalised_intercept(mixed_df, c_value):
 
 def test_sklearn_no_penalty_is_the_mle(seed_df):
     m = bl.LogitModel("y ~ x1 + x2", seed_df)
-    ours = m.fit_map(prior=bl.sklearn_prior(C=math.inf))
+    ours = m.fit_map(priors=bl.sklearn_prior(C=math.inf))
     ref = _sk(m.design.X[:, 1:], seed_df.y, C=np.inf)
     np.testing.assert_allclose(ours.params, m.fit_mle().params, rtol=1e-8)
     np.testing.assert_allclose(ours.params, np.r_[ref.intercept_, ref.coef_[0]], atol=1e-5)
@@ -121,7 +121,7 @@ def test_sklearn_prior_errors(seed_df):
     with pytest.raises(bl.PriorError, match=r"C must be a positive number"):
         bl.sklearn_prior(C=0)
     with pytest.raises(bl.PriorError, match=r"needs an intercept in the formula"):
-        bl.LogitModel("y ~ 0 + x1", seed_df).fit_map(prior=bl.sklearn_prior(C=1.0))
+        bl.LogitModel("y ~ 0 + x1", seed_df).fit_map(priors=bl.sklearn_prior(C=1.0))
 
 
 # -- MAP under other priors vs an independent optimiser -----------------------------------
@@ -162,7 +162,7 @@ def test_map_heavy_tailed_priors_match_scipy(mixed_df, prior):
     dist = stats.t(3, 0, 1) if isinstance(prior, bl.StudentT) else stats.cauchy(0, 2.5)
     ref = optimize.minimize(_neg_logpost, np.zeros(3), args=(X, y, lambda b: dist.logpdf(b[1:]).sum()),
                             method="BFGS", options={"gtol": 1e-10})
-    ours = m.fit_map(prior={"Intercept": bl.Flat(), "x1": prior, "x2": prior})
+    ours = m.fit_map(priors={"Intercept": bl.Flat(), "x1": prior, "x2": prior})
     np.testing.assert_allclose(ours.params, ref.x, atol=1e-5)
     assert ours.converged
 
@@ -176,7 +176,7 @@ def test_complete_separation_warns_names_column_and_map_stays_finite():
         mle = m.fit_mle()
     assert mle.separation == "complete" and not mle.converged
     assert "does not exist" in str(mle.summary())
-    fit = m.fit_map(prior=bl.Normal(0, 2.5))
+    fit = m.fit_map(priors=bl.Normal(0, 2.5))
     assert fit.converged and np.all(np.isfinite(fit.params)) and np.all(np.abs(fit.params) < 10)
     assert np.all(np.isfinite(fit.bse))
 
@@ -211,3 +211,12 @@ def test_huge_linear_predictor_stays_finite():
 def test_newton_argument_errors(seed_df, kw, match):
     with pytest.raises(bl.ArgumentError, match=match):
         bl.LogitModel("y ~ x1", seed_df).fit_mle(**kw)
+
+
+def test_fit_map_prior_is_a_deprecated_alias_of_priors(seed_df):
+    model = bl.LogitModel("y ~ x1 + x2", seed_df)
+    with pytest.warns(FutureWarning, match=r"prior= is deprecated .* use priors= instead \(fit_map"):
+        old = model.fit_map(prior=bl.Normal(0, 1))
+    new = model.fit_map(priors=bl.Normal(0, 1))
+    np.testing.assert_array_equal(old.params, new.params)
+    assert old.label == new.label == "MAP Normal(0, 1)"
