@@ -233,10 +233,10 @@ def format_coef_table(table):
     return out
 
 
-def _wrap(text: str) -> str:
+def _wrap(text: str, indent: str = "") -> str:
     import textwrap
 
-    return textwrap.fill(text, WIDTH)
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
 def _comparison_text(fits, post) -> str:
@@ -275,7 +275,7 @@ def _print_results(post, fits) -> "object":
     with pd.option_context("display.width", WIDTH, "display.max_colwidth", 40):
         print(diag.to_frame()[["value", "rule", "verdict"]].to_string(line_width=WIDTH))
     for c in diag.failed:
-        print(_wrap(f"  {c.name}: {c.suggestion}"))
+        print(_wrap(f"{c.name}: {c.suggestion}", "  "))
     print()
     if fits:
         print("MLE / MAP / posterior: estimate (sd); sd is the standard error (MLE), the Laplace sd (MAP)")
