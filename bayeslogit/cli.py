@@ -183,10 +183,15 @@ def _sample(model, args):
 
     # PyMC, nutpie and numpyro print progress tables and log lines; none of it may land in a
     # redirected stdout, which holds only the results
+    import time
+
+    t0 = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
-        return model.sample(draws=args.draws, tune=args.tune, chains=args.chains, random_seed=args.seed,
+        post = model.sample(draws=args.draws, tune=args.tune, chains=args.chains, random_seed=args.seed,
                             sampler=args.sampler, target_accept=args.target_accept,
                             progressbar=not args.quiet, method=args.method)
+    args.run_time = f"{time.perf_counter() - t0:.1f} s (sampling, this run)"
+    return post
 
 
 def _decimals(mcse: float, *, most: int = 6) -> int:
@@ -314,7 +319,10 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
 
     page = None
     if args.report:
-        page = render_report(post, fits=fits, progress=not args.quiet)
+        info = {"data source": getattr(args, "source", "not recorded")}
+        if getattr(args, "run_time", None):
+            info["run time"] = args.run_time
+        page = render_report(post, fits=fits, progress=not args.quiet, run_info=info)
     written: list[str] = []
     try:
         if save:
@@ -354,6 +362,7 @@ def _fit(args: argparse.Namespace) -> int:
 
     _check_paths({"DATA.csv": args.data}, {"--save": args.save, "--report": args.report})
     df = _read_csv(args.data)
+    args.source = f"{args.data} (CSV)"
     priors = parse_priors(args.prior)
     model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
                           trials=args.trials, missing=args.missing)
@@ -378,6 +387,7 @@ def _report(args: argparse.Namespace) -> int:
                             "(save one with `bayeslogit fit ... --save FIT.nc`)")
     fits = _point_fits(post.model)
     args.report = args.output
+    args.source = f"the training rows stored in {args.fit_file}"
     _write_outputs(post, args, fits)
     return _exit_status(post.diagnostics(), args)
 
@@ -388,6 +398,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     _check_paths({}, {"--report": args.report})
     df = simulate_seed(args.n, random_seed=args.seed)
+    args.source = f"simulate_seed({args.n}, random_seed={args.seed}) (simulated)"
     print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
     model = bl.LogitModel("y ~ x1 + x2", data=df)
     mle = model.fit_mle()
