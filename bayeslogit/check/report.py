@@ -570,6 +570,9 @@ def _event_rate_fig(table: pd.DataFrame, rep: np.ndarray):
 # pair plot, energy plot
 
 
+AME_MAX_CELLS = 20_000_000
+"""Above this many rows x draws, the report's marginal effects average over AME_ROWS random rows."""
+AME_ROWS = 2_000
 PAIR_MAX_COEFS = 6
 PAIR_MAX_POINTS = 1_000
 
@@ -906,9 +909,17 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
         except Exception as exc:  # noqa: BLE001
             eff += f"<p class='note'>Odds ratios not available: {html.escape(str(exc))}</p>"
         try:
-            eff += _table(post.marginal_effects(), digits=4)
-            eff += ("<p class='note'>Average marginal effect on P(event) per data variable, averaged over the "
-                    "training rows for every draw: dP/dx for numbers, the change from the first level for "
+            from ..model import training_rows
+
+            rows = training_rows(post.model)
+            over = f"the {d.n_obs:,} training rows"
+            if d.n_obs * post.n_chains * post.n_draws > AME_MAX_CELLS and d.n_obs > AME_ROWS:
+                pick = np.sort(np.random.default_rng(post.random_seed).choice(d.n_obs, AME_ROWS, replace=False))
+                rows = rows.iloc[pick]
+                over = f"a random subsample of {AME_ROWS:,} of the {d.n_obs:,} training rows (large data)"
+            eff += _table(post.marginal_effects(data=rows), digits=4)
+            eff += ("<p class='note'>Average marginal effect on P(event) per data variable, averaged over "
+                    f"{over} for every draw: dP/dx for numbers, the change from the first level for "
                     "factors.</p>")
         except Exception as exc:  # noqa: BLE001
             eff += f"<p class='note'>Marginal effects not available: {html.escape(' '.join(str(exc).split()))}</p>"
