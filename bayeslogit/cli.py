@@ -3,7 +3,12 @@
 ``--help`` must stay fast: nothing heavy (PyMC, PyTensor, ArviZ, matplotlib) is imported
 until a command runs. Errors the user can fix (bad CSV path, unknown column, unparsable
 prior...) print one line on stderr and exit with status 2, without a traceback; Ctrl-C exits
-with status 130 and writes no output file.
+with status 130 and writes no output file. When a diagnostic check fails (R-hat, ESS,
+divergences, ...) every output is still written and printed, and the exit status is 3
+(``--ignore-checks``: 0), so that scripts can tell a run whose numbers are not to be trusted.
+
+What is printed on stdout is only the results, laid out for a 100-column terminal and rounded
+to what the draws support; progress bars and sampler log lines (PyMC's included) go to stderr.
 
 Outputs never destroy data: an output that is an input of the same run (or another output of
 it), or that cannot be written, is refused before any work; files are written only after
@@ -17,6 +22,10 @@ import re
 import sys
 
 EXIT_USAGE = 2
+EXIT_CHECKS = 3
+"""Exit status when the run finished but a diagnostic check failed (``--ignore-checks``: 0)."""
+WIDTH = 100
+"""Printed tables fit a terminal this wide."""
 
 _PRIOR_HELP = (
     "prior: 'normal(0, 1)' for every slope, or TERM=PRIOR for one design column or formula term "
@@ -35,20 +44,38 @@ def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chai
     g.add_argument("--chains", type=int, default=chains, metavar="N", help=f"chains (default {chains})")
     g.add_argument("--seed", type=int, default=seed, metavar="N",
                    help=f"random seed: same seed, same draws (default {seed})")
-    g.add_argument("--sampler", choices=["auto", "pymc", "nutpie", "numpyro"], default="auto",
-                   help="NUTS implementation (default auto)")
+    g.add_argument("--sampler", choices=["auto", "bayeslogit", "pymc", "nutpie", "numpyro"], default="auto",
+                   help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists, "
+                        "else PyMC's), bayeslogit, pymc, nutpie, numpyro (default auto)")
+    g.add_argument("--method", choices=["nuts", "laplace"], default="nuts",
+                   help="nuts (default), or laplace: independent draws from the Laplace approximation "
+                        "corrected by PSIS importance sampling, fast for large data (falls back to NUTS, "
+                        "with a warning, when Pareto k > 0.7)")
     g.add_argument("--target-accept", type=float, default=0.8, metavar="P",
                    help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8)")
     g.add_argument("--quiet", action="store_true", help="no progress bar or report status lines")
+    _add_checks_option(p)
+
+
+def _add_checks_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ignore-checks", action="store_true",
+                   help=f"exit with status 0 even when a diagnostic check fails (default: status {EXIT_CHECKS}, "
+                        "after writing every output)")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bayeslogit",
         description="Bayesian logistic regression from a formula, beside the MLE and the MAP.",
-        epilog="Errors in the input (file, formula, prior) exit with status 2 and a one-line message; "
-               "Ctrl-C exits with status 130 and writes no output file.",
+        epilog="Exit status: 0 success; 2 an error in the input (file, formula, prior), with a one-line "
+               f"message; {EXIT_CHECKS} the run finished and wrote its outputs but a diagnostic check "
+               "failed (R-hat, ESS, divergences, tree depth, E-BFMI, Pareto k; --ignore-checks gives 0); "
+               "130 Ctrl-C (no output file written). Results go to stdout, progress and sampler log "
+               "lines to stderr.",
     )
+    from ._version import __version__
+
+    p.add_argument("--version", action="version", version=f"bayeslogit {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
 
     fit = sub.add_parser(
@@ -75,8 +102,10 @@ def _parser() -> argparse.ArgumentParser:
                     "the MAP are refitted from the stored data, which takes a second).",
     )
     rep.add_argument("fit_file", metavar="FIT.nc", help="a posterior saved by `bayeslogit fit --save` or post.save()")
-    rep.add_argument("-o", "--output", metavar="OUT.html", required=True, help="the report to write")
+    rep.add_argument("-o", "--output", metavar="OUT.html",
+                     help="the report to write (default: FIT.nc's name with .html, next to it)")
     rep.add_argument("--quiet", action="store_true", help="no status lines")
+    _add_checks_option(rep)
     rep.add_argument("--trust", action="store_true",
                      help="evaluate the stored formula even if it is outside the safe grammar (it is "
                           "Python code: only for files you trust)")
@@ -120,6 +149,14 @@ def parse_priors(specs: list[str]):
     raise PriorError("--prior: give either one prior for all slopes or TERM=PRIOR entries, not both")
 
 
+def default_report_path(fit_file: str) -> str:
+    """``fit.nc`` -> ``fit.html`` (next to it); a name without a suffix gets ``.html`` added."""
+    import os
+
+    root, ext = os.path.splitext(fit_file)
+    return (root if ext else fit_file) + ".html"
+
+
 def _read_csv(path: str):
     import pandas as pd
 
@@ -142,28 +179,129 @@ def _event(value: str | None):
 
 
 def _sample(model, args):
-    return model.sample(draws=args.draws, tune=args.tune, chains=args.chains, random_seed=args.seed,
-                        sampler=args.sampler, target_accept=args.target_accept,
-                        progressbar=not args.quiet)
+    import contextlib
+
+    # PyMC, nutpie and numpyro print progress tables and log lines; none of it may land in a
+    # redirected stdout, which holds only the results
+    import time
+
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        post = model.sample(draws=args.draws, tune=args.tune, chains=args.chains, random_seed=args.seed,
+                            sampler=args.sampler, target_accept=args.target_accept,
+                            progressbar=not args.quiet, method=args.method)
+    args.run_time = f"{time.perf_counter() - t0:.1f} s (sampling, this run)"
+    return post
 
 
-def _print_results(post, fits) -> None:
-    print(post.summary())
+def _decimals(mcse: float, *, most: int = 6) -> int:
+    """Decimals that a posterior number with this Monte Carlo SE supports: the MCSE's first
+    significant digit is the last one printed (0.0099 -> 3 decimals, 0.02 -> 2)."""
+    import math
+
+    if not math.isfinite(mcse) or mcse <= 0:
+        return 4
+    return int(min(most, max(0, -math.floor(math.log10(mcse)))))
+
+
+def _significant(v: float, digits: int = 2) -> str:
+    """``v`` to ``digits`` significant digits, never rounded to 0 (0.000731 -> '0.00073')."""
+    import math
+
+    if not math.isfinite(v):
+        return ""
+    if v == 0:
+        return "0"
+    return f"{v:.{max(0, digits - 1 - math.floor(math.log10(abs(v))))}f}"
+
+
+def format_coef_table(table):
+    """The posterior coefficient table as text cells: estimates rounded to the MCSE of their row,
+    ESS as integers, R-hat to 3 decimals, MCSE to 2 significant digits."""
+    import numpy as np
+    import pandas as pd
+
+    out = pd.DataFrame(index=table.index)
+    for term, row in table.iterrows():
+        k = _decimals(float(row.get("mcse_mean", np.nan)))
+        for col in table.columns:
+            v = float(row[col])
+            if col.startswith("ess"):
+                text = "" if not np.isfinite(v) else f"{v:.0f}"
+            elif col == "r_hat":
+                text = "" if not np.isfinite(v) else f"{v:.3f}"
+            elif col.startswith("mcse"):
+                text = _significant(v)
+            else:
+                text = "" if not np.isfinite(v) else f"{v:.{k}f}"
+            out.loc[term, col] = text
+    return out
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    import textwrap
+
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def _comparison_text(fits, post) -> str:
+    """MLE / MAP / posterior as 'estimate (sd)' per fit: one column each, the posterior rounded to
+    its MCSE (the 95% intervals are in the report and in ``bl.compare``)."""
+    import numpy as np
+    import pandas as pd
+
+    table = post.coef_table()
+    cols = {}
+    for f in (*fits, post):
+        label = getattr(f, "label", f.method)
+        cells = []
+        for term in post.coef_names:
+            est, sd = float(f.params[term]), float(f.bse[term])
+            k = _decimals(float(table.loc[term, "mcse_mean"])) if f is post else 4
+            cells.append(f"{est:.{k}f} ({sd:.{k}f})" if np.isfinite(sd) else f"{est:.{k}f} (-)")
+        cols[label] = cells
+    df = pd.DataFrame(cols, index=pd.Index(post.coef_names, name="term"))
+    return df.to_string(line_width=WIDTH)
+
+
+def _print_results(post, fits) -> "object":
+    """Print summary, diagnostics and the comparison (each fitting 100 columns); return the
+    diagnostics."""
+    import dataclasses
+
+    import pandas as pd
+
+    s = post.summary()
+    s = dataclasses.replace(s, tables=[format_coef_table(s.tables[0]), *s.tables[1:]],
+                            notes=[_wrap(n) for n in s.notes])
+    print(s)
     print()
     diag = post.diagnostics()
-    print(diag.to_frame()[["value", "rule", "verdict"]].to_string())
+    with pd.option_context("display.width", WIDTH, "display.max_colwidth", 40):
+        print(diag.to_frame()[["value", "rule", "verdict"]].to_string(line_width=WIDTH))
     for c in diag.failed:
-        print(f"  {c.name}: {c.suggestion}")
+        print(_wrap(f"{c.name}: {c.suggestion}", "  "))
     print()
     if fits:
-        import bayeslogit as bl
-
-        import pandas as pd
-
-        with pd.option_context("display.width", 200, "display.max_columns", 50):
-            print("MLE / MAP / posterior (95% intervals: Wald, Laplace, equal-tailed):")
-            print(bl.compare(*fits, post).round(4).to_string())
+        print("MLE / MAP / posterior: estimate (sd); sd is the standard error (MLE), the Laplace sd (MAP)")
+        print("or the posterior sd. Intervals: `bayeslogit report`, or bl.compare() in Python.")
+        print(_comparison_text(fits, post))
         print()
+    return diag
+
+
+def _exit_status(diag, args) -> int:
+    """0, or :data:`EXIT_CHECKS` when a diagnostic check failed (unless --ignore-checks)."""
+    if diag.ok:
+        return 0
+    names = ", ".join(c.name for c in diag.failed)
+    if args.ignore_checks:
+        print(f"bayeslogit {args.command}: warning: diagnostic check(s) failed: {names} "
+              "(exit status 0: --ignore-checks)", file=sys.stderr)
+        return 0
+    print(f"bayeslogit {args.command}: diagnostic check(s) failed: {names}; outputs were written, "
+          f"exit status {EXIT_CHECKS} (--ignore-checks for 0)", file=sys.stderr)
+    return EXIT_CHECKS
 
 
 def _check_paths(inputs: dict, outputs: dict) -> None:
@@ -181,7 +319,10 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
 
     page = None
     if args.report:
-        page = render_report(post, fits=fits, progress=not args.quiet)
+        info = {"data source": getattr(args, "source", "not recorded")}
+        if getattr(args, "run_time", None):
+            info["run time"] = args.run_time
+        page = render_report(post, fits=fits, progress=not args.quiet, run_info=info)
     written: list[str] = []
     try:
         if save:
@@ -221,14 +362,15 @@ def _fit(args: argparse.Namespace) -> int:
 
     _check_paths({"DATA.csv": args.data}, {"--save": args.save, "--report": args.report})
     df = _read_csv(args.data)
+    args.source = f"{args.data} (CSV)"
     priors = parse_priors(args.prior)
     model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
                           trials=args.trials, missing=args.missing)
     fits = _point_fits(model)
     post = _sample(model, args)
-    _print_results(post, fits)
+    diag = _print_results(post, fits)
     _write_outputs(post, args, fits, save=args.save)
-    return 0
+    return _exit_status(diag, args)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -236,6 +378,8 @@ def _report(args: argparse.Namespace) -> int:
 
     from .errors import ArgumentError
 
+    if args.output is None:
+        args.output = default_report_path(args.fit_file)
     _check_paths({"FIT.nc": args.fit_file}, {"--output": args.output})
     post = bl.load(args.fit_file, trust=args.trust)
     if not isinstance(post, bl.PosteriorResults):
@@ -243,8 +387,9 @@ def _report(args: argparse.Namespace) -> int:
                             "(save one with `bayeslogit fit ... --save FIT.nc`)")
     fits = _point_fits(post.model)
     args.report = args.output
+    args.source = f"the training rows stored in {args.fit_file}"
     _write_outputs(post, args, fits)
-    return 0
+    return _exit_status(post.diagnostics(), args)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -253,15 +398,16 @@ def _demo(args: argparse.Namespace) -> int:
 
     _check_paths({}, {"--report": args.report})
     df = simulate_seed(args.n, random_seed=args.seed)
+    args.source = f"simulate_seed({args.n}, random_seed={args.seed}) (simulated)"
     print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
     model = bl.LogitModel("y ~ x1 + x2", data=df)
     mle = model.fit_mle()
     # sklearn's LogisticRegression(C=1, fit_intercept=False) on the design with its Intercept column
     sk = model.fit_map(priors=bl.sklearn_prior(C=1.0, fit_intercept=False))
     post = _sample(model, args)
-    _print_results(post, (mle, sk))
+    diag = _print_results(post, (mle, sk))
     _write_outputs(post, args, (mle, sk))
-    return 0
+    return _exit_status(diag, args)
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:

@@ -85,9 +85,15 @@ def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
         print(json.dumps(dict(peak=peak, seconds=time.perf_counter() - t0, largest=_blocks.largest_block_cells,
                               binned="binned into 1,000 groups of about 20 rows" in page,
                               pav="Drawn from the 2,000 rows of the LOO subsample (of 20,000)" in page,
-                              method="PSIS-LOO with subsampling: 2,000 of 20,000 rows" in page)))
+                              method="PSIS-LOO with subsampling: 2,000 of 20,000 rows" in page,
+                              resid="cut into 50 bins of about 400 rows" in page,
+                              ppc="from 500 evenly spaced of the 4,000 draws" in page,
+                              oos="2,000 rows of the LOO subsample (of 20,000)" in page,
+                              ame="random subsample of 2,000 of the 20,000 training rows" in page, sections=all(f"id='{{a}}'" in page for a in ("ppc", "pairs", "effects", "run")))))
     """, n=20_000, draws=1000)
     assert res["binned"] and res["pav"] and res["method"], res  # per-row plots say how they reduce rows
+    assert res["resid"] and res["ppc"] and res["oos"] and res["ame"] and res["sections"], res  # the new sections too
+    assert res["seconds"] < 90, res  # ~13 s on a loaded 2-core machine
     one_array = 20_000 * 4000 * 8  # 640 MB
     assert res["largest"] * 8 <= 8 * 2**20, res
     assert res["peak"] < 160e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"

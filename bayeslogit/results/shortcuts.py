@@ -280,11 +280,12 @@ class PosteriorShortcuts:
 
         return diagnose(self)
 
-    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True):
+    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True,
+               run_info: dict | None = None):
         """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
 
         See :func:`bayeslogit.check.report.write_report` for the parameters.
         """
         from ..check.report import write_report
 
-        return write_report(self, path, fits=fits, title=title, progress=progress)
+        return write_report(self, path, fits=fits, title=title, progress=progress, run_info=run_info)

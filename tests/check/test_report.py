@@ -56,7 +56,8 @@ def test_every_figure_is_a_nonblank_png(report):
     imgs = _images(page)
     alts = [a for a, _ in imgs]
     for wanted in ("trace plots", "rank plots", "prior and posterior densities", "PAV calibration plot",
-                   "separation plot", "Pareto k per observation"):
+                   "separation plot", "Pareto k per observation", "energy plot", "pair plot",
+                   "binned residual plot", "event rate posterior predictive check"):
         assert wanted in alts
     for alt, data in imgs:
         raw = base64.b64decode(data)
@@ -69,7 +70,9 @@ def test_every_figure_is_a_nonblank_png(report):
 def test_sections_and_numbers_match_the_fit(post, report):
     _, page, lines = report
     for heading in ("Model", "Priors", "Posterior next to the point estimates", "Diagnostics",
-                    "Trace and rank plots", "Prior vs posterior", "Calibration and separation", "PSIS-LOO"):
+                    "Trace and rank plots", "Prior vs posterior", "Calibration and separation", "PSIS-LOO",
+                    "Energy", "Coefficient pairs", "Odds ratios and average marginal effects",
+                    "Posterior predictive checks", "Run information", "In sample vs out of sample (PSIS-LOO)"):
         assert f">{heading}</h" in page
     assert "y ~ x1 + x2" in page and "y = 1 is the event" in page and "<td class='text'>500</td>" in page
     for prior in post.model.prior_summary()["prior"]:
@@ -83,7 +86,8 @@ def test_sections_and_numbers_match_the_fit(post, report):
     assert f"{diag.fit.brier:.4f}" in page and f"{diag.fit.auc:.4f}" in page
     assert "All convergence checks pass." in page and "class='FAIL'" not in page
     steps = [line.split("] ", 1)[1] for line in lines]
-    assert steps[:4] == ["model and priors", "diagnostics", "trace and rank plots", "prior vs posterior"]
+    assert steps[:5] == ["model and priors", "diagnostics", "in-sample and out-of-sample fit quality",
+                         "trace and rank plots", "energy plot"]
     assert all(line.startswith("[report") for line in lines) and "wrote" in lines[-1]
 
 
@@ -135,6 +139,10 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
         pytest.skip("Chromium not found: `make test` installs Debian's `chromium` (needs root and apt-get); "
                     "set BAYESLOGIT_CHROMIUM to a Chromium binary to run this test")
     path, page, _ = report
+    _check_in_chromium(browser, path, page, tmp_path)
+
+
+def _check_in_chromium(browser, path, page, tmp_path):
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
              "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
     # 1. the report itself (unmodified) as a screenshot
@@ -160,3 +168,182 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert "data-js-error=" not in res.stdout
     console = [line for line in res.stderr.splitlines() if ":CONSOLE" in line]
     assert console and all("bayeslogit-probe images" in line for line in console), console
+    # 3. layout: the boxes of every heading, table, figure, image, caption and paragraph, compared
+    # pairwise in the browser: no two in-flow blocks overlap, nothing sticks out of the page
+    boxes = tmp_path / "boxes.html"
+    boxes.write_text(page.replace("</body>", _BOXES + "</body>"), encoding="utf-8")
+    res = subprocess.run(flags + ["--window-size=1200,900", "--virtual-time-budget=10000", "--dump-dom", boxes.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    m = re.search(r'data-layout="([^"]*)"', res.stdout)
+    assert m, "layout probe did not run"
+    checked, problems = m.group(1).split("|", 1)
+    assert int(checked) >= 30, checked  # the probe measured the page's blocks
+    assert problems == "", problems.replace("&gt;", ">")
+
+
+_BOXES = """<script>
+window.addEventListener('load', () => {
+  const main = document.querySelector('main').getBoundingClientRect();
+  const sel = 'main > h1, main > h2, main > h3, main > nav, main > p, main > table, main > div, main > ul, main > figure';
+  const els = Array.from(document.querySelectorAll(sel));
+  const bad = [];
+  const name = e => e.tagName + (e.id ? '#' + e.id : '') + ':' + (e.textContent || e.alt || '').trim().slice(0, 30);
+  for (let i = 0; i < els.length; i++) {
+    const a = els[i].getBoundingClientRect();
+    if (a.right > main.right + 0.5 || a.left < main.left - 0.5) bad.push('outside the page: ' + name(els[i]));
+    if (i > 0) {
+      const b = els[i - 1].getBoundingClientRect();
+      if (a.top < b.bottom - 0.5) bad.push('overlap: ' + name(els[i - 1]) + ' / ' + name(els[i]));
+    }
+  }
+  for (const f of document.querySelectorAll('figure')) {
+    const img = f.querySelector('img'), cap = f.querySelector('figcaption');
+    const r = img.getBoundingClientRect();
+    if (r.width < 100 || r.height < 50) bad.push('image too small: ' + img.alt);
+    if (r.right > main.right + 0.5) bad.push('image outside the page: ' + img.alt);
+    if (cap && cap.getBoundingClientRect().top < r.bottom - 0.5) bad.push('caption over image: ' + img.alt);
+  }
+  document.documentElement.setAttribute('data-layout', els.length + '|' + bad.join('; '));
+});
+</script>"""
+
+
+def test_new_sections_match_independent_computations(post, report, seed_df):
+    """Binned residuals, event rate, pair correlations, odds ratios, in/out-of-sample scores and
+    the default prior note, each recomputed here from the draws with numpy / scikit-learn."""
+    from scipy.special import expit
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    from bayeslogit.check import report as rep
+
+    _, page, _ = report
+    B = post.draws()
+    X = np.column_stack([np.ones(len(seed_df)), seed_df["x1"], seed_df["x2"]])
+    y = seed_df["y"].to_numpy(dtype=float)
+    p = expit(X @ B.T).mean(axis=1)  # posterior-mean probability, the whole array (small data)
+    bins = rep.binned_residuals(post)
+    order = np.argsort(p, kind="mergesort")
+    groups = np.array_split(order, rep.residual_bins(len(y)))
+    assert len(bins) == len(groups) == 22  # about sqrt(500)
+    np.testing.assert_allclose(bins["observed"], [y[g].mean() for g in groups], atol=1e-12)
+    np.testing.assert_allclose(bins["fitted"], [p[g].mean() for g in groups], rtol=1e-9)
+    np.testing.assert_allclose(bins["se"], [np.sqrt(np.sum(p[g] * (1 - p[g]))) / len(g) for g in groups], rtol=1e-9)
+    # event rate: observed is the data's; predicted is E[mean_i p_i] up to replicate noise
+    table, reps, note = rep.event_rate_ppc(post, seed=1)
+    assert list(table.index) == ["overall"] and "from 500 evenly spaced of the 800 draws" in note
+    assert table.loc["overall", "observed"] == pytest.approx(y.mean(), abs=1e-12)
+    noise = np.sqrt(y.mean() * (1 - y.mean()) / len(y)) / np.sqrt(reps.shape[1])
+    assert table.loc["overall", "predicted"] == pytest.approx(expit(X @ B.T).mean(), abs=4 * noise + 1e-3)
+    assert table.loc["overall", "2.5%"] < y.mean() < table.loc["overall", "97.5%"]
+    assert f"{table.loc['overall', 'observed']:.3f}" in page
+    # pair plot's correlation table
+    corr = np.corrcoef(B, rowvar=False)
+    assert f"{corr[0, 1]:.2f}" in page.split("id='pairs'")[1].split("<h2")[0]
+    # odds ratios: every draw transformed, then averaged
+    ors = post.odds_ratios()
+    np.testing.assert_allclose(ors["mean"], np.exp(B).mean(axis=0), rtol=1e-10)
+    assert f"{ors.loc['x1', 'mean']:.3f}" in page
+    # in sample vs PSIS-LOO, on every row (exact LOO)
+    oos = rep.loo_fit_quality(post, post.diagnostics())
+    assert oos.loc["Brier score", "in sample"] == pytest.approx(brier_score_loss(y, p), rel=1e-9)
+    assert oos.loc["AUC", "in sample"] == pytest.approx(roc_auc_score(y, p), rel=1e-9)
+    assert oos.loc["log score (mean)", "out of sample (PSIS-LOO)"] == pytest.approx(
+        post.diagnostics().loo.elpd / len(y), rel=1e-9)
+    assert oos.loc["log score (mean)", "out of sample (PSIS-LOO)"] < oos.loc["log score (mean)", "in sample"]
+    # where the default prior scales come from: 2.5 / sd(x) with the population sd
+    sd = float(np.std(seed_df["x1"]))
+    assert f"x1: 2.5 / {sd:.5g} = {2.5 / sd:.6g}" in page
+    assert str(post.model.priors.priors["x1"]) == f"Normal(0, {2.5 / sd:.6g})"
+    # MCSE never printed as 0.000: two significant digits
+    per_coef = post.diagnostics().per_coef
+    for v in per_coef["mcse_mean"]:
+        assert f"<td>{rep.significant(v)}</td>" in page and float(rep.significant(v)) > 0
+    # energy: E-BFMI per chain as ArviZ computes it
+    import arviz as az
+
+    bfmi = np.asarray(az.bfmi(post.idata)["energy"].values).ravel()
+    np.testing.assert_allclose(rep.energy_stats(post)[2], bfmi, rtol=1e-6)
+    # run information
+    run = page.split("id='run'")[1]
+    for text in ("Report written:", "Data source:", "Sampler settings:", "numpy ", "arviz ", "2 chains x 400 draws"):
+        assert text in run, text
+
+
+def test_rank_histograms_count_pooled_ranks(post):
+    from scipy.stats import binom, rankdata
+
+    from bayeslogit.check import report as rep
+
+    counts = rep.rank_counts(post)
+    beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef").values
+    assert counts.shape == (3, 2, rep.RANK_BINS) and (counts.sum(axis=2) == 400).all()
+    r = rankdata(beta[:, :, 1].ravel()).reshape(2, 400)  # x1
+    expected = np.histogram(r[0], bins=np.linspace(1, 801, rep.RANK_BINS + 1))[0]
+    np.testing.assert_array_equal(counts[1, 0], expected)
+    assert rep.rank_band(post) == tuple(binom.ppf([0.025, 0.975], 400, 1 / rep.RANK_BINS))
+
+
+@pytest.fixture(scope="module")
+def post7():
+    """Seven coefficients (a 3-level factor and two noise columns): many panels."""
+    from bayeslogit.datasets import simulate_seed
+
+    rng = np.random.default_rng(0)
+    df = simulate_seed(300, random_seed=3, n_noise=2)
+    df["g"] = rng.choice(["a", "b", "c"], size=len(df))
+    return bl.LogitModel("y ~ x1 + x2 + z1 + z2 + C(g)", df).sample(draws=200, tune=200, chains=4, random_seed=1,
+                                                                    progressbar=False), df
+
+
+def _text_boxes(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    out = []
+    for k, ax in enumerate(fig.axes):
+        if not ax.get_visible():
+            continue
+        if not ax.axison:  # axis("off"): only its texts are drawn
+            out += [(k, t.get_text(), t.get_window_extent(r)) for t in ax.texts]
+            continue
+        drawn = [t.label1 for axis in (ax.xaxis, ax.yaxis) for t in axis._update_ticks()]  # ticks in view
+        texts = [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label, *drawn]
+        out += [(k, t.get_text(), t.get_window_extent(r)) for t in texts if t.get_text() and t.get_visible()]
+    return out
+
+
+@pytest.mark.parametrize("which", ["_rank_fig", "_trace_fig", "_prior_posterior_fig", "_pair_fig"])
+def test_panel_titles_and_labels_do_not_overlap_with_many_coefficients(post7, which):
+    from bayeslogit.check import report as rep
+
+    fig = getattr(rep, which)(post7[0])
+    boxes = _text_boxes(fig)
+    titles = [(k, s, b) for k, s, b in boxes if b is not None]
+    clashes = [(s1, s2) for i, (k1, s1, b1) in enumerate(titles) for k2, s2, b2 in titles[i + 1:]
+               if k1 != k2 and b1.overlaps(b2) and b1.width > 0 and b2.width > 0]
+    assert not clashes, clashes[:5]
+
+
+def test_factor_levels_in_the_event_rate_check(post7):
+    from bayeslogit.check import report as rep
+
+    post, df = post7
+    table, reps, _ = rep.event_rate_ppc(post, seed=2)
+    assert list(table.index) == ["overall", "g = a", "g = b", "g = c"]
+    observed = df.groupby("g")["y"].mean()
+    for level in "abc":
+        assert table.loc[f"g = {level}", "observed"] == pytest.approx(observed[level], abs=1e-12)
+        assert table.loc[f"g = {level}", "rows"] == (df["g"] == level).sum()
+    assert reps.shape == (4, 500)
+
+
+def test_report_with_seven_coefficients_renders_in_chromium(post7, tmp_path):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("Chromium not found (see test_report_renders_in_headless_chromium)")
+    post, _ = post7
+    path = post.report(tmp_path / "r7.html", fits=(post.model.fit_mle(), post.model.fit_map()), progress=False)
+    _check_in_chromium(browser, path, path.read_text(encoding="utf-8"), tmp_path)
