@@ -91,3 +91,78 @@ def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
     one_array = 20_000 * 4000 * 8  # 640 MB
     assert res["largest"] * 8 <= 8 * 2**20, res
     assert res["peak"] < 160e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"
+
+
+def test_newton_by_row_blocks_equals_one_block_and_holds_no_weighted_copy_of_x(monkeypatch):
+    """Newton's ``X'WX`` by row blocks: the same mode and Hessian (to 1e-10) as one block, and
+    no ``n x p`` temporary (the weighted copy of the design the unblocked product made)."""
+    import tracemalloc
+
+    import numpy as np
+
+    import bayeslogit as bl
+    from bayeslogit import _blocks
+    from bayeslogit.datasets import simulate_seed
+    from bayeslogit.fit.newton import newton
+
+    df = simulate_seed(60_000, random_seed=4, n_noise=17)
+    model = bl.LogitModel("y ~ x1 + x2 + " + " + ".join(f"z{k}" for k in range(1, 18)), df)
+    X, y = np.ascontiguousarray(model.design.X), model.design.y
+    one = newton(X, y, None, model.priors)  # 60,000 x 20 x 8 B = 9.6 MB: one block
+    assert X.nbytes < _blocks.BLOCK_BYTES
+    # the unblocked product, written out: the reference for the single block
+    w = np.exp(X @ one.beta) / (1 + np.exp(X @ one.beta)) ** 2
+    np.testing.assert_allclose(_blocks.weighted_gram(X, w), (X * w[:, None]).T @ X, rtol=1e-13)
+    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 64 * 2**10)  # 409 rows per block: 147 blocks
+    tracemalloc.start()
+    blocked = newton(X, y, None, model.priors)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    np.testing.assert_allclose(blocked.beta, one.beta, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(blocked.neg_hessian, one.neg_hessian, rtol=1e-10)
+    assert blocked.converged and blocked.iterations == one.iterations
+    # n-vectors (eta, mu, w, log-likelihood terms: ~0.5 MB each) and 64 kB blocks; the weighted
+    # copy of X alone would be 9.6 MB
+    assert peak < 0.5 * X.nbytes, f"traced peak {peak / 1e6:.1f} MB vs X {X.nbytes / 1e6:.1f} MB"
+
+
+def test_laplace_log_density_by_row_blocks_equals_the_compiled_kernel():
+    """The Laplace path's log densities by row blocks (one product ``X_b B'`` for all draws)
+    equal the compiled per-draw kernel's, with Student-t and Cauchy priors and binomial rows
+    (collapsed duplicates), for block sizes that do not divide the rows."""
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+    from bayeslogit.fit import laplace
+    from bayeslogit.fit.nuts.density import LogDensity, newton_mode
+
+    rng = np.random.default_rng(7)
+    n = 3001
+    df = pd.DataFrame({"x1": rng.normal(size=n), "g": rng.choice(list("abc"), n), "m": rng.integers(1, 6, n)})
+    df["y"] = rng.binomial(df["m"], 1 / (1 + np.exp(-(0.3 + 0.8 * df["x1"]))))
+    model = bl.LogitModel("y ~ x1 + g", df, trials="m",
+                          priors={"x1": bl.StudentT(3, 0, 2), "g[T.b]": bl.Cauchy(0, 1)})
+    dens = LogDensity.from_model(model)
+    mode = newton_mode(dens)
+    B = mode.beta + rng.standard_normal((257, dens.dim)) @ np.linalg.cholesky(mode.cov).T * 3
+    ref = laplace.log_density(dens, B)
+    for block_bytes, threads in ((8 * 257 * 7, 1), (8 * 257 * 1000, 2), (2**30, 3)):
+        got = laplace.log_density_blocks(dens, B, block_bytes=block_bytes, threads=threads)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
+
+
+def test_laplace_at_200k_rows_holds_no_draws_x_rows_array():
+    """``sample(method="laplace")`` at 200,000 rows, 4,000 proposals: one draws x rows array
+    would be 6.4 GB; the traced peak stays near the data (X 8 MB) plus the 8 MiB blocks."""
+    res = _run("""
+        from bayeslogit.fit import laplace
+        df = simulate_seed(200_000, random_seed=3, n_noise=2)
+        model = bl.LogitModel("y ~ x1 + x2 + z1 + z2", df)
+        tracemalloc.start()
+        lap = model.sample(method="laplace", random_seed=2, progressbar=False)
+        peak = tracemalloc.get_traced_memory()[1]
+        print(json.dumps(dict(peak=peak, sampler=lap.sampler, k=float(lap.idata.posterior.attrs["pareto_k"]))))
+    """, n=2000, draws=10)
+    assert res["sampler"] == "laplace+psis" and res["k"] < 0.7, res
+    assert res["peak"] < 150e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is 6,400 MB)"
