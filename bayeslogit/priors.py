@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Union
 
 import numpy as np
 
+from ._blocks import column_sd
 from .errors import PriorError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -583,7 +584,7 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     """
     names = design.column_names
     X = design.X
-    sd = X.std(axis=0, ddof=0)
+    sd = column_sd(X)  # X.std(axis=0), by row blocks when X is large
     priors: dict[str, Prior] = {}
     sources: dict[str, str] = {}
     for j, name in enumerate(names):

@@ -166,3 +166,110 @@ def test_laplace_at_200k_rows_holds_no_draws_x_rows_array():
     """, n=2000, draws=10)
     assert res["sampler"] == "laplace+psis" and res["k"] < 0.7, res
     assert res["peak"] < 150e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is 6,400 MB)"
+
+
+def _pivoted_qr_rank(X):
+    """The rank decision of the unblocked check: a pivoted QR of X scaled by column max-abs."""
+    import numpy as np
+    from scipy.linalg import qr
+
+    scale = np.abs(X).max(axis=0)
+    _, R, piv = qr(X / scale, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(R))
+    rank = int(np.sum(diag > diag.max() * max(X.shape) * np.finfo(float).eps * 10))
+    return rank, sorted(piv[rank:])
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-13, 1e-4])
+def test_rank_check_by_blocks_decides_as_the_pivoted_qr_of_x(eps):
+    """The design's rank check by a tall-skinny QR over row blocks (30,000 rows: 3 blocks)
+    rejects exactly what the pivoted QR of the whole X rejects, naming the same columns."""
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+    from bayeslogit.design import _check_rank
+
+    rng = np.random.default_rng(2)
+    n = 30_000
+    df = pd.DataFrame(rng.normal(size=(n, 6)), columns=[f"x{j}" for j in range(6)])
+    df["x6"] = df["x3"] - 2 * df["x4"] + eps * rng.normal(size=n)
+    df["y"] = rng.integers(0, 2, n)
+    names = ["Intercept"] + [f"x{j}" for j in range(7)]
+    X = np.column_stack([np.ones(n), df[names[1:]].to_numpy()])
+    rank, dependent = _pivoted_qr_rank(X)
+    if rank == X.shape[1]:
+        _check_rank(X, names)  # no error
+        bl.LogitModel("y ~ " + " + ".join(names[1:]), df)
+        assert eps == 1e-4
+    else:
+        assert eps < 1e-4
+        with pytest.raises(bl.DesignError, match="rank deficient") as err:
+            _check_rank(X, names)
+        assert f"(rank {rank} < 8 columns)" in str(err.value)
+        assert str([names[i] for i in dependent]) in str(err.value)
+
+
+def test_finite_and_magnitude_checks_by_blocks_find_a_value_in_the_last_block(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+    from bayeslogit import _blocks
+
+    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 4096)
+    rng = np.random.default_rng(0)
+    n = 5_000
+    base = pd.DataFrame({"y": rng.integers(0, 2, n), "x": rng.normal(size=n), "w": rng.normal(size=n)})
+    bad = base.copy()
+    bad.loc[n - 1, "w"] = np.inf
+    with pytest.raises(bl.DataError, match=r"non-finite .* \['w'\]"):
+        bl.LogitModel("y ~ x + w", bad)
+    big = base.copy()
+    big.loc[n - 2, "w"] = 1e101
+    with pytest.raises(bl.DesignError, match="'w' has values of magnitude 1e\\+101"):
+        bl.LogitModel("y ~ x + w", big)
+    model = bl.LogitModel("y ~ x + w", base)
+    from bayeslogit.priors import DEFAULT_SCALE
+
+    np.testing.assert_allclose(model.priors.priors["w"].sigma, DEFAULT_SCALE / base["w"].std(ddof=0), rtol=1e-12)
+
+
+def test_many_level_factor_is_refused_before_the_design_is_built(monkeypatch):
+    """A factor above MAX_LEVELS: DesignError naming it, its levels, the dense size and the
+    fix, raised before any n x levels array exists (traced memory stays far below it)."""
+    import tracemalloc
+
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+
+    rng = np.random.default_rng(1)
+    n = 200_000
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "x": rng.normal(size=n),
+                       "shop": rng.integers(0, 5000, n).astype(str)})
+    tracemalloc.start()
+    with pytest.raises(bl.DesignError) as err:
+        bl.LogitModel("y ~ x + C(shop)", df)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    msg = str(err.value)
+    assert "factor C(shop) has 5,000 levels (more than bayeslogit.design.MAX_LEVELS = 1,000)" in msg
+    assert "200,000 rows x 5,000+ columns x 8 B = 8.0 GB" in msg  # at least 200,000 x 5,000 x 8 B
+    assert "group effect" in msg and "target-encode" in msg and "fewer levels" in msg
+    assert peak < 0.05 * n * 5001 * 8, f"traced peak {peak / 1e6:.0f} MB"
+    # the thresholds are documented module constants: raised, the same data build
+    from bayeslogit import design
+
+    small = df.iloc[:3000].assign(shop=lambda d: (d["shop"].astype(int) % 40).astype(str))
+    monkeypatch.setattr(design, "MAX_LEVELS", 30)
+    with pytest.raises(bl.DesignError, match="factor C\\(shop\\) has 40 levels"):
+        bl.LogitModel("y ~ x + C(shop)", small)
+    monkeypatch.setattr(design, "MAX_LEVELS", 40)
+    assert bl.LogitModel("y ~ x + C(shop)", small).design.X.shape == (3000, 41)
+    # an interaction of moderate factors: too many columns
+    monkeypatch.setattr(design, "MAX_COLUMNS", 100)
+    inter = small.assign(g=lambda d: (np.arange(len(d)) % 5).astype(str))
+    with pytest.raises(bl.DesignError, match=r"the design has 200 columns \(more than bayeslogit.design.MAX_COLUMNS = 100\)"):
+        bl.LogitModel("y ~ C(shop):C(g)", inter)

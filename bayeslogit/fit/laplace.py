@@ -91,7 +91,7 @@ def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None =
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    from .._blocks import block_rows, row_slices
+    from .._blocks import block_rows, one_blas_thread, row_slices
 
     B = np.asarray(B, dtype=float)
     lp, _ = dens._prior(B)
@@ -117,22 +117,9 @@ def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None =
             total += m[sl] @ a
         return total
 
-    with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
+    with one_blas_thread(), ThreadPoolExecutor(threads) as pool:
         softplus = sum(pool.map(run, [slices[i::threads] for i in range(threads)]))
     return lp + (dens.y @ X) @ Bt - softplus
-
-
-def _one_blas_thread():
-    """One BLAS thread while our own threads share the blocks: small products on a BLAS thread
-    pool that competes with them (and with other processes) ran ~30x slower on 2 shared cores.
-    ``threadpoolctl`` when installed (it comes with scikit-learn); otherwise BLAS as it is."""
-    import contextlib
-
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, random_seed,
