@@ -631,17 +631,17 @@ def _check_levels_early(data: pd.DataFrame, codes: list[str], names: list[str]) 
             continue
         k = int(s.nunique(dropna=True))
         if k > MAX_LEVELS:
-            _refuse_levels(wrapped[0] if wrapped else col, k, n, k)
+            _refuse_levels(wrapped[0] if wrapped else col, k, n, k, column=col)
 
 
-def _refuse_levels(name: str, k: int, n: int, p: int) -> None:
+def _refuse_levels(name: str, k: int, n: int, p: int, *, column: str | None = None) -> None:
     from ._blocks import nbytes_text
 
     raise DesignError(
         f"factor {name} has {k:,} levels (more than bayeslogit.design.MAX_LEVELS = {MAX_LEVELS:,}): "
         f"the dense design would be {n:,} rows x {p:,}+ columns x 8 B = {nbytes_text(n * p * 8.0)}, "
         f"and each Newton step and the rank check about n p^2 = {n * float(p) ** 2:.1e} flops; "
-        f"model it as a group effect (a hierarchical model, e.g. bambi's (1|{name})), "
+        f"model it as a group effect (a hierarchical model, e.g. bambi's (1|{column or name})), "
         "target-encode it, or use fewer levels (e.g. keep the most frequent and merge the rest "
         "into 'other')"
     )
