@@ -35,6 +35,8 @@ __all__ = [
     "outcome_dtype",
     "replicate_outcomes",
     "loglik_sums",
+    "one_blas_thread",
+    "column_sd",
 ]
 
 BLOCK_BYTES = 64 * 2**20
@@ -181,3 +183,33 @@ def loglik_sums(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, B: np.n
 
     out = reduce_rows(part, (X, y, trials), cells_per_row=B.shape[0], block_bytes=block_bytes)
     return np.zeros(B.shape[0]) if out is None else out
+
+
+def one_blas_thread():
+    """A context in which BLAS/LAPACK use one thread: for loops over small row blocks (and
+    for our own threads sharing blocks), where a BLAS thread pool competing with them and with
+    other processes ran 10-30x slower on 2 shared cores. Uses ``threadpoolctl`` when installed
+    (it comes with scikit-learn); otherwise leaves BLAS as it is."""
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def column_sd(X: np.ndarray) -> np.ndarray:
+    """``X.std(axis=0)`` (ddof 0) without its ``n x p`` temporary of deviations: exactly numpy's
+    when ``X`` fits in one block (:data:`BLOCK_BYTES`), else two passes over row blocks (the
+    means, then the squared deviations), as accurate as numpy's own two-pass formula."""
+    if X.nbytes <= BLOCK_BYTES or X.shape[0] == 0:
+        return X.std(axis=0, ddof=0)
+    mean = X.mean(axis=0)
+
+    def part(Xb):
+        d = Xb - mean
+        return np.einsum("ij,ij->j", d, d)
+
+    ss = reduce_rows(part, (X,), cells_per_row=X.shape[1])
+    return np.sqrt(ss / X.shape[0])

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Union
 
 import numpy as np
 
+from ._blocks import column_sd
 from .errors import PriorError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -596,7 +597,10 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     names = design.column_names
     X = design.X
     w = getattr(design, "weights", None)  # frequency weights: the sds of the expanded data
-    sd = np.sqrt(np.average((X - np.average(X, axis=0, weights=w)) ** 2, axis=0, weights=w))
+    if w is None:
+        sd = column_sd(X)  # X.std(axis=0), by row blocks when X is large
+    else:
+        sd = np.sqrt(np.average((X - np.average(X, axis=0, weights=w)) ** 2, axis=0, weights=w))
     priors: dict[str, Prior] = {}
     sources: dict[str, str] = {}
     for j, name in enumerate(names):

@@ -238,6 +238,183 @@ PIPELINE = {
 }
 PIPELINE_QUICK = {"P100k": dict(n=20_000, n_noise=7, limit_gb=12)}
 
+BIG = {
+    # name: rows, noise columns (p = 3 + n_noise), RLIMIT_AS of the child (GiB), free memory
+    # needed before starting (GiB; the scenario is skipped, and says so, when less is available)
+    "N1M": dict(n=1_000_000, n_noise=17, limit_gb=16, need_gb=4, target_gb=3.0),
+    "Lap10M": dict(n=10_000_000, n_noise=17, limit_gb=16, need_gb=7, target_gb=6.0),
+}
+BIG_QUICK = {
+    "N1M": dict(n=50_000, n_noise=17, limit_gb=12, need_gb=2, target_gb=3.0),
+    "Lap10M": dict(n=500_000, n_noise=17, limit_gb=12, need_gb=2, target_gb=6.0),
+}
+
+
+def _rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def big_child(name: str, n: int, n_noise: int, workdir: str) -> dict:
+    """One big scenario in this (fresh) process: ``N1M`` = default ``sample()`` + ``report()``;
+    ``Lap10M`` = ``sample(method="laplace")`` + ``coef_table()``. Seconds per step, peak RSS."""
+    import tempfile
+    import warnings
+
+    out: dict = {"n": n, "p": 3 + n_noise}
+    t = time.perf_counter()
+    df = simulate_seed(n, random_seed=21, n_noise=n_noise)
+    out["data_s"] = time.perf_counter() - t
+    out["rss_after_data_mb"] = _rss_mb()
+    t = time.perf_counter()
+    model = bl.LogitModel(formula_for(n_noise), df)
+    out["model_s"] = time.perf_counter() - t
+    out["rss_after_model_mb"] = _rss_mb()
+    kw = {"method": "laplace"} if name.startswith("Lap") else {}
+    t = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        post = model.sample(random_seed=1, progressbar=False, **kw)
+    out["sample_s"] = time.perf_counter() - t
+    out["warnings"] = [str(w.message)[:300] for w in caught]
+    out["sampler"] = post.method_label
+    out["rss_after_sample_mb"] = _rss_mb()
+    t = time.perf_counter()
+    table = post.coef_table()
+    out["coef_table_s"] = time.perf_counter() - t
+    out["min_ess"] = float(np.min(table["ess_bulk"] if "ess_bulk" in table else table.filter(like="ess").iloc[:, 0]))
+    out["min_ess_per_s"] = out["min_ess"] / out["sample_s"]
+    attrs = post.idata.posterior.attrs
+    for key in ("pareto_k", "ess_importance"):
+        if key in attrs:
+            out[key] = float(attrs[key])
+    truth = {"Intercept": -3.0, "x1": 2.0, "x2": -1.5}
+    mean = table["mean"]
+    out["max_abs_err_vs_truth_in_sd"] = float(max(
+        abs(mean[k] - truth.get(k, 0.0)) / table["sd"][k] for k in mean.index))
+    if not name.startswith("Lap"):
+        path = Path(tempfile.mkdtemp(dir=workdir))
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            post.report(path / "report.html", progress=False)
+        out["report_s"] = time.perf_counter() - t
+        out["loo_method"] = post.diagnostics().loo_method
+    out["peak_rss_mb"] = _rss_mb()
+    return out
+
+
+def _available_gb() -> float:
+    try:
+        with open("/proc/meminfo") as fh:
+            info = {ln.split(":")[0]: ln.split()[1] for ln in fh}
+        return int(info["MemAvailable"]) / 2**20
+    except (OSError, KeyError, ValueError):  # not Linux: no check
+        return float("inf")
+
+
+def _run_child(call: str, limit_gb: float) -> tuple[dict | None, str]:
+    """``call`` (an expression of module ``bench`` returning a dict) in a fresh interpreter under
+    ``RLIMIT_AS = limit_gb``; its JSON result or None, and the tail of its stderr."""
+    import subprocess
+
+    limit = int(limit_gb * 2**30)
+    code = (
+        "import json, resource, sys; "
+        f"resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit})); "
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+        "import bench; "
+        f"print('RESULT ' + json.dumps({call}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not line:
+        return None, f"exit {proc.returncode}: " + proc.stderr[-2000:]
+    return json.loads(line[0][7:]), proc.stderr[-500:]
+
+
+def bench_big(quick: bool, only: list[str] | None = None) -> dict:
+    """N1M and Lap10M, each in a fresh guarded subprocess (free memory checked first)."""
+    import tempfile
+
+    res = {}
+    for name, cfg in (BIG_QUICK if quick else BIG).items():
+        if only and name not in only:
+            continue
+        avail = _available_gb()
+        print(f"big {name}: {cfg} (available memory {avail:.1f} GiB)", flush=True)
+        if avail < cfg["need_gb"]:
+            res[name] = {"skipped": f"only {avail:.1f} GiB available, {cfg['need_gb']} GiB needed"}
+            print(f"  skipped: {res[name]['skipped']}", flush=True)
+            continue
+        t = time.perf_counter()
+        out, err = _run_child(f"bench.big_child({name!r}, {cfg['n']}, {cfg['n_noise']}, "
+                              f"{tempfile.gettempdir()!r})", cfg["limit_gb"])
+        wall = time.perf_counter() - t
+        res[name] = out if out is not None else {"error": err}
+        res[name]["process_wall_s"] = wall
+        if out is not None:
+            res[name]["meets_target"] = out["peak_rss_mb"] / 1024 <= cfg["target_gb"]
+        print(json.dumps(res[name], indent=1), flush=True)
+    return res
+
+
+CLI_STATSMODELS = """import pandas as pd, statsmodels.formula.api as smf, sys
+df = pd.read_csv(sys.argv[1])
+fit = smf.logit("y ~ x1 + x2", data=df).fit(disp=0)
+print(fit.summary())
+"""
+
+
+def bench_cli(reps: int = 3) -> dict:
+    """The small end as whole processes, side by side, alternating (best of ``reps``):
+    ``bayeslogit fit seed.csv "y ~ x1 + x2"`` against a four-line statsmodels script."""
+    import subprocess
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp())
+    csv = tmp / "seed.csv"
+    simulate_seed(500, random_seed=0).to_csv(csv, index=False)
+    script = tmp / "sm_logit.py"
+    script.write_text(CLI_STATSMODELS)
+    exe = Path(sys.executable).with_name("bayeslogit")
+    cmds = {"bayeslogit fit": [str(exe), "fit", str(csv), "y ~ x1 + x2"],
+            "statsmodels smf.logit": [sys.executable, str(script), str(csv)],
+            "bayeslogit --help": [str(exe), "--help"]}
+    times = {k: [] for k in cmds}
+    for rep in range(reps + 1):  # the first round warms the page cache (and numba's disk cache)
+        for label, cmd in cmds.items():
+            t = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            dt = time.perf_counter() - t
+            if proc.returncode != 0:
+                raise RuntimeError(f"{label} failed: {proc.stderr[-1000:]}")
+            if rep:
+                times[label].append(dt)
+    best = {k: min(v) for k, v in times.items()}
+    out = {"best_s": best, "all_s": times,
+           "ratio_fit_vs_statsmodels": best["bayeslogit fit"] / best["statsmodels smf.logit"]}
+    print(json.dumps(out, indent=1), flush=True)
+    return out
+
+
+def levels_child(n: int, levels: int) -> dict:
+    """Time to build (or refuse) ``y ~ x1 + C(g)`` with a ``levels``-level factor."""
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "x1": rng.normal(size=n),
+                       "g": rng.integers(0, levels, n).astype(str)})
+    t = time.perf_counter()
+    try:
+        bl.LogitModel("y ~ x1 + C(g)", df)
+        outcome = "built"
+    except bl.DesignError as exc:
+        outcome = f"DesignError: {exc}"[:400]
+    return {"n": n, "levels": levels, "seconds": time.perf_counter() - t, "outcome": outcome,
+            "peak_rss_mb": _rss_mb()}
+
 
 def pipeline_child(n: int, n_noise: int, workdir: str) -> dict:
     """One large-data scenario, in this (fresh) process: times per step, file size, peak RSS."""
@@ -313,14 +490,15 @@ def bench_pipeline(quick: bool) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", choices=["S", "L", "pipeline", "all"], default="all")
+    ap.add_argument("--size", choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "all"],
+                    default="all")
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
     ap.add_argument("--out", default="benchmarks/results/bench.json", help="JSON output path")
     ap.add_argument("--extra", action="store_true",
                     help="also time bayeslogit with sampler='nutpie' and 'pymc' (S) and method='laplace'")
     args = ap.parse_args(argv)
     cfgs = QUICK if args.quick else SIZES
-    sizes = ["S", "L"] if args.size == "all" else ([] if args.size == "pipeline" else [args.size])
+    sizes = ["S", "L"] if args.size == "all" else ([args.size] if args.size in ("S", "L") else [])
     t0 = time.perf_counter()
     import pymc  # noqa: F401  (imported up front: the import is not part of either fit's time)
 
@@ -341,6 +519,16 @@ def main(argv=None) -> int:
         results["sizes"][size] = bench_size(size, cfgs[size], contestants=contestants)
     if args.size in ("pipeline", "all"):
         results["pipeline"] = bench_pipeline(args.quick)
+    if args.size in ("cli", "all"):
+        print("cli: whole processes, bayeslogit fit vs statsmodels, on the seed's 500 rows", flush=True)
+        results["cli"] = bench_cli()
+    if args.size in ("levels", "all"):
+        print("levels: y ~ x1 + C(g), g with 5,000 levels, 100,000 rows", flush=True)
+        out, err = _run_child("bench.levels_child(100_000, 5000)", 8)
+        results["levels"] = out if out is not None else {"error": err}
+        print(json.dumps(results["levels"], indent=1), flush=True)
+    if args.size in ("big", "N1M", "Lap10M", "all"):
+        results["big"] = bench_big(args.quick, None if args.size in ("big", "all") else [args.size])
     results["machine"]["load_avg_end"] = os.getloadavg()
     results["total_seconds"] = time.perf_counter() - t0
     if sizes:

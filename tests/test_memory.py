@@ -97,3 +97,185 @@ def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
     one_array = 20_000 * 4000 * 8  # 640 MB
     assert res["largest"] * 8 <= 8 * 2**20, res
     assert res["peak"] < 160e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"
+
+
+def test_newton_by_row_blocks_equals_one_block_and_holds_no_weighted_copy_of_x(monkeypatch):
+    """Newton's ``X'WX`` by row blocks: the same mode and Hessian (to 1e-10) as one block, and
+    no ``n x p`` temporary (the weighted copy of the design the unblocked product made)."""
+    import tracemalloc
+
+    import numpy as np
+
+    import bayeslogit as bl
+    from bayeslogit import _blocks
+    from bayeslogit.datasets import simulate_seed
+    from bayeslogit.fit.newton import newton
+
+    df = simulate_seed(60_000, random_seed=4, n_noise=17)
+    model = bl.LogitModel("y ~ x1 + x2 + " + " + ".join(f"z{k}" for k in range(1, 18)), df)
+    X, y = np.ascontiguousarray(model.design.X), model.design.y
+    one = newton(X, y, None, model.priors)  # 60,000 x 20 x 8 B = 9.6 MB: one block
+    assert X.nbytes < _blocks.BLOCK_BYTES
+    # the unblocked product, written out: the reference for the single block
+    w = np.exp(X @ one.beta) / (1 + np.exp(X @ one.beta)) ** 2
+    np.testing.assert_allclose(_blocks.weighted_gram(X, w), (X * w[:, None]).T @ X, rtol=1e-13)
+    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 64 * 2**10)  # 409 rows per block: 147 blocks
+    tracemalloc.start()
+    blocked = newton(X, y, None, model.priors)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    np.testing.assert_allclose(blocked.beta, one.beta, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(blocked.neg_hessian, one.neg_hessian, rtol=1e-10)
+    assert blocked.converged and blocked.iterations == one.iterations
+    # n-vectors (eta, mu, w, log-likelihood terms: ~0.5 MB each) and 64 kB blocks; the weighted
+    # copy of X alone would be 9.6 MB
+    assert peak < 0.5 * X.nbytes, f"traced peak {peak / 1e6:.1f} MB vs X {X.nbytes / 1e6:.1f} MB"
+
+
+def test_laplace_log_density_by_row_blocks_equals_the_compiled_kernel():
+    """The Laplace path's log densities by row blocks (one product ``X_b B'`` for all draws)
+    equal the compiled per-draw kernel's, with Student-t and Cauchy priors and binomial rows
+    (collapsed duplicates), for block sizes that do not divide the rows."""
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+    from bayeslogit.fit import laplace
+    from bayeslogit.fit.nuts.density import LogDensity, newton_mode
+
+    rng = np.random.default_rng(7)
+    n = 3001
+    df = pd.DataFrame({"x1": rng.normal(size=n), "g": rng.choice(list("abc"), n), "m": rng.integers(1, 6, n)})
+    df["y"] = rng.binomial(df["m"], 1 / (1 + np.exp(-(0.3 + 0.8 * df["x1"]))))
+    model = bl.LogitModel("y ~ x1 + g", df, trials="m",
+                          priors={"x1": bl.StudentT(3, 0, 2), "g[T.b]": bl.Cauchy(0, 1)})
+    dens = LogDensity.from_model(model)
+    mode = newton_mode(dens)
+    B = mode.beta + rng.standard_normal((257, dens.dim)) @ np.linalg.cholesky(mode.cov).T * 3
+    ref = laplace.log_density(dens, B)
+    for block_bytes, threads in ((8 * 257 * 7, 1), (8 * 257 * 1000, 2), (2**30, 3)):
+        got = laplace.log_density_blocks(dens, B, block_bytes=block_bytes, threads=threads)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
+
+
+def test_laplace_at_200k_rows_holds_no_draws_x_rows_array():
+    """``sample(method="laplace")`` at 200,000 rows, 4,000 proposals: one draws x rows array
+    would be 6.4 GB; the traced peak stays near the data (X 8 MB) plus the 8 MiB blocks."""
+    res = _run("""
+        from bayeslogit.fit import laplace
+        df = simulate_seed(200_000, random_seed=3, n_noise=2)
+        model = bl.LogitModel("y ~ x1 + x2 + z1 + z2", df)
+        tracemalloc.start()
+        lap = model.sample(method="laplace", random_seed=2, progressbar=False)
+        peak = tracemalloc.get_traced_memory()[1]
+        print(json.dumps(dict(peak=peak, sampler=lap.sampler, k=float(lap.idata.posterior.attrs["pareto_k"]))))
+    """, n=2000, draws=10)
+    assert res["sampler"] == "laplace+psis" and res["k"] < 0.7, res
+    assert res["peak"] < 150e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is 6,400 MB)"
+
+
+def _pivoted_qr_rank(X):
+    """The rank decision of the unblocked check: a pivoted QR of X scaled by column max-abs."""
+    import numpy as np
+    from scipy.linalg import qr
+
+    scale = np.abs(X).max(axis=0)
+    _, R, piv = qr(X / scale, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(R))
+    rank = int(np.sum(diag > diag.max() * max(X.shape) * np.finfo(float).eps * 10))
+    return rank, sorted(piv[rank:])
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-13, 1e-4])
+def test_rank_check_by_blocks_decides_as_the_pivoted_qr_of_x(eps):
+    """The design's rank check by a tall-skinny QR over row blocks (30,000 rows: 3 blocks)
+    rejects exactly what the pivoted QR of the whole X rejects, naming the same columns."""
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+    from bayeslogit.design import _check_rank
+
+    rng = np.random.default_rng(2)
+    n = 30_000
+    df = pd.DataFrame(rng.normal(size=(n, 6)), columns=[f"x{j}" for j in range(6)])
+    df["x6"] = df["x3"] - 2 * df["x4"] + eps * rng.normal(size=n)
+    df["y"] = rng.integers(0, 2, n)
+    names = ["Intercept"] + [f"x{j}" for j in range(7)]
+    X = np.column_stack([np.ones(n), df[names[1:]].to_numpy()])
+    rank, dependent = _pivoted_qr_rank(X)
+    if rank == X.shape[1]:
+        _check_rank(X, names)  # no error
+        bl.LogitModel("y ~ " + " + ".join(names[1:]), df)
+        assert eps == 1e-4
+    else:
+        assert eps < 1e-4
+        with pytest.raises(bl.DesignError, match="rank deficient") as err:
+            _check_rank(X, names)
+        assert f"(rank {rank} < 8 columns)" in str(err.value)
+        assert str([names[i] for i in dependent]) in str(err.value)
+
+
+def test_finite_and_magnitude_checks_by_blocks_find_a_value_in_the_last_block(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+    from bayeslogit import _blocks
+
+    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 4096)
+    rng = np.random.default_rng(0)
+    n = 5_000
+    base = pd.DataFrame({"y": rng.integers(0, 2, n), "x": rng.normal(size=n), "w": rng.normal(size=n)})
+    bad = base.copy()
+    bad.loc[n - 1, "w"] = np.inf
+    with pytest.raises(bl.DataError, match=r"non-finite .* \['w'\]"):
+        bl.LogitModel("y ~ x + w", bad)
+    big = base.copy()
+    big.loc[n - 2, "w"] = 1e101
+    with pytest.raises(bl.DesignError, match="'w' has values of magnitude 1e\\+101"):
+        bl.LogitModel("y ~ x + w", big)
+    model = bl.LogitModel("y ~ x + w", base)
+    from bayeslogit.priors import DEFAULT_SCALE
+
+    np.testing.assert_allclose(model.priors.priors["w"].sigma, DEFAULT_SCALE / base["w"].std(ddof=0), rtol=1e-12)
+
+
+def test_many_level_factor_is_refused_before_the_design_is_built(monkeypatch):
+    """A factor above MAX_LEVELS: DesignError naming it, its levels, the dense size and the
+    fix, raised before any n x levels array exists (traced memory stays far below it)."""
+    import tracemalloc
+
+    import numpy as np
+    import pandas as pd
+
+    import bayeslogit as bl
+
+    rng = np.random.default_rng(1)
+    n = 200_000
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "x": rng.normal(size=n),
+                       "shop": rng.integers(0, 5000, n).astype(str)})
+    tracemalloc.start()
+    with pytest.raises(bl.DesignError) as err:
+        bl.LogitModel("y ~ x + C(shop)", df)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    msg = str(err.value)
+    assert "factor C(shop) has 5,000 levels (more than bayeslogit.design.MAX_LEVELS = 1,000)" in msg
+    assert "200,000 rows x 5,000+ columns x 8 B = 8.0 GB" in msg  # at least 200,000 x 5,000 x 8 B
+    assert "(1|shop)" in msg and "target-encode" in msg and "fewer levels" in msg
+    assert peak < 0.05 * n * 5001 * 8, f"traced peak {peak / 1e6:.0f} MB"
+    # the thresholds are documented module constants: raised, the same data build
+    from bayeslogit import design
+
+    small = df.iloc[:3000].assign(shop=lambda d: (d["shop"].astype(int) % 40).astype(str))
+    monkeypatch.setattr(design, "MAX_LEVELS", 30)
+    with pytest.raises(bl.DesignError, match="factor C\\(shop\\) has 40 levels"):
+        bl.LogitModel("y ~ x + C(shop)", small)
+    monkeypatch.setattr(design, "MAX_LEVELS", 40)
+    assert bl.LogitModel("y ~ x + C(shop)", small).design.X.shape == (3000, 41)
+    # an interaction of moderate factors: too many columns
+    monkeypatch.setattr(design, "MAX_COLUMNS", 100)
+    inter = small.assign(g=lambda d: (np.arange(len(d)) % 5).astype(str))
+    with pytest.raises(bl.DesignError, match=r"the design has 200 columns \(more than bayeslogit.design.MAX_COLUMNS = 100\)"):
+        bl.LogitModel("y ~ C(shop):C(g)", inter)

@@ -2,7 +2,8 @@
 
 The notebooks check their own story with ``np.testing`` assertions against statsmodels and
 scikit-learn, so a failing assertion inside a notebook fails here. Sampling is kept short by
-the environment variables the notebooks read (``BAYESLOGIT_NOTEBOOK_DRAWS``/``_CHAINS``).
+the environment variables the notebooks read (``BAYESLOGIT_NOTEBOOK_DRAWS``/``_CHAINS``, and
+``_ROWS`` for the large-data notebook: a million rows by default, 20,000 here).
 The kernel runs in a temporary directory, so nothing a notebook writes lands in the repo.
 """
 
@@ -20,6 +21,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT_S = 300
 TEST_DRAWS = "200"
 TEST_CHAINS = "2"
+TEST_ROWS = "20000"
 
 
 def test_there_are_notebooks():
@@ -43,6 +45,7 @@ def test_committed_clean(path):
 def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("BAYESLOGIT_NOTEBOOK_DRAWS", TEST_DRAWS)
     monkeypatch.setenv("BAYESLOGIT_NOTEBOOK_CHAINS", TEST_CHAINS)
+    monkeypatch.setenv("BAYESLOGIT_NOTEBOOK_ROWS", TEST_ROWS)
     # the kernel imports this checkout's bayeslogit (it is not necessarily pip-installed)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     nb = nbformat.read(path, as_version=4)

@@ -601,7 +601,7 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
     >>> diagnose(post).to_frame().index[:2].tolist()
     ['R-hat (max)', 'ESS bulk (min)']
     """
-    import arviz as az
+    import arviz_stats as az  # arviz's statistics half: no matplotlib import (CLI start-up)
 
     idata = post.idata
     names = post.coef_names

@@ -77,6 +77,51 @@ def log_density(dens: LogDensity, B: np.ndarray, *, threads: int | None = None) 
     return out
 
 
+def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None = None,
+                       block_bytes: int = 8 * 2**20) -> np.ndarray:
+    """Log density at each row of ``B`` (the same value as :func:`log_density`), by row blocks.
+
+    ``log p = log prior(B) + (y' X) B' - sum_i m_i log(1 + exp(x_i' B'))``: the linear term is
+    one pass over ``X``; the softplus term is a map over row blocks (``X_b B'`` by BLAS, a
+    ``rows x draws`` array of at most ``block_bytes``, reduced to a ``draws`` vector by
+    ``m_b' softplus``), so ``X`` is read once for all draws instead of once per draw, memory
+    is O(block + draws x p), and no gradient is computed. Blocks are shared among ``threads``
+    (numpy's ufuncs and BLAS release the GIL).
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .._blocks import block_rows, one_blas_thread, row_slices
+
+    B = np.asarray(B, dtype=float)
+    lp, _ = dens._prior(B)
+    X, m = dens.X, dens.m
+    Bt = np.ascontiguousarray(B.T)
+    rows = block_rows(B.shape[0], block_bytes=block_bytes)
+    slices = list(row_slices(X.shape[0], rows))
+    threads = max(1, min(threads or min(4, os.cpu_count() or 1), len(slices)))
+
+    def run(share: list[slice]) -> np.ndarray:
+        total = np.zeros(B.shape[0])
+        A = np.empty((rows, B.shape[0]))
+        for sl in share:
+            E = X[sl] @ Bt  # (rows, S)
+            a = A[: E.shape[0]]
+            # softplus(E) = max(E, 0) + log1p(exp(-|E|)), in place (np.logaddexp is ~7x slower)
+            np.abs(E, out=a)
+            np.negative(a, out=a)
+            np.exp(a, out=a)
+            np.log1p(a, out=a)
+            np.maximum(E, 0.0, out=E)
+            total += m[sl] @ E
+            total += m[sl] @ a
+        return total
+
+    with one_blas_thread(), ThreadPoolExecutor(threads) as pool:
+        softplus = sum(pool.map(run, [slices[i::threads] for i in range(threads)]))
+    return lp + (dens.y @ X) @ Bt - softplus
+
+
 def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, random_seed,
                    df: int | None = PROPOSAL_DF) -> LaplaceDraws:
     """Student-t (``df``; None: Gaussian) proposals at the Laplace approximation, PSIS weights,
@@ -94,7 +139,7 @@ def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, ran
         T = Z
         log_q = -0.5 * np.einsum("sd,sd->s", Z, Z)
     B = mode.beta + T @ L.T
-    log_p = log_density(dens, B)
+    log_p = log_density_blocks(dens, B)
     log_ratio = np.where(np.isfinite(log_p), log_p - log_q, -np.inf)
     # ArviZ's psislw follows the LOO convention (it is given log-likelihoods, whose negatives
     # are the log ratios), hence the minus sign.

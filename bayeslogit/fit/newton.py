@@ -103,7 +103,7 @@ def newton(
         mu = n_trials * _numerics.inv_logit(eta)
         w = mu * (1.0 - _numerics.inv_logit(eta))
         g = X.T @ (yf - mu) + gp
-        H = (X * w[:, None]).T @ X - hp
+        H = _gram(X, w) - hp
         step = _solve_pd(H, g)
         decrement = float(g @ step) / 2.0
         t = 1.0
@@ -126,8 +126,17 @@ def newton(
         it = max_iter
     mu = n_trials * _numerics.inv_logit(eta)
     w = mu * (1.0 - _numerics.inv_logit(eta))
-    H = (X * w[:, None]).T @ X - hp
+    H = _gram(X, w) - hp
     return NewtonResult(beta=beta, neg_hessian=H, logpost=f, iterations=it, converged=converged)
+
+
+def _gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``X' diag(w) X`` by row blocks (:func:`bayeslogit._blocks.weighted_gram`): memory
+    O(block x p), never a weighted ``n x p`` copy of the design; one block (the same product
+    as before, bit for bit) whenever ``n x p`` fits in :data:`bayeslogit._blocks.BLOCK_BYTES`."""
+    from .._blocks import weighted_gram
+
+    return weighted_gram(X, w)
 
 
 def _solve_pd(H: np.ndarray, g: np.ndarray) -> np.ndarray:

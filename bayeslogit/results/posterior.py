@@ -228,7 +228,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         >>> post.coef_table(ci_prob=0.89).columns[:4].tolist()
         ['mean', 'sd', 'eti89_lb', 'eti89_ub']
         """
-        import arviz as az
+        import arviz_stats as az  # arviz's statistics half: no matplotlib import (CLI start-up)
 
         check_probability(ci_prob, "ci_prob")
         table = az.summary(self.idata, var_names=["beta"], ci_prob=ci_prob, ci_kind="eti", round_to="none")

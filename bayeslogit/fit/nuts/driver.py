@@ -273,14 +273,14 @@ def _divergences(out_int: np.ndarray, done: np.ndarray, tune: int) -> int:
 def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
     """An ArviZ ``DataTree`` laid out like PyMC's: ``posterior.beta`` (dims ``coef``),
     ``sample_stats``, ``observed_data.y`` and ``constant_data`` (``X``, ``trials``)."""
-    import arviz as az
+    from arviz_base import from_dict  # not all of arviz: its plotting half (matplotlib) costs ~1 s
 
     d = model.design
     constant = {"X": d.X} if d.trials is None else {"X": d.X, "trials": d.trials}
     groups = {"posterior": {"beta": beta}, "observed_data": {"y": d.y}, "constant_data": constant}
     if sample_stats is not None:
         groups["sample_stats"] = sample_stats
-    return az.from_dict(
+    return from_dict(
         groups,
         coords={"coef": list(d.column_names), "obs": np.arange(d.n_obs)},
         dims={"beta": ["coef"], "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"]},
