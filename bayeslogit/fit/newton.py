@@ -21,7 +21,7 @@ from .. import _numerics
 from ..errors import ArgumentError
 from ..priors import Prior, ResolvedPriors
 
-__all__ = ["NewtonResult", "newton", "check_newton_args"]
+__all__ = ["NewtonResult", "newton", "neg_hessian", "check_newton_args"]
 
 
 @dataclass
@@ -128,6 +128,16 @@ def newton(
     w = mu * (1.0 - _numerics.inv_logit(eta))
     H = _gram(X, w) - hp
     return NewtonResult(beta=beta, neg_hessian=H, logpost=f, iterations=it, converged=converged)
+
+
+def neg_hessian(X: np.ndarray, trials: np.ndarray | None, beta: np.ndarray,
+                priors: ResolvedPriors | None) -> np.ndarray:
+    """Negative Hessian of the log posterior at ``beta``: ``X' W X`` minus the log prior's
+    Hessian (under Laplace / elastic-net priors, their smooth part off the kink)."""
+    pr = _numerics.inv_logit(X @ beta)
+    w = (1.0 if trials is None else trials) * pr * (1.0 - pr)
+    _, _, hp = _prior_terms(priors, beta)
+    return _gram(X, w) - hp
 
 
 def _gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import _numerics
 from ..priors import NONSMOOTH_FAMILIES, Flat, Normal, Prior, ResolvedPriors
-from .newton import NewtonResult, _prior_terms, newton
+from .newton import NewtonResult, _prior_terms, neg_hessian, newton
 
 __all__ = ["PenalizedMode", "has_kink", "penalized_mode"]
 
@@ -179,10 +179,7 @@ def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter) 
 
 def _hessian(X, n_trials, beta, priors, at_kink) -> np.ndarray:
     """Negative Hessian of the log posterior off the kinks (used when Newton could not run)."""
-    pr = _numerics.inv_logit(X @ beta)
-    w = (1.0 if n_trials is None else n_trials) * pr * (1 - pr)
-    _, _, hp = _prior_terms(priors, beta)
-    H = (X * w[:, None]).T @ X - hp
+    H = neg_hessian(X, n_trials, beta, priors)
     H[at_kink, :] = 0.0
     H[:, at_kink] = 0.0
     return H

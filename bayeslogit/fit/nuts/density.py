@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...priors import ResolvedPriors
-from ..newton import _prior_terms, newton
+from ..newton import neg_hessian, newton
 from ..penalized import has_kink, penalized_mode
 from ..separation import detect_separation
 
@@ -197,11 +197,8 @@ def _kinked_mode(dens: LogDensity, *, tol: float, max_iter: int):
     from dataclasses import replace
 
     res = penalized_mode(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
-    beta = res.fit.beta
-    pr = 1.0 / (1.0 + np.exp(-(dens.X @ beta)))
-    w = dens.m * pr * (1.0 - pr)
-    _, _, hp = _prior_terms(dens.priors, beta)  # Laplace: 0; elastic net: -l2; others as usual
-    return replace(res.fit, neg_hessian=(dens.X * w[:, None]).T @ dens.X - hp)
+    # Laplace contributes 0 to the prior's Hessian, elastic net -l2, the others as usual
+    return replace(res.fit, neg_hessian=neg_hessian(dens.X, dens.m, res.fit.beta, dens.priors))
 
 
 def other_modes(dens: LogDensity, mode: Mode, *, min_distance: float = 3.0) -> list[Mode]:
