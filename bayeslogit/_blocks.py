@@ -28,7 +28,9 @@ __all__ = [
     "row_slices",
     "map_rows",
     "reduce_rows",
+    "linear_predictor",
     "loglik_block",
+    "loglik_rows",
     "mean_prob_block",
     "weighted_gram",
     "nbytes_text",
@@ -94,13 +96,36 @@ def _note(cells: int) -> None:
         largest_block_cells = cells
 
 
-def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B: np.ndarray) -> np.ndarray:
+def linear_predictor(Xb: np.ndarray, beta: np.ndarray, offset_b: np.ndarray | None = None) -> np.ndarray:
+    """The linear predictor of a row block, ``eta = Xb @ beta (+ offset_b)``: the one place
+    every fit path, prediction and diagnostic adds the model's offset.
+
+    ``beta`` is one coefficient vector ``(p,)`` (``eta`` has shape ``(rows,)``) or coefficients
+    as columns ``(p, draws)`` (e.g. ``B.T`` for draws ``B`` of shape ``(draws, p)``; ``eta`` has
+    shape ``(rows, draws)``). ``offset_b`` is the block's offset (``(rows,)``) or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [1.0, -1.0]])
+    >>> linear_predictor(X, np.array([0.5, 1.0]), np.array([0.0, 3.0])).tolist()
+    [2.5, 2.5]
+    """
+    eta = Xb @ beta
+    if offset_b is not None:
+        eta += offset_b[:, None] if eta.ndim == 2 else offset_b
+    return eta
+
+
+def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B: np.ndarray,
+                 offset_b: np.ndarray | None = None) -> np.ndarray:
     """Pointwise log-likelihood of a row block for every draw: shape ``(rows, draws)``.
 
     Bernoulli ``y eta - log(1 + e^eta)``; binomial adds the log binomial coefficient (as
-    :func:`bayeslogit._numerics.log_likelihood`, so it matches PyMC's ``Binomial.logp``).
+    :func:`bayeslogit._numerics.log_likelihood`, so it matches PyMC's ``Binomial.logp``);
+    ``eta`` is :func:`linear_predictor` (with the block's offset, if any).
     """
-    eta = Xb @ B.T  # (b, S)
+    eta = linear_predictor(Xb, B.T, offset_b)  # (b, S)
     _note(eta.size)
     y = np.asarray(yb, dtype=float)[:, None]
     if trials_b is None:
@@ -116,9 +141,20 @@ def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B:
     return out
 
 
-def mean_prob_block(Xb: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Mean over the draws ``B`` (S, p) of ``P(y=1) = expit(x_i' beta)``, shape ``(rows,)``."""
-    eta = Xb @ B.T
+def loglik_rows(design, rows, B: np.ndarray) -> np.ndarray:
+    """:func:`loglik_block` of the rows ``rows`` (a slice or indices) of a
+    :class:`~bayeslogit.design.Design` (its ``X``, ``y``, ``trials`` and ``offset``)."""
+    return loglik_block(design.X[rows], design.y[rows], _rows_of(design.trials, rows), B,
+                        _rows_of(getattr(design, "offset", None), rows))
+
+
+def _rows_of(a: np.ndarray | None, rows):
+    return None if a is None else a[rows]
+
+
+def mean_prob_block(Xb: np.ndarray, B: np.ndarray, offset_b: np.ndarray | None = None) -> np.ndarray:
+    """Mean over the draws ``B`` (S, p) of ``P(y=1) = expit(x_i' beta + offset_i)``, shape ``(rows,)``."""
+    eta = linear_predictor(Xb, B.T, offset_b)
     _note(eta.size)
     expit(eta, out=eta)
     return eta.mean(axis=1)
@@ -152,10 +188,10 @@ def outcome_dtype(max_trials: int) -> np.dtype:
 
 
 def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
-                       rng: np.random.Generator) -> np.ndarray:
+                       rng: np.random.Generator, offset: np.ndarray | None = None) -> np.ndarray:
     """Simulated outcomes for every draw (rows of ``B``) and row of ``X``: shape ``(draws, rows)``.
 
-    ``y ~ Bernoulli(expit(x_i' beta))`` (``trials=None``) or ``Binomial(n_i, ...)``, in the
+    ``y ~ Bernoulli(expit(x_i' beta + offset_i))`` (``trials=None``) or ``Binomial(n_i, ...)``, in the
     smallest integer type that holds them (:func:`outcome_dtype`: int8 for 0/1). This output
     is the one draws x rows array, asked for by the caller; the float probabilities behind it
     are made by row blocks of at most :data:`BLOCK_BYTES`. The same ``rng`` state and shapes
@@ -164,7 +200,7 @@ def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
     S, n = B.shape[0], X.shape[0]
     out = np.empty((S, n), dtype=outcome_dtype(1 if trials is None else int(np.max(trials, initial=1))))
     for sl in row_slices(n, block_rows(S)):
-        eta = X[sl] @ B.T  # (b, S)
+        eta = linear_predictor(X[sl], B.T, _rows_of(offset, sl))  # (b, S)
         _note(eta.size)
         expit(eta, out=eta)
         if trials is None:
@@ -175,13 +211,13 @@ def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
 
 
 def loglik_sums(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, B: np.ndarray, *,
-                block_bytes: int | None = None) -> np.ndarray:
+                block_bytes: int | None = None, offset: np.ndarray | None = None) -> np.ndarray:
     """Total log-likelihood of the data for every draw, shape ``(draws,)``: the sum over rows of
     :func:`loglik_block`, reduced block by block (no draws x rows array)."""
-    def part(Xb, yb, tb):
-        return loglik_block(Xb, yb, tb, B).sum(axis=0)
+    def part(Xb, yb, tb, ob):
+        return loglik_block(Xb, yb, tb, B, ob).sum(axis=0)
 
-    out = reduce_rows(part, (X, y, trials), cells_per_row=B.shape[0], block_bytes=block_bytes)
+    out = reduce_rows(part, (X, y, trials, offset), cells_per_row=B.shape[0], block_bytes=block_bytes)
     return np.zeros(B.shape[0]) if out is None else out
 
 

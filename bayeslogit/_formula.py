@@ -21,11 +21,12 @@ from typing import Any, Iterable
 import numpy as np
 
 __all__ = ["parse_formula", "factor_codes", "formula_names", "free_names", "check_formula",
-           "UnsafeFormula", "safe_eval_env"]
+           "UnsafeFormula", "safe_eval_env", "offset_expression", "calls_offset"]
 
 FUNCTIONS = frozenset({"C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
-                       "Treatment", "Sum", "Diff", "Helmert", "Poly"})
-"""patsy's builtins: the only bare functions a stored formula may call."""
+                       "Treatment", "Sum", "Diff", "Helmert", "Poly", "offset"})
+"""patsy's builtins, and ``offset(expr)`` (a term of its own, read by bayeslogit, never given
+to patsy): the only bare functions a stored formula may call."""
 CONTRASTS = frozenset({"Treatment", "Sum", "Diff", "Helmert", "Poly"})
 NUMPY = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square",
                    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
@@ -88,6 +89,30 @@ def factor_codes(formula: str, desc: Any = None) -> list[str]:
             if factor.code not in out:
                 out.append(factor.code)
     return out
+
+
+def offset_expression(code: str) -> str | None:
+    """The expression ``expr`` of a factor written ``offset(expr)`` (R's and statsmodels'
+    offset term), else None. Parses only. Raises ``ValueError`` for ``offset()`` with other
+    than one plain argument.
+
+    Examples
+    --------
+    >>> offset_expression("offset(np.log(exposure))"), offset_expression("np.log(x)")
+    ('np.log(exposure)', None)
+    """
+    node = _parse(code).body
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "offset"):
+        return None
+    if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+        raise ValueError(f"{code!r}: offset() takes exactly one expression, e.g. offset(np.log(exposure))")
+    return ast.get_source_segment(code, node.args[0])
+
+
+def calls_offset(code: str) -> bool:
+    """Whether the expression ``code`` calls ``offset`` anywhere (parses only)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "offset"
+               for n in ast.walk(_parse(code)))
 
 
 def _parse(code: str) -> ast.Expression:
@@ -228,6 +253,8 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
         else:
             bad(f, "only C, I, Q, patsy's transforms, splines and contrasts, elementwise numpy "
                    "functions and the functions passed as namespace= may be called")
+        if name == "offset" and (len(node.args) != 1 or node.keywords):
+            bad(node, "offset() takes exactly one expression")
         if name == "Q":
             arg = node.args[0] if len(node.args) == 1 else None
             if node.keywords or not isinstance(arg, ast.Constant) or arg.value not in cols:

@@ -16,11 +16,16 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from ._formula import _recursion_room, factor_codes, formula_names, free_names, parse_formula
+from ._formula import (_recursion_room, calls_offset, factor_codes, formula_names, free_names,
+                       offset_expression, parse_formula)
 from .errors import DataError, DesignError, FormulaError, MissingDataWarning
 from .summary import shorten
 
-__all__ = ["Design", "build_design"]
+__all__ = ["Design", "build_design", "ARRAY_OFFSET"]
+
+ARRAY_OFFSET = "(offset)"
+"""The column under which an offset given as an array (``offset=np.array(...)``) is kept in the
+model's snapshot of its training rows (so that ``save``/``load`` and pickling keep it)."""
 
 _NAME_ERROR = re.compile(r"NameError: name '([^']+)' is not defined")
 
@@ -59,6 +64,16 @@ class Design:
         The column ``weights`` was read from.
     n_dropped : int
         Rows dropped because of missing values (only with ``missing="drop"``).
+    offset : ndarray of float64 or None
+        The offset per row: a term of the linear predictor with a fixed coefficient of 1,
+        ``eta = X @ beta + offset`` (the sum of the formula's ``offset(expr)`` terms and of the
+        ``offset=`` column or array). Not a coefficient: it never appears in ``params``.
+    offset_name : str or None
+        The column ``offset=`` was read from (:data:`ARRAY_OFFSET` for an array), else None.
+    offset_terms : tuple of str
+        The expressions of the formula's ``offset(...)`` terms, e.g. ``("np.log(exposure)",)``.
+    offset_info : patsy.DesignInfo or None
+        Evaluates the formula's offset terms on new data (same transforms as in training).
     """
 
     formula: str
@@ -74,10 +89,95 @@ class Design:
     n_dropped: int = 0
     weights: np.ndarray | None = None
     weights_name: str | None = None
+    offset: np.ndarray | None = None
+    offset_name: str | None = None
+    offset_terms: tuple = ()
+    offset_info: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         cols = shorten(", ".join(self.column_names), 70)
-        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}), {self.family}>"
+        off = f", offset {shorten(self.offset_label, 40)}" if self.offset is not None else ""
+        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}), {self.family}{off}>"
+
+    @property
+    def offset_label(self) -> str | None:
+        """The offset in words (``"np.log(exposure)"``, ``"log_e"``, ``"an array"``), None without one."""
+        parts = list(self.offset_terms)
+        if self.offset_name is not None:
+            parts.append("an array (offset=)" if self.offset_name == ARRAY_OFFSET else self.offset_name)
+        return " + ".join(parts) if parts else None
+
+    def encode_offset(self, data: pd.DataFrame, offset: Any = None) -> np.ndarray | None:
+        """The offset of new rows: the formula's ``offset(...)`` terms evaluated on ``data``
+        plus the ``offset=`` part, read from ``data``'s column of that name or given here.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            The new rows.
+        offset : str or array-like, optional
+            Replaces the model's ``offset=`` part: a column of ``data`` or one value per row.
+            Required when the model's offset was given as an array.
+
+        Returns
+        -------
+        ndarray of float64 or None
+            None when the model has no offset.
+
+        Raises
+        ------
+        ArgumentError
+            ``offset`` given for a model without an ``offset=`` part, or missing where needed.
+        DataError
+            A missing column, missing or non-finite values.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from bayeslogit.design import build_design
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1], "x": [0.1, 0.5, 0.2, 0.9], "e": [1.0, 2.0, 4.0, 8.0]})
+        >>> d = build_design("y ~ x + offset(np.log2(e))", df)
+        >>> d.encode_offset(pd.DataFrame({"x": [0.0], "e": [16.0]})).tolist()
+        [4.0]
+        """
+        from .errors import ArgumentError
+
+        if self.offset is None:
+            if offset is not None:
+                raise ArgumentError("offset= was given, but the model has no offset; leave it out")
+            return None
+        total = np.zeros(len(data))
+        if self.offset_terms:
+            _check_no_missing(data, formula_names(self.offset_terms, data.columns), what="new data")
+            with np.errstate(all="ignore"):
+                total += _eval_offsets(self.offset_info, data, self.formula, what="new data")
+        if offset is not None and self.offset_name is None:
+            raise ArgumentError(
+                f"offset= was given, but the model's offset comes from its formula ({self.offset_label}), "
+                "which is evaluated on the new data; leave offset= out"
+            )
+        if self.offset_name is not None:
+            if offset is None and self.offset_name == ARRAY_OFFSET:
+                raise ArgumentError(
+                    "the model's offset was given as an array, so new rows need theirs: pass "
+                    "offset=<one value per new row> (or a column name of the new data)"
+                )
+            name = self.offset_name if offset is None else offset
+            if isinstance(name, str):
+                if name not in data.columns:
+                    raise DataError(
+                        f"new data lacks the offset column {name!r}; add it, or pass "
+                        "offset=<one value per new row>"
+                    )
+                values = data[name]
+                if values.isna().any():
+                    raise DataError(f"new data has missing values in the offset column {name!r}; fill them in "
+                                    "before predicting")
+                total += _offset_column(values, name, exc=DataError, what="new data")
+            else:
+                values = _offset_array(offset, len(data), "new rows", exc=ArgumentError)
+                total += _offset_column(pd.Series(values), "offset=", exc=DataError, what="new data")
+        return total
 
     @property
     def n_obs(self) -> int:
@@ -160,6 +260,7 @@ def build_design(
     event: Any = None,
     trials: str | None = None,
     weights: str | None = None,
+    offset: Any = None,
     missing: Literal["raise", "drop"] = "raise",
     eval_env: int | patsy.EvalEnvironment = 0,
 ) -> Design:
@@ -183,6 +284,11 @@ def build_design(
         Column of frequency weights: a row of weight ``w`` counts as ``w`` identical rows
         (exact for the likelihood, as statsmodels' ``GLM(freq_weights=)``). They must be whole
         numbers >= 1; other weights are refused with a :class:`~bayeslogit.DataError`.
+    offset : str or array-like, optional
+        Column (or one number per row of ``data``) added to the linear predictor with a fixed
+        coefficient of 1: ``eta = X @ beta + offset`` (e.g. ``np.log`` of an exposure). The
+        formula can hold offsets too, as terms ``offset(expr)``; all of them are summed.
+        Non-numeric or non-finite offsets raise a :class:`~bayeslogit.DesignError`.
     missing : {"raise", "drop"}
         What to do with rows holding missing values in the columns the model uses.
     eval_env : int or patsy.EvalEnvironment
@@ -200,12 +306,13 @@ def build_design(
     >>> d.column_names, d.event, d.y.tolist()
     (['Intercept', 'x'], 'yes', [0, 1, 0, 1])
     """
-    return _build_design(formula, data, event=event, trials=trials, weights=weights, missing=missing,
-                         eval_env=eval_env if isinstance(eval_env, patsy.EvalEnvironment)
+    return _build_design(formula, data, event=event, trials=trials, weights=weights, offset=offset,
+                         missing=missing, eval_env=eval_env if isinstance(eval_env, patsy.EvalEnvironment)
                          else patsy.EvalEnvironment.capture(eval_env + 1))[0]
 
 
-def _build_design(formula, data, *, event, trials, missing, eval_env, weights=None) -> tuple[Design, pd.DataFrame]:
+def _build_design(formula, data, *, event, trials, missing, eval_env, weights=None,
+                  offset=None) -> tuple[Design, pd.DataFrame]:
     """:func:`build_design`, also returning the training rows of the columns the model reads
     (after ``missing="drop"``, nullable dtypes converted): the model's snapshot of its data."""
     if not isinstance(formula, str) or "~" not in formula:
@@ -225,11 +332,14 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         raise DataError("data has no rows; a logistic regression needs observations")
     try:
         desc = parse_formula(formula)
-        codes = factor_codes(formula, desc)
+        desc, offset_terms = _split_offsets(formula, desc)
+        codes = factor_codes(formula, desc) + list(offset_terms)
         names = formula_names(codes, data.columns)
         free = free_names(codes, data.columns)
     except patsy.PatsyError as exc:
         raise FormulaError(f"cannot parse formula {_short(formula)!r}: {str(exc).splitlines()[0]}") from None
+    except FormulaError:
+        raise
     except (RecursionError, AssertionError, SyntaxError, MemoryError, ValueError) as exc:
         raise FormulaError(
             f"cannot parse formula {_short(formula)!r} ({type(exc).__name__}: it is too long or "
@@ -262,7 +372,24 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
                 f"weights={weights!r} is not a column of data; pass the name of the column holding "
                 "the frequency weight of each row"
             )
-    used = names + [c for c in (trials, weights) if c is not None and c not in names]
+    offset_name = None
+    if offset is not None:
+        if isinstance(offset, str):
+            if offset not in data.columns:
+                raise DataError(
+                    f"offset={offset!r} is not a column of data; pass the name of the column holding "
+                    "the offset of each row (or an array with one value per row)"
+                )
+            offset_name = offset
+        else:
+            if ARRAY_OFFSET in data.columns:
+                raise DataError(f"data has a column named {ARRAY_OFFSET!r}, which bayeslogit reserves for "
+                                "an offset given as an array; rename it")
+            values = _offset_array(offset, len(data), "rows of data", exc=DataError)
+            data = data.copy(deep=False)  # the caller's frame is not changed
+            data[ARRAY_OFFSET] = values
+            offset_name = ARRAY_OFFSET
+    used = names + [c for c in (trials, weights, offset_name) if c is not None and c not in names]
     used = list(dict.fromkeys(used))
     _check_column_types(data, used)
     data, n_dropped = _handle_missing(data, used, missing)
@@ -281,7 +408,7 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         w = _frequency_weights(data[weights], weights)
         y, n_trials = w * y, w * (np.ones_like(y) if n_trials is None else n_trials)
 
-    _check_levels_early(data, [c for c in codes if c != response], names)
+    _check_levels_early(data, [c for c in codes if c != response and c not in offset_terms], names)
     try:
         with np.errstate(all="ignore"), _recursion_room(formula):  # inf * 0 -> NaN: reported below
             X_dm = _dmatrix(rhs, data, eval_env)
@@ -298,6 +425,15 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
     except DesignError:
         _check_unused_categories(data, [c for c in names if c not in _response_names(desc, data)])
         raise
+    off, offset_info = None, None
+    if offset_terms:
+        offset_info = _offset_info(offset_terms, data, eval_env, formula)
+        with np.errstate(all="ignore"):
+            off = _eval_offsets(offset_info, data, formula, what="data")
+    if offset_name is not None:
+        label = "offset=" if offset_name == ARRAY_OFFSET else offset_name
+        col = _offset_column(data[offset_name], label, exc=DesignError, what="data")
+        off = col if off is None else off + col
     design = Design(
         formula=formula,
         y=y,
@@ -312,11 +448,118 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         n_dropped=n_dropped,
         weights=w,
         weights_name=weights,
+        offset=off,
+        offset_name=offset_name,
+        offset_terms=tuple(offset_terms),
+        offset_info=offset_info,
     )
     return design, _snapshot(data[used])
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def _split_offsets(formula: str, desc):
+    """``(desc without its offset terms, (expr, ...))``: the formula's ``offset(expr)`` terms
+    are taken out before patsy sees the formula (they are no design columns)."""
+    terms, found = [], []
+    for term in desc.rhs_termlist:
+        try:
+            inner = [offset_expression(f.code) for f in term.factors]
+        except ValueError as exc:
+            raise FormulaError(f"formula {formula!r}: {exc}") from None
+        if any(e is not None for e in inner):
+            if len(term.factors) != 1:
+                raise FormulaError(
+                    f"formula {formula!r}: offset(...) cannot be part of an interaction; write it as "
+                    "a term of its own, e.g. 'y ~ x + offset(np.log(exposure))'"
+                )
+            found.append(inner[0])
+            continue
+        if any(calls_offset(f.code) for f in term.factors):
+            raise FormulaError(
+                f"formula {formula!r}: offset(...) must be a term of its own, not inside another "
+                "expression; e.g. 'y ~ x + offset(np.log(exposure))'"
+            )
+        terms.append(term)
+    if any(calls_offset(f.code) for t in desc.lhs_termlist for f in t.factors):
+        raise FormulaError(f"formula {formula!r}: offset(...) belongs on the right of '~'")
+    return patsy.ModelDesc(desc.lhs_termlist, terms), tuple(found)
+
+
+_KEEP_NA = patsy.NAAction(NA_types=[])  # NaN offsets reach the finiteness check, which names them
+
+
+def _offset_info(codes, data: pd.DataFrame, eval_env, formula: str):
+    """patsy's ``DesignInfo`` of the offset expressions (one numeric column each), which
+    evaluates them on new data exactly as on the training rows."""
+    desc = patsy.ModelDesc([], [patsy.Term([patsy.EvalFactor(c)]) for c in codes])
+    try:
+        with np.errstate(all="ignore"):
+            info = patsy.incr_dbuilder(desc, lambda: iter([data]), eval_env=eval_env, NA_action=_KEEP_NA)
+    except patsy.PatsyError as exc:
+        raise _formula_error(formula, exc, data) from None
+    for factor, fi in info.factor_infos.items():
+        if fi.type != "numerical" or fi.num_columns != 1:
+            raise DesignError(
+                f"offset({factor.code}) must be one number per row, but gives "
+                + ("non-numeric values (a categorical)" if fi.type != "numerical" else f"{fi.num_columns} columns")
+                + "; an offset is a numeric column, e.g. offset(np.log(exposure))"
+            )
+    return info
+
+
+def _eval_offsets(info, data: pd.DataFrame, formula: str, *, what: str) -> np.ndarray:
+    """The sum of the offset terms of ``info`` on ``data``; non-finite values are refused by name."""
+    try:
+        M = patsy.build_design_matrices([info], data, NA_action=_KEEP_NA, return_type="matrix")[0]
+    except patsy.PatsyError as exc:
+        m = _NAME_ERROR.search(str(exc))
+        if m and what != "data":
+            raise DataError(
+                f"new data lacks column {m.group(1)!r} used by the offset of {formula!r}; add it"
+            ) from None
+        raise _formula_error(formula, exc, data) from None
+    M = np.asarray(M, dtype=float)
+    for j, name in enumerate(info.column_names):
+        bad = ~np.isfinite(M[:, j])
+        if bad.any():
+            exc_type = DesignError if what == "data" else DataError
+            raise exc_type(
+                f"{what}: offset({name}) is not finite (inf or NaN) in {int(bad.sum())} row(s) (first at "
+                f"row {int(np.flatnonzero(bad)[0])}); an offset must be a finite number in every row "
+                "(e.g. np.log of a positive exposure)"
+            )
+    return M.sum(axis=1)
+
+
+def _offset_array(values, n: int, what: str, *, exc) -> np.ndarray:
+    """An offset given as an array: one number per row, as float64 (NaN kept for ``missing=``)."""
+    if isinstance(values, (pd.DataFrame, dict, set)) or np.ndim(values) == 0:
+        raise exc(f"offset= must be a column name or an array with one number per row, got {type(values).__name__}")
+    arr = np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise exc(f"offset= has shape {arr.shape}, but needs one number per {what} ({n})")
+    if arr.dtype.kind not in "iuf":
+        raise DesignError(f"offset= must hold numbers, got dtype {arr.dtype}")
+    return arr.astype(float)
+
+
+def _offset_column(s: pd.Series, name: str, *, exc, what: str) -> np.ndarray:
+    """A numeric, finite offset column as float64, else ``exc`` naming it."""
+    label = name if name == "offset=" else f"offset column {name!r}"
+    if s.dtype.kind not in "iuf":
+        raise DesignError(
+            f"{label} must hold numbers, got dtype {s.dtype}; convert it (e.g. pd.to_numeric) or "
+            "choose the numeric column meant as the offset"
+        )
+    v = s.to_numpy(dtype=float)
+    bad = ~np.isfinite(v)
+    if bad.any():
+        raise exc(
+            f"{what}: {label} is not finite (inf or NaN) in {int(bad.sum())} row(s) (first: {v[bad][0]:g}); "
+            "an offset must be a finite number in every row"
+        )
+    return v
 
 def _identifiers(code: str) -> list[str]:
     """Bare names a factor expression evaluates, other than patsy's and numpy's (so a column,

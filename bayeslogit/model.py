@@ -55,6 +55,14 @@ class LogitModel:
         ``GLM(freq_weights=)``). Non-integer weights raise a :class:`~bayeslogit.DataError`.
         The default priors are scaled by the weighted sds. Per-row quantities (LOO, posterior
         predictive draws of the training rows) treat a weighted row as one group of ``w`` rows.
+    offset : str or array-like, optional
+        A column (or one number per row of ``data``) added to the linear predictor with its
+        coefficient fixed at 1, ``eta = X @ beta + offset``, in every fit, prediction and
+        check (R's ``glm(offset=)``, statsmodels' ``GLM(offset=)``), e.g. the log of an exposure.
+        The formula may hold offsets too, as terms ``offset(np.log(exposure))``; all are summed.
+        New data for ``predict()`` need the same column (an array: pass ``offset=`` there). The
+        offset is not a coefficient and has no prior. Non-numeric or non-finite values raise a
+        :class:`~bayeslogit.DesignError`; missing values follow ``missing``.
     missing : {"raise", "drop"}, default "raise"
         Rows with missing values in the model's columns raise an error naming the columns;
         ``"drop"`` drops them with a warning giving the count.
@@ -89,12 +97,13 @@ class LogitModel:
         event: Any = None,
         trials: str | None = None,
         weights: str | None = None,
+        offset: Any = None,
         missing: Literal["raise", "drop"] = "raise",
     ) -> None:
         self.formula = formula
         self.design: Design
         self.design, rows = _build_design(
-            formula, data, event=event, trials=trials, weights=weights, missing=missing,
+            formula, data, event=event, trials=trials, weights=weights, offset=offset, missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
         self.priors: ResolvedPriors = resolve_priors(priors, self.design)
@@ -123,13 +132,16 @@ class LogitModel:
 
     def __repr__(self) -> str:
         d = self.design
-        return f"<LogitModel {shorten(self.formula)!r}: n={d.n_obs}, {d.n_coef} coef, {d.family}>"
+        off = f", offset {shorten(d.offset_label, 40)}" if d.offset is not None else ""
+        return f"<LogitModel {shorten(self.formula)!r}: n={d.n_obs}, {d.n_coef} coef, {d.family}{off}>"
 
     def _repr_html_(self) -> str:
         """A small table for notebooks: formula, rows, likelihood and the prior of every term."""
         d = self.design
         info = [("Formula:", d.formula), ("Observations:", str(d.n_obs)),
                 ("Likelihood:", f"{d.family.capitalize()}, logit link")]
+        if d.offset is not None:
+            info.append(("Offset:", d.offset_label))
         return Summary("LogitModel", info, [self.prior_summary()]).as_html()
 
     @property
@@ -443,7 +455,7 @@ def _getstate(model: "LogitModel") -> dict[str, Any]:
     ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
     state = dict(model.__dict__)
     state["_data"] = training_rows(model)
-    state["design"] = replace(model.design, design_info=None)
+    state["design"] = replace(model.design, design_info=None, offset_info=None)
     state["_pymc_model"] = None
     return state
 
@@ -454,7 +466,8 @@ def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
     env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
     try:
         design = build_design(stored.formula, state["_data"], event=stored.event,
-                              trials=stored.trials_name, weights=stored.weights_name, eval_env=env)
+                              trials=stored.trials_name, weights=stored.weights_name,
+                              offset=getattr(stored, "offset_name", None), eval_env=env)
     except Exception as exc:  # noqa: BLE001 - re-raised with the fix
         raise ArgumentError(
             f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
@@ -464,5 +477,5 @@ def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
     if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
         raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
     state = dict(state)
-    state["design"] = replace(stored, design_info=design.design_info)
+    state["design"] = replace(stored, design_info=design.design_info, offset_info=design.offset_info)
     model.__dict__.update(state)

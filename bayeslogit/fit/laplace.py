@@ -62,7 +62,7 @@ def log_density(dens: LogDensity, B: np.ndarray, *, threads: int | None = None) 
 
     from .nuts import kernel  # numba: imported on first use
 
-    args = (dens.X, dens.y, dens.m, dens.T, dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu)
+    args = (dens.kernel_X(), dens.y, dens.m, dens.T, dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu)
     out = np.empty(B.shape[0])
 
     def run(rows: range) -> None:
@@ -81,7 +81,7 @@ def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None =
                        block_bytes: int = 8 * 2**20) -> np.ndarray:
     """Log density at each row of ``B`` (the same value as :func:`log_density`), by row blocks.
 
-    ``log p = log prior(B) + (y' X) B' - sum_i m_i log(1 + exp(x_i' B'))``: the linear term is
+    ``log p = log prior(B) + (y' X) B' + y' offset - sum_i m_i log(1 + exp(x_i' B' + offset_i))``: the linear term is
     one pass over ``X``; the softplus term is a map over row blocks (``X_b B'`` by BLAS, a
     ``rows x draws`` array of at most ``block_bytes``, reduced to a ``draws`` vector by
     ``m_b' softplus``), so ``X`` is read once for all draws instead of once per draw, memory
@@ -91,11 +91,11 @@ def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None =
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    from .._blocks import block_rows, one_blas_thread, row_slices
+    from .._blocks import block_rows, linear_predictor, one_blas_thread, row_slices
 
     B = np.asarray(B, dtype=float)
     lp, _ = dens._prior(B)
-    X, m = dens.X, dens.m
+    X, m, off = dens.X, dens.m, dens.offset
     Bt = np.ascontiguousarray(B.T)
     rows = block_rows(B.shape[0], block_bytes=block_bytes)
     slices = list(row_slices(X.shape[0], rows))
@@ -105,7 +105,7 @@ def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None =
         total = np.zeros(B.shape[0])
         A = np.empty((rows, B.shape[0]))
         for sl in share:
-            E = X[sl] @ Bt  # (rows, S)
+            E = linear_predictor(X[sl], Bt, None if off is None else off[sl])  # (rows, S)
             a = A[: E.shape[0]]
             # softplus(E) = max(E, 0) + log1p(exp(-|E|)), in place (np.logaddexp is ~7x slower)
             np.abs(E, out=a)
@@ -119,7 +119,7 @@ def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None =
 
     with one_blas_thread(), ThreadPoolExecutor(threads) as pool:
         softplus = sum(pool.map(run, [slices[i::threads] for i in range(threads)]))
-    return lp + (dens.y @ X) @ Bt - softplus
+    return lp + (dens.y @ X) @ Bt + (0.0 if off is None else float(dens.y @ off)) - softplus
 
 
 def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, random_seed,
@@ -176,7 +176,7 @@ def try_laplace(model, *, draws: int, chains: int, random_seed):
     if not mode.converged:
         return None, "Newton's method found no posterior mode"
     d = model.design
-    kind, direction = check_separation(d.X, d.y, d.trials, mode.beta)
+    kind, direction = check_separation(d.X, d.y, d.trials, mode.beta, d.offset)
     if kind is not None:
         cols = "" if direction is None else ", ".join(
             c for c, v in zip(d.column_names, np.abs(direction) * d.X.std(axis=0))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _numerics
+from .._blocks import linear_predictor
 from ..errors import ArgumentError
 from ..priors import Prior, ResolvedPriors
 
@@ -79,9 +80,11 @@ def newton(
     tol: float = 1e-10,
     max_iter: int = 100,
     beta0: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
 ) -> NewtonResult:
     """Maximise the log posterior (log-likelihood when ``priors`` is None) by damped Newton.
 
+    The linear predictor is ``X @ beta + offset`` (:func:`bayeslogit._blocks.linear_predictor`).
     Converged when the Newton decrement ``g' H^-1 g / 2`` falls below ``tol``. Never raises
     ``LinAlgError``: a singular or indefinite Hessian is regularised (Levenberg damping).
     """
@@ -89,7 +92,7 @@ def newton(
     yf = y.astype(float)
 
     def objective(b):
-        eta = X @ b
+        eta = linear_predictor(X, b, offset)
         ll = float(np.sum(_numerics.log_likelihood(eta, yf, None if trials is None else n_trials)))
         lp, gp, hp = _prior_terms(priors, b)
         return ll + lp, eta, gp, hp
@@ -131,10 +134,10 @@ def newton(
 
 
 def neg_hessian(X: np.ndarray, trials: np.ndarray | None, beta: np.ndarray,
-                priors: ResolvedPriors | None) -> np.ndarray:
+                priors: ResolvedPriors | None, offset: np.ndarray | None = None) -> np.ndarray:
     """Negative Hessian of the log posterior at ``beta``: ``X' W X`` minus the log prior's
     Hessian (under Laplace / elastic-net priors, their smooth part off the kink)."""
-    pr = _numerics.inv_logit(X @ beta)
+    pr = _numerics.inv_logit(linear_predictor(X, beta, offset))
     w = (1.0 if trials is None else trials) * pr * (1.0 - pr)
     _, _, hp = _prior_terms(priors, beta)
     return _gram(X, w) - hp

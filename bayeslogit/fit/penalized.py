@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import _numerics
+from .._blocks import linear_predictor
 from ..priors import NONSMOOTH_FAMILIES, Flat, Normal, Prior, ResolvedPriors
 from .newton import NewtonResult, _prior_terms, neg_hessian, newton
 
@@ -69,8 +70,10 @@ def _l1(prior: Prior) -> float:
 
 
 def penalized_mode(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, priors: ResolvedPriors, *,
-                   tol: float = 1e-10, max_iter: int = 100) -> PenalizedMode:
+                   tol: float = 1e-10, max_iter: int = 100, offset: np.ndarray | None = None) -> PenalizedMode:
     """Maximise the log posterior when some priors have a kink (see the module docstring).
+
+    The linear predictor is ``X @ beta + offset`` (:func:`bayeslogit._blocks.linear_predictor`).
 
     Examples
     --------
@@ -96,7 +99,7 @@ def penalized_mode(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, prio
     yf = y.astype(float)
 
     def smooth_value_grad(beta):
-        eta = X @ beta
+        eta = linear_predictor(X, beta, offset)
         ll = float(np.sum(_numerics.log_likelihood(eta, yf, n_trials)))
         m = 1.0 if n_trials is None else n_trials
         g = X.T @ (yf - m * _numerics.inv_logit(eta))
@@ -108,7 +111,8 @@ def penalized_mode(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, prio
     fit = None
     for _ in range(2 * p + 2):
         beta[at_kink] = mu[at_kink]
-        fit = _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, tol=tol, max_iter=max_iter)
+        fit = _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, tol=tol, max_iter=max_iter,
+                               offset=offset)
         if fit is None:  # a fixed coefficient has mu != 0: no offset in Newton, keep L-BFGS-B's mode
             break
         crossed = kinked & ~at_kink & (np.sign(fit.beta - mu) != np.sign(beta - mu))
@@ -125,9 +129,9 @@ def penalized_mode(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, prio
         at_kink[j] = False
         beta[j] = mu[j] + 1e-8 * np.sign(g[j])
     if fit is None:
-        H = _hessian(X, n_trials, beta, priors, at_kink)
+        H = _hessian(X, n_trials, beta, priors, at_kink, offset)
         fit = NewtonResult(beta=beta, neg_hessian=H, logpost=np.nan, iterations=0, converged=True)
-    eta = X @ fit.beta
+    eta = linear_predictor(X, fit.beta, offset)
     logpost = float(np.sum(_numerics.log_likelihood(eta, yf, n_trials))) + priors.logpdf(fit.beta)
     return PenalizedMode(replace(fit, logpost=logpost), at_kink)
 
@@ -159,7 +163,8 @@ def _lbfgs_split(smooth_value_grad, kinked, mu, l1, p) -> np.ndarray:
     return unpack(res.x)
 
 
-def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter) -> NewtonResult | None:
+def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter,
+                     offset=None) -> NewtonResult | None:
     """Newton on the coefficients off their kink (the others fixed at ``mu = 0``); the result
     has full length, with zero rows/columns of the negative Hessian at the kinks."""
     if np.any(mu[at_kink] != 0):
@@ -169,7 +174,7 @@ def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter) 
     sub = ResolvedPriors(priors={n: priors.priors[n] for n in names},
                          centered_intercept=priors.centered_intercept and "Intercept" in names,
                          x_mean=priors.x_mean[free], sources={n: priors.sources[n] for n in names})
-    res = newton(X[:, free], y, trials, sub, tol=tol, max_iter=max_iter, beta0=beta[free])
+    res = newton(X[:, free], y, trials, sub, tol=tol, max_iter=max_iter, beta0=beta[free], offset=offset)
     full = np.zeros_like(beta)
     full[free] = res.beta
     H = np.zeros((beta.size, beta.size))
@@ -177,9 +182,9 @@ def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter) 
     return replace(res, beta=full, neg_hessian=H)
 
 
-def _hessian(X, n_trials, beta, priors, at_kink) -> np.ndarray:
+def _hessian(X, n_trials, beta, priors, at_kink, offset=None) -> np.ndarray:
     """Negative Hessian of the log posterior off the kinks (used when Newton could not run)."""
-    H = neg_hessian(X, n_trials, beta, priors)
+    H = neg_hessian(X, n_trials, beta, priors, offset)
     H[at_kink, :] = 0.0
     H[:, at_kink] = 0.0
     return H

@@ -145,11 +145,14 @@ def prior_predictive_tree(design: Design, priors: ResolvedPriors, *, draws: int,
         "observed_data": {"y": design.y},
         "constant_data": {"X": design.X} if design.trials is None else {"X": design.X, "trials": design.trials},
     }
+    if getattr(design, "offset", None) is not None:
+        groups["constant_data"]["offset"] = design.offset
     if predictive:
         warn_if_large(draws, design.n_obs, design.trials, "prior predictive", stacklevel=4)
-        groups["prior_predictive"] = {"y": _blocks.replicate_outcomes(design.X, design.trials, values["beta"], rng)[None]}
+        groups["prior_predictive"] = {"y": _blocks.replicate_outcomes(design.X, design.trials, values["beta"], rng,
+                                                                      getattr(design, "offset", None))[None]}
     coords = {**coords, "obs": np.arange(design.n_obs)}
-    dims = {**dims, "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"]}
+    dims = {**dims, "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"], "offset": ["obs"]}
     tree = az.from_dict(groups, coords=coords, dims=dims)
     tree["prior"].attrs.update({"created_by": "bayeslogit (numpy draws from the priors)",
                                 "random_seed": "None" if random_seed is None else int(random_seed)})

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _numerics
+from .._blocks import linear_predictor
 from ..errors import ArgumentError
 from ..priors import SklearnPrior, resolve_priors, sklearn_prior
 from .newton import newton
@@ -103,10 +104,10 @@ def _grid(Cs) -> np.ndarray:
     return grid
 
 
-def _map(X, y, trials, priors):
+def _map(X, y, trials, priors, offset=None):
     if has_kink(priors):
-        return penalized_mode(X, y, trials, priors).fit
-    return newton(X, y, trials, priors)
+        return penalized_mode(X, y, trials, priors, offset=offset).fit
+    return newton(X, y, trials, priors, offset=offset)
 
 
 def _folds(folds, y: np.ndarray, trials, random_seed) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -183,8 +184,10 @@ def scale_by_cv(model: "LogitModel", *, Cs: int | Sequence[float] = 10, l1_ratio
         priors = resolve_priors(sklearn_prior(float(C), fit_intercept, l1_ratio=l1_ratio), d)
         for f, (tr, te) in enumerate(pairs):
             trials_tr = None if d.trials is None else d.trials[tr]
-            beta = _map(d.X[tr], d.y[tr], trials_tr, priors).beta
-            ll = _numerics.log_likelihood(d.X[te] @ beta, d.y[te], None if d.trials is None else d.trials[te])
+            off = getattr(d, "offset", None)
+            beta = _map(d.X[tr], d.y[tr], trials_tr, priors, None if off is None else off[tr]).beta
+            eta = linear_predictor(d.X[te], beta, None if off is None else off[te])
+            ll = _numerics.log_likelihood(eta, d.y[te], None if d.trials is None else d.trials[te])
             scores[i, f] = float(np.mean(ll))
     mean = scores.mean(axis=1)
     se = scores.std(axis=1, ddof=1) / math.sqrt(len(pairs)) if len(pairs) > 1 else np.full(grid.size, np.nan)
@@ -234,7 +237,7 @@ def scale_by_evidence(model: "LogitModel", *, Cs: int | Sequence[float] = 41,
     values = np.empty(grid.size)
     for i, C in enumerate(grid):
         priors = resolve_priors(sklearn_prior(float(C), fit_intercept), d)
-        values[i] = log_evidence_laplace(d.X, d.y, d.trials, priors)
+        values[i] = log_evidence_laplace(d.X, d.y, d.trials, priors, offset=getattr(d, "offset", None))
     best = int(np.argmax(values))
     table = pd.DataFrame({"log_evidence": values}, index=pd.Index(grid, name="C"))
     notes = _edge_note(best, grid)
@@ -244,14 +247,14 @@ def scale_by_evidence(model: "LogitModel", *, Cs: int | Sequence[float] = 41,
                        "Laplace-approximated evidence (empirical Bayes)", notes)
 
 
-def log_evidence_laplace(X, y, trials, priors) -> float:
+def log_evidence_laplace(X, y, trials, priors, *, offset=None) -> float:
     """``log p(y)`` by the Laplace approximation at the MAP (flat priors contribute 0)."""
     if has_kink(priors):
         raise ArgumentError(
             "the Laplace-approximated evidence needs a smooth log posterior; L1 / elastic-net priors "
             "have a kink at zero (use scale_by_cv for them)"
         )
-    fit = newton(X, y, trials, priors)
+    fit = newton(X, y, trials, priors, offset=offset)
     sign, logdet = np.linalg.slogdet(fit.neg_hessian)
     if sign <= 0:
         raise ArgumentError("the log posterior has no proper mode here (separated data under a flat prior?)")

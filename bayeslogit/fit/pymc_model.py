@@ -19,7 +19,7 @@ SAMPLERS = ("auto", "bayeslogit", "pymc", "nutpie", "numpyro")
 
 
 def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool = False):
-    """Build the PyMC model: ``beta`` (dims ``coef``) -> ``logit_p = X @ beta`` -> Bernoulli/Binomial.
+    """Build the PyMC model: ``beta`` (dims ``coef``) -> ``logit_p = X @ beta (+ offset)`` -> Bernoulli/Binomial.
 
     Free variables are grouped by prior family (one vector per family, e.g. ``beta_normal``);
     ``beta`` is the deterministic original-scale coefficient vector. With a centred intercept,
@@ -63,6 +63,8 @@ def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool =
             beta = raw
         beta = pm.Deterministic("beta", beta, dims="coef")
         eta = pt.dot(X, beta)
+        if getattr(design, "offset", None) is not None:  # a fixed term of the linear predictor
+            eta = eta + pm.Data("offset", design.offset, dims="obs")
         observed = pm.Data("y_obs", design.y, dims="obs") if response_data else design.y
         if design.trials is None:
             pm.Bernoulli("y", logit_p=eta, observed=observed, dims="obs")

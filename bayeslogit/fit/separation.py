@@ -1,5 +1,11 @@
 """Separation (Albert & Anderson 1984), detected exactly by a linear program (Konis 2007).
 
+Separation is a property of ``X`` and ``y`` alone: an offset (a fixed term of the linear
+predictor) only shifts ``eta`` and cannot make a direction ``d`` along which the likelihood
+rises forever, nor remove one, so :func:`detect_separation` takes no offset. The one-pass
+certificate below takes it (``offset=``) only so that its residuals are those at the model's
+mode, where it is most often conclusive.
+
 A direction ``d`` with ``(2y-1) x_i'd >= 0`` for every row and ``> 0`` for some means the
 likelihood keeps rising along ``d`` and the MLE does not exist. Only the MLE is affected; a
 proper prior keeps the MAP and the posterior finite.
@@ -28,7 +34,7 @@ LP_MAX_ROWS = 200_000
 
 
 def no_separation_certificate(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None,
-                              beta: np.ndarray) -> float:
+                              beta: np.ndarray, offset: np.ndarray | None = None) -> float:
     """``max |r_i|`` over the rows with one outcome (see the module docstring): below 1 proves
     that the data are not separated (below 0.9 is used, for rounding); ``inf`` if degenerate.
 
@@ -42,12 +48,12 @@ def no_separation_certificate(X: np.ndarray, y: np.ndarray, trials: np.ndarray |
     """
     from scipy.special import expit
 
-    from .._blocks import map_rows, weighted_gram
+    from .._blocks import linear_predictor, map_rows, weighted_gram
 
     m = np.ones(len(y)) if trials is None else np.asarray(trials, dtype=float)
     yf = np.asarray(y, dtype=float)
     beta = np.asarray(beta, dtype=float)
-    eta = map_rows(lambda Xb: Xb @ beta, (X,), cells_per_row=X.shape[1])
+    eta = map_rows(lambda Xb, ob: linear_predictor(Xb, beta, ob), (X, offset), cells_per_row=X.shape[1])
     # |lam| without cancellation: successes m expit(-eta), failures m expit(eta)
     lam = np.where(yf >= m, m * expit(-eta), np.where(yf <= 0, -m * expit(eta), yf - m * expit(eta)))
     pure = (yf >= m) | (yf <= 0)
@@ -65,14 +71,14 @@ def no_separation_certificate(X: np.ndarray, y: np.ndarray, trials: np.ndarray |
 
 
 def check_separation(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None = None,
-                     beta: np.ndarray | None = None):
+                     beta: np.ndarray | None = None, offset: np.ndarray | None = None):
     """``(kind, direction)`` like :func:`detect_separation`, certificate first (module docstring).
 
     ``kind`` is None (certified or LP: not separated), ``"complete"``, ``"quasi-complete"``, or
     ``"not checked"`` when the certificate is inconclusive and the data have more than
     :data:`LP_MAX_ROWS` rows.
     """
-    if beta is not None and no_separation_certificate(X, y, trials, beta) < 0.9:
+    if beta is not None and no_separation_certificate(X, y, trials, beta, offset) < 0.9:
         return None, None
     if X.shape[0] > LP_MAX_ROWS:
         return "not checked", None

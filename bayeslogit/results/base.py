@@ -94,6 +94,8 @@ class Results(ResultsShortcuts):
         ]
         if d.weights is not None:
             rows.append(("Weighted observations:", str(int(d.weights.sum()))))
+        if getattr(d, "offset", None) is not None:
+            rows.append(("Offset:", f"{d.offset_label} (coefficient fixed at 1)"))
         if d.n_dropped:
             rows.append(("Rows dropped (NA):", str(d.n_dropped)))
         return rows

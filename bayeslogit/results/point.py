@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _numerics
+from .._blocks import linear_predictor
 from ..errors import ArgumentError, SeparationWarning, check_probability
 from ..fit.newton import NewtonResult, check_newton_args, covariance, newton
 from ..fit.penalized import has_kink, penalized_mode
@@ -95,7 +96,12 @@ class PointResults(Results):
     def llf(self) -> float:
         """Log-likelihood at the estimate."""
         d = self.design
-        return float(np.sum(_numerics.log_likelihood(d.X @ self._newton.beta, d.y, d.trials)))
+        return float(np.sum(_numerics.log_likelihood(self._eta(), d.y, d.trials)))
+
+    def _eta(self) -> np.ndarray:
+        """The linear predictor of the training rows at the estimate (offset included)."""
+        d = self.design
+        return linear_predictor(d.X, self._newton.beta, d.offset)
 
     @property
     def converged(self) -> bool:
@@ -111,7 +117,7 @@ class PointResults(Results):
     @property
     def fittedvalues(self) -> np.ndarray:
         """Fitted probabilities per row."""
-        return _numerics.inv_logit(self.design.X @ self._newton.beta)
+        return _numerics.inv_logit(self._eta())
 
 
 class MLEResults(PointResults):
@@ -150,8 +156,12 @@ class MLEResults(PointResults):
 
     @property
     def llnull(self) -> float:
-        """Log-likelihood of the intercept-only model."""
+        """Log-likelihood of the intercept-only model (with the model's offset, if any, as
+        statsmodels' ``GLM`` does)."""
         d = self.design
+        if d.offset is not None:
+            fit = newton(np.ones((d.n_obs, 1)), d.y, d.trials, None, offset=d.offset)
+            return float(np.sum(_numerics.log_likelihood(fit.beta[0] + d.offset, d.y, d.trials)))
         n = np.ones_like(d.y) if d.trials is None else d.trials
         pbar = d.y.sum() / n.sum()
         eta = np.full(d.n_obs, math.log(pbar / (1 - pbar)))
@@ -199,6 +209,7 @@ class MLEResults(PointResults):
         info = [
             ("Dep. Variable:", d.response),
             ("Model:", "Logit" if d.trials is None else "Binomial (logit)"),
+            *([("Offset:", d.offset_label)] if d.offset is not None else []),
             ("Method:", "MLE (Newton)"),
             ("converged:", str(self.converged)),
             ("Iterations:", str(self.iterations)),
@@ -310,12 +321,13 @@ def fit_mle(model: "LogitModel", *, tol: float = 1e-10, max_iter: int = 100) -> 
     """Maximum likelihood (see :meth:`LogitModel.fit_mle`)."""
     check_newton_args(tol, max_iter)
     d = model.design
-    fit = newton(d.X, d.y, d.trials, None, tol=tol, max_iter=max_iter)
+    fit = newton(d.X, d.y, d.trials, None, tol=tol, max_iter=max_iter, offset=d.offset)
     kind, cols = None, []
-    p_hat = _numerics.inv_logit(d.X @ fit.beta)
-    suspicious = (not fit.converged) or np.max(np.abs(d.X @ fit.beta)) > 15 or np.min(p_hat * (1 - p_hat)) < 1e-8
+    eta = linear_predictor(d.X, fit.beta, d.offset)
+    p_hat = _numerics.inv_logit(eta)
+    suspicious = (not fit.converged) or np.max(np.abs(eta)) > 15 or np.min(p_hat * (1 - p_hat)) < 1e-8
     if suspicious:
-        kind, direction = detect_separation(d.X, d.y, d.trials)
+        kind, direction = detect_separation(d.X, d.y, d.trials)  # X and y only: not the offset
         if kind is not None:
             big = np.abs(direction) > 1e-6 * np.max(np.abs(direction))
             cols = [n for n, b in zip(d.column_names, big) if b and n != "Intercept"] or [
@@ -347,9 +359,9 @@ def fit_map(model: "LogitModel", spec=None, *, tol: float = 1e-10, max_iter: int
             "sample(), or choose a fixed scale with bl.scale_by_evidence / bl.scale_by_cv"
         )
     if has_kink(priors):
-        res = penalized_mode(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter)
+        res = penalized_mode(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter, offset=d.offset)
         return MAPResults(model, res.fit, priors, prior_label=label, at_kink=res.at_kink)
-    fit = newton(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter)
+    fit = newton(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter, offset=d.offset)
     return MAPResults(model, fit, priors, prior_label=label)
 
 

@@ -102,7 +102,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         out = np.empty((C * D, n))
         rows = _blocks.block_rows(C * D)
         for sl in _blocks.row_slices(n, rows):
-            out[:, sl] = _blocks.loglik_block(d.X[sl], d.y[sl], None if d.trials is None else d.trials[sl], B).T
+            out[:, sl] = _blocks.loglik_rows(d, sl, B).T
         post = self.idata.posterior
         return xr.DataArray(
             out.reshape(C, D, n), dims=("chain", "draw", "obs"), name="y",

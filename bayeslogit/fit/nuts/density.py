@@ -6,11 +6,12 @@ tests), written over the original-scale coefficients ``beta``:
 
 ``log p(beta | y) = sum_j log prior_j((T beta)_j) + sum_i [y_i eta_i - m_i log(1 + e^eta_i)] + const``
 
-with ``eta = X beta``, ``m_i`` the trials (1 for Bernoulli rows) and ``T`` the centring map
+with ``eta = X beta + offset`` (the model's offset, if any), ``m_i`` the trials (1 for Bernoulli rows) and ``T`` the centring map
 (``(T beta)[Intercept] = beta[Intercept] + x_mean @ beta``, the identity elsewhere) when the
 intercept's prior is on the log-odds at the predictor means. ``T`` is linear with unit
 determinant, so no Jacobian term arises. Rows with identical covariates are collapsed into
-binomial counts first (exact: the log-likelihood changes by a constant only).
+binomial counts first (exact: the log-likelihood changes by a constant only; rows merge only
+when their offsets are equal too).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._blocks import linear_predictor
 from ...priors import ResolvedPriors
 from ..newton import neg_hessian, newton
 from ..penalized import has_kink, penalized_mode
@@ -27,12 +29,19 @@ from ..separation import detect_separation
 _NORMAL, _STUDENT, _FLAT, _LAPLACE, _ELASTIC = 0, 1, 2, 3, 4
 
 
-def collapse_rows(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None):
+def collapse_rows(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, offset: np.ndarray | None = None):
     """Merge rows of ``X`` that are identical into binomial counts.
 
     Returns ``(X_unique, successes, trials)``; when fewer than half the rows are duplicates the
     input comes back unchanged (``trials`` filled with ones), since the merge would not pay.
+    With an ``offset``, rows merge only when their offsets are equal too, and the result is
+    ``(X_unique, successes, trials, offset_unique)``.
     """
+    if offset is not None:
+        Xo, y, m = collapse_rows(np.column_stack([X, offset]), y, trials)
+        if Xo.shape[0] == X.shape[0]:  # nothing merged: the caller's X, not the stacked copy
+            return X, y, m, offset
+        return np.ascontiguousarray(Xo[:, :-1]), y, m, np.ascontiguousarray(Xo[:, -1])
     m = np.ones(len(y)) if trials is None else np.asarray(trials, dtype=float)
     y = np.asarray(y, dtype=float)
     # A cheap screen: one random projection of each row; many distinct values -> nothing to merge.
@@ -63,18 +72,28 @@ class LogDensity:
     nu: np.ndarray
     n_rows: int  # rows before collapsing
     priors: ResolvedPriors
+    offset: np.ndarray | None = None  # per row of X, or None
 
     @classmethod
     def from_model(cls, model) -> "LogDensity":
         """Build from a :class:`~bayeslogit.LogitModel` (its design and resolved priors)."""
         d = model.design
-        X, y, m = collapse_rows(np.ascontiguousarray(d.X, dtype=float), d.y, d.trials)
+        off = getattr(d, "offset", None)
+        X, y, m, *rest = collapse_rows(np.ascontiguousarray(d.X, dtype=float), d.y, d.trials, off)
         return cls(X=np.ascontiguousarray(X), y=y, m=m, n_rows=d.n_obs, priors=model.priors,
-                   **_prior_arrays(model.priors, d.column_names))
+                   offset=rest[0] if rest else None, **_prior_arrays(model.priors, d.column_names))
 
     @property
     def dim(self) -> int:
         return self.X.shape[1]
+
+    def kernel_X(self) -> np.ndarray:
+        """``X`` as the compiled kernel (:mod:`bayeslogit.fit.nuts.kernel`) takes it: with an
+        offset, the offset travels as one extra last column (``p + 1`` columns for ``p``
+        coefficients), which the kernel adds to ``eta``; without one, ``X`` itself."""
+        if self.offset is None:
+            return self.X
+        return np.ascontiguousarray(np.column_stack([self.X, self.offset]))
 
     def _prior(self, B: np.ndarray):
         raw = B @ self.T.T  # (k, p)
@@ -98,7 +117,7 @@ class LogDensity:
     def logp_grad(self, B: np.ndarray):
         """Log density and gradient at the rows of ``B`` (shape ``(k, p)``)."""
         lp, g = self._prior(B)
-        E = self.X @ B.T  # (n, k)
+        E = linear_predictor(self.X, B.T, self.offset)  # (n, k)
         a = np.exp(-np.abs(E))
         # log(1 + e^eta) = max(eta, 0) + log1p(e^-|eta|); sigmoid(eta) from the same exponential.
         softplus = np.maximum(E, 0.0) + np.log1p(a)
@@ -172,11 +191,11 @@ def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100,
     if has_kink(dens.priors):
         res = _kinked_mode(dens, tol=tol, max_iter=max_iter)
     else:
-        res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
+        res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter, offset=dens.offset)
     p = dens.dim
     s = np.ones(p) if scale is None else scale
     ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta * s).max() < 1e6
-    if ok and np.any(dens.family == _FLAT):  # flat priors: separated data leave no mode
+    if ok and np.any(dens.family == _FLAT):  # flat priors: separated data leave no mode (offset or not)
         ok = detect_separation(dens.X, dens.y, dens.m)[0] is None
     if ok:
         try:  # invert on the rescaled scale: columns of magnitude 1e-90 make H badly scaled
@@ -196,9 +215,9 @@ def _kinked_mode(dens: LogDensity, *, tol: float, max_iter: int):
     which is positive definite also in the coordinates sitting at a kink."""
     from dataclasses import replace
 
-    res = penalized_mode(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter)
+    res = penalized_mode(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter, offset=dens.offset)
     # Laplace contributes 0 to the prior's Hessian, elastic net -l2, the others as usual
-    return replace(res.fit, neg_hessian=neg_hessian(dens.X, dens.m, res.fit.beta, dens.priors))
+    return replace(res.fit, neg_hessian=neg_hessian(dens.X, dens.m, res.fit.beta, dens.priors, dens.offset))
 
 
 def other_modes(dens: LogDensity, mode: Mode, *, min_distance: float = 3.0) -> list[Mode]:
@@ -223,7 +242,7 @@ def other_modes(dens: LogDensity, mode: Mode, *, min_distance: float = 3.0) -> l
 
 
 def _mode_from(dens: LogDensity, beta0: np.ndarray) -> Mode | None:
-    res = newton(dens.X, dens.y, dens.m, dens.priors, beta0=beta0)
+    res = newton(dens.X, dens.y, dens.m, dens.priors, beta0=beta0, offset=dens.offset)
     if not (res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta).max() < 1e6):
         return None
     try:

@@ -201,7 +201,7 @@ def sample_nuts(
     shrink = 10.0 + 2.0 * d if shrink is None else shrink
     out_beta, out_int, out_float = _outputs(chains, draws, d)
     args = tuple(np.require(a, requirements="CW") for a in (
-        dens.X, np.asarray(dens.y, float), np.asarray(dens.m, float), dens.T, dens.family.astype(np.int64),
+        dens.kernel_X(), np.asarray(dens.y, float), np.asarray(dens.m, float), dens.T, dens.family.astype(np.int64),
         dens.mu, dens.sigma, dens.nu, mode.beta, mode.cov))
     total = tune + draws
     done = np.zeros(chains, dtype=np.int64)
@@ -277,13 +277,15 @@ def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
 
     d = model.design
     constant = {"X": d.X} if d.trials is None else {"X": d.X, "trials": d.trials}
+    if getattr(d, "offset", None) is not None:
+        constant["offset"] = d.offset
     groups = {"posterior": {"beta": beta}, "observed_data": {"y": d.y}, "constant_data": constant}
     if sample_stats is not None:
         groups["sample_stats"] = sample_stats
     return from_dict(
         groups,
         coords={"coef": list(d.column_names), "obs": np.arange(d.n_obs)},
-        dims={"beta": ["coef"], "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"]},
+        dims={"beta": ["coef"], "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"], "offset": ["obs"]},
     )
 
 

@@ -25,7 +25,10 @@ MAX_DELTA_H = 1000.0
 
 @cached_njit(nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
 def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
-    """Log density at ``beta`` (see :mod:`bayeslogit.fit.nuts.density`); writes the gradient to ``grad``."""
+    """Log density at ``beta`` (see :mod:`bayeslogit.fit.nuts.density`); writes the gradient to ``grad``.
+
+    ``X`` has ``p`` columns, or ``p + 1`` when the model has an offset: then its last column is
+    the offset, added to ``eta`` (:meth:`bayeslogit.fit.nuts.density.LogDensity.kernel_X`)."""
     p = beta.shape[0]
     lp = 0.0
     g_raw = np.zeros(p)
@@ -53,8 +56,9 @@ def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
             acc += T[j, k] * g_raw[j]
         grad[k] = acc
     n = X.shape[0]
+    has_offset = X.shape[1] > p
     for i in range(n):
-        eta = 0.0
+        eta = X[i, p] if has_offset else 0.0
         for k in range(p):
             eta += X[i, k] * beta[k]
         a = np.exp(-abs(eta))
