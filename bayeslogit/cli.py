@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--prior", action="append", default=[], metavar="[TERM=]PRIOR", help=_PRIOR_HELP)
     fit.add_argument("--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)")
     fit.add_argument("--trials", metavar="COLUMN", help="column with the number of trials (aggregated binomial data)")
+    fit.add_argument("--offset", metavar="COLUMN",
+                     help="column added to the linear predictor with coefficient 1 (e.g. a log exposure); "
+                          "the formula may also hold offset(expr) terms")
     fit.add_argument("--missing", choices=["raise", "drop"], default="raise",
                      help="rows with missing values: raise an error (default) or drop them")
     _add_sampling_options(fit)
@@ -365,7 +368,7 @@ def _fit(args: argparse.Namespace) -> int:
     args.source = f"{args.data} (CSV)"
     priors = parse_priors(args.prior)
     model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
-                          trials=args.trials, missing=args.missing)
+                          trials=args.trials, offset=args.offset, missing=args.missing)
     fits = _point_fits(model)
     post = _sample(model, args)
     diag = _print_results(post, fits)

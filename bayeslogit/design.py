@@ -157,7 +157,7 @@ class Design:
                 "which is evaluated on the new data; leave offset= out"
             )
         if self.offset_name is not None:
-            if offset is None and self.offset_name == ARRAY_OFFSET:
+            if offset is None and self.offset_name == ARRAY_OFFSET and ARRAY_OFFSET not in data.columns:
                 raise ArgumentError(
                     "the model's offset was given as an array, so new rows need theirs: pass "
                     "offset=<one value per new row> (or a column name of the new data)"

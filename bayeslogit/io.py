@@ -110,12 +110,15 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         "levels": [_encode_value(v) for v in d.levels],
         "trials": d.trials_name,
         "weights": d.weights_name,
+        "offset": d.offset_name,
         "n_dropped": d.n_dropped,
         "column_names": list(d.column_names),
         "priors": _priors_to_json(model.priors),
     }
     group = _frame_to_dataset(training_rows(model))
     meta["X_sha256"] = _design_digest(d.X)
+    if d.offset is not None:
+        meta["offset_sha256"] = _design_digest(d.offset[:, None])
     if isinstance(results, PosteriorResults):
         meta.update(sampler=results.sampler, random_seed=results.random_seed)
         children = {name: node.to_dataset() for name, node in results.idata.children.items()
@@ -408,7 +411,8 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
         env = safe_eval_env(namespace)
     try:
         design = build_design(meta["formula"], data, event=meta["event"],
-                              trials=meta["trials"], weights=meta.get("weights"), eval_env=env)
+                              trials=meta["trials"], weights=meta.get("weights"),
+                              offset=meta.get("offset"), eval_env=env)
     except BayeslogitError as exc:
         raise FitFileError(
             f"cannot rebuild the design of {meta['formula']!r} stored in {path!r}: {exc}. If the "
@@ -421,7 +425,9 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
         holder = "constant_data" if meta["kind"] == "posterior" else "point"
         X_saved = tree[holder]["X"].values if holder in tree.children and "X" in tree[holder] else None
         same_X = X_saved is None or np.array_equal(design.X, X_saved)
-    same = design.column_names == meta["column_names"] and same_X
+    same_offset = (design.offset is None) == ("offset_sha256" not in meta) and (
+        design.offset is None or _design_digest(design.offset[:, None]) == meta["offset_sha256"])
+    same = design.column_names == meta["column_names"] and same_X and same_offset
     if not same:
         raise FitFileError(
             f"the design rebuilt from {path!r} differs from the one the draws were made with; "

@@ -281,7 +281,7 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
     if cached is not None:
         return cached[0]
     B = post.draws()
-    X = post.design.X
+    X, off = post.design.X, post.design.offset
     S, n = B.shape[0], X.shape[0]
     note = ""
     if n * S > FITTED_MAX_CELLS:
@@ -290,7 +290,7 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
             B = B[np.unique(np.linspace(0, S - 1, keep).round().astype(np.int64))]
             note = (f"posterior-mean probabilities from {B.shape[0]:,} evenly spaced of the {S:,} draws "
                     f"({n:,} rows)")
-    p = _blocks.map_rows(lambda Xb: _blocks.mean_prob_block(Xb, B), (X,), cells_per_row=B.shape[0])
+    p = _blocks.map_rows(lambda Xb, ob: _blocks.mean_prob_block(Xb, B, ob), (X, off), cells_per_row=B.shape[0])
     post._cache["fitted"] = (p, note)
     return p
 
@@ -409,7 +409,7 @@ def separation(d, *, beta: np.ndarray | None = None) -> tuple[str | None, list[s
     :func:`bayeslogit.fit.separation.check_separation`; above 200,000 rows an inconclusive
     certificate gives ``("not checked", [])``).
     """
-    kind, direction = check_separation(d.X, d.y, d.trials, beta)
+    kind, direction = check_separation(d.X, d.y, d.trials, beta, d.offset)  # of X and y: see there
     if kind is None or direction is None:
         return kind, []
     sd = d.X.std(axis=0)
@@ -516,7 +516,7 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     B = post.draws()
     names = post.coef_names
     lp = log_prior_draws(post).reshape(C, D, len(names))
-    ll = _blocks.loglik_sums(d.X, d.y, d.trials, B).reshape(C, D)
+    ll = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset).reshape(C, D)
     coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
     tree = xr.DataTree.from_dict({
         "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),

@@ -525,7 +525,7 @@ def event_rate_ppc(post, *, seed: int | None = None) -> tuple[pd.DataFrame, np.n
     rng = np.random.default_rng(seed)
     rep = np.zeros((len(groups), B.shape[0]))
     for sl in _blocks.row_slices(d.n_obs, _blocks.block_rows(2 * B.shape[0])):
-        eta = d.X[sl] @ B.T  # (rows, draws): one block
+        eta = _blocks.linear_predictor(d.X[sl], B.T, None if d.offset is None else d.offset[sl])  # (rows, draws)
         _blocks._note(eta.size)
         pb = expit(eta)
         if d.trials is None:

@@ -8,7 +8,8 @@ Average marginal effects (AME) are per *variable* of the data, not per design co
 variable entering through several columns (``x1 + x1:x2``, ``center(x)``, ``np.log(x)``) gets
 one effect that accounts for all of them:
 
-- numeric variable ``x``: ``mean_i dP_i/dx``, with ``dP/dx = p (1 - p) * (dX_i/dx) @ beta``.
+- numeric variable ``x``: ``mean_i dP_i/dx``, with ``dP/dx = p (1 - p) * (dX_i/dx) @ beta``
+  (plus ``d offset_i/dx`` when the model's offset is an expression of ``x``).
   The derivative of the design row, ``dX_i/dx``, is a central finite difference through the
   training design (exact up to rounding for terms linear in ``x``);
 - factor (string, categorical, boolean or ``C(...)``) ``g``: for every level ``L`` other than
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _numerics
+from .._blocks import linear_predictor
 from ..design import _identifiers
 from ..errors import ArgumentError
 from ..model import training_rows
@@ -104,10 +106,16 @@ def _set_level(df: pd.DataFrame, var: str, level) -> pd.DataFrame:
     return out
 
 
-def _contrasts(results: "Results", data: pd.DataFrame):
-    """Yield ``(label, type, X_a, X_b)``: numeric -> (X, dX/dx); factor -> (X at L, X at first)."""
+def _contrasts(results: "Results", data: pd.DataFrame, offset=None):
+    """Yield ``(label, type, X_a, X_b, o_a, o_b)``: numeric -> (X, dX/dx, offset, d offset/dx);
+    factor -> (X at L, X at first, and their offsets). The offsets are None without one."""
     design = results.design
     X = design.encode(data)
+
+    def off(df):
+        return design.encode_offset(df, offset)
+
+    O = off(data)
     for var, kind, levels in _variables(design, list(data.columns)):
         if kind == "numeric":
             x = data[var].to_numpy(dtype=float)
@@ -116,46 +124,53 @@ def _contrasts(results: "Results", data: pd.DataFrame):
             plus = data.assign(**{var: x + h})
             minus = data.assign(**{var: x - h})
             dX = (design.encode(plus) - design.encode(minus)) / (2 * h)
-            yield var, "dP/dx", X, dX
+            dO = None if O is None else (off(plus) - off(minus)) / (2 * h)
+            yield var, "dP/dx", X, dX, O, dO
         else:
             ref = levels[0]
-            X0 = design.encode(_set_level(data, var, ref))
+            at_ref = _set_level(data, var, ref)
+            X0, O0 = design.encode(at_ref), off(at_ref)
             for level in levels[1:]:
-                X1 = design.encode(_set_level(data, var, level))
-                yield f"{var}[{level} vs {ref}]", "discrete change", X1, X0
+                at_level = _set_level(data, var, level)
+                X1, O1 = design.encode(at_level), off(at_level)
+                yield f"{var}[{level} vs {ref}]", "discrete change", X1, X0, O1, O0
 
 
-def _ame_draws(kind: str, Xa: np.ndarray, Xb: np.ndarray, B: np.ndarray) -> np.ndarray:
+def _ame_draws(kind: str, Xa: np.ndarray, Xb: np.ndarray, B: np.ndarray,
+               Oa: np.ndarray | None = None, Ob: np.ndarray | None = None) -> np.ndarray:
     """AME for every row of ``B`` (draws x coef)."""
     out = np.empty(B.shape[0])
     step = max(1, _CHUNK // max(Xa.shape[0], 1))
     for s in range(0, B.shape[0], step):
         Bs = B[s : s + step].T  # (p, s)
+        eta_a, eta_b = linear_predictor(Xa, Bs, Oa), linear_predictor(Xb, Bs, Ob)
         if kind == "dP/dx":
-            p = _numerics.inv_logit(Xa @ Bs)
-            out[s : s + step] = (p * (1 - p) * (Xb @ Bs)).mean(axis=0)
+            p = _numerics.inv_logit(eta_a)
+            out[s : s + step] = (p * (1 - p) * eta_b).mean(axis=0)
         else:
-            out[s : s + step] = (_numerics.inv_logit(Xa @ Bs) - _numerics.inv_logit(Xb @ Bs)).mean(axis=0)
+            out[s : s + step] = (_numerics.inv_logit(eta_a) - _numerics.inv_logit(eta_b)).mean(axis=0)
     return out
 
 
-def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray]:
+def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray,
+               Oa: np.ndarray | None = None, Ob: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """AME and its gradient in ``beta``."""
     if kind == "dP/dx":
-        p = _numerics.inv_logit(Xa @ beta)
+        p = _numerics.inv_logit(linear_predictor(Xa, beta, Oa))
         w = p * (1 - p)
-        deta = Xb @ beta
+        deta = linear_predictor(Xb, beta, Ob)
         ame = float(np.mean(w * deta))
         grad = ((w * (1 - 2 * p) * deta)[:, None] * Xa + w[:, None] * Xb).mean(axis=0)
         return ame, grad
-    p1, p0 = _numerics.inv_logit(Xa @ beta), _numerics.inv_logit(Xb @ beta)
+    p1, p0 = _numerics.inv_logit(linear_predictor(Xa, beta, Oa)), _numerics.inv_logit(linear_predictor(Xb, beta, Ob))
     ame = float(np.mean(p1 - p0))
     grad = ((p1 * (1 - p1))[:, None] * Xa - (p0 * (1 - p0))[:, None] * Xb).mean(axis=0)
     return ame, grad
 
 
 def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
-                     ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
+                     ci_prob: float | None = None, interval: float | None = None,
+                     offset=None) -> pd.DataFrame:
     """See :meth:`bayeslogit.Results.marginal_effects` (``interval``: deprecated alias of ``ci_prob``)."""
     prob = resolve_ci_prob(ci_prob, interval, where="marginal_effects")
     lb, ub = interval_names(results, prob)
@@ -166,16 +181,16 @@ def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
     rows, labels, types = [], [], []
     if is_posterior(results):
         B = results.draws()
-        for label, kind, Xa, Xb in _contrasts(results, data):
-            s = summarize_draws(_ame_draws(kind, Xa, Xb, B)[:, None], prob, (lb, ub))
+        for label, kind, Xa, Xb, Oa, Ob in _contrasts(results, data, offset):
+            s = summarize_draws(_ame_draws(kind, Xa, Xb, B, Oa, Ob)[:, None], prob, (lb, ub))
             rows.append({k: float(v[0]) for k, v in s.items()})
             labels.append(label)
             types.append(kind)
     else:
         beta, V = point_estimates(results)
         z = _numerics.normal_quantile((1 + prob) / 2)
-        for label, kind, Xa, Xb in _contrasts(results, data):
-            ame, grad = _ame_point(kind, Xa, Xb, beta)
+        for label, kind, Xa, Xb, Oa, Ob in _contrasts(results, data, offset):
+            ame, grad = _ame_point(kind, Xa, Xb, beta, Oa, Ob)
             se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
             rows.append({"estimate": ame, "se": se, lb: ame - z * se, ub: ame + z * se})
             labels.append(label)

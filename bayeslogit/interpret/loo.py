@@ -171,7 +171,7 @@ def _exact(post: PosteriorResults):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
-            ll = _blocks.loglik_block(d.X[sl], d.y[sl], None if d.trials is None else d.trials[sl], B)
+            ll = _blocks.loglik_rows(d, sl, B)
             e, kk, pp = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2, r_eff=reff)
             elpd_i[sl], k[sl], p_i[sl] = e, kk, pp
         elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
@@ -198,7 +198,7 @@ def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(m, _blocks.block_rows(C * D)):
             r = rows[sl]
-            ll = _blocks.loglik_block(d.X[r], d.y[r], None if d.trials is None else d.trials[r], B)
+            ll = _blocks.loglik_rows(d, r, B)
             elpd_i[sl], k[sl], p_i[sl] = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2,
                                                          r_eff=reff)
     return elpd_i, k, p_i
@@ -228,8 +228,8 @@ def _subsample(post: PosteriorResults, observations, seed: int):
             raise ArgumentError(f"observations must be row indices in [0, {n})")
     # point-estimate approximation log p(y_i | posterior mean) for every row: O(n p)
     bbar = post.draws().mean(axis=0).reshape(1, -1)
-    approx = _blocks.map_rows(lambda Xb, yb, tb: _blocks.loglik_block(Xb, yb, tb, bbar)[:, 0],
-                              (d.X, d.y, d.trials), cells_per_row=1)
+    approx = _blocks.map_rows(lambda Xb, yb, tb, ob: _blocks.loglik_block(Xb, yb, tb, bbar, ob)[:, 0],
+                              (d.X, d.y, d.trials, d.offset), cells_per_row=1)
     elpd_s, k_s, p_s = _psis_rows(post, rows, _r_eff(post))
     approx_all = xr.DataArray(approx, dims="obs", coords={"obs": np.arange(n)}, name="y")
     approx_sample = xr.DataArray(approx[rows], dims="__obs__")

@@ -1,6 +1,7 @@
 """Predictions from any fit: probabilities or log-odds for new (or the training) data.
 
-Posterior fits: every draw of the coefficients gives a linear predictor ``eta = X beta`` and a
+Posterior fits: every draw of the coefficients gives a linear predictor ``eta = X beta`` (plus
+the model's offset, if any: :func:`bayeslogit._blocks.linear_predictor`) and a
 probability ``inv_logit(eta)``; the summary per row is the mean, sd and an equal-tailed
 interval of those draws. Point fits (MLE/MAP): ``eta = X beta_hat`` with a delta-method
 standard error ``sqrt(x' V x)`` (``V = cov_params()``); the interval is built on the
@@ -8,6 +9,9 @@ log-odds scale and mapped through ``inv_logit`` for probabilities (so it stays i
 
 New data are encoded with the training design (:meth:`bayeslogit.design.Design.encode`): a
 missing column, a missing value or an unseen factor level is a :class:`~bayeslogit.DataError`.
+A model with an offset evaluates it on the new rows (:meth:`bayeslogit.design.Design.encode_offset`:
+the formula's ``offset(...)`` terms and the ``offset=`` column; an offset given as an array
+must be given again, ``predict(new, offset=...)``).
 """
 
 from __future__ import annotations
@@ -67,6 +71,20 @@ def design_matrix(results: "Results", new_df: pd.DataFrame | None) -> np.ndarray
     return results.design.encode(new_df)
 
 
+def offset_values(results: "Results", new_df: pd.DataFrame | None, offset=None) -> np.ndarray | None:
+    """The offset of the training rows, or of ``new_df`` (``offset``: the ``offset=`` part for
+    new rows, see :meth:`bayeslogit.design.Design.encode_offset`); None without an offset."""
+    d = results.design
+    if new_df is None:
+        if offset is not None:
+            raise ArgumentError(
+                "offset= gives the offset of new rows, but no new data were given (the training "
+                "rows' offset is the model's); pass new_df too, or leave offset= out"
+            )
+        return d.offset
+    return d.encode_offset(new_df, offset)
+
+
 # -- predict ---------------------------------------------------------------------------------
 
 def predict(
@@ -76,12 +94,14 @@ def predict(
     kind: Literal["prob", "linear", "draws"] = "prob",
     ci_prob: float | None = None,
     interval: float | None = None,
+    offset=None,
 ):
     """See :meth:`bayeslogit.Results.predict` (``interval`` is a deprecated alias of ``ci_prob``)."""
     if kind not in ("prob", "linear", "draws"):
         raise ArgumentError(f"kind must be 'prob', 'linear' or 'draws', got {kind!r}")
     prob = resolve_ci_prob(ci_prob, interval, where="predict")
     X = design_matrix(results, new_df)
+    off = offset_values(results, new_df, offset)
     index = new_df.index if new_df is not None else pd.RangeIndex(X.shape[0], name="obs")
     if kind == "draws":
         if not is_posterior(results):
@@ -89,18 +109,19 @@ def predict(
                 f"kind='draws' needs posterior draws, but this is a {results.method or 'point'} fit; "
                 "use kind='prob' or kind='linear' (delta-method intervals)"
             )
-        return _prob_draws(results, X)
+        return _prob_draws(results, X, off)
     lb, ub = interval_names(results, prob)
     if is_posterior(results):
         B = results.draws()
         transform = _numerics.inv_logit if kind == "prob" else (lambda e: e)
         step = max(1, _CHUNK // B.shape[0])
-        parts = [summarize_draws(transform(B @ X[i : i + step].T), prob, (lb, ub))
+        parts = [summarize_draws(transform(_blocks.linear_predictor(X[i : i + step], B.T, _rows(off, i, step)).T),
+                                 prob, (lb, ub))
                  for i in range(0, X.shape[0], step)]
         cols = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in ("mean", "sd", lb, ub)}
         return pd.DataFrame(cols, index=index)
     beta, V = point_estimates(results)
-    eta = X @ beta
+    eta = _blocks.linear_predictor(X, beta, off)
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, V, X), 0.0))
     z = _numerics.normal_quantile((1 + prob) / 2)
     lo, hi = eta - z * se, eta + z * se
@@ -113,11 +134,17 @@ def predict(
     )
 
 
-def _prob_draws(results, X: np.ndarray) -> "xr.DataArray":
+def _rows(a: np.ndarray | None, start: int, step: int):
+    return None if a is None else a[start : start + step]
+
+
+def _prob_draws(results, X: np.ndarray, off: np.ndarray | None = None) -> "xr.DataArray":
     import xarray as xr
 
     beta = results.idata.posterior["beta"].transpose("chain", "draw", "coef")
-    p = _numerics.inv_logit(np.einsum("cdk,nk->cdn", beta.values, X))
+    C, D, p_ = beta.shape
+    eta = _blocks.linear_predictor(X, beta.values.reshape(C * D, p_).T, off)  # (n, C*D)
+    p = _numerics.inv_logit(eta.T.reshape(C, D, X.shape[0]))
     return xr.DataArray(
         p, dims=("chain", "draw", "obs"), name="p",
         coords={"chain": beta["chain"].values, "draw": beta["draw"].values, "obs": np.arange(X.shape[0])},
@@ -139,7 +166,7 @@ def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
 
 
 def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
-                random_seed: int | None, what: str) -> "xr.DataArray":
+                random_seed: int | None, what: str, offset: np.ndarray | None = None) -> "xr.DataArray":
     """``y_rep`` for every draw and row of ``X``: dims ``(chain, draw, obs)``, int8 for 0/1."""
     import xarray as xr
 
@@ -148,7 +175,7 @@ def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
     post = results.idata.posterior
     C, D = results.n_chains, results.n_draws
     warn_if_large(C * D, X.shape[0], trials, what, stacklevel=5)
-    y = _blocks.replicate_outcomes(X, trials, results.draws(), np.random.default_rng(random_seed))
+    y = _blocks.replicate_outcomes(X, trials, results.draws(), np.random.default_rng(random_seed), offset)
     out = xr.DataArray(
         y.reshape(C, D, X.shape[0]), dims=("chain", "draw", "obs"), name="y",
         coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(X.shape[0])},
@@ -158,15 +185,16 @@ def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
 
 
 def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None, *,
-                         random_seed: int | None = None) -> "xr.DataArray":
+                         random_seed: int | None = None, offset=None) -> "xr.DataArray":
     """See :meth:`bayeslogit.PosteriorResults.posterior_predictive`."""
     d = results.design
     X = design_matrix(results, new_df)
+    off = offset_values(results, new_df, offset)
     if d.trials is None or (new_df is not None and d.trials_name is None):  # new rows: weight 1
         trials = None
     else:
         trials = d.trials if new_df is None else _new_trials(d, new_df)
-    return _replicates(results, X, trials, random_seed, "posterior predictive")
+    return _replicates(results, X, trials, random_seed, "posterior predictive", off)
 
 
 def sample_posterior_predictive(results: "Results", *, random_seed: int | None = None,
@@ -177,7 +205,7 @@ def sample_posterior_predictive(results: "Results", *, random_seed: int | None =
     if not isinstance(extend, bool):
         raise ArgumentError(f"extend must be True or False, got {extend!r}")
     d = results.design
-    rep = _replicates(results, d.X, d.trials, random_seed, "posterior predictive")
+    rep = _replicates(results, d.X, d.trials, random_seed, "posterior predictive", d.offset)
     rep.attrs.update({"random_seed": "None" if random_seed is None else int(random_seed)})
     group = xr.DataTree(rep.to_dataset())
     group.attrs.update({"created_by": "bayeslogit (outcomes replicated from the posterior draws)",

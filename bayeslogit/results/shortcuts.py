@@ -27,7 +27,7 @@ class ResultsShortcuts:
 
     def predict(self, new_df: pd.DataFrame | None = None, *,
                 kind: Literal["prob", "linear", "draws"] = "prob", ci_prob: float | None = None,
-                interval: float | None = None):
+                interval: float | None = None, offset=None):
         """Predicted probabilities (or log-odds) with intervals, for new or the training data.
 
         Parameters
@@ -45,6 +45,11 @@ class ResultsShortcuts:
             the log-odds scale (mapped through the inverse logit for probabilities) for point fits.
         interval : float, optional
             Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
+        offset : str or array-like, optional
+            For a model with an offset: the ``offset=`` part of the new rows' offset, a column
+            of ``new_df`` or one number per row. By default it is read from ``new_df``'s column
+            of the name the model was given; a model whose offset was an array needs it here.
+            The formula's ``offset(...)`` terms are always evaluated on ``new_df``.
 
         Returns
         -------
@@ -56,8 +61,10 @@ class ResultsShortcuts:
         Raises
         ------
         DataError
-            If ``new_df`` lacks a predictor, has missing values in one, or holds a factor level
-            not seen in training.
+            If ``new_df`` lacks a predictor (or the offset column), has missing values in one,
+            or holds a factor level not seen in training.
+        ArgumentError
+            If the model's offset was an array and ``offset`` is not given for ``new_df``.
 
         Examples
         --------
@@ -71,7 +78,7 @@ class ResultsShortcuts:
         from ..interpret.predict import predict
 
         ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="predict")
-        return predict(self, new_df, kind=kind, ci_prob=ci_prob)
+        return predict(self, new_df, kind=kind, ci_prob=ci_prob, offset=offset)
 
     def odds_ratios(self, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
@@ -105,7 +112,8 @@ class ResultsShortcuts:
         return odds_ratios(self, ci_prob=ci_prob)
 
     def marginal_effects(self, *, data: pd.DataFrame | None = None,
-                         ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
+                         ci_prob: float | None = None, interval: float | None = None,
+                         offset=None) -> pd.DataFrame:
         """Average marginal effects on P(event): dP/dx for numbers, discrete changes for factors.
 
         See :mod:`bayeslogit.interpret.effects` for the definitions. For a model whose numeric
@@ -121,6 +129,9 @@ class ResultsShortcuts:
             point fits).
         interval : float, optional
             Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
+        offset : str or array-like, optional
+            With ``data`` and a model offset given as an array: the rows' offset (as in
+            :meth:`predict`). An offset is not a variable: it gets no effect of its own.
 
         Returns
         -------
@@ -142,7 +153,7 @@ class ResultsShortcuts:
         from ..interpret.effects import marginal_effects
 
         ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="marginal_effects")
-        return marginal_effects(self, data=data, ci_prob=ci_prob)
+        return marginal_effects(self, data=data, ci_prob=ci_prob, offset=offset)
 
     def save(self, path) -> None:
         """Write the fit, its formula, design, response coding and priors to a netCDF file.
@@ -159,7 +170,7 @@ class PosteriorShortcuts:
     ``report`` for posterior fits."""
 
     def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
-                             random_seed: int | None = None) -> "xr.DataArray":
+                             random_seed: int | None = None, offset=None) -> "xr.DataArray":
         """Replicated outcomes: one 0/1 outcome (or binomial count) per row for every draw.
 
         Parameters
@@ -169,6 +180,8 @@ class PosteriorShortcuts:
             it must hold the trials column.
         random_seed : int, optional
             Same seed -> identical replicates.
+        offset : str or array-like, optional
+            The new rows' offset, as in :meth:`predict`.
 
         Returns
         -------
@@ -190,7 +203,7 @@ class PosteriorShortcuts:
         """
         from ..interpret.predict import posterior_predictive
 
-        return posterior_predictive(self, new_df, random_seed=random_seed)
+        return posterior_predictive(self, new_df, random_seed=random_seed, offset=offset)
 
     def sample_posterior_predictive(self, *, random_seed: int | None = None,
                                     extend: bool = True) -> "xr.DataTree":
