@@ -53,6 +53,7 @@ __all__ = [
     "fitted_probabilities",
     "separation",
     "prior_sensitivity",
+    "joint_log_prior_draws",
     "PSENSE_THRESHOLD",
     "RHAT_MAX",
     "ESS_PER_CHAIN",
@@ -455,6 +456,85 @@ def log_prior_draws(post: "PosteriorResults") -> np.ndarray:
                             for j, name in enumerate(post.coef_names)])
 
 
+def joint_log_prior_draws(post: "PosteriorResults") -> dict[str, np.ndarray]:
+    """Log prior density of every draw, per free variable of the PyMC model
+    (:func:`bayeslogit.fit.pymc_model.build_model`): a dict of arrays of shape
+    ``(chains * draws, k)``, whose total per draw is the joint log prior, as
+    ``pm.compute_log_prior`` computes it (untransformed values, no Jacobian).
+
+    Coefficients with a closed-form prior enter as in :func:`log_prior_draws` (key ``"beta"``,
+    their columns only). ``Normal(mu, HalfNormal(s))`` coefficients enter through their
+    non-centred free variables: ``tau`` (``tau_2``, ... for further distinct scales) ~
+    ``HalfNormal(s)`` and ``z_hiernormal`` ~ ``N(0, 1)``; ``Horseshoe`` ones through ``hs_tau`` ~
+    ``HalfCauchy(tau0)``, ``hs_lambda`` ~ ``HalfCauchy(1)``, ``hs_c2`` ~ ``InvGamma(df/2, df
+    s^2/2)`` and ``hs_z`` ~ ``N(0, 1)``, read from ``post.idata.posterior``.
+
+    Raises
+    ------
+    ArgumentError
+        When the posterior lacks one of those free variables.
+
+    Examples
+    --------
+    >>> import pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+    ...                                         random_seed=3, progressbar=False)
+    >>> {k: v.shape for k, v in joint_log_prior_draws(post).items()}
+    {'beta': (200, 2)}
+    """
+    from scipy.special import gammaln
+
+    from ..errors import ArgumentError
+
+    priors = post.model.priors.priors
+    names = post.coef_names
+    by_family: dict[str, list] = {}
+    for name in names:
+        by_family.setdefault(priors[name].family, []).append(priors[name])
+    plain = [j for j, n in enumerate(names) if priors[n].family not in ("HierNormal", "Horseshoe")]
+    out: dict[str, np.ndarray] = {}
+    if plain:  # as log_prior_draws, on those columns only
+        raw = post.draws() @ post.model.priors.centring_map().T
+        out["beta"] = np.column_stack([np.asarray(priors[names[j]].logpdf(raw[:, j]), dtype=float) for j in plain])
+    posterior = post.idata.posterior
+
+    def draws(var: str, family: str) -> np.ndarray:
+        if var not in posterior:
+            raise ArgumentError(
+                f"the joint prior of the {family} priors needs the posterior draws of the model's free "
+                f"variable {var!r}, which this posterior lacks; sample the model (PyMC or nutpie store "
+                "them in post.idata.posterior)"
+            )
+        v = posterior[var]
+        return v.transpose("chain", "draw", ...).values.reshape(post.n_chains * post.n_draws, -1)
+
+    def std_normal(z):
+        return -0.5 * z * z - 0.5 * np.log(2 * np.pi)
+
+    def half_cauchy(x, scale):
+        return np.where(x >= 0, np.log(2 / (np.pi * scale)) - np.log1p((x / scale) ** 2), -np.inf)
+
+    if "HierNormal" in by_family:
+        scales = list(dict.fromkeys(p.sigma for p in by_family["HierNormal"]))
+        for k, scale in enumerate(scales):
+            var = "tau" if k == 0 else f"tau_{k + 1}"
+            out[var] = scale.logpdf(draws(var, "HierNormal"))
+        out["z_hiernormal"] = std_normal(draws("z_hiernormal", "HierNormal"))
+    if "Horseshoe" in by_family:
+        hs = by_family["Horseshoe"][0]
+        d = post.design
+        ybar = float(np.sum(d.y) / (d.n_obs if d.trials is None else np.sum(d.trials)))
+        tau0 = hs.tau0(len(by_family["Horseshoe"]), d.n_obs, ybar)
+        out["hs_tau"] = half_cauchy(draws("hs_tau", "Horseshoe"), tau0)
+        out["hs_lambda"] = half_cauchy(draws("hs_lambda", "Horseshoe"), 1.0)
+        a, b = hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2
+        c2 = draws("hs_c2", "Horseshoe")
+        out["hs_c2"] = np.where(c2 > 0, a * np.log(b) - gammaln(a) - (a + 1) * np.log(c2) - b / c2, -np.inf)
+        out["hs_z"] = std_normal(draws("hs_z", "Horseshoe"))
+    return out
+
+
 def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THRESHOLD) -> pd.DataFrame:
     """Power-scaling sensitivity of every coefficient to the prior and to the likelihood.
 
@@ -472,8 +552,10 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     Parameters
     ----------
     post : PosteriorResults
-        The fit (any prior family with a closed-form density; not ``HierNormal``/``Horseshoe``,
-        whose joint prior includes the sampled scales).
+        The fit, under any priors. With ``Normal(mu, HalfNormal(s))`` (``HierNormal``) or
+        ``Horseshoe`` priors the power-scaled prior is the joint prior of the model's free
+        variables, scales included (:func:`joint_log_prior_draws`), computed from their
+        posterior draws.
     threshold : float
         Sensitivity from which a component counts as influential (0.05, as psense_summary).
 
@@ -488,7 +570,8 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     Raises
     ------
     ArgumentError
-        For hierarchical or horseshoe priors.
+        For hierarchical or horseshoe priors when the posterior lacks the draws of their free
+        variables (``tau``, ``z_hiernormal``, ``hs_tau``...).
 
     Examples
     --------
@@ -502,25 +585,27 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     import xarray as xr
     from arviz_stats import psense
 
-    from ..errors import ArgumentError
     from ..priors import HIERARCHICAL_FAMILIES
 
-    hier = sorted({p.family for p in post.model.priors.priors.values() if p.family in HIERARCHICAL_FAMILIES})
-    if hier:
-        raise ArgumentError(
-            f"prior_sensitivity needs each coefficient's prior density, but {', '.join(hier)} priors "
-            "sample their scales (their joint prior is not computed here); not available for these fits"
-        )
     d = post.design
     C, D = post.n_chains, post.n_draws
     B = post.draws()
     names = post.coef_names
-    lp = log_prior_draws(post).reshape(C, D, len(names))
-    ll = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset).reshape(C, D)
+    hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in post.model.priors.priors.values())
     coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
+    if hierarchical:  # the joint log prior of the free variables (scales included), summed per draw
+        total = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values())
+        log_prior = xr.Dataset({"joint": (("chain", "draw"), total.reshape(C, D))},
+                               coords={"chain": coords["chain"], "draw": coords["draw"]})
+        lp_total = total
+    else:
+        lp = log_prior_draws(post).reshape(C, D, len(names))
+        log_prior = xr.Dataset({"beta": (("chain", "draw", "coef"), lp)}, coords=coords)
+        lp_total = lp.sum(axis=-1)
+    ll = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset).reshape(C, D)
     tree = xr.DataTree.from_dict({
         "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
-        "log_prior": xr.Dataset({"beta": (("chain", "draw", "coef"), lp)}, coords=coords),
+        "log_prior": log_prior,
         "log_likelihood": xr.Dataset({"y": (("chain", "draw"), ll)}, coords={"chain": coords["chain"], "draw": coords["draw"]}),
     })
     def sense(component: str, total: np.ndarray) -> pd.Series:
@@ -528,7 +613,7 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
             return pd.Series(0.0, index=names)
         return psense(tree, var_names=["beta"], group=component)["beta"].to_series().reindex(names)
 
-    out = pd.DataFrame({"prior": sense("prior", lp.sum(axis=-1)), "likelihood": sense("likelihood", ll)})
+    out = pd.DataFrame({"prior": sense("prior", lp_total), "likelihood": sense("likelihood", ll)})
     out.index.name = "term"
 
     def diagnosis(row) -> str:
