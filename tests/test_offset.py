@@ -323,7 +323,7 @@ def test_cli_fit_with_offset_column_and_formula_offset(data, tmp_path, capsys):
     for extra, formula in ((["--offset", "log_e"], "y ~ x"), ([], "y ~ x + offset(np.log(e))")):
         code = main(["fit", str(path), formula, *extra, *small])
         out = capsys.readouterr().out
-        assert code in (0, 1), out  # 1: a diagnostic check failed on these short runs
+        assert code in (0, 3), out  # 3: a diagnostic check failed on these short runs
         assert "Offset:" in out
         rows = [line.split() for line in out.splitlines() if line.split()[:1] == ["x"] and len(line.split()) == 7]
         row = rows[-1]  # the MLE / MAP / posterior comparison table: "estimate (sd)" three times
