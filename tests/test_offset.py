@@ -363,3 +363,22 @@ def test_separation_does_not_depend_on_the_offset():
     with pytest.warns(bl.SeparationWarning, match="complete separation"):
         fit = bl.LogitModel("y ~ x", df, offset="o").fit_mle()
     assert fit.separation == "complete"
+
+
+def test_summaries_and_the_report_say_there_is_an_offset(model, post, tmp_path):
+    for fit in (post, model.fit_map()):
+        text = str(fit.summary())
+        assert "Offset:" in text and "np.log(e) (coefficient fixed at 1)" in text
+    assert "Offset:" in model._repr_html_()
+    path = tmp_path / "r.html"
+    post.report(path)
+    html = path.read_text()
+    model_section = html.split("<h2 id='model'>")[1].split("<h2")[0]
+    assert "Offset:" in model_section and "np.log(e) (coefficient fixed at 1)" in model_section
+    diag = post.diagnostics()  # fit quality from the offset model's fitted probabilities
+    from bayeslogit.check.diagnostics import fitted_probabilities
+
+    d = model.design
+    p = expit(post.draws() @ d.X.T + d.offset).mean(axis=0)
+    np.testing.assert_allclose(fitted_probabilities(post), p, rtol=1e-10)
+    assert diag.prior_sensitivity is not None
