@@ -382,3 +382,18 @@ def test_summaries_and_the_report_say_there_is_an_offset(model, post, tmp_path):
     p = expit(post.draws() @ d.X.T + d.offset).mean(axis=0)
     np.testing.assert_allclose(fitted_probabilities(post), p, rtol=1e-10)
     assert diag.prior_sensitivity is not None
+
+
+def test_scale_by_cv_scores_the_held_out_rows_with_their_offset(data):
+    # C huge: the MAP is the MLE of each training fold, fitted by statsmodels with the offset
+    model = bl.LogitModel("y ~ x + offset(np.log(e))", data)
+    idx = np.arange(len(data))
+    folds = [(idx[idx % 2 == 0], idx[idx % 2 == 1]), (idx[idx % 2 == 1], idx[idx % 2 == 0])]
+    choice = bl.scale_by_cv(model, Cs=[1e8], folds=folds)
+    X, y, off = model.design.X, model.design.y, model.design.offset
+    scores = []
+    for tr, te in folds:
+        b = _glm(y[tr], X[tr], off[tr]).params
+        eta = X[te] @ b + off[te]
+        scores.append(np.mean(y[te] * eta - np.logaddexp(0, eta)))
+    np.testing.assert_allclose(choice.table["log_score"].iloc[0], np.mean(scores), rtol=1e-6)
