@@ -207,6 +207,24 @@ def test_loo_with_offset_equals_arviz_on_the_materialised_log_likelihood(model):
     e = getattr(ours, "elpd_data", ours)
     assert (e.elpd, e.se, e.p) == (ref.elpd, ref.se, ref.p)
     np.testing.assert_array_equal(e.pareto_k.values, ref.pareto_k.values)
+    # subsampled LOO: its point-estimate approximation uses the offset too
+    import arviz_stats as azs
+
+    from bayeslogit.interpret.loo import psis_loo
+
+    rows = np.sort(np.random.default_rng(7).choice(d.n_obs, size=120, replace=False))
+    sub = psis_loo(fit, method="subsample", observations=rows).elpd_data
+
+    def plpd(observed, data):
+        eta = d.X @ data.posterior["beta"].values + d.offset
+        return d.y * eta - np.logaddexp(0, eta)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = azs.loo_subsample(tree, observations=rows, var_name="y", method="plpd", log_lik_fn=plpd,
+                                pointwise=True)
+    assert sub.elpd == pytest.approx(ref.elpd, rel=1e-12) and sub.se == pytest.approx(ref.se, rel=1e-12)
+    assert sub.subsampling_se == pytest.approx(ref.subsampling_se, rel=1e-10)
 
 
 def test_prior_predictive_uses_the_offset(data):
