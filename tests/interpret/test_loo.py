@@ -257,3 +257,14 @@ def test_laplace_fit_without_importance_group_falls_back_and_says_so(laplace_fit
     res = psis_loo(old)
     assert not res.approx_posterior and not res.elpd_data.approx_posterior
     assert res.label.endswith("computed on the resampled Laplace + PSIS draws (no approximate-posterior correction)")
+
+
+def test_laplace_loo_after_save_and_load_is_still_corrected(laplace_fit, tmp_path):
+    from bayeslogit.interpret.loo import psis_loo
+
+    path = tmp_path / "lap.nc"
+    laplace_fit.save(path)
+    loaded = bl.load(path)
+    a, b = psis_loo(loaded), psis_loo(laplace_fit)
+    assert a.approx_posterior and a.label == b.label
+    assert a.elpd_data.elpd == pytest.approx(b.elpd_data.elpd, rel=1e-12)
