@@ -388,19 +388,28 @@ def bench_cli(reps: int = 7) -> dict:
     cmds = {"bayeslogit fit": [str(exe), "fit", str(csv), "y ~ x1 + x2"],
             "statsmodels smf.logit": [sys.executable, str(script), str(csv)],
             "bayeslogit --help": [str(exe), "--help"]}
+    import resource
+
     times = {k: [] for k in cmds}
+    cpu = {k: [] for k in cmds}  # user + system CPU seconds of the child: less sensitive to load
     for rep in range(reps + 1):  # the first round warms the page cache (and numba's disk cache)
         for label, cmd in cmds.items():
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             proc = subprocess.run(cmd, capture_output=True, text=True)
             dt = time.perf_counter() - t
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             if proc.returncode != 0:
                 raise RuntimeError(f"{label} failed: {proc.stderr[-1000:]}")
             if rep:
                 times[label].append(dt)
+                cpu[label].append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
     best = {k: min(v) for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
-    out = {"median_s": med, "best_s": best, "all_s": times,
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    out = {"median_s": med, "best_s": best, "all_s": times, "median_cpu_s": med_cpu, "all_cpu_s": cpu,
+           "ratio_cpu_fit_vs_statsmodels": med_cpu["bayeslogit fit"] / med_cpu["statsmodels smf.logit"],
+           "load_avg": os.getloadavg(),
            "ratio_fit_vs_statsmodels": med["bayeslogit fit"] / med["statsmodels smf.logit"],
            "ratio_fit_vs_statsmodels_best": best["bayeslogit fit"] / best["statsmodels smf.logit"]}
     print(json.dumps(out, indent=1), flush=True)
