@@ -268,3 +268,9 @@ def test_laplace_loo_after_save_and_load_is_still_corrected(laplace_fit, tmp_pat
     a, b = psis_loo(loaded), psis_loo(laplace_fit)
     assert a.approx_posterior and a.label == b.label
     assert a.elpd_data.elpd == pytest.approx(b.elpd_data.elpd, rel=1e-12)
+
+
+def test_laplace_report_names_the_corrected_loo(laplace_fit, tmp_path):
+    page = laplace_fit.report(tmp_path / "lap.html", progress=False).read_text()
+    assert "on the 4,000 Laplace proposals with the approximate-posterior correction" in page
+    assert "(exact, approximate-posterior corrected)" in page
