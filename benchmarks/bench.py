@@ -14,6 +14,9 @@ Usage::
     python benchmarks/bench.py --size all --out benchmarks/results/bench.json
     python benchmarks/bench.py --quick           # smoke check, under a minute
     python benchmarks/bench.py --size pipeline   # large data: n=100,000, p=10, whole pipeline
+    python benchmarks/bench.py --size cli        # `bayeslogit fit` vs statsmodels, whole processes
+    python benchmarks/bench.py --size laplace-loo  # corrected Laplace LOO vs NUTS; PSIS vs ArviZ's loop
+    python benchmarks/bench.py --size grad       # kernel gradient, float64 vs float32 X (n=100,000)
 
 The ``pipeline`` section (issue 11) runs each scenario in a fresh subprocess that records its
 own peak resident memory (``getrusage(RUSAGE_SELF).ru_maxrss``) and the seconds of every step:
@@ -367,9 +370,12 @@ print(fit.summary())
 """
 
 
-def bench_cli(reps: int = 3) -> dict:
-    """The small end as whole processes, side by side, alternating (best of ``reps``):
-    ``bayeslogit fit seed.csv "y ~ x1 + x2"`` against a four-line statsmodels script."""
+def bench_cli(reps: int = 7) -> dict:
+    """The small end as whole processes, side by side, alternating (median and best of ``reps``
+    after a warm-up round): ``bayeslogit fit seed.csv "y ~ x1 + x2"`` against a four-line
+    statsmodels script."""
+    import statistics
+
     import subprocess
     import tempfile
 
@@ -382,19 +388,30 @@ def bench_cli(reps: int = 3) -> dict:
     cmds = {"bayeslogit fit": [str(exe), "fit", str(csv), "y ~ x1 + x2"],
             "statsmodels smf.logit": [sys.executable, str(script), str(csv)],
             "bayeslogit --help": [str(exe), "--help"]}
+    import resource
+
     times = {k: [] for k in cmds}
+    cpu = {k: [] for k in cmds}  # user + system CPU seconds of the child: less sensitive to load
     for rep in range(reps + 1):  # the first round warms the page cache (and numba's disk cache)
         for label, cmd in cmds.items():
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             proc = subprocess.run(cmd, capture_output=True, text=True)
             dt = time.perf_counter() - t
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             if proc.returncode != 0:
                 raise RuntimeError(f"{label} failed: {proc.stderr[-1000:]}")
             if rep:
                 times[label].append(dt)
+                cpu[label].append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
     best = {k: min(v) for k, v in times.items()}
-    out = {"best_s": best, "all_s": times,
-           "ratio_fit_vs_statsmodels": best["bayeslogit fit"] / best["statsmodels smf.logit"]}
+    med = {k: statistics.median(v) for k, v in times.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    out = {"median_s": med, "best_s": best, "all_s": times, "median_cpu_s": med_cpu, "all_cpu_s": cpu,
+           "ratio_cpu_fit_vs_statsmodels": med_cpu["bayeslogit fit"] / med_cpu["statsmodels smf.logit"],
+           "load_avg": os.getloadavg(),
+           "ratio_fit_vs_statsmodels": med["bayeslogit fit"] / med["statsmodels smf.logit"],
+           "ratio_fit_vs_statsmodels_best": best["bayeslogit fit"] / best["statsmodels smf.logit"]}
     print(json.dumps(out, indent=1), flush=True)
     return out
 
@@ -488,9 +505,105 @@ def bench_pipeline(quick: bool) -> dict:
     return res
 
 
+def bench_laplace_loo(quick: bool = False) -> dict:
+    """Laplace LOO with the approximate-posterior correction against NUTS's PSIS-LOO on the same
+    model and data (n = 10,000, p = 20: exact LOO by row blocks for both), and the vectorised PSIS
+    (``bayeslogit._psis``) against ArviZ's per-observation loop on one 2,000-row block of the
+    NUTS fit's log-likelihood (64 MB)."""
+    import warnings
+
+    from arviz_stats.base import array_stats
+
+    from bayeslogit import _blocks, _psis
+    from bayeslogit.interpret.loo import psis_loo
+
+    n, n_noise = (2_000, 17) if quick else (10_000, 17)
+    df = simulate_seed(n, random_seed=31, n_noise=n_noise)
+    formula = "y ~ " + " + ".join(c for c in df.columns if c != "y")
+    model = bl.LogitModel(formula, df)
+    out = {"n": n, "p": 3 + n_noise}
+    t = time.perf_counter()
+    nuts = model.sample(random_seed=1, progressbar=False)
+    out["nuts_sample_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    lap = model.sample(method="laplace", random_seed=1, progressbar=False)
+    out["laplace_sample_s"] = time.perf_counter() - t
+    for name, fit in (("nuts", nuts), ("laplace", lap)):
+        t = time.perf_counter()
+        res = psis_loo(fit)
+        e = res.elpd_data
+        out[name] = {"loo_s": time.perf_counter() - t, "elpd": e.elpd, "se": e.se, "p": e.p,
+                     "max_k": float(np.nanmax(e.pareto_k.values)), "label": res.label}
+    out["elpd_diff_laplace_minus_nuts"] = out["laplace"]["elpd"] - out["nuts"]["elpd"]
+    out["p_diff_laplace_minus_nuts"] = out["laplace"]["p"] - out["nuts"]["p"]
+    m = min(n, 2_000)
+    ll = _blocks.loglik_block(nuts.design.X[:m], nuts.design.y[:m], None, nuts.draws())
+    C, D = nuts.n_chains, nuts.n_draws
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = time.perf_counter()
+        ref = array_stats.loo(ll.reshape(m, C, D), chain_axis=1, draw_axis=2, r_eff=1.0)
+        t_arviz = time.perf_counter() - t
+        t = time.perf_counter()
+        got = _psis.loo_rows(ll, r_eff=1.0)
+        t_ours = time.perf_counter() - t
+    out["psis_block"] = {"rows": m, "draws": C * D, "arviz_loop_s": t_arviz, "vectorised_s": t_ours,
+                         "speedup": t_arviz / t_ours,
+                         "max_rel_diff_elpd_i": float(np.max(np.abs(got[0] - ref[0]) / np.abs(ref[0])))}
+    print(json.dumps(out, indent=1), flush=True)
+    return out
+
+
+def bench_gradient_variants(quick: bool = False, repeats: int = 200) -> dict:
+    """The NUTS kernel's log density + gradient at n = 100,000, p = 23 (benchmark L's design):
+    float64 X (the kernel's) against a float32 copy of X (float64 accumulation), on one thread
+    and on two threads at once (as the sampler runs 4 chains on 2 cores); alternating rounds,
+    medians, ratios within this run."""
+    import threading
+
+    from bayeslogit.fit.nuts import density, kernel
+
+    n = 20_000 if quick else 100_000
+    df = simulate_seed(n, random_seed=0, n_noise=20)
+    formula = "y ~ " + " + ".join(c for c in df.columns if c != "y")
+    dens = density.LogDensity.from_model(bl.LogitModel(formula, df))
+    rest = (dens.y, dens.m, dens.T, dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu)
+    Xs = {"float64": dens.X, "float32": dens.X.astype(np.float32)}
+    beta = np.full(dens.dim, 0.01)
+
+    def run(X, times):
+        g = np.empty(dens.dim)
+        t = time.perf_counter()
+        for _ in range(repeats):
+            kernel.logp_grad(beta, X, *rest, g)
+        times.append((time.perf_counter() - t) / repeats)
+
+    for X in Xs.values():
+        run(X, [])  # compile / load both specialisations
+    res = {k: {"1 thread": [], "2 threads": []} for k in Xs}
+    for _ in range(3 if quick else 5):
+        for k, X in Xs.items():
+            run(X, res[k]["1 thread"])
+            both: list = []
+            ths = [threading.Thread(target=run, args=(X, both)) for _ in range(2)]
+            [th.start() for th in ths]
+            [th.join() for th in ths]
+            res[k]["2 threads"].append(float(np.mean(both)))
+    med = {k: {t: float(np.median(v)) for t, v in d.items()} for k, d in res.items()}
+    g64, g32 = np.empty(dens.dim), np.empty(dens.dim)
+    lp64 = kernel.logp_grad(beta, Xs["float64"], *rest, g64)
+    lp32 = kernel.logp_grad(beta, Xs["float32"], *rest, g32)
+    out = {"n": n, "p": dens.dim, "median_s": med, "all_s": res,
+           "ratio_float32_vs_float64": {t: med["float32"][t] / med["float64"][t] for t in ("1 thread", "2 threads")},
+           "abs_logp_diff": float(abs(lp64 - lp32)), "max_abs_grad_diff": float(np.max(np.abs(g64 - g32)))}
+    print(json.dumps({k: v for k, v in out.items() if k != "all_s"}, indent=1), flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "all"],
+    ap.add_argument("--size", choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels",
+                                       "laplace-loo", "grad", "all"],
                     default="all")
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
     ap.add_argument("--out", default="benchmarks/results/bench.json", help="JSON output path")
@@ -522,6 +635,12 @@ def main(argv=None) -> int:
     if args.size in ("cli", "all"):
         print("cli: whole processes, bayeslogit fit vs statsmodels, on the seed's 500 rows", flush=True)
         results["cli"] = bench_cli()
+    if args.size in ("laplace-loo", "all"):
+        print("laplace-loo: corrected Laplace LOO vs NUTS PSIS-LOO; vectorised PSIS vs ArviZ's loop", flush=True)
+        results["laplace_loo"] = bench_laplace_loo(args.quick)
+    if args.size in ("grad", "all"):
+        print("grad: the kernel's gradient at n = 100,000, p = 23, float64 vs float32 X", flush=True)
+        results["gradient_variants"] = bench_gradient_variants(args.quick)
     if args.size in ("levels", "all"):
         print("levels: y ~ x1 + C(g), g with 5,000 levels, 100,000 rows", flush=True)
         out, err = _run_child("bench.levels_child(100_000, 5000)", 8)

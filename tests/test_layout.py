@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bayeslogit"
 
 # The flow, earliest stage first (ARCHITECTURE.md draws the same list).
 STAGES = [
-    ("base", ["errors", "_numerics", "_blocks", "_version", "summary", "datasets", "_formula", "_files"]),
+    ("base", ["errors", "_numerics", "_blocks", "_psis", "_version", "summary", "datasets", "_formula", "_files"]),
     ("design", ["design"]),
     ("priors", ["priors"]),
     ("fit", ["fit"]),

@@ -205,8 +205,9 @@ def test_loo_with_offset_equals_arviz_on_the_materialised_log_likelihood(model):
         ref = az.loo(tree, pointwise=True, var_name="y")
         ours = fit.loo()
     e = getattr(ours, "elpd_data", ours)
-    assert (e.elpd, e.se, e.p) == (ref.elpd, ref.se, ref.p)
-    np.testing.assert_array_equal(e.pareto_k.values, ref.pareto_k.values)
+    # bayeslogit's vectorised PSIS (_psis.py) equals ArviZ's per-row loop to rounding
+    np.testing.assert_allclose([e.elpd, e.se, e.p], [ref.elpd, ref.se, ref.p], rtol=1e-10)
+    np.testing.assert_allclose(e.pareto_k.values, ref.pareto_k.values, rtol=1e-9, atol=1e-12)
     # subsampled LOO: its point-estimate approximation uses the offset too
     import arviz_stats as azs
 

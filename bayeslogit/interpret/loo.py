@@ -1,15 +1,17 @@
 """PSIS-LOO at any size, and model comparison by it (``bl.compare_models``).
 
 The statistics are ArviZ's (``arviz_stats``): Pareto-smoothed importance sampling per
-observation (``array_stats.loo``), the subsampling estimator (``loo_subsample``) and the
+observation (``array_stats.loo``, computed for a block of rows at once by
+:mod:`bayeslogit._psis`, equal to ArviZ's to rounding), the approximate-posterior correction
+(``loo_approximate_posterior``), the subsampling estimator (``loo_subsample``) and the
 ranking (``arviz.compare``). What is ours is *how the pointwise log-likelihood reaches them*:
 ArviZ wants it as a materialised ``(chain, draw, obs)`` array, which is 3.2 GB at 100,000 rows
 and 4,000 draws. Here it never exists whole:
 
 - **exact** (``n x draws <= LOO_EXACT_MAX_CELLS``): the log-likelihood is computed by row
-  blocks (:mod:`bayeslogit._blocks`) and each block goes through the same per-observation
-  routine ``arviz.loo`` uses, with the same relative efficiency ``r_eff``; the result is
-  bit-identical to ``arviz.loo`` on the materialised array (tests/interpret/test_loo.py) and is
+  blocks (:mod:`bayeslogit._blocks`) and each block goes through the per-observation
+  computation ``arviz.loo`` does, with the same relative efficiency ``r_eff``; the result equals
+  ``arviz.loo`` on the materialised array to 1e-10 (tests/interpret/test_loo.py) and is
   wrapped as ArviZ's own ``ELPDDataLOO``, so ``arviz.compare`` and ``arviz.plot_khat`` take it.
 - **subsampled** (larger): PSIS-LOO on ``LOO_SUBSAMPLE`` rows drawn at random, with the
   difference estimator of Magnusson et al. (2019) around the point-estimate approximation
@@ -20,10 +22,19 @@ and 4,000 draws. Here it never exists whole:
   materialised group for the same rows (tests/interpret/test_loo.py). Its standard error
   includes the subsampling error, reported separately as ``subsampling_se``.
 
-Every result carries a label saying which of the two was used (shown in the diagnostics, the
-report and ``compare_models``' ``loo_method`` column). Draws from ``method="laplace"`` are the
-resampled Laplace + PSIS draws; LOO is computed on them as on any posterior draws and the label
-says so.
+- **Laplace fits** (``method="laplace"``): the resampled draws are not posterior draws (they
+  repeat proposals), so PSIS-LOO on them would treat an importance-weighted sample as a
+  posterior one. Instead LOO runs on the raw Laplace proposals kept in the fit's ``importance``
+  group, with the approximate-posterior correction of Magnusson et al. (2019), ArviZ's
+  ``loo_approximate_posterior``: per observation, importance ratios
+  ``p(beta | y) / (q(beta) p(y_i | beta))`` from the unnormalised log posterior ``log_p`` and
+  the proposal's log density ``log_q`` at each proposal, Pareto-smoothed. Equal to
+  ``loo_approximate_posterior`` on the materialised log-likelihood of the proposals to 1e-10
+  (tests), exact or subsampled as above. A Laplace fit without the ``importance`` group (saved
+  by an earlier version) falls back to the resampled draws, and its label says so.
+
+Every result carries a label saying which was used (shown in the diagnostics, the report and
+``compare_models``' ``loo_method`` column).
 """
 
 from __future__ import annotations
@@ -35,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import _blocks
+from .. import _blocks, _psis
 from ..errors import ArgumentError, ParetoKWarning
 from ..results.posterior import PosteriorResults
 
@@ -66,19 +77,26 @@ class LooResult:
         One sentence naming the method, for every output.
     rows : numpy.ndarray
         The observations with an exact PSIS value (all rows, or the subsample).
+    approx_posterior : bool
+        True when computed on a Laplace fit's proposals with the approximate-posterior
+        correction (``loo_approximate_posterior``).
     """
 
     elpd_data: Any
     method: str
     label: str
     rows: np.ndarray
+    approx_posterior: bool = False
 
     @property
     def short_label(self) -> str:
-        """``"exact"`` or ``"subsampled, 2,000 of 100,000 rows"``."""
+        """``"exact"`` or ``"subsampled, 2,000 of 100,000 rows"`` (plus ``", approximate-posterior
+        corrected"`` for Laplace fits)."""
         if self.method == "exact":
-            return "exact"
-        return f"subsampled, {self.rows.size:,} of {int(self.elpd_data.n_data_points):,} rows"
+            text = "exact"
+        else:
+            text = f"subsampled, {self.rows.size:,} of {int(self.elpd_data.n_data_points):,} rows"
+        return text + (", approximate-posterior corrected" if self.approx_posterior else "")
 
 
 def _r_eff(post: PosteriorResults) -> float:
@@ -88,6 +106,17 @@ def _r_eff(post: PosteriorResults) -> float:
     return float(_get_r_eff(post.idata, post.n_chains * post.n_draws))
 
 
+def _loo_draws(post: PosteriorResults) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The draws LOO runs on, ``(B, log_p, log_q)``: a Laplace fit's raw proposals with the
+    target's and proposal's log densities (approximate-posterior correction), else the
+    posterior draws and ``None, None``."""
+    if post.sampler == "laplace+psis" and "importance" in post.idata.children:
+        imp = post.idata["importance"]
+        return (np.asarray(imp["proposal"].values, dtype=float), np.asarray(imp["log_p"].values, dtype=float),
+                np.asarray(imp["log_q"].values, dtype=float))
+    return post.draws(), None, None
+
+
 def _label(post: PosteriorResults, method: str, n: int, m: int, sub_se: float | None) -> str:
     if method == "exact":
         text = f"PSIS-LOO, exact (all {n:,} rows)"
@@ -95,7 +124,12 @@ def _label(post: PosteriorResults, method: str, n: int, m: int, sub_se: float | 
         text = (f"PSIS-LOO with subsampling: {m:,} of {n:,} rows, point-estimate (plpd) difference "
                 f"estimator (Magnusson et al. 2019); the SE includes a subsampling SE of {sub_se:.3f}")
     if post.sampler == "laplace+psis":
-        text += "; computed on the resampled Laplace + PSIS draws (no approximate-posterior correction)"
+        if "importance" in post.idata.children:
+            S = int(post.idata["importance"].sizes["sample"])
+            text += (f"; on the {S:,} Laplace proposals with the approximate-posterior correction "
+                     "(ratios p / (q p(y_i)), Magnusson et al. 2019; arviz_stats.loo_approximate_posterior)")
+        else:
+            text += "; computed on the resampled Laplace + PSIS draws (no approximate-posterior correction)"
     return text
 
 
@@ -143,13 +177,14 @@ def psis_loo(post: PosteriorResults, *, method: Literal["auto", "exact", "subsam
             return post._cache[key]
     if method == "exact":
         res = _exact(post)
-        out = LooResult(res, "exact", _label(post, "exact", n, n, None), np.arange(n))
+        out = LooResult(res, "exact", _label(post, "exact", n, n, None), np.arange(n), bool(res.approx_posterior))
     else:
         if observations is None:
             observations = min(n, LOO_SUBSAMPLE)
         res = _subsample(post, observations, seed)
         rows = np.asarray(res.loo_subsample_observations, dtype=np.int64)
-        out = LooResult(res, "subsample", _label(post, "subsample", n, rows.size, float(res.subsampling_se)), rows)
+        out = LooResult(res, "subsample", _label(post, "subsample", n, rows.size, float(res.subsampling_se)), rows,
+                        bool(res.approx_posterior))
     if key is not None:
         post._cache[key] = out
     return out
@@ -163,17 +198,16 @@ def _exact(post: PosteriorResults):
     from arviz_stats.utils import ELPDDataLOO
 
     d = post.design
-    C, D, n = post.n_chains, post.n_draws, d.n_obs
-    S = C * D
-    B = post.draws()
-    reff = _r_eff(post)
+    n = d.n_obs
+    B, log_p, log_q = _loo_draws(post)
+    S = B.shape[0]
+    reff = 1.0 if log_p is not None else _r_eff(post)
     elpd_i, k, p_i = np.empty(n), np.empty(n), np.empty(n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
             ll = _blocks.loglik_rows(d, sl, B)
-            e, kk, pp = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2, r_eff=reff)
-            elpd_i[sl], k[sl], p_i[sl] = e, kk, pp
+            elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
         elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
     if not np.all(np.isfinite(elpd_i)):
         raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
@@ -182,25 +216,21 @@ def _exact(post: PosteriorResults):
     warn, good_k = _warn_pareto_k(kda, S, suppress=True)
     return ELPDDataLOO(elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=S, n_data_points=n,
                        scale="log", warning=bool(warn), good_k=float(good_k),
-                       elpd_i=kda.copy(data=elpd_i), pareto_k=kda, approx_posterior=False)
+                       elpd_i=kda.copy(data=elpd_i), pareto_k=kda, approx_posterior=log_p is not None)
 
 
 def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
     """Exact PSIS per observation on ``rows``, by row blocks: ``(elpd_i, pareto_k, p_loo_i)``."""
-    from arviz_stats.base import array_stats
-
     d = post.design
-    C, D = post.n_chains, post.n_draws
-    B = post.draws()
+    B, log_p, log_q = _loo_draws(post)
     m = rows.size
     elpd_i, k, p_i = np.empty(m), np.empty(m), np.empty(m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
-        for sl in _blocks.row_slices(m, _blocks.block_rows(C * D)):
+        for sl in _blocks.row_slices(m, _blocks.block_rows(B.shape[0])):
             r = rows[sl]
             ll = _blocks.loglik_rows(d, r, B)
-            elpd_i[sl], k[sl], p_i[sl] = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2,
-                                                         r_eff=reff)
+            elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
     return elpd_i, k, p_i
 
 
@@ -230,7 +260,9 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     bbar = post.draws().mean(axis=0).reshape(1, -1)
     approx = _blocks.map_rows(lambda Xb, yb, tb, ob: _blocks.loglik_block(Xb, yb, tb, bbar, ob)[:, 0],
                               (d.X, d.y, d.trials, d.offset), cells_per_row=1)
-    elpd_s, k_s, p_s = _psis_rows(post, rows, _r_eff(post))
+    B, log_p, log_q = _loo_draws(post)
+    S = B.shape[0]
+    elpd_s, k_s, p_s = _psis_rows(post, rows, 1.0 if log_p is not None else _r_eff(post))
     approx_all = xr.DataArray(approx, dims="obs", coords={"obs": np.arange(n)}, name="y")
     approx_sample = xr.DataArray(approx[rows], dims="__obs__")
     elpd_da = xr.DataArray(elpd_s, dims="__obs__")
@@ -245,8 +277,8 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     return ELPDDataLOOSubsample(
         elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=S, n_data_points=n, scale="log",
         warning=bool(warn), good_k=float(good_k), elpd_i=elpd_full.rename("y"), pareto_k=k_full.rename("y"),
-        approx_posterior=False, subsampling_se=float(sub_se), subsample_size=int(rows.size),
-        log_p=None, log_q=None, thin_factor=None, log_weights=None, loo_subsample_observations=rows,
+        approx_posterior=log_p is not None, subsampling_se=float(sub_se), subsample_size=int(rows.size),
+        log_p=log_p, log_q=log_q, thin_factor=None, log_weights=None, loo_subsample_observations=rows,
         elpd_loo_approx=approx_all, log_jacobian=None,
     )
 

@@ -228,9 +228,15 @@ class PosteriorResults(Results, PosteriorShortcuts):
         >>> post.coef_table(ci_prob=0.89).columns[:4].tolist()
         ['mean', 'sd', 'eti89_lb', 'eti89_ub']
         """
+        check_probability(ci_prob, "ci_prob")
+        key = ("coef_table", float(ci_prob))
+        if key not in self._cache:  # the summary, the diagnostics and the CLI each ask for it
+            self._cache[key] = self._coef_table(ci_prob)
+        return self._cache[key].copy()
+
+    def _coef_table(self, ci_prob: float) -> pd.DataFrame:
         import arviz_stats as az  # arviz's statistics half: no matplotlib import (CLI start-up)
 
-        check_probability(ci_prob, "ci_prob")
         table = az.summary(self.idata, var_names=["beta"], ci_prob=ci_prob, ci_kind="eti", round_to="none")
         table.index = [_coord_label(i) for i in table.index]
         table = table.loc[self.coef_names]
