@@ -18,6 +18,7 @@ import patsy
 
 from ._formula import _recursion_room, factor_codes, formula_names, free_names, parse_formula
 from .errors import DataError, DesignError, FormulaError, MissingDataWarning
+from .group_terms import build_group_design, group_columns, split_group_terms
 from .summary import shorten
 
 __all__ = ["Design", "build_design"]
@@ -59,6 +60,10 @@ class Design:
         The column ``weights`` was read from.
     n_dropped : int
         Rows dropped because of missing values (only with ``missing="drop"``).
+    groups : GroupDesign or None
+        The group terms (``(1 + x | g)``) of a multilevel model: per term a level index per row
+        and the varying part's values (:mod:`bayeslogit.group_terms`); None without group
+        terms. ``X``, ``column_names`` and ``design_info`` are the fixed (population) part only.
     """
 
     formula: str
@@ -74,6 +79,7 @@ class Design:
     n_dropped: int = 0
     weights: np.ndarray | None = None
     weights_name: str | None = None
+    groups: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         cols = shorten(", ".join(self.column_names), 70)
@@ -223,9 +229,10 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         raise DataError(f"missing must be 'raise' or 'drop', got {missing!r}")
     if len(data) == 0:
         raise DataError("data has no rows; a logistic regression needs observations")
+    fixed, group_syntax = split_group_terms(formula)  # "(1 + x | g)" terms: not patsy's
     try:
-        desc = parse_formula(formula)
-        codes = factor_codes(formula, desc)
+        desc = parse_formula(fixed)
+        codes = factor_codes(fixed, desc)
         names = formula_names(codes, data.columns)
         free = free_names(codes, data.columns)
     except patsy.PatsyError as exc:
@@ -263,6 +270,8 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
                 "the frequency weight of each row"
             )
     used = names + [c for c in (trials, weights) if c is not None and c not in names]
+    if group_syntax:
+        used += group_columns(group_syntax, data.columns)
     used = list(dict.fromkeys(used))
     _check_column_types(data, used)
     data, n_dropped = _handle_missing(data, used, missing)
@@ -298,6 +307,7 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
     except DesignError:
         _check_unused_categories(data, [c for c in names if c not in _response_names(desc, data)])
         raise
+    groups = build_group_design(group_syntax, data, eval_env) if group_syntax else None
     design = Design(
         formula=formula,
         y=y,
@@ -312,6 +322,7 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         n_dropped=n_dropped,
         weights=w,
         weights_name=weights,
+        groups=groups,
     )
     return design, _snapshot(data[used])
 

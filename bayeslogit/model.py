@@ -17,6 +17,7 @@ from .fit import laplace, prior_predictive, pymc_model
 from .fit.nuts import driver
 from .fit.penalized import has_kink
 from .fit.separation import detect_separation
+from .group_priors import resolve_group_priors, split_prior_spec
 from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
 from .summary import Summary, shorten
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
@@ -97,7 +98,10 @@ class LogitModel:
             formula, data, event=event, trials=trials, weights=weights, missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
-        self.priors: ResolvedPriors = resolve_priors(priors, self.design)
+        fixed_priors, group_priors = split_prior_spec(priors)  # keys with '|': group sds, LKJ
+        self.priors: ResolvedPriors = resolve_priors(fixed_priors, self.design)
+        if self.design.groups is not None or group_priors:
+            self.priors = replace(self.priors, groups=resolve_group_priors(group_priors, self.design.groups))
         self._pymc_model = None
         # A fit is a snapshot: the rows and columns the design was built from, which the
         # caller's later edits of `data` cannot change (a lazy copy under pandas' copy-on-write).
@@ -245,6 +249,9 @@ class LogitModel:
         self._warn_if_posterior_improper()
         kinked = has_kink(self.priors)
         hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in self.priors.priors.values())
+        if self.design.groups is not None:  # group terms: PyMC's model, nutpie or PyMC's NUTS
+            used = _group_sampler(sampler, used, method, progressbar)
+            hierarchical = True
         if hierarchical and sampler == "bayeslogit":
             raise SamplerError(
                 "sampler='bayeslogit' does not take hierarchical or horseshoe priors (their scale is "
@@ -420,6 +427,32 @@ class LogitModel:
         """
         priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
         return fit_map(self, priors, tol=tol, max_iter=max_iter)
+
+
+def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:
+    """The sampler of a model with group terms: bayeslogit's own NUTS and the Laplace method
+    take only the population coefficients, so ``"auto"`` runs nutpie when installed (fast on
+    the non-centred funnel of group sds), else PyMC's NUTS, and says so on stderr."""
+    import importlib.util
+    import sys
+
+    if sampler == "bayeslogit":
+        raise SamplerError(
+            "sampler='bayeslogit' does not take group terms like (1 | g) (their sds are sampled "
+            "too); use sampler='auto' (nutpie when installed, else PyMC), 'nutpie' or 'pymc'"
+        )
+    if method == "laplace":
+        raise SamplerError(
+            "method='laplace' is not available for a model with group terms like (1 | g) (the "
+            "posterior of the group sds is far from normal); use method='nuts'"
+        )
+    if sampler != "auto":
+        return used
+    used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    if progressbar:
+        print(f"group terms: sampling with {used} (bayeslogit's own NUTS takes no group terms)",
+              file=sys.stderr, flush=True)
+    return used
 
 
 # -- the model's snapshot of its training data ----------------------------------------------------
