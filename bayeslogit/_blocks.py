@@ -29,6 +29,8 @@ __all__ = [
     "map_rows",
     "reduce_rows",
     "loglik_block",
+    "eta_rows",
+    "loglik_rows",
     "mean_prob_block",
     "weighted_gram",
     "nbytes_text",
@@ -102,6 +104,11 @@ def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B:
     """
     eta = Xb @ B.T  # (b, S)
     _note(eta.size)
+    return _loglik_eta(eta, yb, trials_b)
+
+
+def _loglik_eta(eta: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None) -> np.ndarray:
+    """:func:`loglik_block` from the linear predictor ``eta`` (rows, draws), overwritten."""
     y = np.asarray(yb, dtype=float)[:, None]
     if trials_b is None:
         out = np.logaddexp(0.0, eta)
@@ -114,6 +121,26 @@ def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B:
     np.subtract(y * eta, out, out=out)
     out += const[:, None]
     return out
+
+
+def eta_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
+    """The linear predictor of a block of a design's rows (a slice or index array) for every
+    draw: ``X[rows] @ B.T``, plus the group part ``sum_c values[i, c] * b[s, index[i], c]``
+    when the design has group terms (``design.groups``) and their draws ``G`` are given
+    (one ``(draws, levels, k)`` array per term). Shape ``(rows, draws)``."""
+    eta = design.X[rows] @ B.T
+    groups = getattr(design, "groups", None)
+    if groups is not None and G is not None:
+        eta += groups.eta_block(rows, G)
+    _note(eta.size)
+    return eta
+
+
+def loglik_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
+    """:func:`loglik_block` of a block of a design's rows, group terms included
+    (:func:`eta_rows`): shape ``(rows, draws)``."""
+    trials = None if design.trials is None else design.trials[rows]
+    return _loglik_eta(eta_rows(design, rows, B, G), design.y[rows], trials)
 
 
 def mean_prob_block(Xb: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -152,7 +179,7 @@ def outcome_dtype(max_trials: int) -> np.dtype:
 
 
 def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
-                       rng: np.random.Generator) -> np.ndarray:
+                       rng: np.random.Generator, *, groups=None, G: list | None = None) -> np.ndarray:
     """Simulated outcomes for every draw (rows of ``B``) and row of ``X``: shape ``(draws, rows)``.
 
     ``y ~ Bernoulli(expit(x_i' beta))`` (``trials=None``) or ``Binomial(n_i, ...)``, in the
@@ -165,6 +192,8 @@ def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
     out = np.empty((S, n), dtype=outcome_dtype(1 if trials is None else int(np.max(trials, initial=1))))
     for sl in row_slices(n, block_rows(S)):
         eta = X[sl] @ B.T  # (b, S)
+        if groups is not None and G is not None:  # group terms (bayeslogit.group_terms)
+            eta += groups.eta_block(sl, G)
         _note(eta.size)
         expit(eta, out=eta)
         if trials is None:

@@ -150,8 +150,13 @@ class GroupDesign:
         out = None
         for t, G in zip(self.terms, group_draws):
             idx, V = t.index[rows], t.values[rows]
-            part = np.einsum("rk,srk->rs", V, G[:, idx, :])
-            out = part if out is None else out + part
+            for c in range(G.shape[2]):  # one (rows, draws) gather at a time: one block of memory
+                part = G[:, idx, c].T
+                part *= V[:, c][:, None]
+                if out is None:
+                    out = part
+                else:
+                    out += part
         return out
 
 

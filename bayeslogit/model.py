@@ -371,7 +371,8 @@ class LogitModel:
                 stacklevel=3,
             )
 
-    def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100) -> "MLEResults":
+    def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100,
+                pooling: Literal["complete", "none"] | None = None) -> "MLEResults":
         """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).
 
         Separated data (the MLE does not exist) give a :class:`~bayeslogit.SeparationWarning`
@@ -395,11 +396,25 @@ class LogitModel:
         >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
         >>> bl.LogitModel("y ~ x", df).fit_mle().converged
         True
+
+        A model with group terms (``(1 | g)``) has no MLE here (the GLMM's marginal
+        likelihood is not computed); ``pooling`` fits one of its two extremes instead, which
+        shown next to the posterior (``bl.compare``) tell the partial-pooling story:
+        ``"complete"`` (the default for such models) drops the group terms; ``"none"`` fits
+        every level's own coefficients as fixed effects, sum-to-zero coded (``C(g, Sum)``,
+        ``C(g, Sum):x``) so that ``Intercept`` and ``x`` stay averages over the levels. The
+        result's ``label`` says which, e.g. ``"MLE (no pooling)"``.
         """
+        if pooling is not None or self.design.groups is not None:
+            sub, how = _pooled_model(self, pooling, "fit_mle")
+            res = fit_mle(sub, tol=tol, max_iter=max_iter)
+            res.label = f"MLE ({how})"
+            res.population_names = self.coef_names
+            return res
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
     def fit_map(self, *, priors: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100,
-                prior: PriorSpec = None) -> "MAPResults":
+                prior: PriorSpec = None, pooling: Literal["complete", "none"] | None = None) -> "MAPResults":
         """Posterior mode by Newton's method, with Laplace (inverse-Hessian) standard deviations.
 
         Parameters
@@ -426,7 +441,45 @@ class LogitModel:
         'MAP Normal(0, 1)'
         """
         priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
+        if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
+            sub, how = _pooled_model(self, pooling, "fit_map")
+            res = fit_map(sub, priors, tol=tol, max_iter=max_iter)
+            res.prior_label = f"{res.prior_label}, {how}"
+            res.population_names = self.coef_names
+            return res
         return fit_map(self, priors, tol=tol, max_iter=max_iter)
+
+
+def _pooled_model(model: "LogitModel", pooling, where: str) -> tuple["LogitModel", str]:
+    """The complete-pooling (group terms dropped) or no-pooling (group terms as sum-to-zero
+    coded fixed effects) model of a model with group terms, and its name."""
+    from .group_terms import split_group_terms
+
+    if model.design.groups is None:
+        raise ArgumentError(f"{where}(pooling={pooling!r}) needs group terms like (1 | g) in the formula")
+    if pooling is None:
+        pooling = "complete"
+    if pooling not in ("complete", "none"):
+        raise ArgumentError(f"pooling must be 'complete' or 'none', got {pooling!r}")
+    fixed, terms = split_group_terms(model.formula)
+    d = model.design
+    data = training_rows(model)
+    if pooling == "complete":
+        sub = LogitModel._from_parts(replace(d, groups=None, formula=fixed), replace(model.priors, groups=None))
+        sub._data = data
+        return sub, "complete pooling"
+    extra = []
+    for t in terms:
+        by = ":".join(f"C({f}, Sum)" for f in t.factors)
+        for term in patsy.ModelDesc.from_formula(f"_y_ ~ {t.expr}").rhs_termlist:
+            extra.append(":".join([f.code for f in term.factors] + [by]))
+    formula = fixed + " + " + " + ".join(extra)
+    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
+    design, rows = _build_design(formula, data, event=d.event if d.trials is None else None,
+                                 trials=d.trials_name, weights=d.weights_name, missing="raise", eval_env=env)
+    sub = LogitModel._from_parts(design, resolve_priors(None, design))
+    sub._data = rows
+    return sub, "no pooling"
 
 
 def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:

@@ -165,13 +165,13 @@ def _exact(post: PosteriorResults):
     d = post.design
     C, D, n = post.n_chains, post.n_draws, d.n_obs
     S = C * D
-    B = post.draws()
+    B, G = post.draws(), post.group_draws()
     reff = _r_eff(post)
     elpd_i, k, p_i = np.empty(n), np.empty(n), np.empty(n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
-            ll = _blocks.loglik_block(d.X[sl], d.y[sl], None if d.trials is None else d.trials[sl], B)
+            ll = _blocks.loglik_rows(d, sl, B, G)
             e, kk, pp = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2, r_eff=reff)
             elpd_i[sl], k[sl], p_i[sl] = e, kk, pp
         elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
@@ -191,14 +191,14 @@ def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
 
     d = post.design
     C, D = post.n_chains, post.n_draws
-    B = post.draws()
+    B, G = post.draws(), post.group_draws()
     m = rows.size
     elpd_i, k, p_i = np.empty(m), np.empty(m), np.empty(m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(m, _blocks.block_rows(C * D)):
             r = rows[sl]
-            ll = _blocks.loglik_block(d.X[r], d.y[r], None if d.trials is None else d.trials[r], B)
+            ll = _blocks.loglik_rows(d, r, B, G)
             elpd_i[sl], k[sl], p_i[sl] = array_stats.loo(ll.reshape(-1, C, D), chain_axis=1, draw_axis=2,
                                                          r_eff=reff)
     return elpd_i, k, p_i
@@ -228,8 +228,10 @@ def _subsample(post: PosteriorResults, observations, seed: int):
             raise ArgumentError(f"observations must be row indices in [0, {n})")
     # point-estimate approximation log p(y_i | posterior mean) for every row: O(n p)
     bbar = post.draws().mean(axis=0).reshape(1, -1)
-    approx = _blocks.map_rows(lambda Xb, yb, tb: _blocks.loglik_block(Xb, yb, tb, bbar)[:, 0],
-                              (d.X, d.y, d.trials), cells_per_row=1)
+    G = post.group_draws()
+    gbar = None if G is None else [g.mean(axis=0)[None] for g in G]  # group effects at their means
+    approx = np.concatenate([_blocks.loglik_rows(d, sl, bbar, gbar)[:, 0]
+                             for sl in _blocks.row_slices(n, _blocks.block_rows(1))])
     elpd_s, k_s, p_s = _psis_rows(post, rows, _r_eff(post))
     approx_all = xr.DataArray(approx, dims="obs", coords={"obs": np.arange(n)}, name="y")
     approx_sample = xr.DataArray(approx[rows], dims="__obs__")

@@ -27,7 +27,8 @@ class ResultsShortcuts:
 
     def predict(self, new_df: pd.DataFrame | None = None, *,
                 kind: Literal["prob", "linear", "draws"] = "prob", ci_prob: float | None = None,
-                interval: float | None = None):
+                interval: float | None = None, new_groups: Literal["population", "sample"] = "population",
+                random_seed: int | None = None):
         """Predicted probabilities (or log-odds) with intervals, for new or the training data.
 
         Parameters
@@ -45,6 +46,14 @@ class ResultsShortcuts:
             the log-odds scale (mapped through the inverse logit for probabilities) for point fits.
         interval : float, optional
             Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
+        new_groups : {"population", "sample"}
+            Models with group terms (``(1 | g)``): a level of a grouping factor not seen in
+            training is not an error; ``"population"`` (default) gives it zero group effects
+            (the population-level prediction), ``"sample"`` draws a new effect per posterior
+            draw from the fitted group distribution (wider intervals). Seen levels always use
+            their own effects. See :mod:`bayeslogit.interpret.group_predict`.
+        random_seed : int, optional
+            Seed of the new effects drawn by ``new_groups="sample"``.
 
         Returns
         -------
@@ -71,7 +80,7 @@ class ResultsShortcuts:
         from ..interpret.predict import predict
 
         ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="predict")
-        return predict(self, new_df, kind=kind, ci_prob=ci_prob)
+        return predict(self, new_df, kind=kind, ci_prob=ci_prob, new_groups=new_groups, random_seed=random_seed)
 
     def odds_ratios(self, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
@@ -159,7 +168,8 @@ class PosteriorShortcuts:
     ``report`` for posterior fits."""
 
     def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
-                             random_seed: int | None = None) -> "xr.DataArray":
+                             random_seed: int | None = None,
+                             new_groups: Literal["population", "sample"] = "population") -> "xr.DataArray":
         """Replicated outcomes: one 0/1 outcome (or binomial count) per row for every draw.
 
         Parameters
@@ -169,6 +179,8 @@ class PosteriorShortcuts:
             it must hold the trials column.
         random_seed : int, optional
             Same seed -> identical replicates.
+        new_groups : {"population", "sample"}
+            Unseen levels of a grouping factor, as for :meth:`predict`.
 
         Returns
         -------
@@ -190,7 +202,7 @@ class PosteriorShortcuts:
         """
         from ..interpret.predict import posterior_predictive
 
-        return posterior_predictive(self, new_df, random_seed=random_seed)
+        return posterior_predictive(self, new_df, random_seed=random_seed, new_groups=new_groups)
 
     def sample_posterior_predictive(self, *, random_seed: int | None = None,
                                     extend: bool = True) -> "xr.DataTree":
