@@ -529,7 +529,7 @@ def _getstate(model: "LogitModel") -> dict[str, Any]:
     ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
     state = dict(model.__dict__)
     state["_data"] = training_rows(model)
-    state["design"] = replace(model.design, design_info=None)
+    state["design"] = replace(model.design, design_info=None, groups=None)  # groups hold patsy too
     state["_pymc_model"] = None
     return state
 
@@ -550,5 +550,5 @@ def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
     if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
         raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
     state = dict(state)
-    state["design"] = replace(stored, design_info=design.design_info)
+    state["design"] = replace(stored, design_info=design.design_info, groups=design.groups)
     model.__dict__.update(state)
