@@ -8,7 +8,8 @@ intercept, the slope, the group sd and one group's effect must be uniform (chi-s
 bins, 1% family-wise with Bonferroni). A deliberately wrong group-sd prior in the fit must fail
 the same test (the test has power).
 
-Runtime of the slow part (2 x 200 replications) on 2 shared cores: about 1-2 minutes.
+Runtime of the slow part (2 x 200 replications) on 2 shared cores at a load of 3.5: about 2.5
+minutes (p-values 0.19-0.89, no divergences, in the run that committed it).
 """
 
 from __future__ import annotations
