@@ -261,3 +261,48 @@ def test_posterior_agrees_with_a_long_run_of_a_hand_written_model():
         m2, s2, e2 = stats_of(theirs)
         assert abs(m1 - m2) < 4 * np.hypot(e1, e2), (m1, m2, e1, e2)
         assert s1 == pytest.approx(s2, rel=0.12)
+
+
+# -- prior draws (model.sample_prior_predictive) -----------------------------------------------
+
+@pytest.mark.parametrize("k, eta", [(2, 1.0), (2, 3.0), (3, 1.0), (4, 2.0)])
+def test_lkj_draws_have_the_lkj_marginals(k, eta):
+    """Every off-diagonal correlation of LKJ(eta) in k dimensions is 2 Beta(b, b) - 1 with
+    b = eta - 1 + k / 2 (Lewandowski et al. 2009)."""
+    from bayeslogit.fit.group_model import lkj_correlation
+
+    rng = np.random.default_rng(k * 10 + int(eta))
+    R = np.stack([lkj_correlation(eta, k, rng) for _ in range(3000)])
+    assert np.all(np.linalg.eigvalsh(R) > 0)
+    b = eta - 1 + k / 2
+    for i, j in [(0, 1), (0, k - 1), (k - 2, k - 1)]:
+        if i < j:
+            assert stats.kstest((R[:, i, j] + 1) / 2, stats.beta(b, b).cdf).pvalue > 1e-3
+
+
+def test_prior_draws_of_group_terms_match_pymc():
+    """numpy's prior draws of sd, correlation and group effects against pm.sample_prior_predictive
+    of the model's own PyMC model (two-sample KS), and the prior predictive uses the effects."""
+    import pymc as pm
+
+    m = bl.LogitModel("y ~ x + (1 + x | g)", simulate(slope=True), priors={"x|g": bl.HalfNormal(0.5)})
+    ours = m.sample_prior_predictive(2000, random_seed=1)["prior"]
+    with m.pymc_model:
+        ref = pm.sample_prior_predictive(2000, random_seed=2, var_names=["sd_g", "cor_g", "b_g"]).prior
+    for name, sel in [("sd_g", (0,)), ("sd_g", (1,)), ("cor_g", (0, 1)), ("b_g", (3, 0)), ("b_g", (5, 1))]:
+        a = ours[name].values[0][(slice(None), *sel)]
+        b = ref[name].values[0][(slice(None), *sel)]
+        assert stats.ks_2samp(a, b).pvalue > 1e-3, (name, sel)
+    assert ours["b_g"].dims == ("chain", "draw", "g__level", "g__coef")
+
+
+def test_prior_predictive_outcomes_include_the_group_effects():
+    """Tiny coefficient priors, a wide group sd: the replicated outcomes' group means spread far
+    more than Bernoulli(1/2) noise alone (variance ~0.01 over 25 rows per group)."""
+    df = simulate()
+    m = bl.LogitModel("y ~ x + (1 | g)", df, priors={"Intercept": bl.Normal(0, 0.01), "x": bl.Normal(0, 0.01),
+                                                      "|g": bl.HalfNormal(5)})
+    y = m.sample_prior_predictive(300, random_seed=3)["prior_predictive"]["y"].values[0]
+    idx = m.design.groups.terms[0].index
+    means = np.stack([y[:, idx == j].mean(axis=1) for j in range(8)], axis=1)
+    assert np.median(means.var(axis=1)) > 0.05
