@@ -450,7 +450,7 @@ class LogitModel:
         priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
             sub, how = _pooled_model(self, pooling, "fit_map")
-            res = fit_map(sub, priors, tol=tol, max_iter=max_iter)
+            res = fit_map(sub, split_prior_spec(priors)[0], tol=tol, max_iter=max_iter)  # no group sds there
             res.prior_label = f"{res.prior_label}, {how}"
             res.population_names = self.coef_names
             return res

@@ -213,6 +213,9 @@ def test_complete_pooling_mle_is_the_fit_without_group_terms():
     assert pooled.label == "MLE (complete pooling)"
     np.testing.assert_allclose(pooled.params, ref.params, rtol=1e-10)
     assert m.fit_map().label == "MAP model priors, complete pooling"
+    mp = m.fit_map(priors={"x": bl.Normal(0, 1), "1|g": bl.HalfNormal(1)})  # group keys ignored there
+    ref_map = bl.LogitModel("y ~ x", df).fit_map(priors={"x": bl.Normal(0, 1)})
+    np.testing.assert_allclose(mp.params, ref_map.params, rtol=1e-8)
 
 
 def test_no_pooling_mle_matches_statsmodels_on_sum_coding():
