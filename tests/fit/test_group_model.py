@@ -306,3 +306,21 @@ def test_prior_predictive_outcomes_include_the_group_effects():
     idx = m.design.groups.terms[0].index
     means = np.stack([y[:, idx == j].mean(axis=1) for j in range(8)], axis=1)
     assert np.median(means.var(axis=1)) > 0.05
+
+
+def test_rough_cross_check_with_statsmodels_variational_glmm():
+    """A rough cross-check only (issue 16): statsmodels' BinomialBayesMixedGLM (variational Bayes,
+    its own priors) on the same data: population coefficients within 0.3, group effects
+    strongly correlated, sds within a factor 2."""
+    pytest.importorskip("statsmodels")
+    from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
+
+    df = simulate(n_groups=8, per=25, seed=11)
+    vb = BinomialBayesMixedGLM.from_formula("y ~ x", {"g": "0 + C(g)"}, df).fit_vb()
+    post = bl.LogitModel("y ~ x + (1 | g)", df, priors={"1|g": bl.HalfNormal(1)}).sample(
+        draws=500, tune=500, chains=2, random_seed=3, progressbar=False)
+    np.testing.assert_allclose(post.params.to_numpy(), vb.fe_mean, atol=0.3)
+    ours = post.group_effects()["mean"].to_numpy()
+    assert np.corrcoef(ours, vb.vc_mean)[0, 1] > 0.9
+    sd = float(post.idata.posterior["sd_g"].mean())
+    assert 0.5 < sd / float(np.exp(vb.vcp_mean[0])) < 2.0
