@@ -51,15 +51,25 @@ def _numpy_logp(m, raw_beta, sds, zs, Ls):
         lp += stats.norm.logpdf(z).sum()
         b = z * sd if L is None else z @ (sd[:, None] * L).T
         eta = eta + np.sum(t.values * b[t.index], axis=1)
-    return lp + np.sum(d.y * eta - np.logaddexp(0, eta))
+    if d.trials is None:
+        return lp + np.sum(d.y * eta - np.logaddexp(0, eta))
+    return lp + np.sum(stats.binom.logpmf(d.y, d.trials, expit(eta)))
 
 
-@pytest.mark.parametrize("formula, priors", [
-    ("y ~ x + (1 | g)", None),
-    ("y ~ x + (1 + x || g)", {"x|g": bl.HalfNormal(0.7)}),  # mixed sd families in one term
+SEEDS = pd.DataFrame({  # BUGS Examples Vol. I, "Seeds": germinated r of n seeds on 21 plates
+    "r": [10, 23, 23, 26, 17, 5, 53, 55, 32, 46, 10, 8, 10, 8, 23, 0, 3, 22, 15, 32, 3],
+    "n": [39, 62, 81, 51, 39, 6, 74, 72, 51, 79, 13, 16, 30, 28, 45, 4, 12, 41, 30, 51, 7],
+    "x1": [0] * 11 + [1] * 10, "x2": [0] * 5 + [1] * 6 + [0] * 5 + [1] * 5,
+    "plate": [f"p{i:02d}" for i in range(21)]})
+
+
+@pytest.mark.parametrize("formula, priors, data, trials", [
+    ("y ~ x + (1 | g)", None, None, None),
+    ("y ~ x + (1 + x || g)", {"x|g": bl.HalfNormal(0.7)}, None, None),  # mixed sd families in one term
+    ("r ~ x1 * x2 + (1 | plate)", None, SEEDS, "n"),  # binomial, one row per level
 ])
-def test_logp_matches_numpy(formula, priors):
-    m = bl.LogitModel(formula, simulate(slope=True), priors=priors)
+def test_logp_matches_numpy(formula, priors, data, trials):
+    m = bl.LogitModel(formula, simulate(slope=True) if data is None else data, priors=priors, trials=trials)
     model = build_model(m.design, m.priors)
     logp = model.compile_logp(jacobian=False)
     rng = np.random.default_rng(1)
