@@ -33,6 +33,7 @@ from .interpret.loo import compare_models
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
+from .group_priors import LKJ, HalfStudentT
 from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, Prior, StudentT, sklearn_prior
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
@@ -60,6 +61,8 @@ __all__ = [
     "ElasticNet",
     "Flat",
     "HalfNormal",
+    "HalfStudentT",
+    "LKJ",
     "Horseshoe",
     "FitFileError",
     "FormulaError",

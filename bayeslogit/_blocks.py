@@ -30,6 +30,7 @@ __all__ = [
     "reduce_rows",
     "linear_predictor",
     "loglik_block",
+    "eta_rows",
     "loglik_rows",
     "mean_prob_block",
     "weighted_gram",
@@ -127,6 +128,11 @@ def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B:
     """
     eta = linear_predictor(Xb, B.T, offset_b)  # (b, S)
     _note(eta.size)
+    return _loglik_eta(eta, yb, trials_b)
+
+
+def _loglik_eta(eta: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None) -> np.ndarray:
+    """:func:`loglik_block` from the linear predictor ``eta`` (rows, draws), overwritten."""
     y = np.asarray(yb, dtype=float)[:, None]
     if trials_b is None:
         out = _softplus(eta)
@@ -141,11 +147,24 @@ def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B:
     return out
 
 
-def loglik_rows(design, rows, B: np.ndarray) -> np.ndarray:
-    """:func:`loglik_block` of the rows ``rows`` (a slice or indices) of a
-    :class:`~bayeslogit.design.Design` (its ``X``, ``y``, ``trials`` and ``offset``)."""
-    return loglik_block(design.X[rows], design.y[rows], _rows_of(design.trials, rows), B,
-                        _rows_of(getattr(design, "offset", None), rows))
+def eta_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
+    """The linear predictor of a block of a design's rows (a slice or index array) for every
+    draw: :func:`linear_predictor` (``X[rows] @ B.T`` plus the rows' offset, if any), plus the
+    group part ``sum_c values[i, c] * b[s, index[i], c]`` when the design has group terms
+    (``design.groups``) and their draws ``G`` are given (one ``(draws, levels, k)`` array per
+    term). Shape ``(rows, draws)``."""
+    eta = linear_predictor(design.X[rows], B.T, _rows_of(getattr(design, "offset", None), rows))
+    groups = getattr(design, "groups", None)
+    if groups is not None and G is not None:
+        eta += groups.eta_block(rows, G)
+    _note(eta.size)
+    return eta
+
+
+def loglik_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
+    """:func:`loglik_block` of a block of a design's rows (its ``X``, ``y``, ``trials``,
+    ``offset``), group terms included (:func:`eta_rows`): shape ``(rows, draws)``."""
+    return _loglik_eta(eta_rows(design, rows, B, G), design.y[rows], _rows_of(design.trials, rows))
 
 
 def _rows_of(a: np.ndarray | None, rows):
@@ -199,7 +218,8 @@ def outcome_dtype(max_trials: int) -> np.dtype:
 
 
 def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
-                       rng: np.random.Generator, offset: np.ndarray | None = None) -> np.ndarray:
+                       rng: np.random.Generator, offset: np.ndarray | None = None, *,
+                       groups=None, G: list | None = None) -> np.ndarray:
     """Simulated outcomes for every draw (rows of ``B``) and row of ``X``: shape ``(draws, rows)``.
 
     ``y ~ Bernoulli(expit(x_i' beta + offset_i))`` (``trials=None``) or ``Binomial(n_i, ...)``, in the
@@ -212,6 +232,8 @@ def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
     out = np.empty((S, n), dtype=outcome_dtype(1 if trials is None else int(np.max(trials, initial=1))))
     for sl in row_slices(n, block_rows(S)):
         eta = linear_predictor(X[sl], B.T, _rows_of(offset, sl))  # (b, S)
+        if groups is not None and G is not None:  # group terms (bayeslogit.group_terms)
+            eta += groups.eta_block(sl, G)
         _note(eta.size)
         expit(eta, out=eta)
         if trials is None:

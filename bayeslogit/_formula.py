@@ -20,6 +20,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ._group_syntax import has_group_terms, split_group_terms
+
 __all__ = ["parse_formula", "factor_codes", "formula_names", "free_names", "check_formula",
            "UnsafeFormula", "safe_eval_env", "offset_expression", "calls_offset"]
 
@@ -81,7 +83,19 @@ def parse_formula(formula: str):
 
 
 def factor_codes(formula: str, desc: Any = None) -> list[str]:
-    """Every Python expression patsy evaluates for ``formula`` (response included), unique."""
+    """Every Python expression patsy evaluates for ``formula`` (response included), unique.
+
+    Group terms (``(1 + x | g)``, :mod:`bayeslogit._group_syntax`) count too when ``desc`` is
+    not given: the varying part's expressions and the grouping columns (as ``g`` or ``Q("g")``)."""
+    if desc is None and has_group_terms(formula):
+        fixed, terms = split_group_terms(formula)
+        if terms:
+            out = factor_codes(fixed)
+            for t in terms:
+                codes = [c for c in factor_codes(f"_y_ ~ {t.expr}") if c != "_y_"]
+                codes += [f if f.isidentifier() else f"Q({f!r})" for f in t.factors]
+                out += [c for c in codes if c not in out]
+            return out
     desc = parse_formula(formula) if desc is None else desc
     out: list[str] = []
     for term in desc.lhs_termlist + desc.rhs_termlist:

@@ -33,7 +33,8 @@ _PRIOR_HELP = (
     "normal(mu, sigma), studentt(nu, mu, sigma), cauchy(mu, sigma), laplace(mu, b), "
     "elasticnet(mu, l1, l2), flat; a sampled scale: normal(0, halfnormal(s)); the regularized "
     "horseshoe: horseshoe(expected_nonzero[, slab_scale, slab_df]). scikit-learn's penalty as a "
-    "prior: 'sklearn:C=1,l1_ratio=1[,fit_intercept=false]' (alone)"
+    "prior: 'sklearn:C=1,l1_ratio=1[,fit_intercept=false]' (alone). Group terms ((1 + x | g)): "
+    "'1|g=halfnormal(1)', 'x|g=halfstudentt(3, 1)', '|g=...' (every sd of g), 'cor|g=lkj(2)'"
 )
 
 
@@ -139,7 +140,11 @@ def parse_priors(specs: list[str]):
     per_term = {}
     for spec in specs:
         m = re.fullmatch(r"\s*(.*?\S)\s*=\s*([A-Za-z_]+\s*(?:\((?:[^()]|\([^()]*\))*\))?)\s*", spec)
-        if m:
+        if m and "|" in m.group(1):  # a group term's sd or correlations: "1|g=halfnormal(1)"
+            from .group_priors import parse_group_prior
+
+            per_term[m.group(1)] = parse_group_prior(m.group(2))
+        elif m:
             per_term[m.group(1)] = parse_prior(m.group(2))
         elif every is None:
             every = parse_prior(spec)

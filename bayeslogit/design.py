@@ -19,6 +19,7 @@ import patsy
 from ._formula import (_recursion_room, calls_offset, factor_codes, formula_names, free_names,
                        offset_expression, parse_formula)
 from .errors import DataError, DesignError, FormulaError, MissingDataWarning
+from .group_terms import build_group_design, group_columns, split_group_terms
 from .summary import shorten
 
 __all__ = ["Design", "build_design", "ARRAY_OFFSET"]
@@ -74,6 +75,10 @@ class Design:
         The expressions of the formula's ``offset(...)`` terms, e.g. ``("np.log(exposure)",)``.
     offset_info : patsy.DesignInfo or None
         Evaluates the formula's offset terms on new data (same transforms as in training).
+    groups : GroupDesign or None
+        The group terms (``(1 + x | g)``) of a multilevel model: per term a level index per row
+        and the varying part's values (:mod:`bayeslogit.group_terms`); None without group
+        terms. ``X``, ``column_names`` and ``design_info`` are the fixed (population) part only.
     """
 
     formula: str
@@ -94,10 +99,14 @@ class Design:
     offset_terms: tuple = ()
     offset_info: Any = field(default=None, repr=False)
 
+    groups: Any = field(default=None, repr=False)
+
     def __repr__(self) -> str:
         cols = shorten(", ".join(self.column_names), 70)
         off = f", offset {shorten(self.offset_label, 40)}" if self.offset is not None else ""
-        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}), {self.family}{off}>"
+        groups = "" if self.groups is None else ", " + shorten(
+            "; ".join(f"({t.label}): {t.n_levels} levels" for t in self.groups.terms), 70)
+        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}){groups}, {self.family}{off}>"
 
     @property
     def offset_label(self) -> str | None:
@@ -330,10 +339,11 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         raise DataError(f"missing must be 'raise' or 'drop', got {missing!r}")
     if len(data) == 0:
         raise DataError("data has no rows; a logistic regression needs observations")
+    fixed, group_syntax = split_group_terms(formula)  # "(1 + x | g)" terms: not patsy's
     try:
-        desc = parse_formula(formula)
+        desc = parse_formula(fixed)
         desc, offset_terms = _split_offsets(formula, desc)
-        codes = factor_codes(formula, desc) + list(offset_terms)
+        codes = factor_codes(fixed, desc) + list(offset_terms)
         names = formula_names(codes, data.columns)
         free = free_names(codes, data.columns)
     except patsy.PatsyError as exc:
@@ -390,6 +400,8 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
             data[ARRAY_OFFSET] = values
             offset_name = ARRAY_OFFSET
     used = names + [c for c in (trials, weights, offset_name) if c is not None and c not in names]
+    if group_syntax:
+        used += group_columns(group_syntax, data.columns)
     used = list(dict.fromkeys(used))
     _check_column_types(data, used)
     data, n_dropped = _handle_missing(data, used, missing)
@@ -434,6 +446,7 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         label = "offset=" if offset_name == ARRAY_OFFSET else offset_name
         col = _offset_column(data[offset_name], label, exc=DesignError, what="data")
         off = col if off is None else off + col
+    groups = build_group_design(group_syntax, data, eval_env) if group_syntax else None
     design = Design(
         formula=formula,
         y=y,
@@ -452,6 +465,7 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
         offset_name=offset_name,
         offset_terms=tuple(offset_terms),
         offset_info=offset_info,
+        groups=groups,
     )
     return design, _snapshot(data[used])
 

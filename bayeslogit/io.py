@@ -45,6 +45,7 @@ from .design import build_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .model import LogitModel, training_rows
 from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, ResolvedPriors, StudentT
+from .group_priors import GroupPriors
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
@@ -444,6 +445,7 @@ def _priors_to_json(resolved) -> dict[str, Any]:
         "centered_intercept": bool(resolved.centered_intercept),
         "x_mean": [float(v) for v in resolved.x_mean],
         "sources": dict(resolved.sources),
+        **({"groups": resolved.groups.to_json()} if getattr(resolved, "groups", None) is not None else {}),
     }
 
 
@@ -461,8 +463,10 @@ def _priors_from_json(obj: dict[str, Any]):
                 "Laplace": Laplace, "ElasticNet": ElasticNet, "HierNormal": _hier_normal,
                 "Horseshoe": Horseshoe}
     priors = {name: families[p["family"]](**p["params"]) for name, p in obj["priors"].items()}
+    groups = GroupPriors.from_json(obj["groups"]) if "groups" in obj else None  # group sds, LKJ
     return ResolvedPriors(priors=priors, centered_intercept=bool(obj["centered_intercept"]),
-                          x_mean=np.asarray(obj["x_mean"], dtype=float), sources=dict(obj["sources"]))
+                          x_mean=np.asarray(obj["x_mean"], dtype=float), sources=dict(obj["sources"]),
+                          groups=groups)
 
 
 def _encode_value(v: Any) -> Any:

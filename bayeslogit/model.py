@@ -12,11 +12,12 @@ import pandas as pd
 import patsy
 
 from .design import Design, _build_design, build_design
-from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning, renamed_argument
+from .errors import ArgumentError, BayeslogitWarning, DesignError, SamplerError, SeparationWarning, renamed_argument
 from .fit import laplace, prior_predictive, pymc_model
 from .fit.nuts import driver
 from .fit.penalized import has_kink
 from .fit.separation import detect_separation
+from .group_priors import resolve_group_priors, split_prior_spec
 from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
 from .summary import Summary, shorten
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
@@ -35,7 +36,9 @@ class LogitModel:
         or a two-level string/categorical column (see ``event``); with ``trials`` it is the
         number of successes. Its expressions are Python code evaluated in the caller's frame
         (``np.log(x)``, your own functions): use only formulas you wrote. (:func:`bayeslogit.load`
-        checks a formula read from a file against a safe grammar instead.)
+        checks a formula read from a file against a safe grammar instead.) Group terms in
+        lme4's syntax, ``(1 | g)``, ``(1 + x | g)``, ``(x || g)``, ``(1 | g1/g2)``, make it a
+        multilevel model (see :mod:`bayeslogit.group_terms` and :mod:`bayeslogit.group_priors`).
     data : pandas.DataFrame
         The data.
     priors : Prior or dict, optional
@@ -43,7 +46,10 @@ class LogitModel:
         ``Normal(0, 2.5/sd(x))`` on slopes and ``Normal(0, 2.5)`` on the intercept at centred
         predictors. One prior (``bl.Normal(0, 1)``): for every slope. A dict keyed by design
         column or term name (``{"x1": bl.Normal(0, 1), "Intercept": bl.Flat()}``): per term.
-        See :meth:`prior_summary`.
+        Keys holding ``|`` set the priors of group terms: ``"1|g"`` (the sd of g's varying
+        intercept), ``"x|g"``, ``"|g"`` (every sd of g's terms) with ``bl.HalfNormal(s)`` or
+        ``bl.HalfStudentT(nu, s)`` (default ``HalfStudentT(3, 2.5)``), ``"cor|g"`` with
+        ``bl.LKJ(eta)`` (default ``LKJ(1)``). See :meth:`prior_summary`.
     event : scalar, optional
         The response value counted as a success. Default: 1, ``True``, or the last level of a
         two-level string/categorical response (R's convention: the first level is failure).
@@ -106,7 +112,10 @@ class LogitModel:
             formula, data, event=event, trials=trials, weights=weights, offset=offset, missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
-        self.priors: ResolvedPriors = resolve_priors(priors, self.design)
+        fixed_priors, group_priors = split_prior_spec(priors)  # keys with '|': group sds, LKJ
+        self.priors: ResolvedPriors = resolve_priors(fixed_priors, self.design)
+        if self.design.groups is not None or group_priors:
+            self.priors = replace(self.priors, groups=resolve_group_priors(group_priors, self.design.groups))
         self._pymc_model = None
         # A fit is a snapshot: the rows and columns the design was built from, which the
         # caller's later edits of `data` cannot change (a lazy copy under pandas' copy-on-write).
@@ -202,6 +211,8 @@ class LogitModel:
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
             and PyMC's NUTS otherwise (separation under flat priors; priors that sample their
             own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
+            A model with group terms runs nutpie when installed, else PyMC's NUTS, and says so
+            on stderr; ``"bayeslogit"`` and ``method="laplace"`` raise a ``SamplerError`` there.
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
         progressbar : bool or callable
@@ -257,6 +268,9 @@ class LogitModel:
         self._warn_if_posterior_improper()
         kinked = has_kink(self.priors)
         hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in self.priors.priors.values())
+        if self.design.groups is not None:  # group terms: PyMC's model, nutpie or PyMC's NUTS
+            used = _group_sampler(sampler, used, method, progressbar)
+            hierarchical = True
         if hierarchical and sampler == "bayeslogit":
             raise SamplerError(
                 "sampler='bayeslogit' does not take hierarchical or horseshoe priors (their scale is "
@@ -376,7 +390,8 @@ class LogitModel:
                 stacklevel=3,
             )
 
-    def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100) -> "MLEResults":
+    def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100,
+                pooling: Literal["complete", "none"] | None = None) -> "MLEResults":
         """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).
 
         Separated data (the MLE does not exist) give a :class:`~bayeslogit.SeparationWarning`
@@ -400,11 +415,25 @@ class LogitModel:
         >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
         >>> bl.LogitModel("y ~ x", df).fit_mle().converged
         True
+
+        A model with group terms (``(1 | g)``) has no MLE here (the GLMM's marginal
+        likelihood is not computed); ``pooling`` fits one of its two extremes instead, which
+        shown next to the posterior (``bl.compare``) tell the partial-pooling story:
+        ``"complete"`` (the default for such models) drops the group terms; ``"none"`` fits
+        every level's own coefficients as fixed effects, sum-to-zero coded (``C(g, Sum)``,
+        ``C(g, Sum):x``) so that ``Intercept`` and ``x`` stay averages over the levels. The
+        result's ``label`` says which, e.g. ``"MLE (no pooling)"``.
         """
+        if pooling is not None or self.design.groups is not None:
+            sub, how = _pooled_model(self, pooling, "fit_mle")
+            res = fit_mle(sub, tol=tol, max_iter=max_iter)
+            res.label = f"MLE ({how})"
+            res.population_names = self.coef_names
+            return res
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
     def fit_map(self, *, priors: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100,
-                prior: PriorSpec = None) -> "MAPResults":
+                prior: PriorSpec = None, pooling: Literal["complete", "none"] | None = None) -> "MAPResults":
         """Posterior mode by Newton's method, with Laplace (inverse-Hessian) standard deviations.
 
         Parameters
@@ -431,7 +460,79 @@ class LogitModel:
         'MAP Normal(0, 1)'
         """
         priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
+        if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
+            sub, how = _pooled_model(self, pooling, "fit_map")
+            res = fit_map(sub, split_prior_spec(priors)[0], tol=tol, max_iter=max_iter)  # no group sds there
+            res.prior_label = f"{res.prior_label}, {how}"
+            res.population_names = self.coef_names
+            return res
         return fit_map(self, priors, tol=tol, max_iter=max_iter)
+
+
+def _pooled_model(model: "LogitModel", pooling, where: str) -> tuple["LogitModel", str]:
+    """The complete-pooling (group terms dropped) or no-pooling (group terms as sum-to-zero
+    coded fixed effects) model of a model with group terms, and its name."""
+    from .group_terms import split_group_terms
+
+    if model.design.groups is None:
+        raise ArgumentError(f"{where}(pooling={pooling!r}) needs group terms like (1 | g) in the formula")
+    if pooling is None:
+        pooling = "complete"
+    if pooling not in ("complete", "none"):
+        raise ArgumentError(f"pooling must be 'complete' or 'none', got {pooling!r}")
+    fixed, terms = split_group_terms(model.formula)
+    d = model.design
+    data = training_rows(model)
+    if pooling == "complete":
+        sub = LogitModel._from_parts(replace(d, groups=None, formula=fixed), replace(model.priors, groups=None))
+        sub._data = data
+        return sub, "complete pooling"
+    extra = []
+    for t in terms:
+        by = ":".join(f"C({f}, Sum)" for f in t.factors)
+        for term in patsy.ModelDesc.from_formula(f"_y_ ~ {t.expr}").rhs_termlist:
+            extra.append(":".join([f.code for f in term.factors] + [by]))
+    formula = fixed + " + " + " + ".join(extra)
+    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
+    try:
+        design, rows = _build_design(formula, data, event=d.event if d.trials is None else None,
+                                     trials=d.trials_name, weights=d.weights_name, offset=d.offset_name,
+                                     missing="raise", eval_env=env)
+    except DesignError as exc:
+        raise DesignError(
+            f"pooling='none' fits {formula!r}, which is not identified: {exc}. Population predictors "
+            "that are constant within the groups (group-level predictors) cannot be told apart from "
+            "the groups' own coefficients; compare with pooling='complete' only, or drop them"
+        ) from None
+    sub = LogitModel._from_parts(design, resolve_priors(None, design))
+    sub._data = rows
+    return sub, "no pooling"
+
+
+def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:
+    """The sampler of a model with group terms: bayeslogit's own NUTS and the Laplace method
+    take only the population coefficients, so ``"auto"`` runs nutpie when installed (fast on
+    the non-centred funnel of group sds), else PyMC's NUTS, and says so on stderr."""
+    import importlib.util
+    import sys
+
+    if sampler == "bayeslogit":
+        raise SamplerError(
+            "sampler='bayeslogit' does not take group terms like (1 | g) (their sds are sampled "
+            "too); use sampler='auto' (nutpie when installed, else PyMC), 'nutpie' or 'pymc'"
+        )
+    if method == "laplace":
+        raise SamplerError(
+            "method='laplace' is not available for a model with group terms like (1 | g) (the "
+            "posterior of the group sds is far from normal); use method='nuts'"
+        )
+    if sampler != "auto":
+        return used
+    used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    if progressbar:
+        print(f"group terms: sampling with {used} (bayeslogit's own NUTS takes no group terms)",
+              file=sys.stderr, flush=True)
+    return used
 
 
 # -- the model's snapshot of its training data ----------------------------------------------------
@@ -455,7 +556,7 @@ def _getstate(model: "LogitModel") -> dict[str, Any]:
     ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
     state = dict(model.__dict__)
     state["_data"] = training_rows(model)
-    state["design"] = replace(model.design, design_info=None, offset_info=None)
+    state["design"] = replace(model.design, design_info=None, offset_info=None, groups=None)  # groups hold patsy too
     state["_pymc_model"] = None
     return state
 
@@ -477,5 +578,6 @@ def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
     if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
         raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
     state = dict(state)
-    state["design"] = replace(stored, design_info=design.design_info, offset_info=design.offset_info)
+    state["design"] = replace(stored, design_info=design.design_info, offset_info=design.offset_info,
+                              groups=design.groups)
     model.__dict__.update(state)

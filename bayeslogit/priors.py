@@ -512,12 +512,16 @@ class ResolvedPriors:
         Column means of the design (zero for the intercept), used for centring.
     sources : dict
         Design column name -> ``"default"``, ``"all slopes"`` or ``"user"``: where each came from.
+    groups : GroupPriors or None
+        The priors of the group terms' sds and correlations (:mod:`bayeslogit.group_priors`),
+        None without group terms.
     """
 
     priors: dict[str, Prior]
     centered_intercept: bool
     x_mean: np.ndarray
     sources: dict[str, str]
+    groups: Any = None
 
     def __repr__(self) -> str:
         items = [f"{name}: {prior}" for name, prior in self.priors.items()]
@@ -536,7 +540,10 @@ class ResolvedPriors:
         for name, prior in self.priors.items():
             on = "intercept at centred predictors" if name == "Intercept" and self.centered_intercept else "coefficient"
             rows.append({"term": name, "prior": str(prior), "applies to": on, "source": self.sources[name]})
-        return pd.DataFrame(rows).set_index("term")
+        table = pd.DataFrame(rows).set_index("term")
+        if self.groups is not None:  # group sds and correlations (bayeslogit.group_priors)
+            table = pd.concat([table, self.groups.table()])
+        return table
 
     def centring_map(self) -> np.ndarray:
         """The (p, p) matrix ``T`` with ``T @ beta`` = the quantities the priors apply to.

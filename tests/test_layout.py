@@ -23,9 +23,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bayeslogit"
 
 # The flow, earliest stage first (ARCHITECTURE.md draws the same list).
 STAGES = [
-    ("base", ["errors", "_numerics", "_blocks", "_psis", "_version", "summary", "datasets", "_formula", "_files"]),
-    ("design", ["design"]),
-    ("priors", ["priors"]),
+    ("base", ["errors", "_numerics", "_blocks", "_psis", "_version", "summary", "datasets", "_formula", "_files", "_group_syntax"]),
+    ("design", ["design", "group_terms"]),
+    ("priors", ["priors", "group_priors"]),
     ("fit", ["fit"]),
     ("results", ["results"]),
     ("model", ["model"]),

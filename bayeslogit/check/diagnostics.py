@@ -281,17 +281,25 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
     cached = post._cache.get("fitted")
     if cached is not None:
         return cached[0]
-    B = post.draws()
+    B, G = post.draws(), post.group_draws()
     X, off = post.design.X, post.design.offset
     S, n = B.shape[0], X.shape[0]
     note = ""
     if n * S > FITTED_MAX_CELLS:
         keep = max(FITTED_MIN_DRAWS, FITTED_MAX_CELLS // max(n, 1))
         if keep < S:
-            B = B[np.unique(np.linspace(0, S - 1, keep).round().astype(np.int64))]
+            kept = np.unique(np.linspace(0, S - 1, keep).round().astype(np.int64))
+            B = B[kept]
+            G = None if G is None else [g[kept] for g in G]
             note = (f"posterior-mean probabilities from {B.shape[0]:,} evenly spaced of the {S:,} draws "
                     f"({n:,} rows)")
-    p = _blocks.map_rows(lambda Xb, ob: _blocks.mean_prob_block(Xb, B, ob), (X, off), cells_per_row=B.shape[0])
+    if G is None:
+        p = _blocks.map_rows(lambda Xb, ob: _blocks.mean_prob_block(Xb, B, ob), (X, off), cells_per_row=B.shape[0])
+    else:  # group terms: the linear predictor of each row block includes its group effects
+        from scipy.special import expit
+
+        p = np.concatenate([expit(_blocks.eta_rows(post.design, sl, B, G)).mean(axis=1)
+                            for sl in _blocks.row_slices(n, _blocks.block_rows(B.shape[0]))])
     post._cache["fitted"] = (p, note)
     return p
 
@@ -587,6 +595,11 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
 
     from ..priors import HIERARCHICAL_FAMILIES
 
+    if post.design.groups is not None:
+        raise ArgumentError(
+            "prior_sensitivity needs the joint prior density of the group terms' sds and correlations, "
+            "which is not computed here; not available for fits with group terms"
+        )
     d = post.design
     C, D = post.n_chains, post.n_draws
     B = post.draws()

@@ -513,11 +513,13 @@ def event_rate_ppc(post, *, seed: int | None = None) -> tuple[pd.DataFrame, np.n
     from .. import _blocks
 
     d = post.design
-    B = post.draws()
+    B, G = post.draws(), post.group_draws()
     S = B.shape[0]
     note = f"from all {S:,} draws"
     if S > PPC_MAX_DRAWS:
-        B = B[np.unique(np.linspace(0, S - 1, PPC_MAX_DRAWS).round().astype(np.int64))]
+        kept = np.unique(np.linspace(0, S - 1, PPC_MAX_DRAWS).round().astype(np.int64))
+        B = B[kept]
+        G = None if G is None else [g[kept] for g in G]
         note = f"from {B.shape[0]:,} evenly spaced of the {S:,} draws"
     groups, gnote = _ppc_groups(post)
     y = np.asarray(d.y, dtype=float)
@@ -525,8 +527,7 @@ def event_rate_ppc(post, *, seed: int | None = None) -> tuple[pd.DataFrame, np.n
     rng = np.random.default_rng(seed)
     rep = np.zeros((len(groups), B.shape[0]))
     for sl in _blocks.row_slices(d.n_obs, _blocks.block_rows(2 * B.shape[0])):
-        eta = _blocks.linear_predictor(d.X[sl], B.T, None if d.offset is None else d.offset[sl])  # (rows, draws)
-        _blocks._note(eta.size)
+        eta = _blocks.eta_rows(d, sl, B, G)  # (rows, draws): one block, group terms included
         pb = expit(eta)
         if d.trials is None:
             yb = (rng.random(pb.shape) < pb).astype(float)

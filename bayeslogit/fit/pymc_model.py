@@ -65,6 +65,10 @@ def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool =
         eta = pt.dot(X, beta)
         if getattr(design, "offset", None) is not None:  # a fixed term of the linear predictor
             eta = eta + pm.Data("offset", design.offset, dims="obs")
+        if design.groups is not None:  # (1 + x | g) terms: bayeslogit.fit.group_model
+            from .group_model import group_eta
+
+            eta = eta + group_eta(design, priors.groups)
         observed = pm.Data("y_obs", design.y, dims="obs") if response_data else design.y
         if design.trials is None:
             pm.Bernoulli("y", logit_p=eta, observed=observed, dims="obs")

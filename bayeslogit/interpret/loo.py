@@ -200,13 +200,14 @@ def _exact(post: PosteriorResults):
     d = post.design
     n = d.n_obs
     B, log_p, log_q = _loo_draws(post)
+    G = post.group_draws()  # None without group terms (and for Laplace draws: no group models)
     S = B.shape[0]
     reff = 1.0 if log_p is not None else _r_eff(post)
     elpd_i, k, p_i = np.empty(n), np.empty(n), np.empty(n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
-            ll = _blocks.loglik_rows(d, sl, B)
+            ll = _blocks.loglik_rows(d, sl, B, G)
             elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
         elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
     if not np.all(np.isfinite(elpd_i)):
@@ -223,13 +224,14 @@ def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
     """Exact PSIS per observation on ``rows``, by row blocks: ``(elpd_i, pareto_k, p_loo_i)``."""
     d = post.design
     B, log_p, log_q = _loo_draws(post)
+    G = post.group_draws()
     m = rows.size
     elpd_i, k, p_i = np.empty(m), np.empty(m), np.empty(m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(m, _blocks.block_rows(B.shape[0])):
             r = rows[sl]
-            ll = _blocks.loglik_rows(d, r, B)
+            ll = _blocks.loglik_rows(d, r, B, G)
             elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
     return elpd_i, k, p_i
 
@@ -258,8 +260,10 @@ def _subsample(post: PosteriorResults, observations, seed: int):
             raise ArgumentError(f"observations must be row indices in [0, {n})")
     # point-estimate approximation log p(y_i | posterior mean) for every row: O(n p)
     bbar = post.draws().mean(axis=0).reshape(1, -1)
-    approx = _blocks.map_rows(lambda Xb, yb, tb, ob: _blocks.loglik_block(Xb, yb, tb, bbar, ob)[:, 0],
-                              (d.X, d.y, d.trials, d.offset), cells_per_row=1)
+    G = post.group_draws()
+    gbar = None if G is None else [g.mean(axis=0)[None] for g in G]  # group effects at their means
+    approx = np.concatenate([_blocks.loglik_rows(d, sl, bbar, gbar)[:, 0]
+                             for sl in _blocks.row_slices(n, _blocks.block_rows(1))])
     B, log_p, log_q = _loo_draws(post)
     S = B.shape[0]
     elpd_s, k_s, p_s = _psis_rows(post, rows, 1.0 if log_p is not None else _r_eff(post))

@@ -25,6 +25,7 @@ from .. import _blocks, _numerics
 from ..design import _as_counts
 from ..errors import ArgumentError, DataError
 from ..results.base import resolve_ci_prob
+from .group_predict import check_new_groups, group_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -95,13 +96,20 @@ def predict(
     ci_prob: float | None = None,
     interval: float | None = None,
     offset=None,
+    new_groups: str = "population",
+    random_seed: int | None = None,
 ):
     """See :meth:`bayeslogit.Results.predict` (``interval`` is a deprecated alias of ``ci_prob``)."""
     if kind not in ("prob", "linear", "draws"):
         raise ArgumentError(f"kind must be 'prob', 'linear' or 'draws', got {kind!r}")
     prob = resolve_ci_prob(ci_prob, interval, where="predict")
+    check_new_groups(new_groups)
     X = design_matrix(results, new_df)
     off = offset_values(results, new_df, offset)
+    rows, G = (group_rows(results, X, new_df, new_groups=new_groups, random_seed=random_seed)
+               if is_posterior(results) else (None, None))
+    if rows is not None:
+        rows.offset = off  # eta_rows adds the new rows' offset (bayeslogit._blocks.linear_predictor)
     index = new_df.index if new_df is not None else pd.RangeIndex(X.shape[0], name="obs")
     if kind == "draws":
         if not is_posterior(results):
@@ -109,14 +117,13 @@ def predict(
                 f"kind='draws' needs posterior draws, but this is a {results.method or 'point'} fit; "
                 "use kind='prob' or kind='linear' (delta-method intervals)"
             )
-        return _prob_draws(results, X, off)
+        return _prob_draws(results, X, rows, G)
     lb, ub = interval_names(results, prob)
     if is_posterior(results):
         B = results.draws()
         transform = _numerics.inv_logit if kind == "prob" else (lambda e: e)
         step = max(1, _CHUNK // B.shape[0])
-        parts = [summarize_draws(transform(_blocks.linear_predictor(X[i : i + step], B.T, _rows(off, i, step)).T),
-                                 prob, (lb, ub))
+        parts = [summarize_draws(transform(_blocks.eta_rows(rows, slice(i, i + step), B, G).T), prob, (lb, ub))
                  for i in range(0, X.shape[0], step)]
         cols = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in ("mean", "sd", lb, ub)}
         return pd.DataFrame(cols, index=index)
@@ -134,17 +141,13 @@ def predict(
     )
 
 
-def _rows(a: np.ndarray | None, start: int, step: int):
-    return None if a is None else a[start : start + step]
-
-
-def _prob_draws(results, X: np.ndarray, off: np.ndarray | None = None) -> "xr.DataArray":
+def _prob_draws(results, X: np.ndarray, rows, G=None) -> "xr.DataArray":
     import xarray as xr
 
     beta = results.idata.posterior["beta"].transpose("chain", "draw", "coef")
-    C, D, p_ = beta.shape
-    eta = _blocks.linear_predictor(X, beta.values.reshape(C * D, p_).T, off)  # (n, C*D)
-    p = _numerics.inv_logit(eta.T.reshape(C, D, X.shape[0]))
+    C, D = beta.shape[:2]
+    # the offset and each row's group effects included (eta_rows)
+    p = _numerics.inv_logit(_blocks.eta_rows(rows, slice(None), results.draws(), G).T).reshape(C, D, -1)
     return xr.DataArray(
         p, dims=("chain", "draw", "obs"), name="p",
         coords={"chain": beta["chain"].values, "draw": beta["draw"].values, "obs": np.arange(X.shape[0])},
@@ -166,7 +169,8 @@ def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
 
 
 def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
-                random_seed: int | None, what: str, offset: np.ndarray | None = None) -> "xr.DataArray":
+                random_seed: int | None, what: str, offset: np.ndarray | None = None,
+                new_df: pd.DataFrame | None = None, new_groups: str = "population") -> "xr.DataArray":
     """``y_rep`` for every draw and row of ``X``: dims ``(chain, draw, obs)``, int8 for 0/1."""
     import xarray as xr
 
@@ -175,7 +179,9 @@ def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
     post = results.idata.posterior
     C, D = results.n_chains, results.n_draws
     warn_if_large(C * D, X.shape[0], trials, what, stacklevel=5)
-    y = _blocks.replicate_outcomes(X, trials, results.draws(), np.random.default_rng(random_seed), offset)
+    rng = np.random.default_rng(random_seed)
+    rows, G = group_rows(results, X, new_df, new_groups=new_groups, random_seed=rng)
+    y = _blocks.replicate_outcomes(X, trials, results.draws(), rng, offset, groups=rows.groups, G=G)
     out = xr.DataArray(
         y.reshape(C, D, X.shape[0]), dims=("chain", "draw", "obs"), name="y",
         coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(X.shape[0])},
@@ -185,8 +191,10 @@ def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
 
 
 def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None, *,
-                         random_seed: int | None = None, offset=None) -> "xr.DataArray":
+                         random_seed: int | None = None, offset=None,
+                         new_groups: str = "population") -> "xr.DataArray":
     """See :meth:`bayeslogit.PosteriorResults.posterior_predictive`."""
+    check_new_groups(new_groups)
     d = results.design
     X = design_matrix(results, new_df)
     off = offset_values(results, new_df, offset)
@@ -194,7 +202,7 @@ def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None,
         trials = None
     else:
         trials = d.trials if new_df is None else _new_trials(d, new_df)
-    return _replicates(results, X, trials, random_seed, "posterior predictive", off)
+    return _replicates(results, X, trials, random_seed, "posterior predictive", off, new_df, new_groups)
 
 
 def sample_posterior_predictive(results: "Results", *, random_seed: int | None = None,

@@ -39,7 +39,9 @@ def _labelled(fits, names) -> dict[str, Results]:
         out[key] = fit
     first = next(iter(out.values()))
     for key, fit in out.items():
-        if fit.coef_names != first.coef_names:
+        # a no-pooling fit of a model with group terms (fit_mle(pooling="none")) is compared on
+        # the population coefficients it shares with the others (population_names)
+        if getattr(fit, "population_names", fit.coef_names) != getattr(first, "population_names", first.coef_names):
             raise ArgumentError(
                 f"fit {key!r} has coefficients {fit.coef_names}, which differ from {first.coef_names}; "
                 "compare fits of the same formula"
@@ -53,9 +55,10 @@ def _estimates(fit: Results, ci_prob: float) -> pd.DataFrame:
         table = pd.DataFrame(summarize_draws(fit.draws(), ci_prob, ("lower", "upper")), index=fit.coef_names)
         return table.rename(columns={"mean": "estimate"})
     ci = fit.conf_int(ci_prob=ci_prob)
+    names = getattr(fit, "population_names", fit.coef_names)
     return pd.DataFrame(
         {"estimate": fit.params, "sd": fit.bse, "lower": ci["lower"], "upper": ci["upper"]}, index=fit.coef_names
-    )
+    ).loc[names]
 
 
 def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:

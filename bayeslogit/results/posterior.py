@@ -98,11 +98,11 @@ class PosteriorResults(Results, PosteriorShortcuts):
                 "ArviZ function needs the group",
                 BayeslogitWarning, stacklevel=3,
             )
-        B = self.draws()
+        B, G = self.draws(), self.group_draws()
         out = np.empty((C * D, n))
         rows = _blocks.block_rows(C * D)
         for sl in _blocks.row_slices(n, rows):
-            out[:, sl] = _blocks.loglik_rows(d, sl, B).T
+            out[:, sl] = _blocks.loglik_rows(d, sl, B, G).T
         post = self.idata.posterior
         return xr.DataArray(
             out.reshape(C, D, n), dims=("chain", "draw", "obs"), name="y",
@@ -190,6 +190,68 @@ class PosteriorResults(Results, PosteriorShortcuts):
         """Coefficient draws as an array of shape (chains * draws, n_coef), in coef order."""
         beta = self.idata.posterior["beta"].transpose("chain", "draw", "coef").values
         return beta.reshape(-1, beta.shape[-1])
+
+    def group_draws(self) -> list[np.ndarray] | None:
+        """Draws of the group effects, one array ``(chains * draws, levels, k)`` per group term
+        (in ``design.groups.terms`` order, draws in :meth:`draws` order); None without group terms."""
+        from .groups import group_draws
+
+        return group_draws(self)
+
+    def group_effects(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """The group effects of every level, tidy: one row per group term, level and varying
+        coefficient.
+
+        Each effect is the level's deviation from the population coefficient (lme4's
+        ``ranef``); the level's own coefficient is the population one plus it.
+
+        Parameters
+        ----------
+        ci_prob : float
+            Probability of the equal-tailed interval (default 0.95).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term`` (``"1 + x | g"``), ``group`` (``"g"``), ``level``, ``coef``
+            (``"Intercept"``, ``"x"``), ``mean``, ``sd``, ``eti{P}_lb``, ``eti{P}_ub``.
+
+        Raises
+        ------
+        ArgumentError
+            If the formula has no group terms.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=60), "g": np.repeat(list("abc"), 20)})
+        >>> df["y"] = rng.binomial(1, 0.5, size=60)
+        >>> post = bl.LogitModel("y ~ x + (1 | g)", df).sample(
+        ...     draws=100, tune=100, chains=2, random_seed=1, progressbar=False)
+        >>> post.group_effects()[["level", "coef"]].values.tolist()
+        [['a', 'Intercept'], ['b', 'Intercept'], ['c', 'Intercept']]
+        """
+        from .groups import group_effects
+
+        return group_effects(self, ci_prob=ci_prob)
+
+    def group_summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """The group-level sds and correlations: mean, sd, equal-tailed interval, ESS, R-hat.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed ``sd(Intercept | g)``, ``sd(x | g)``, ``cor(Intercept, x | g)``...
+
+        Raises
+        ------
+        ArgumentError
+            If the formula has no group terms.
+        """
+        from .groups import group_summary
+
+        return group_summary(self, ci_prob=ci_prob)
 
     @property
     def params(self) -> pd.Series:
@@ -313,6 +375,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
         else:
             info += [("Min ESS (importance sampling):", f"{table['ess_bulk'].min():.0f}")]
         shown = table[[c for c in table.columns if c != "mcse_sd"]]
+        tables = [shown]
+        if self.design.groups is not None:  # group sds and correlations, after the population terms
+            group = self.group_summary(ci_prob=ci_prob)
+            tables.append(group[[c for c in group.columns if c != "mcse_sd"]])
         priors = self.model.prior_summary()
         notes = [
             f"Intervals are {ci_prob:.0%} equal-tailed posterior intervals.",
@@ -322,7 +388,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
                 "The intercept's prior applies to the log-odds at the predictor means "
                 "(centred predictors); coefficients are reported on the original scale."
             )
-        return Summary("Bayesian logistic regression (posterior)", info, [shown, priors], notes)
+        if self.design.groups is not None:
+            notes.append("Group terms: per-level effects in post.group_effects(); the sds and "
+                         "correlations are in the second table.")
+        return Summary("Bayesian logistic regression (posterior)", info, [*tables, priors], notes)
 
 
 def _coord_label(index_label: str) -> str:

@@ -27,7 +27,9 @@ class ResultsShortcuts:
 
     def predict(self, new_df: pd.DataFrame | None = None, *,
                 kind: Literal["prob", "linear", "draws"] = "prob", ci_prob: float | None = None,
-                interval: float | None = None, offset=None):
+                interval: float | None = None, offset=None,
+                new_groups: Literal["population", "sample"] = "population",
+                random_seed: int | None = None):
         """Predicted probabilities (or log-odds) with intervals, for new or the training data.
 
         Parameters
@@ -50,6 +52,14 @@ class ResultsShortcuts:
             of ``new_df`` or one number per row. By default it is read from ``new_df``'s column
             of the name the model was given; a model whose offset was an array needs it here.
             The formula's ``offset(...)`` terms are always evaluated on ``new_df``.
+        new_groups : {"population", "sample"}
+            Models with group terms (``(1 | g)``): a level of a grouping factor not seen in
+            training is not an error; ``"population"`` (default) gives it zero group effects
+            (the population-level prediction), ``"sample"`` draws a new effect per posterior
+            draw from the fitted group distribution (wider intervals). Seen levels always use
+            their own effects. See :mod:`bayeslogit.interpret.group_predict`.
+        random_seed : int, optional
+            Seed of the new effects drawn by ``new_groups="sample"``.
 
         Returns
         -------
@@ -78,7 +88,8 @@ class ResultsShortcuts:
         from ..interpret.predict import predict
 
         ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="predict")
-        return predict(self, new_df, kind=kind, ci_prob=ci_prob, offset=offset)
+        return predict(self, new_df, kind=kind, ci_prob=ci_prob, offset=offset, new_groups=new_groups,
+                       random_seed=random_seed)
 
     def odds_ratios(self, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
@@ -118,7 +129,9 @@ class ResultsShortcuts:
 
         See :mod:`bayeslogit.interpret.effects` for the definitions. For a model whose numeric
         variables each enter through one column, the point-fit values equal statsmodels'
-        ``get_margeff(at="overall")``.
+        ``get_margeff(at="overall")``. For a model with group terms (``(1 + x | g)``) they are
+        population-level effects: of the population coefficients, with the group effects at
+        zero (lme4's ``re.form = NA``).
 
         Parameters
         ----------
@@ -170,7 +183,8 @@ class PosteriorShortcuts:
     ``report`` for posterior fits."""
 
     def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
-                             random_seed: int | None = None, offset=None) -> "xr.DataArray":
+                             random_seed: int | None = None, offset=None,
+                             new_groups: Literal["population", "sample"] = "population") -> "xr.DataArray":
         """Replicated outcomes: one 0/1 outcome (or binomial count) per row for every draw.
 
         Parameters
@@ -182,6 +196,8 @@ class PosteriorShortcuts:
             Same seed -> identical replicates.
         offset : str or array-like, optional
             The new rows' offset, as in :meth:`predict`.
+        new_groups : {"population", "sample"}
+            Unseen levels of a grouping factor, as for :meth:`predict`.
 
         Returns
         -------
@@ -203,7 +219,7 @@ class PosteriorShortcuts:
         """
         from ..interpret.predict import posterior_predictive
 
-        return posterior_predictive(self, new_df, random_seed=random_seed, offset=offset)
+        return posterior_predictive(self, new_df, random_seed=random_seed, offset=offset, new_groups=new_groups)
 
     def sample_posterior_predictive(self, *, random_seed: int | None = None,
                                     extend: bool = True) -> "xr.DataTree":

@@ -1,0 +1,124 @@
+"""The group terms of the PyMC model: non-centred varying effects with their sds and correlations.
+
+For a group term with key ``g``, ``k`` varying coefficients (coords ``g__coef``) and ``L``
+levels (coords ``g__level``), :func:`group_eta` adds to the model being built
+
+- ``sd_g`` (``g__coef``): the sds, each with its prior (default ``HalfStudentT(3, 2.5)``);
+- ``z_g`` (``g__level``, ``g__coef``): standard normal;
+- for a correlated term with ``k > 1``: ``L_g``, the Cholesky factor of the correlation matrix
+  under ``LKJCorr(eta)`` (PyMC's ``LKJCorr`` is a distribution over that factor), and the
+  deterministic ``cor_g = L L'`` (``g__coef``, ``g__coef_``);
+- ``b_g = z_g (diag(sd) L)'`` (or ``z_g * sd``): the group effects, deterministic, so every
+  level's ``b_j ~ MvNormal(0, diag(sd) R diag(sd))`` with the funnel of the centred form
+  removed (Papaspiliopoulos, Roberts and Sköld 2007; Betancourt and Girolami 2015),
+
+and returns the group part of the linear predictor, ``sum_c values[i, c] * b_g[index[i], c]``
+summed over the terms (a gather, never a dense ``Z``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..group_priors import HalfStudentT
+
+__all__ = ["group_eta", "group_var_names"]
+
+
+def group_var_names(term) -> dict[str, str]:
+    """The posterior variable names of a term: ``{"b": "b_g", "sd": "sd_g", "cor": "cor_g"}``."""
+    return {"b": f"b_{term.key}", "sd": f"sd_{term.key}", "cor": f"cor_{term.key}", "z": f"z_{term.key}",
+            "L": f"L_{term.key}", "level": f"{term.key}__level", "coef": f"{term.key}__coef"}
+
+
+def _sd_rv(pm, pt, name: str, priors: list, dim: str):
+    """One vector of sds when every coefficient's prior is of the same family, else a stack."""
+    fams = {type(p) for p in priors}
+    if len(fams) == 1:
+        if fams == {HalfStudentT}:
+            return pm.HalfStudentT(name, nu=np.array([p.nu for p in priors]),
+                                   sigma=np.array([p.sigma for p in priors]), dims=dim)
+        return pm.HalfNormal(name, sigma=np.array([p.sigma for p in priors]), dims=dim)
+    parts = []
+    for j, p in enumerate(priors):
+        nm = f"{name}_{j}"
+        parts.append(pm.HalfStudentT(nm, nu=p.nu, sigma=p.sigma) if isinstance(p, HalfStudentT)
+                     else pm.HalfNormal(nm, sigma=p.sigma))
+    return pm.Deterministic(name, pt.stack(parts), dims=dim)
+
+
+def group_eta(design, gpriors):
+    """Add every group term's variables to the PyMC model in context; return the group part
+    of the linear predictor (a tensor of shape ``(n,)``)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    model = pm.modelcontext(None)
+    total = None
+    for t in design.groups.terms:
+        v = group_var_names(t)
+        model.add_coord(v["level"], t.levels)
+        model.add_coord(v["coef"], t.coef_names)
+        sd = _sd_rv(pm, pt, v["sd"], gpriors.sd[t.key], v["coef"])
+        z = pm.Normal(v["z"], 0.0, 1.0, dims=(v["level"], v["coef"]))
+        if t.correlated:
+            model.add_coord(v["coef"] + "_", t.coef_names)
+            L = pm.LKJCorr(v["L"], n=t.n_coef, eta=gpriors.cor[t.key].eta)
+            pm.Deterministic(v["cor"], L @ L.T, dims=(v["coef"], v["coef"] + "_"))
+            b = pt.dot(z, (sd[:, None] * L).T)
+        else:
+            b = z * sd[None, :]
+        b = pm.Deterministic(v["b"], b, dims=(v["level"], v["coef"]))
+        part = pt.sum(pt.as_tensor(t.values) * b[pt.as_tensor(t.index.astype(np.int64))], axis=1)
+        total = part if total is None else total + part
+    return total
+
+
+def lkj_correlation(eta: float, k: int, rng: np.random.Generator) -> np.ndarray:
+    """One ``k x k`` correlation matrix from ``LKJ(eta)`` by the C-vine method (Lewandowski,
+    Kurowicka and Joe 2009, section 2.4): partial correlations ``2 Beta(b, b) - 1`` with
+    ``b = eta + (k - 1 - i) / 2`` on tree ``i``, turned into correlations."""
+    P = np.zeros((k, k))
+    R = np.eye(k)
+    b = eta + (k - 1) / 2.0
+    for i in range(k - 1):
+        b -= 0.5
+        for j in range(i + 1, k):
+            P[i, j] = 2.0 * rng.beta(b, b) - 1.0
+            r = P[i, j]
+            for m in range(i - 1, -1, -1):
+                r = r * np.sqrt((1 - P[m, i] ** 2) * (1 - P[m, j] ** 2)) + P[m, i] * P[m, j]
+            R[i, j] = R[j, i] = r
+    return R
+
+
+def draw_group_prior(design, gpriors, draws: int, rng: np.random.Generator):
+    """Exact numpy draws of every group term's prior, named like the PyMC model's variables:
+    ``(values, dims, coords, G)`` with ``G`` the group effects ``(draws, levels, k)`` per term.
+    ``sd ~ HalfNormal(s)``: ``|N(0, s)|``; ``HalfStudentT(nu, s)``: ``|s t_nu|``;
+    correlations from :func:`lkj_correlation`; ``b_j = diag(sd) L z_j``."""
+    values, dims, coords, G = {}, {}, {}, []
+    for t in design.groups.terms:
+        v = group_var_names(t)
+        k = t.n_coef
+        coords[v["level"]], coords[v["coef"]] = list(t.levels), list(t.coef_names)
+        sd = np.empty((draws, k))
+        for c, p in enumerate(gpriors.sd[t.key]):
+            if isinstance(p, HalfStudentT):
+                sd[:, c] = np.abs(p.sigma * rng.standard_t(p.nu, size=draws))
+            else:
+                sd[:, c] = np.abs(rng.normal(0.0, p.sigma, size=draws))
+        z = rng.standard_normal((draws, t.n_levels, k))
+        if t.correlated:
+            R = np.stack([lkj_correlation(gpriors.cor[t.key].eta, k, rng) for _ in range(draws)])
+            L = np.linalg.cholesky(R)
+            b = np.einsum("sij,slj->sli", L, z) * sd[:, None, :]
+            coords[v["coef"] + "_"] = list(t.coef_names)
+            values[v["cor"]], dims[v["cor"]] = R, [v["coef"], v["coef"] + "_"]
+        else:
+            b = z * sd[:, None, :]
+        values[v["sd"]], dims[v["sd"]] = sd, [v["coef"]]
+        values[v["z"]], dims[v["z"]] = z, [v["level"], v["coef"]]
+        values[v["b"]], dims[v["b"]] = b, [v["level"], v["coef"]]
+        G.append(b)
+    return values, dims, coords, G
