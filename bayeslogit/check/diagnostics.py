@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _blocks
+from ..errors import ArgumentError
 from ..fit.separation import LP_MAX_ROWS, check_separation
 from ..interpret.loo import LooResult, psis_loo
 from ..summary import Summary
@@ -493,7 +494,6 @@ def joint_log_prior_draws(post: "PosteriorResults") -> dict[str, np.ndarray]:
     """
     from scipy.special import gammaln
 
-    from ..errors import ArgumentError
 
     priors = post.model.priors.priors
     names = post.coef_names
@@ -645,7 +645,6 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
 
 def _sensitivity_check(post) -> tuple[Check, pd.DataFrame | None]:
     """The power-scaling Check and its per-coefficient frame."""
-    from ..errors import ArgumentError
 
     name, rule = "Prior sensitivity (power-scaling)", f"prior sensitivity < {PSENSE_THRESHOLD}"
     try:
