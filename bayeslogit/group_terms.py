@@ -166,6 +166,12 @@ def group_columns(terms: list[GroupSyntax], data_columns, eval_env=None) -> list
 
     cols: list[str] = []
     for t in terms:
+        for f in t.factors:
+            if f not in data_columns:
+                raise DesignError(
+                    f"group term ({t.label}): grouping factor {f!r} is not a column of data "
+                    f"(columns: {list(data_columns)[:10]}); fix the name"
+                )
         cols += list(t.factors)
         try:
             codes = factor_codes(f"_y_ ~ {t.expr}")

@@ -36,7 +36,9 @@ class LogitModel:
         or a two-level string/categorical column (see ``event``); with ``trials`` it is the
         number of successes. Its expressions are Python code evaluated in the caller's frame
         (``np.log(x)``, your own functions): use only formulas you wrote. (:func:`bayeslogit.load`
-        checks a formula read from a file against a safe grammar instead.)
+        checks a formula read from a file against a safe grammar instead.) Group terms in
+        lme4's syntax, ``(1 | g)``, ``(1 + x | g)``, ``(x || g)``, ``(1 | g1/g2)``, make it a
+        multilevel model (see :mod:`bayeslogit.group_terms` and :mod:`bayeslogit.group_priors`).
     data : pandas.DataFrame
         The data.
     priors : Prior or dict, optional
@@ -44,7 +46,10 @@ class LogitModel:
         ``Normal(0, 2.5/sd(x))`` on slopes and ``Normal(0, 2.5)`` on the intercept at centred
         predictors. One prior (``bl.Normal(0, 1)``): for every slope. A dict keyed by design
         column or term name (``{"x1": bl.Normal(0, 1), "Intercept": bl.Flat()}``): per term.
-        See :meth:`prior_summary`.
+        Keys holding ``|`` set the priors of group terms: ``"1|g"`` (the sd of g's varying
+        intercept), ``"x|g"``, ``"|g"`` (every sd of g's terms) with ``bl.HalfNormal(s)`` or
+        ``bl.HalfStudentT(nu, s)`` (default ``HalfStudentT(3, 2.5)``), ``"cor|g"`` with
+        ``bl.LKJ(eta)`` (default ``LKJ(1)``). See :meth:`prior_summary`.
     event : scalar, optional
         The response value counted as a success. Default: 1, ``True``, or the last level of a
         two-level string/categorical response (R's convention: the first level is failure).
@@ -194,6 +199,8 @@ class LogitModel:
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
             and PyMC's NUTS otherwise (separation under flat priors; priors that sample their
             own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
+            A model with group terms runs nutpie when installed, else PyMC's NUTS, and says so
+            on stderr; ``"bayeslogit"`` and ``method="laplace"`` raise a ``SamplerError`` there.
         target_accept : float
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
         progressbar : bool or callable
@@ -443,7 +450,7 @@ class LogitModel:
         priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
             sub, how = _pooled_model(self, pooling, "fit_map")
-            res = fit_map(sub, priors, tol=tol, max_iter=max_iter)
+            res = fit_map(sub, split_prior_spec(priors)[0], tol=tol, max_iter=max_iter)  # no group sds there
             res.prior_label = f"{res.prior_label}, {how}"
             res.population_names = self.coef_names
             return res

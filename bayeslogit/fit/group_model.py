@@ -72,3 +72,53 @@ def group_eta(design, gpriors):
         part = pt.sum(pt.as_tensor(t.values) * b[pt.as_tensor(t.index.astype(np.int64))], axis=1)
         total = part if total is None else total + part
     return total
+
+
+def lkj_correlation(eta: float, k: int, rng: np.random.Generator) -> np.ndarray:
+    """One ``k x k`` correlation matrix from ``LKJ(eta)`` by the C-vine method (Lewandowski,
+    Kurowicka and Joe 2009, section 2.4): partial correlations ``2 Beta(b, b) - 1`` with
+    ``b = eta + (k - 1 - i) / 2`` on tree ``i``, turned into correlations."""
+    P = np.zeros((k, k))
+    R = np.eye(k)
+    b = eta + (k - 1) / 2.0
+    for i in range(k - 1):
+        b -= 0.5
+        for j in range(i + 1, k):
+            P[i, j] = 2.0 * rng.beta(b, b) - 1.0
+            r = P[i, j]
+            for m in range(i - 1, -1, -1):
+                r = r * np.sqrt((1 - P[m, i] ** 2) * (1 - P[m, j] ** 2)) + P[m, i] * P[m, j]
+            R[i, j] = R[j, i] = r
+    return R
+
+
+def draw_group_prior(design, gpriors, draws: int, rng: np.random.Generator):
+    """Exact numpy draws of every group term's prior, named like the PyMC model's variables:
+    ``(values, dims, coords, G)`` with ``G`` the group effects ``(draws, levels, k)`` per term.
+    ``sd ~ HalfNormal(s)``: ``|N(0, s)|``; ``HalfStudentT(nu, s)``: ``|s t_nu|``;
+    correlations from :func:`lkj_correlation`; ``b_j = diag(sd) L z_j``."""
+    values, dims, coords, G = {}, {}, {}, []
+    for t in design.groups.terms:
+        v = group_var_names(t)
+        k = t.n_coef
+        coords[v["level"]], coords[v["coef"]] = list(t.levels), list(t.coef_names)
+        sd = np.empty((draws, k))
+        for c, p in enumerate(gpriors.sd[t.key]):
+            if isinstance(p, HalfStudentT):
+                sd[:, c] = np.abs(p.sigma * rng.standard_t(p.nu, size=draws))
+            else:
+                sd[:, c] = np.abs(rng.normal(0.0, p.sigma, size=draws))
+        z = rng.standard_normal((draws, t.n_levels, k))
+        if t.correlated:
+            R = np.stack([lkj_correlation(gpriors.cor[t.key].eta, k, rng) for _ in range(draws)])
+            L = np.linalg.cholesky(R)
+            b = np.einsum("sij,slj->sli", L, z) * sd[:, None, :]
+            coords[v["coef"] + "_"] = list(t.coef_names)
+            values[v["cor"]], dims[v["cor"]] = R, [v["coef"], v["coef"] + "_"]
+        else:
+            b = z * sd[:, None, :]
+        values[v["sd"]], dims[v["sd"]] = sd, [v["coef"]]
+        values[v["z"]], dims[v["z"]] = z, [v["level"], v["coef"]]
+        values[v["b"]], dims[v["b"]] = b, [v["level"], v["coef"]]
+        G.append(b)
+    return values, dims, coords, G

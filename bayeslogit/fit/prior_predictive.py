@@ -88,6 +88,13 @@ def draw_prior(design: Design, priors: ResolvedPriors, draws: int, rng: np.rando
         i0 = names.index("Intercept")
         beta[:, i0] = raw[:, i0] - raw @ priors.x_mean  # x_mean[i0] == 0
     out["beta"] = beta
+    if getattr(design, "groups", None) is not None:  # group sds, correlations and effects
+        from .group_model import draw_group_prior
+
+        g_values, g_dims, g_coords, _ = draw_group_prior(design, priors.groups, draws, rng)
+        out.update(g_values)
+        dims.update(g_dims)
+        coords.update(g_coords)
     return out, dims, coords
 
 
@@ -147,7 +154,9 @@ def prior_predictive_tree(design: Design, priors: ResolvedPriors, *, draws: int,
     }
     if predictive:
         warn_if_large(draws, design.n_obs, design.trials, "prior predictive", stacklevel=4)
-        groups["prior_predictive"] = {"y": _blocks.replicate_outcomes(design.X, design.trials, values["beta"], rng)[None]}
+        G = None if design.groups is None else [values[f"b_{t.key}"] for t in design.groups.terms]
+        groups["prior_predictive"] = {"y": _blocks.replicate_outcomes(design.X, design.trials, values["beta"], rng,
+                                                                      groups=design.groups, G=G)[None]}
     coords = {**coords, "obs": np.arange(design.n_obs)}
     dims = {**dims, "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"]}
     tree = az.from_dict(groups, coords=coords, dims=dims)

@@ -92,6 +92,8 @@ class Results(ResultsShortcuts):
             ("Likelihood:", f"{d.family.capitalize()}, logit link"),
             ("Observations:", str(d.n_obs)),
         ]
+        if d.groups is not None:  # multilevel model: its group terms and their level counts
+            rows.append(("Group terms:", "; ".join(f"({t.label}): {t.n_levels} levels" for t in d.groups.terms)))
         if d.weights is not None:
             rows.append(("Weighted observations:", str(int(d.weights.sum()))))
         if d.n_dropped:

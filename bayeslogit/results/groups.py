@@ -41,7 +41,8 @@ def group_draws(post: "PosteriorResults") -> list[np.ndarray] | None:
         cache = []
         for t in groups.terms:
             v = group_var_names(t)
-            b = posterior[v["b"]].transpose("chain", "draw", v["level"], v["coef"]).values
+            b = posterior[v["b"]].sel({v["level"]: list(t.levels), v["coef"]: list(t.coef_names)})  # by label
+            b = b.transpose("chain", "draw", v["level"], v["coef"]).values
             cache.append(b.reshape(-1, t.n_levels, t.n_coef))
         post._cache["group_draws"] = cache
     return cache

@@ -373,8 +373,6 @@ class PosteriorResults(Results, PosteriorShortcuts):
         if self.design.groups is not None:  # group sds and correlations, after the population terms
             group = self.group_summary(ci_prob=ci_prob)
             tables.append(group[[c for c in group.columns if c != "mcse_sd"]])
-            info.append(("Group terms:", "; ".join(f"({t.label}): {t.n_levels} levels"
-                                                   for t in self.design.groups.terms)))
         priors = self.model.prior_summary()
         notes = [
             f"Intervals are {ci_prob:.0%} equal-tailed posterior intervals.",

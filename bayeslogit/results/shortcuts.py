@@ -119,7 +119,9 @@ class ResultsShortcuts:
 
         See :mod:`bayeslogit.interpret.effects` for the definitions. For a model whose numeric
         variables each enter through one column, the point-fit values equal statsmodels'
-        ``get_margeff(at="overall")``.
+        ``get_margeff(at="overall")``. For a model with group terms (``(1 + x | g)``) they are
+        population-level effects: of the population coefficients, with the group effects at
+        zero (lme4's ``re.form = NA``).
 
         Parameters
         ----------
