@@ -9,7 +9,8 @@ value of a varying coefficient (its intercept, its slope of ``x``). Three fits e
   effects, so level ``j``'s value is the population coefficient plus level ``j``'s deviation
   (the last level's deviation is minus the sum of the others'). A level whose own rows are
   separated (all events or none, or perfectly split along ``x``) has no finite MLE: it is
-  reported as +-inf and flagged, never as the number Newton's method stopped at;
+  reported as +-inf (NaN for a slope its data leave undetermined) and flagged, never as the
+  number Newton's method stopped at;
 - **partial pooling** (the posterior): the population coefficient plus the level's group
   effect, ``beta_c + b_g[j, c]``, summarised over the draws.
 
@@ -96,8 +97,9 @@ def pooling_table(post: "PosteriorResults", *, term: str | None = None, coef: st
     pandas.DataFrame
         Indexed by level (in the term's level order), columns: ``n`` (rows of the level, or its
         trials for binomial data), ``events``, ``complete`` (the pooled MLE, the same for every
-        level), ``none`` (population coefficient + the level's sum-to-zero deviation; +-inf for
-        a separated level), ``none_lb``/``none_ub`` (Wald interval; NaN for every level when the no-pooling MLE
+        level), ``none`` (population coefficient + the level's sum-to-zero deviation; for a
+        separated level +-inf, or NaN for a slope of a level with one outcome only, which the
+        data leave undetermined), ``none_lb``/``none_ub`` (Wald interval; NaN for every level when the no-pooling MLE
         does not exist, i.e. some level is separated),
         ``separated`` (bool), ``partial`` (posterior mean of ``beta + b``), ``partial_sd``,
         ``partial_lb``/``partial_ub`` (equal-tailed interval), and ``population`` (the
@@ -170,7 +172,18 @@ def pooling_table(post: "PosteriorResults", *, term: str | None = None, coef: st
         rows = idx == j
         separated[j] = _level_separated(t.values[rows], y[rows], None if trials is None else trials[rows])
     z = norm.ppf((1 + ci_prob) / 2)
+    # a separated level has no finite MLE: all events (none) sends its intercept to +inf (-inf)
+    # and leaves its slopes undetermined (NaN); a split along x sends them off in the direction
+    # Newton's method was going
+    m = np.ones_like(y) if trials is None else trials
+    all_events = np.bincount(idx, weights=y, minlength=L) == np.bincount(idx, weights=m, minlength=L)
+    no_events = events == 0
     none_est = np.where(separated, np.copysign(np.inf, est), est)
+    one_outcome = separated & (all_events | no_events)
+    if coef == "Intercept":
+        none_est[one_outcome] = np.where(all_events[one_outcome], np.inf, -np.inf)
+    else:
+        none_est[one_outcome] = np.nan
     # Wald intervals only where the no-pooling MLE exists: when some level is separated, the joint
     # fit stops while those coefficients run off and the inverse Hessian is not to be trusted
     exists = not getattr(none, "separation", None) and not separated.any()
@@ -204,7 +217,8 @@ def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str
     its posterior interval (partial pooling), joined by a thin line (the shrinkage); a dotted
     line at the posterior mean of the population coefficient. A level whose no-pooling MLE is
     infinite (separated) is drawn as a triangle at the edge of the axes, pointing the way it
-    diverges. The table is attached to the figure as ``fig.pooling_table``.
+    diverges; a slope the level's data leave undetermined (all 0 or all 1) as a cross at the
+    lower edge. The table is attached to the figure as ``fig.pooling_table``.
 
     Parameters
     ----------
@@ -232,7 +246,8 @@ def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str
     import matplotlib.pyplot as plt
 
     table = pooling_table(post, term=term, coef=coef, ci_prob=ci_prob, complete=complete, none=none)
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = plt.subplots(figsize=(8, 4.5))
     else:
         fig = ax.figure
@@ -244,6 +259,7 @@ def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str
     pad = 0.08 * (hi - lo if hi > lo else 1.0)
     ylo, yhi = lo - 2 * pad, hi + 2 * pad
     edge_lo, edge_hi = lo - pad, hi + pad  # separated levels are drawn here
+    undetermined = sep & np.isnan(table["none"].to_numpy())
     shown_none = np.where(sep, np.where(table["none"].to_numpy() > 0, edge_hi, edge_lo), table["none"].to_numpy())
     table["none_plotted"] = shown_none
     left, right = n * 0.97, n * 1.03
@@ -251,17 +267,20 @@ def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str
         ax.plot([left[j], right[j]], [shown_none[j], table["partial"].iloc[j]], color="#999999", lw=0.7, zorder=1)
     ax.axhline(table["complete"].iloc[0], color="#c0392b", ls="--", lw=1.2, label="complete pooling (pooled MLE)")
     ax.axhline(table["population"].iloc[0], color="#345", ls=":", lw=1.2,
-               label="partial pooling: population coefficient (posterior mean)")
+               label="population coefficient (posterior mean)")
     ax.scatter(left[~sep], shown_none[~sep], s=28, facecolors="none", edgecolors="#c0392b", zorder=3,
-               label="no pooling (per-level MLE)")
+               label="no pooling (the level's own MLE)")
     if sep.any():
         up = sep & (table["none"].to_numpy() > 0)
-        down = sep & ~up
+        down = sep & ~up & ~undetermined
         for mask, marker in ((up, "^"), (down, "v")):
             if mask.any():
                 ax.scatter(left[mask], shown_none[mask], s=40, marker=marker, facecolors="none",
                            edgecolors="#c0392b", zorder=3,
-                           label="no pooling: MLE infinite (level separated), drawn at the edge")
+                           label="no pooling: infinite (level separated), at the edge")
+        if undetermined.any():
+            ax.scatter(left[undetermined], shown_none[undetermined], s=40, marker="x", color="#c0392b", zorder=3,
+                       label="no pooling: undetermined (level all 0 or all 1), at the edge")
     ax.errorbar(right, table["partial"], yerr=[table["partial"] - table["partial_lb"], table["partial_ub"] - table["partial"]],
                 fmt="o", ms=4, color="#1f77b4", ecolor="#8fb3d9", lw=1, zorder=2,
                 label=f"partial pooling (posterior mean, {ci_prob:.0%} interval)")
@@ -282,6 +301,7 @@ def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str
     keep = dict(zip(labels, handles))
     ax.legend(keep.values(), keep.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
               fontsize="small", frameon=False)
-    fig.tight_layout()
+    if own:
+        fig.tight_layout()
     fig.pooling_table = table
     return fig

@@ -31,7 +31,7 @@ def seeds_post():
 
 @pytest.fixture(scope="module")
 def slopes_post():
-    df, _ = simulate_groups(12, (3, 40), random_seed=3)
+    df, _ = simulate_groups(12, (2, 40), random_seed=3)  # 3 levels separated, 1 of them all 0 or all 1
     post = bl.LogitModel("y ~ x + (1 + x | g)", df).sample(draws=250, tune=300, chains=2, random_seed=2,
                                                           progressbar=False)
     return post, df
@@ -102,7 +102,10 @@ def test_varying_slopes_against_per_group_statsmodels(slopes_post):
                     fit = sm.Logit(rows["y"], X).fit(disp=0, maxiter=200)
                 sep = bool(np.max(np.abs(fit.params)) > 30)
             assert table.loc[level, "separated"] == sep, level
-            if sep:
+            if sep and rows["y"].nunique() == 1:  # one outcome: intercept -inf/+inf, slope undetermined
+                want = (np.inf if rows["y"].iloc[0] == 1 else -np.inf) if coef == "Intercept" else None
+                assert table.loc[level, "none"] == want if want is not None else np.isnan(table.loc[level, "none"])
+            elif sep:
                 assert np.isinf(table.loc[level, "none"])
             else:
                 assert table.loc[level, "none"] == pytest.approx(fit.params.iloc[j], abs=2e-4)
@@ -125,17 +128,22 @@ def test_the_figure_draws_the_table(slopes_post):
     assert ax.get_xscale() == "log"
     sep = table["separated"].to_numpy()
     # open circles: the finite no-pooling estimates; triangles: separated levels at the axes' edge
-    circles = [c for c in ax.collections if c.get_label() == "no pooling (per-level MLE)"][0]
+    circles = [c for c in ax.collections if c.get_label() == "no pooling (the level's own MLE)"][0]
     np.testing.assert_allclose(circles.get_offsets()[:, 1], table["none"][~sep])
     np.testing.assert_allclose(circles.get_offsets()[:, 0], table["n"][~sep] * 0.97)
     tri = [c for c in ax.collections if "infinite" in str(c.get_label())]
-    assert sum(len(c.get_offsets()) for c in tri) == sep.sum() > 0
+    crosses = [c for c in ax.collections if "undetermined" in str(c.get_label())]
+    nan = table["none"].isna().to_numpy()
+    assert sum(len(c.get_offsets()) for c in tri) == (sep & ~nan).sum() > 0
+    assert sum(len(c.get_offsets()) for c in crosses) == nan.sum() > 0
+    assert (crosses[0].get_offsets()[:, 1] < table["partial_lb"].min()).all()
     lo, hi = ax.get_ylim()
     for c in tri:
         for x, yv in c.get_offsets():
             assert lo < yv < hi  # inside the axes, beyond every finite value drawn
             assert yv > table["partial_ub"].max() or yv < table["partial_lb"].min()
-    np.testing.assert_allclose(table.loc[sep, "none_plotted"].abs(), np.abs(tri[0].get_offsets()[0, 1]))
+    edges = np.unique(np.round(table.loc[sep, "none_plotted"], 12))
+    assert len(edges) <= 2 and all(np.isclose(e, ax.get_ylim()).sum() == 0 for e in edges)
     # partial pooling: points with their intervals; lines at the pooled MLE and the population mean
     line = [ln for ln in ax.lines if ln.get_label() == "complete pooling (pooled MLE)"][0]
     assert line.get_ydata()[0] == pytest.approx(table["complete"].iloc[0])
@@ -143,7 +151,8 @@ def test_the_figure_draws_the_table(slopes_post):
     np.testing.assert_allclose(np.asarray(dots.get_ydata(), dtype=float), table["partial"].to_numpy())
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "partial pooling (posterior mean, 95% interval)" in labels
-    assert "no pooling: MLE infinite (level separated), drawn at the edge" in labels
+    assert "no pooling: infinite (level separated), at the edge" in labels
+    assert "no pooling: undetermined (level all 0 or all 1), at the edge" in labels
 
 
 def test_bad_arguments(slopes_post, seeds_post):
