@@ -33,8 +33,35 @@ _PRIOR_HELP = (
     "normal(mu, sigma), studentt(nu, mu, sigma), cauchy(mu, sigma), laplace(mu, b), "
     "elasticnet(mu, l1, l2), flat; a sampled scale: normal(0, halfnormal(s)); the regularized "
     "horseshoe: horseshoe(expected_nonzero[, slab_scale, slab_df]). scikit-learn's penalty as a "
-    "prior: 'sklearn:C=1,l1_ratio=1[,fit_intercept=false]' (alone)"
+    "prior: 'sklearn:C=1,l1_ratio=1[,fit_intercept=false]' (alone). Group terms such as (1 + x | g): "
+    "KEY=PRIOR with a '|' in KEY: '1|g=halfnormal(1)' (the sd of g's intercepts), 'x|g=halfstudentt(3, 1)', "
+    "'|g=...' (every sd of g's terms), 'cor|g=lkj(2)' (their correlations); defaults "
+    "halfstudentt(3, 2.5) and lkj(1)"
 )
+
+_GROUP_PRIOR_FAMILIES = {"halfnormal": 1, "halfstudentt": 2, "lkj": 1}
+
+
+def parse_group_prior(key: str, text: str):
+    """``"halfnormal(1)"`` -> ``bl.HalfNormal(1)`` for a group-term key such as ``"1|g"``
+    (``halfstudentt(nu, sigma)``, ``lkj(eta)`` likewise)."""
+    from .errors import PriorError
+    from .group_priors import LKJ, HalfStudentT
+    from .priors import HalfNormal
+
+    m = re.fullmatch(r"\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*", text)
+    family = m.group(1).lower().replace("_", "") if m else None
+    if family not in _GROUP_PRIOR_FAMILIES:
+        raise PriorError(f"--prior {key}={text.strip()}: a group-term key (with '|') takes 'halfnormal(s)' or "
+                         "'halfstudentt(nu, sigma)' for sds, 'lkj(eta)' for correlations ('cor|g=lkj(2)')")
+    try:
+        args = [float(a) for a in m.group(2).split(",")]
+    except ValueError:
+        raise PriorError(f"--prior {key}={text.strip()}: the arguments must be numbers") from None
+    if len(args) != _GROUP_PRIOR_FAMILIES[family]:
+        raise PriorError(f"--prior {key}={text.strip()}: {family} takes {_GROUP_PRIOR_FAMILIES[family]} "
+                         f"number(s), got {len(args)}")
+    return {"halfnormal": HalfNormal, "halfstudentt": HalfStudentT, "lkj": LKJ}[family](*args)
 
 
 def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chains: int = 4, seed: int | None = None) -> None:
@@ -46,7 +73,8 @@ def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chai
                    help=f"random seed: same seed, same draws (default {seed})")
     g.add_argument("--sampler", choices=["auto", "bayeslogit", "pymc", "nutpie", "numpyro"], default="auto",
                    help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists, "
-                        "else PyMC's), bayeslogit, pymc, nutpie, numpyro (default auto)")
+                        "else PyMC's; with group terms like (1|g), nutpie when installed, else PyMC's), "
+                        "bayeslogit, pymc, nutpie, numpyro (default auto)")
     g.add_argument("--method", choices=["nuts", "laplace"], default="nuts",
                    help="nuts (default), or laplace: independent draws from the Laplace approximation "
                         "corrected by PSIS importance sampling, fast for large data (falls back to NUTS, "
@@ -85,8 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
     fit.add_argument("formula", metavar="FORMULA",
-                     help="patsy formula, e.g. \"y ~ x1 + C(g)\"; its expressions are Python code that is "
-                          "run (np.log(x), I(...)): use only formulas you wrote")
+                     help="patsy formula, e.g. \"y ~ x1 + C(g)\", with group terms as in lme4: \"y ~ x + (1 + x | g)\"; "
+                          "its expressions are Python code that is run (np.log(x), I(...)): use only formulas you wrote")
     fit.add_argument("--prior", action="append", default=[], metavar="[TERM=]PRIOR", help=_PRIOR_HELP)
     fit.add_argument("--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)")
     fit.add_argument("--trials", metavar="COLUMN", help="column with the number of trials (aggregated binomial data)")
@@ -136,7 +164,9 @@ def parse_priors(specs: list[str]):
     per_term = {}
     for spec in specs:
         m = re.fullmatch(r"\s*(.*?\S)\s*=\s*([A-Za-z_]+\s*(?:\((?:[^()]|\([^()]*\))*\))?)\s*", spec)
-        if m:
+        if m and "|" in m.group(1):  # a group term's sd or correlation prior
+            per_term[m.group(1)] = parse_group_prior(m.group(1), m.group(2))
+        elif m:
             per_term[m.group(1)] = parse_prior(m.group(2))
         elif every is None:
             every = parse_prior(spec)
@@ -272,7 +302,8 @@ def _print_results(post, fits) -> "object":
     import pandas as pd
 
     s = post.summary()
-    s = dataclasses.replace(s, tables=[format_coef_table(s.tables[0]), *s.tables[1:]],
+    # every posterior table (coefficients; group sds and correlations) rounded to its MCSE; priors as they are
+    s = dataclasses.replace(s, tables=[format_coef_table(t) if "mcse_mean" in t.columns else t for t in s.tables],
                             notes=[_wrap(n) for n in s.notes])
     print(s)
     print()
