@@ -33,35 +33,9 @@ _PRIOR_HELP = (
     "normal(mu, sigma), studentt(nu, mu, sigma), cauchy(mu, sigma), laplace(mu, b), "
     "elasticnet(mu, l1, l2), flat; a sampled scale: normal(0, halfnormal(s)); the regularized "
     "horseshoe: horseshoe(expected_nonzero[, slab_scale, slab_df]). scikit-learn's penalty as a "
-    "prior: 'sklearn:C=1,l1_ratio=1[,fit_intercept=false]' (alone). Group terms such as (1 + x | g): "
-    "KEY=PRIOR with a '|' in KEY: '1|g=halfnormal(1)' (the sd of g's intercepts), 'x|g=halfstudentt(3, 1)', "
-    "'|g=...' (every sd of g's terms), 'cor|g=lkj(2)' (their correlations); defaults "
-    "halfstudentt(3, 2.5) and lkj(1)"
+    "prior: 'sklearn:C=1,l1_ratio=1[,fit_intercept=false]' (alone). Group terms ((1 + x | g)): "
+    "'1|g=halfnormal(1)', 'x|g=halfstudentt(3, 1)', '|g=...' (every sd of g), 'cor|g=lkj(2)'"
 )
-
-_GROUP_PRIOR_FAMILIES = {"halfnormal": 1, "halfstudentt": 2, "lkj": 1}
-
-
-def parse_group_prior(key: str, text: str):
-    """``"halfnormal(1)"`` -> ``bl.HalfNormal(1)`` for a group-term key such as ``"1|g"``
-    (``halfstudentt(nu, sigma)``, ``lkj(eta)`` likewise)."""
-    from .errors import PriorError
-    from .group_priors import LKJ, HalfStudentT
-    from .priors import HalfNormal
-
-    m = re.fullmatch(r"\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*", text)
-    family = m.group(1).lower().replace("_", "") if m else None
-    if family not in _GROUP_PRIOR_FAMILIES:
-        raise PriorError(f"--prior {key}={text.strip()}: a group-term key (with '|') takes 'halfnormal(s)' or "
-                         "'halfstudentt(nu, sigma)' for sds, 'lkj(eta)' for correlations ('cor|g=lkj(2)')")
-    try:
-        args = [float(a) for a in m.group(2).split(",")]
-    except ValueError:
-        raise PriorError(f"--prior {key}={text.strip()}: the arguments must be numbers") from None
-    if len(args) != _GROUP_PRIOR_FAMILIES[family]:
-        raise PriorError(f"--prior {key}={text.strip()}: {family} takes {_GROUP_PRIOR_FAMILIES[family]} "
-                         f"number(s), got {len(args)}")
-    return {"halfnormal": HalfNormal, "halfstudentt": HalfStudentT, "lkj": LKJ}[family](*args)
 
 
 def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chains: int = 4, seed: int | None = None) -> None:
@@ -164,8 +138,10 @@ def parse_priors(specs: list[str]):
     per_term = {}
     for spec in specs:
         m = re.fullmatch(r"\s*(.*?\S)\s*=\s*([A-Za-z_]+\s*(?:\((?:[^()]|\([^()]*\))*\))?)\s*", spec)
-        if m and "|" in m.group(1):  # a group term's sd or correlation prior
-            per_term[m.group(1)] = parse_group_prior(m.group(1), m.group(2))
+        if m and "|" in m.group(1):  # a group term's sd or correlations: "1|g=halfnormal(1)"
+            from .group_priors import parse_group_prior
+
+            per_term[m.group(1)] = parse_group_prior(m.group(2))
         elif m:
             per_term[m.group(1)] = parse_prior(m.group(2))
         elif every is None:

@@ -83,7 +83,9 @@ class Design:
 
     def __repr__(self) -> str:
         cols = shorten(", ".join(self.column_names), 70)
-        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}), {self.family}>"
+        groups = "" if self.groups is None else ", " + shorten(
+            "; ".join(f"({t.label}): {t.n_levels} levels" for t in self.groups.terms), 70)
+        return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}){groups}, {self.family}>"
 
     @property
     def n_obs(self) -> int:

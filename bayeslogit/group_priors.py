@@ -225,3 +225,29 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
             raise PriorError(f"priors has key {raw!r}, which is no varying coefficient of a group term; "
                              f"group keys are {valid}")
     return GroupPriors(sd=sd, cor=cor, sources=sources, labels=labels)
+
+
+def parse_group_prior(text: str):
+    """Parse a group-term prior written as text (for the CLI's ``--prior "1|g=halfnormal(1)"``):
+    ``halfnormal(s)``, ``halfstudentt(nu, s)`` or ``lkj(eta)``.
+
+    Examples
+    --------
+    >>> parse_group_prior("HalfStudentT(3, 1)"), parse_group_prior("lkj(2)")
+    (HalfStudentT(nu=3.0, sigma=1.0), LKJ(eta=2.0))
+    """
+    import re
+
+    families = {"halfnormal": HalfNormal, "halfstudentt": HalfStudentT, "half_student_t": HalfStudentT,
+                "lkj": LKJ}
+    m = re.fullmatch(r"\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*", text or "")
+    if not m or m.group(1).lower() not in families:
+        raise PriorError(
+            f"cannot parse group prior {text!r}; write e.g. 'halfnormal(1)', 'halfstudentt(3, 2.5)' "
+            "(a group sd) or 'lkj(2)' (correlations, with the key cor|g)"
+        )
+    try:
+        values = [float(a) for a in m.group(2).split(",") if a.strip()]
+        return families[m.group(1).lower()](*values)
+    except (TypeError, ValueError):
+        raise PriorError(f"cannot parse group prior {text!r}: give numbers, e.g. 'halfstudentt(3, 2.5)'") from None

@@ -101,7 +101,8 @@ class GroupTerm:
         if missing:
             raise DataError(
                 f"new data lack the grouping column(s) {missing} of the group term ({self.label}); "
-                "add them (a level not seen in training is allowed)"
+                "add them (a level not seen in training is allowed: for population-level predictions "
+                "fill the column with a new label, e.g. 'new', and keep new_groups='population')"
             )
         keys = _level_keys(data, self.factors, what="new data")
         lookup = {lev: i for i, lev in enumerate(self.levels)}

@@ -240,3 +240,13 @@ def test_pooling_argument_errors():
         m.fit_mle(pooling="partial")
     with pytest.raises(bl.ArgumentError, match="needs group terms"):
         bl.LogitModel("y ~ x", _frame()).fit_mle(pooling="none")
+
+
+def test_cli_parses_group_priors():
+    from bayeslogit.cli import parse_priors
+
+    spec = parse_priors(["x=normal(0,1)", "1|g=halfnormal(1)", "x | g=halfstudentt(3, 0.5)", "cor|g=lkj(2)"])
+    assert spec == {"x": bl.Normal(0, 1), "1|g": bl.HalfNormal(1), "x | g": bl.HalfStudentT(3, 0.5),
+                    "cor|g": bl.LKJ(2)}
+    with pytest.raises(PriorError, match="cannot parse group prior"):
+        parse_priors(["1|g=normal(0, 1)"])

@@ -51,15 +51,25 @@ def _numpy_logp(m, raw_beta, sds, zs, Ls):
         lp += stats.norm.logpdf(z).sum()
         b = z * sd if L is None else z @ (sd[:, None] * L).T
         eta = eta + np.sum(t.values * b[t.index], axis=1)
-    return lp + np.sum(d.y * eta - np.logaddexp(0, eta))
+    if d.trials is None:
+        return lp + np.sum(d.y * eta - np.logaddexp(0, eta))
+    return lp + np.sum(stats.binom.logpmf(d.y, d.trials, expit(eta)))
 
 
-@pytest.mark.parametrize("formula, priors", [
-    ("y ~ x + (1 | g)", None),
-    ("y ~ x + (1 + x || g)", {"x|g": bl.HalfNormal(0.7)}),  # mixed sd families in one term
+SEEDS = pd.DataFrame({  # BUGS Examples Vol. I, "Seeds": germinated r of n seeds on 21 plates
+    "r": [10, 23, 23, 26, 17, 5, 53, 55, 32, 46, 10, 8, 10, 8, 23, 0, 3, 22, 15, 32, 3],
+    "n": [39, 62, 81, 51, 39, 6, 74, 72, 51, 79, 13, 16, 30, 28, 45, 4, 12, 41, 30, 51, 7],
+    "x1": [0] * 11 + [1] * 10, "x2": [0] * 5 + [1] * 6 + [0] * 5 + [1] * 5,
+    "plate": [f"p{i:02d}" for i in range(21)]})
+
+
+@pytest.mark.parametrize("formula, priors, data, trials", [
+    ("y ~ x + (1 | g)", None, None, None),
+    ("y ~ x + (1 + x || g)", {"x|g": bl.HalfNormal(0.7)}, None, None),  # mixed sd families in one term
+    ("r ~ x1 * x2 + (1 | plate)", None, SEEDS, "n"),  # binomial, one row per level
 ])
-def test_logp_matches_numpy(formula, priors):
-    m = bl.LogitModel(formula, simulate(slope=True), priors=priors)
+def test_logp_matches_numpy(formula, priors, data, trials):
+    m = bl.LogitModel(formula, simulate(slope=True) if data is None else data, priors=priors, trials=trials)
     model = build_model(m.design, m.priors)
     logp = model.compile_logp(jacobian=False)
     rng = np.random.default_rng(1)
@@ -306,3 +316,21 @@ def test_prior_predictive_outcomes_include_the_group_effects():
     idx = m.design.groups.terms[0].index
     means = np.stack([y[:, idx == j].mean(axis=1) for j in range(8)], axis=1)
     assert np.median(means.var(axis=1)) > 0.05
+
+
+def test_rough_cross_check_with_statsmodels_variational_glmm():
+    """A rough cross-check only (issue 16): statsmodels' BinomialBayesMixedGLM (variational Bayes,
+    its own priors) on the same data: population coefficients within 0.3, group effects
+    strongly correlated, sds within a factor 2."""
+    pytest.importorskip("statsmodels")
+    from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
+
+    df = simulate(n_groups=8, per=25, seed=11)
+    vb = BinomialBayesMixedGLM.from_formula("y ~ x", {"g": "0 + C(g)"}, df).fit_vb()
+    post = bl.LogitModel("y ~ x + (1 | g)", df, priors={"1|g": bl.HalfNormal(1)}).sample(
+        draws=500, tune=500, chains=2, random_seed=3, progressbar=False)
+    np.testing.assert_allclose(post.params.to_numpy(), vb.fe_mean, atol=0.3)
+    ours = post.group_effects()["mean"].to_numpy()
+    assert np.corrcoef(ours, vb.vc_mean)[0, 1] > 0.9
+    sd = float(post.idata.posterior["sd_g"].mean())
+    assert 0.5 < sd / float(np.exp(vb.vcp_mean[0])) < 2.0
