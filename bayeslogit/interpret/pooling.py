@@ -106,6 +106,13 @@ def pooling_table(post: "PosteriorResults", *, term: str | None = None, coef: st
         posterior mean of the population coefficient). ``attrs`` holds ``term``, ``coef`` and
         ``ci_prob``.
 
+    Raises
+    ------
+    DesignError
+        When the no-pooling model is not identified: a grouping factor nested in the fixed
+        effects (plate-level predictors, as in the BUGS Seeds model ``r ~ x1 * x2 + (1 | plate)``
+        with one row per plate). Compare an intercept-only model there (``r ~ 1 + (1 | plate)``).
+
     Examples
     --------
     >>> import bayeslogit as bl
