@@ -12,7 +12,7 @@ import pandas as pd
 import patsy
 
 from .design import Design, _build_design, build_design
-from .errors import ArgumentError, BayeslogitWarning, SamplerError, SeparationWarning, renamed_argument
+from .errors import ArgumentError, BayeslogitWarning, DesignError, SamplerError, SeparationWarning, renamed_argument
 from .fit import laplace, prior_predictive, pymc_model
 from .fit.nuts import driver
 from .fit.penalized import has_kink
@@ -482,8 +482,15 @@ def _pooled_model(model: "LogitModel", pooling, where: str) -> tuple["LogitModel
             extra.append(":".join([f.code for f in term.factors] + [by]))
     formula = fixed + " + " + " + ".join(extra)
     env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
-    design, rows = _build_design(formula, data, event=d.event if d.trials is None else None,
-                                 trials=d.trials_name, weights=d.weights_name, missing="raise", eval_env=env)
+    try:
+        design, rows = _build_design(formula, data, event=d.event if d.trials is None else None,
+                                     trials=d.trials_name, weights=d.weights_name, missing="raise", eval_env=env)
+    except DesignError as exc:
+        raise DesignError(
+            f"pooling='none' fits {formula!r}, which is not identified: {exc}. Population predictors "
+            "that are constant within the groups (group-level predictors) cannot be told apart from "
+            "the groups' own coefficients; compare with pooling='complete' only, or drop them"
+        ) from None
     sub = LogitModel._from_parts(design, resolve_priors(None, design))
     sub._data = rows
     return sub, "no pooling"

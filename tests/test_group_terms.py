@@ -250,3 +250,10 @@ def test_cli_parses_group_priors():
                     "cor|g": bl.LKJ(2)}
     with pytest.raises(PriorError, match="cannot parse group prior"):
         parse_priors(["1|g=normal(0, 1)"])
+
+
+def test_no_pooling_with_group_level_predictors_is_refused_with_the_reason():
+    df = _frame(n_groups=6, per=10).assign(level_x=lambda d: d.g.str[1:].astype(float))
+    m = bl.LogitModel("y ~ level_x + (1 | g)", df)
+    with pytest.raises(DesignError, match=r"pooling='none' fits .* not identified.*constant within the groups"):
+        m.fit_mle(pooling="none")
