@@ -30,6 +30,7 @@ from .errors import (
 )
 from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
 from .interpret.loo import compare_models
+from .interpret.pooling import plot_pooling, pooling_table
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
@@ -87,6 +88,8 @@ __all__ = [
     "compare_models",
     "load",
     "plot_compare",
+    "plot_pooling",
+    "pooling_table",
     "sklearn_prior",
     "scale_by_cv",
     "scale_by_evidence",

@@ -47,7 +47,8 @@ def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chai
                    help=f"random seed: same seed, same draws (default {seed})")
     g.add_argument("--sampler", choices=["auto", "bayeslogit", "pymc", "nutpie", "numpyro"], default="auto",
                    help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists, "
-                        "else PyMC's), bayeslogit, pymc, nutpie, numpyro (default auto)")
+                        "else PyMC's; with group terms like (1|g), nutpie when installed, else PyMC's), "
+                        "bayeslogit, pymc, nutpie, numpyro (default auto)")
     g.add_argument("--method", choices=["nuts", "laplace"], default="nuts",
                    help="nuts (default), or laplace: independent draws from the Laplace approximation "
                         "corrected by PSIS importance sampling, fast for large data (falls back to NUTS, "
@@ -86,8 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
     fit.add_argument("formula", metavar="FORMULA",
-                     help="patsy formula, e.g. \"y ~ x1 + C(g)\"; its expressions are Python code that is "
-                          "run (np.log(x), I(...)): use only formulas you wrote")
+                     help="patsy formula, e.g. \"y ~ x1 + C(g)\", with group terms as in lme4: \"y ~ x + (1 + x | g)\"; "
+                          "its expressions are Python code that is run (np.log(x), I(...)): use only formulas you wrote")
     fit.add_argument("--prior", action="append", default=[], metavar="[TERM=]PRIOR", help=_PRIOR_HELP)
     fit.add_argument("--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)")
     fit.add_argument("--trials", metavar="COLUMN", help="column with the number of trials (aggregated binomial data)")
@@ -280,7 +281,8 @@ def _print_results(post, fits) -> "object":
     import pandas as pd
 
     s = post.summary()
-    s = dataclasses.replace(s, tables=[format_coef_table(s.tables[0]), *s.tables[1:]],
+    # every posterior table (coefficients; group sds and correlations) rounded to its MCSE; priors as they are
+    s = dataclasses.replace(s, tables=[format_coef_table(t) if "mcse_mean" in t.columns else t for t in s.tables],
                             notes=[_wrap(n) for n in s.notes])
     print(s)
     print()

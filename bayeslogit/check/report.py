@@ -9,7 +9,9 @@ given; diagnostics with verdicts, fit quality in sample and out of sample (PSIS-
 rank plots; the energy plot; coefficient pairs and correlations; odds ratios and average
 marginal effects; prior vs posterior; posterior predictive checks for 0/1 data (binned
 residuals, event rate overall and per factor level); calibration and separation plots;
-PSIS-LOO; run information (date, versions, data source, sampler settings, run time).
+PSIS-LOO; run information (date, versions, data source, sampler settings, run time). A model
+with group terms such as ``(1 + x | g)`` adds a section with the group sds and correlations and a
+caterpillar plot of the per-level effects (a report without group terms is unchanged).
 
 Everything per row and per draw is computed by row blocks (``_blocks``); plots of per-row
 quantities bin or subsample rows above about 2,000 and say so in their captions.
@@ -730,6 +732,127 @@ def run_information(post, run_info: dict | None = None) -> list[tuple[str, str]]
 
 
 # ---------------------------------------------------------------------------------------------
+# group terms: sds and correlations, caterpillar plot of the per-level effects
+
+
+CATERPILLAR_MAX_LEVELS = 60
+"""Levels drawn per panel of the caterpillar plot; above it, evenly spaced ranks (lowest and
+highest included) and the caption says how many of how many."""
+CATERPILLAR_LABELS = 40
+"""Level names are written on the axis up to this many levels drawn."""
+
+
+def caterpillar_data(post, term) -> dict[str, pd.DataFrame]:
+    """Per varying coefficient of one group term, what its caterpillar panel draws: the levels
+    sorted by the posterior mean of their effect ``b`` (from ``post.group_effects()``), thinned
+    to at most :data:`CATERPILLAR_MAX_LEVELS` evenly spaced ranks (lowest and highest kept).
+    Columns ``level``, ``mean``, ``lower``, ``upper`` (95% equal-tailed), ``rank`` (0 = lowest
+    of all levels); ``attrs["levels"]`` the number of levels in all."""
+    eff = post.group_effects()
+    eff = eff[eff["term"] == term.label]
+    out = {}
+    for coef in term.coef_names:
+        sub = eff[eff["coef"] == coef].sort_values("mean", kind="mergesort").reset_index(drop=True)
+        sub = sub.rename(columns={"eti95_lb": "lower", "eti95_ub": "upper"})[["level", "mean", "lower", "upper"]]
+        sub["rank"] = np.arange(len(sub))
+        total = len(sub)
+        if total > CATERPILLAR_MAX_LEVELS:
+            keep = np.unique(np.linspace(0, total - 1, CATERPILLAR_MAX_LEVELS).round().astype(np.int64))
+            sub = sub.iloc[keep].reset_index(drop=True)
+        sub.attrs["levels"] = total
+        out[coef] = sub
+    return out
+
+
+def _caterpillar_fig(post, term):
+    """One panel per varying coefficient of ``term``: each level's effect (posterior mean, dot)
+    with its 95% interval (line), levels sorted by the mean; a vertical line at 0 (the
+    population coefficient)."""
+    from matplotlib.figure import Figure
+
+    data = caterpillar_data(post, term)
+    k = len(data)
+    shown = max(len(d) for d in data.values())
+    labels = shown <= CATERPILLAR_LABELS
+    fig = Figure(figsize=(min(11.0, 3.2 + 3.6 * k), 1.2 + 0.17 * max(shown, 8)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, k, squeeze=False)).ravel()
+    for ax, (coef, d) in zip(axes, data.items()):
+        ypos = np.arange(len(d))
+        ax.hlines(ypos, d["lower"], d["upper"], color="#8fb3d9", lw=1.5, label="95% interval")
+        ax.scatter(d["mean"], ypos, s=12, color="#345", zorder=3, label="posterior mean")
+        ax.axvline(0, color="#c0392b", ls="--", lw=1, label="0: the population coefficient")
+        if labels:
+            ax.set_yticks(ypos, [str(v) for v in d["level"]], fontsize=7)
+        else:
+            ax.set_yticks([])
+        ax.set_ylim(-1, len(d))
+        ax.set_ylabel(f"level of {term.group_name} (sorted by mean)" + ("" if labels else ", names not shown"),
+                      fontsize=8)
+        unit = "log-odds" if coef == "Intercept" else f"log-odds per unit of {coef}"
+        ax.set_xlabel(f"b[{coef}]: deviation from the population {coef} ({unit})", fontsize=8)
+        title = f"({term.label}): {coef}"
+        if len(d) < d.attrs["levels"]:
+            title += f", {len(d)} of {d.attrs['levels']} levels"
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside upper center", ncol=3, fontsize=8, frameon=False)
+    return fig
+
+
+def _caterpillar_caption(post, term) -> str:
+    data = caterpillar_data(post, term)
+    total = next(iter(data.values())).attrs["levels"]
+    shown = len(next(iter(data.values())))
+    coefs = ", ".join(term.coef_names)
+    text = (f"Caterpillar plot of ({term.label}): for each level of {term.group_name}, its effect b on "
+            f"{coefs} (the deviation from the population coefficient, log-odds); dot: posterior mean, line: "
+            f"95% equal-tailed interval; dashed line at 0 (the population value). Levels are sorted by "
+            f"posterior mean in each panel separately. ")
+    if shown < total:
+        text += (f"{shown} of the {total:,} levels are drawn: evenly spaced ranks in the sorted order, the "
+                 "lowest and the highest included (post.group_effects() has all). ")
+    else:
+        text += f"All {total:,} levels are drawn. "
+    if shown > CATERPILLAR_LABELS:
+        text += "Level names are left off the axis (too many to read)."
+    return text.strip()
+
+
+def _group_section(post, log) -> str:
+    """Group sds and correlations (table) and one caterpillar plot per group term."""
+    groups = post.design.groups
+    log("group effects")
+    out = "<h2 id='groups'>Group effects</h2>"
+    out += _info_table([(f"({t.label}):", f"{t.n_levels:,} levels of {t.group_name}; varying "
+                         + ", ".join(t.coef_names) + ("" if t.correlated or t.n_coef == 1 else " (uncorrelated)"))
+                        for t in groups.terms])
+    with warnings.catch_warnings():  # R-hat of a correlation matrix's constant diagonal: 0 / 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        summary = post.group_summary()
+    out += "<h3>Group-level sds and correlations</h3>" + _table(summary)
+    out += ("<p class='note'>sd(c | g): the standard deviation over the levels of g of the effect on c; "
+            "cor(c1, c2 | g): the correlation of two effects of a level. Posterior mean, sd, 95% "
+            "equal-tailed interval, ESS, R-hat and MCSE (ArviZ). Their priors are in the model section.</p>")
+    for t in groups.terms:
+        out += _figure(lambda t=t: _caterpillar_fig(post, t), f"caterpillar plot of ({t.label})",
+                       _caterpillar_caption(post, t))
+    return out
+
+
+def group_prior_note(post) -> str:
+    """One line on the default priors of the group sds and correlations (empty if none is default)."""
+    table = post.model.prior_summary()
+    rows = table[[("|" in str(i)) or str(i).startswith("cor(") for i in table.index]]
+    defaults = rows[rows["source"] == "default"]
+    if defaults.empty:
+        return ""
+    return ("Group terms: each level's effects b ~ MvNormal(0, diag(sd) R diag(sd)), sampled non-centred. "
+            "Default priors: every group sd HalfStudentT(3, 2.5) (brms's default for group-level sds), "
+            "correlation matrices LKJ(1) (uniform over correlation matrices); rows marked 'default' above.")
+
+
+# ---------------------------------------------------------------------------------------------
 # the page
 
 
@@ -826,10 +949,14 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
     prior_note = default_prior_note(post)
     sections.append("<h2 id='model'>Model</h2>" + _info_table(info) + "<h3>Priors</h3>"
                     + _table(post.model.prior_summary())
-                    + (f"<p class='note' id='prior-scale'>{html.escape(prior_note)}</p>" if prior_note else ""))
+                    + (f"<p class='note' id='prior-scale'>{html.escape(prior_note)}</p>" if prior_note else "")
+                    + (f"<p class='note' id='group-priors'>{html.escape(group_prior_note(post))}</p>"
+                       if d.groups is not None and group_prior_note(post) else ""))
 
     with matplotlib.rc_context({"figure.max_open_warning": 0}):
         sections.append(_comparison_section(post, fits, log))
+        if d.groups is not None:
+            sections.append(_group_section(post, log))
 
         log("diagnostics")
         diag = post.diagnostics()
@@ -960,7 +1087,8 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
         sections.append("<h2 id='run'>Run information</h2>" + _info_table(run_information(post, run_info)))
 
     nav = "".join(f"<a href='#{a}'>{t}</a>" for a, t in (
-        ("model", "Model"), ("comparison", "Comparison"), ("diagnostics", "Diagnostics"),
+        ("model", "Model"), ("comparison", "Comparison"),
+        *((("groups", "Group effects"),) if d.groups is not None else ()), ("diagnostics", "Diagnostics"),
         ("trace", "Trace"), ("pairs", "Pairs"), ("effects", "Effects"), ("prior", "Prior vs posterior"),
         ("ppc", "Predictive checks"), ("calibration", "Calibration"), ("loo", "LOO"), ("run", "Run")))
     return (
