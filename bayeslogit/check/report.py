@@ -827,9 +827,7 @@ def _group_section(post, log) -> str:
     out += _info_table([(f"({t.label}):", f"{t.n_levels:,} levels of {t.group_name}; varying "
                          + ", ".join(t.coef_names) + ("" if t.correlated or t.n_coef == 1 else " (uncorrelated)"))
                         for t in groups.terms])
-    with warnings.catch_warnings():  # R-hat of a correlation matrix's constant diagonal: 0 / 0
-        warnings.simplefilter("ignore", RuntimeWarning)
-        summary = post.group_summary()
+    summary = post.group_summary()
     out += "<h3>Group-level sds and correlations</h3>" + _table(summary)
     out += ("<p class='note'>sd(c | g): the standard deviation over the levels of g of the effect on c; "
             "cor(c1, c2 | g): the correlation of two effects of a level. Posterior mean, sd, 95% "

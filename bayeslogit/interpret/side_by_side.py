@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentError, check_probability
+from ..errors import ArgumentError, SeparationWarning, check_probability
 from ..results.base import DEFAULT_CI_PROB, Results
 from .predict import is_posterior, summarize_draws
 
@@ -93,6 +94,13 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
     """
     check_probability(ci_prob, "ci_prob")
     labelled = _labelled(fits, names)
+    for name, fit in labelled.items():
+        if getattr(fit, "separation", None):
+            warnings.warn(
+                f"compare(): {name!r} is an MLE of {fit.separation}ly separated data (along "
+                f"{fit.separating_columns}): it does not exist, so its estimates and sds are where the "
+                "optimiser stopped, not estimates; read the MAP or posterior columns instead",
+                SeparationWarning, stacklevel=2)
     parts = {name: _estimates(fit, ci_prob) for name, fit in labelled.items()}
     table = pd.concat(parts, axis=1)
     table.index.name = "term"

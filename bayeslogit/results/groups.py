@@ -82,17 +82,16 @@ def group_summary(post: "PosteriorResults", *, ci_prob: float = 0.95) -> pd.Data
         tab = az.summary(post.idata, var_names=[v["sd"]], ci_prob=ci_prob, ci_kind="eti", round_to="none")
         tab.index = [f"sd({c} | {t.group_name})" for c in t.coef_names]
         rows.append(pd.DataFrame(tab).astype(float))
-        if t.correlated:
-            tab = az.summary(post.idata, var_names=[v["cor"]], ci_prob=ci_prob, ci_kind="eti", round_to="none")
-            tab = pd.DataFrame(tab).astype(float)
+        if t.correlated:  # the lower triangle only (the diagonal is 1: no ESS or R-hat to compute)
+            import xarray as xr
+
+            cor = post.idata.posterior[v["cor"]].transpose("chain", "draw", ...).values
             k = t.n_coef
-            keep, names = [], []
-            for i in range(k):
-                for j in range(i):
-                    keep.append(i * k + j)
-                    names.append(f"cor({t.coef_names[j]}, {t.coef_names[i]} | {t.group_name})")
-            tab = tab.iloc[keep]
-            tab.index = names
+            pairs = [(i, j) for i in range(k) for j in range(i)]
+            vals = np.stack([cor[..., i, j] for i, j in pairs], axis=-1)
+            ds = xr.Dataset({"cor": (("chain", "draw", "pair"), vals)})
+            tab = pd.DataFrame(az.summary(ds, ci_prob=ci_prob, ci_kind="eti", round_to="none")).astype(float)
+            tab.index = [f"cor({t.coef_names[j]}, {t.coef_names[i]} | {t.group_name})" for i, j in pairs]
             rows.append(tab)
     out = pd.concat(rows)
     out.index.name = "term"

@@ -64,3 +64,14 @@ def test_plot_compare_draws_every_fit(fits):
     # one point per (fit, term) at the estimates
     xs = np.concatenate([np.asarray(c.lines[0].get_xdata(), dtype=float) for c in ax.containers])
     np.testing.assert_allclose(np.sort(xs), np.sort(bl.compare(*fits).xs("estimate", axis=1, level=1).to_numpy().ravel()))
+
+
+def test_compare_warns_that_a_separated_mle_has_no_estimates():
+    import pandas as pd
+
+    df = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1, 0, 1], "x": [-3.0, -2, -1, 1, 2, 3, -0.5, 0.5]})
+    m = bl.LogitModel("y ~ x", df)
+    with pytest.warns(bl.SeparationWarning):
+        mle = m.fit_mle()
+    with pytest.warns(bl.SeparationWarning, match=r"'MLE' is an MLE of completely separated data.*not estimates"):
+        bl.compare(mle, m.fit_map())
