@@ -313,11 +313,12 @@ def test_method_argument_error(seed_df):
 def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
     """Simulation-based calibration of ``sampler="bayeslogit"`` (as tests/test_sbc.py does for
     nutpie): prior draws from the documented default prior, one chain per replication, the
-    response swapped into the log density; ranks uniform by the same chi-square test."""
+    response swapped into the log density; ranks uniform by the same chi-square test. Warm-up:
+    ``driver.DEFAULT_TUNE_AT_MODE``, what ``sample()`` uses by default with this sampler."""
     from dataclasses import replace
 
     from scipy.special import expit
-    from test_sbc import ALPHA, FORMULA, L, THIN, TUNE, _frame, draw_default_prior, rank_uniformity_pvalues
+    from test_sbc import ALPHA, FORMULA, L, THIN, _frame, draw_default_prior, rank_uniformity_pvalues
 
     model = bl.LogitModel(FORMULA, _frame())
     dens0 = density.LogDensity.from_model(model)
@@ -329,8 +330,9 @@ def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
     for r in range(n_reps):
         beta = draw_default_prior(rng, X)
         dens = replace(dens0, y=rng.binomial(1, expit(X @ beta)).astype(float))
-        res = driver.sample_nuts(dens, density.newton_mode(dens), draws=THIN * L, tune=TUNE,
-                                    chains=1, random_seed=10_000 + r)
+        # the default warm-up of sample() for this sampler (tune=None), not test_sbc's TUNE
+        res = driver.sample_nuts(dens, density.newton_mode(dens), draws=THIN * L,
+                                 tune=driver.DEFAULT_TUNE_AT_MODE, chains=1, random_seed=10_000 + r)
         draws = res.beta[0, THIN - 1 :: THIN]
         ranks[r] = (draws < beta).sum(axis=0)
     p = rank_uniformity_pvalues(ranks)
