@@ -195,9 +195,9 @@ class LogitModel:
         tune : int or None
             Warm-up iterations per chain. ``None`` (default): 200 for bayeslogit's own NUTS,
             which starts at the posterior mode with the Laplace covariance as its metric and so
-            only adapts its step size (``benchmarks/README.md``, "Warm-up length": 1000 spent 1.7x
-            the gradients per effective draw for the same posterior), and 1000 for PyMC, nutpie and numpyro. An
-            integer is used as given, whichever the sampler. The warm-up used is in
+            only adapts its step size (``benchmarks/README.md``, "Warm-up length": 1000 spent
+            1.7x the gradients per effective draw for the same posterior), and 1000 for PyMC,
+            nutpie and numpyro. An integer is used as given, whichever the sampler. The warm-up used is in
             ``idata.sample_stats.attrs["tuning_steps"]`` (and ``"tuning_steps_source"``:
             ``"auto"`` or ``"explicit"``) and in the summary's run settings.
         random_seed : int, optional
