@@ -41,7 +41,9 @@ _PRIOR_HELP = (
 def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chains: int = 4, seed: int | None = None) -> None:
     g = p.add_argument_group("sampling")
     g.add_argument("--draws", type=int, default=draws, metavar="N", help=f"posterior draws per chain (default {draws})")
-    g.add_argument("--tune", type=int, default=1000, metavar="N", help="warm-up iterations per chain (default 1000)")
+    g.add_argument("--tune", type=int, default=None, metavar="N",
+                   help="warm-up iterations per chain (default: 200 for bayeslogit's NUTS, which starts "
+                        "at the posterior mode, 1000 for the other samplers)")
     g.add_argument("--chains", type=int, default=chains, metavar="N", help=f"chains (default {chains})")
     g.add_argument("--seed", type=int, default=seed, metavar="N",
                    help=f"random seed: same seed, same draws (default {seed})")

@@ -186,7 +186,7 @@ class LogitModel:
         self,
         *,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         random_seed: int | None = None,
         sampler: Literal["auto", "bayeslogit", "pymc", "nutpie", "numpyro"] = "auto",
@@ -199,8 +199,16 @@ class LogitModel:
 
         Parameters
         ----------
-        draws, tune, chains : int
-            Kept draws per chain, warm-up iterations per chain, number of chains.
+        draws, chains : int
+            Kept draws per chain, number of chains.
+        tune : int or None
+            Warm-up iterations per chain. ``None`` (default): 200 for bayeslogit's own NUTS,
+            which starts at the posterior mode with the Laplace covariance as its metric and so
+            only adapts its step size (``benchmarks/README.md``, "Warm-up length": 1000 spent
+            1.7x the gradients per effective draw for the same posterior), and 1000 for PyMC,
+            nutpie and numpyro. An integer is used as given, whichever the sampler. The warm-up used is in
+            ``idata.sample_stats.attrs["tuning_steps"]`` (and ``"tuning_steps_source"``:
+            ``"auto"`` or ``"explicit"``) and in the summary's run settings.
         random_seed : int, optional
             Same seed -> identical draws.
         sampler : {"auto", "bayeslogit", "pymc", "nutpie", "numpyro"}
@@ -253,6 +261,8 @@ class LogitModel:
         (2, 100, 2)
         """
         for name, value, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
+            if name == "tune" and value is None:
+                continue
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise SamplerError(f"{name} must be an integer >= {low}, got {value!r}")
         if random_seed is not None and (
@@ -263,7 +273,8 @@ class LogitModel:
             raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
         if method not in ("nuts", "laplace"):
             raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
-        draws, tune, chains = int(draws), int(tune), int(chains)
+        draws, chains = int(draws), int(chains)
+        tune = None if tune is None else int(tune)  # None: chosen per sampler (driver.DEFAULT_TUNE_*)
         used = pymc_model.resolve_sampler(sampler)
         self._warn_if_posterior_improper()
         kinked = has_kink(self.priors)
@@ -301,16 +312,21 @@ class LogitModel:
             if idata is not None:
                 return PosteriorResults(self, idata, sampler="bayeslogit", random_seed=random_seed,
                                         log_likelihood=log_likelihood)
+        tune_used = driver.DEFAULT_TUNE_OTHER if tune is None else tune
         idata = pymc_model.sample(
             self.pymc_model,
             draws=draws,
-            tune=tune,
+            tune=tune_used,
             chains=chains,
             random_seed=random_seed,
             progressbar=progressbar,
             sampler=used,
             target_accept=target_accept,
         )
+        for group in ("posterior", "sample_stats"):  # the warm-up used, as bayeslogit's NUTS records it
+            if group in idata.children:
+                idata[group].attrs.update(tuning_steps=tune_used,
+                                          tuning_steps_source="auto" if tune is None else "explicit")
         return PosteriorResults(self, idata, sampler=used, random_seed=random_seed,
                                 log_likelihood=log_likelihood)
 

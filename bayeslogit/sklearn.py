@@ -54,7 +54,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         ``"deprecated"``; setting it warns with a FutureWarning at ``fit``); removed in the
         next release.
     draws, tune, chains : int
-        NUTS draws and warm-up iterations per chain, and number of chains.
+        NUTS draws and warm-up iterations per chain, and number of chains; ``tune=None``
+        (default) lets :meth:`LogitModel.sample` choose (200 for bayeslogit's NUTS started at
+        the posterior mode, 1000 for the other samplers).
     random_seed : int, optional
         Seed of the sampler: the same seed gives the same fit.
     sampler : {"auto", "pymc", "nutpie", "numpyro"}
@@ -110,7 +112,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
     ((3, 2), (1, 2), [np.int64(0), np.int64(1)])
     """
 
-    def __init__(self, formula=None, priors=None, draws=1000, tune=1000, chains=4, random_seed=None,
+    def __init__(self, formula=None, priors=None, draws=1000, tune=None, chains=4, random_seed=None,
                  sampler="auto", target_accept=0.8, prior="deprecated"):
         self.formula = formula
         self.priors = priors

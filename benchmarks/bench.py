@@ -387,6 +387,8 @@ def bench_cli(reps: int = 7) -> dict:
     exe = Path(sys.executable).with_name("bayeslogit")
     cmds = {"bayeslogit fit": [str(exe), "fit", str(csv), "y ~ x1 + x2"],
             "statsmodels smf.logit": [sys.executable, str(script), str(csv)],
+            # the default before tune=None (200 warm-up iterations for bayeslogit's NUTS)
+            "bayeslogit fit --tune 1000": [str(exe), "fit", str(csv), "y ~ x1 + x2", "--tune", "1000"],
             "bayeslogit --help": [str(exe), "--help"]}
     import resource
 
@@ -411,6 +413,9 @@ def bench_cli(reps: int = 7) -> dict:
            "ratio_cpu_fit_vs_statsmodels": med_cpu["bayeslogit fit"] / med_cpu["statsmodels smf.logit"],
            "load_avg": os.getloadavg(),
            "ratio_fit_vs_statsmodels": med["bayeslogit fit"] / med["statsmodels smf.logit"],
+           "ratio_fit_tune1000_vs_statsmodels": med["bayeslogit fit --tune 1000"] / med["statsmodels smf.logit"],
+           "ratio_cpu_fit_tune1000_vs_statsmodels": (med_cpu["bayeslogit fit --tune 1000"]
+                                                     / med_cpu["statsmodels smf.logit"]),
            "ratio_fit_vs_statsmodels_best": best["bayeslogit fit"] / best["statsmodels smf.logit"]}
     print(json.dumps(out, indent=1), flush=True)
     return out

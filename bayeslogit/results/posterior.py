@@ -345,6 +345,12 @@ class PosteriorResults(Results, PosteriorShortcuts):
             out["step_size"] = float(st["step_size"].mean())
         return out
 
+    def _tuning_text(self) -> str:
+        """Warm-up iterations per chain, ``"200 (auto)"`` when ``tune=None`` chose them."""
+        attrs = self.idata.posterior.attrs
+        text = str(attrs.get("tuning_steps", "?"))
+        return text + " (auto)" if attrs.get("tuning_steps_source") == "auto" else text
+
     def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
         """Text/HTML summary: model, data, sampler facts, coefficient table and priors.
 
@@ -362,7 +368,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         info = self._model_info() + [
             ("Sampler:", self.method_label),
             ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
-            ("Tuning steps:", str(self.idata.posterior.attrs.get("tuning_steps", "?"))),
+            ("Tuning steps:", self._tuning_text()),
             ("Random seed:", str(self.random_seed)),
             ("Divergences:", str(stats.get("divergences", "n/a"))),
         ]

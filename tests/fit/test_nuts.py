@@ -313,11 +313,12 @@ def test_method_argument_error(seed_df):
 def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
     """Simulation-based calibration of ``sampler="bayeslogit"`` (as tests/test_sbc.py does for
     nutpie): prior draws from the documented default prior, one chain per replication, the
-    response swapped into the log density; ranks uniform by the same chi-square test."""
+    response swapped into the log density; ranks uniform by the same chi-square test. Warm-up:
+    ``driver.DEFAULT_TUNE_AT_MODE``, what ``sample()`` uses by default with this sampler."""
     from dataclasses import replace
 
     from scipy.special import expit
-    from test_sbc import ALPHA, FORMULA, L, THIN, TUNE, _frame, draw_default_prior, rank_uniformity_pvalues
+    from test_sbc import ALPHA, FORMULA, L, THIN, _frame, draw_default_prior, rank_uniformity_pvalues
 
     model = bl.LogitModel(FORMULA, _frame())
     dens0 = density.LogDensity.from_model(model)
@@ -329,9 +330,74 @@ def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
     for r in range(n_reps):
         beta = draw_default_prior(rng, X)
         dens = replace(dens0, y=rng.binomial(1, expit(X @ beta)).astype(float))
-        res = driver.sample_nuts(dens, density.newton_mode(dens), draws=THIN * L, tune=TUNE,
-                                    chains=1, random_seed=10_000 + r)
+        # the default warm-up of sample() for this sampler (tune=None), not test_sbc's TUNE
+        res = driver.sample_nuts(dens, density.newton_mode(dens), draws=THIN * L,
+                                 tune=driver.DEFAULT_TUNE_AT_MODE, chains=1, random_seed=10_000 + r)
         draws = res.beta[0, THIN - 1 :: THIN]
         ranks[r] = (draws < beta).sum(axis=0)
     p = rank_uniformity_pvalues(ranks)
     assert np.all(p > ALPHA / len(p)), dict(zip(model.coef_names, p))
+
+
+def _correlated_df(n=2000, seed=11):
+    """A harder posterior: four predictors correlated at 0.9 (so the coefficients are strongly
+    correlated), a rare-ish event and one weak effect."""
+    rng = np.random.default_rng(seed)
+    cov = 0.1 * np.eye(4) + 0.9
+    Z = rng.multivariate_normal(np.zeros(4), cov, size=n)
+    eta = -1.5 + 1.0 * Z[:, 0] - 0.8 * Z[:, 1] + 0.3 * Z[:, 2] + 0.05 * Z[:, 3]
+    df = pd.DataFrame(Z, columns=["a", "b", "c", "d"])
+    df["y"] = rng.binomial(1, 1 / (1 + np.exp(-eta)))
+    return df
+
+
+def test_default_warmup_at_the_mode_gives_the_tune_1000_posterior():
+    """``tune=None`` (the default) gives bayeslogit's NUTS DEFAULT_TUNE_AT_MODE warm-up iterations;
+    on a posterior with strongly correlated coefficients the draws agree with ``tune=1000``:
+    every mean within 4 combined MCSEs, sds within 5%, R-hat <= 1.01 in both; an explicit
+    ``tune`` is used exactly and recorded as explicit."""
+    from arviz_stats import mcse
+
+    model = bl.LogitModel("y ~ a + b + c + d", _correlated_df())
+    assert abs(np.corrcoef(model.design.X[:, 1:].T)[0, 1]) > 0.85
+    short = model.sample(chains=4, random_seed=21, progressbar=False)
+    long = model.sample(tune=1000, chains=4, random_seed=22, progressbar=False)
+    assert driver.DEFAULT_TUNE_AT_MODE < 1000
+    for post, tune, source in ((short, driver.DEFAULT_TUNE_AT_MODE, "auto"), (long, 1000, "explicit")):
+        assert post.sampler == "bayeslogit"
+        for group in ("posterior", "sample_stats"):
+            assert post.idata[group].attrs["tuning_steps"] == tune
+            assert post.idata[group].attrs["tuning_steps_source"] == source
+        assert post.coef_table()["r_hat"].max() <= 1.01
+    assert f"{driver.DEFAULT_TUNE_AT_MODE} (auto)" in str(short.summary())
+    # the warm-up really was shorter: fewer gradients per chain, same draws kept
+    assert (short.idata.posterior.attrs["gradient_evaluations_per_chain"]
+            < 0.8 * long.idata.posterior.attrs["gradient_evaluations_per_chain"])
+    a, b = (p.idata.posterior["beta"].transpose("chain", "draw", "coef").values for p in (short, long))
+    se = np.sqrt(np.asarray(mcse(a, method="mean")) ** 2 + np.asarray(mcse(b, method="mean")) ** 2)
+    diff = np.abs(a.mean(axis=(0, 1)) - b.mean(axis=(0, 1)))
+    assert np.all(diff < 4 * se), (diff / se)
+    sd_a, sd_b = a.std(axis=(0, 1)), b.std(axis=(0, 1))
+    np.testing.assert_allclose(sd_a, sd_b, rtol=0.05)
+
+
+def test_default_warmup_for_pymc_is_1000_and_explicit_tune_is_honoured(seed_df, monkeypatch):
+    """PyMC's NUTS starts from an identity metric: ``tune=None`` gives it 1000; an explicit
+    ``tune`` reaches the sampler unchanged (the PyMC call is intercepted, not run)."""
+    from bayeslogit.fit import pymc_model
+
+    seen = []
+
+    def fake_sample(model, *, tune, **kw):
+        seen.append(tune)
+        raise RuntimeError("intercepted")
+
+    monkeypatch.setattr(pymc_model, "sample", fake_sample)
+    model = bl.LogitModel("y ~ x1 + x2", seed_df)
+    for tune in (None, 37):
+        with pytest.raises(RuntimeError, match="intercepted"):
+            model.sample(tune=tune, sampler="pymc", progressbar=False)
+    assert seen == [driver.DEFAULT_TUNE_OTHER, 37] and driver.DEFAULT_TUNE_OTHER == 1000
+    post = model.sample(draws=50, tune=37, chains=1, random_seed=0, progressbar=False)
+    assert post.idata.sample_stats.attrs["tuning_steps"] == 37
+    assert post.idata.sample_stats["step_size"].shape == (1, 50)

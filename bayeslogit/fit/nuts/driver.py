@@ -57,6 +57,15 @@ def _windows(tune: int) -> tuple[int, list[int]]:
     return init, ends
 
 
+#: Warm-up iterations per chain that ``tune=None`` (the default of ``LogitModel.sample``) gives
+#: bayeslogit's NUTS, which starts every chain near the posterior mode with the Laplace covariance
+#: as its dense metric: warm-up then only adapts the step size (the metric stays fixed), and
+#: benchmarks/README.md ("Warm-up length") measured that 1000 iterations spent gradients without
+#: changing the posterior. Other samplers (PyMC, nutpie, numpyro) start from an identity metric and
+#: get :data:`DEFAULT_TUNE_OTHER`.
+DEFAULT_TUNE_AT_MODE = 200
+DEFAULT_TUNE_OTHER = 1000
+
 _COMPILED = False
 
 
@@ -289,11 +298,15 @@ def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
     )
 
 
-def sample_model(model, *, draws: int, tune: int, chains: int, random_seed, target_accept: float,
+def sample_model(model, *, draws: int, tune: int | None, chains: int, random_seed, target_accept: float,
                  dens: LogDensity | None = None, mode: Mode | None = None,
                  progressbar: ProgressSpec = False):
     """Sample a :class:`~bayeslogit.LogitModel` and return an ArviZ ``DataTree`` shaped like
-    PyMC's (see :func:`to_datatree`)."""
+    PyMC's (see :func:`to_datatree`). ``tune=None``: :data:`DEFAULT_TUNE_AT_MODE`; the warm-up
+    used is in the ``tuning_steps`` attribute of ``posterior`` and ``sample_stats``, and
+    ``tuning_steps_source`` says ``"auto"`` or ``"explicit"``."""
+    source = "auto" if tune is None else "explicit"
+    tune = DEFAULT_TUNE_AT_MODE if tune is None else tune
     dens = LogDensity.from_model(model) if dens is None else dens
     s = column_scales(dens.X)
     mode = newton_mode(dens, scale=s) if mode is None else mode
@@ -304,14 +317,16 @@ def sample_model(model, *, draws: int, tune: int, chains: int, random_seed, targ
     res = sample_nuts(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
                       target_accept=target_accept, progressbar=progressbar, modes=modes)
     tree = to_datatree(model, res.beta / s, sample_stats=res.stats)
-    tree.posterior.attrs.update(tuning_steps=tune, sampling_library="bayeslogit (numba NUTS)",
+    tree.posterior.attrs.update(tuning_steps=tune, tuning_steps_source=source,
+                                sampling_library="bayeslogit (numba NUTS)",
                                 gradient_evaluations_per_chain=res.n_grad, start_modes=len(modes))
+    tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
     if np.any(s != 1.0):
         tree.posterior.attrs["internal_column_scale"] = [float(v) for v in s]
     return tree
 
 
-def try_sample(model, *, draws: int, tune: int, chains: int, random_seed, target_accept: float,
+def try_sample(model, *, draws: int, tune: int | None, chains: int, random_seed, target_accept: float,
                required: bool, progressbar: ProgressSpec = False):
     """Sample with bayeslogit's NUTS when the posterior mode is found; else ``None`` (the caller
     falls back to PyMC), or, when ``required``, a :class:`~bayeslogit.SamplerError`."""
