@@ -215,22 +215,13 @@ def _decimals(mcse: float, *, most: int = 6) -> int:
     return int(min(most, max(0, -math.floor(math.log10(mcse)))))
 
 
-def _significant(v: float, digits: int = 2) -> str:
-    """``v`` to ``digits`` significant digits, never rounded to 0 (0.000731 -> '0.00073')."""
-    import math
-
-    if not math.isfinite(v):
-        return ""
-    if v == 0:
-        return "0"
-    return f"{v:.{max(0, digits - 1 - math.floor(math.log10(abs(v))))}f}"
-
-
 def format_coef_table(table):
     """The posterior coefficient table as text cells: estimates rounded to the MCSE of their row,
     ESS as integers, R-hat to 3 decimals, MCSE to 2 significant digits."""
     import numpy as np
     import pandas as pd
+
+    from .summary import significant
 
     out = pd.DataFrame(index=table.index)
     for term, row in table.iterrows():
@@ -242,7 +233,7 @@ def format_coef_table(table):
             elif col == "r_hat":
                 text = "" if not np.isfinite(v) else f"{v:.3f}"
             elif col.startswith("mcse"):
-                text = _significant(v)
+                text = significant(v)
             else:
                 text = "" if not np.isfinite(v) else f"{v:.{k}f}"
             out.loc[term, col] = text

@@ -7,11 +7,12 @@ this module only lays it out, as text (``str``) or HTML (``_repr_html_`` in note
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Summary", "shorten"]
+__all__ = ["Summary", "shorten", "significant"]
 
 
 def shorten(text: str, k: int = 60) -> str:
@@ -23,6 +24,22 @@ def shorten(text: str, k: int = 60) -> str:
     'y ~ x0 + x1 + x2 ...'
     """
     return text if len(text) <= k else text[: k - 4].rstrip() + " ..."
+
+
+def significant(v: float, digits: int = 2) -> str:
+    """``v`` to ``digits`` significant digits, never rounded to 0: a small nonzero MCSE is
+    printed as ``0.00073``, not ``0.000`` (the report's and the CLI's tables); ``""`` if not finite.
+
+    Examples
+    --------
+    >>> significant(0.000731), significant(0.0412), significant(12.3), significant(0.0)
+    ('0.00073', '0.041', '12', '0')
+    """
+    if not math.isfinite(v):
+        return ""
+    if v == 0:
+        return "0"
+    return f"{v:.{max(0, digits - 1 - math.floor(math.log10(abs(v))))}f}"
 
 
 @dataclass

@@ -279,7 +279,8 @@ def test_stdout_holds_only_results_fitting_100_columns_rounded(csv, mixed_df):
 
 
 def test_decimals_follow_the_mcse():
-    from bayeslogit.cli import _decimals, _significant
+    from bayeslogit.cli import _decimals
+    from bayeslogit.summary import significant as _significant  # the CLI's and the report's MCSE cells
 
     assert [_decimals(v) for v in (0.0099, 0.01, 0.02, 0.35, 3.0, 0.00049)] == [3, 2, 2, 1, 0, 4]
     assert _significant(0.000731) == "0.00073" and _significant(0.0412) == "0.041" and _significant(12.3) == "12"

@@ -34,6 +34,7 @@ import pandas as pd
 from .._version import __version__
 from ..errors import ArgumentError
 from ..interpret.side_by_side import compare, plot_compare
+from ..summary import significant
 from .diagnostics import fitted_draws_note, fitted_probabilities
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,15 +86,6 @@ def _figure(make: Callable, alt: str, caption: str = "") -> str:
         msg = " ".join(str(exc).split())[:300]
         return f"<p class='note'>The {html.escape(alt)} could not be drawn: {html.escape(type(exc).__name__)}: {html.escape(msg)}</p>"
     return _fig_to_img(fig, alt, caption)
-
-
-def significant(v: float, digits: int = 2) -> str:
-    """``v`` to ``digits`` significant digits: a small nonzero MCSE is never printed as 0.000."""
-    if not np.isfinite(v):
-        return ""
-    if v == 0:
-        return "0"
-    return f"{v:.{max(0, digits - 1 - int(np.floor(np.log10(abs(v)))))}f}"
 
 
 def _table(df: pd.DataFrame, *, digits: int = 3) -> str:
