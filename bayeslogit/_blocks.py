@@ -32,7 +32,7 @@ __all__ = [
     "loglik_block",
     "eta_rows",
     "loglik_rows",
-    "mean_prob_block",
+    "mean_prob_rows",
     "weighted_gram",
     "nbytes_text",
     "outcome_dtype",
@@ -182,10 +182,10 @@ def _softplus(eta: np.ndarray) -> np.ndarray:
     return out
 
 
-def mean_prob_block(Xb: np.ndarray, B: np.ndarray, offset_b: np.ndarray | None = None) -> np.ndarray:
-    """Mean over the draws ``B`` (S, p) of ``P(y=1) = expit(x_i' beta + offset_i)``, shape ``(rows,)``."""
-    eta = linear_predictor(Xb, B.T, offset_b)
-    _note(eta.size)
+def mean_prob_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
+    """Mean over the draws ``B`` (S, p) of ``P(y=1) = expit(eta)`` for a block of a design's rows,
+    ``eta`` from :func:`eta_rows` (offset and group terms included): shape ``(rows,)``."""
+    eta = eta_rows(design, rows, B, G)
     expit(eta, out=eta)
     return eta.mean(axis=1)
 
@@ -217,24 +217,22 @@ def outcome_dtype(max_trials: int) -> np.dtype:
     return np.dtype(np.int64)
 
 
-def replicate_outcomes(X: np.ndarray, trials: np.ndarray | None, B: np.ndarray,
-                       rng: np.random.Generator, offset: np.ndarray | None = None, *,
-                       groups=None, G: list | None = None) -> np.ndarray:
-    """Simulated outcomes for every draw (rows of ``B``) and row of ``X``: shape ``(draws, rows)``.
+def replicate_outcomes(rows, trials: np.ndarray | None, B: np.ndarray,
+                       rng: np.random.Generator, G: list | None = None) -> np.ndarray:
+    """Simulated outcomes for every draw (rows of ``B``) and every row of ``rows`` (a design, or
+    any object with its ``X``, ``offset`` and ``groups``): shape ``(draws, rows)``.
 
-    ``y ~ Bernoulli(expit(x_i' beta + offset_i))`` (``trials=None``) or ``Binomial(n_i, ...)``, in the
+    ``y ~ Bernoulli(expit(eta_i))`` (``trials=None``) or ``Binomial(n_i, ...)``, ``eta`` from
+    :func:`eta_rows` (offset and group terms, with their draws ``G``, included), in the
     smallest integer type that holds them (:func:`outcome_dtype`: int8 for 0/1). This output
     is the one draws x rows array, asked for by the caller; the float probabilities behind it
     are made by row blocks of at most :data:`BLOCK_BYTES`. The same ``rng`` state and shapes
     give the same outcomes.
     """
-    S, n = B.shape[0], X.shape[0]
+    S, n = B.shape[0], rows.X.shape[0]
     out = np.empty((S, n), dtype=outcome_dtype(1 if trials is None else int(np.max(trials, initial=1))))
     for sl in row_slices(n, block_rows(S)):
-        eta = linear_predictor(X[sl], B.T, _rows_of(offset, sl))  # (b, S)
-        if groups is not None and G is not None:  # group terms (bayeslogit.group_terms)
-            eta += groups.eta_block(sl, G)
-        _note(eta.size)
+        eta = eta_rows(rows, sl, B, G)  # (b, S)
         expit(eta, out=eta)
         if trials is None:
             out[:, sl] = (rng.random(eta.shape) < eta).T

@@ -283,8 +283,7 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
     if cached is not None:
         return cached[0]
     B, G = post.draws(), post.group_draws()
-    X, off = post.design.X, post.design.offset
-    S, n = B.shape[0], X.shape[0]
+    S, n = B.shape[0], post.design.n_obs
     note = ""
     if n * S > FITTED_MAX_CELLS:
         keep = max(FITTED_MIN_DRAWS, FITTED_MAX_CELLS // max(n, 1))
@@ -294,13 +293,9 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
             G = None if G is None else [g[kept] for g in G]
             note = (f"posterior-mean probabilities from {B.shape[0]:,} evenly spaced of the {S:,} draws "
                     f"({n:,} rows)")
-    if G is None:
-        p = _blocks.map_rows(lambda Xb, ob: _blocks.mean_prob_block(Xb, B, ob), (X, off), cells_per_row=B.shape[0])
-    else:  # group terms: the linear predictor of each row block includes its group effects
-        from scipy.special import expit
-
-        p = np.concatenate([expit(_blocks.eta_rows(post.design, sl, B, G)).mean(axis=1)
-                            for sl in _blocks.row_slices(n, _blocks.block_rows(B.shape[0]))])
+    # offset and group terms included (eta_rows)
+    p = np.concatenate([_blocks.mean_prob_rows(post.design, sl, B, G)
+                        for sl in _blocks.row_slices(n, _blocks.block_rows(B.shape[0]))])
     post._cache["fitted"] = (p, note)
     return p
 

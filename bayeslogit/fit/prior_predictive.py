@@ -157,9 +157,8 @@ def prior_predictive_tree(design: Design, priors: ResolvedPriors, *, draws: int,
     if predictive:
         warn_if_large(draws, design.n_obs, design.trials, "prior predictive", stacklevel=4)
         G = None if design.groups is None else [values[f"b_{t.key}"] for t in design.groups.terms]
-        groups["prior_predictive"] = {"y": _blocks.replicate_outcomes(design.X, design.trials, values["beta"], rng,
-                                                                      getattr(design, "offset", None),
-                                                                      groups=design.groups, G=G)[None]}
+        groups["prior_predictive"] = {"y": _blocks.replicate_outcomes(design, design.trials, values["beta"], rng,
+                                                                      G)[None]}
     coords = {**coords, "obs": np.arange(design.n_obs)}
     dims = {**dims, "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"], "offset": ["obs"]}
     tree = az.from_dict(groups, coords=coords, dims=dims)

@@ -181,7 +181,8 @@ def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
     warn_if_large(C * D, X.shape[0], trials, what, stacklevel=5)
     rng = np.random.default_rng(random_seed)
     rows, G = group_rows(results, X, new_df, new_groups=new_groups, random_seed=rng)
-    y = _blocks.replicate_outcomes(X, trials, results.draws(), rng, offset, groups=rows.groups, G=G)
+    rows.offset = offset
+    y = _blocks.replicate_outcomes(rows, trials, results.draws(), rng, G)
     out = xr.DataArray(
         y.reshape(C, D, X.shape[0]), dims=("chain", "draw", "obs"), name="y",
         coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(X.shape[0])},
