@@ -36,16 +36,16 @@ def check_new_groups(new_groups) -> str:
 
 
 def group_rows(results, X: np.ndarray, new_df: pd.DataFrame | None, *, new_groups: str = "population",
-               random_seed: int | None = None):
-    """``(rows, G)``: an object with ``X`` and ``groups`` for :func:`bayeslogit._blocks.eta_rows`,
+               random_seed: int | None = None, offset: np.ndarray | None = None):
+    """``(rows, G)``: an object with ``X``, ``offset`` and ``groups`` for :func:`bayeslogit._blocks.eta_rows`,
     and the group draws (one ``(draws, levels [+ unseen], k)`` array per term), or ``G=None``
     when the model has no group terms."""
     d = results.design
     if d.groups is None:
-        return SimpleNamespace(X=X, groups=None), None
+        return SimpleNamespace(X=X, offset=offset, groups=None), None
     G = results.group_draws()
     if new_df is None:
-        return SimpleNamespace(X=X, groups=d.groups), G
+        return SimpleNamespace(X=X, offset=offset, groups=d.groups), G
     rng = np.random.default_rng(random_seed)
     terms, draws = [], []
     posterior = results.idata.posterior
@@ -66,4 +66,4 @@ def group_rows(results, X: np.ndarray, new_df: pd.DataFrame | None, *, new_group
                 new = z * sd[:, None, :]
             Gt = np.concatenate([Gt, new], axis=1)
         draws.append(Gt)
-    return SimpleNamespace(X=X, groups=replace(d.groups, terms=terms)), draws
+    return SimpleNamespace(X=X, offset=offset, groups=replace(d.groups, terms=terms)), draws

@@ -106,10 +106,8 @@ def predict(
     check_new_groups(new_groups)
     X = design_matrix(results, new_df)
     off = offset_values(results, new_df, offset)
-    rows, G = (group_rows(results, X, new_df, new_groups=new_groups, random_seed=random_seed)
+    rows, G = (group_rows(results, X, new_df, new_groups=new_groups, random_seed=random_seed, offset=off)
                if is_posterior(results) else (None, None))
-    if rows is not None:
-        rows.offset = off  # eta_rows adds the new rows' offset (bayeslogit._blocks.linear_predictor)
     index = new_df.index if new_df is not None else pd.RangeIndex(X.shape[0], name="obs")
     if kind == "draws":
         if not is_posterior(results):
@@ -180,8 +178,7 @@ def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
     C, D = results.n_chains, results.n_draws
     warn_if_large(C * D, X.shape[0], trials, what, stacklevel=5)
     rng = np.random.default_rng(random_seed)
-    rows, G = group_rows(results, X, new_df, new_groups=new_groups, random_seed=rng)
-    rows.offset = offset
+    rows, G = group_rows(results, X, new_df, new_groups=new_groups, random_seed=rng, offset=offset)
     y = _blocks.replicate_outcomes(rows, trials, results.draws(), rng, G)
     out = xr.DataArray(
         y.reshape(C, D, X.shape[0]), dims=("chain", "draw", "obs"), name="y",
