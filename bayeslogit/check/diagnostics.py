@@ -610,7 +610,9 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
         lp = log_prior_draws(post).reshape(C, D, len(names))
         log_prior = xr.Dataset({"beta": (("chain", "draw", "coef"), lp)}, coords=coords)
         lp_total = lp.sum(axis=-1)
-    ll = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset).reshape(C, D)
+    if "loglik_sums" not in post._cache:  # one pass over draws x rows; diagnostics() and report() both ask
+        post._cache["loglik_sums"] = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset)
+    ll = post._cache["loglik_sums"].reshape(C, D)
     tree = xr.DataTree.from_dict({
         "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
         "log_prior": log_prior,
