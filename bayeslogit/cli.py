@@ -189,6 +189,21 @@ def _event(value: str | None):
         return value
 
 
+def _warm_kernel(args):
+    """Load bayeslogit's compiled NUTS kernel in a forked process while this one reads the data
+    (:mod:`bayeslogit.fit.nuts.warm`), when that sampler may run."""
+    from .fit.nuts.warm import warm_kernel
+
+    return warm_kernel(enabled=args.method == "nuts" and args.sampler in ("auto", "bayeslogit"))
+
+
+def _import_results_stack() -> None:
+    """Import what the summary and diagnostics use (ArviZ's statistics) now, while the warm
+    sampler process loads the kernel, rather than after sampling."""
+    import arviz_base  # noqa: F401
+    import arviz_stats  # noqa: F401
+
+
 def _sample(model, args):
     import contextlib
 
@@ -364,13 +379,15 @@ def _fit(args: argparse.Namespace) -> int:
     import bayeslogit as bl
 
     _check_paths({"DATA.csv": args.data}, {"--save": args.save, "--report": args.report})
-    df = _read_csv(args.data)
-    args.source = f"{args.data} (CSV)"
-    priors = parse_priors(args.prior)
-    model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
-                          trials=args.trials, offset=args.offset, missing=args.missing)
-    fits = _point_fits(model)
-    post = _sample(model, args)
+    with _warm_kernel(args):
+        df = _read_csv(args.data)
+        args.source = f"{args.data} (CSV)"
+        priors = parse_priors(args.prior)
+        model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
+                              trials=args.trials, offset=args.offset, missing=args.missing)
+        fits = _point_fits(model)
+        _import_results_stack()
+        post = _sample(model, args)
     diag = _print_results(post, fits)
     _write_outputs(post, args, fits, save=args.save)
     return _exit_status(diag, args)
@@ -400,14 +417,16 @@ def _demo(args: argparse.Namespace) -> int:
     from bayeslogit.datasets import simulate_seed
 
     _check_paths({}, {"--report": args.report})
-    df = simulate_seed(args.n, random_seed=args.seed)
-    args.source = f"simulate_seed({args.n}, random_seed={args.seed}) (simulated)"
-    print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
-    model = bl.LogitModel("y ~ x1 + x2", data=df)
-    mle = model.fit_mle()
-    # sklearn's LogisticRegression(C=1, fit_intercept=False) on the design with its Intercept column
-    sk = model.fit_map(priors=bl.sklearn_prior(C=1.0, fit_intercept=False))
-    post = _sample(model, args)
+    with _warm_kernel(args):
+        df = simulate_seed(args.n, random_seed=args.seed)
+        args.source = f"simulate_seed({args.n}, random_seed={args.seed}) (simulated)"
+        print(f"Simulated n={args.n} rows: eta = -3 + 2 x1 - 1.5 x2 (seed {args.seed})", flush=True)
+        model = bl.LogitModel("y ~ x1 + x2", data=df)
+        mle = model.fit_mle()
+        # sklearn's LogisticRegression(C=1, fit_intercept=False) on the design with its Intercept column
+        sk = model.fit_map(priors=bl.sklearn_prior(C=1.0, fit_intercept=False))
+        _import_results_stack()
+        post = _sample(model, args)
     diag = _print_results(post, (mle, sk))
     _write_outputs(post, args, (mle, sk))
     return _exit_status(diag, args)

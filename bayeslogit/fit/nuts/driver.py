@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import SamplerError
+from . import warm
 from .density import LogDensity, Mode, column_scales, newton_mode, other_modes, rescaled
 from .progress import Progress, ProgressSpec
 
@@ -198,6 +199,13 @@ def sample_nuts(
     import threading
     import time
 
+    child = warm.job_for(dens, chains=chains, draws=draws, progressbar=progressbar)
+    if child is not None:  # the command line's warm sampler process (warm.py)
+        res = child.run(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
+                        target_accept=target_accept, max_depth=max_depth, threads=threads, shrink=shrink,
+                        adapt_metric=adapt_metric, progressbar=progressbar, modes=modes)
+        if res is not None:
+            return res
     from . import kernel  # numba: imported on first use, to keep `import bayeslogit` light
 
     _ensure_compiled(kernel)

@@ -1,0 +1,144 @@
+"""The command line's warm sampler process (bayeslogit/fit/nuts/warm.py): the same draws as
+sampling in-process, used only when it suits, a clean fall-back when the child is gone, errors
+and Ctrl-C passed on, no process left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bayeslogit as bl
+from bayeslogit.datasets import simulate_seed
+from bayeslogit.fit.nuts import warm
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
+
+
+def _cli(code: str, *args: str):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("warm") / "seed.csv"
+    simulate_seed(300, random_seed=4).to_csv(path, index=False)
+    return path
+
+
+RUN = ("import sys\nfrom bayeslogit.cli import main\nrc = main(sys.argv[1:])\n"
+       "print('numba loaded here:', 'numba' in sys.modules, file=sys.stderr)\nsys.exit(rc)\n")
+
+
+def test_cli_samples_in_the_warm_process_and_prints_the_in_process_results(csv):
+    argv = ("fit", str(csv), "y ~ x1 + x2", "--seed", "11", "--quiet")
+    warm_run = _cli(RUN, *argv)
+    # numba imported first: nothing to hide, so the same command samples in-process
+    here = _cli("import numba\n" + RUN, *argv)
+    assert warm_run.returncode == 0, warm_run.stderr[-2000:]
+    assert here.returncode == 0, here.stderr[-2000:]
+    assert "numba loaded here: False" in warm_run.stderr  # the child sampled
+    assert "numba loaded here: True" in here.stderr
+    assert "Min ESS (bulk)" in warm_run.stdout
+    assert warm_run.stdout == here.stdout  # every printed number, draws for draws
+
+
+@pytest.fixture(scope="module")
+def model():
+    return bl.LogitModel("y ~ x1 + x2", simulate_seed(200, random_seed=5))
+
+
+def _forced(monkeypatch):
+    """warm_kernel() forks even here (numba is loaded in the test process)."""
+    monkeypatch.setattr(warm.WarmKernel, "start", classmethod(lambda cls: cls._fork()))
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_the_child_gives_the_in_process_draws_and_is_reaped(model, monkeypatch):
+    ref = model.sample(draws=300, chains=2, random_seed=8, progressbar=False)
+    _forced(monkeypatch)
+    with warm.warm_kernel() as child:
+        pid = child.pid
+        post = model.sample(draws=300, chains=2, random_seed=8, progressbar=False)
+        assert warm._ACTIVE is None  # used once
+    np.testing.assert_array_equal(post.idata.posterior["beta"].values, ref.idata.posterior["beta"].values)
+    np.testing.assert_array_equal(post.idata.sample_stats["n_steps"].values, ref.idata.sample_stats["n_steps"].values)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_dead_child_means_sampling_in_process(model, monkeypatch):
+    ref = model.sample(draws=200, chains=2, random_seed=9, progressbar=False)
+    _forced(monkeypatch)
+    with warm.warm_kernel() as child:
+        os.kill(child.pid, signal.SIGKILL)
+        time.sleep(0.2)
+        post = model.sample(draws=200, chains=2, random_seed=9, progressbar=False)
+    np.testing.assert_array_equal(post.idata.posterior["beta"].values, ref.idata.posterior["beta"].values)
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_large_jobs_and_progress_callbacks_stay_in_process(model, monkeypatch):
+    _forced(monkeypatch)
+    monkeypatch.setattr(warm, "MAX_BYTES", 10_000)
+    with warm.warm_kernel() as child:
+        big = model.sample(draws=200, chains=2, random_seed=1, progressbar=False)  # 2*200*11*8 B > 10 kB
+        assert warm._ACTIVE is child  # not used
+        monkeypatch.setattr(warm, "MAX_BYTES", 64 * 2**20)
+        seen = []
+        model.sample(draws=50, chains=2, random_seed=1, progressbar=seen.append)  # a callable cannot travel
+        assert warm._ACTIVE is child and seen
+    assert big.idata.posterior["beta"].shape == (2, 200, 3)
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_an_error_in_the_child_is_raised_in_the_parent(model, monkeypatch):
+    from bayeslogit.fit.nuts.density import LogDensity, newton_mode
+
+    dens = LogDensity.from_model(model)
+    mode = newton_mode(dens)
+    child = warm.WarmKernel._fork()
+    try:
+        with pytest.raises(TypeError):
+            child.run(dens, mode, draws=10, tune=10, chains=1, random_seed=0, no_such_option=1)
+    finally:
+        child.close()
+
+
+def test_ctrl_c_while_the_child_samples_exits_130_and_leaves_no_process(csv, tmp_path):
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + RUN)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", code, "fit", str(csv), "y ~ x1 + x2", "--draws", "100000",
+                             "--report", str(tmp_path / "out.html")],
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    seen = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        seen.append(line)
+        if "Sampling" in line or not line:
+            break
+    assert any("Sampling" in s for s in seen), "".join(seen)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) == 1, children  # the warm child is sampling
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)  # the parent only, as `kill -INT` would
+    rc = proc.wait(timeout=30)
+    err = "".join(seen) + proc.stderr.read()
+    assert rc == 130, err[-2000:]
+    assert time.monotonic() - t0 < 5
+    assert "interrupted; no output file was written" in err and "Traceback" not in err
+    assert not (tmp_path / "out.html").exists()
+    time.sleep(0.5)
+    assert not Path(f"/proc/{children[0]}").exists()  # killed and reaped, not orphaned
