@@ -702,14 +702,11 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
     chains, draws = post.n_chains, post.n_draws
     total = chains * draws
 
-    def per_coef(ds) -> pd.Series:
-        return ds["beta"].to_series().reindex(names)
-
-    rhat = per_coef(az.rhat(idata, var_names=["beta"]))
-    ess_bulk = per_coef(az.ess(idata, var_names=["beta"], method="bulk"))
-    ess_tail = per_coef(az.ess(idata, var_names=["beta"], method="tail"))
-    mcse_mean = per_coef(az.mcse(idata, var_names=["beta"], method="mean"))
-    mcse_sd = per_coef(az.mcse(idata, var_names=["beta"], method="sd"))
+    # R-hat, ESS and MCSE as ArviZ's summary gives them in coef_table() (cached on the fit: the
+    # summary printed before the diagnostics already computed them)
+    ct = post.coef_table()
+    rhat, ess_bulk, ess_tail = ct["r_hat"], ct["ess_bulk"], ct["ess_tail"]
+    mcse_mean, mcse_sd = ct["mcse_mean"], ct["mcse_sd"]
     sd = post.bse.reindex(names)
     table = pd.DataFrame({"r_hat": rhat, "ess_bulk": ess_bulk, "ess_tail": ess_tail,
                           "mcse_mean": mcse_mean, "mcse_sd": mcse_sd, "sd": sd})
@@ -799,16 +796,21 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
         "",
     ))
 
+    loo = None
+    loo_res: LooResult | None = None
+    loo_error: Exception | None = None
+    notes: list[str] = []
+    try:  # before prior sensitivity: exact LOO's pass over the rows leaves the per-draw
+        loo_res = psis_loo(post)  # log-likelihood totals that the sensitivity reads
+        loo = loo_res.elpd_data
+    except (ValueError, FloatingPointError) as err:
+        loo_error = err
+
     sens_check, sensitivity = _sensitivity_check(post)
     checks.append(sens_check)
 
-    loo = None
-    loo_res: LooResult | None = None
-    notes: list[str] = []
-    try:
-        loo_res = psis_loo(post)
-        loo = loo_res.elpd_data
-    except (ValueError, FloatingPointError) as err:
+    if loo_error is not None:
+        err = loo_error
         checks.append(Check(
             "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {err}",
             "the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): "

@@ -204,12 +204,19 @@ def _exact(post: PosteriorResults):
     S = B.shape[0]
     reff = 1.0 if log_p is not None else _r_eff(post)
     elpd_i, k, p_i = np.empty(n), np.empty(n), np.empty(n)
+    # the same pass gives each posterior draw's total log-likelihood, which prior sensitivity
+    # (check/diagnostics.py) would otherwise compute by a second pass over draws x rows
+    totals = np.zeros(S) if log_p is None and G is None and "loglik_sums" not in post._cache else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
             ll = _blocks.loglik_rows(d, sl, B, G)
+            if totals is not None:
+                totals += ll.sum(axis=0)
             elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
         elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
+    if totals is not None:
+        post._cache["loglik_sums"] = totals
     if not np.all(np.isfinite(elpd_i)):
         raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
     coords = {"obs": np.arange(n)}

@@ -68,6 +68,23 @@ def test_blockwise_log_likelihood_sum_equals_the_materialised_one(default_post, 
     np.testing.assert_allclose(sums, full, rtol=1e-12)
 
 
+def test_exact_loo_leaves_the_totals_prior_sensitivity_reads(seed_df):
+    from bayeslogit.interpret.loo import psis_loo
+
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, chains=2, random_seed=6, progressbar=False,
+                                                      log_likelihood=True)
+    assert "loglik_sums" not in post._cache
+    psis_loo(post)  # diagnostics() runs it first; its pass over the rows fills the cache
+    d = post.design
+    full = post.idata["log_likelihood"]["y"].values.reshape(-1, d.n_obs).sum(axis=1)
+    np.testing.assert_allclose(post._cache["loglik_sums"], full, rtol=1e-12)
+    fresh = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, chains=2, random_seed=6, progressbar=False)
+    ours, theirs = prior_sensitivity(post), prior_sensitivity(fresh)  # theirs: its own pass
+    assert "loglik_sums" in fresh._cache
+    np.testing.assert_allclose(ours[["prior", "likelihood"]].to_numpy(), theirs[["prior", "likelihood"]].to_numpy(),
+                               rtol=1e-10)
+
+
 def test_default_prior_on_the_seed_data_is_not_flagged(default_post):
     check = _check(default_post.diagnostics())
     assert check.ok is True, check
