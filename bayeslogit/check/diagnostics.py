@@ -547,7 +547,9 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     Jensen-Shannon distance between the perturbed and the actual posterior of each
     coefficient. ``arviz_stats`` takes the log prior and the log-likelihood of each draw; both
     are computed here, the log-likelihood as its sum over rows by row blocks (psense needs only
-    that sum), so no ``draws x rows`` array is made. The diagnosis follows
+    that sum), so no ``draws x rows`` array is made; above :data:`FITTED_MAX_CELLS` rows x
+    draws that pass (and psense) runs on evenly spaced draws of each chain, as the fitted
+    probabilities do, and the check says so. The diagnosis follows
     ``arviz_stats.psense_summary``: both >= ``threshold``: ``"potential prior-data conflict"``;
     prior >= ``threshold`` > likelihood: ``"potential strong prior / weak likelihood"``; else
     ``"✓"``.
@@ -596,23 +598,26 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
             "which is not computed here; not available for fits with group terms"
         )
     d = post.design
-    C, D = post.n_chains, post.n_draws
-    B = post.draws()
+    C, D_all = post.n_chains, post.n_draws
+    keep = _sensitivity_draws(d.n_obs, C, D_all)
+    D = keep.size
     names = post.coef_names
+    B = post.draws().reshape(C, D_all, len(names))[:, keep].reshape(C * D, len(names))
     hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in post.model.priors.priors.values())
     coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
     if hierarchical:  # the joint log prior of the free variables (scales included), summed per draw
-        total = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values())
-        log_prior = xr.Dataset({"joint": (("chain", "draw"), total.reshape(C, D))},
+        total = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values()).reshape(C, D_all)[:, keep]
+        log_prior = xr.Dataset({"joint": (("chain", "draw"), total)},
                                coords={"chain": coords["chain"], "draw": coords["draw"]})
         lp_total = total
     else:
-        lp = log_prior_draws(post).reshape(C, D, len(names))
+        lp = log_prior_draws(post).reshape(C, D_all, len(names))[:, keep]
         log_prior = xr.Dataset({"beta": (("chain", "draw", "coef"), lp)}, coords=coords)
         lp_total = lp.sum(axis=-1)
-    if "loglik_sums" not in post._cache:  # one pass over draws x rows; diagnostics() and report() both ask
-        post._cache["loglik_sums"] = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset)
-    ll = post._cache["loglik_sums"].reshape(C, D)
+    key = "loglik_sums" if D == D_all else ("loglik_sums", D)
+    if key not in post._cache:  # one pass over draws x rows; diagnostics() and report() both ask
+        post._cache[key] = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset)
+    ll = post._cache[key].reshape(C, D)
     tree = xr.DataTree.from_dict({
         "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
         "log_prior": log_prior,
@@ -637,7 +642,21 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     med = np.median(post.draws() @ post.model.priors.centring_map().T, axis=0)
     ranges = [post.model.priors.priors[name].typical_range() for name in names]
     out["in prior tail"] = [r is not None and not (r[0] <= m <= r[1]) for m, r in zip(med, ranges)]
+    out.attrs["draws_used"], out.attrs["draws"] = C * D, C * D_all
     return out
+
+
+def _sensitivity_draws(n: int, chains: int, draws: int) -> np.ndarray:
+    """Indices of the draws (per chain) that power-scaling runs on: all of them up to
+    :data:`FITTED_MAX_CELLS` rows x draws, evenly spaced ones above (at least
+    :data:`FITTED_MIN_DRAWS` in all), so that its log-likelihood pass is bounded like the fitted
+    probabilities' (at n = 1,000,000 and 4,000 draws: 100 per chain, 0.4e9 cells not 4e9)."""
+    if n * chains * draws <= FITTED_MAX_CELLS:
+        return np.arange(draws)
+    per_chain = max(-(-FITTED_MIN_DRAWS // chains), FITTED_MAX_CELLS // max(n * chains, 1))
+    if per_chain >= draws:
+        return np.arange(draws)
+    return np.unique(np.linspace(0, draws - 1, per_chain).round().astype(np.int64))
 
 
 def _sensitivity_check(post) -> tuple[Check, pd.DataFrame | None]:
@@ -652,22 +671,25 @@ def _sensitivity_check(post) -> tuple[Check, pd.DataFrame | None]:
         return Check(name, "n/a", rule, None, f"power-scaling failed: {err}"), None
     worst = table["prior"].idxmax()
     value = f"{table['prior'].max():.3f}"
+    used, every = table.attrs.get("draws_used"), table.attrs.get("draws")
+    thinned = f" (on {used:,} evenly spaced of the {every:,} draws)" if used and used < every else ""
     flagged = table[table["diagnosis"] != "✓"]
     if flagged.empty:
-        return Check(name, value, rule, True, f"largest: {worst}; the posterior is driven by the data"), table
+        return Check(name, value, rule, True,
+                     f"largest: {worst}; the posterior is driven by the data{thinned}"), table
     priors = post.model.priors.priors
     tail = flagged[flagged["in prior tail"]]
     if tail.empty:  # psense's 'potential' flag, posterior in the prior's central range: worth a look
         return Check(name, value, rule, None,
                      f"{flagged['diagnosis'].iloc[0]}: {', '.join(flagged.index)} (posterior within the "
-                     "prior's central range; fine for a deliberate or weakly informative prior)",
+                     f"prior's central range; fine for a deliberate or weakly informative prior){thinned}",
                      "the prior has a noticeable pull on these coefficients; compare with a wider prior "
                      "if that was not intended."), table
     which = ", ".join(f"{c} ~ {priors[c]}" for c in tail.index)
     return Check(
         name, value, rule, False,
         f"{tail['diagnosis'].iloc[0]}, posterior in the prior's tail (beyond 2 prior scales): "
-        f"{', '.join(tail.index)}",
+        f"{', '.join(tail.index)}{thinned}",
         f"the data pull these coefficients into the tail of their prior ({which}): check that the "
         "prior is what you meant and that the data are coded as you think; if the prior was not "
         "meant to be this informative, widen it. See diagnostics().prior_sensitivity.",

@@ -85,6 +85,25 @@ def test_exact_loo_leaves_the_totals_prior_sensitivity_reads(seed_df):
                                rtol=1e-10)
 
 
+def test_large_fits_power_scale_evenly_spaced_draws_and_say_so(default_post, seed_df, monkeypatch):
+    from bayeslogit.check import diagnostics as dg
+
+    monkeypatch.setattr(dg, "FITTED_MAX_CELLS", 500 * 4 * 150)  # 500 rows x 4 chains: 150 draws per chain
+    monkeypatch.setattr(dg, "FITTED_MIN_DRAWS", 100)
+    keep = dg._sensitivity_draws(500, 4, 1000)
+    assert keep.size == 150 and keep[0] == 0 and keep[-1] == 999
+    ours = prior_sensitivity(default_post)
+    assert (ours.attrs["draws_used"], ours.attrs["draws"]) == (600, 4000)
+    ref = _reference_tree(default_post, seed_df).isel(draw=keep)
+    for component in ("prior", "likelihood"):
+        theirs = psense(ref, var_names=["beta"], group=component)["beta"].to_series()
+        np.testing.assert_allclose(ours[component].to_numpy(), theirs.loc[ours.index].to_numpy(), rtol=1e-8)
+    check, _ = dg._sensitivity_check(default_post)
+    assert "on 600 evenly spaced of the 4,000 draws" in check.detail
+    monkeypatch.setattr(dg, "FITTED_MIN_DRAWS", 800)  # never fewer than this many in all
+    assert dg._sensitivity_draws(500, 4, 1000).size == 200
+
+
 def test_default_prior_on_the_seed_data_is_not_flagged(default_post):
     check = _check(default_post.diagnostics())
     assert check.ok is True, check

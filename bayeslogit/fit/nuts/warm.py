@@ -56,7 +56,7 @@ class WarmKernel:
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child (its exit status is tested)
+        if pid == 0:  # pragma: no cover - runs in the child (tested through the parent)
             ours.close()
             _child(theirs)
         theirs.close()
