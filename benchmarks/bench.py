@@ -380,7 +380,7 @@ print(fit.summary())
 """
 
 
-def bench_cli(reps: int = 7) -> dict:
+def bench_cli(reps: int = 11) -> dict:
     """The small end as whole processes, side by side, alternating (median and best of ``reps``
     after a warm-up round): ``bayeslogit fit seed.csv "y ~ x1 + x2"`` against a four-line
     statsmodels script."""

@@ -99,6 +99,14 @@ class LooResult:
         return text + (", approximate-posterior corrected" if self.approx_posterior else "")
 
 
+def _cache_rows(draws: int) -> int:
+    """Rows per block of the LOO passes: blocks of the size PSIS works on (``_psis``'s 2 MB), not
+    the largest allowed (:data:`~bayeslogit._blocks.BLOCK_BYTES`): the log-likelihood is then
+    made and smoothed while in cache, in memory that the allocator reuses from block to block
+    (500 rows x 4,000 draws: 0.015-0.03 s against 0.09-0.15 s as one 16 MB block)."""
+    return _blocks.block_rows(draws, block_bytes=min(_blocks.BLOCK_BYTES, 8 * _psis._CACHE_CELLS))
+
+
 def _r_eff(post: PosteriorResults) -> float:
     """Relative efficiency of the draws, exactly as ``arviz.loo`` computes it."""
     from arviz_stats.loo.loo_helper import _get_r_eff
@@ -209,7 +217,7 @@ def _exact(post: PosteriorResults):
     totals = np.zeros(S) if log_p is None and G is None and "loglik_sums" not in post._cache else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
-        for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
+        for sl in _blocks.row_slices(n, _cache_rows(S)):
             ll = _blocks.loglik_rows(d, sl, B, G)
             if totals is not None:
                 totals += ll.sum(axis=0)
@@ -236,7 +244,7 @@ def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
     elpd_i, k, p_i = np.empty(m), np.empty(m), np.empty(m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
-        for sl in _blocks.row_slices(m, _blocks.block_rows(B.shape[0])):
+        for sl in _blocks.row_slices(m, _cache_rows(B.shape[0])):
             r = rows[sl]
             ll = _blocks.loglik_rows(d, r, B, G)
             elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
