@@ -213,8 +213,9 @@ def _sample(model, args, *, prefetch: bool = False):
     import threading
     import time
 
-    importer = threading.Thread(target=_import_results_stack, daemon=True, name="bayeslogit-imports")
+    importer = None
     if prefetch:
+        importer = threading.Thread(target=_import_results_stack, daemon=True, name="bayeslogit-imports")
         importer.start()
     t0 = time.perf_counter()
     try:
@@ -223,7 +224,7 @@ def _sample(model, args, *, prefetch: bool = False):
                                 sampler=args.sampler, target_accept=args.target_accept,
                                 progressbar=not args.quiet, method=args.method)
     finally:
-        if prefetch:
+        if importer is not None:
             importer.join()
     args.run_time = f"{time.perf_counter() - t0:.1f} s (sampling, this run)"
     return post

@@ -232,11 +232,10 @@ def print_table(results: dict) -> None:
             g = res["gradient"]
             for k, v in g.items():
                 print(f"      gradient {k}: {v * 1e3:.2f} ms")
-            gpe = np.median([r["grads_per_ess"] for r in res["runs"]["bayeslogit"] if "grads_per_ess" in r])
-            floor = 1.0 / (4 * g["bayeslogit_logp_grad_s"]) * min(CHAINS, os.cpu_count() or 1)
-            print(f"      bayeslogit: {gpe:.1f} gradients per effective draw (warm-up included); "
-                  f"gradient-time floor at 4 per effective draw on {min(CHAINS, os.cpu_count() or 1)} "
-                  f"threads: {floor:.0f} ESS/s; bayeslogit's min ESS/s is {res['floor']['x_floor']:.2f}x "
+            f = res["floor"]  # computed once, in bench_size
+            print(f"      bayeslogit: {f['grads_per_ess']:.1f} gradients per effective draw (warm-up included); "
+                  f"gradient-time floor at 4 per effective draw on {f['threads']} "
+                  f"threads: {f['floor_ess_per_s']:.0f} ESS/s; bayeslogit's min ESS/s is {f['x_floor']:.2f}x "
                   "below it (target <= 1.5x)")
         if "mle" in res:
             m = res["mle"]

@@ -832,9 +832,8 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
     checks.append(sens_check)
 
     if loo_error is not None:
-        err = loo_error
         checks.append(Check(
-            "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {err}",
+            "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {loo_error}",
             "the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): "
             f"{prior_hint}.",
         ))

@@ -64,8 +64,9 @@ class WarmKernel:
 
     def takes(self, dens, *, chains: int, draws: int, progressbar) -> bool:
         """Whether this job goes to the child: small enough, and a picklable progress spec."""
-        out = chains * draws * (dens.dim + 8) * 8
-        return isinstance(progressbar, bool) and dens.kernel_X().nbytes + out <= MAX_BYTES
+        n, p = dens.X.shape
+        design = n * (p + (dens.offset is not None)) * 8  # kernel_X()'s size, without building it
+        return isinstance(progressbar, bool) and design + chains * draws * (dens.dim + 8) * 8 <= MAX_BYTES
 
     def run(self, dens, mode, **kwargs):
         """Sample in the child; ``None`` when the child is gone (the caller samples itself)."""
