@@ -17,7 +17,7 @@ not a dependency; the functions are a few lines each.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 from scipy.special import expit, gammaln
@@ -66,8 +66,13 @@ def _blocks_of(arrays: Sequence[np.ndarray | None], sl: slice) -> list:
     return [None if a is None else a[sl] for a in arrays]
 
 
-def map_rows(fn: Callable[..., np.ndarray], arrays: Sequence[np.ndarray | None], *,
-             cells_per_row: int, block_bytes: int | None = None) -> np.ndarray:
+def map_rows(
+    fn: Callable[..., np.ndarray],
+    arrays: Sequence[np.ndarray | None],
+    *,
+    cells_per_row: int,
+    block_bytes: int | None = None,
+) -> np.ndarray:
     """``fn`` on every row block of ``arrays`` (each sliced along axis 0), results concatenated.
 
     ``fn(*blocks)`` must return an array whose first axis is the block's rows. ``None``
@@ -80,8 +85,13 @@ def map_rows(fn: Callable[..., np.ndarray], arrays: Sequence[np.ndarray | None],
     return np.concatenate(parts, axis=0)
 
 
-def reduce_rows(fn: Callable[..., np.ndarray], arrays: Sequence[np.ndarray | None], *,
-                cells_per_row: int, block_bytes: int | None = None):
+def reduce_rows(
+    fn: Callable[..., np.ndarray],
+    arrays: Sequence[np.ndarray | None],
+    *,
+    cells_per_row: int,
+    block_bytes: int | None = None,
+):
     """Sum over row blocks of ``fn(*blocks)`` (e.g. ``X_b' W_b X_b``): a blocked reduction."""
     n = next(a for a in arrays if a is not None).shape[0]
     total = None
@@ -118,8 +128,9 @@ def linear_predictor(Xb: np.ndarray, beta: np.ndarray, offset_b: np.ndarray | No
     return eta
 
 
-def loglik_block(Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B: np.ndarray,
-                 offset_b: np.ndarray | None = None) -> np.ndarray:
+def loglik_block(
+    Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B: np.ndarray, offset_b: np.ndarray | None = None
+) -> np.ndarray:
     """Pointwise log-likelihood of a row block for every draw: shape ``(rows, draws)``.
 
     Bernoulli ``y eta - log(1 + e^eta)``; binomial adds the log binomial coefficient (as
@@ -217,8 +228,9 @@ def outcome_dtype(max_trials: int) -> np.dtype:
     return np.dtype(np.int64)
 
 
-def replicate_outcomes(rows, trials: np.ndarray | None, B: np.ndarray,
-                       rng: np.random.Generator, G: list | None = None) -> np.ndarray:
+def replicate_outcomes(
+    rows, trials: np.ndarray | None, B: np.ndarray, rng: np.random.Generator, G: list | None = None
+) -> np.ndarray:
     """Simulated outcomes for every draw (rows of ``B``) and every row of ``rows`` (a design, or
     any object with its ``X``, ``offset`` and ``groups``): shape ``(draws, rows)``.
 
@@ -241,10 +253,18 @@ def replicate_outcomes(rows, trials: np.ndarray | None, B: np.ndarray,
     return out
 
 
-def loglik_sums(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, B: np.ndarray, *,
-                block_bytes: int | None = None, offset: np.ndarray | None = None) -> np.ndarray:
+def loglik_sums(
+    X: np.ndarray,
+    y: np.ndarray,
+    trials: np.ndarray | None,
+    B: np.ndarray,
+    *,
+    block_bytes: int | None = None,
+    offset: np.ndarray | None = None,
+) -> np.ndarray:
     """Total log-likelihood of the data for every draw, shape ``(draws,)``: the sum over rows of
     :func:`loglik_block`, reduced block by block (no draws x rows array)."""
+
     def part(Xb, yb, tb, ob):
         return loglik_block(Xb, yb, tb, B, ob).sum(axis=0)
 

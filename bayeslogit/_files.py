@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from .errors import ArgumentError, OutputError
 
@@ -97,14 +97,16 @@ def check_outputs(inputs: Mapping[str, str | None], outputs: Mapping[str, str | 
     for opt, out in outs.items():
         for name, src in ins.items():
             if same_file(out, src):
-                raise ArgumentError(f"{opt} {out} is the input {name}; writing it would destroy it; "
-                                    "choose another file")
+                raise ArgumentError(
+                    f"{opt} {out} is the input {name}; writing it would destroy it; choose another file"
+                )
     items = list(outs.items())
     for i, (opt_a, a) in enumerate(items):
-        for opt_b, b in items[i + 1:]:
+        for opt_b, b in items[i + 1 :]:
             if same_file(a, b):
-                raise ArgumentError(f"{opt_a} and {opt_b} are the same file ({a}); one would "
-                                    "overwrite the other; choose two files")
+                raise ArgumentError(
+                    f"{opt_a} and {opt_b} are the same file ({a}); one would overwrite the other; choose two files"
+                )
     for opt, out in outs.items():
         path = os.path.abspath(out)
         folder = _folder_of(path)
@@ -115,5 +117,6 @@ def check_outputs(inputs: Mapping[str, str | None], outputs: Mapping[str, str | 
         try:  # a real write probe: os.access is wrong for root and on some filesystems
             tempfile.NamedTemporaryFile(dir=folder, prefix=".bayeslogit-probe-").close()
         except OSError as exc:
-            raise OutputError(f"{opt} {out}: cannot write in {folder!r} "
-                              f"({exc.strerror or type(exc).__name__})") from None
+            raise OutputError(
+                f"{opt} {out}: cannot write in {folder!r} ({exc.strerror or type(exc).__name__})"
+            ) from None

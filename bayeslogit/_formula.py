@@ -16,31 +16,113 @@ import contextlib
 import sys
 import types
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from ._group_syntax import has_group_terms, split_group_terms
 
-__all__ = ["parse_formula", "factor_codes", "formula_names", "free_names", "check_formula",
-           "UnsafeFormula", "safe_eval_env", "offset_expression", "calls_offset"]
+__all__ = [
+    "parse_formula",
+    "factor_codes",
+    "formula_names",
+    "free_names",
+    "check_formula",
+    "UnsafeFormula",
+    "safe_eval_env",
+    "offset_expression",
+    "calls_offset",
+]
 
-FUNCTIONS = frozenset({"C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
-                       "Treatment", "Sum", "Diff", "Helmert", "Poly", "offset"})
+FUNCTIONS = frozenset(
+    {
+        "C",
+        "I",
+        "Q",
+        "center",
+        "standardize",
+        "scale",
+        "bs",
+        "cr",
+        "cc",
+        "te",
+        "Treatment",
+        "Sum",
+        "Diff",
+        "Helmert",
+        "Poly",
+        "offset",
+    }
+)
 """patsy's builtins, and ``offset(expr)`` (a term of its own, read by bayeslogit, never given
 to patsy): the only bare functions a stored formula may call."""
 CONTRASTS = frozenset({"Treatment", "Sum", "Diff", "Helmert", "Poly"})
-NUMPY = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square",
-                   "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-                   "floor", "ceil", "round", "sign", "minimum", "maximum", "clip", "where", "isnan"})
+NUMPY = frozenset(
+    {
+        "log",
+        "log1p",
+        "log2",
+        "log10",
+        "exp",
+        "expm1",
+        "sqrt",
+        "abs",
+        "square",
+        "sin",
+        "cos",
+        "tan",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "floor",
+        "ceil",
+        "round",
+        "sign",
+        "minimum",
+        "maximum",
+        "clip",
+        "where",
+        "isnan",
+    }
+)
 """numpy functions (as ``np.f`` or ``numpy.f``) a stored formula may call: elementwise only."""
-KEYWORDS = frozenset({"df", "knots", "degree", "include_intercept", "lower_bound", "upper_bound",
-                      "constraints", "reference", "levels", "contrast", "scores", "omit", "center",
-                      "rescale", "ddof"})
+KEYWORDS = frozenset(
+    {
+        "df",
+        "knots",
+        "degree",
+        "include_intercept",
+        "lower_bound",
+        "upper_bound",
+        "constraints",
+        "reference",
+        "levels",
+        "contrast",
+        "scores",
+        "omit",
+        "center",
+        "rescale",
+        "ddof",
+    }
+)
 SMALL_KEYWORDS = frozenset({"df", "degree"})  # sizes of a spline basis: bounded, or a memory bomb
 MAX_SMALL = 1000
-BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.BitAnd,
-          ast.BitOr, ast.BitXor)  # no shifts: 1 << 10**9 is a memory bomb
+BINOPS = (
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.BitAnd,
+    ast.BitOr,
+    ast.BitXor,
+)  # no shifts: 1 << 10**9 is a memory bomb
 UNARY = (ast.UAdd, ast.USub, ast.Not, ast.Invert)
 MAX_POWER = 16
 MAX_LENGTH = 20_000
@@ -125,8 +207,10 @@ def offset_expression(code: str) -> str | None:
 
 def calls_offset(code: str) -> bool:
     """Whether the expression ``code`` calls ``offset`` anywhere (parses only)."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "offset"
-               for n in ast.walk(_parse(code)))
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "offset"
+        for n in ast.walk(_parse(code))
+    )
 
 
 def _parse(code: str) -> ast.Expression:
@@ -147,9 +231,14 @@ def formula_names(codes: Iterable[str], columns) -> list[str]:
         for node in ast.walk(_parse(code)):
             if isinstance(node, ast.Name):
                 bare.add(node.id)
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q"
-                  and len(node.args) == 1 and isinstance(node.args[0], ast.Constant)
-                  and isinstance(node.args[0].value, str)):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Q"
+                and len(node.args) == 1
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 quoted.add(node.args[0].value)
     return [c for c in columns if isinstance(c, str) and (c in quoted or _normal(c) in bare)]
 
@@ -161,13 +250,18 @@ def free_names(codes: Iterable[str], columns) -> list[str]:
     out: list[str] = []
     for code in codes:
         for node in ast.walk(_parse(code)):
-            if isinstance(node, ast.Name) and node.id not in cols and node.id not in _PATSY_WORDS \
-                    and node.id not in out:
+            if (
+                isinstance(node, ast.Name)
+                and node.id not in cols
+                and node.id not in _PATSY_WORDS
+                and node.id not in out
+            ):
                 out.append(node.id)
     return out
 
 
 # -- the safe grammar of stored formulas -----------------------------------------------------------
+
 
 def check_formula(formula: Any, columns, *, extra_functions: Iterable[str] = ()) -> None:
     """Raise :class:`UnsafeFormula` unless every expression of ``formula`` is in the safe grammar.
@@ -217,8 +311,7 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
 
     def literal(node, *, small: bool = False) -> None:
         """A keyword value or a contrast argument: a constant, or a list/tuple of them."""
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
-                and isinstance(node.operand, ast.Constant):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
             return constant(node.operand, string_ok=False, small=small)
         if isinstance(node, ast.Constant):
             return constant(node, string_ok=True, small=small)
@@ -237,8 +330,10 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
             bad(node, "not a column of the stored data")
         if isinstance(node, ast.BinOp) and isinstance(node.op, BINOPS):
             if isinstance(node.op, ast.Pow) and not (
-                    isinstance(node.right, ast.Constant) and type(node.right.value) in (int, float)
-                    and abs(node.right.value) <= MAX_POWER):
+                isinstance(node.right, ast.Constant)
+                and type(node.right.value) in (int, float)
+                and abs(node.right.value) <= MAX_POWER
+            ):
                 bad(node, f"a power must be a number of at most {MAX_POWER}")
             visit(node.left)
             visit(node.right)
@@ -258,15 +353,21 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
         f = node.func
         if isinstance(f, ast.Name) and (f.id in FUNCTIONS or f.id in extra):
             name = f.id
-        elif (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
-              and f.value.id in ("np", "numpy") and f.attr in NUMPY):
+        elif (
+            isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and f.value.id in ("np", "numpy")
+            and f.attr in NUMPY
+        ):
             name = "np." + f.attr
         elif isinstance(f, ast.Name):
-            bad(f, "an unknown function; if it is your own, pass it: "
-                   f"bl.load(path, namespace={{'{f.id}': {f.id}}})")
+            bad(f, f"an unknown function; if it is your own, pass it: bl.load(path, namespace={{'{f.id}': {f.id}}})")
         else:
-            bad(f, "only C, I, Q, patsy's transforms, splines and contrasts, elementwise numpy "
-                   "functions and the functions passed as namespace= may be called")
+            bad(
+                f,
+                "only C, I, Q, patsy's transforms, splines and contrasts, elementwise numpy "
+                "functions and the functions passed as namespace= may be called",
+            )
         if name == "offset" and (len(node.args) != 1 or node.keywords):
             bad(node, "offset() takes exactly one expression")
         if name == "Q":
@@ -305,5 +406,4 @@ def safe_eval_env(namespace: dict[str, Any] | None = None):
     behind :func:`check_formula`: ``__import__``, ``open``, ``eval``... are not callable)."""
     import patsy
 
-    return patsy.EvalEnvironment([{"np": _SAFE_NUMPY, "numpy": _SAFE_NUMPY}, dict(namespace or {}),
-                                  _SHADOW])
+    return patsy.EvalEnvironment([{"np": _SAFE_NUMPY, "numpy": _SAFE_NUMPY}, dict(namespace or {}), _SHADOW])

@@ -137,7 +137,7 @@ def _factor(token: str, term: str) -> tuple[str, bool]:
         return next(g for g in m.groups()[1:] if g), m.group(1) == "C"
     raise FormulaError(
         f"group term ({term}): the grouping factor {token!r} must be a column name (or C(name) "
-        "for a numeric code, Q(\"odd name\")), e.g. (1 | school) or (1 | school:class)"
+        'for a numeric code, Q("odd name")), e.g. (1 | school) or (1 | school:class)'
     )
 
 
@@ -145,9 +145,7 @@ def _grouping(rhs: str, term: str) -> list[tuple[tuple[str, ...], tuple[bool, ..
     """The grouping factors of one term; ``g1/g2`` expands to ``[g1], [g1, g2]``."""
     text = rhs.strip()
     if not text:
-        raise DesignError(
-            f"group term ({term}) has no grouping variable after '|'; write e.g. (1 | g) with g a column"
-        )
+        raise DesignError(f"group term ({term}) has no grouping variable after '|'; write e.g. (1 | g) with g a column")
     nested = [part for part in text.split("/")]
     if any(not p.strip() for p in nested):
         raise FormulaError(f"group term ({term}): empty factor in the nesting {text!r}; write (1 | g1/g2)")
@@ -221,8 +219,9 @@ def split_group_terms(formula: str) -> tuple[str, list[GroupSyntax]]:
                 "for a varying intercept or (1 + x | g) for a varying intercept and slope"
             )
         for factors, cats in _grouping(group_text, term):
-            terms.append(GroupSyntax(expr=" ".join(vary.split()), factors=factors, categorical=cats,
-                                     correlated=correlated))
+            terms.append(
+                GroupSyntax(expr=" ".join(vary.split()), factors=factors, categorical=cats, correlated=correlated)
+            )
         cut_start = len(before)
         if before.endswith("+"):
             cut_start = len(before) - 1  # drop the '+' that joined the term

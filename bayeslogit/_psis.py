@@ -119,8 +119,9 @@ def psislw_rows(log_ratios: np.ndarray, r_eff: float = 1.0) -> tuple[np.ndarray,
     return a, kappa, ordinary
 
 
-def loo_rows(ll: np.ndarray, *, r_eff: float = 1.0, log_p: np.ndarray | None = None,
-             log_q: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def loo_rows(
+    ll: np.ndarray, *, r_eff: float = 1.0, log_p: np.ndarray | None = None, log_q: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PSIS-LOO of each row of a ``rows x draws`` log-likelihood block: ``(elpd_i, k, p_loo_i)``.
 
     Without ``log_p``/``log_q``: ArviZ's ``array_stats.loo`` per row (draws from the posterior,
@@ -140,8 +141,7 @@ def loo_rows(ll: np.ndarray, *, r_eff: float = 1.0, log_p: np.ndarray | None = N
     ll = np.asarray(ll, dtype=float)
     rows = max(1, _CACHE_CELLS // max(1, ll.shape[1]))
     if ll.shape[0] > rows:  # chunks of rows that stay in cache (several temporaries each)
-        parts = [loo_rows(ll[i : i + rows], r_eff=r_eff, log_p=log_p, log_q=log_q)
-                 for i in range(0, ll.shape[0], rows)]
+        parts = [loo_rows(ll[i : i + rows], r_eff=r_eff, log_p=log_p, log_q=log_q) for i in range(0, ll.shape[0], rows)]
         return tuple(np.concatenate([part[j] for part in parts]) for j in range(3))
     S = ll.shape[1]
     approx = log_p is not None or log_q is not None

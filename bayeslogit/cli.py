@@ -38,33 +38,57 @@ _PRIOR_HELP = (
 )
 
 
-def _add_sampling_options(p: argparse.ArgumentParser, *, draws: int = 1000, chains: int = 4, seed: int | None = None) -> None:
+def _add_sampling_options(
+    p: argparse.ArgumentParser, *, draws: int = 1000, chains: int = 4, seed: int | None = None
+) -> None:
     g = p.add_argument_group("sampling")
     g.add_argument("--draws", type=int, default=draws, metavar="N", help=f"posterior draws per chain (default {draws})")
-    g.add_argument("--tune", type=int, default=None, metavar="N",
-                   help="warm-up iterations per chain (default: 200 for bayeslogit's NUTS, which starts "
-                        "at the posterior mode, 1000 for the other samplers)")
+    g.add_argument(
+        "--tune",
+        type=int,
+        default=None,
+        metavar="N",
+        help="warm-up iterations per chain (default: 200 for bayeslogit's NUTS, which starts "
+        "at the posterior mode, 1000 for the other samplers)",
+    )
     g.add_argument("--chains", type=int, default=chains, metavar="N", help=f"chains (default {chains})")
-    g.add_argument("--seed", type=int, default=seed, metavar="N",
-                   help=f"random seed: same seed, same draws (default {seed})")
-    g.add_argument("--sampler", choices=["auto", "bayeslogit", "pymc", "nutpie", "numpyro"], default="auto",
-                   help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists, "
-                        "else PyMC's; with group terms like (1|g), nutpie when installed, else PyMC's), "
-                        "bayeslogit, pymc, nutpie, numpyro (default auto)")
-    g.add_argument("--method", choices=["nuts", "laplace"], default="nuts",
-                   help="nuts (default), or laplace: independent draws from the Laplace approximation "
-                        "corrected by PSIS importance sampling, fast for large data (falls back to NUTS, "
-                        "with a warning, when Pareto k > 0.7)")
-    g.add_argument("--target-accept", type=float, default=0.8, metavar="P",
-                   help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8)")
+    g.add_argument(
+        "--seed", type=int, default=seed, metavar="N", help=f"random seed: same seed, same draws (default {seed})"
+    )
+    g.add_argument(
+        "--sampler",
+        choices=["auto", "bayeslogit", "pymc", "nutpie", "numpyro"],
+        default="auto",
+        help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists, "
+        "else PyMC's; with group terms like (1|g), nutpie when installed, else PyMC's), "
+        "bayeslogit, pymc, nutpie, numpyro (default auto)",
+    )
+    g.add_argument(
+        "--method",
+        choices=["nuts", "laplace"],
+        default="nuts",
+        help="nuts (default), or laplace: independent draws from the Laplace approximation "
+        "corrected by PSIS importance sampling, fast for large data (falls back to NUTS, "
+        "with a warning, when Pareto k > 0.7)",
+    )
+    g.add_argument(
+        "--target-accept",
+        type=float,
+        default=0.8,
+        metavar="P",
+        help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8)",
+    )
     g.add_argument("--quiet", action="store_true", help="no progress bar or report status lines")
     _add_checks_option(p)
 
 
 def _add_checks_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ignore-checks", action="store_true",
-                   help=f"exit with status 0 even when a diagnostic check fails (default: status {EXIT_CHECKS}, "
-                        "after writing every output)")
+    p.add_argument(
+        "--ignore-checks",
+        action="store_true",
+        help=f"exit with status 0 even when a diagnostic check fails (default: status {EXIT_CHECKS}, "
+        "after writing every output)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,10 +96,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="bayeslogit",
         description="Bayesian logistic regression from a formula, beside the MLE and the MAP.",
         epilog="Exit status: 0 success; 2 an error in the input (file, formula, prior), with a one-line "
-               f"message; {EXIT_CHECKS} the run finished and wrote its outputs but a diagnostic check "
-               "failed (R-hat, ESS, divergences, tree depth, E-BFMI, Pareto k; --ignore-checks gives 0); "
-               "130 Ctrl-C (no output file written). Results go to stdout, progress and sampler log "
-               "lines to stderr.",
+        f"message; {EXIT_CHECKS} the run finished and wrote its outputs but a diagnostic check "
+        "failed (R-hat, ESS, divergences, tree depth, E-BFMI, Pareto k; --ignore-checks gives 0); "
+        "130 Ctrl-C (no output file written). Results go to stdout, progress and sampler log "
+        "lines to stderr.",
     )
     from ._version import __version__
 
@@ -83,44 +107,63 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
 
     fit = sub.add_parser(
-        "fit", help="fit a formula to a CSV file: summary, comparison table, optional report",
+        "fit",
+        help="fit a formula to a CSV file: summary, comparison table, optional report",
         description="Fit a Bayesian logistic regression to DATA.csv; print the posterior summary, "
-                    "diagnostics and the MLE / MAP / posterior comparison; optionally write the report.",
+        "diagnostics and the MLE / MAP / posterior comparison; optionally write the report.",
     )
     fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
-    fit.add_argument("formula", metavar="FORMULA",
-                     help="patsy formula, e.g. \"y ~ x1 + C(g)\", with group terms as in lme4: \"y ~ x + (1 + x | g)\"; "
-                          "its expressions are Python code that is run (np.log(x), I(...)): use only formulas you wrote")
+    fit.add_argument(
+        "formula",
+        metavar="FORMULA",
+        help='patsy formula, e.g. "y ~ x1 + C(g)", with group terms as in lme4: "y ~ x + (1 + x | g)"; '
+        "its expressions are Python code that is run (np.log(x), I(...)): use only formulas you wrote",
+    )
     fit.add_argument("--prior", action="append", default=[], metavar="[TERM=]PRIOR", help=_PRIOR_HELP)
-    fit.add_argument("--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)")
+    fit.add_argument(
+        "--event", metavar="VALUE", help="response value counted as the event (default: 1/True/last level)"
+    )
     fit.add_argument("--trials", metavar="COLUMN", help="column with the number of trials (aggregated binomial data)")
-    fit.add_argument("--offset", metavar="COLUMN",
-                     help="column added to the linear predictor with coefficient 1 (e.g. a log exposure); "
-                          "the formula may also hold offset(expr) terms")
-    fit.add_argument("--missing", choices=["raise", "drop"], default="raise",
-                     help="rows with missing values: raise an error (default) or drop them")
+    fit.add_argument(
+        "--offset",
+        metavar="COLUMN",
+        help="column added to the linear predictor with coefficient 1 (e.g. a log exposure); "
+        "the formula may also hold offset(expr) terms",
+    )
+    fit.add_argument(
+        "--missing",
+        choices=["raise", "drop"],
+        default="raise",
+        help="rows with missing values: raise an error (default) or drop them",
+    )
     _add_sampling_options(fit)
     fit.add_argument("--report", metavar="OUT.html", help="write the self-contained HTML report here")
     fit.add_argument("--save", metavar="FIT.nc", help="save the posterior (netCDF) for `bayeslogit report` or bl.load")
 
     rep = sub.add_parser(
-        "report", help="write the HTML report of a fit saved with `fit --save`",
+        "report",
+        help="write the HTML report of a fit saved with `fit --save`",
         description="Re-render the self-contained HTML report from a saved posterior (the MLE and "
-                    "the MAP are refitted from the stored data, which takes a second).",
+        "the MAP are refitted from the stored data, which takes a second).",
     )
     rep.add_argument("fit_file", metavar="FIT.nc", help="a posterior saved by `bayeslogit fit --save` or post.save()")
-    rep.add_argument("-o", "--output", metavar="OUT.html",
-                     help="the report to write (default: FIT.nc's name with .html, next to it)")
+    rep.add_argument(
+        "-o", "--output", metavar="OUT.html", help="the report to write (default: FIT.nc's name with .html, next to it)"
+    )
     rep.add_argument("--quiet", action="store_true", help="no status lines")
     _add_checks_option(rep)
-    rep.add_argument("--trust", action="store_true",
-                     help="evaluate the stored formula even if it is outside the safe grammar (it is "
-                          "Python code: only for files you trust)")
+    rep.add_argument(
+        "--trust",
+        action="store_true",
+        help="evaluate the stored formula even if it is outside the safe grammar (it is "
+        "Python code: only for files you trust)",
+    )
 
     demo = sub.add_parser(
-        "demo", help="run the seed example end to end (simulated n=500 data, MLE, MAP, posterior, report)",
+        "demo",
+        help="run the seed example end to end (simulated n=500 data, MLE, MAP, posterior, report)",
         description="Simulate n rows with eta = -3 + 2 x1 - 1.5 x2, fit the MLE, scikit-learn's default "
-                    "MAP and the posterior, print the comparison and optionally write the report.",
+        "MAP and the posterior, print the comparison and optionally write the report.",
     )
     demo.add_argument("--n", type=int, default=500, help="rows to simulate (default 500)")
     _add_sampling_options(demo, seed=1)
@@ -220,9 +263,16 @@ def _sample(model, args, *, prefetch: bool = False):
     t0 = time.perf_counter()
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            post = model.sample(draws=args.draws, tune=args.tune, chains=args.chains, random_seed=args.seed,
-                                sampler=args.sampler, target_accept=args.target_accept,
-                                progressbar=not args.quiet, method=args.method)
+            post = model.sample(
+                draws=args.draws,
+                tune=args.tune,
+                chains=args.chains,
+                random_seed=args.seed,
+                sampler=args.sampler,
+                target_accept=args.target_accept,
+                progressbar=not args.quiet,
+                method=args.method,
+            )
     finally:
         if importer is not None:
             importer.join()
@@ -259,8 +309,9 @@ def format_coef_table(table):
 
     mcse = table["mcse_mean"] if "mcse_mean" in table.columns else pd.Series(np.nan, index=table.index)
     digits = [_decimals(float(m)) for m in mcse]
-    return pd.DataFrame({col: [cell(col, float(v), k) for v, k in zip(table[col], digits)] for col in table.columns},
-                        index=table.index)
+    return pd.DataFrame(
+        {col: [cell(col, float(v), k) for v, k in zip(table[col], digits)] for col in table.columns}, index=table.index
+    )
 
 
 def _wrap(text: str, indent: str = "") -> str:
@@ -289,7 +340,7 @@ def _comparison_text(fits, post) -> str:
     return df.to_string(line_width=WIDTH)
 
 
-def _print_results(post, fits) -> "object":
+def _print_results(post, fits) -> object:
     """Print summary, diagnostics and the comparison (each fitting 100 columns); return the
     diagnostics."""
     import dataclasses
@@ -298,8 +349,11 @@ def _print_results(post, fits) -> "object":
 
     s = post.summary()
     # every posterior table (coefficients; group sds and correlations) rounded to its MCSE; priors as they are
-    s = dataclasses.replace(s, tables=[format_coef_table(t) if "mcse_mean" in t.columns else t for t in s.tables],
-                            notes=[_wrap(n) for n in s.notes])
+    s = dataclasses.replace(
+        s,
+        tables=[format_coef_table(t) if "mcse_mean" in t.columns else t for t in s.tables],
+        notes=[_wrap(n) for n in s.notes],
+    )
     print(s)
     print()
     diag = post.diagnostics()
@@ -322,11 +376,16 @@ def _exit_status(diag, args) -> int:
         return 0
     names = ", ".join(c.name for c in diag.failed)
     if args.ignore_checks:
-        print(f"bayeslogit {args.command}: warning: diagnostic check(s) failed: {names} "
-              "(exit status 0: --ignore-checks)", file=sys.stderr)
+        print(
+            f"bayeslogit {args.command}: warning: diagnostic check(s) failed: {names} (exit status 0: --ignore-checks)",
+            file=sys.stderr,
+        )
         return 0
-    print(f"bayeslogit {args.command}: diagnostic check(s) failed: {names}; outputs were written, "
-          f"exit status {EXIT_CHECKS} (--ignore-checks for 0)", file=sys.stderr)
+    print(
+        f"bayeslogit {args.command}: diagnostic check(s) failed: {names}; outputs were written, "
+        f"exit status {EXIT_CHECKS} (--ignore-checks for 0)",
+        file=sys.stderr,
+    )
     return EXIT_CHECKS
 
 
@@ -391,8 +450,15 @@ def _fit(args: argparse.Namespace) -> int:
         df = _read_csv(args.data)
         args.source = f"{args.data} (CSV)"
         priors = parse_priors(args.prior)
-        model = bl.LogitModel(args.formula, df, priors=priors, event=_event(args.event),
-                              trials=args.trials, offset=args.offset, missing=args.missing)
+        model = bl.LogitModel(
+            args.formula,
+            df,
+            priors=priors,
+            event=_event(args.event),
+            trials=args.trials,
+            offset=args.offset,
+            missing=args.missing,
+        )
         fits = _point_fits(model)
         post = _sample(model, args, prefetch=child is not None)
     diag = _print_results(post, fits)
@@ -410,8 +476,10 @@ def _report(args: argparse.Namespace) -> int:
     _check_paths({"FIT.nc": args.fit_file}, {"--output": args.output})
     post = bl.load(args.fit_file, trust=args.trust)
     if not isinstance(post, bl.PosteriorResults):
-        raise ArgumentError(f"{args.fit_file!r} holds a {post.method.upper()} fit; the report needs a posterior "
-                            "(save one with `bayeslogit fit ... --save FIT.nc`)")
+        raise ArgumentError(
+            f"{args.fit_file!r} holds a {post.method.upper()} fit; the report needs a posterior "
+            "(save one with `bayeslogit fit ... --save FIT.nc`)"
+        )
     fits = _point_fits(post.model)
     args.report = args.output
     args.source = f"the training rows stored in {args.fit_file}"
@@ -467,8 +535,10 @@ def main(argv: list[str] | None = None) -> int:
         print("bayeslogit: interrupted; no output file was written", file=sys.stderr)
         return 130
     except RecursionError:  # never thousands of lines of traceback
-        print(f"bayeslogit {args.command}: error: the formula is nested too deeply or too long to "
-              "evaluate; simplify it", file=sys.stderr)
+        print(
+            f"bayeslogit {args.command}: error: the formula is nested too deeply or too long to evaluate; simplify it",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     finally:
         warnings.formatwarning = formatwarning

@@ -77,11 +77,13 @@ def bugs_seeds() -> pd.DataFrame:
 
 
 BUGS_SEEDS_POSTERIOR = pd.DataFrame(
-    {"mean": [-0.5473, 0.06959, 1.352, -0.8165, 0.2943],
-     "sd": [0.1935, 0.3203, 0.2718, 0.4377, 0.1435],
-     "2.5%": [-0.9384, -0.5839, 0.8208, -1.69, 0.05322],
-     "median": [-0.5448, 0.08103, 1.349, -0.8186, 0.2827],
-     "97.5%": [-0.1678, 0.667, 1.906, 0.05156, 0.6112]},
+    {
+        "mean": [-0.5473, 0.06959, 1.352, -0.8165, 0.2943],
+        "sd": [0.1935, 0.3203, 0.2718, 0.4377, 0.1435],
+        "2.5%": [-0.9384, -0.5839, 0.8208, -1.69, 0.05322],
+        "median": [-0.5448, 0.08103, 1.349, -0.8186, 0.2827],
+        "97.5%": [-0.1678, 0.667, 1.906, 0.05156, 0.6112],
+    },
     index=pd.Index(["alpha0", "alpha1", "alpha2", "alpha12", "sigma"], name="node"),
 )
 """The published posterior of the Seeds model (OpenBUGS / MultiBUGS tutorial: 14,000 draws
@@ -91,10 +93,17 @@ precision ``1 / sigma^2 ~ Gamma(0.001, 0.001)``. In bayeslogit's names: ``alpha0
 ``sd(Intercept | plate)``."""
 
 
-def simulate_groups(n_groups: int = 30, rows_per_group: int | tuple[int, int] = (5, 60), *,
-                    intercept: float = -0.5, slope: float = 1.0, sd_intercept: float = 0.8,
-                    sd_slope: float = 0.5, cor: float = -0.4,
-                    random_seed: int | None = 0) -> tuple[pd.DataFrame, dict]:
+def simulate_groups(
+    n_groups: int = 30,
+    rows_per_group: int | tuple[int, int] = (5, 60),
+    *,
+    intercept: float = -0.5,
+    slope: float = 1.0,
+    sd_intercept: float = 0.8,
+    sd_slope: float = 0.5,
+    cor: float = -0.4,
+    random_seed: int | None = 0,
+) -> tuple[pd.DataFrame, dict]:
     """Simulate 0/1 data with varying intercepts and slopes, ``y ~ x + (1 + x | g)``.
 
     Each group ``g`` gets ``(b0, b1) ~ MvNormal(0, S)`` with sds ``sd_intercept``,
@@ -134,8 +143,7 @@ def simulate_groups(n_groups: int = 30, rows_per_group: int | tuple[int, int] = 
     else:
         low, high = rows_per_group
         sizes = rng.integers(low, high + 1, size=n_groups)
-    cov = np.array([[sd_intercept**2, cor * sd_intercept * sd_slope],
-                    [cor * sd_intercept * sd_slope, sd_slope**2]])
+    cov = np.array([[sd_intercept**2, cor * sd_intercept * sd_slope], [cor * sd_intercept * sd_slope, sd_slope**2]])
     b = rng.multivariate_normal(np.zeros(2), cov, size=n_groups)
     width = len(str(n_groups))
     levels = [f"g{j + 1:0{width}d}" for j in range(n_groups)]
@@ -145,6 +153,12 @@ def simulate_groups(n_groups: int = 30, rows_per_group: int | tuple[int, int] = 
     y = rng.binomial(1, 1.0 / (1.0 + np.exp(-eta)))
     df = pd.DataFrame({"y": y.astype(np.int64), "x": x, "g": np.asarray(levels, dtype=object)[g]})
     effects = pd.DataFrame({"b0": b[:, 0], "b1": b[:, 1], "n": sizes}, index=pd.Index(levels, name="level"))
-    truth = {"Intercept": intercept, "x": slope, "sd(Intercept | g)": sd_intercept, "sd(x | g)": sd_slope,
-             "cor(Intercept, x | g)": cor, "effects": effects}
+    truth = {
+        "Intercept": intercept,
+        "x": slope,
+        "sd(Intercept | g)": sd_intercept,
+        "sd(x | g)": sd_slope,
+        "cor(Intercept, x | g)": cor,
+        "effects": effects,
+    }
     return df, truth

@@ -16,8 +16,15 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from ._formula import (_recursion_room, calls_offset, factor_codes, formula_names, free_names,
-                       offset_expression, parse_formula)
+from ._formula import (
+    _recursion_room,
+    calls_offset,
+    factor_codes,
+    formula_names,
+    free_names,
+    offset_expression,
+    parse_formula,
+)
 from .errors import DataError, DesignError, FormulaError, MissingDataWarning
 from .group_terms import build_group_design, group_columns, split_group_terms
 from .summary import shorten
@@ -104,8 +111,11 @@ class Design:
     def __repr__(self) -> str:
         cols = shorten(", ".join(self.column_names), 70)
         off = f", offset {shorten(self.offset_label, 40)}" if self.offset is not None else ""
-        groups = "" if self.groups is None else ", " + shorten(
-            "; ".join(f"({t.label}): {t.n_levels} levels" for t in self.groups.terms), 70)
+        groups = (
+            ""
+            if self.groups is None
+            else ", " + shorten("; ".join(f"({t.label}): {t.n_levels} levels" for t in self.groups.terms), 70)
+        )
         return f"<Design {shorten(self.formula)!r}: n={self.n_obs}, {self.n_coef} columns ({cols}){groups}, {self.family}{off}>"
 
     @property
@@ -175,13 +185,13 @@ class Design:
             if isinstance(name, str):
                 if name not in data.columns:
                     raise DataError(
-                        f"new data lacks the offset column {name!r}; add it, or pass "
-                        "offset=<one value per new row>"
+                        f"new data lacks the offset column {name!r}; add it, or pass offset=<one value per new row>"
                     )
                 values = data[name]
                 if values.isna().any():
-                    raise DataError(f"new data has missing values in the offset column {name!r}; fill them in "
-                                    "before predicting")
+                    raise DataError(
+                        f"new data has missing values in the offset column {name!r}; fill them in before predicting"
+                    )
                 total += _offset_column(values, name, exc=DataError, what="new data")
             else:
                 values = _offset_array(offset, len(data), "new rows", exc=ArgumentError)
@@ -315,13 +325,23 @@ def build_design(
     >>> d.column_names, d.event, d.y.tolist()
     (['Intercept', 'x'], 'yes', [0, 1, 0, 1])
     """
-    return _build_design(formula, data, event=event, trials=trials, weights=weights, offset=offset,
-                         missing=missing, eval_env=eval_env if isinstance(eval_env, patsy.EvalEnvironment)
-                         else patsy.EvalEnvironment.capture(eval_env + 1))[0]
+    return _build_design(
+        formula,
+        data,
+        event=event,
+        trials=trials,
+        weights=weights,
+        offset=offset,
+        missing=missing,
+        eval_env=eval_env
+        if isinstance(eval_env, patsy.EvalEnvironment)
+        else patsy.EvalEnvironment.capture(eval_env + 1),
+    )[0]
 
 
-def _build_design(formula, data, *, event, trials, missing, eval_env, weights=None,
-                  offset=None) -> tuple[Design, pd.DataFrame]:
+def _build_design(
+    formula, data, *, event, trials, missing, eval_env, weights=None, offset=None
+) -> tuple[Design, pd.DataFrame]:
     """:func:`build_design`, also returning the training rows of the columns the model reads
     (after ``missing="drop"``, nullable dtypes converted): the model's snapshot of its data."""
     if not isinstance(formula, str) or "~" not in formula:
@@ -356,9 +376,7 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
             "nested too deeply); build the design in pieces or make fewer, combined columns"
         ) from None
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
-        raise FormulaError(
-            f"formula {formula!r} must have exactly one response on the left of '~' (e.g. 'y ~ x')"
-        )
+        raise FormulaError(f"formula {formula!r} must have exactly one response on the left of '~' (e.g. 'y ~ x')")
     response = desc.lhs_termlist[0].factors[0].code
     rhs = patsy.ModelDesc([], desc.rhs_termlist)
 
@@ -393,8 +411,10 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
             offset_name = offset
         else:
             if ARRAY_OFFSET in data.columns:
-                raise DataError(f"data has a column named {ARRAY_OFFSET!r}, which bayeslogit reserves for "
-                                "an offset given as an array; rename it")
+                raise DataError(
+                    f"data has a column named {ARRAY_OFFSET!r}, which bayeslogit reserves for "
+                    "an offset given as an array; rename it"
+                )
             values = _offset_array(offset, len(data), "rows of data", exc=DataError)
             data = data.copy(deep=False)  # the caller's frame is not changed
             data[ARRAY_OFFSET] = values
@@ -472,6 +492,7 @@ def _build_design(formula, data, *, event, trials, missing, eval_env, weights=No
 
 # -- helpers ---------------------------------------------------------------------------------
 
+
 def _split_offsets(formula: str, desc):
     """``(desc without its offset terms, (expr, ...))``: the formula's ``offset(expr)`` terms
     are taken out before patsy sees the formula (they are no design columns)."""
@@ -529,9 +550,7 @@ def _eval_offsets(info, data: pd.DataFrame, formula: str, *, what: str) -> np.nd
     except patsy.PatsyError as exc:
         m = _NAME_ERROR.search(str(exc))
         if m and what != "data":
-            raise DataError(
-                f"new data lacks column {m.group(1)!r} used by the offset of {formula!r}; add it"
-            ) from None
+            raise DataError(f"new data lacks column {m.group(1)!r} used by the offset of {formula!r}; add it") from None
         raise _formula_error(formula, exc, data) from None
     M = np.asarray(M, dtype=float)
     for j, name in enumerate(info.column_names):
@@ -574,6 +593,7 @@ def _offset_column(s: pd.Series, name: str, *, exc, what: str) -> np.ndarray:
             "an offset must be a finite number in every row"
         )
     return v
+
 
 def _identifiers(code: str) -> list[str]:
     """Bare names a factor expression evaluates, other than patsy's and numpy's (so a column,
@@ -659,8 +679,13 @@ def _all_names(design_info) -> list[str]:
             name = None
             if isinstance(node, ast.Name) and id(node) not in called:
                 name = node.id
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q"
-                  and node.args and isinstance(node.args[0], ast.Constant)):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Q"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 name = node.args[0].value
             if isinstance(name, str) and name not in out and name not in ("np", "numpy"):
                 out.append(name)
@@ -795,9 +820,7 @@ def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, 
     if not matches and isinstance(event, str):  # e.g. the CLI's --event True or --event 1.0
         matches = _matching_text(observed, event, kind)
     if not matches:
-        raise DataError(
-            f"event={event!r} is not a value of response {name!r} (values: {_preview(observed)})"
-        )
+        raise DataError(f"event={event!r} is not a value of response {name!r} (values: {_preview(observed)})")
     non_event = [v for v in observed if not v == event][0]
     y01 = (y == matches[0]).to_numpy().astype(np.int64)
     return y01, _plain(matches[0]), (_plain(non_event), _plain(matches[0]))
@@ -889,7 +912,7 @@ def _formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> B
         )
     origin = getattr(exc, "origin", None)
     if text.startswith("factor contains missing values") and origin is not None:
-        factor = origin.code[origin.start:origin.end]
+        factor = origin.code[origin.start : origin.end]
         return DataError(
             f"formula {formula!r}: {factor!r} gives missing values (NaN) although its input columns "
             "have none; check the transform's domain (e.g. np.log of values <= 0)"
@@ -956,14 +979,19 @@ def _check_design_size(info, n: int) -> None:
     """Refuse (DesignError) a factor with more than :data:`MAX_LEVELS` levels or a design of
     more than :data:`MAX_COLUMNS` columns, saying what the dense design would need and the fix."""
     p = len(info.column_names)
-    big = [(f.name(), len(fi.categories)) for f, fi in info.factor_infos.items()
-           if fi.type == "categorical" and len(fi.categories) > MAX_LEVELS]
+    big = [
+        (f.name(), len(fi.categories))
+        for f, fi in info.factor_infos.items()
+        if fi.type == "categorical" and len(fi.categories) > MAX_LEVELS
+    ]
     if not big and p <= MAX_COLUMNS:
         return
     from ._blocks import nbytes_text
 
-    size = (f"the dense design would be {n:,} rows x {p:,} columns x 8 B = {nbytes_text(n * p * 8.0)}, "
-            f"and each Newton step and the rank check about n p^2 = {n * float(p) ** 2:.1e} flops")
+    size = (
+        f"the dense design would be {n:,} rows x {p:,} columns x 8 B = {nbytes_text(n * p * 8.0)}, "
+        f"and each Newton step and the rank check about n p^2 = {n * float(p) ** 2:.1e} flops"
+    )
     if big:
         name, k = max(big, key=lambda t: t[1])
         _refuse_levels(name, k, n, p)
@@ -1037,8 +1065,7 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
     const = [names[i] for i in range(p) if i not in intercept and hi[i] - lo[i] == 0]
     if const and (intercept or len(const) > 1):
         raise DesignError(
-            f"design column(s) {const} are constant, which duplicates the intercept; "
-            "drop them from the formula"
+            f"design column(s) {const} are constant, which duplicates the intercept; drop them from the formula"
         )
     if n < p:
         raise DesignError(
@@ -1083,6 +1110,6 @@ def _spline_advice(names: list[str]) -> str | None:
         return None
     return (
         f"a spline basis that sums to one duplicates the intercept ({', '.join(splines)}): write "
-        "cr(x, df=4, constraints=\"center\") (also cc(), te()), use bs(x, df=4) without "
+        'cr(x, df=4, constraints="center") (also cc(), te()), use bs(x, df=4) without '
         "include_intercept=True, or drop the intercept with '- 1'"
     )

@@ -40,8 +40,9 @@ def check_probability(value, name: str) -> float:
     return float(value)
 
 
-def renamed_argument(new_name: str, new_value, old_name: str, old_value, *, unset=None,
-                     where: str = "", stacklevel: int = 3):
+def renamed_argument(
+    new_name: str, new_value, old_name: str, old_value, *, unset=None, where: str = "", stacklevel: int = 3
+):
     """The value of an argument renamed from ``old_name`` to ``new_name`` (deprecated alias).
 
     ``old_value`` is ``unset`` when the caller did not pass the old name. Passing the old name
@@ -54,13 +55,11 @@ def renamed_argument(new_name: str, new_value, old_name: str, old_value, *, unse
         return new_value
     call = f"{where}(...)" if where else "this call"
     if new_value is not unset:
-        raise ArgumentError(
-            f"{call} got both {new_name}= and its deprecated alias {old_name}=; pass only {new_name}="
-        )
+        raise ArgumentError(f"{call} got both {new_name}= and its deprecated alias {old_name}=; pass only {new_name}=")
     warnings.warn(
-        f"{old_name}= is deprecated and will be removed in the next release; use {new_name}= "
-        f"instead ({call})",
-        FutureWarning, stacklevel=stacklevel,
+        f"{old_name}= is deprecated and will be removed in the next release; use {new_name}= instead ({call})",
+        FutureWarning,
+        stacklevel=stacklevel,
     )
     return old_value
 

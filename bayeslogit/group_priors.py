@@ -27,16 +27,24 @@ Override them per grouping factor with keys holding a ``|`` in ``priors=``::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from .errors import PriorError
 from .priors import HalfNormal, _positive
 
-__all__ = ["HalfStudentT", "LKJ", "GroupPriors", "resolve_group_priors", "split_prior_spec",
-           "DEFAULT_SD", "DEFAULT_LKJ"]
+__all__ = [
+    "HalfStudentT",
+    "LKJ",
+    "GroupPriors",
+    "resolve_group_priors",
+    "split_prior_spec",
+    "DEFAULT_SD",
+    "DEFAULT_LKJ",
+]
 
 
 @dataclass(frozen=True)
@@ -123,33 +131,48 @@ class GroupPriors:
         for key, priors in self.sd.items():
             label, coefs, group = self.labels[key]
             for c, p in zip(coefs, priors):
-                rows.append({"term": f"sd({c} | {group})", "prior": str(p),
-                             "applies to": f"group sd ({label})", "source": self.sources[(key, c)]})
+                rows.append(
+                    {
+                        "term": f"sd({c} | {group})",
+                        "prior": str(p),
+                        "applies to": f"group sd ({label})",
+                        "source": self.sources[(key, c)],
+                    }
+                )
             if key in self.cor:
-                rows.append({"term": f"cor({group})", "prior": str(self.cor[key]),
-                             "applies to": f"group correlations ({label})", "source": self.sources[(key, "cor")]})
-        return pd.DataFrame(rows).set_index("term") if rows else pd.DataFrame(
-            columns=["prior", "applies to", "source"])
+                rows.append(
+                    {
+                        "term": f"cor({group})",
+                        "prior": str(self.cor[key]),
+                        "applies to": f"group correlations ({label})",
+                        "source": self.sources[(key, "cor")],
+                    }
+                )
+        return pd.DataFrame(rows).set_index("term") if rows else pd.DataFrame(columns=["prior", "applies to", "source"])
 
     def to_json(self) -> dict[str, Any]:
         def enc(p):
             return {"HalfNormal": [p.sigma]} if isinstance(p, HalfNormal) else {"HalfStudentT": [p.nu, p.sigma]}
 
-        return {"sd": {k: [enc(p) for p in v] for k, v in self.sd.items()},
-                "cor": {k: v.eta for k, v in self.cor.items()},
-                "sources": [[k, c, s] for (k, c), s in self.sources.items()],
-                "labels": {k: [v[0], list(v[1]), v[2]] for k, v in self.labels.items()}}
+        return {
+            "sd": {k: [enc(p) for p in v] for k, v in self.sd.items()},
+            "cor": {k: v.eta for k, v in self.cor.items()},
+            "sources": [[k, c, s] for (k, c), s in self.sources.items()],
+            "labels": {k: [v[0], list(v[1]), v[2]] for k, v in self.labels.items()},
+        }
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> "GroupPriors":
+    def from_json(cls, obj: Mapping[str, Any]) -> GroupPriors:
         def dec(d):
-            (name, args), = d.items()
+            ((name, args),) = d.items()
             return {"HalfNormal": HalfNormal, "HalfStudentT": HalfStudentT}[name](*args)
 
-        return cls(sd={k: [dec(p) for p in v] for k, v in obj["sd"].items()},
-                   cor={k: LKJ(float(v)) for k, v in obj["cor"].items()},
-                   sources={(k, c): s for k, c, s in obj["sources"]},
-                   labels={k: (v[0], list(v[1]), v[2]) for k, v in obj["labels"].items()})
+        return cls(
+            sd={k: [dec(p) for p in v] for k, v in obj["sd"].items()},
+            cor={k: LKJ(float(v)) for k, v in obj["cor"].items()},
+            sources={(k, c): s for k, c, s in obj["sources"]},
+            labels={k: (v[0], list(v[1]), v[2]) for k, v in obj["labels"].items()},
+        )
 
 
 def split_prior_spec(spec):
@@ -187,8 +210,9 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
             cor[t.key] = DEFAULT_LKJ
             sources[(t.key, "cor")] = "default"
         labels[t.key] = (t.label, list(t.coef_names), t.group_name)
-    valid = [f"{c}|{t.group_name}" for t in groups.terms for c in ["", "1", *t.coef_names]] + \
-        [f"cor|{t.group_name}" for t in groups.terms if t.correlated]
+    valid = [f"{c}|{t.group_name}" for t in groups.terms for c in ["", "1", *t.coef_names]] + [
+        f"cor|{t.group_name}" for t in groups.terms if t.correlated
+    ]
     for raw, prior in (spec or {}).items():
         key = "".join(raw.split())
         coef, _, gname = key.partition("|")
@@ -202,8 +226,10 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
                 raise PriorError(f"priors[{raw!r}] must be bl.LKJ(eta), got {prior!r}")
             hit = [t for t in terms if t.correlated]
             if not hit:
-                raise PriorError(f"priors has key {raw!r}, but no term grouped by {gname!r} has correlations "
-                                 "(one coefficient, or '||')")
+                raise PriorError(
+                    f"priors has key {raw!r}, but no term grouped by {gname!r} has correlations "
+                    "(one coefficient, or '||')"
+                )
             for t in hit:
                 cor[t.key] = prior
                 sources[(t.key, "cor")] = "user"
@@ -222,8 +248,9 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
                     sources[(t.key, c)] = "user"
                     found = True
         if not found:
-            raise PriorError(f"priors has key {raw!r}, which is no varying coefficient of a group term; "
-                             f"group keys are {valid}")
+            raise PriorError(
+                f"priors has key {raw!r}, which is no varying coefficient of a group term; group keys are {valid}"
+            )
     return GroupPriors(sd=sd, cor=cor, sources=sources, labels=labels)
 
 
@@ -238,8 +265,7 @@ def parse_group_prior(text: str):
     """
     import re
 
-    families = {"halfnormal": HalfNormal, "halfstudentt": HalfStudentT, "half_student_t": HalfStudentT,
-                "lkj": LKJ}
+    families = {"halfnormal": HalfNormal, "halfstudentt": HalfStudentT, "half_student_t": HalfStudentT, "lkj": LKJ}
     m = re.fullmatch(r"\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*", text or "")
     if not m or m.group(1).lower() not in families:
         raise PriorError(

@@ -116,8 +116,9 @@ class GroupTerm:
                 j = self.n_levels + unseen.index(k)
             index[i] = j
         try:
-            values = np.asarray(patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0],
-                                dtype=float)
+            values = np.asarray(
+                patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0], dtype=float
+            )
         except patsy.PatsyError as exc:
             raise DataError(
                 f"cannot encode new data for the group term ({self.label}): {str(exc).splitlines()[0]}"
@@ -202,9 +203,7 @@ def _level_keys(data: pd.DataFrame, factors: tuple[str, ...], *, what: str) -> l
 
 def _check_factor(data: pd.DataFrame, name: str, categorical: bool, label: str) -> None:
     if name not in data.columns:
-        raise DesignError(
-            f"group term ({label}): grouping factor {name!r} is not a column of data; fix the name"
-        )
+        raise DesignError(f"group term ({label}): grouping factor {name!r} is not a column of data; fix the name")
     s = data[name]
     if categorical or pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
         return
@@ -262,9 +261,20 @@ def build_group_design(terms: list[GroupSyntax], data: pd.DataFrame, eval_env) -
         while key in used_keys:
             key, j = f"{base}_{j}", j + 1
         used_keys.add(key)
-        out.append(GroupTerm(label=label, key=key, group_name=syn.group_name, factors=syn.factors,
-                             coef_names=names, levels=levels, index=index, values=values,
-                             correlated=syn.correlated and len(names) > 1, design_info=dm.design_info))
+        out.append(
+            GroupTerm(
+                label=label,
+                key=key,
+                group_name=syn.group_name,
+                factors=syn.factors,
+                coef_names=names,
+                levels=levels,
+                index=index,
+                values=values,
+                correlated=syn.correlated and len(names) > 1,
+                design_info=dm.design_info,
+            )
+        )
     return GroupDesign(out)
 
 

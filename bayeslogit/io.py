@@ -43,13 +43,13 @@ from ._files import atomic_path
 from ._formula import UnsafeFormula, check_formula, safe_eval_env
 from .design import build_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
+from .fit.newton import NewtonResult
+from .group_priors import GroupPriors
 from .model import LogitModel, training_rows
 from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, ResolvedPriors, StudentT
-from .group_priors import GroupPriors
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
-from .fit.newton import NewtonResult
 
 __all__ = ["save", "load"]
 
@@ -63,7 +63,8 @@ NOT_STORED = ("log_likelihood",)
 
 # -- saving ----------------------------------------------------------------------------------
 
-def save(results: "Results", path: str | os.PathLike) -> None:
+
+def save(results: Results, path: str | os.PathLike) -> None:
     """Write a fit to a netCDF file (see the module docstring for what is stored).
 
     Parameters
@@ -122,8 +123,7 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         meta["offset_sha256"] = _design_digest(d.offset[:, None])
     if isinstance(results, PosteriorResults):
         meta.update(sampler=results.sampler, random_seed=results.random_seed)
-        children = {name: node.to_dataset() for name, node in results.idata.children.items()
-                    if name not in NOT_STORED}
+        children = {name: node.to_dataset() for name, node in results.idata.children.items() if name not in NOT_STORED}
         if "constant_data" in children and "X" in children["constant_data"]:
             children["constant_data"] = children["constant_data"].drop_vars("X")
         root = results.idata.to_dataset()
@@ -131,15 +131,20 @@ def save(results: "Results", path: str | os.PathLike) -> None:
         fit = results._newton
         meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
         if isinstance(results, MAPResults):
-            meta.update(fit_priors=_priors_to_json(results.priors), prior_label=results.prior_label,
-                        at_kink=[bool(k) for k in results.at_kink])
+            meta.update(
+                fit_priors=_priors_to_json(results.priors),
+                prior_label=results.prior_label,
+                at_kink=[bool(k) for k in results.at_kink],
+            )
         else:
             meta.update(separation=results.separation, separating_columns=results.separating_columns)
         coef = list(d.column_names)
-        children = {"point": xr.Dataset(
-            {"beta": (("coef",), fit.beta), "neg_hessian": (("coef", "coef_b"), fit.neg_hessian)},
-            coords={"coef": coef, "coef_b": coef},
-        )}
+        children = {
+            "point": xr.Dataset(
+                {"beta": (("coef",), fit.beta), "neg_hessian": (("coef", "coef_b"), fit.neg_hessian)},
+                coords={"coef": coef, "coef_b": coef},
+            )
+        }
         root = xr.Dataset()
     group.attrs = {"bayeslogit": json.dumps(meta)}
     children[GROUP] = group
@@ -153,8 +158,11 @@ def _compression(tree) -> dict[str, dict[str, dict[str, Any]]]:
     enc: dict[str, dict[str, dict[str, Any]]] = {}
     for node in tree.subtree:
         ds = node.to_dataset(inherit=False)
-        wanted = {name: {"zlib": True, "complevel": 4, "shuffle": True}
-                  for name, var in ds.variables.items() if var.dtype.kind in "biuf" and var.ndim > 0}
+        wanted = {
+            name: {"zlib": True, "complevel": 4, "shuffle": True}
+            for name, var in ds.variables.items()
+            if var.dtype.kind in "biuf" and var.ndim > 0
+        }
         if wanted:
             enc[node.path] = wanted
     return enc
@@ -203,8 +211,8 @@ def _frame_to_dataset(df: pd.DataFrame):
 
 # -- loading ---------------------------------------------------------------------------------
 
-def load(path: str | os.PathLike, *, trust: bool = False,
-         namespace: dict[str, Any] | None = None) -> "Results":
+
+def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, Any] | None = None) -> Results:
     """Load a fit saved with ``.save(path)``; loading runs no code stored in the file.
 
     The stored formula is rerun on the stored training rows to rebuild the design, and a
@@ -260,11 +268,16 @@ def load(path: str | os.PathLike, *, trust: bool = False,
     try:
         with xr.open_datatree(spath, engine=ENGINE) as opened:
             # read every group but a stored log-likelihood (files of earlier versions): derived
-            tree = xr.DataTree.from_dict({
-                "/": opened.to_dataset(inherit=False).load(),
-                **{name: node.to_dataset(inherit=False).load() for name, node in opened.children.items()
-                   if name not in NOT_STORED},
-            })
+            tree = xr.DataTree.from_dict(
+                {
+                    "/": opened.to_dataset(inherit=False).load(),
+                    **{
+                        name: node.to_dataset(inherit=False).load()
+                        for name, node in opened.children.items()
+                        if name not in NOT_STORED
+                    },
+                }
+            )
     except Exception as exc:  # noqa: BLE001 - any reader failure means "not our file"
         raise FitFileError(
             f"{spath!r} is not a bayeslogit fit (cannot read it as netCDF4/HDF5: "
@@ -319,17 +332,28 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
 
 def _load_point(meta, model, tree):
     point = tree["point"]
-    fit = NewtonResult(beta=point["beta"].values.copy(), neg_hessian=point["neg_hessian"].values.copy(),
-                       logpost=meta["logpost"], iterations=meta["iterations"], converged=meta["converged"])
+    fit = NewtonResult(
+        beta=point["beta"].values.copy(),
+        neg_hessian=point["neg_hessian"].values.copy(),
+        logpost=meta["logpost"],
+        iterations=meta["iterations"],
+        converged=meta["converged"],
+    )
     if meta["kind"] == "map":
-        return MAPResults(model, fit, _priors_from_json(meta["fit_priors"]), prior_label=meta["prior_label"],
-                          at_kink=np.asarray(meta.get("at_kink", [False] * len(fit.beta)), dtype=bool))
+        return MAPResults(
+            model,
+            fit,
+            _priors_from_json(meta["fit_priors"]),
+            prior_label=meta["prior_label"],
+            at_kink=np.asarray(meta.get("at_kink", [False] * len(fit.beta)), dtype=bool),
+        )
     return MLEResults(model, fit, separation=meta["separation"], separating_columns=meta["separating_columns"])
 
 
 def _read_meta(tree, path: str) -> dict[str, Any]:
-    not_ours = f"{path!r} is not a bayeslogit fit (no {GROUP!r} group with the format marker); " \
-               "save fits with post.save(path)"
+    not_ours = (
+        f"{path!r} is not a bayeslogit fit (no {GROUP!r} group with the format marker); save fits with post.save(path)"
+    )
     if GROUP not in tree.children:
         raise FitFileError(not_ours)
     try:
@@ -351,8 +375,14 @@ def _read_meta(tree, path: str) -> dict[str, Any]:
 
 
 _META_TYPES: dict[str, Any] = {
-    "formula": str, "response": str, "levels": list, "trials": (str, type(None)), "n_dropped": int,
-    "column_names": list, "priors": dict, "kind": str,
+    "formula": str,
+    "response": str,
+    "levels": list,
+    "trials": (str, type(None)),
+    "n_dropped": int,
+    "column_names": list,
+    "priors": dict,
+    "kind": str,
 }
 
 
@@ -363,17 +393,37 @@ def _check_meta(meta: dict, path: str) -> None:
         if key not in meta:
             raise FitFileError(f"{path!r} is damaged: its description lacks {key!r}")
         if not isinstance(meta[key], types) or isinstance(meta[key], bool) and types is int:
-            raise FitFileError(f"{path!r} is damaged: {key!r} has the wrong type "
-                               f"({type(meta[key]).__name__})")
+            raise FitFileError(f"{path!r} is damaged: {key!r} has the wrong type ({type(meta[key]).__name__})")
     if meta["kind"] not in _KINDS:
         raise FitFileError(f"{path!r} is damaged: unknown kind of fit {meta['kind']!r}")
     if not all(isinstance(c, str) for c in meta["column_names"]):
         raise FitFileError(f"{path!r} is damaged: 'column_names' must be text")
 
 
-_DTYPES = {"bool", "object", "str", "string", "float64", "float32", "int64", "int32", "int16", "int8",
-           "uint64", "uint32", "uint16", "uint8", "category", "Int64", "Int32", "Int16", "Int8", "Float64",
-           "Float32", "boolean"}
+_DTYPES = {
+    "bool",
+    "object",
+    "str",
+    "string",
+    "float64",
+    "float32",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint64",
+    "uint32",
+    "uint16",
+    "uint8",
+    "category",
+    "Int64",
+    "Int32",
+    "Int16",
+    "Int8",
+    "Float64",
+    "Float32",
+    "boolean",
+}
 
 
 def _dataset_to_frame(ds) -> pd.DataFrame:
@@ -386,8 +436,9 @@ def _dataset_to_frame(ds) -> pd.DataFrame:
         values = var.values
         if "categories" in var.attrs:
             cats = json.loads(var.attrs["categories"])
-            col = pd.Categorical.from_codes(values.astype(np.int64), categories=cats,
-                                            ordered=bool(var.attrs["ordered"]))
+            col = pd.Categorical.from_codes(
+                values.astype(np.int64), categories=cats, ordered=bool(var.attrs["ordered"])
+            )
             cols[name] = pd.Series(col)
         elif dtype == "bool":
             cols[name] = pd.Series(values.astype(bool))
@@ -411,9 +462,15 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
     else:  # the formula passed check_formula; shadowed builtins are a second layer
         env = safe_eval_env(namespace)
     try:
-        design = build_design(meta["formula"], data, event=meta["event"],
-                              trials=meta["trials"], weights=meta.get("weights"),
-                              offset=meta.get("offset"), eval_env=env)
+        design = build_design(
+            meta["formula"],
+            data,
+            event=meta["event"],
+            trials=meta["trials"],
+            weights=meta.get("weights"),
+            offset=meta.get("offset"),
+            eval_env=env,
+        )
     except BayeslogitError as exc:
         raise FitFileError(
             f"cannot rebuild the design of {meta['formula']!r} stored in {path!r}: {exc}. If the "
@@ -427,7 +484,8 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
         X_saved = tree[holder]["X"].values if holder in tree.children and "X" in tree[holder] else None
         same_X = X_saved is None or np.array_equal(design.X, X_saved)
     same_offset = (design.offset is None) == ("offset_sha256" not in meta) and (
-        design.offset is None or _design_digest(design.offset[:, None]) == meta["offset_sha256"])
+        design.offset is None or _design_digest(design.offset[:, None]) == meta["offset_sha256"]
+    )
     same = design.column_names == meta["column_names"] and same_X and same_offset
     if not same:
         raise FitFileError(
@@ -438,6 +496,7 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
 
 
 # -- priors and scalar values as JSON ------------------------------------------------------------
+
 
 def _priors_to_json(resolved) -> dict[str, Any]:
     return {
@@ -459,14 +518,25 @@ def _hier_normal(mu, sigma):
 
 
 def _priors_from_json(obj: dict[str, Any]):
-    families = {"Normal": Normal, "StudentT": StudentT, "Cauchy": Cauchy, "Flat": Flat,
-                "Laplace": Laplace, "ElasticNet": ElasticNet, "HierNormal": _hier_normal,
-                "Horseshoe": Horseshoe}
+    families = {
+        "Normal": Normal,
+        "StudentT": StudentT,
+        "Cauchy": Cauchy,
+        "Flat": Flat,
+        "Laplace": Laplace,
+        "ElasticNet": ElasticNet,
+        "HierNormal": _hier_normal,
+        "Horseshoe": Horseshoe,
+    }
     priors = {name: families[p["family"]](**p["params"]) for name, p in obj["priors"].items()}
     groups = GroupPriors.from_json(obj["groups"]) if "groups" in obj else None  # group sds, LKJ
-    return ResolvedPriors(priors=priors, centered_intercept=bool(obj["centered_intercept"]),
-                          x_mean=np.asarray(obj["x_mean"], dtype=float), sources=dict(obj["sources"]),
-                          groups=groups)
+    return ResolvedPriors(
+        priors=priors,
+        centered_intercept=bool(obj["centered_intercept"]),
+        x_mean=np.asarray(obj["x_mean"], dtype=float),
+        sources=dict(obj["sources"]),
+        groups=groups,
+    )
 
 
 def _encode_value(v: Any) -> Any:

@@ -19,9 +19,9 @@ from .fit.penalized import has_kink
 from .fit.separation import detect_separation
 from .group_priors import resolve_group_priors, split_prior_spec
 from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
-from .summary import Summary, shorten
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
+from .summary import Summary, shorten
 
 __all__ = ["LogitModel", "training_rows"]
 
@@ -109,7 +109,13 @@ class LogitModel:
         self.formula = formula
         self.design: Design
         self.design, rows = _build_design(
-            formula, data, event=event, trials=trials, weights=weights, offset=offset, missing=missing,
+            formula,
+            data,
+            event=event,
+            trials=trials,
+            weights=weights,
+            offset=offset,
+            missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
         fixed_priors, group_priors = split_prior_spec(priors)  # keys with '|': group sds, LKJ
@@ -122,7 +128,7 @@ class LogitModel:
         self._data = rows
 
     @classmethod
-    def _from_parts(cls, design: Design, priors: ResolvedPriors) -> "LogitModel":
+    def _from_parts(cls, design: Design, priors: ResolvedPriors) -> LogitModel:
         """Rebuild a model from a stored design and priors (used by persistence)."""
         self = cls.__new__(cls)
         self.formula = design.formula
@@ -147,8 +153,11 @@ class LogitModel:
     def _repr_html_(self) -> str:
         """A small table for notebooks: formula, rows, likelihood and the prior of every term."""
         d = self.design
-        info = [("Formula:", d.formula), ("Observations:", str(d.n_obs)),
-                ("Likelihood:", f"{d.family.capitalize()}, logit link")]
+        info = [
+            ("Formula:", d.formula),
+            ("Observations:", str(d.n_obs)),
+            ("Likelihood:", f"{d.family.capitalize()}, logit link"),
+        ]
         if d.offset is not None:
             info.append(("Offset:", d.offset_label))
         return Summary("LogitModel", info, [self.prior_summary()]).as_html()
@@ -194,7 +203,7 @@ class LogitModel:
         progressbar: bool = True,
         log_likelihood: bool = False,
         method: Literal["nuts", "laplace"] = "nuts",
-    ) -> "PosteriorResults":
+    ) -> PosteriorResults:
         """Draw from the posterior with NUTS.
 
         Parameters
@@ -292,26 +301,36 @@ class LogitModel:
                 "method='laplace' needs a smooth log posterior in the coefficients alone, and "
                 "Laplace/elastic-net priors have a kink while hierarchical/horseshoe priors sample "
                 "their scales; sampling with NUTS instead",
-                BayeslogitWarning, stacklevel=2,
+                BayeslogitWarning,
+                stacklevel=2,
             )
         elif method == "laplace":
             idata, why = laplace.try_laplace(self, draws=draws, chains=chains, random_seed=random_seed)
             if idata is not None:
-                return PosteriorResults(self, idata, sampler="laplace+psis", random_seed=random_seed,
-                                        log_likelihood=log_likelihood)
+                return PosteriorResults(
+                    self, idata, sampler="laplace+psis", random_seed=random_seed, log_likelihood=log_likelihood
+                )
             if why is not None:
                 warnings.warn(
-                    f"method='laplace': {why}, so the Laplace approximation is not trusted; sampling "
-                    "with NUTS instead",
-                    BayeslogitWarning, stacklevel=2,
+                    f"method='laplace': {why}, so the Laplace approximation is not trusted; sampling with NUTS instead",
+                    BayeslogitWarning,
+                    stacklevel=2,
                 )
         if sampler in ("auto", "bayeslogit") and not hierarchical:
-            idata = driver.try_sample(self, draws=draws, tune=tune, chains=chains,
-                                         random_seed=random_seed, target_accept=target_accept,
-                                         required=sampler == "bayeslogit", progressbar=progressbar)
+            idata = driver.try_sample(
+                self,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                target_accept=target_accept,
+                required=sampler == "bayeslogit",
+                progressbar=progressbar,
+            )
             if idata is not None:
-                return PosteriorResults(self, idata, sampler="bayeslogit", random_seed=random_seed,
-                                        log_likelihood=log_likelihood)
+                return PosteriorResults(
+                    self, idata, sampler="bayeslogit", random_seed=random_seed, log_likelihood=log_likelihood
+                )
         tune_used = driver.DEFAULT_TUNE_OTHER if tune is None else tune
         idata = pymc_model.sample(
             self.pymc_model,
@@ -325,13 +344,12 @@ class LogitModel:
         )
         for group in ("posterior", "sample_stats"):  # the warm-up used, as bayeslogit's NUTS records it
             if group in idata.children:
-                idata[group].attrs.update(tuning_steps=tune_used,
-                                          tuning_steps_source="auto" if tune is None else "explicit")
-        return PosteriorResults(self, idata, sampler=used, random_seed=random_seed,
-                                log_likelihood=log_likelihood)
+                idata[group].attrs.update(
+                    tuning_steps=tune_used, tuning_steps_source="auto" if tune is None else "explicit"
+                )
+        return PosteriorResults(self, idata, sampler=used, random_seed=random_seed, log_likelihood=log_likelihood)
 
-    def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None,
-                                predictive: bool = True):
+    def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None, predictive: bool = True):
         """Draw coefficients from the priors and outcomes from them: what the priors imply.
 
         The counterpart of PyMC's ``pm.sample_prior_predictive`` and bambi's
@@ -385,8 +403,9 @@ class LogitModel:
             raise ArgumentError(f"random_seed must be None or an integer >= 0, got {random_seed!r}")
         if not isinstance(predictive, bool):
             raise ArgumentError(f"predictive must be True or False, got {predictive!r}")
-        return prior_predictive.prior_predictive_tree(self.design, self.priors, draws=int(draws),
-                                                      random_seed=random_seed, predictive=predictive)
+        return prior_predictive.prior_predictive_tree(
+            self.design, self.priors, draws=int(draws), random_seed=random_seed, predictive=predictive
+        )
 
     def _warn_if_posterior_improper(self) -> None:
         """Flat priors on columns that separate the data leave the posterior improper: warn."""
@@ -406,8 +425,9 @@ class LogitModel:
                 stacklevel=3,
             )
 
-    def fit_mle(self, *, tol: float = 1e-10, max_iter: int = 100,
-                pooling: Literal["complete", "none"] | None = None) -> "MLEResults":
+    def fit_mle(
+        self, *, tol: float = 1e-10, max_iter: int = 100, pooling: Literal["complete", "none"] | None = None
+    ) -> MLEResults:
         """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).
 
         Separated data (the MLE does not exist) give a :class:`~bayeslogit.SeparationWarning`
@@ -448,8 +468,15 @@ class LogitModel:
             return res
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
-    def fit_map(self, *, priors: PriorSpec = None, tol: float = 1e-10, max_iter: int = 100,
-                prior: PriorSpec = None, pooling: Literal["complete", "none"] | None = None) -> "MAPResults":
+    def fit_map(
+        self,
+        *,
+        priors: PriorSpec = None,
+        tol: float = 1e-10,
+        max_iter: int = 100,
+        prior: PriorSpec = None,
+        pooling: Literal["complete", "none"] | None = None,
+    ) -> MAPResults:
         """Posterior mode by Newton's method, with Laplace (inverse-Hessian) standard deviations.
 
         Parameters
@@ -485,7 +512,7 @@ class LogitModel:
         return fit_map(self, priors, tol=tol, max_iter=max_iter)
 
 
-def _pooled_model(model: "LogitModel", pooling, where: str) -> tuple["LogitModel", str]:
+def _pooled_model(model: LogitModel, pooling, where: str) -> tuple[LogitModel, str]:
     """The complete-pooling (group terms dropped) or no-pooling (group terms as sum-to-zero
     coded fixed effects) model of a model with group terms, and its name."""
     from .group_terms import split_group_terms
@@ -511,9 +538,16 @@ def _pooled_model(model: "LogitModel", pooling, where: str) -> tuple["LogitModel
     formula = fixed + " + " + " + ".join(extra)
     env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
     try:
-        design, rows = _build_design(formula, data, event=d.event if d.trials is None else None,
-                                     trials=d.trials_name, weights=d.weights_name, offset=d.offset_name,
-                                     missing="raise", eval_env=env)
+        design, rows = _build_design(
+            formula,
+            data,
+            event=d.event if d.trials is None else None,
+            trials=d.trials_name,
+            weights=d.weights_name,
+            offset=d.offset_name,
+            missing="raise",
+            eval_env=env,
+        )
     except DesignError as exc:
         raise DesignError(
             f"pooling='none' fits {formula!r}, which is not identified: {exc}. Population predictors "
@@ -546,14 +580,18 @@ def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:
         return used
     used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
     if progressbar:
-        print(f"group terms: sampling with {used} (bayeslogit's own NUTS takes no group terms)",
-              file=sys.stderr, flush=True)
+        print(
+            f"group terms: sampling with {used} (bayeslogit's own NUTS takes no group terms)",
+            file=sys.stderr,
+            flush=True,
+        )
     return used
 
 
 # -- the model's snapshot of its training data ----------------------------------------------------
 
-def training_rows(model: "LogitModel") -> pd.DataFrame:
+
+def training_rows(model: LogitModel) -> pd.DataFrame:
     """The rows and columns of the training data the design was built from."""
     data = getattr(model, "_data", None)
     if data is None:
@@ -567,7 +605,7 @@ def training_rows(model: "LogitModel") -> pd.DataFrame:
     return data.reset_index(drop=True)
 
 
-def _getstate(model: "LogitModel") -> dict[str, Any]:
+def _getstate(model: LogitModel) -> dict[str, Any]:
     """A picklable state of a :class:`~bayeslogit.LogitModel`: the design without its patsy
     ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
     state = dict(model.__dict__)
@@ -577,14 +615,20 @@ def _getstate(model: "LogitModel") -> dict[str, Any]:
     return state
 
 
-def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
+def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
     """Inverse of :func:`_getstate`: rerun the formula on the stored training rows."""
     stored = state["design"]
     env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
     try:
-        design = build_design(stored.formula, state["_data"], event=stored.event,
-                              trials=stored.trials_name, weights=stored.weights_name,
-                              offset=getattr(stored, "offset_name", None), eval_env=env)
+        design = build_design(
+            stored.formula,
+            state["_data"],
+            event=stored.event,
+            trials=stored.trials_name,
+            weights=stored.weights_name,
+            offset=getattr(stored, "offset_name", None),
+            eval_env=env,
+        )
     except Exception as exc:  # noqa: BLE001 - re-raised with the fix
         raise ArgumentError(
             f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
@@ -594,6 +638,7 @@ def _setstate(model: "LogitModel", state: dict[str, Any]) -> None:
     if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
         raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
     state = dict(state)
-    state["design"] = replace(stored, design_info=design.design_info, offset_info=design.offset_info,
-                              groups=design.groups)
+    state["design"] = replace(
+        stored, design_info=design.design_info, offset_info=design.offset_info, groups=design.groups
+    )
     model.__dict__.update(state)

@@ -19,8 +19,9 @@ Resolution (:func:`resolve_priors`) gives every design column one prior:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Union
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -179,8 +180,9 @@ def _scale_mixture_logpdf(z: np.ndarray, scale: HalfNormal) -> np.ndarray:
     u = np.linspace(-12.0, 5.0, 400) + math.log(scale.sigma)  # log tau
     tau = np.exp(u)
     zz = np.atleast_1d(z)[:, None]
-    log_int = (-0.5 * (zz / tau) ** 2 - np.log(tau) - 0.5 * math.log(2 * math.pi)
-               + scale.logpdf(tau) + u)  # the Jacobian d tau = tau du
+    log_int = (
+        -0.5 * (zz / tau) ** 2 - np.log(tau) - 0.5 * math.log(2 * math.pi) + scale.logpdf(tau) + u
+    )  # the Jacobian d tau = tau du
     out = logsumexp(log_int, axis=1) + math.log(u[1] - u[0])
     return out.reshape(np.shape(z))
 
@@ -374,8 +376,9 @@ class Horseshoe(Prior):
     family = "Horseshoe"
 
     def __post_init__(self):
-        object.__setattr__(self, "expected_nonzero",
-                           _positive("expected_nonzero", self.expected_nonzero, "Horseshoe prior"))
+        object.__setattr__(
+            self, "expected_nonzero", _positive("expected_nonzero", self.expected_nonzero, "Horseshoe prior")
+        )
         object.__setattr__(self, "slab_scale", _positive("slab_scale", self.slab_scale, "Horseshoe prior"))
         object.__setattr__(self, "slab_df", _positive("slab_df", self.slab_df, "Horseshoe prior"))
 
@@ -387,8 +390,7 @@ class Horseshoe(Prior):
         p0 = self.expected_nonzero
         if not p0 < n_coef:
             raise PriorError(
-                f"Horseshoe prior: expected_nonzero={p0:g} must be below the number of coefficients "
-                f"under it ({n_coef})"
+                f"Horseshoe prior: expected_nonzero={p0:g} must be below the number of coefficients under it ({n_coef})"
             )
         return p0 / (n_coef - p0) / math.sqrt(ybar * (1 - ybar)) / math.sqrt(n_obs)
 
@@ -432,7 +434,7 @@ class SklearnPrior:
             return Laplace(0.0, C)
         return ElasticNet(0.0, r / C, (1 - r) / C)
 
-    def as_dict(self, design: "Design") -> dict[str, Prior]:
+    def as_dict(self, design: Design) -> dict[str, Prior]:
         slope = self.penalty_prior()
         out = {name: slope for name in design.column_names}
         if self.fit_intercept:
@@ -487,13 +489,11 @@ def sklearn_prior(C: float = 1.0, fit_intercept: bool = True, *, l1_ratio: float
     if not isinstance(fit_intercept, bool):
         raise PriorError(f"sklearn_prior: fit_intercept must be True or False, got {fit_intercept!r}")
     if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, (int, float)) or not 0 <= l1_ratio <= 1:
-        raise PriorError(
-            f"sklearn_prior: l1_ratio must be a number in [0, 1] (0 = L2, 1 = L1), got {l1_ratio!r}"
-        )
+        raise PriorError(f"sklearn_prior: l1_ratio must be a number in [0, 1] (0 = L2, 1 = L1), got {l1_ratio!r}")
     return SklearnPrior(float(C), fit_intercept, float(l1_ratio))
 
 
-PriorSpec = Union[None, Prior, SklearnPrior, Mapping[str, Prior]]
+PriorSpec = None | Prior | SklearnPrior | Mapping[str, Prior]
 
 
 @dataclass(frozen=True)
@@ -631,18 +631,13 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
         terms = _term_columns(design)
         for key, prior in spec.items():
             if not isinstance(prior, Prior):
-                raise PriorError(
-                    f"priors[{key!r}] must be a bayeslogit prior such as bl.Normal(0, 1), got {prior!r}"
-                )
+                raise PriorError(f"priors[{key!r}] must be a bayeslogit prior such as bl.Normal(0, 1), got {prior!r}")
             if key in names:
                 cols = [key]
             elif key in terms:
                 cols = terms[key]
             else:
-                raise PriorError(
-                    f"priors has key {key!r}, which is not a design column or term; "
-                    f"columns are {names}"
-                )
+                raise PriorError(f"priors has key {key!r}, which is not a design column or term; columns are {names}")
             for col in cols:
                 priors[col] = prior
                 sources[col] = "user"
@@ -671,17 +666,27 @@ def parse_prior(text: str) -> Prior:
     """
     import re
 
-    hier = re.fullmatch(r"\s*normal\s*\(\s*([^,()]+?)\s*,\s*halfnormal\s*\(\s*([^,()]+?)\s*\)\s*\)\s*",
-                        text or "", flags=re.IGNORECASE)
+    hier = re.fullmatch(
+        r"\s*normal\s*\(\s*([^,()]+?)\s*,\s*halfnormal\s*\(\s*([^,()]+?)\s*\)\s*\)\s*", text or "", flags=re.IGNORECASE
+    )
     if hier:
         try:
             return Normal(float(hier.group(1)), HalfNormal(float(hier.group(2))))
         except ValueError:
             raise PriorError(f"cannot parse prior {text!r}: arguments must be numbers") from None
     m = re.fullmatch(r"\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*", text or "")
-    families: dict[str, Any] = {"normal": Normal, "studentt": StudentT, "student_t": StudentT,
-                                "t": StudentT, "cauchy": Cauchy, "flat": Flat, "laplace": Laplace,
-                                "elasticnet": ElasticNet, "elastic_net": ElasticNet, "horseshoe": Horseshoe}
+    families: dict[str, Any] = {
+        "normal": Normal,
+        "studentt": StudentT,
+        "student_t": StudentT,
+        "t": StudentT,
+        "cauchy": Cauchy,
+        "flat": Flat,
+        "laplace": Laplace,
+        "elasticnet": ElasticNet,
+        "elastic_net": ElasticNet,
+        "horseshoe": Horseshoe,
+    }
     if not m or m.group(1).lower() not in families:
         raise PriorError(
             f"cannot parse prior {text!r}; write e.g. 'normal(0, 1)', 'studentt(3, 0, 2.5)', "
@@ -712,7 +717,7 @@ def parse_sklearn_prior(text: str) -> SklearnPrior:
     if not body.lower().startswith("sklearn:") and body.lower() != "sklearn":
         raise PriorError(f"cannot parse {text!r}: the shorthand starts with 'sklearn:', e.g. 'sklearn:C=1,l1_ratio=1'")
     kwargs: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in body[len("sklearn:"):].split(","))):
+    for item in filter(None, (part.strip() for part in body[len("sklearn:") :].split(","))):
         key, sep, value = (s.strip() for s in item.partition("="))
         if not sep or key not in ("C", "l1_ratio", "fit_intercept"):
             raise PriorError(

@@ -20,9 +20,7 @@ try:
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
-    raise ImportError(
-        "bayeslogit.sklearn needs scikit-learn: pip install scikit-learn"
-    ) from exc
+    raise ImportError("bayeslogit.sklearn needs scikit-learn: pip install scikit-learn") from exc
 
 from .errors import ArgumentError, renamed_argument
 from .model import LogitModel
@@ -112,8 +110,18 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
     ((3, 2), (1, 2), [np.int64(0), np.int64(1)])
     """
 
-    def __init__(self, formula=None, priors=None, draws=1000, tune=None, chains=4, random_seed=None,
-                 sampler="auto", target_accept=0.8, prior="deprecated"):
+    def __init__(
+        self,
+        formula=None,
+        priors=None,
+        draws=1000,
+        tune=None,
+        chains=4,
+        random_seed=None,
+        sampler="auto",
+        target_accept=0.8,
+        prior="deprecated",
+    ):
         self.formula = formula
         self.priors = priors
         self.prior = prior
@@ -167,8 +175,11 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
-            what = "Only binary classification is supported." if len(self.classes_) > 2 else \
-                "A classifier cannot be trained when only one class is present."
+            what = (
+                "Only binary classification is supported."
+                if len(self.classes_) > 2
+                else "A classifier cannot be trained when only one class is present."
+            )
             raise ArgumentError(
                 f"{what} BayesianLogisticRegression is a binary classifier, but y has "
                 f"{len(self.classes_)} class(es) {list(self.classes_)[:5]}; it needs exactly two"
@@ -176,8 +187,13 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         data[_RESPONSE] = (np.asarray(y) == self.classes_[1]).astype(np.int64)
         model = LogitModel(f"{_RESPONSE} ~ {rhs}", data, priors=self._priors())
         self.posterior_ = model.sample(
-            draws=self.draws, tune=self.tune, chains=self.chains, random_seed=self.random_seed,
-            sampler=self.sampler, target_accept=self.target_accept, progressbar=False,
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            random_seed=self.random_seed,
+            sampler=self.sampler,
+            target_accept=self.target_accept,
+            progressbar=False,
         )
         names = model.coef_names
         means = self.posterior_.params
@@ -190,8 +206,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         """``priors``, or the deprecated ``prior`` (FutureWarning; both set: ArgumentError)."""
         if isinstance(self.prior, str) and self.prior == "deprecated":
             return self.priors
-        return renamed_argument("priors", self.priors, "prior", self.prior,
-                                where="BayesianLogisticRegression", stacklevel=4)
+        return renamed_argument(
+            "priors", self.priors, "prior", self.prior, where="BayesianLogisticRegression", stacklevel=4
+        )
 
     def _rhs(self) -> str:
         if not isinstance(self.formula, str) or not self.formula.strip():

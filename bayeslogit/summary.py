@@ -98,9 +98,7 @@ class Summary:
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
             for k, v in self.info
         )
-        tables = "".join(
-            t.to_html(float_format=lambda v: self._fmt(float(v)), border=0) for t in self.tables
-        )
+        tables = "".join(t.to_html(float_format=lambda v: self._fmt(float(v)), border=0) for t in self.tables)
         notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.notes)
         return (
             f"<div class='bayeslogit-summary'><h4>{html.escape(self.title)}</h4>"

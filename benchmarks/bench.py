@@ -114,8 +114,16 @@ def run_pymc(df, formula, *, seed, draws, tune) -> dict:
 
     t0 = time.perf_counter()
     model = pymc_model(df, formula)
-    idata = pm.sample(draws=draws, tune=tune, chains=CHAINS, random_seed=seed, progressbar=False,
-                      nuts_sampler="pymc", model=model, compute_convergence_checks=False)
+    idata = pm.sample(
+        draws=draws,
+        tune=tune,
+        chains=CHAINS,
+        random_seed=seed,
+        progressbar=False,
+        nuts_sampler="pymc",
+        model=model,
+        compute_convergence_checks=False,
+    )
     seconds = time.perf_counter() - t0
     beta = idata.posterior["beta"].transpose("chain", "draw", ...).values
     out = diagnostics(beta, seconds)
@@ -169,8 +177,12 @@ def mle_time(df, formula, *, repeats: int = 3) -> dict | None:
         ref = sm.Logit(y, X).fit(disp=0)
         sm_t.append(time.perf_counter() - t0)
     diff = float(np.max(np.abs(np.asarray(fit.params) - ref.params)))
-    return {"bayeslogit_s": min(bl_t), "statsmodels_s": min(sm_t), "ratio": min(bl_t) / min(sm_t),
-            "max_abs_param_diff": diff}
+    return {
+        "bayeslogit_s": min(bl_t),
+        "statsmodels_s": min(sm_t),
+        "ratio": min(bl_t) / min(sm_t),
+        "max_abs_param_diff": diff,
+    }
 
 
 def bench_size(name: str, cfg: dict, *, contestants: dict[str, dict]) -> dict:
@@ -183,22 +195,37 @@ def bench_size(name: str, cfg: dict, *, contestants: dict[str, dict]) -> dict:
         for label, kw in contestants.items():
             r = run_bayeslogit(df, formula, seed=seed, **kw)
             runs[label].append(r)
-            print(f"  [{name} rep {rep}] {label} ({r['sampler']}): {r['seconds']:.2f} s, "
-                  f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}", flush=True)
+            print(
+                f"  [{name} rep {rep}] {label} ({r['sampler']}): {r['seconds']:.2f} s, "
+                f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}",
+                flush=True,
+            )
         r = run_pymc(df, formula, seed=seed, draws=cfg["pymc_draws"], tune=cfg["pymc_tune"])
         runs["pymc"].append(r)
-        print(f"  [{name} rep {rep}] pm.sample: {r['seconds']:.2f} s, "
-              f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}", flush=True)
+        print(
+            f"  [{name} rep {rep}] pm.sample: {r['seconds']:.2f} s, "
+            f"min ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_r_hat']:.3f}",
+            flush=True,
+        )
     keys = ("seconds", "min_ess_bulk", "min_ess_bulk_per_s", "max_r_hat")
     med = {k: {m: float(np.median([r[m] for r in v])) for m in keys} for k, v in runs.items()}
     p = med["pymc"]
     result = {
-        "n": cfg["n"], "p": 3 + cfg["n_noise"], "chains": CHAINS, "formula": formula, "runs": runs,
+        "n": cfg["n"],
+        "p": 3 + cfg["n_noise"],
+        "chains": CHAINS,
+        "formula": formula,
+        "runs": runs,
         "median": med,
-        "ratios": {label: {"speedup_wall": p["seconds"] / med[label]["seconds"],
-                           "ess_per_s": med[label]["min_ess_bulk_per_s"] / p["min_ess_bulk_per_s"]}
-                   for label in contestants},
-        "pymc_draws": cfg["pymc_draws"], "pymc_tune": cfg["pymc_tune"],
+        "ratios": {
+            label: {
+                "speedup_wall": p["seconds"] / med[label]["seconds"],
+                "ess_per_s": med[label]["min_ess_bulk_per_s"] / p["min_ess_bulk_per_s"],
+            }
+            for label in contestants
+        },
+        "pymc_draws": cfg["pymc_draws"],
+        "pymc_tune": cfg["pymc_tune"],
     }
     if name == "L":
         result["gradient"] = gradient_time(df, formula)
@@ -207,10 +234,13 @@ def bench_size(name: str, cfg: dict, *, contestants: dict[str, dict]) -> dict:
         threads = min(CHAINS, os.cpu_count() or 1)
         floor = threads / (4 * result["gradient"]["bayeslogit_logp_grad_s"])
         ours = med["bayeslogit"]["min_ess_bulk_per_s"]
-        result["floor"] = {"threads": threads, "floor_ess_per_s": floor, "bayeslogit_ess_per_s": ours,
-                           "x_floor": floor / ours,
-                           "grads_per_ess": float(np.median([r["grads_per_ess"] for r in runs["bayeslogit"]
-                                                             if "grads_per_ess" in r]))}
+        result["floor"] = {
+            "threads": threads,
+            "floor_ess_per_s": floor,
+            "bayeslogit_ess_per_s": ours,
+            "x_floor": floor / ours,
+            "grads_per_ess": float(np.median([r["grads_per_ess"] for r in runs["bayeslogit"] if "grads_per_ess" in r])),
+        }
     mle = mle_time(df, formula)
     if mle is not None:
         result["mle"] = mle
@@ -219,29 +249,34 @@ def bench_size(name: str, cfg: dict, *, contestants: dict[str, dict]) -> dict:
 
 def print_table(results: dict) -> None:
     print()
-    print(f"{'size':<5}{'fit':<22}{'wall s':>9}{'min ESS':>9}{'ESS/s':>9}{'max R-hat':>10}"
-          f"{'x wall':>8}{'x ESS/s':>9}")
+    print(f"{'size':<5}{'fit':<22}{'wall s':>9}{'min ESS':>9}{'ESS/s':>9}{'max R-hat':>10}{'x wall':>8}{'x ESS/s':>9}")
     for size, res in results["sizes"].items():
         for who, m in res["median"].items():
             r = res["ratios"].get(who)
             extra = f"{r['speedup_wall']:>8.1f}{r['ess_per_s']:>9.1f}" if r else ""
-            print(f"{size:<5}{who:<22}{m['seconds']:>9.2f}{m['min_ess_bulk']:>9.0f}"
-                  f"{m['min_ess_bulk_per_s']:>9.1f}{m['max_r_hat']:>10.3f}{extra}")
+            print(
+                f"{size:<5}{who:<22}{m['seconds']:>9.2f}{m['min_ess_bulk']:>9.0f}"
+                f"{m['min_ess_bulk_per_s']:>9.1f}{m['max_r_hat']:>10.3f}{extra}"
+            )
         print("      (x wall = PyMC wall / bayeslogit wall; x ESS/s = bayeslogit / PyMC min ESS per s)")
         if "gradient" in res:
             g = res["gradient"]
             for k, v in g.items():
                 print(f"      gradient {k}: {v * 1e3:.2f} ms")
             f = res["floor"]  # computed once, in bench_size
-            print(f"      bayeslogit: {f['grads_per_ess']:.1f} gradients per effective draw (warm-up included); "
-                  f"gradient-time floor at 4 per effective draw on {f['threads']} "
-                  f"threads: {f['floor_ess_per_s']:.0f} ESS/s; bayeslogit's min ESS/s is {f['x_floor']:.2f}x "
-                  "below it (target <= 1.5x)")
+            print(
+                f"      bayeslogit: {f['grads_per_ess']:.1f} gradients per effective draw (warm-up included); "
+                f"gradient-time floor at 4 per effective draw on {f['threads']} "
+                f"threads: {f['floor_ess_per_s']:.0f} ESS/s; bayeslogit's min ESS/s is {f['x_floor']:.2f}x "
+                "below it (target <= 1.5x)"
+            )
         if "mle" in res:
             m = res["mle"]
-            print(f"      MLE: bayeslogit {m['bayeslogit_s'] * 1e3:.1f} ms, statsmodels "
-                  f"{m['statsmodels_s'] * 1e3:.1f} ms (ratio {m['ratio']:.2f}, max |diff| "
-                  f"{m['max_abs_param_diff']:.1e})")
+            print(
+                f"      MLE: bayeslogit {m['bayeslogit_s'] * 1e3:.1f} ms, statsmodels "
+                f"{m['statsmodels_s'] * 1e3:.1f} ms (ratio {m['ratio']:.2f}, max |diff| "
+                f"{m['max_abs_param_diff']:.1e})"
+            )
 
 
 PIPELINE = {
@@ -303,8 +338,9 @@ def big_child(name: str, n: int, n_noise: int, workdir: str) -> dict:
             out[key] = float(attrs[key])
     truth = {"Intercept": -3.0, "x1": 2.0, "x2": -1.5}
     mean = table["mean"]
-    out["max_abs_err_vs_truth_in_sd"] = float(max(
-        abs(mean[k] - truth.get(k, 0.0)) / table["sd"][k] for k in mean.index))
+    out["max_abs_err_vs_truth_in_sd"] = float(
+        max(abs(mean[k] - truth.get(k, 0.0)) / table["sd"][k] for k in mean.index)
+    )
     if not name.startswith("Lap"):
         path = Path(tempfile.mkdtemp(dir=workdir))
         t = time.perf_counter()
@@ -361,8 +397,9 @@ def bench_big(quick: bool, only: list[str] | None = None) -> dict:
             print(f"  skipped: {res[name]['skipped']}", flush=True)
             continue
         t = time.perf_counter()
-        out, err = _run_child(f"bench.big_child({name!r}, {cfg['n']}, {cfg['n_noise']}, "
-                              f"{tempfile.gettempdir()!r})", cfg["limit_gb"])
+        out, err = _run_child(
+            f"bench.big_child({name!r}, {cfg['n']}, {cfg['n_noise']}, {tempfile.gettempdir()!r})", cfg["limit_gb"]
+        )
         wall = time.perf_counter() - t
         res[name] = out if out is not None else {"error": err}
         res[name]["process_wall_s"] = wall
@@ -384,7 +421,6 @@ def bench_cli(reps: int = 11) -> dict:
     after a warm-up round): ``bayeslogit fit seed.csv "y ~ x1 + x2"`` against a four-line
     statsmodels script."""
     import statistics
-
     import subprocess
     import tempfile
 
@@ -394,16 +430,23 @@ def bench_cli(reps: int = 11) -> dict:
     script = tmp / "sm_logit.py"
     script.write_text(CLI_STATSMODELS)
     exe = Path(sys.executable).with_name("bayeslogit")
-    cmds = {"bayeslogit fit": [str(exe), "fit", str(csv), "y ~ x1 + x2"],
-            "statsmodels smf.logit": [sys.executable, str(script), str(csv)],
-            # the default before tune=None (200 warm-up iterations for bayeslogit's NUTS)
-            "bayeslogit fit --tune 1000": [str(exe), "fit", str(csv), "y ~ x1 + x2", "--tune", "1000"],
-            "bayeslogit --help": [str(exe), "--help"],
-            # the same fit with numba imported first, so that no warm sampler process is forked
-            # (bayeslogit/fit/nuts/warm.py): the kernel loads in-process, as before that change
-            "bayeslogit fit, in-process kernel": [
-                sys.executable, "-c", "import sys, numba; from bayeslogit.cli import main; sys.exit(main(sys.argv[1:]))",
-                "fit", str(csv), "y ~ x1 + x2"]}
+    cmds = {
+        "bayeslogit fit": [str(exe), "fit", str(csv), "y ~ x1 + x2"],
+        "statsmodels smf.logit": [sys.executable, str(script), str(csv)],
+        # the default before tune=None (200 warm-up iterations for bayeslogit's NUTS)
+        "bayeslogit fit --tune 1000": [str(exe), "fit", str(csv), "y ~ x1 + x2", "--tune", "1000"],
+        "bayeslogit --help": [str(exe), "--help"],
+        # the same fit with numba imported first, so that no warm sampler process is forked
+        # (bayeslogit/fit/nuts/warm.py): the kernel loads in-process, as before that change
+        "bayeslogit fit, in-process kernel": [
+            sys.executable,
+            "-c",
+            "import sys, numba; from bayeslogit.cli import main; sys.exit(main(sys.argv[1:]))",
+            "fit",
+            str(csv),
+            "y ~ x1 + x2",
+        ],
+    }
     import resource
 
     times = {k: [] for k in cmds}
@@ -423,17 +466,25 @@ def bench_cli(reps: int = 11) -> dict:
     best = {k: min(v) for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
     med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
-    out = {"median_s": med, "best_s": best, "all_s": times, "median_cpu_s": med_cpu, "all_cpu_s": cpu,
-           "ratio_cpu_fit_vs_statsmodels": med_cpu["bayeslogit fit"] / med_cpu["statsmodels smf.logit"],
-           "load_avg": os.getloadavg(),
-           "ratio_fit_vs_statsmodels": med["bayeslogit fit"] / med["statsmodels smf.logit"],
-           "ratio_fit_tune1000_vs_statsmodels": med["bayeslogit fit --tune 1000"] / med["statsmodels smf.logit"],
-           "ratio_cpu_fit_tune1000_vs_statsmodels": (med_cpu["bayeslogit fit --tune 1000"]
-                                                     / med_cpu["statsmodels smf.logit"]),
-           "ratio_fit_vs_statsmodels_best": best["bayeslogit fit"] / best["statsmodels smf.logit"],
-           "ratio_in_process_vs_statsmodels": med["bayeslogit fit, in-process kernel"] / med["statsmodels smf.logit"],
-           "ratio_cpu_in_process_vs_statsmodels": (med_cpu["bayeslogit fit, in-process kernel"]
-                                                   / med_cpu["statsmodels smf.logit"])}
+    out = {
+        "median_s": med,
+        "best_s": best,
+        "all_s": times,
+        "median_cpu_s": med_cpu,
+        "all_cpu_s": cpu,
+        "ratio_cpu_fit_vs_statsmodels": med_cpu["bayeslogit fit"] / med_cpu["statsmodels smf.logit"],
+        "load_avg": os.getloadavg(),
+        "ratio_fit_vs_statsmodels": med["bayeslogit fit"] / med["statsmodels smf.logit"],
+        "ratio_fit_tune1000_vs_statsmodels": med["bayeslogit fit --tune 1000"] / med["statsmodels smf.logit"],
+        "ratio_cpu_fit_tune1000_vs_statsmodels": (
+            med_cpu["bayeslogit fit --tune 1000"] / med_cpu["statsmodels smf.logit"]
+        ),
+        "ratio_fit_vs_statsmodels_best": best["bayeslogit fit"] / best["statsmodels smf.logit"],
+        "ratio_in_process_vs_statsmodels": med["bayeslogit fit, in-process kernel"] / med["statsmodels smf.logit"],
+        "ratio_cpu_in_process_vs_statsmodels": (
+            med_cpu["bayeslogit fit, in-process kernel"] / med_cpu["statsmodels smf.logit"]
+        ),
+    }
     print(json.dumps(out, indent=1), flush=True)
     return out
 
@@ -443,16 +494,16 @@ def levels_child(n: int, levels: int) -> dict:
     import pandas as pd
 
     rng = np.random.default_rng(5)
-    df = pd.DataFrame({"y": rng.integers(0, 2, n), "x1": rng.normal(size=n),
-                       "g": rng.integers(0, levels, n).astype(str)})
+    df = pd.DataFrame(
+        {"y": rng.integers(0, 2, n), "x1": rng.normal(size=n), "g": rng.integers(0, levels, n).astype(str)}
+    )
     t = time.perf_counter()
     try:
         bl.LogitModel("y ~ x1 + C(g)", df)
         outcome = "built"
     except bl.DesignError as exc:
         outcome = f"DesignError: {exc}"[:400]
-    return {"n": n, "levels": levels, "seconds": time.perf_counter() - t, "outcome": outcome,
-            "peak_rss_mb": _rss_mb()}
+    return {"n": n, "levels": levels, "seconds": time.perf_counter() - t, "outcome": outcome, "peak_rss_mb": _rss_mb()}
 
 
 def pipeline_child(n: int, n_noise: int, workdir: str) -> dict:
@@ -554,8 +605,14 @@ def bench_laplace_loo(quick: bool = False) -> dict:
         t = time.perf_counter()
         res = psis_loo(fit)
         e = res.elpd_data
-        out[name] = {"loo_s": time.perf_counter() - t, "elpd": e.elpd, "se": e.se, "p": e.p,
-                     "max_k": float(np.nanmax(e.pareto_k.values)), "label": res.label}
+        out[name] = {
+            "loo_s": time.perf_counter() - t,
+            "elpd": e.elpd,
+            "se": e.se,
+            "p": e.p,
+            "max_k": float(np.nanmax(e.pareto_k.values)),
+            "label": res.label,
+        }
     out["elpd_diff_laplace_minus_nuts"] = out["laplace"]["elpd"] - out["nuts"]["elpd"]
     out["p_diff_laplace_minus_nuts"] = out["laplace"]["p"] - out["nuts"]["p"]
     m = min(n, 2_000)
@@ -569,9 +626,14 @@ def bench_laplace_loo(quick: bool = False) -> dict:
         t = time.perf_counter()
         got = _psis.loo_rows(ll, r_eff=1.0)
         t_ours = time.perf_counter() - t
-    out["psis_block"] = {"rows": m, "draws": C * D, "arviz_loop_s": t_arviz, "vectorised_s": t_ours,
-                         "speedup": t_arviz / t_ours,
-                         "max_rel_diff_elpd_i": float(np.max(np.abs(got[0] - ref[0]) / np.abs(ref[0])))}
+    out["psis_block"] = {
+        "rows": m,
+        "draws": C * D,
+        "arviz_loop_s": t_arviz,
+        "vectorised_s": t_ours,
+        "speedup": t_arviz / t_ours,
+        "max_rel_diff_elpd_i": float(np.max(np.abs(got[0] - ref[0]) / np.abs(ref[0]))),
+    }
     print(json.dumps(out, indent=1), flush=True)
     return out
 
@@ -615,22 +677,33 @@ def bench_gradient_variants(quick: bool = False, repeats: int = 200) -> dict:
     g64, g32 = np.empty(dens.dim), np.empty(dens.dim)
     lp64 = kernel.logp_grad(beta, Xs["float64"], *rest, g64)
     lp32 = kernel.logp_grad(beta, Xs["float32"], *rest, g32)
-    out = {"n": n, "p": dens.dim, "median_s": med, "all_s": res,
-           "ratio_float32_vs_float64": {t: med["float32"][t] / med["float64"][t] for t in ("1 thread", "2 threads")},
-           "abs_logp_diff": float(abs(lp64 - lp32)), "max_abs_grad_diff": float(np.max(np.abs(g64 - g32)))}
+    out = {
+        "n": n,
+        "p": dens.dim,
+        "median_s": med,
+        "all_s": res,
+        "ratio_float32_vs_float64": {t: med["float32"][t] / med["float64"][t] for t in ("1 thread", "2 threads")},
+        "abs_logp_diff": float(abs(lp64 - lp32)),
+        "max_abs_grad_diff": float(np.max(np.abs(g64 - g32))),
+    }
     print(json.dumps({k: v for k, v in out.items() if k != "all_s"}, indent=1), flush=True)
     return out
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels",
-                                       "laplace-loo", "grad", "all"],
-                    default="all")
+    ap.add_argument(
+        "--size",
+        choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "laplace-loo", "grad", "all"],
+        default="all",
+    )
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
     ap.add_argument("--out", default="benchmarks/results/bench.json", help="JSON output path")
-    ap.add_argument("--extra", action="store_true",
-                    help="also time bayeslogit with sampler='nutpie' and 'pymc' (S) and method='laplace'")
+    ap.add_argument(
+        "--extra",
+        action="store_true",
+        help="also time bayeslogit with sampler='nutpie' and 'pymc' (S) and method='laplace'",
+    )
     args = ap.parse_args(argv)
     cfgs = QUICK if args.quick else SIZES
     sizes = ["S", "L"] if args.size == "all" else ([args.size] if args.size in ("S", "L") else [])
@@ -638,10 +711,15 @@ def main(argv=None) -> int:
     import pymc  # noqa: F401  (imported up front: the import is not part of either fit's time)
 
     results = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "load_avg_start": os.getloadavg()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_avg_start": os.getloadavg(),
+        },
         "versions": {"bayeslogit": bl.__version__, "pymc": pymc.__version__},
-        "quick": args.quick, "sizes": {},
+        "quick": args.quick,
+        "sizes": {},
     }
     for size in sizes:
         print(f"size {size}: {cfgs[size]}", flush=True)

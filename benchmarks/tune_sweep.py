@@ -5,6 +5,7 @@ Alternates the warm-up lengths (same data, same seeds), and between fits times t
 log density + gradient on two threads at once (the sampler's own load: 2 threads on 2 cores)
 and PyMC's compiled logp_dlogp_function, so the floor is measured under the same machine load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[0]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bench  # noqa: E402
+
 import bayeslogit as bl  # noqa: E402
 from bayeslogit.datasets import simulate_seed  # noqa: E402
 
@@ -75,25 +77,33 @@ def main():
             beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef").values
             d = bench.diagnostics(beta, sec)
             from arviz_stats import ess
+
             mcse_sd = np.asarray(ess(beta, method="mean"))
             d["sd"] = beta.reshape(-1, beta.shape[-1]).std(axis=0).tolist()
             d["ess_mean"] = mcse_sd.tolist()
             ngrad = post.idata.posterior.attrs["gradient_evaluations_per_chain"]
             steps = post.idata.sample_stats["n_steps"].values
-            d.update(tune=tune, seed=seed, n_grad_per_chain_max=int(ngrad),
-                     sampling_grads_total=int(steps.sum()),
-                     step_size=post.idata.sample_stats["step_size"].values[:, 0].tolist(),
-                     mean_steps=float(steps.mean()),
-                     grads_per_ess=4 * ngrad / d["min_ess_bulk"],
-                     floor_ess_per_s=g["throughput_per_s"] / 4,
-                     load=os.getloadavg()[0])
+            d.update(
+                tune=tune,
+                seed=seed,
+                n_grad_per_chain_max=int(ngrad),
+                sampling_grads_total=int(steps.sum()),
+                step_size=post.idata.sample_stats["step_size"].values[:, 0].tolist(),
+                mean_steps=float(steps.mean()),
+                grads_per_ess=4 * ngrad / d["min_ess_bulk"],
+                floor_ess_per_s=g["throughput_per_s"] / 4,
+                load=os.getloadavg()[0],
+            )
             d["x_floor"] = d["floor_ess_per_s"] / d["min_ess_bulk_per_s"]
             res["runs"].append(d)
-            print(f"tune {tune} seed {seed}: {sec:.1f} s, min ESS {d['min_ess_bulk']:.0f}, "
-                  f"ESS/s {d['min_ess_bulk_per_s']:.1f}, grads/ESS {d['grads_per_ess']:.2f}, "
-                  f"mean steps {d['mean_steps']:.2f}, eps {np.round(d['step_size'], 3)}, "
-                  f"Rhat {d['max_r_hat']:.4f}, floor {d['floor_ess_per_s']:.1f} ESS/s -> x{d['x_floor']:.2f}, "
-                  f"grad {g['per_thread_s']*1e3:.2f} ms/thread, load {d['load']:.1f}", flush=True)
+            print(
+                f"tune {tune} seed {seed}: {sec:.1f} s, min ESS {d['min_ess_bulk']:.0f}, "
+                f"ESS/s {d['min_ess_bulk_per_s']:.1f}, grads/ESS {d['grads_per_ess']:.2f}, "
+                f"mean steps {d['mean_steps']:.2f}, eps {np.round(d['step_size'], 3)}, "
+                f"Rhat {d['max_r_hat']:.4f}, floor {d['floor_ess_per_s']:.1f} ESS/s -> x{d['x_floor']:.2f}, "
+                f"grad {g['per_thread_s'] * 1e3:.2f} ms/thread, load {d['load']:.1f}",
+                flush=True,
+            )
             Path(a.out).parent.mkdir(exist_ok=True)
             Path(a.out).write_text(json.dumps(res, indent=1))
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,106 +50,287 @@ NO_CSV = None
 
 
 CASES = [
-    Case("NaN in a predictor", lambda: ("y ~ x", _with("x", 2, np.nan), {}),
-         bl.DataError, r"1 of 8 rows have missing values \(per column: 'x' \(1\)\).*missing='drop'"),
-    Case("None in a categorical predictor", lambda: ("y ~ g", _df(g=["a", "b", None, "a", "b", "a", "b", "a"]), {}),
-         bl.DataError, r"1 of 8 rows have missing values \(per column: 'g' \(1\)\)"),
-    Case("pd.NA in a nullable column", lambda: ("y ~ x", _df(x=pd.array([1, 2, None, 4, 5, 6, 7, 8], dtype="Int64")), {}),
-         bl.DataError, r"1 of 8 rows have missing values \(per column: 'x' \(1\)\)"),
-    Case("transform giving NaN", lambda: ("y ~ np.log(x)", _df(), {}),
-         bl.DataError, r"'np.log\(x\)' gives missing values \(NaN\) .* np.log of values <= 0"),
-    Case("transform giving inf", lambda: ("y ~ np.log(x)", _df().assign(x=lambda d: d.x.abs().where(d.x > 0.3, 0)), {}),
-         bl.DataError, r"non-finite \(inf or NaN\) values in design column\(s\) \['np.log\(x\)'\]"),
-    Case("inf in a predictor", lambda: ("y ~ x", _with("x", 2, -np.inf), {}),
-         bl.DataError, r"non-finite \(inf or NaN\) values in design column\(s\) \['x'\]"),
-    Case("NaN in the response", lambda: ("y ~ x", _with("y", 3, np.nan), {}),
-         bl.DataError, r"per column: 'y' \(1\)"),
-    Case("inf in the response", lambda: ("y ~ x", _with("y", 3, np.inf), {}),
-         bl.DataError, r"response 'y' has non-finite values"),
-    Case("response not 0/1", lambda: ("y ~ x", _df(y=[1, 2, 1, 2, 1, 2, 2, 1]), {}),
-         bl.DataError, r"response 'y' must be 0/1, but holds the values 1, 2"),
-    Case("response -1/1", lambda: ("y ~ x", _df(y=[-1, 1, -1, 1, 1, -1, 1, -1]), {}),
-         bl.DataError, r"response 'y' must be 0/1, but holds the values -1, 1"),
-    Case("constant response", lambda: ("y ~ x", _df(y=[1] * 8), {}),
-         bl.DataError, r"response 'y' is constant \(every row is 1\)"),
-    Case("three-level response", lambda: ("y ~ x", _df(y=list("abcabcab")), {}),
-         bl.DataError, r"response 'y' must have two outcomes, but has 3 distinct values \('a', 'b', 'c'\)"),
-    Case("fractional response", lambda: ("y ~ x", _df(y=[0, 1, 0.5, 1, 0, 1, 0, 1]), {}),
-         bl.DataError, r"response 'y' must have two outcomes, but has 3 distinct values \(0.0, 0.5, 1.0\)"),
-    Case("event not in the response", lambda: ("y ~ x", _df(), {"event": 2}),
-         bl.DataError, r"event=2 is not a value of response 'y'"),
+    Case(
+        "NaN in a predictor",
+        lambda: ("y ~ x", _with("x", 2, np.nan), {}),
+        bl.DataError,
+        r"1 of 8 rows have missing values \(per column: 'x' \(1\)\).*missing='drop'",
+    ),
+    Case(
+        "None in a categorical predictor",
+        lambda: ("y ~ g", _df(g=["a", "b", None, "a", "b", "a", "b", "a"]), {}),
+        bl.DataError,
+        r"1 of 8 rows have missing values \(per column: 'g' \(1\)\)",
+    ),
+    Case(
+        "pd.NA in a nullable column",
+        lambda: ("y ~ x", _df(x=pd.array([1, 2, None, 4, 5, 6, 7, 8], dtype="Int64")), {}),
+        bl.DataError,
+        r"1 of 8 rows have missing values \(per column: 'x' \(1\)\)",
+    ),
+    Case(
+        "transform giving NaN",
+        lambda: ("y ~ np.log(x)", _df(), {}),
+        bl.DataError,
+        r"'np.log\(x\)' gives missing values \(NaN\) .* np.log of values <= 0",
+    ),
+    Case(
+        "transform giving inf",
+        lambda: ("y ~ np.log(x)", _df().assign(x=lambda d: d.x.abs().where(d.x > 0.3, 0)), {}),
+        bl.DataError,
+        r"non-finite \(inf or NaN\) values in design column\(s\) \['np.log\(x\)'\]",
+    ),
+    Case(
+        "inf in a predictor",
+        lambda: ("y ~ x", _with("x", 2, -np.inf), {}),
+        bl.DataError,
+        r"non-finite \(inf or NaN\) values in design column\(s\) \['x'\]",
+    ),
+    Case("NaN in the response", lambda: ("y ~ x", _with("y", 3, np.nan), {}), bl.DataError, r"per column: 'y' \(1\)"),
+    Case(
+        "inf in the response",
+        lambda: ("y ~ x", _with("y", 3, np.inf), {}),
+        bl.DataError,
+        r"response 'y' has non-finite values",
+    ),
+    Case(
+        "response not 0/1",
+        lambda: ("y ~ x", _df(y=[1, 2, 1, 2, 1, 2, 2, 1]), {}),
+        bl.DataError,
+        r"response 'y' must be 0/1, but holds the values 1, 2",
+    ),
+    Case(
+        "response -1/1",
+        lambda: ("y ~ x", _df(y=[-1, 1, -1, 1, 1, -1, 1, -1]), {}),
+        bl.DataError,
+        r"response 'y' must be 0/1, but holds the values -1, 1",
+    ),
+    Case(
+        "constant response",
+        lambda: ("y ~ x", _df(y=[1] * 8), {}),
+        bl.DataError,
+        r"response 'y' is constant \(every row is 1\)",
+    ),
+    Case(
+        "three-level response",
+        lambda: ("y ~ x", _df(y=list("abcabcab")), {}),
+        bl.DataError,
+        r"response 'y' must have two outcomes, but has 3 distinct values \('a', 'b', 'c'\)",
+    ),
+    Case(
+        "fractional response",
+        lambda: ("y ~ x", _df(y=[0, 1, 0.5, 1, 0, 1, 0, 1]), {}),
+        bl.DataError,
+        r"response 'y' must have two outcomes, but has 3 distinct values \(0.0, 0.5, 1.0\)",
+    ),
+    Case(
+        "event not in the response",
+        lambda: ("y ~ x", _df(), {"event": 2}),
+        bl.DataError,
+        r"event=2 is not a value of response 'y'",
+    ),
     Case("empty frame", lambda: ("y ~ x", _df().iloc[:0], {}), bl.DataError, r"data has no rows"),
     Case("frame with no columns", lambda: ("y ~ x", pd.DataFrame(), {}), bl.DataError, r"data has no rows", cli=NO_CSV),
-    Case("data not a DataFrame", lambda: ("y ~ x", {"y": [0, 1], "x": [1, 2]}, {}),
-         bl.DataError, r"data must be a pandas DataFrame, got dict", cli=NO_CSV),
-    Case("formula names a missing column", lambda: ("y ~ x + z", _df(), {}),
-         bl.FormulaError, r"uses 'z', which is not a column of data \(columns: 'y', 'x'\)"),
-    Case("response column missing", lambda: ("yes ~ x", _df(), {}),
-         bl.FormulaError, r"uses 'yes', which is not a column of data"),
-    Case("formula syntax error", lambda: ("y ~ x +", _df(), {}),
-         bl.FormulaError, r"cannot parse formula 'y ~ x \+'"),
-    Case("two responses", lambda: ("y + x ~ x", _df(), {}),
-         bl.FormulaError, r"must have exactly one response on the left of '~'"),
-    Case("formula without '~'", lambda: ("y x", _df(), {}),
-         bl.FormulaError, r"formula must be a string like 'y ~ x1 \+ x2'"),
-    Case("garbage in a numeric column", lambda: ("y ~ x", _with("x", 2, "oops"), {}),
-         bl.DataError, r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'oops' at index 2\)"),
-    Case("rank-deficient design", lambda: ("y ~ x + x2", _df().assign(x2=lambda d: 3 * d.x - 1), {}),
-         bl.DesignError, r"rank deficient \(rank 2 < 3 columns\): column\(s\) \['x2'\]"),
-    Case("constant predictor", lambda: ("y ~ x + c", _df(c=[2.0] * 8), {}),
-         bl.DesignError, r"design column\(s\) \['c'\] are constant"),
-    Case("more coefficients than rows", lambda: ("y ~ C(g) + x", _df(g=list("abcdefgh")), {}),
-         bl.DesignError, r"the design has 9 columns but only 8 rows"),
-    Case("huge-magnitude column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x * 1e250), {}),
-         bl.DesignError, r"design column 'x' has values of magnitude 1.2e\+250.*rescale it"),
-    Case("tiny-magnitude column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x * 1e-250), {}),
-         bl.DesignError, r"design column 'x' has values of magnitude 1.2e-250.*rescale it"),
-    Case("duplicate column names", lambda: ("y ~ x", pd.concat([_df(), _df()[["x"]]], axis=1), {}),
-         bl.DataError, r"more than one column named \['x'\]", cli=NO_CSV),
-    Case("complex column", lambda: ("y ~ x", _df().assign(x=lambda d: d.x + 1j), {}),
-         bl.DataError, r"column 'x' holds complex numbers", cli=NO_CSV),
-    Case("datetime column", lambda: ("y ~ x", _df(x=pd.date_range("2020", periods=8)), {}),
-         bl.DataError, r"column 'x' holds dates or time spans", cli=NO_CSV),
-    Case("negative trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, -1, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
-         bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found -1"),
-    Case("non-integer trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 2.5, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
-         bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found 2.5"),
-    Case("infinite trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, np.inf, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
-         bl.DataError, r"trials column 'n' has non-finite values"),
-    Case("zero trials", lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 0, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
-         bl.DataError, r"trials column 'n' must be >= 1 in every row; found 0"),
-    Case("successes exceed trials", lambda: ("k ~ x", _df(k=[0, 3, 0, 0, 0, 0, 0, 1], n=[2] * 8), {"trials": "n"}),
-         bl.DataError, r"response 'k' exceeds trials 'n' in 1 row\(s\) \(first at row 1: 3 > 2\)"),
-    Case("non-integer successes", lambda: ("k ~ x", _df(k=[0, 0.5, 0, 0, 0, 0, 0, 1], n=[2] * 8), {"trials": "n"}),
-         bl.DataError, r"response 'k' must hold non-negative whole numbers; found 0.5"),
-    Case("trials column missing", lambda: ("k ~ x", _df(k=[0] * 8), {"trials": "n"}),
-         bl.DataError, r"trials='n' is not a column of data"),
-    Case("prior sd = 0", lambda: ("y ~ x", _df(), {"priors": bl.Normal(0, 0)}),
-         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got 0",
-         cli=("--prior", "normal(0, 0)")),
-    Case("prior sd < 0", lambda: ("y ~ x", _df(), {"priors": {"x": bl.Cauchy(0, -1)}}),
-         bl.PriorError, r"Cauchy prior: sigma must be a positive finite number, got -1",
-         cli=("--prior", "x=cauchy(0, -1)")),
-    Case("prior nu <= 0", lambda: ("y ~ x", _df(), {"priors": bl.StudentT(0, 0, 1)}),
-         bl.PriorError, r"StudentT prior: nu must be a positive finite number, got 0",
-         cli=("--prior", "studentt(0, 0, 1)")),
-    Case("prior sd NaN", lambda: ("y ~ x", _df(), {"priors": {"x": bl.Normal(0, float("nan"))}}),
-         bl.PriorError, r"Normal prior: sigma must be a positive finite number, got nan",
-         cli=("--prior", "x=normal(0, nan)")),
-    Case("prior for an unknown term", lambda: ("y ~ x", _df(), {"priors": {"z": bl.Normal(0, 1)}}),
-         bl.PriorError, r"priors has key 'z', which is not a design column or term",
-         cli=("--prior", "z=normal(0, 1)")),
-    Case("prior not a Prior", lambda: ("y ~ x", _df(), {"priors": {"x": 2.5}}),
-         bl.PriorError, r"priors\['x'\] must be a bayeslogit prior", cli=NO_CSV),
-    Case("bad missing= option", lambda: ("y ~ x", _df(), {"missing": "ignore"}),
-         bl.DataError, r"missing must be 'raise' or 'drop', got 'ignore'", cli=NO_CSV),
-    Case("MultiIndex columns", lambda: ("y ~ x", _df().set_axis(pd.MultiIndex.from_tuples([("y", ""), ("x", "")]), axis=1), {}),
-         bl.DataError, r"data has MultiIndex columns.*flatten them", cli=NO_CSV),
-    Case("unused category of a predictor", lambda: ("y ~ g", _df(g=pd.Categorical(list("abababab"), categories=list("abc"))), {}),
-         bl.DataError, r"level 'c' of 'g' never occurs in the data \(an unused category\).*remove_unused_categories",
-         cli=NO_CSV),
-    Case("formula nested too deeply", lambda: ("y ~ " + "(" * 250 + "x" + ")" * 250, _df(), {}),
-         bl.FormulaError, r"cannot parse formula .* nested too deeply"),
+    Case(
+        "data not a DataFrame",
+        lambda: ("y ~ x", {"y": [0, 1], "x": [1, 2]}, {}),
+        bl.DataError,
+        r"data must be a pandas DataFrame, got dict",
+        cli=NO_CSV,
+    ),
+    Case(
+        "formula names a missing column",
+        lambda: ("y ~ x + z", _df(), {}),
+        bl.FormulaError,
+        r"uses 'z', which is not a column of data \(columns: 'y', 'x'\)",
+    ),
+    Case(
+        "response column missing",
+        lambda: ("yes ~ x", _df(), {}),
+        bl.FormulaError,
+        r"uses 'yes', which is not a column of data",
+    ),
+    Case("formula syntax error", lambda: ("y ~ x +", _df(), {}), bl.FormulaError, r"cannot parse formula 'y ~ x \+'"),
+    Case(
+        "two responses",
+        lambda: ("y + x ~ x", _df(), {}),
+        bl.FormulaError,
+        r"must have exactly one response on the left of '~'",
+    ),
+    Case(
+        "formula without '~'",
+        lambda: ("y x", _df(), {}),
+        bl.FormulaError,
+        r"formula must be a string like 'y ~ x1 \+ x2'",
+    ),
+    Case(
+        "garbage in a numeric column",
+        lambda: ("y ~ x", _with("x", 2, "oops"), {}),
+        bl.DataError,
+        r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'oops' at index 2\)",
+    ),
+    Case(
+        "rank-deficient design",
+        lambda: ("y ~ x + x2", _df().assign(x2=lambda d: 3 * d.x - 1), {}),
+        bl.DesignError,
+        r"rank deficient \(rank 2 < 3 columns\): column\(s\) \['x2'\]",
+    ),
+    Case(
+        "constant predictor",
+        lambda: ("y ~ x + c", _df(c=[2.0] * 8), {}),
+        bl.DesignError,
+        r"design column\(s\) \['c'\] are constant",
+    ),
+    Case(
+        "more coefficients than rows",
+        lambda: ("y ~ C(g) + x", _df(g=list("abcdefgh")), {}),
+        bl.DesignError,
+        r"the design has 9 columns but only 8 rows",
+    ),
+    Case(
+        "huge-magnitude column",
+        lambda: ("y ~ x", _df().assign(x=lambda d: d.x * 1e250), {}),
+        bl.DesignError,
+        r"design column 'x' has values of magnitude 1.2e\+250.*rescale it",
+    ),
+    Case(
+        "tiny-magnitude column",
+        lambda: ("y ~ x", _df().assign(x=lambda d: d.x * 1e-250), {}),
+        bl.DesignError,
+        r"design column 'x' has values of magnitude 1.2e-250.*rescale it",
+    ),
+    Case(
+        "duplicate column names",
+        lambda: ("y ~ x", pd.concat([_df(), _df()[["x"]]], axis=1), {}),
+        bl.DataError,
+        r"more than one column named \['x'\]",
+        cli=NO_CSV,
+    ),
+    Case(
+        "complex column",
+        lambda: ("y ~ x", _df().assign(x=lambda d: d.x + 1j), {}),
+        bl.DataError,
+        r"column 'x' holds complex numbers",
+        cli=NO_CSV,
+    ),
+    Case(
+        "datetime column",
+        lambda: ("y ~ x", _df(x=pd.date_range("2020", periods=8)), {}),
+        bl.DataError,
+        r"column 'x' holds dates or time spans",
+        cli=NO_CSV,
+    ),
+    Case(
+        "negative trials",
+        lambda: ("k ~ x", _df(k=[0] * 8, n=[1, -1, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+        bl.DataError,
+        r"trials column 'n' must hold non-negative whole numbers; found -1",
+    ),
+    Case(
+        "non-integer trials",
+        lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 2.5, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+        bl.DataError,
+        r"trials column 'n' must hold non-negative whole numbers; found 2.5",
+    ),
+    Case(
+        "infinite trials",
+        lambda: ("k ~ x", _df(k=[0] * 8, n=[1, np.inf, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+        bl.DataError,
+        r"trials column 'n' has non-finite values",
+    ),
+    Case(
+        "zero trials",
+        lambda: ("k ~ x", _df(k=[0] * 8, n=[1, 0, 1, 1, 1, 1, 1, 1]), {"trials": "n"}),
+        bl.DataError,
+        r"trials column 'n' must be >= 1 in every row; found 0",
+    ),
+    Case(
+        "successes exceed trials",
+        lambda: ("k ~ x", _df(k=[0, 3, 0, 0, 0, 0, 0, 1], n=[2] * 8), {"trials": "n"}),
+        bl.DataError,
+        r"response 'k' exceeds trials 'n' in 1 row\(s\) \(first at row 1: 3 > 2\)",
+    ),
+    Case(
+        "non-integer successes",
+        lambda: ("k ~ x", _df(k=[0, 0.5, 0, 0, 0, 0, 0, 1], n=[2] * 8), {"trials": "n"}),
+        bl.DataError,
+        r"response 'k' must hold non-negative whole numbers; found 0.5",
+    ),
+    Case(
+        "trials column missing",
+        lambda: ("k ~ x", _df(k=[0] * 8), {"trials": "n"}),
+        bl.DataError,
+        r"trials='n' is not a column of data",
+    ),
+    Case(
+        "prior sd = 0",
+        lambda: ("y ~ x", _df(), {"priors": bl.Normal(0, 0)}),
+        bl.PriorError,
+        r"Normal prior: sigma must be a positive finite number, got 0",
+        cli=("--prior", "normal(0, 0)"),
+    ),
+    Case(
+        "prior sd < 0",
+        lambda: ("y ~ x", _df(), {"priors": {"x": bl.Cauchy(0, -1)}}),
+        bl.PriorError,
+        r"Cauchy prior: sigma must be a positive finite number, got -1",
+        cli=("--prior", "x=cauchy(0, -1)"),
+    ),
+    Case(
+        "prior nu <= 0",
+        lambda: ("y ~ x", _df(), {"priors": bl.StudentT(0, 0, 1)}),
+        bl.PriorError,
+        r"StudentT prior: nu must be a positive finite number, got 0",
+        cli=("--prior", "studentt(0, 0, 1)"),
+    ),
+    Case(
+        "prior sd NaN",
+        lambda: ("y ~ x", _df(), {"priors": {"x": bl.Normal(0, float("nan"))}}),
+        bl.PriorError,
+        r"Normal prior: sigma must be a positive finite number, got nan",
+        cli=("--prior", "x=normal(0, nan)"),
+    ),
+    Case(
+        "prior for an unknown term",
+        lambda: ("y ~ x", _df(), {"priors": {"z": bl.Normal(0, 1)}}),
+        bl.PriorError,
+        r"priors has key 'z', which is not a design column or term",
+        cli=("--prior", "z=normal(0, 1)"),
+    ),
+    Case(
+        "prior not a Prior",
+        lambda: ("y ~ x", _df(), {"priors": {"x": 2.5}}),
+        bl.PriorError,
+        r"priors\['x'\] must be a bayeslogit prior",
+        cli=NO_CSV,
+    ),
+    Case(
+        "bad missing= option",
+        lambda: ("y ~ x", _df(), {"missing": "ignore"}),
+        bl.DataError,
+        r"missing must be 'raise' or 'drop', got 'ignore'",
+        cli=NO_CSV,
+    ),
+    Case(
+        "MultiIndex columns",
+        lambda: ("y ~ x", _df().set_axis(pd.MultiIndex.from_tuples([("y", ""), ("x", "")]), axis=1), {}),
+        bl.DataError,
+        r"data has MultiIndex columns.*flatten them",
+        cli=NO_CSV,
+    ),
+    Case(
+        "unused category of a predictor",
+        lambda: ("y ~ g", _df(g=pd.Categorical(list("abababab"), categories=list("abc"))), {}),
+        bl.DataError,
+        r"level 'c' of 'g' never occurs in the data \(an unused category\).*remove_unused_categories",
+        cli=NO_CSV,
+    ),
+    Case(
+        "formula nested too deeply",
+        lambda: ("y ~ " + "(" * 250 + "x" + ")" * 250, _df(), {}),
+        bl.FormulaError,
+        r"cannot parse formula .* nested too deeply",
+    ),
 ]
 
 
@@ -202,7 +384,9 @@ def test_bad_input_table_through_the_cli(case, tmp_path, capsys):
 
 def test_missing_rows_are_never_dropped_silently():
     data = _with("x", 2, np.nan)
-    with pytest.warns(bl.MissingDataWarning, match=r"dropped 1 of 8 rows with missing values \(per column: 'x' \(1\)\)"):
+    with pytest.warns(
+        bl.MissingDataWarning, match=r"dropped 1 of 8 rows with missing values \(per column: 'x' \(1\)\)"
+    ):
         model = bl.LogitModel("y ~ x", data, missing="drop")
     assert model.design.n_obs == 7 and model.design.n_dropped == 1
     assert "Rows dropped (NA):" in str(
@@ -233,8 +417,9 @@ def test_sample_arguments(kwargs, match):
 
 
 def test_numpy_integers_are_accepted_for_sampler_counts():
-    post = bl.LogitModel("y ~ x", _df()).sample(draws=np.int64(15), tune=np.int64(15), chains=np.int64(1),
-                                                random_seed=np.int64(4), progressbar=False)
+    post = bl.LogitModel("y ~ x", _df()).sample(
+        draws=np.int64(15), tune=np.int64(15), chains=np.int64(1), random_seed=np.int64(4), progressbar=False
+    )
     assert post.draws().shape == (15, 2)
 
 
@@ -247,8 +432,12 @@ POINT_ARGS = [
     ("fit_map", {"priors": "normal(0, 1)"}, bl.PriorError, r"priors must be None, one prior .* got str"),
     ("fit_map", {"priors": {"z": bl.Normal(0, 1)}}, bl.PriorError, r"priors has key 'z'"),
     ("fit_map", {"priors": bl.Flat()}, None, None),  # allowed: the MAP is then the MLE (no separation here)
-    ("fit_map", {"priors": bl.Flat(), "prior": bl.Flat()}, bl.ArgumentError,
-     r"fit_map\(\.\.\.\) got both priors= and its deprecated alias prior=; pass only priors="),
+    (
+        "fit_map",
+        {"priors": bl.Flat(), "prior": bl.Flat()},
+        bl.ArgumentError,
+        r"fit_map\(\.\.\.\) got both priors= and its deprecated alias prior=; pass only priors=",
+    ),
 ]
 
 
@@ -316,8 +505,11 @@ def fits():
 
 
 NEW_DATA = [
-    ("unseen level", pd.DataFrame({"g": ["a", "z"], "x": [0.0, 1.0]}),
-     r"factor level 'z' that was not seen .*C\(g\) has levels \['a', 'b'\]"),
+    (
+        "unseen level",
+        pd.DataFrame({"g": ["a", "z"], "x": [0.0, 1.0]}),
+        r"factor level 'z' that was not seen .*C\(g\) has levels \['a', 'b'\]",
+    ),
     ("lacks a column", pd.DataFrame({"g": ["a"]}), r"new data lacks column\(s\) \['x'\]"),
     ("NaN", pd.DataFrame({"g": ["a", "b"], "x": [0.0, np.nan]}), r"new data has missing values in 'x' \(1 row\)"),
     ("inf", pd.DataFrame({"g": ["a"], "x": [np.inf]}), r"new data gives non-finite .* design column\(s\) \['x'\]"),
@@ -398,12 +590,16 @@ def test_sampling_with_huge_linear_predictors_stays_finite():
 
 # -- inputs that used to end in a raw traceback or a wrong reading, and now work (issue 12) ---------
 
-@pytest.mark.parametrize("dtype,values", [
-    ("boolean", [True, False, True, True, False, False, True, False]),
-    ("Int64", [1, 2, 3, 1, 2, 3, 1, 2]),
-    ("Float64", [0.3, -0.2, 0.1, 0.5, -0.4, 0.2, 0.0, 0.9]),
-    ("string", list("abcabcab")),
-])
+
+@pytest.mark.parametrize(
+    "dtype,values",
+    [
+        ("boolean", [True, False, True, True, False, False, True, False]),
+        ("Int64", [1, 2, 3, 1, 2, 3, 1, 2]),
+        ("Float64", [0.3, -0.2, 0.1, 0.5, -0.4, 0.2, 0.0, 0.9]),
+        ("string", list("abcabcab")),
+    ],
+)
 def test_nullable_dtype_predictors_work(dtype, values):
     nullable = _df(z=pd.array(values, dtype=dtype))
     plain = _df(z=pd.array(values, dtype=dtype).to_numpy(dtype=object if dtype == "string" else None))
@@ -454,10 +650,18 @@ def test_save_to_a_missing_folder_is_an_output_error(tmp_path):
         fit.save(tmp_path)
 
 
-@pytest.mark.parametrize("column,flag,expected", [
-    ([True, False] * 4, "True", True), ([True, False] * 4, "true", True), ([True, False] * 4, "0", False),
-    ([1.0, 0.0] * 4, "1.0", 1.0), ([1.0, 0.0] * 4, "0", 0.0), ([1, 0] * 4, "1", 1), (list("ab") * 4, "a", "a"),
-])
+@pytest.mark.parametrize(
+    "column,flag,expected",
+    [
+        ([True, False] * 4, "True", True),
+        ([True, False] * 4, "true", True),
+        ([True, False] * 4, "0", False),
+        ([1.0, 0.0] * 4, "1.0", 1.0),
+        ([1.0, 0.0] * 4, "0", 0.0),
+        ([1, 0] * 4, "1", 1),
+        (list("ab") * 4, "a", "a"),
+    ],
+)
 def test_cli_event_text_matches_the_response_value(tmp_path, capsys, column, flag, expected):
     from bayeslogit.cli import main
 
@@ -475,8 +679,23 @@ def test_cli_event_text_matches_the_response_value(tmp_path, capsys, column, fla
     import unittest.mock as mock
 
     with mock.patch.object(bl, "LogitModel", Spy):
-        rc = main(["fit", str(tmp_path / "d.csv"), "y ~ x", "--event", flag, "--draws", "20", "--tune", "20",
-                   "--chains", "1", "--quiet", "--ignore-checks"])  # 20 draws: checks fail (exit 3)
+        rc = main(
+            [
+                "fit",
+                str(tmp_path / "d.csv"),
+                "y ~ x",
+                "--event",
+                flag,
+                "--draws",
+                "20",
+                "--tune",
+                "20",
+                "--chains",
+                "1",
+                "--quiet",
+                "--ignore-checks",
+            ]
+        )  # 20 draws: checks fail (exit 3)
     assert rc == 0, capsys.readouterr().err
     assert seen["event"] == expected and type(seen["event"]) is type(expected)
     assert cli  # imported for the patch target's module
@@ -498,14 +717,23 @@ def cli_files(tmp_path_factory):
     return folder
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["report", "{d}/fit.nc", "-o", "{d}/fit.nc"], r"--output .*fit.nc is the input FIT.nc; writing it would destroy it"),
-    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/data.csv"], r"--save .*data.csv is the input DATA.csv"),
-    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/link.nc"], r"--save .*link.nc is the input DATA.csv"),
-    (["fit", "{d}/data.csv", "y ~ x", "--report", "{d}/./data.csv"], r"--report .*data.csv is the input DATA.csv"),
-    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/x", "--report", "{d}/x"], r"--save and --report are the same file"),
-    (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}"], r"--save .* is a directory"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (
+            ["report", "{d}/fit.nc", "-o", "{d}/fit.nc"],
+            r"--output .*fit.nc is the input FIT.nc; writing it would destroy it",
+        ),
+        (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/data.csv"], r"--save .*data.csv is the input DATA.csv"),
+        (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/link.nc"], r"--save .*link.nc is the input DATA.csv"),
+        (["fit", "{d}/data.csv", "y ~ x", "--report", "{d}/./data.csv"], r"--report .*data.csv is the input DATA.csv"),
+        (
+            ["fit", "{d}/data.csv", "y ~ x", "--save", "{d}/x", "--report", "{d}/x"],
+            r"--save and --report are the same file",
+        ),
+        (["fit", "{d}/data.csv", "y ~ x", "--save", "{d}"], r"--save .* is a directory"),
+    ],
+)
 def test_cli_outputs_never_destroy_inputs(cli_files, capsys, argv, message):
     from bayeslogit.cli import main
 

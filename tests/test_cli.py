@@ -21,8 +21,9 @@ SMALL = ["--draws", "200", "--tune", "200", "--chains", "2", "--seed", "3", "--q
 
 def _run(*args, timeout=120):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "bayeslogit", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bayeslogit", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,21 @@ def test_help_is_complete_and_does_not_import_pymc():
     # PyMC alone takes longer than this to import; `import bayeslogit` takes ~1 s idle, ~3.5 s
     # on a machine loaded 4x (scipy.stats, pandas, patsy)
     assert float(out.rsplit("SECONDS", 1)[1]) < 6.0
-    for option in ("DATA.csv", "FORMULA", "--prior", "--draws", "--chains", "--seed", "--report", "--save",
-                   "--trials", "--event", "FIT.nc", "--output", "--n"):
+    for option in (
+        "DATA.csv",
+        "FORMULA",
+        "--prior",
+        "--draws",
+        "--chains",
+        "--seed",
+        "--report",
+        "--save",
+        "--trials",
+        "--event",
+        "FIT.nc",
+        "--output",
+        "--n",
+    ):
         assert option in out
     t = time.perf_counter()
     res = _run("--help")
@@ -106,17 +120,33 @@ def test_parse_priors():
     assert parse_priors([]) is None
     assert parse_priors(["normal(0, 1)"]) == bl.Normal(0, 1)
     assert parse_priors(["x1=normal(0,1)", "C(g)=cauchy(0, 2.5)", "Intercept=flat"]) == {
-        "x1": bl.Normal(0, 1), "C(g)": bl.Cauchy(0, 2.5), "Intercept": bl.Flat()}
+        "x1": bl.Normal(0, 1),
+        "C(g)": bl.Cauchy(0, 2.5),
+        "Intercept": bl.Flat(),
+    }
     assert parse_priors(["C(g, Treatment('b'))=studentt(3, 0, 2.5)"]) == {
-        "C(g, Treatment('b'))": bl.StudentT(3, 0, 2.5)}
+        "C(g, Treatment('b'))": bl.StudentT(3, 0, 2.5)
+    }
     with pytest.raises(bl.PriorError, match="not both"):
         parse_priors(["normal(0,1)", "x1=normal(0,2)"])
 
 
 def test_fit_prints_summary_diagnostics_comparison_and_writes_report(csv, mixed_df, tmp_path, capsys):
     out, saved = tmp_path / "fit.html", tmp_path / "fit.nc"
-    code = main(["fit", str(csv), "y ~ x1 + C(g)", "--prior", "x1=normal(0, 1)", *SMALL, "--report", str(out),
-                 "--save", str(saved)])
+    code = main(
+        [
+            "fit",
+            str(csv),
+            "y ~ x1 + C(g)",
+            "--prior",
+            "x1=normal(0, 1)",
+            *SMALL,
+            "--report",
+            str(out),
+            "--save",
+            str(saved),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     text = captured.out
@@ -124,10 +154,15 @@ def test_fit_prints_summary_diagnostics_comparison_and_writes_report(csv, mixed_
     assert "R-hat (max)" in text and "verdict" in text
     assert "MLE" in text and "MAP" in text and "Posterior" in text
     # the printed MLE is statsmodels' Logit
-    ref = sm.Logit(mixed_df["y"], sm.add_constant(
-        np.column_stack([mixed_df["x1"], mixed_df["g"] == "b", mixed_df["g"] == "c"]).astype(float))).fit(disp=0)
-    table_rows = {line.split()[0]: line.split() for line in text.splitlines()  # comparison table is last
-                  if line.split() and line.split()[0] in ("Intercept", "x1", "C(g)[T.b]", "C(g)[T.c]")}
+    ref = sm.Logit(
+        mixed_df["y"],
+        sm.add_constant(np.column_stack([mixed_df["x1"], mixed_df["g"] == "b", mixed_df["g"] == "c"]).astype(float)),
+    ).fit(disp=0)
+    table_rows = {
+        line.split()[0]: line.split()
+        for line in text.splitlines()  # comparison table is last
+        if line.split() and line.split()[0] in ("Intercept", "x1", "C(g)[T.b]", "C(g)[T.c]")
+    }
     # term, then "estimate (sd)" for MLE, MAP and posterior
     assert all(len(r) == 7 for r in table_rows.values())
     mle_rows = [table_rows[t] for t in ("Intercept", "C(g)[T.b]", "C(g)[T.c]", "x1")]
@@ -198,8 +233,25 @@ def test_version_and_new_options_in_help():
 def test_sampler_bayeslogit_and_method_laplace_are_accepted(csv, capsys):
     assert main(["fit", str(csv), "y ~ x1", *SMALL, "--sampler", "bayeslogit"]) == 0
     assert "NUTS (bayeslogit)" in capsys.readouterr().out
-    assert main(["fit", str(csv), "y ~ x1", "--draws", "500", "--chains", "2", "--seed", "3", "--quiet",
-                 "--method", "laplace"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                str(csv),
+                "y ~ x1",
+                "--draws",
+                "500",
+                "--chains",
+                "2",
+                "--seed",
+                "3",
+                "--quiet",
+                "--method",
+                "laplace",
+            ]
+        )
+        == 0
+    )
     assert "Laplace + PSIS importance sampling" in capsys.readouterr().out
 
 
@@ -240,7 +292,7 @@ def _coef_rows(text):
     start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["mean", "sd"])
     header = lines[start].split()
     rows = {}
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if line.startswith("-"):
             break
         cells = line.split()
@@ -251,8 +303,23 @@ def _coef_rows(text):
 def test_stdout_holds_only_results_fitting_100_columns_rounded(csv, mixed_df):
     """PyMC's progress table and log lines go to stderr even when stdout is a pipe; what stdout
     holds fits 100 columns; ESS are integers, R-hat has 3 decimals, estimates stop at the MCSE."""
-    res = _run("fit", str(csv), "y ~ x1 + C(g)", "--sampler", "pymc", "--draws", "100", "--tune", "100",
-               "--chains", "2", "--seed", "2", "--ignore-checks", timeout=300)
+    res = _run(
+        "fit",
+        str(csv),
+        "y ~ x1 + C(g)",
+        "--sampler",
+        "pymc",
+        "--draws",
+        "100",
+        "--tune",
+        "100",
+        "--chains",
+        "2",
+        "--seed",
+        "2",
+        "--ignore-checks",
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout
     assert "NUTS (pymc)" in out
@@ -269,13 +336,14 @@ def test_stdout_holds_only_results_fitting_100_columns_rounded(csv, mixed_df):
         assert mcse > 0  # never printed as 0.000
         decimals = len(cells["mean"].split(".")[1]) if "." in cells["mean"] else 0
         # the last printed digit is the MCSE's first significant one
-        assert 10.0 ** -decimals <= mcse < 10.0 ** (1 - decimals), (term, cells)
+        assert 10.0**-decimals <= mcse < 10.0 ** (1 - decimals), (term, cells)
     # the printed posterior means are those of the draws in the fit (re-sampled with the same seed)
-    post = bl.LogitModel("y ~ x1 + C(g)", mixed_df).sample(draws=100, tune=100, chains=2, random_seed=2,
-                                                           sampler="pymc", progressbar=False)
+    post = bl.LogitModel("y ~ x1 + C(g)", mixed_df).sample(
+        draws=100, tune=100, chains=2, random_seed=2, sampler="pymc", progressbar=False
+    )
     for term, cells in rows.items():
         k = len(cells["mean"].split(".")[1])
-        assert float(cells["mean"]) == pytest.approx(post.params[term], abs=0.51 * 10.0 ** -k)
+        assert float(cells["mean"]) == pytest.approx(post.params[term], abs=0.51 * 10.0**-k)
 
 
 def test_decimals_follow_the_mcse():

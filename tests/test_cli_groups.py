@@ -4,7 +4,6 @@ report` re-renders; group priors by `--prior '1|g=halfnormal(1)'`."""
 
 import re
 
-import numpy as np
 import pytest
 
 import bayeslogit as bl
@@ -26,8 +25,20 @@ def group_csv(tmp_path_factory):
 def test_fit_save_report_and_report_again(group_csv, tmp_path, capsys):
     path, df = group_csv
     fit, out = tmp_path / "fit.nc", tmp_path / "out.html"
-    code = main(["fit", str(path), "y ~ x + (1|g)", *SMALL, "--prior", "1|g=halfnormal(1)",
-                 "--save", str(fit), "--report", str(out)])
+    code = main(
+        [
+            "fit",
+            str(path),
+            "y ~ x + (1|g)",
+            *SMALL,
+            "--prior",
+            "1|g=halfnormal(1)",
+            "--save",
+            str(fit),
+            "--report",
+            str(out),
+        ]
+    )
     printed = capsys.readouterr()
     assert code == 0, printed.err
     text = printed.out
@@ -38,7 +49,10 @@ def test_fit_save_report_and_report_again(group_csv, tmp_path, capsys):
     assert re.search(r"^sd\(Intercept \| g\)\s+HalfNormal\(1\)\s+group sd", text, re.M)
     assert "MLE (complete pooling)" in text and "MAP model priors, complete pooling" in text
     post = bl.load(fit)
-    assert post.design.groups is not None and post.model.prior_summary().loc["sd(Intercept | g)", "prior"] == "HalfNormal(1)"
+    assert (
+        post.design.groups is not None
+        and post.model.prior_summary().loc["sd(Intercept | g)", "prior"] == "HalfNormal(1)"
+    )
     sd = post.idata.posterior["sd_g"].values.ravel()
     assert float(row[0]) == pytest.approx(sd.mean(), abs=10 ** -(len(row[0].split(".")[1])) / 2 + 1e-12)
     page = out.read_text()
@@ -56,8 +70,7 @@ def test_fit_save_report_and_report_again(group_csv, tmp_path, capsys):
 
 def test_group_priors_on_the_command_line():
     parsed = parse_priors(["1|g=halfnormal(1)", "x|g = halfstudentt(3, 1)", "cor|g=lkj(2)", "x=normal(0, 1)"])
-    assert parsed == {"1|g": bl.HalfNormal(1), "x|g": bl.HalfStudentT(3, 1), "cor|g": bl.LKJ(2),
-                      "x": bl.Normal(0, 1)}
+    assert parsed == {"1|g": bl.HalfNormal(1), "x|g": bl.HalfStudentT(3, 1), "cor|g": bl.LKJ(2), "x": bl.Normal(0, 1)}
     with pytest.raises(PriorError, match=r"cannot parse group prior 'normal\(0, 1\)'"):
         parse_priors(["1|g=normal(0, 1)"])
     with pytest.raises(PriorError, match="give numbers"):

@@ -66,6 +66,7 @@ def test_encode_new_data_uses_training_levels(mixed_df):
 
 # -- errors: (call, exception type, regex the message must match) ------------------------------
 
+
 def _df(**cols):
     base = {"y": [0, 1, 0, 1, 1, 0], "x": [0.1, 0.4, -0.3, 1.2, 0.8, -1.0]}
     base.update(cols)
@@ -73,44 +74,101 @@ def _df(**cols):
 
 
 BAD = [
-    ("three-level numeric response", lambda: build_design("y ~ x", _df(y=[0, 1, 2, 1, 0, 1])),
-     bl.DataError, r"response 'y' must have two outcomes, but has 3 distinct values"),
-    ("response not 0/1", lambda: build_design("y ~ x", _df(y=[1, 2, 1, 2, 1, 2])),
-     bl.DataError, r"response 'y' must be 0/1, but holds the values 1, 2"),
-    ("constant response", lambda: build_design("y ~ x", _df(y=[1] * 6)),
-     bl.DataError, r"response 'y' is constant \(every row is 1\)"),
-    ("three-level string", lambda: build_design("y ~ x", _df(y=list("abcabc"))),
-     bl.DataError, r"'a', 'b', 'c'"),
-    ("event not present", lambda: build_design("y ~ x", _df(y=list("ababab")), event="z"),
-     bl.DataError, r"event='z' is not a value of response 'y'"),
-    ("missing values raise", lambda: build_design("y ~ x", _df(x=[0.1, np.nan, 0.2, np.nan, 1, 2])),
-     bl.DataError, r"2 of 6 rows have missing values \(per column: 'x' \(2\)\).*missing='drop'"),
-    ("missing response", lambda: build_design("y ~ x", _df(y=[0, 1, None, 1, 0, 1])),
-     bl.DataError, r"'y' \(1\)"),
-    ("unknown column", lambda: build_design("y ~ x + x3", _df()),
-     bl.FormulaError, r"uses 'x3', which is not a column of data"),
+    (
+        "three-level numeric response",
+        lambda: build_design("y ~ x", _df(y=[0, 1, 2, 1, 0, 1])),
+        bl.DataError,
+        r"response 'y' must have two outcomes, but has 3 distinct values",
+    ),
+    (
+        "response not 0/1",
+        lambda: build_design("y ~ x", _df(y=[1, 2, 1, 2, 1, 2])),
+        bl.DataError,
+        r"response 'y' must be 0/1, but holds the values 1, 2",
+    ),
+    (
+        "constant response",
+        lambda: build_design("y ~ x", _df(y=[1] * 6)),
+        bl.DataError,
+        r"response 'y' is constant \(every row is 1\)",
+    ),
+    ("three-level string", lambda: build_design("y ~ x", _df(y=list("abcabc"))), bl.DataError, r"'a', 'b', 'c'"),
+    (
+        "event not present",
+        lambda: build_design("y ~ x", _df(y=list("ababab")), event="z"),
+        bl.DataError,
+        r"event='z' is not a value of response 'y'",
+    ),
+    (
+        "missing values raise",
+        lambda: build_design("y ~ x", _df(x=[0.1, np.nan, 0.2, np.nan, 1, 2])),
+        bl.DataError,
+        r"2 of 6 rows have missing values \(per column: 'x' \(2\)\).*missing='drop'",
+    ),
+    ("missing response", lambda: build_design("y ~ x", _df(y=[0, 1, None, 1, 0, 1])), bl.DataError, r"'y' \(1\)"),
+    (
+        "unknown column",
+        lambda: build_design("y ~ x + x3", _df()),
+        bl.FormulaError,
+        r"uses 'x3', which is not a column of data",
+    ),
     ("no tilde", lambda: build_design("y x", _df()), bl.FormulaError, r"formula must be a string like"),
     ("empty frame", lambda: build_design("y ~ x", _df().iloc[:0]), bl.DataError, r"data has no rows"),
-    ("rank deficient", lambda: build_design("y ~ x + x2", _df().assign(x2=lambda d: 2 * d.x)),
-     bl.DesignError, r"rank deficient \(rank 2 < 3 columns\).*'x2'"),
-    ("constant column", lambda: build_design("y ~ x + c", _df(c=[3.0] * 6)),
-     bl.DesignError, r"\['c'\] are constant"),
-    ("inf predictor", lambda: build_design("y ~ x", _df(x=[0.1, np.inf, 0, 1, 2, 3])),
-     bl.DataError, r"non-finite .* design column\(s\) \['x'\]"),
-    ("garbage in numeric column", lambda: build_design("y ~ x", _df(x=["1", "2", "a", "3", "4", "5"])),
-     bl.DataError, r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'a' at index 2\)"),
-    ("successes exceed trials", lambda: build_design("k ~ x", _df(k=[1, 5, 0, 1, 1, 1], n=[2, 4, 1, 1, 1, 1]), trials="n"),
-     bl.DataError, r"response 'k' exceeds trials 'n' in 1 row\(s\) \(first at row 1: 5 > 4\)"),
-    ("negative trials", lambda: build_design("k ~ x", _df(k=[0] * 6, n=[1, -1, 1, 1, 1, 1]), trials="n"),
-     bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found -1"),
-    ("fractional trials", lambda: build_design("k ~ x", _df(k=[0] * 6, n=[1, 1.5, 1, 1, 1, 1]), trials="n"),
-     bl.DataError, r"trials column 'n' must hold non-negative whole numbers; found 1.5"),
-    ("unknown trials column", lambda: build_design("k ~ x", _df(k=[0] * 6), trials="nn"),
-     bl.DataError, r"trials='nn' is not a column of data"),
-    ("bad missing option", lambda: build_design("y ~ x", _df(), missing="ignore"),
-     bl.DataError, r"missing must be 'raise' or 'drop'"),
-    ("more columns than rows", lambda: build_design("y ~ C(g) + x", _df(g=list("abcdef"))),
-     bl.DesignError, r"the design has 7 columns but only 6 rows"),
+    (
+        "rank deficient",
+        lambda: build_design("y ~ x + x2", _df().assign(x2=lambda d: 2 * d.x)),
+        bl.DesignError,
+        r"rank deficient \(rank 2 < 3 columns\).*'x2'",
+    ),
+    ("constant column", lambda: build_design("y ~ x + c", _df(c=[3.0] * 6)), bl.DesignError, r"\['c'\] are constant"),
+    (
+        "inf predictor",
+        lambda: build_design("y ~ x", _df(x=[0.1, np.inf, 0, 1, 2, 3])),
+        bl.DataError,
+        r"non-finite .* design column\(s\) \['x'\]",
+    ),
+    (
+        "garbage in numeric column",
+        lambda: build_design("y ~ x", _df(x=["1", "2", "a", "3", "4", "5"])),
+        bl.DataError,
+        r"column 'x' looks numeric but holds 1 non-numeric value\(s\) \(first: 'a' at index 2\)",
+    ),
+    (
+        "successes exceed trials",
+        lambda: build_design("k ~ x", _df(k=[1, 5, 0, 1, 1, 1], n=[2, 4, 1, 1, 1, 1]), trials="n"),
+        bl.DataError,
+        r"response 'k' exceeds trials 'n' in 1 row\(s\) \(first at row 1: 5 > 4\)",
+    ),
+    (
+        "negative trials",
+        lambda: build_design("k ~ x", _df(k=[0] * 6, n=[1, -1, 1, 1, 1, 1]), trials="n"),
+        bl.DataError,
+        r"trials column 'n' must hold non-negative whole numbers; found -1",
+    ),
+    (
+        "fractional trials",
+        lambda: build_design("k ~ x", _df(k=[0] * 6, n=[1, 1.5, 1, 1, 1, 1]), trials="n"),
+        bl.DataError,
+        r"trials column 'n' must hold non-negative whole numbers; found 1.5",
+    ),
+    (
+        "unknown trials column",
+        lambda: build_design("k ~ x", _df(k=[0] * 6), trials="nn"),
+        bl.DataError,
+        r"trials='nn' is not a column of data",
+    ),
+    (
+        "bad missing option",
+        lambda: build_design("y ~ x", _df(), missing="ignore"),
+        bl.DataError,
+        r"missing must be 'raise' or 'drop'",
+    ),
+    (
+        "more columns than rows",
+        lambda: build_design("y ~ C(g) + x", _df(g=list("abcdef"))),
+        bl.DesignError,
+        r"the design has 7 columns but only 6 rows",
+    ),
 ]
 
 

@@ -21,8 +21,23 @@ from hypothesis import strategies as st  # noqa: E402
 
 import bayeslogit as bl  # noqa: E402
 
-EDGE_FLOATS = [0.0, -0.0, 1.0, -1.0, 1e-300, -1e-300, 1e-150, 1e150, 1e300, -1e300, 5e-324,
-               1.7e308, np.nan, np.inf, -np.inf]
+EDGE_FLOATS = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    1e-300,
+    -1e-300,
+    1e-150,
+    1e150,
+    1e300,
+    -1e300,
+    5e-324,
+    1.7e308,
+    np.nan,
+    np.inf,
+    -np.inf,
+]
 LEVELS = ["a", "b", "c", None]
 
 
@@ -123,8 +138,7 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 _JSON = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-              st.text(max_size=12)),
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True), st.text(max_size=12)),
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
     max_leaves=6,
 )
@@ -134,8 +148,9 @@ _JSON = st.recursive(
 def fit_files():
     folder = Path(tempfile.mkdtemp(prefix="bl-fuzz-load-"))
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"x": rng.normal(size=40), "g": pd.Categorical(rng.choice(list("ab"), 40)),
-                       "b": rng.random(40) > 0.5})
+    df = pd.DataFrame(
+        {"x": rng.normal(size=40), "g": pd.Categorical(rng.choice(list("ab"), 40)), "b": rng.random(40) > 0.5}
+    )
     df["y"] = rng.binomial(1, 0.5, 40)
     model = bl.LogitModel("y ~ x + C(g) + b", df)
     model.fit_mle().save(folder / "mle.nc")
@@ -159,14 +174,49 @@ def _mutation(draw):
     kind = draw(st.sampled_from(["delete", "replace", "prior", "levels", "var_attr", "truncate"]))
     src = draw(st.sampled_from(["mle.nc", "map.nc", "post.nc"]))
     if kind == "delete":
-        key = draw(st.sampled_from(["formula", "response", "event", "levels", "trials", "n_dropped",
-                                    "column_names", "priors", "kind", "sampler", "random_seed", "logpost",
-                                    "fit_priors", "separation", "format_version"]))
+        key = draw(
+            st.sampled_from(
+                [
+                    "formula",
+                    "response",
+                    "event",
+                    "levels",
+                    "trials",
+                    "n_dropped",
+                    "column_names",
+                    "priors",
+                    "kind",
+                    "sampler",
+                    "random_seed",
+                    "logpost",
+                    "fit_priors",
+                    "separation",
+                    "format_version",
+                ]
+            )
+        )
         return src, kind, key, None
     if kind in ("replace", "prior", "levels"):
-        key = draw(st.sampled_from(["formula", "response", "event", "levels", "trials", "n_dropped",
-                                    "column_names", "kind", "sampler", "random_seed", "iterations",
-                                    "converged", "prior_label", "separating_columns"]))
+        key = draw(
+            st.sampled_from(
+                [
+                    "formula",
+                    "response",
+                    "event",
+                    "levels",
+                    "trials",
+                    "n_dropped",
+                    "column_names",
+                    "kind",
+                    "sampler",
+                    "random_seed",
+                    "iterations",
+                    "converged",
+                    "prior_label",
+                    "separating_columns",
+                ]
+            )
+        )
         return src, kind, key, draw(_JSON)
     if kind == "var_attr":
         attr = draw(st.sampled_from(["name", "pandas_dtype", "categories", "ordered"]))
@@ -174,8 +224,12 @@ def _mutation(draw):
     return src, kind, draw(st.floats(0.0, 1.0)), None
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(_mutation())
 def test_load_of_a_damaged_file_returns_or_raises_a_package_error(fit_files, mutation):
     src, kind, key, value = mutation
@@ -189,9 +243,11 @@ def test_load_of_a_damaged_file_returns_or_raises_a_package_error(fit_files, mut
         elif kind == "replace":
             _mutate_meta(path, lambda m: m.__setitem__(key, value))
         elif kind == "prior":
+
             def hit(m):
                 name = next(iter(m["priors"]["priors"]))
                 m["priors"]["priors"][name]["params"] = value if isinstance(value, dict) else {"mu": value}
+
             _mutate_meta(path, hit)
         elif kind == "levels":
             _mutate_meta(path, lambda m: m.__setitem__("levels", value))

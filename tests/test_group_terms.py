@@ -23,25 +23,30 @@ def _frame(n_groups=5, per=8, seed=0):
     h = np.tile(["a", "b"], n_groups * per // 2)
     x = rng.normal(size=g.size)
     y = rng.binomial(1, 0.5, size=g.size)
-    return pd.DataFrame({"y": y, "x": x, "z": rng.normal(size=g.size), "g": g, "h": h,
-                         "code": np.repeat(np.arange(n_groups) * 10, per)})
+    return pd.DataFrame(
+        {"y": y, "x": x, "z": rng.normal(size=g.size), "g": g, "h": h, "code": np.repeat(np.arange(n_groups) * 10, per)}
+    )
 
 
 # -- parsing ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("formula, fixed, labels", [
-    ("y ~ x + (1 | g)", "y ~ x", ["1 | g"]),
-    ("y ~ (1|g)", "y ~ 1", ["1 | g"]),
-    ("y ~ (1|g) + x", "y ~ x", ["1 | g"]),
-    ("y ~ x + (1 + x | g) + z", "y ~ x + z", ["1 + x | g"]),
-    ("y ~ x + (x || g)", "y ~ x", ["x || g"]),
-    ("y ~ x + (1 | g/h)", "y ~ x", ["1 | g", "1 | g:h"]),
-    ("y ~ x + (1 | g:h)", "y ~ x", ["1 | g:h"]),
-    ("y ~ x + (1 | g) + (0 + x | h)", "y ~ x", ["1 | g", "0 + x | h"]),
-    ("y ~ x + (1 + I((x + 1) ** 2) | g)", "y ~ x", ["1 + I((x + 1) ** 2) | g"]),  # nested parentheses
-    ("y ~ I(x | z) + (1 | g)", "y ~ I(x | z)", ["1 | g"]),  # a call's '|' is patsy's business
-    ("y ~ x + (1 | C(code))", "y ~ x", ["1 | code"]),
-])
+
+@pytest.mark.parametrize(
+    "formula, fixed, labels",
+    [
+        ("y ~ x + (1 | g)", "y ~ x", ["1 | g"]),
+        ("y ~ (1|g)", "y ~ 1", ["1 | g"]),
+        ("y ~ (1|g) + x", "y ~ x", ["1 | g"]),
+        ("y ~ x + (1 + x | g) + z", "y ~ x + z", ["1 + x | g"]),
+        ("y ~ x + (x || g)", "y ~ x", ["x || g"]),
+        ("y ~ x + (1 | g/h)", "y ~ x", ["1 | g", "1 | g:h"]),
+        ("y ~ x + (1 | g:h)", "y ~ x", ["1 | g:h"]),
+        ("y ~ x + (1 | g) + (0 + x | h)", "y ~ x", ["1 | g", "0 + x | h"]),
+        ("y ~ x + (1 + I((x + 1) ** 2) | g)", "y ~ x", ["1 + I((x + 1) ** 2) | g"]),  # nested parentheses
+        ("y ~ I(x | z) + (1 | g)", "y ~ I(x | z)", ["1 | g"]),  # a call's '|' is patsy's business
+        ("y ~ x + (1 | C(code))", "y ~ x", ["1 | code"]),
+    ],
+)
 def test_split_group_terms(formula, fixed, labels):
     f, terms = split_group_terms(formula)
     assert f == fixed
@@ -53,20 +58,24 @@ def test_split_marks_uncorrelated_and_wrapped_factors():
     assert not t.correlated and t.factors == ("code",) and t.categorical == (True,)
 
 
-@pytest.mark.parametrize("formula, exc, match", [
-    ("y ~ x + ( | g)", DesignError, "is empty before"),
-    ("y ~ x + (1 | )", DesignError, "no grouping variable"),
-    ("y ~ x - (1 | g)", FormulaError, "term of its own"),
-    ("y ~ x:(1 | g)", FormulaError, "term of its own"),
-    ("y ~ x + (1 | g + h)", FormulaError, "must be a column name"),
-    ("y ~ x + (1 | g/)", FormulaError, "empty factor"),
-])
+@pytest.mark.parametrize(
+    "formula, exc, match",
+    [
+        ("y ~ x + ( | g)", DesignError, "is empty before"),
+        ("y ~ x + (1 | )", DesignError, "no grouping variable"),
+        ("y ~ x - (1 | g)", FormulaError, "term of its own"),
+        ("y ~ x:(1 | g)", FormulaError, "term of its own"),
+        ("y ~ x + (1 | g + h)", FormulaError, "must be a column name"),
+        ("y ~ x + (1 | g/)", FormulaError, "empty factor"),
+    ],
+)
 def test_split_errors(formula, exc, match):
     with pytest.raises(exc, match=match):
         split_group_terms(formula)
 
 
 # -- the group design ---------------------------------------------------------------------------
+
 
 def test_group_design_index_values_and_no_dense_z():
     df = _frame()
@@ -147,6 +156,7 @@ def test_safe_grammar_reads_group_terms_but_refuses_code():
 
 # -- priors ------------------------------------------------------------------------------------
 
+
 def test_default_group_priors_and_prior_summary():
     m = bl.LogitModel("y ~ x + (1 + x | g)", _frame())
     table = m.prior_summary()
@@ -158,9 +168,17 @@ def test_default_group_priors_and_prior_summary():
 
 
 def test_group_prior_keys():
-    m = bl.LogitModel("y ~ x + (1 + x | g) + (1 | h)", _frame(),
-                      priors={"x": bl.Normal(0, 1), "1|g": bl.HalfNormal(1), "x | g": bl.HalfNormal(0.5),
-                              "|h": bl.HalfStudentT(4, 1), "cor|g": bl.LKJ(2)})
+    m = bl.LogitModel(
+        "y ~ x + (1 + x | g) + (1 | h)",
+        _frame(),
+        priors={
+            "x": bl.Normal(0, 1),
+            "1|g": bl.HalfNormal(1),
+            "x | g": bl.HalfNormal(0.5),
+            "|h": bl.HalfStudentT(4, 1),
+            "cor|g": bl.LKJ(2),
+        },
+    )
     t = m.prior_summary()
     assert t.loc["x", "prior"] == "Normal(0, 1)"
     assert t.loc["sd(Intercept | g)", "prior"] == "HalfNormal(1)"
@@ -169,12 +187,15 @@ def test_group_prior_keys():
     assert t.loc["cor(g)", ["prior", "source"]].tolist() == ["LKJ(2)", "user"]
 
 
-@pytest.mark.parametrize("priors, match", [
-    ({"1|nope": bl.HalfNormal(1)}, "no group term is grouped by 'nope'"),
-    ({"z|g": bl.HalfNormal(1)}, "no varying coefficient"),
-    ({"1|g": bl.Normal(0, 1)}, "must be bl.HalfNormal"),
-    ({"cor|g": bl.HalfNormal(1)}, r"must be bl.LKJ"),
-])
+@pytest.mark.parametrize(
+    "priors, match",
+    [
+        ({"1|nope": bl.HalfNormal(1)}, "no group term is grouped by 'nope'"),
+        ({"z|g": bl.HalfNormal(1)}, "no varying coefficient"),
+        ({"1|g": bl.Normal(0, 1)}, "must be bl.HalfNormal"),
+        ({"cor|g": bl.HalfNormal(1)}, r"must be bl.LKJ"),
+    ],
+)
 def test_group_prior_errors(priors, match):
     with pytest.raises(PriorError, match=match):
         bl.LogitModel("y ~ x + (1 + x | g)", _frame(), priors=priors)
@@ -186,6 +207,7 @@ def test_group_prior_key_without_group_terms():
 
 
 # -- what is refused or routed -------------------------------------------------------------------
+
 
 def test_bayeslogit_sampler_and_laplace_are_refused():
     m = bl.LogitModel("y ~ x + (1 | g)", _frame())
@@ -204,6 +226,7 @@ def test_model_pickles_with_its_group_design():
 
 
 # -- pooled and no-pooling point fits ----------------------------------------------------------
+
 
 def test_complete_pooling_mle_is_the_fit_without_group_terms():
     df = _frame(n_groups=6, per=30)
@@ -246,8 +269,7 @@ def test_cli_parses_group_priors():
     from bayeslogit.cli import parse_priors
 
     spec = parse_priors(["x=normal(0,1)", "1|g=halfnormal(1)", "x | g=halfstudentt(3, 0.5)", "cor|g=lkj(2)"])
-    assert spec == {"x": bl.Normal(0, 1), "1|g": bl.HalfNormal(1), "x | g": bl.HalfStudentT(3, 0.5),
-                    "cor|g": bl.LKJ(2)}
+    assert spec == {"x": bl.Normal(0, 1), "1|g": bl.HalfNormal(1), "x | g": bl.HalfStudentT(3, 0.5), "cor|g": bl.LKJ(2)}
     with pytest.raises(PriorError, match="cannot parse group prior"):
         parse_priors(["1|g=normal(0, 1)"])
 

@@ -21,8 +21,9 @@ def test_hierarchical_normal_marginal_density_matches_monte_carlo():
     mc = np.histogram(b, bins=edges)[0] / b.size
     exact = [integrate.quad(lambda x: float(np.exp(prior.logpdf(x))), a, c)[0] for a, c in zip(edges[:-1], edges[1:])]
     np.testing.assert_allclose(exact, mc, atol=1e-3)  # MC sd of each bin probability < 4e-4
-    total = sum(integrate.quad(lambda x: float(np.exp(prior.logpdf(x))), a, c)[0]
-                for a, c in [(-np.inf, 0.3), (0.3, np.inf)])
+    total = sum(
+        integrate.quad(lambda x: float(np.exp(prior.logpdf(x))), a, c)[0] for a, c in [(-np.inf, 0.3), (0.3, np.inf)]
+    )
     assert total == pytest.approx(1.0, abs=1e-7)
 
 
@@ -62,7 +63,8 @@ def test_bad_hyperprior_names_the_parameter():
 def test_hierarchical_posterior_round_trips_through_a_file(tmp_path):
     df = simulate_seed(120, random_seed=1)
     post = bl.LogitModel("y ~ x1 + x2", df, priors=bl.Normal(0, bl.HalfNormal(1))).sample(
-        draws=60, tune=60, chains=1, random_seed=2, progressbar=False)
+        draws=60, tune=60, chains=1, random_seed=2, progressbar=False
+    )
     assert post.sampler == "pymc" and "tau" in post.idata.posterior
     post.save(tmp_path / "h.nc")
     back = bl.load(tmp_path / "h.nc")

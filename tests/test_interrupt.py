@@ -15,8 +15,10 @@ import bayeslogit as bl
 
 # Python keeps SIGINT ignored in a child when the parent ignored it (background shells, some CI
 # runners): the child restores the default handler, as an interactive shell would have it.
-CHILD = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-         "from bayeslogit.cli import main; sys.exit(main(sys.argv[1:]))")
+CHILD = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from bayeslogit.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +34,25 @@ def csv(tmp_path_factory):
 def _interrupt_fit(csv, tmp_path, *extra, wait_for="Sampling", timeout=180):
     out_nc, out_html = tmp_path / "out.nc", tmp_path / "out.html"
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, "fit", str(csv), "y ~ x1 + x2", "--draws", "2000000",
-         "--save", str(out_nc), "--report", str(out_html), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            "fit",
+            str(csv),
+            "y ~ x1 + x2",
+            "--draws",
+            "2000000",
+            "--save",
+            str(out_nc),
+            "--report",
+            str(out_html),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
     )
     seen = []
     deadline = time.monotonic() + timeout
@@ -67,8 +85,7 @@ def test_ctrl_c_in_the_default_sampler_exits_130_with_no_output(csv, tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_under_pymc_returns_no_partial_posterior(csv, tmp_path):
-    rc, took, err, outputs = _interrupt_fit(csv, tmp_path, "--sampler", "pymc", "--draws", "200000",
-                                            wait_for="(pymc)")
+    rc, took, err, outputs = _interrupt_fit(csv, tmp_path, "--sampler", "pymc", "--draws", "200000", wait_for="(pymc)")
     assert rc == 130, err[-2000:]
     assert took < 15, took
     assert outputs == []
@@ -78,6 +95,7 @@ def test_pymc_path_still_returns_full_posteriors():
     rng = np.random.default_rng(2)
     df = pd.DataFrame({"x": rng.normal(size=60)})
     df["y"] = rng.binomial(1, 0.5, 60)
-    post = bl.LogitModel("y ~ x", df).sample(sampler="pymc", draws=30, tune=30, chains=2, random_seed=1,
-                                            progressbar=False)
+    post = bl.LogitModel("y ~ x", df).sample(
+        sampler="pymc", draws=30, tune=30, chains=2, random_seed=1, progressbar=False
+    )
     assert post.idata.posterior.sizes["draw"] == 30 and post.idata.posterior.sizes["chain"] == 2

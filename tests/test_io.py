@@ -17,8 +17,7 @@ def mixed_post(mixed_df):
     df.loc[3, "x2"] = np.nan  # dropped: the stored rows must be the fitted ones
     priors = {"x2": bl.StudentT(3, 0, 2), "C(g)": bl.Cauchy(0, 1)}
     with pytest.warns(bl.MissingDataWarning):
-        model = bl.LogitModel("yes_no ~ center(x1) * x2 + C(g)", df, priors=priors, event="yes",
-                              missing="drop")
+        model = bl.LogitModel("yes_no ~ center(x1) * x2 + C(g)", df, priors=priors, event="yes", missing="drop")
     return model.sample(**KW)
 
 
@@ -73,12 +72,15 @@ def test_save_leaves_the_fit_unchanged(mixed_post, saved):
 def test_binomial_categorical_and_bool_columns_round_trip(tmp_path):
     rng = np.random.default_rng(3)
     n = 30
-    df = pd.DataFrame({
-        "k": rng.integers(0, 5, size=n),
-        "dose": pd.Categorical(rng.choice(["low", "mid", "high"], size=n),
-                               categories=["low", "mid", "high"], ordered=True),
-        "flag": rng.random(n) > 0.5,
-    })
+    df = pd.DataFrame(
+        {
+            "k": rng.integers(0, 5, size=n),
+            "dose": pd.Categorical(
+                rng.choice(["low", "mid", "high"], size=n), categories=["low", "mid", "high"], ordered=True
+            ),
+            "flag": rng.random(n) > 0.5,
+        }
+    )
     df["n"] = df["k"] + rng.integers(1, 4, size=n)
     post = bl.LogitModel("k ~ dose + flag", df, trials="n").sample(**KW)
     post.save(tmp_path / "binom.nc")
@@ -110,7 +112,8 @@ def test_load_refuses_files_that_are_not_fits(tmp_path):
         bl.load(other)
     fake = tmp_path / "fake.nc"
     xr.DataTree.from_dict({"/bayeslogit": xr.Dataset(attrs={"bayeslogit": '{"format": "other"}'})}).to_netcdf(
-        fake, engine="h5netcdf")
+        fake, engine="h5netcdf"
+    )
     with pytest.raises(bl.FitFileError, match=r"is not a bayeslogit fit"):
         bl.load(fake)
     with pytest.raises(bl.FitFileError, match=r"is a directory"):
@@ -160,6 +163,7 @@ def test_a_loaded_fit_saves_again_identically(saved, tmp_path):
 
 # -- a crash while saving never destroys the previous file (issue 12) --------------------------------
 
+
 def _point_fits(seed_df):
     model = bl.LogitModel("y ~ x1 + x2", seed_df.head(200))
     return model.fit_mle(), model.fit_map(priors=bl.Normal(0, 1))
@@ -191,16 +195,16 @@ def test_a_process_killed_while_saving_leaves_the_previous_file(tmp_path, seed_d
     seed_df.head(200).to_csv(tmp_path / "d.csv", index=False)
     code = f"""
 import os, signal, pandas as pd, xarray as xr, bayeslogit as bl
-df = pd.read_csv({str(tmp_path / 'd.csv')!r})
+df = pd.read_csv({str(tmp_path / "d.csv")!r})
 model = bl.LogitModel("y ~ x1 + x2", df)
-model.fit_mle().save({str(tmp_path / 'fit.nc')!r})
+model.fit_mle().save({str(tmp_path / "fit.nc")!r})
 def killed(self, path, *args, **kwargs):
     with open(path, "wb") as f:
         f.write(b"partial")
         f.flush()
     os.kill(os.getpid(), signal.SIGKILL)
 xr.DataTree.to_netcdf = killed
-model.fit_map().save({str(tmp_path / 'fit.nc')!r})
+model.fit_map().save({str(tmp_path / "fit.nc")!r})
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert r.returncode == -9, r.stderr[-2000:]
@@ -222,11 +226,13 @@ def test_saved_files_have_ordinary_permissions(tmp_path, seed_df):
 
 # -- what is stored: draws, data and metadata, compressed; never the derived log-likelihood -----
 
+
 def test_file_holds_no_log_likelihood_and_no_design_matrix(seed_df, tmp_path):
     import h5py
 
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=200, tune=100, chains=2, random_seed=2,
-                                                        progressbar=False, log_likelihood=True)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(
+        draws=200, tune=100, chains=2, random_seed=2, progressbar=False, log_likelihood=True
+    )
     assert "log_likelihood" in post.idata.children
     path = tmp_path / "fit.nc"
     post.save(path)
@@ -247,8 +253,7 @@ def test_files_of_the_earlier_layout_still_load(seed_df, tmp_path):
     """Before: log_likelihood group and the design matrix stored, no digest."""
     import json
 
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=50, tune=50, chains=2, random_seed=2,
-                                                        progressbar=False)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=50, tune=50, chains=2, random_seed=2, progressbar=False)
     path = tmp_path / "new.nc"
     post.save(path)
     tree = xr.open_datatree(path, engine="h5netcdf").load()
@@ -274,8 +279,7 @@ def test_files_of_the_earlier_layout_still_load(seed_df, tmp_path):
 def test_changed_training_rows_are_caught_by_the_digest(seed_df, tmp_path):
     import h5py
 
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=50, tune=50, chains=1, random_seed=2,
-                                                        progressbar=False)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=50, tune=50, chains=1, random_seed=2, progressbar=False)
     path = tmp_path / "fit.nc"
     post.save(path)
     with h5py.File(path, "r+") as f:

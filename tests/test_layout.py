@@ -23,7 +23,21 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bayeslogit"
 
 # The flow, earliest stage first (ARCHITECTURE.md draws the same list).
 STAGES = [
-    ("base", ["errors", "_numerics", "_blocks", "_psis", "_version", "summary", "datasets", "_formula", "_files", "_group_syntax"]),
+    (
+        "base",
+        [
+            "errors",
+            "_numerics",
+            "_blocks",
+            "_psis",
+            "_version",
+            "summary",
+            "datasets",
+            "_formula",
+            "_files",
+            "_group_syntax",
+        ],
+    ),
     ("design", ["design", "group_terms"]),
     ("priors", ["priors", "group_priors"]),
     ("fit", ["fit"]),
@@ -117,8 +131,7 @@ def test_every_module_has_a_stage():
 
 def test_top_level_imports_point_down_the_flow():
     bad = [
-        f"{m}:{line} imports {t} ({STAGES[_stage(t)][0]}) at top level, but {m} is in "
-        f"stage {STAGES[_stage(m)][0]!r}"
+        f"{m}:{line} imports {t} ({STAGES[_stage(t)][0]}) at top level, but {m} is in stage {STAGES[_stage(m)][0]!r}"
         for m, t, deferred, line in IMPORTS
         if not deferred and _stage(t) > _stage(m)
     ]
@@ -144,7 +157,7 @@ def test_no_cycle_among_top_level_imports():
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
+                cycle = stack[stack.index(nxt) :] + [nxt]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if state.get(nxt) is None:
                 visit(nxt)

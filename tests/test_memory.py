@@ -42,8 +42,9 @@ new = df.iloc[:1000].drop(columns="y")
 
 
 def _run(body: str, *, n: int, draws: int, limit_gb: float = 6.0) -> dict:
-    code = (SETUP.replace("__LIMIT__", str(int(limit_gb * 2**30))).replace("__DRAWS__", str(draws))
-            .replace("__N__", str(n)))
+    code = (
+        SETUP.replace("__LIMIT__", str(int(limit_gb * 2**30))).replace("__DRAWS__", str(draws)).replace("__N__", str(n))
+    )
     code += textwrap.dedent(body)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
@@ -52,36 +53,43 @@ def _run(body: str, *, n: int, draws: int, limit_gb: float = 6.0) -> dict:
 
 
 def test_diagnostics_loo_save_load_predict_at_100k_rows_hold_no_draws_x_rows_array(tmp_path):
-    res = _run(f"""
+    res = _run(
+        f"""
         tracemalloc.start()
         t0 = time.perf_counter()
         diag = post.diagnostics()
         loo = post.loo()
-        post.save({str(tmp_path / 'fit.nc')!r})
-        loaded = bl.load({str(tmp_path / 'fit.nc')!r})
+        post.save({str(tmp_path / "fit.nc")!r})
+        loaded = bl.load({str(tmp_path / "fit.nc")!r})
         pred = loaded.predict(new)
         peak = tracemalloc.get_traced_memory()[1]
         print(json.dumps(dict(peak=peak, seconds=time.perf_counter() - t0, method=loo.method,
                               m=int(loo.rows.size), k_checks=diag.to_frame().loc["Pareto k (PSIS-LOO)", "value"],
                               largest=_blocks.largest_block_cells, nrows=len(pred),
-                              size=__import__("os").path.getsize({str(tmp_path / 'fit.nc')!r}))))
-    """, n=100_000, draws=250)
+                              size=__import__("os").path.getsize({str(tmp_path / "fit.nc")!r}))))
+    """,
+        n=100_000,
+        draws=250,
+    )
     one_array = 100_000 * 1000 * 8  # 800 MB
     assert res["method"] == "subsample" and res["m"] == 2000 and res["nrows"] == 1000
     assert res["largest"] * 8 <= 8 * 2**20, res
     # ArviZ's loo_subsample holds a few copies of draws x subsample (1,000 x 2,000 x 8 B = 16 MB):
     # ~130 MB; one materialised draws x rows array alone would be 800 MB
-    assert res["peak"] < 200e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"
+    assert res["peak"] < 200e6, (
+        f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"
+    )
     assert res["size"] < 8e6, res  # data (5 columns x 100,000 rows) + draws, compressed
 
 
 def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
-    res = _run(f"""
+    res = _run(
+        f"""
         tracemalloc.start()
         t0 = time.perf_counter()
-        post.report({str(tmp_path / 'r.html')!r}, progress=False)
+        post.report({str(tmp_path / "r.html")!r}, progress=False)
         peak = tracemalloc.get_traced_memory()[1]
-        page = open({str(tmp_path / 'r.html')!r}).read()
+        page = open({str(tmp_path / "r.html")!r}).read()
         print(json.dumps(dict(peak=peak, seconds=time.perf_counter() - t0, largest=_blocks.largest_block_cells,
                               binned="binned into 1,000 groups of about 20 rows" in page,
                               pav="Drawn from the 2,000 rows of the LOO subsample (of 20,000)" in page,
@@ -90,13 +98,18 @@ def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
                               ppc="from 500 evenly spaced of the 4,000 draws" in page,
                               oos="2,000 rows of the LOO subsample (of 20,000)" in page,
                               ame="random subsample of 2,000 of the 20,000 training rows" in page, sections=all(f"id='{{a}}'" in page for a in ("ppc", "pairs", "effects", "run")))))
-    """, n=20_000, draws=1000)
+    """,
+        n=20_000,
+        draws=1000,
+    )
     assert res["binned"] and res["pav"] and res["method"], res  # per-row plots say how they reduce rows
     assert res["resid"] and res["ppc"] and res["oos"] and res["ame"] and res["sections"], res  # the new sections too
     assert res["seconds"] < 90, res  # ~13 s on a loaded 2-core machine
     one_array = 20_000 * 4000 * 8  # 640 MB
     assert res["largest"] * 8 <= 8 * 2**20, res
-    assert res["peak"] < 160e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"
+    assert res["peak"] < 160e6, (
+        f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is {one_array / 1e6:.0f} MB)"
+    )
 
 
 def test_newton_by_row_blocks_equals_one_block_and_holds_no_weighted_copy_of_x(monkeypatch):
@@ -147,8 +160,7 @@ def test_laplace_log_density_by_row_blocks_equals_the_compiled_kernel():
     n = 3001
     df = pd.DataFrame({"x1": rng.normal(size=n), "g": rng.choice(list("abc"), n), "m": rng.integers(1, 6, n)})
     df["y"] = rng.binomial(df["m"], 1 / (1 + np.exp(-(0.3 + 0.8 * df["x1"]))))
-    model = bl.LogitModel("y ~ x1 + g", df, trials="m",
-                          priors={"x1": bl.StudentT(3, 0, 2), "g[T.b]": bl.Cauchy(0, 1)})
+    model = bl.LogitModel("y ~ x1 + g", df, trials="m", priors={"x1": bl.StudentT(3, 0, 2), "g[T.b]": bl.Cauchy(0, 1)})
     dens = LogDensity.from_model(model)
     mode = newton_mode(dens)
     B = mode.beta + rng.standard_normal((257, dens.dim)) @ np.linalg.cholesky(mode.cov).T * 3
@@ -161,7 +173,8 @@ def test_laplace_log_density_by_row_blocks_equals_the_compiled_kernel():
 def test_laplace_at_200k_rows_holds_no_draws_x_rows_array():
     """``sample(method="laplace")`` at 200,000 rows, 4,000 proposals: one draws x rows array
     would be 6.4 GB; the traced peak stays near the data (X 8 MB) plus the 8 MiB blocks."""
-    res = _run("""
+    res = _run(
+        """
         from bayeslogit.fit import laplace
         df = simulate_seed(200_000, random_seed=3, n_noise=2)
         model = bl.LogitModel("y ~ x1 + x2 + z1 + z2", df)
@@ -169,7 +182,10 @@ def test_laplace_at_200k_rows_holds_no_draws_x_rows_array():
         lap = model.sample(method="laplace", random_seed=2, progressbar=False)
         peak = tracemalloc.get_traced_memory()[1]
         print(json.dumps(dict(peak=peak, sampler=lap.sampler, k=float(lap.idata.posterior.attrs["pareto_k"]))))
-    """, n=2000, draws=10)
+    """,
+        n=2000,
+        draws=10,
+    )
     assert res["sampler"] == "laplace+psis" and res["k"] < 0.7, res
     assert res["peak"] < 150e6, f"traced peak {res['peak'] / 1e6:.0f} MB (one draws x rows array is 6,400 MB)"
 
@@ -253,8 +269,9 @@ def test_many_level_factor_is_refused_before_the_design_is_built(monkeypatch):
 
     rng = np.random.default_rng(1)
     n = 200_000
-    df = pd.DataFrame({"y": rng.integers(0, 2, n), "x": rng.normal(size=n),
-                       "shop": rng.integers(0, 5000, n).astype(str)})
+    df = pd.DataFrame(
+        {"y": rng.integers(0, 2, n), "x": rng.normal(size=n), "shop": rng.integers(0, 5000, n).astype(str)}
+    )
     tracemalloc.start()
     with pytest.raises(bl.DesignError) as err:
         bl.LogitModel("y ~ x + C(shop)", df)
@@ -277,5 +294,7 @@ def test_many_level_factor_is_refused_before_the_design_is_built(monkeypatch):
     # an interaction of moderate factors: too many columns
     monkeypatch.setattr(design, "MAX_COLUMNS", 100)
     inter = small.assign(g=lambda d: (np.arange(len(d)) % 5).astype(str))
-    with pytest.raises(bl.DesignError, match=r"the design has 200 columns \(more than bayeslogit.design.MAX_COLUMNS = 100\)"):
+    with pytest.raises(
+        bl.DesignError, match=r"the design has 200 columns \(more than bayeslogit.design.MAX_COLUMNS = 100\)"
+    ):
         bl.LogitModel("y ~ C(shop):C(g)", inter)

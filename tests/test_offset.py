@@ -28,8 +28,7 @@ SMALL = dict(draws=500, tune=500, chains=2, random_seed=5, progressbar=False)
 def data():
     rng = np.random.default_rng(21)
     n = 400
-    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n),
-                       "e": rng.uniform(0.05, 1.5, n)})
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n), "e": rng.uniform(0.05, 1.5, n)})
     df["log_e"] = np.log(df["e"])
     eta = 0.3 + 0.9 * df.x - 0.6 * (df.g == "c") + df["log_e"]
     df["y"] = rng.binomial(1, expit(eta))
@@ -55,6 +54,7 @@ def _glm(endog, X, off, **kw):
 
 # -- the design ------------------------------------------------------------------------------------
 
+
 def test_formula_offset_equals_offset_column_and_array(data, model):
     d = model.design
     np.testing.assert_allclose(d.offset, data["log_e"], rtol=1e-15)
@@ -67,8 +67,7 @@ def test_formula_offset_equals_offset_column_and_array(data, model):
     np.testing.assert_array_equal(a.params, c.params)
     assert list(a.params.index) == list(a.coef_table().index) == d.column_names
     # both kinds at once are summed, as in R's glm
-    both = bl.LogitModel("y ~ x + C(g) + offset(0.5 * np.log(e))", data.assign(h=0.5 * data["log_e"]),
-                         offset="h")
+    both = bl.LogitModel("y ~ x + C(g) + offset(0.5 * np.log(e))", data.assign(h=0.5 * data["log_e"]), offset="h")
     np.testing.assert_allclose(both.design.offset, data["log_e"], rtol=1e-12)
     assert by_array.design.offset_name == ARRAY_OFFSET
     assert "offset np.log(e)" in repr(model) and "offset np.log(e)" in repr(d)
@@ -119,20 +118,32 @@ def test_map_and_penalized_map_equal_scipy_on_the_penalized_objective(data, mode
     ref = optimize.minimize(neg_logpost, np.zeros(4), args=(normal_prior,), method="BFGS", options={"gtol": 1e-10})
     np.testing.assert_allclose(fit.params, ref.x, atol=2e-6)
     # an L1 (Laplace) prior: the penalized path (fit/penalized.py) against Powell on the kinked objective
-    lasso = model.fit_map(priors={"Intercept": bl.Flat(), "x": bl.Laplace(0, 0.5),
-                                  "C(g)[T.b]": bl.Laplace(0, 0.05), "C(g)[T.c]": bl.Laplace(0, 0.5)})
+    lasso = model.fit_map(
+        priors={
+            "Intercept": bl.Flat(),
+            "x": bl.Laplace(0, 0.5),
+            "C(g)[T.b]": bl.Laplace(0, 0.05),
+            "C(g)[T.c]": bl.Laplace(0, 0.5),
+        }
+    )
 
     def laplace_prior(b):
         return -np.sum(np.abs(b[[2, 3]]) / 0.5) - abs(b[1]) / 0.05
 
-    ref = optimize.minimize(neg_logpost, lasso.params.to_numpy() + 0.05, args=(laplace_prior,), method="Powell",
-                            options={"xtol": 1e-10, "ftol": 1e-14, "maxfev": 100_000})
+    ref = optimize.minimize(
+        neg_logpost,
+        lasso.params.to_numpy() + 0.05,
+        args=(laplace_prior,),
+        method="Powell",
+        options={"xtol": 1e-10, "ftol": 1e-14, "maxfev": 100_000},
+    )
     np.testing.assert_allclose(lasso.params, ref.x, atol=1e-5)
     assert neg_logpost(lasso.params.to_numpy(), laplace_prior) <= ref.fun + 1e-9
     assert lasso.at_kink.tolist() == [False, True, False, False]
 
 
 # -- the posterior ---------------------------------------------------------------------------------
+
 
 def test_pymc_logp_equals_the_numpy_and_compiled_densities(data, model):
     from bayeslogit.fit.laplace import log_density, log_density_blocks
@@ -197,9 +208,13 @@ def test_loo_with_offset_equals_arviz_on_the_materialised_log_likelihood(model):
     d = model.design
     eta = d.X @ b + d.offset
     np.testing.assert_allclose(ll[1, 7], d.y * eta - np.logaddexp(0, eta), rtol=1e-12)
-    tree = xr.DataTree.from_dict({"posterior": fit.idata.posterior.to_dataset(),
-                                  "observed_data": fit.idata.observed_data.to_dataset(),
-                                  "log_likelihood": fit.idata.log_likelihood.to_dataset()})
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": fit.idata.posterior.to_dataset(),
+            "observed_data": fit.idata.observed_data.to_dataset(),
+            "log_likelihood": fit.idata.log_likelihood.to_dataset(),
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = az.loo(tree, pointwise=True, var_name="y")
@@ -222,8 +237,7 @@ def test_loo_with_offset_equals_arviz_on_the_materialised_log_likelihood(model):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = azs.loo_subsample(tree, observations=rows, var_name="y", method="plpd", log_lik_fn=plpd,
-                                pointwise=True)
+        ref = azs.loo_subsample(tree, observations=rows, var_name="y", method="plpd", log_lik_fn=plpd, pointwise=True)
     assert sub.elpd == pytest.approx(ref.elpd, rel=1e-12) and sub.se == pytest.approx(ref.se, rel=1e-12)
     assert sub.subsampling_se == pytest.approx(ref.subsampling_se, rel=1e-10)
 
@@ -237,15 +251,16 @@ def test_prior_predictive_uses_the_offset(data):
 
 # -- predictions and effects -----------------------------------------------------------------------
 
+
 def test_predict_uses_the_new_rows_offset(model, post):
     new = pd.DataFrame({"x": [-1.0, 0.0, 2.0], "g": ["a", "c", "b"], "e": [0.1, 1.0, 3.0]})
     X_new = model.design.encode(new)
     off_new = np.log(new["e"].to_numpy())
     mle = model.fit_mle()
-    np.testing.assert_allclose(mle.predict(new)["estimate"], expit(X_new @ mle.params.to_numpy() + off_new),
-                               rtol=1e-12)
-    np.testing.assert_allclose(mle.predict(new, kind="linear")["estimate"],
-                               X_new @ mle.params.to_numpy() + off_new, rtol=1e-12)
+    np.testing.assert_allclose(mle.predict(new)["estimate"], expit(X_new @ mle.params.to_numpy() + off_new), rtol=1e-12)
+    np.testing.assert_allclose(
+        mle.predict(new, kind="linear")["estimate"], X_new @ mle.params.to_numpy() + off_new, rtol=1e-12
+    )
     B = post.draws()
     np.testing.assert_allclose(post.predict(new)["mean"], expit(B @ X_new.T + off_new).mean(axis=0), rtol=1e-12)
     draws = post.predict(new, kind="draws").values.reshape(-1, 3)
@@ -267,15 +282,17 @@ def test_predict_with_an_offset_column_or_array(data):
     beta = col.params.to_numpy()
     X_new = col.design.encode(new)
     np.testing.assert_allclose(col.predict(new)["estimate"], expit(X_new @ beta + [0.2, -1.0]), rtol=1e-12)
-    np.testing.assert_allclose(col.predict(new, offset=[1.0, 2.0])["estimate"], expit(X_new @ beta + [1.0, 2.0]),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        col.predict(new, offset=[1.0, 2.0])["estimate"], expit(X_new @ beta + [1.0, 2.0]), rtol=1e-12
+    )
     with pytest.raises(bl.DataError, match=r"new data lacks the offset column 'log_e'"):
         col.predict(new.drop(columns="log_e"))
     arr = bl.LogitModel("y ~ x + C(g)", data, offset=data["log_e"].to_numpy()).fit_mle()
     with pytest.raises(bl.ArgumentError, match=r"offset was given as an array.*pass offset="):
         arr.predict(new)
-    np.testing.assert_allclose(arr.predict(new, offset=np.array([0.2, -1.0]))["estimate"],
-                               col.predict(new)["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(
+        arr.predict(new, offset=np.array([0.2, -1.0]))["estimate"], col.predict(new)["estimate"], rtol=1e-10
+    )
     with pytest.raises(bl.ArgumentError, match=r"offset= has shape \(3,\), but needs one number per new rows \(2\)"):
         arr.predict(new, offset=[1.0, 2.0, 3.0])
     with pytest.raises(bl.ArgumentError, match=r"no new data were given"):
@@ -292,18 +309,21 @@ def test_marginal_effects_include_the_offset(data, model):
     assert list(me.index) == ["x", "g[b vs a]", "g[c vs a]"]  # no effect for the offset
     np.testing.assert_allclose(me.loc["x", "estimate"], np.mean(p * (1 - p)) * beta[3], rtol=1e-6)
     base = model.design.X @ beta + model.design.offset - model.design.X[:, 1:3] @ beta[1:3]
-    np.testing.assert_allclose(me.loc["g[c vs a]", "estimate"], np.mean(expit(base + beta[2]) - expit(base)),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        me.loc["g[c vs a]", "estimate"], np.mean(expit(base + beta[2]) - expit(base)), rtol=1e-10
+    )
     # an offset that is a function of the variable: d offset / dx enters dP/dx
     df = data.assign(z=data["e"])
     m2 = bl.LogitModel("y ~ z + offset(0.5 * z)", df).fit_mle()
     b2 = m2.params.to_numpy()
     p2 = expit(b2[0] + (b2[1] + 0.5) * df["z"].to_numpy())
-    np.testing.assert_allclose(m2.marginal_effects().loc["z", "estimate"], np.mean(p2 * (1 - p2)) * (b2[1] + 0.5),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        m2.marginal_effects().loc["z", "estimate"], np.mean(p2 * (1 - p2)) * (b2[1] + 0.5), rtol=1e-6
+    )
 
 
 # -- saving, pickling, the CLI ------------------------------------------------------------------------
+
 
 def test_save_load_and_pickle_keep_the_offset(data, model, post, tmp_path):
     new = pd.DataFrame({"x": [0.3, 1.0], "g": ["b", "c"], "e": [0.5, 2.0]})
@@ -351,6 +371,7 @@ def test_cli_fit_with_offset_column_and_formula_offset(data, tmp_path, capsys):
 
 # -- errors ----------------------------------------------------------------------------------------
 
+
 def test_offset_errors(data):
     with pytest.raises(bl.DataError, match=r"offset='nope' is not a column of data"):
         bl.LogitModel("y ~ x", data, offset="nope")
@@ -359,7 +380,9 @@ def test_offset_errors(data):
     with pytest.raises(bl.DesignError, match=r"offset\(g\) must be one number per row"):
         bl.LogitModel("y ~ x + offset(g)", data)
     nan = data.assign(log_e=data["log_e"].where(data.index != 3))
-    with pytest.raises(bl.DataError, match=r"1 of 400 rows have missing values \(per column: 'log_e' \(1\)\).*missing='drop'"):
+    with pytest.raises(
+        bl.DataError, match=r"1 of 400 rows have missing values \(per column: 'log_e' \(1\)\).*missing='drop'"
+    ):
         bl.LogitModel("y ~ x", nan, offset="log_e")
     with pytest.warns(bl.MissingDataWarning, match="dropped 1 of 400"):
         dropped = bl.LogitModel("y ~ x", nan, offset="log_e", missing="drop")
@@ -377,8 +400,9 @@ def test_offset_errors(data):
 
 
 def test_separation_does_not_depend_on_the_offset():
-    df = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "x": [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0],
-                       "o": [5.0, -1.0, 2.0, 0.0, -4.0, 1.0]})
+    df = pd.DataFrame(
+        {"y": [0, 0, 0, 1, 1, 1], "x": [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], "o": [5.0, -1.0, 2.0, 0.0, -4.0, 1.0]}
+    )
     with pytest.warns(bl.SeparationWarning, match="complete separation"):
         fit = bl.LogitModel("y ~ x", df, offset="o").fit_mle()
     assert fit.separation == "complete"

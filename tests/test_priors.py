@@ -41,8 +41,11 @@ def test_joint_logpdf_matches_scipy(mixed_df):
     r = resolve_priors({"x1": bl.Cauchy(0.5, 2)}, d)
     beta = np.array([0.3, -0.2, 0.9])
     alpha_c = beta[0] + d.X[:, 1:].mean(axis=0) @ beta[1:]
-    expected = (stats.norm(0, 2.5).logpdf(alpha_c) + stats.cauchy(0.5, 2).logpdf(-0.2)
-                + stats.norm(0, 2.5 / d.X[:, 2].std()).logpdf(0.9))
+    expected = (
+        stats.norm(0, 2.5).logpdf(alpha_c)
+        + stats.cauchy(0.5, 2).logpdf(-0.2)
+        + stats.norm(0, 2.5 / d.X[:, 2].std()).logpdf(0.9)
+    )
     assert r.logpdf(beta) == pytest.approx(expected, rel=1e-12)
 
 

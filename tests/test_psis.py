@@ -12,8 +12,12 @@ def _arviz(ll, r_eff=1.0, log_p=None, log_q=None):
     if log_p is None:
         return array_stats.loo(ll.reshape(m, 1, S), chain_axis=1, draw_axis=2, r_eff=r_eff)
     return array_stats.loo_approximate_posterior(
-        ll.reshape(m, 1, S), np.broadcast_to(log_p, (m, 1, S)), np.broadcast_to(log_q, (m, 1, S)),
-        chain_axis=1, draw_axis=2)
+        ll.reshape(m, 1, S),
+        np.broadcast_to(log_p, (m, 1, S)),
+        np.broadcast_to(log_q, (m, 1, S)),
+        chain_axis=1,
+        draw_axis=2,
+    )
 
 
 def _blocks_of_loglik(rng, m, S):

@@ -73,8 +73,9 @@ def test_every_python_block_runs_as_written(tmp_path, monkeypatch):
             try:
                 exec(compile(code, f"README.md python block {i + 1}", "exec"), namespace)
             except Exception as exc:  # name the block in the failure
-                raise AssertionError(f"README python block {i + 1} fails as written: {type(exc).__name__}: "
-                                     f"{exc}\n{code}") from exc
+                raise AssertionError(
+                    f"README python block {i + 1} fails as written: {type(exc).__name__}: {exc}\n{code}"
+                ) from exc
         done.append(i)
     assert done == list(range(len(blocks)))
     assert calls  # the blocks did sample (through the capped sampler)

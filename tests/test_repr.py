@@ -39,7 +39,8 @@ def test_model_and_design(model, seed_df):
     wide = bl.LogitModel("y ~ " + " + ".join(f"I(x1 ** {k})" for k in range(1, 9)), seed_df).design
     assert _one_line(repr(wide)) == (
         "<Design 'y ~ I(x1 ** 1) + I(x1 ** 2) + I(x1 ** 3) + I(x1 ** 4) + ...': n=500, 9 columns "
-        "(Intercept, I(x1 ** 1), I(x1 ** 2), I(x1 ** 3), I(x1 ** 4), I(x1 ** ...), bernoulli>")
+        "(Intercept, I(x1 ** 1), I(x1 ** 2), I(x1 ** 3), I(x1 ** 4), I(x1 ** ...), bernoulli>"
+    )
 
 
 def test_point_fits(model):
@@ -74,9 +75,18 @@ def test_posterior(post):
 
 
 def test_priors(model):
-    for prior in (bl.Normal(0, 2.5), bl.StudentT(3, 0, 2.5), bl.Cauchy(0, 1), bl.Flat(), bl.Laplace(0, 1),
-                  bl.ElasticNet(l1=1.0, l2=0.5), bl.Horseshoe(), bl.Normal(0, bl.HalfNormal(1)), bl.HalfNormal(2),
-                  bl.sklearn_prior(C=2.0, l1_ratio=0.5)):
+    for prior in (
+        bl.Normal(0, 2.5),
+        bl.StudentT(3, 0, 2.5),
+        bl.Cauchy(0, 1),
+        bl.Flat(),
+        bl.Laplace(0, 1),
+        bl.ElasticNet(l1=1.0, l2=0.5),
+        bl.Horseshoe(),
+        bl.Normal(0, bl.HalfNormal(1)),
+        bl.HalfNormal(2),
+        bl.sklearn_prior(C=2.0, l1_ratio=0.5),
+    ):
         text = _one_line(repr(prior))
         assert eval(text, vars(bl)) == prior  # the repr rebuilds the prior
     resolved = model.priors

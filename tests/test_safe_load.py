@@ -25,8 +25,7 @@ from bayeslogit import _formula
 @pytest.fixture(scope="module")
 def good(tmp_path_factory):
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"x1": rng.normal(size=60), "x2": rng.normal(size=60),
-                       "g": rng.choice(list("abc"), 60)})
+    df = pd.DataFrame({"x1": rng.normal(size=60), "x2": rng.normal(size=60), "g": rng.choice(list("abc"), 60)})
     df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x1)))
     path = tmp_path_factory.mktemp("safe") / "good.nc"
     fit = bl.LogitModel("y ~ x1 + x2 + C(g)", df).fit_mle()
@@ -81,8 +80,12 @@ def test_a_payload_in_a_stored_formula_runs_nothing(good, tmp_path, where, formu
 
 def test_the_cli_report_refuses_it_too(good, tmp_path):
     evil = _with_formula(good[0], tmp_path / "evil.nc", f"I(y + 0*{_touch(tmp_path)}) ~ x1 + x2 + C(g)")
-    r = subprocess.run([sys.executable, "-m", "bayeslogit", "report", str(evil), "-o", str(tmp_path / "r.html")],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "bayeslogit", "report", str(evil), "-o", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2, r.stderr
     assert "__import__" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "r.html").exists()
@@ -128,19 +131,22 @@ def test_namespace_functions_may_be_called_but_not_inspected(good, tmp_path):
         bl.load(evil, namespace={"f": f})
 
 
-@pytest.mark.parametrize("formula", [
-    "I(yes_no == 'yes') ~ np.log(x1) + C(g, Treatment('b'))",
-    "y ~ center(x1) * x2 + C(g)",
-    "y ~ bs(x1, df=4, degree=3) + cr(x2, df=3)",
-    "y ~ I(x1**2) + np.exp(-x2)",
-    "y ~ Q(\"f('x')\") + café",
-    "y ~ Q('it\\'s')",
-    "y ~ (x1 + x2)**2 - 1",
-    "y ~ C(g, levels=['a', 'b', 'c'])",
-    "y ~ C(g, Sum)",
-    "y ~ te(cr(x1, df=3), cc(x2, df=3))",
-    "y ~ scale(x1) + standardize(x2, ddof=1)",
-])
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "I(yes_no == 'yes') ~ np.log(x1) + C(g, Treatment('b'))",
+        "y ~ center(x1) * x2 + C(g)",
+        "y ~ bs(x1, df=4, degree=3) + cr(x2, df=3)",
+        "y ~ I(x1**2) + np.exp(-x2)",
+        "y ~ Q(\"f('x')\") + café",
+        "y ~ Q('it\\'s')",
+        "y ~ (x1 + x2)**2 - 1",
+        "y ~ C(g, levels=['a', 'b', 'c'])",
+        "y ~ C(g, Sum)",
+        "y ~ te(cr(x1, df=3), cc(x2, df=3))",
+        "y ~ scale(x1) + standardize(x2, ddof=1)",
+    ],
+)
 def test_the_grammar_accepts_ordinary_formulas(formula):
     _formula.check_formula(formula, ["y", "x1", "x2", "g", "f('x')", "café", "it's", "yes_no"])
 

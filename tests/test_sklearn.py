@@ -140,7 +140,9 @@ def test_import_bayeslogit_does_not_import_sklearn():
     import subprocess
     import sys
 
-    code = ("import sys, bayeslogit as bl; a = 'sklearn' in sys.modules; "
-            "bl.BayesianLogisticRegression; print(a, 'sklearn' in sys.modules)")
+    code = (
+        "import sys, bayeslogit as bl; a = 'sklearn' in sys.modules; "
+        "bl.BayesianLogisticRegression; print(a, 'sklearn' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False True"

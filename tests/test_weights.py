@@ -32,8 +32,7 @@ def test_mle_equals_statsmodels_freq_weights(weighted):
     df, expanded = weighted
     mle = bl.LogitModel(FORMULA, df, weights="w").fit_mle()
     X = mle.design.X
-    ref = sm.GLM(df["y"].to_numpy(), X, family=sm.families.Binomial(),
-                 freq_weights=df["w"].to_numpy()).fit(tol=1e-12)
+    ref = sm.GLM(df["y"].to_numpy(), X, family=sm.families.Binomial(), freq_weights=df["w"].to_numpy()).fit(tol=1e-12)
     np.testing.assert_allclose(mle.params, ref.params, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(mle.bse, ref.bse, rtol=1e-6)
     np.testing.assert_allclose(mle.llf, ref.llf, rtol=1e-8)
@@ -81,7 +80,9 @@ def test_weights_are_validated(weighted):
     df, _ = weighted
     with pytest.raises(bl.DataError, match=r"weights='nope' is not a column"):
         bl.LogitModel(FORMULA, df, weights="nope")
-    with pytest.raises(bl.DataError, match=r"weights column 'w' must hold whole numbers >= 1.*found 7.5 in 180 row.*not supported"):
+    with pytest.raises(
+        bl.DataError, match=r"weights column 'w' must hold whole numbers >= 1.*found 7.5 in 180 row.*not supported"
+    ):
         bl.LogitModel(FORMULA, df.assign(w=df["w"] * 1.5), weights="w")
     with pytest.raises(bl.DataError, match=r"found 0 in 1 row.*Drop rows of weight 0"):
         bl.LogitModel(FORMULA, df.assign(w=np.r_[0, df["w"].to_numpy()[1:]]), weights="w")

@@ -196,8 +196,14 @@ class Diagnostics:
         """The checks as a DataFrame: ``value``, ``rule``, ``verdict``, ``detail``, ``suggestion``."""
         df = pd.DataFrame(
             [
-                {"check": c.name, "value": c.value, "rule": c.rule, "verdict": c.verdict,
-                 "detail": c.detail, "suggestion": c.suggestion}
+                {
+                    "check": c.name,
+                    "value": c.value,
+                    "rule": c.rule,
+                    "verdict": c.verdict,
+                    "detail": c.detail,
+                    "suggestion": c.suggestion,
+                }
                 for c in self.checks
             ]
         ).set_index("check")
@@ -263,7 +269,7 @@ class Diagnostics:
 # predictions
 
 
-def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
+def fitted_probabilities(post: PosteriorResults) -> np.ndarray:
     """Posterior mean of P(y_i = 1) for every observation, shape (n_obs,).
 
     Computed by row blocks (no draws x rows array); cached on the fit. Above
@@ -291,16 +297,16 @@ def fitted_probabilities(post: "PosteriorResults") -> np.ndarray:
             kept = np.unique(np.linspace(0, S - 1, keep).round().astype(np.int64))
             B = B[kept]
             G = None if G is None else [g[kept] for g in G]
-            note = (f"posterior-mean probabilities from {B.shape[0]:,} evenly spaced of the {S:,} draws "
-                    f"({n:,} rows)")
+            note = f"posterior-mean probabilities from {B.shape[0]:,} evenly spaced of the {S:,} draws ({n:,} rows)"
     # offset and group terms included (eta_rows)
-    p = np.concatenate([_blocks.mean_prob_rows(post.design, sl, B, G)
-                        for sl in _blocks.row_slices(n, _blocks.block_rows(B.shape[0]))])
+    p = np.concatenate(
+        [_blocks.mean_prob_rows(post.design, sl, B, G) for sl in _blocks.row_slices(n, _blocks.block_rows(B.shape[0]))]
+    )
     post._cache["fitted"] = (p, note)
     return p
 
 
-def fitted_draws_note(post: "PosteriorResults") -> str:
+def fitted_draws_note(post: PosteriorResults) -> str:
     """How :func:`fitted_probabilities` was computed ('' when from every draw)."""
     fitted_probabilities(post)
     return post._cache["fitted"][1]
@@ -324,7 +330,7 @@ def _auc(score: np.ndarray, w_pos: np.ndarray, w_neg: np.ndarray) -> float:
     return float(np.sum(pos * (neg_below + 0.5 * neg)) / total)
 
 
-def fit_quality(post: "PosteriorResults") -> FitQuality:
+def fit_quality(post: PosteriorResults) -> FitQuality:
     """Brier score, log score, AUC and PAV calibration of the posterior-mean probabilities.
 
     For aggregated binomial data every trial counts once (row ``i`` contributes ``y_i``
@@ -433,10 +439,18 @@ def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
     kind, cols = sep
     if kind == "not checked":
         kind = None
-    where = f"the data are {kind}ly separated along {', '.join(cols) or 'the intercept'} (the MLE does not exist); " if kind else ""
+    where = (
+        f"the data are {kind}ly separated along {', '.join(cols) or 'the intercept'} (the MLE does not exist); "
+        if kind
+        else ""
+    )
     if _has_flat_prior(post):
         flat = [k for k, p in post.model.priors.priors.items() if p.family == "Flat"]
-        why = "makes the posterior improper" if kind else "leaves the posterior improper if the data are (quasi-)separated"
+        why = (
+            "makes the posterior improper"
+            if kind
+            else "leaves the posterior improper if the data are (quasi-)separated"
+        )
         return where + f"the Flat prior on {', '.join(flat)} {why}: use a proper prior such as bl.Normal(0, 2.5)"
     if kind:
         return where + "a stronger (smaller-scale) prior on those columns keeps the posterior well-behaved"
@@ -447,7 +461,7 @@ def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
 # prior sensitivity
 
 
-def log_prior_draws(post: "PosteriorResults") -> np.ndarray:
+def log_prior_draws(post: PosteriorResults) -> np.ndarray:
     """Log prior density of every draw, per coefficient: shape ``(chains * draws, n_coef)``.
 
     Each coefficient's prior is evaluated at the quantity it applies to (for a centred
@@ -456,11 +470,12 @@ def log_prior_draws(post: "PosteriorResults") -> np.ndarray:
     """
     priors = post.model.priors
     B = post.draws() @ priors.centring_map().T
-    return np.column_stack([np.asarray(priors.priors[name].logpdf(B[:, j]), dtype=float)
-                            for j, name in enumerate(post.coef_names)])
+    return np.column_stack(
+        [np.asarray(priors.priors[name].logpdf(B[:, j]), dtype=float) for j, name in enumerate(post.coef_names)]
+    )
 
 
-def joint_log_prior_draws(post: "PosteriorResults") -> dict[str, np.ndarray]:
+def joint_log_prior_draws(post: PosteriorResults) -> dict[str, np.ndarray]:
     """Log prior density of every draw, per free variable of the PyMC model
     (:func:`bayeslogit.fit.pymc_model.build_model`): a dict of arrays of shape
     ``(chains * draws, k)``, whose total per draw is the joint log prior, as
@@ -488,7 +503,6 @@ def joint_log_prior_draws(post: "PosteriorResults") -> dict[str, np.ndarray]:
     {'beta': (200, 2)}
     """
     from scipy.special import gammaln
-
 
     priors = post.model.priors.priors
     names = post.coef_names
@@ -538,7 +552,7 @@ def joint_log_prior_draws(post: "PosteriorResults") -> dict[str, np.ndarray]:
     return out
 
 
-def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THRESHOLD) -> pd.DataFrame:
+def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRESHOLD) -> pd.DataFrame:
     """Power-scaling sensitivity of every coefficient to the prior and to the likelihood.
 
     Kallioinen et al. (2024), computed by ``arviz_stats.psense``: the posterior is reweighted
@@ -607,8 +621,9 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
     if hierarchical:  # the joint log prior of the free variables (scales included), summed per draw
         total = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values()).reshape(C, D_all)[:, keep]
-        log_prior = xr.Dataset({"joint": (("chain", "draw"), total)},
-                               coords={"chain": coords["chain"], "draw": coords["draw"]})
+        log_prior = xr.Dataset(
+            {"joint": (("chain", "draw"), total)}, coords={"chain": coords["chain"], "draw": coords["draw"]}
+        )
         lp_total = total
     else:
         lp = log_prior_draws(post).reshape(C, D_all, len(names))[:, keep]
@@ -618,11 +633,16 @@ def prior_sensitivity(post: "PosteriorResults", *, threshold: float = PSENSE_THR
     if key not in post._cache:  # one pass over draws x rows; diagnostics() and report() both ask
         post._cache[key] = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset)
     ll = post._cache[key].reshape(C, D)
-    tree = xr.DataTree.from_dict({
-        "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
-        "log_prior": log_prior,
-        "log_likelihood": xr.Dataset({"y": (("chain", "draw"), ll)}, coords={"chain": coords["chain"], "draw": coords["draw"]}),
-    })
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
+            "log_prior": log_prior,
+            "log_likelihood": xr.Dataset(
+                {"y": (("chain", "draw"), ll)}, coords={"chain": coords["chain"], "draw": coords["draw"]}
+            ),
+        }
+    )
+
     def sense(component: str, total: np.ndarray) -> pd.Series:
         if np.ptp(total) == 0:  # e.g. flat priors: power-scaling a constant changes nothing
             return pd.Series(0.0, index=names)
@@ -675,19 +695,26 @@ def _sensitivity_check(post) -> tuple[Check, pd.DataFrame | None]:
     thinned = f" (on {used:,} evenly spaced of the {every:,} draws)" if used and used < every else ""
     flagged = table[table["diagnosis"] != "✓"]
     if flagged.empty:
-        return Check(name, value, rule, True,
-                     f"largest: {worst}; the posterior is driven by the data{thinned}"), table
+        return Check(name, value, rule, True, f"largest: {worst}; the posterior is driven by the data{thinned}"), table
     priors = post.model.priors.priors
     tail = flagged[flagged["in prior tail"]]
     if tail.empty:  # psense's 'potential' flag, posterior in the prior's central range: worth a look
-        return Check(name, value, rule, None,
-                     f"{flagged['diagnosis'].iloc[0]}: {', '.join(flagged.index)} (posterior within the "
-                     f"prior's central range; fine for a deliberate or weakly informative prior){thinned}",
-                     "the prior has a noticeable pull on these coefficients; compare with a wider prior "
-                     "if that was not intended."), table
+        return Check(
+            name,
+            value,
+            rule,
+            None,
+            f"{flagged['diagnosis'].iloc[0]}: {', '.join(flagged.index)} (posterior within the "
+            f"prior's central range; fine for a deliberate or weakly informative prior){thinned}",
+            "the prior has a noticeable pull on these coefficients; compare with a wider prior "
+            "if that was not intended.",
+        ), table
     which = ", ".join(f"{c} ~ {priors[c]}" for c in tail.index)
     return Check(
-        name, value, rule, False,
+        name,
+        value,
+        rule,
+        False,
         f"{tail['diagnosis'].iloc[0]}, posterior in the prior's tail (beyond 2 prior scales): "
         f"{', '.join(tail.index)}{thinned}",
         f"the data pull these coefficients into the tail of their prior ({which}): check that the "
@@ -696,7 +723,7 @@ def _sensitivity_check(post) -> tuple[Check, pd.DataFrame | None]:
     ), table
 
 
-def diagnose(post: "PosteriorResults") -> Diagnostics:
+def diagnose(post: PosteriorResults) -> Diagnostics:
     """Run every diagnostic on a posterior. Prefer :meth:`PosteriorResults.diagnostics`.
 
     Parameters
@@ -730,8 +757,16 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
     rhat, ess_bulk, ess_tail = ct["r_hat"], ct["ess_bulk"], ct["ess_tail"]
     mcse_mean, mcse_sd = ct["mcse_mean"], ct["mcse_sd"]
     sd = post.bse.reindex(names)
-    table = pd.DataFrame({"r_hat": rhat, "ess_bulk": ess_bulk, "ess_tail": ess_tail,
-                          "mcse_mean": mcse_mean, "mcse_sd": mcse_sd, "sd": sd})
+    table = pd.DataFrame(
+        {
+            "r_hat": rhat,
+            "ess_bulk": ess_bulk,
+            "ess_tail": ess_tail,
+            "mcse_mean": mcse_mean,
+            "mcse_sd": mcse_sd,
+            "sd": sd,
+        }
+    )
     table.index.name = "term"
 
     sep = _post_separation(post)
@@ -743,80 +778,130 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
         table["r_hat"], table["mcse_mean"], table["mcse_sd"] = np.nan, imp["mcse_mean"], np.nan
         k_is = float(idata["importance"].attrs["pareto_k"])
         ess_is = float(idata["importance"].attrs["ess_is"])
-        checks.append(Check(
-            "Pareto k (importance sampling)", f"{k_is:.2f}", "<= 0.7", bool(k_is <= 0.7),
-            "Laplace + PSIS importance sampling, not MCMC: no R-hat",
-            "the Laplace proposal does not cover the posterior: sample with NUTS (method='nuts').",
-        ))
+        checks.append(
+            Check(
+                "Pareto k (importance sampling)",
+                f"{k_is:.2f}",
+                "<= 0.7",
+                bool(k_is <= 0.7),
+                "Laplace + PSIS importance sampling, not MCMC: no R-hat",
+                "the Laplace proposal does not cover the posterior: sample with NUTS (method='nuts').",
+            )
+        )
         ess_min = ESS_PER_CHAIN * chains
-        checks.append(Check(
-            "IS-ESS (importance sampling)", f"{ess_is:.0f}", f">= {ess_min}", bool(ess_is >= ess_min),
-            f"1 / sum(w^2) of {total} weighted proposals; per coefficient min "
-            f"{float(imp['ess'].min()):.0f} ({imp['ess'].idxmin()})",
-            "too few effective draws: increase draws, or sample with NUTS (method='nuts').",
-        ))
+        checks.append(
+            Check(
+                "IS-ESS (importance sampling)",
+                f"{ess_is:.0f}",
+                f">= {ess_min}",
+                bool(ess_is >= ess_min),
+                f"1 / sum(w^2) of {total} weighted proposals; per coefficient min "
+                f"{float(imp['ess'].min()):.0f} ({imp['ess'].idxmin()})",
+                "too few effective draws: increase draws, or sample with NUTS (method='nuts').",
+            )
+        )
     else:
         if rhat.notna().all():
             r, worst = float(rhat.max()), f"worst: {rhat.idxmax()}"
         else:  # ArviZ returns NaN when the chains are too short to split
             r, worst = float("nan"), f"not computable for {', '.join(rhat.index[rhat.isna()])}"
-        checks.append(Check(
-            "R-hat (max)", f"{r:.3f}", f"<= {RHAT_MAX}", bool(r <= RHAT_MAX), worst,
-            "the chains disagree: sample longer (more tune and draws) and with 4 chains; "
-            f"if it persists, {prior_hint}.",
-        ))
+        checks.append(
+            Check(
+                "R-hat (max)",
+                f"{r:.3f}",
+                f"<= {RHAT_MAX}",
+                bool(r <= RHAT_MAX),
+                worst,
+                "the chains disagree: sample longer (more tune and draws) and with 4 chains; "
+                f"if it persists, {prior_hint}.",
+            )
+        )
         ess_min = ESS_PER_CHAIN * chains
         for label, ess in (("bulk", ess_bulk), ("tail", ess_tail)):
             e = float(ess.min())
-            checks.append(Check(
-                f"ESS {label} (min)", f"{e:.0f}", f">= {ess_min} (100 per chain)", bool(e >= ess_min),
-                f"worst: {ess.idxmin()}; {total} draws in all",
-                f"too few effective draws for stable {'means' if label == 'bulk' else 'interval ends'}: "
-                f"increase draws (now {draws} per chain) and tune; strong autocorrelation can also "
-                f"mean a badly shaped posterior ({prior_hint}).",
-            ))
+            checks.append(
+                Check(
+                    f"ESS {label} (min)",
+                    f"{e:.0f}",
+                    f">= {ess_min} (100 per chain)",
+                    bool(e >= ess_min),
+                    f"worst: {ess.idxmin()}; {total} draws in all",
+                    f"too few effective draws for stable {'means' if label == 'bulk' else 'interval ends'}: "
+                    f"increase draws (now {draws} per chain) and tune; strong autocorrelation can also "
+                    f"mean a badly shaped posterior ({prior_hint}).",
+                )
+            )
     mcse_mean = table["mcse_mean"]
     rel = float((mcse_mean / sd).max())
-    checks.append(Check(
-        "MCSE of mean / sd (max)", f"{rel:.3f}", "informative", None,
-        f"largest: {(mcse_mean / sd).idxmax()}",
-    ))
+    checks.append(
+        Check(
+            "MCSE of mean / sd (max)",
+            f"{rel:.3f}",
+            "informative",
+            None,
+            f"largest: {(mcse_mean / sd).idxmax()}",
+        )
+    )
 
     stats = idata.sample_stats if "sample_stats" in idata.children else None
     diverging = _stat(stats, "diverging") if stats is not None else None
     if diverging is not None:
         nd = int(diverging.sum())
-        checks.append(Check(
-            "Divergent transitions", str(nd), "0", nd == 0, f"{100 * nd / total:.1f}% of draws",
-            "NUTS could not follow the posterior's curvature: raise target_accept (e.g. "
-            f"target_accept=0.95); if divergences remain, {prior_hint}.",
-        ))
+        checks.append(
+            Check(
+                "Divergent transitions",
+                str(nd),
+                "0",
+                nd == 0,
+                f"{100 * nd / total:.1f}% of draws",
+                "NUTS could not follow the posterior's curvature: raise target_accept (e.g. "
+                f"target_accept=0.95); if divergences remain, {prior_hint}.",
+            )
+        )
     depth = _stat(stats, "reached_max_treedepth", "maxdepth_reached") if stats is not None else None
     if depth is not None:
         nt = int(depth.sum())
-        checks.append(Check(
-            "Tree depth saturation", str(nt), "0 transitions at max depth", nt == 0,
-            f"{100 * nt / total:.1f}% of draws",
-            "trajectories hit the maximum tree depth: the posterior is very wide or strongly "
-            f"correlated; {prior_hint}, or rescale the predictors.",
-        ))
+        checks.append(
+            Check(
+                "Tree depth saturation",
+                str(nt),
+                "0 transitions at max depth",
+                nt == 0,
+                f"{100 * nt / total:.1f}% of draws",
+                "trajectories hit the maximum tree depth: the posterior is very wide or strongly "
+                f"correlated; {prior_hint}, or rescale the predictors.",
+            )
+        )
     if stats is not None and "energy" in stats:
         bfmi = np.atleast_1d(np.asarray(az.bfmi(idata)["energy"].values, dtype=float))
         b = float(np.min(bfmi))
-        checks.append(Check(
-            "E-BFMI (min over chains)", f"{b:.2f}", f">= {BFMI_MIN}", bool(b >= BFMI_MIN),
-            "per chain: " + ", ".join(f"{v:.2f}" for v in bfmi),
-            f"the momentum resampling explores the energy poorly: tune longer (e.g. tune=2000); "
-            f"{prior_hint}.",
-        ))
+        checks.append(
+            Check(
+                "E-BFMI (min over chains)",
+                f"{b:.2f}",
+                f">= {BFMI_MIN}",
+                bool(b >= BFMI_MIN),
+                "per chain: " + ", ".join(f"{v:.2f}" for v in bfmi),
+                f"the momentum resampling explores the energy poorly: tune longer (e.g. tune=2000); {prior_hint}.",
+            )
+        )
 
-    checks.append(Check(
-        "Separation (data)", sep[0] or "none", "informative", None,
-        f"along {', '.join(sep[1])}" if sep[1] else (
-            f"one-pass certificate inconclusive; the linear program is skipped above "
-            f"{LP_MAX_ROWS:,} rows" if sep[0] == "not checked" else ""),
-        "",
-    ))
+    checks.append(
+        Check(
+            "Separation (data)",
+            sep[0] or "none",
+            "informative",
+            None,
+            f"along {', '.join(sep[1])}"
+            if sep[1]
+            else (
+                f"one-pass certificate inconclusive; the linear program is skipped above {LP_MAX_ROWS:,} rows"
+                if sep[0] == "not checked"
+                else ""
+            ),
+            "",
+        )
+    )
 
     loo = None
     loo_res: LooResult | None = None
@@ -832,26 +917,43 @@ def diagnose(post: "PosteriorResults") -> Diagnostics:
     checks.append(sens_check)
 
     if loo_error is not None:
-        checks.append(Check(
-            "Pareto k (PSIS-LOO)", "n/a", "computable", False, f"PSIS-LOO failed: {loo_error}",
-            "the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): "
-            f"{prior_hint}.",
-        ))
+        checks.append(
+            Check(
+                "Pareto k (PSIS-LOO)",
+                "n/a",
+                "computable",
+                False,
+                f"PSIS-LOO failed: {loo_error}",
+                f"the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): {prior_hint}.",
+            )
+        )
     if loo is not None:
         k = np.asarray(loo.pareto_k).ravel()
         k = k[np.isfinite(k)]
         nbad = int(np.sum(k > loo.good_k))
         where = "" if loo_res.method == "exact" else f" of {k.size:,} subsampled rows"
-        checks.append(Check(
-            "Pareto k (PSIS-LOO)", f"{nbad} high{where}", f"all <= {float(loo.good_k):.2f}", nbad == 0,
-            f"max k = {np.max(k):.2f}",
-            "LOO is unreliable for the observations with high k (very influential points): "
-            "check them, use K-fold cross-validation (arviz.loo_kfold), or more draws.",
-        ))
+        checks.append(
+            Check(
+                "Pareto k (PSIS-LOO)",
+                f"{nbad} high{where}",
+                f"all <= {float(loo.good_k):.2f}",
+                nbad == 0,
+                f"max k = {np.max(k):.2f}",
+                "LOO is unreliable for the observations with high k (very influential points): "
+                "check them, use K-fold cross-validation (arviz.loo_kfold), or more draws.",
+            )
+        )
 
-    return Diagnostics(checks=checks, per_coef=table, loo=loo, fit=fit_quality(post),
-                       n_chains=chains, n_draws=draws, notes=notes,
-                       loo_method=loo_res.label if loo_res is not None else "",
-                       loo_rows=loo_res.rows if loo_res is not None else None,
-                       loo_short=loo_res.short_label if loo_res is not None else "",
-                       prior_sensitivity=sensitivity)
+    return Diagnostics(
+        checks=checks,
+        per_coef=table,
+        loo=loo,
+        fit=fit_quality(post),
+        n_chains=chains,
+        n_draws=draws,
+        notes=notes,
+        loo_method=loo_res.label if loo_res is not None else "",
+        loo_rows=loo_res.rows if loo_res is not None else None,
+        loo_short=loo_res.short_label if loo_res is not None else "",
+        prior_sensitivity=sensitivity,
+    )

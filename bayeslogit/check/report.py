@@ -24,9 +24,9 @@ import html
 import io
 import sys
 import time
-import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -104,22 +104,27 @@ def _table(df: pd.DataFrame, *, digits: int = 3) -> str:
         return html.escape(str(v))
 
     head = f"<th class='text'>{html.escape(str(df.index.name or ''))}</th>" + "".join(
-        f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+        f"<th>{html.escape(str(c))}</th>" for c in df.columns
+    )
     rows = []
     for i, idx in enumerate(df.index):
         cells = []
         for j, col in enumerate(df.columns):
             v = df.iat[i, j]
-            cls = f" class='{v}'" if col == "verdict" and v in ("ok", "FAIL", "info") else (
-                " class='text'" if isinstance(v, str) else "")
+            cls = (
+                f" class='{v}'"
+                if col == "verdict" and v in ("ok", "FAIL", "info")
+                else (" class='text'" if isinstance(v, str) else "")
+            )
             cells.append(f"<td{cls}>{fmt(v, col)}</td>")
         rows.append(f"<tr><th class='text'>{html.escape(str(idx))}</th>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _info_table(rows: list[tuple[str, str]]) -> str:
-    body = "".join(f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>"
-                   for k, v in rows)
+    body = "".join(
+        f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>" for k, v in rows
+    )
     return f"<table>{body}</table>"
 
 
@@ -158,7 +163,7 @@ def _trace_fig(post):
             xc = x[c]
             if np.ptp(xc) > 0:
                 ax_d.plot(grid, gaussian_kde(xc)(grid), color=colour, lw=1.2)
-            line, = ax_t.plot(np.arange(D), xc, color=colour, lw=0.5, alpha=0.8, label=f"chain {c}")
+            (line,) = ax_t.plot(np.arange(D), xc, color=colour, lw=0.5, alpha=0.8, label=f"chain {c}")
             if j == 0:
                 handles.append(line)
         ax_d.set_title(f"{name}: density per chain", fontsize=9, loc="left")
@@ -216,8 +221,14 @@ def _rank_fig(post):
         band = ax.axhspan(lo, hi, color="#dddddd", zorder=0, label="95% band if the chains agree")
         mid = ax.axhline(post.n_draws / bins, color="grey", ls="--", lw=1, label="expected count")
         for c in range(C):
-            bars = ax.bar(np.arange(bins) + (c + 0.5) * width - 0.5, counts[j, c], width=width,
-                          color=CHAIN_COLOURS[c % len(CHAIN_COLOURS)], alpha=0.85, label=f"chain {c}")
+            bars = ax.bar(
+                np.arange(bins) + (c + 0.5) * width - 0.5,
+                counts[j, c],
+                width=width,
+                color=CHAIN_COLOURS[c % len(CHAIN_COLOURS)],
+                alpha=0.85,
+                label=f"chain {c}",
+            )
             if j == 0:
                 handles.append(bars)
         if j == 0:
@@ -275,7 +286,7 @@ def _prior_posterior_fig(post):
         ax.set_xlabel(label + " (log-odds)", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
         ax.legend(fontsize=8.5, loc="best", frameon=False)
-    for ax in axes[len(names):]:
+    for ax in axes[len(names) :]:
         ax.set_visible(False)
     return fig
 
@@ -287,7 +298,7 @@ SEPARATION_MAX_BARS = 2_000
 SEPARATION_BINS = 1_000
 
 
-def _loo_probabilities(post, diag: "Diagnostics") -> tuple[np.ndarray, np.ndarray]:
+def _loo_probabilities(post, diag: Diagnostics) -> tuple[np.ndarray, np.ndarray]:
     """LOO predictive P(y_i = 1) and y_i on the rows with exact PSIS values (binary data).
 
     For a Bernoulli row, ``exp(elpd_i)`` is the LOO predictive probability of the observed
@@ -300,7 +311,7 @@ def _loo_probabilities(post, diag: "Diagnostics") -> tuple[np.ndarray, np.ndarra
     return np.clip(np.where(y == 1, q, 1.0 - q), 0.0, 1.0), y
 
 
-def _calibration_fig(post, diag: "Diagnostics", seed: int | None):
+def _calibration_fig(post, diag: Diagnostics, seed: int | None):
     """LOO-PAV calibration plot (Dimitriadis, Gneiting & Jordan 2021; ArviZ's ``plot_loo_pava``):
     the isotonic (PAV) fit of the outcome on the LOO predictive probability, with a consistency
     band from replicates ``y_rep ~ Bernoulli(p_loo)``. Drawn here from the PSIS-LOO already
@@ -331,12 +342,14 @@ def _calibration_fig(post, diag: "Diagnostics", seed: int | None):
     return fig
 
 
-def _calibration_caption(diag: "Diagnostics", n: int) -> str:
+def _calibration_caption(diag: Diagnostics, n: int) -> str:
     m = n if diag.loo_rows is None else diag.loo_rows.size
     rows = f"all {n:,} rows" if m == n else f"the {m:,} rows of the LOO subsample (of {n:,})"
-    return ("Conditional event probability (isotonic/PAV fit of the outcome on the LOO predictive "
-            f"probability) with a 95% consistency band from {CALIBRATION_REPLICATES} replicates; on the "
-            f"diagonal means well calibrated. Drawn from {rows}.")
+    return (
+        "Conditional event probability (isotonic/PAV fit of the outcome on the LOO predictive "
+        f"probability) with a 95% consistency band from {CALIBRATION_REPLICATES} replicates; on the "
+        f"diagonal means well calibrated. Drawn from {rows}."
+    )
 
 
 def _separation_bins(n: int) -> int:
@@ -374,8 +387,7 @@ def _separation_fig(post):
     ax.stairs(height, np.arange(k + 1) - 0.5, fill=True, color="#8c1d13", label=label)
     ax.plot(np.arange(k), line, color="black", lw=1.5, label=line_label)
     # the expected number of events, counted from the right (in rows, or in groups)
-    ax.axvline((len(p) - expected) * k / len(p) - 0.5, color="black", ls=":", lw=1,
-               label="expected number of events")
+    ax.axvline((len(p) - expected) * k / len(p) - 0.5, color="black", ls=":", lw=1, label="expected number of events")
     ax.set_xlim(-0.5, k - 0.5)
     ax.set_ylim(0, 1)
     ax.set_xticks([])
@@ -389,14 +401,16 @@ def _separation_caption(post) -> str:
     bins = _separation_bins(n)
     text = "Separation plot: observations sorted by fitted probability; dark bars are events."
     if bins:
-        text = (f"Separation plot: the {n:,} rows sorted by fitted probability and binned into {bins:,} "
-                f"groups of about {n / bins:,.0f} rows; bar height: the group's event rate, line: its "
-                "mean fitted probability.")
+        text = (
+            f"Separation plot: the {n:,} rows sorted by fitted probability and binned into {bins:,} "
+            f"groups of about {n / bins:,.0f} rows; bar height: the group's event rate, line: its "
+            "mean fitted probability."
+        )
     note = fitted_draws_note(post)
     return text + (f" Fitted probabilities: {note}." if note else "")
 
 
-def _khat_fig(diag: "Diagnostics"):
+def _khat_fig(diag: Diagnostics):
     """Pareto k per observation (the subsampled rows only when LOO was subsampled)."""
     from matplotlib.figure import Figure
 
@@ -537,8 +551,17 @@ def event_rate_ppc(post, *, seed: int | None = None) -> tuple[pd.DataFrame, np.n
         rep[k] = rate
         obs = float(y[sel].sum() / w)
         lo, hi = np.quantile(rate, [0.025, 0.975])
-        rows.append({"group": label, "rows": int(np.size(y[sel])), "observed": obs, "predicted": float(rate.mean()),
-                     "2.5%": float(lo), "97.5%": float(hi), "P(rep >= obs)": float(np.mean(rate >= obs))})
+        rows.append(
+            {
+                "group": label,
+                "rows": int(np.size(y[sel])),
+                "observed": obs,
+                "predicted": float(rate.mean()),
+                "2.5%": float(lo),
+                "97.5%": float(hi),
+                "P(rep >= obs)": float(np.mean(rate >= obs)),
+            }
+        )
     table = pd.DataFrame(rows).set_index("group")
     return table, rep, (note + (". " + gnote if gnote else ""))
 
@@ -595,8 +618,16 @@ def _pair_fig(post):
                 ax.scatter(x[:, j], x[:, i], s=3, alpha=0.35, color="#345", linewidths=0)
             else:
                 ax.axis("off")
-                ax.text(0.5, 0.5, f"r = {corr[i, j]:.2f}", ha="center", va="center", fontsize=10,
-                        color="#8c1d13" if abs(corr[i, j]) > 0.7 else "#222", transform=ax.transAxes)
+                ax.text(
+                    0.5,
+                    0.5,
+                    f"r = {corr[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=10,
+                    color="#8c1d13" if abs(corr[i, j]) > 0.7 else "#222",
+                    transform=ax.transAxes,
+                )
                 continue
             ax.tick_params(labelsize=7)
             if i == P - 1:
@@ -654,14 +685,16 @@ def default_prior_note(post) -> str:
             parts.append(f"{name}: {DEFAULT_SCALE:g} / {sd:.5g} = {float(sigma):.6g}")
     if not parts:
         return ""
-    text = (f"Default priors (rstanarm's autoscaling): each slope gets Normal(0, {DEFAULT_SCALE:g} / sd(x)), sd the "
-            "standard deviation of its design column in the data (" + "; ".join(parts) + ")")
+    text = (
+        f"Default priors (rstanarm's autoscaling): each slope gets Normal(0, {DEFAULT_SCALE:g} / sd(x)), sd the "
+        "standard deviation of its design column in the data (" + "; ".join(parts) + ")"
+    )
     if pri.centered_intercept and pri.sources.get("Intercept") == "default":
         text += f"; the intercept gets Normal(0, {DEFAULT_SCALE:g}) on the log-odds at the predictor means"
     return text + "."
 
 
-def loo_fit_quality(post, diag: "Diagnostics") -> pd.DataFrame | None:
+def loo_fit_quality(post, diag: Diagnostics) -> pd.DataFrame | None:
     """In-sample (posterior-mean probabilities) next to out-of-sample (PSIS-LOO predictive
     probabilities) Brier score, log score and AUC, on the same rows (the LOO rows). 0/1 data only."""
     from .diagnostics import _auc
@@ -680,8 +713,10 @@ def loo_fit_quality(post, diag: "Diagnostics") -> pd.DataFrame | None:
         return brier, log, _auc(q, y, 1 - y)
 
     ins, out = scores(q_in), scores(q_loo)
-    table = pd.DataFrame({"in sample": ins, "out of sample (PSIS-LOO)": out},
-                         index=pd.Index(["Brier score", "log score (mean)", "AUC"], name="fit quality"))
+    table = pd.DataFrame(
+        {"in sample": ins, "out of sample (PSIS-LOO)": out},
+        index=pd.Index(["Brier score", "log score (mean)", "AUC"], name="fit quality"),
+    )
     return table
 
 
@@ -705,11 +740,15 @@ def run_information(post, run_info: dict | None = None) -> list[tuple[str, str]]
 
     run_info = dict(run_info or {})
     attrs = post.idata.posterior.attrs
-    rows = [("Report written:", datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
-            ("Posterior created:", str(attrs.get("created_at", "unknown")))]
+    rows = [
+        ("Report written:", datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
+        ("Posterior created:", str(attrs.get("created_at", "unknown"))),
+    ]
     rows.append(("Data source:", str(run_info.pop("data source", "not recorded (pass run_info={'data source': ...})"))))
-    settings = (f"{post.method_label}; {post.n_chains} chains x {post.n_draws} draws, "
-                f"{attrs.get('tuning_steps', '?')} tuning steps; random seed {post.random_seed}")
+    settings = (
+        f"{post.method_label}; {post.n_chains} chains x {post.n_draws} draws, "
+        f"{attrs.get('tuning_steps', '?')} tuning steps; random seed {post.random_seed}"
+    )
     if "sampling_library" in attrs:
         settings += f"; {attrs['sampling_library']}"
     rows.append(("Sampler settings:", settings))
@@ -778,8 +817,9 @@ def _caterpillar_fig(post, term):
         else:
             ax.set_yticks([])
         ax.set_ylim(-1, len(d))
-        ax.set_ylabel(f"level of {term.group_name} (sorted by mean)" + ("" if labels else ", names not shown"),
-                      fontsize=8)
+        ax.set_ylabel(
+            f"level of {term.group_name} (sorted by mean)" + ("" if labels else ", names not shown"), fontsize=8
+        )
         unit = "log-odds" if coef == "Intercept" else f"log-odds per unit of {coef}"
         ax.set_xlabel(f"b[{coef}]: deviation from the population {coef} ({unit})", fontsize=8)
         title = f"({term.label}): {coef}"
@@ -797,13 +837,17 @@ def _caterpillar_caption(post, term) -> str:
     total = next(iter(data.values())).attrs["levels"]
     shown = len(next(iter(data.values())))
     coefs = ", ".join(term.coef_names)
-    text = (f"Caterpillar plot of ({term.label}): for each level of {term.group_name}, its effect b on "
-            f"{coefs} (the deviation from the population coefficient, log-odds); dot: posterior mean, line: "
-            f"95% equal-tailed interval; dashed line at 0 (the population value). Levels are sorted by "
-            f"posterior mean in each panel separately. ")
+    text = (
+        f"Caterpillar plot of ({term.label}): for each level of {term.group_name}, its effect b on "
+        f"{coefs} (the deviation from the population coefficient, log-odds); dot: posterior mean, line: "
+        f"95% equal-tailed interval; dashed line at 0 (the population value). Levels are sorted by "
+        f"posterior mean in each panel separately. "
+    )
     if shown < total:
-        text += (f"{shown} of the {total:,} levels are drawn: evenly spaced ranks in the sorted order, the "
-                 "lowest and the highest included (post.group_effects() has all). ")
+        text += (
+            f"{shown} of the {total:,} levels are drawn: evenly spaced ranks in the sorted order, the "
+            "lowest and the highest included (post.group_effects() has all). "
+        )
     else:
         text += f"All {total:,} levels are drawn. "
     if shown > CATERPILLAR_LABELS:
@@ -816,17 +860,28 @@ def _group_section(post, log) -> str:
     groups = post.design.groups
     log("group effects")
     out = "<h2 id='groups'>Group effects</h2>"
-    out += _info_table([(f"({t.label}):", f"{t.n_levels:,} levels of {t.group_name}; varying "
-                         + ", ".join(t.coef_names) + ("" if t.correlated or t.n_coef == 1 else " (uncorrelated)"))
-                        for t in groups.terms])
+    out += _info_table(
+        [
+            (
+                f"({t.label}):",
+                f"{t.n_levels:,} levels of {t.group_name}; varying "
+                + ", ".join(t.coef_names)
+                + ("" if t.correlated or t.n_coef == 1 else " (uncorrelated)"),
+            )
+            for t in groups.terms
+        ]
+    )
     summary = post.group_summary()
     out += "<h3>Group-level sds and correlations</h3>" + _table(summary)
-    out += ("<p class='note'>sd(c | g): the standard deviation over the levels of g of the effect on c; "
-            "cor(c1, c2 | g): the correlation of two effects of a level. Posterior mean, sd, 95% "
-            "equal-tailed interval, ESS, R-hat and MCSE (ArviZ). Their priors are in the model section.</p>")
+    out += (
+        "<p class='note'>sd(c | g): the standard deviation over the levels of g of the effect on c; "
+        "cor(c1, c2 | g): the correlation of two effects of a level. Posterior mean, sd, 95% "
+        "equal-tailed interval, ESS, R-hat and MCSE (ArviZ). Their priors are in the model section.</p>"
+    )
     for t in groups.terms:
-        out += _figure(lambda t=t: _caterpillar_fig(post, t), f"caterpillar plot of ({t.label})",
-                       _caterpillar_caption(post, t))
+        out += _figure(
+            lambda t=t: _caterpillar_fig(post, t), f"caterpillar plot of ({t.label})", _caterpillar_caption(post, t)
+        )
     return out
 
 
@@ -837,35 +892,46 @@ def group_prior_note(post) -> str:
     defaults = rows[rows["source"] == "default"]
     if defaults.empty:
         return ""
-    return ("Group terms: each level's effects b ~ MvNormal(0, diag(sd) R diag(sd)), sampled non-centred. "
-            "Default priors: every group sd HalfStudentT(3, 2.5) (brms's default for group-level sds), "
-            "correlation matrices LKJ(1) (uniform over correlation matrices); rows marked 'default' above.")
+    return (
+        "Group terms: each level's effects b ~ MvNormal(0, diag(sd) R diag(sd)), sampled non-centred. "
+        "Default priors: every group sd HalfStudentT(3, 2.5) (brms's default for group-level sds), "
+        "correlation matrices LKJ(1) (uniform over correlation matrices); rows marked 'default' above."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # the page
 
 
-def _comparison_section(post, fits: Sequence["Results"], log) -> str:
+def _comparison_section(post, fits: Sequence[Results], log) -> str:
     parts = ["<h2 id='comparison'>Posterior next to the point estimates</h2>"]
     if not fits:
         parts.append(_table(post.coef_table()))
-        parts.append("<p class='note'>No MLE/MAP fits were given to compare with "
-                     "(pass <code>fits=(mle, map_)</code>).</p>")
+        parts.append(
+            "<p class='note'>No MLE/MAP fits were given to compare with (pass <code>fits=(mle, map_)</code>).</p>"
+        )
         return "".join(parts)
     log("comparison table and forest plot")
     comp = compare(*fits, post)
-    parts.append("<div class='scroll'>" + comp.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep="")
-                 + "</div>")
+    parts.append(
+        "<div class='scroll'>" + comp.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep="") + "</div>"
+    )
     for f in fits:
         if getattr(f, "separation", None):
-            parts.append(f"<p class='note'><b>{html.escape(getattr(f, 'label', f.method))}</b>: "
-                         f"{html.escape(f.separation)} separation along "
-                         f"{html.escape(', '.join(f.separating_columns))}: the MLE does not exist and its "
-                         "numbers are not estimates.</p>")
-    parts.append(_figure(lambda: plot_compare(*fits, post), "forest plot of the point estimates and the posterior",
-                         "Estimates with 95% intervals (Wald for the MLE, Laplace for the MAP, equal-tailed "
-                         "for the posterior), one row per coefficient and fit."))
+            parts.append(
+                f"<p class='note'><b>{html.escape(getattr(f, 'label', f.method))}</b>: "
+                f"{html.escape(f.separation)} separation along "
+                f"{html.escape(', '.join(f.separating_columns))}: the MLE does not exist and its "
+                "numbers are not estimates.</p>"
+            )
+    parts.append(
+        _figure(
+            lambda: plot_compare(*fits, post),
+            "forest plot of the point estimates and the posterior",
+            "Estimates with 95% intervals (Wald for the MLE, Laplace for the MAP, equal-tailed "
+            "for the posterior), one row per coefficient and fit.",
+        )
+    )
     parts.append("<h3>Posterior (ArviZ summary)</h3>" + _table(post.coef_table()))
     return "".join(parts)
 
@@ -879,26 +945,39 @@ def _ppc_section(post, log) -> str:
     k = len(table)
     inside = float(np.mean(np.abs(table["residual"]) <= 2 * table["se"]))
     note = fitted_draws_note(post)
-    out += _figure(lambda: _binned_residual_fig(table), "binned residual plot",
-                   f"Binned residuals: the {n:,} rows sorted by fitted probability (posterior mean) and cut into "
-                   f"{k} bins of about {n / k:,.0f} rows; dot: the bin's observed event rate minus its mean fitted "
-                   f"probability; band: +-2 standard errors of that difference under the model. About 95% of the "
-                   f"dots should lie in the band; here {inside:.0%} do."
-                   + (f" Fitted probabilities: {note}." if note else ""))
+    out += _figure(
+        lambda: _binned_residual_fig(table),
+        "binned residual plot",
+        f"Binned residuals: the {n:,} rows sorted by fitted probability (posterior mean) and cut into "
+        f"{k} bins of about {n / k:,.0f} rows; dot: the bin's observed event rate minus its mean fitted "
+        f"probability; band: +-2 standard errors of that difference under the model. About 95% of the "
+        f"dots should lie in the band; here {inside:.0%} do." + (f" Fitted probabilities: {note}." if note else ""),
+    )
     ppc, rep, pnote = event_rate_ppc(post, seed=post.random_seed)
-    out += _figure(lambda: _event_rate_fig(ppc, rep), "event rate posterior predictive check",
-                   "Event rate, overall and per factor level: red dot, the observed rate; bars, the 50% and 95% "
-                   "intervals of the same rate in data sets replicated from the posterior (y_rep ~ "
-                   f"{'Bernoulli' if d.trials is None else 'Binomial'}(p), {pnote}). A dot outside its bar is a rate "
-                   "the model does not reproduce.")
+    out += _figure(
+        lambda: _event_rate_fig(ppc, rep),
+        "event rate posterior predictive check",
+        "Event rate, overall and per factor level: red dot, the observed rate; bars, the 50% and 95% "
+        "intervals of the same rate in data sets replicated from the posterior (y_rep ~ "
+        f"{'Bernoulli' if d.trials is None else 'Binomial'}(p), {pnote}). A dot outside its bar is a rate "
+        "the model does not reproduce.",
+    )
     out += _table(ppc, digits=3)
-    out += ("<p class='note'>P(rep >= obs): share of replicated data sets whose rate is at least the observed "
-            "one; values near 0 or 1 flag a misfit. Replicates are made one row block at a time.</p>")
+    out += (
+        "<p class='note'>P(rep >= obs): share of replicated data sets whose rate is at least the observed "
+        "one; values near 0 or 1 flag a misfit. Replicates are made one row block at a time.</p>"
+    )
     return out
 
 
-def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), title: str | None = None,
-                  progress: bool | Callable[[str], None] = False, run_info: dict | None = None) -> str:
+def render_report(
+    post: PosteriorResults,
+    *,
+    fits: Sequence[Results] = (),
+    title: str | None = None,
+    progress: bool | Callable[[str], None] = False,
+    run_info: dict | None = None,
+) -> str:
     """The report as one HTML string (what :func:`write_report` writes).
 
     Parameters
@@ -932,16 +1011,26 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
 
     log("model and priors")
     info = post._model_info() + [
-        ("Sampler:", f"{post.method_label}; {post.n_chains} chains x {post.n_draws} draws, "
-                     f"{post.idata.posterior.attrs.get('tuning_steps', '?')} tuning steps"),
+        (
+            "Sampler:",
+            f"{post.method_label}; {post.n_chains} chains x {post.n_draws} draws, "
+            f"{post.idata.posterior.attrs.get('tuning_steps', '?')} tuning steps",
+        ),
         ("Random seed:", str(post.random_seed)),
     ]
     prior_note = default_prior_note(post)
-    sections.append("<h2 id='model'>Model</h2>" + _info_table(info) + "<h3>Priors</h3>"
-                    + _table(post.model.prior_summary())
-                    + (f"<p class='note' id='prior-scale'>{html.escape(prior_note)}</p>" if prior_note else "")
-                    + (f"<p class='note' id='group-priors'>{html.escape(group_prior_note(post))}</p>"
-                       if d.groups is not None and group_prior_note(post) else ""))
+    sections.append(
+        "<h2 id='model'>Model</h2>"
+        + _info_table(info)
+        + "<h3>Priors</h3>"
+        + _table(post.model.prior_summary())
+        + (f"<p class='note' id='prior-scale'>{html.escape(prior_note)}</p>" if prior_note else "")
+        + (
+            f"<p class='note' id='group-priors'>{html.escape(group_prior_note(post))}</p>"
+            if d.groups is not None and group_prior_note(post)
+            else ""
+        )
+    )
 
     with matplotlib.rc_context({"figure.max_open_warning": 0}):
         sections.append(_comparison_section(post, fits, log))
@@ -950,8 +1039,11 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
 
         log("diagnostics")
         diag = post.diagnostics()
-        status = ("ok", "All convergence checks pass.") if diag.ok else (
-            "FAIL", f"{len(diag.failed)} check(s) failed: " + ", ".join(c.name for c in diag.failed))
+        status = (
+            ("ok", "All convergence checks pass.")
+            if diag.ok
+            else ("FAIL", f"{len(diag.failed)} check(s) failed: " + ", ".join(c.name for c in diag.failed))
+        )
         checks = diag.to_frame()
         sug = "".join(f"<li><b>{html.escape(c.name)}</b>: {html.escape(c.suggestion)}</li>" for c in diag.failed)
         sections.append(
@@ -959,38 +1051,52 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
             f"<div class='banner {status[0]}'>{html.escape(status[1])}</div>"
             + _table(checks[["value", "rule", "verdict", "detail"]])
             + (f"<h3>What to do</h3><ul>{sug}</ul>" if sug else "")
-            + "<h3>Per coefficient</h3>" + _table(diag.per_coef)
+            + "<h3>Per coefficient</h3>"
+            + _table(diag.per_coef)
             + "<p class='note'>MCSE printed to 2 significant digits; R-hat to 3 decimals; ESS as whole draws.</p>"
-            + "<h3>Fit quality (posterior-mean probabilities, in sample)</h3>" + _table(diag.fit.to_frame(), digits=4)
+            + "<h3>Fit quality (posterior-mean probabilities, in sample)</h3>"
+            + _table(diag.fit.to_frame(), digits=4)
             + "<p class='note'>Brier score: lower is better; log score: mean log probability of the "
-              "observed outcome, higher is better; AUC: 0.5 no discrimination, 1 perfect; "
-              "miscalibration (PAV/CORP): Brier score minus that of the isotonic recalibration, 0 is "
-              "perfectly calibrated."
-            + (f" Computed with {html.escape(diag.fit.note)}." if diag.fit.note else "") + "</p>"
+            "observed outcome, higher is better; AUC: 0.5 no discrimination, 1 perfect; "
+            "miscalibration (PAV/CORP): Brier score minus that of the isotonic recalibration, 0 is "
+            "perfectly calibrated."
+            + (f" Computed with {html.escape(diag.fit.note)}." if diag.fit.note else "")
+            + "</p>"
         )
         log("in-sample and out-of-sample fit quality")
         oos = loo_fit_quality(post, diag)
         if oos is not None:
             m = len(diag.loo_rows) if diag.loo_rows is not None else d.n_obs
-            sections[-1] += ("<h3 id='oos'>In sample vs out of sample (PSIS-LOO)</h3>" + _table(oos, digits=4)
-                             + "<p class='note'>Both columns on the same "
-                             + (f"{m:,} rows" if m == d.n_obs else f"{m:,} rows of the LOO subsample (of {d.n_obs:,})")
-                             + ": in sample scores the posterior-mean probability of each row, out of sample its "
-                               "PSIS-LOO predictive probability (the row left out). A large gap means the model "
-                               "fits noise.</p>")
+            sections[-1] += (
+                "<h3 id='oos'>In sample vs out of sample (PSIS-LOO)</h3>"
+                + _table(oos, digits=4)
+                + "<p class='note'>Both columns on the same "
+                + (f"{m:,} rows" if m == d.n_obs else f"{m:,} rows of the LOO subsample (of {d.n_obs:,})")
+                + ": in sample scores the posterior-mean probability of each row, out of sample its "
+                "PSIS-LOO predictive probability (the row left out). A large gap means the model "
+                "fits noise.</p>"
+            )
 
         log("trace and rank plots")
-        rank_caption = (f"Rank histograms per chain: the draws of all chains are ranked together and each chain's "
-                        f"ranks counted in {RANK_BINS} bins; grey band: the 95% range of a bin count when all chains "
-                        f"sample the same distribution (Binomial({post.n_draws}, 1/{RANK_BINS}), pointwise); dashed "
-                        "line: the expected count. Bars inside the band mean the chains agree.")
+        rank_caption = (
+            f"Rank histograms per chain: the draws of all chains are ranked together and each chain's "
+            f"ranks counted in {RANK_BINS} bins; grey band: the 95% range of a bin count when all chains "
+            f"sample the same distribution (Binomial({post.n_draws}, 1/{RANK_BINS}), pointwise); dashed "
+            "line: the expected count. Bars inside the band mean the chains agree."
+        )
         sections.append(
             "<h2 id='trace'>Trace and rank plots</h2>"
-            + _figure(lambda: _trace_fig(post), "trace plots",
-                      "Left: marginal density of each coefficient per chain (KDE); right: the draws of each chain "
-                      "in order. Colours: chains (legend on top).")
-            + (_figure(lambda: _rank_fig(post), "rank plots", rank_caption)
-               if post.n_chains > 1 else "<p class='note'>Rank plots need at least 2 chains.</p>")
+            + _figure(
+                lambda: _trace_fig(post),
+                "trace plots",
+                "Left: marginal density of each coefficient per chain (KDE); right: the draws of each chain "
+                "in order. Colours: chains (legend on top).",
+            )
+            + (
+                _figure(lambda: _rank_fig(post), "rank plots", rank_caption)
+                if post.n_chains > 1
+                else "<p class='note'>Rank plots need at least 2 chains.</p>"
+            )
         )
         en = energy_stats(post)
         if en is not None:
@@ -998,32 +1104,45 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
             bfmi = ", ".join(f"{v:.2f}" for v in en[2])
             sections.append(
                 "<h2 id='energy'>Energy</h2>"
-                + _figure(lambda: _energy_fig(post), "energy plot",
-                          "Energy plot: the distribution of the Hamiltonian energy (centred per chain) and of its "
-                          "change between successive draws. When the transition histogram is much narrower than "
-                          f"the marginal one, the sampler explores the tails slowly. E-BFMI per chain: {bfmi} "
-                          "(rule: >= 0.3)."))
+                + _figure(
+                    lambda: _energy_fig(post),
+                    "energy plot",
+                    "Energy plot: the distribution of the Hamiltonian energy (centred per chain) and of its "
+                    "change between successive draws. When the transition histogram is much narrower than "
+                    f"the marginal one, the sampler explores the tails slowly. E-BFMI per chain: {bfmi} "
+                    "(rule: >= 0.3).",
+                )
+            )
 
         log("pair plot")
         P = len(post.coef_names)
-        corr = pd.DataFrame(np.corrcoef(post.draws(), rowvar=False).reshape(P, P), index=post.coef_names,
-                            columns=post.coef_names)
+        corr = pd.DataFrame(
+            np.corrcoef(post.draws(), rowvar=False).reshape(P, P), index=post.coef_names, columns=post.coef_names
+        )
         corr.index.name = "posterior correlation"
         shown = min(P, PAIR_MAX_COEFS)
         sections.append(
             "<h2 id='pairs'>Coefficient pairs</h2>"
-            + _figure(lambda: _pair_fig(post), "pair plot",
-                      f"Pairs of coefficient draws ({min(PAIR_MAX_POINTS, post.n_chains * post.n_draws):,} evenly "
-                      "spaced draws); diagonal: histograms; above: posterior correlation (red when |r| > 0.7). "
-                      + ("" if shown == P else f"The first {shown} of {P} coefficients; the table has all. "))
-            + "<div class='scroll'>" + _table(corr, digits=2) + "</div>")
+            + _figure(
+                lambda: _pair_fig(post),
+                "pair plot",
+                f"Pairs of coefficient draws ({min(PAIR_MAX_POINTS, post.n_chains * post.n_draws):,} evenly "
+                "spaced draws); diagonal: histograms; above: posterior correlation (red when |r| > 0.7). "
+                + ("" if shown == P else f"The first {shown} of {P} coefficients; the table has all. "),
+            )
+            + "<div class='scroll'>"
+            + _table(corr, digits=2)
+            + "</div>"
+        )
 
         log("odds ratios and marginal effects")
         eff = "<h2 id='effects'>Odds ratios and average marginal effects</h2>"
         try:
             eff += _table(post.odds_ratios(), digits=3)
-            eff += ("<p class='note'>Odds ratio exp(coefficient): every draw transformed, then summarised "
-                    "(mean, median, equal-tailed interval).</p>")
+            eff += (
+                "<p class='note'>Odds ratio exp(coefficient): every draw transformed, then summarised "
+                "(mean, median, equal-tailed interval).</p>"
+            )
         except Exception as exc:  # noqa: BLE001
             eff += f"<p class='note'>Odds ratios not available: {html.escape(str(exc))}</p>"
         try:
@@ -1036,28 +1155,40 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
                 rows = rows.iloc[pick]
                 over = f"a random subsample of {AME_ROWS:,} of the {d.n_obs:,} training rows (large data)"
             eff += _table(post.marginal_effects(data=rows), digits=4)
-            eff += ("<p class='note'>Average marginal effect on P(event) per data variable, averaged over "
-                    f"{over} for every draw: dP/dx for numbers, the change from the first level for "
-                    "factors.</p>")
+            eff += (
+                "<p class='note'>Average marginal effect on P(event) per data variable, averaged over "
+                f"{over} for every draw: dP/dx for numbers, the change from the first level for "
+                "factors.</p>"
+            )
         except Exception as exc:  # noqa: BLE001
             eff += f"<p class='note'>Marginal effects not available: {html.escape(' '.join(str(exc).split()))}</p>"
         sections.append(eff)
 
         log("prior vs posterior")
-        sections.append("<h2 id='prior'>Prior vs posterior</h2>"
-                        + _figure(lambda: _prior_posterior_fig(post), "prior and posterior densities",
-                                      "Shaded: posterior density (KDE); line: prior density, on the same scale."))
+        sections.append(
+            "<h2 id='prior'>Prior vs posterior</h2>"
+            + _figure(
+                lambda: _prior_posterior_fig(post),
+                "prior and posterior densities",
+                "Shaded: posterior density (KDE); line: prior density, on the same scale.",
+            )
+        )
 
         sections.append(_ppc_section(post, log))
 
         log("calibration and separation plots")
         cal = "<h2 id='calibration'>Calibration and separation</h2>"
         if d.trials is None and diag.loo is not None:
-            cal += _figure(lambda: _calibration_fig(post, diag, post.random_seed), "PAV calibration plot",
-                           _calibration_caption(diag, d.n_obs))
+            cal += _figure(
+                lambda: _calibration_fig(post, diag, post.random_seed),
+                "PAV calibration plot",
+                _calibration_caption(diag, d.n_obs),
+            )
         else:
-            cal += ("<p class='note'>The PAV calibration plot is drawn for binary (0/1) outcomes with "
-                    "PSIS-LOO available; the miscalibration number above covers aggregated data.</p>")
+            cal += (
+                "<p class='note'>The PAV calibration plot is drawn for binary (0/1) outcomes with "
+                "PSIS-LOO available; the miscalibration number above covers aggregated data.</p>"
+            )
         cal += _figure(lambda: _separation_fig(post), "separation plot", _separation_caption(post))
         sections.append(cal)
 
@@ -1066,21 +1197,36 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
         if diag.loo is not None:
             loo += f"<p class='note'>Method: {html.escape(diag.loo_method)}.</p>"
             loo += _table(diag.loo_frame()) + _table(diag.pareto_k_frame())
-            loo += _figure(lambda: _khat_fig(diag), "Pareto k per observation",
-                           f"Pareto k per observation; dashed line: k = {float(diag.loo.good_k):.2f} (ArviZ's good_k "
-                           "for this number of draws): above it (red points), LOO is unreliable for that observation"
-                           + ("." if diag.loo_short == "exact" else f" ({diag.loo_short})."))
+            loo += _figure(
+                lambda: _khat_fig(diag),
+                "Pareto k per observation",
+                f"Pareto k per observation; dashed line: k = {float(diag.loo.good_k):.2f} (ArviZ's good_k "
+                "for this number of draws): above it (red points), LOO is unreliable for that observation"
+                + ("." if diag.loo_short == "exact" else f" ({diag.loo_short})."),
+            )
         else:
             loo += "<p class='note'>PSIS-LOO not available (see the diagnostics above).</p>"
         sections.append(loo)
 
         sections.append("<h2 id='run'>Run information</h2>" + _info_table(run_information(post, run_info)))
 
-    nav = "".join(f"<a href='#{a}'>{t}</a>" for a, t in (
-        ("model", "Model"), ("comparison", "Comparison"),
-        *((("groups", "Group effects"),) if d.groups is not None else ()), ("diagnostics", "Diagnostics"),
-        ("trace", "Trace"), ("pairs", "Pairs"), ("effects", "Effects"), ("prior", "Prior vs posterior"),
-        ("ppc", "Predictive checks"), ("calibration", "Calibration"), ("loo", "LOO"), ("run", "Run")))
+    nav = "".join(
+        f"<a href='#{a}'>{t}</a>"
+        for a, t in (
+            ("model", "Model"),
+            ("comparison", "Comparison"),
+            *((("groups", "Group effects"),) if d.groups is not None else ()),
+            ("diagnostics", "Diagnostics"),
+            ("trace", "Trace"),
+            ("pairs", "Pairs"),
+            ("effects", "Effects"),
+            ("prior", "Prior vs posterior"),
+            ("ppc", "Predictive checks"),
+            ("calibration", "Calibration"),
+            ("loo", "LOO"),
+            ("run", "Run"),
+        )
+    )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>"
@@ -1089,8 +1235,15 @@ def render_report(post: "PosteriorResults", *, fits: Sequence["Results"] = (), t
     )
 
 
-def write_report(post: "PosteriorResults", path, *, fits: Sequence["Results"] = (), title: str | None = None,
-                 progress: bool | Callable[[str], None] = True, run_info: dict | None = None) -> Path:
+def write_report(
+    post: PosteriorResults,
+    path,
+    *,
+    fits: Sequence[Results] = (),
+    title: str | None = None,
+    progress: bool | Callable[[str], None] = True,
+    run_info: dict | None = None,
+) -> Path:
     """Write the self-contained HTML report of a posterior to ``path``.
 
     Parameters

@@ -27,8 +27,15 @@ __all__ = ["group_eta", "group_var_names"]
 
 def group_var_names(term) -> dict[str, str]:
     """The posterior variable names of a term: ``{"b": "b_g", "sd": "sd_g", "cor": "cor_g"}``."""
-    return {"b": f"b_{term.key}", "sd": f"sd_{term.key}", "cor": f"cor_{term.key}", "z": f"z_{term.key}",
-            "L": f"L_{term.key}", "level": f"{term.key}__level", "coef": f"{term.key}__coef"}
+    return {
+        "b": f"b_{term.key}",
+        "sd": f"sd_{term.key}",
+        "cor": f"cor_{term.key}",
+        "z": f"z_{term.key}",
+        "L": f"L_{term.key}",
+        "level": f"{term.key}__level",
+        "coef": f"{term.key}__coef",
+    }
 
 
 def _sd_rv(pm, pt, name: str, priors: list, dim: str):
@@ -36,14 +43,18 @@ def _sd_rv(pm, pt, name: str, priors: list, dim: str):
     fams = {type(p) for p in priors}
     if len(fams) == 1:
         if fams == {HalfStudentT}:
-            return pm.HalfStudentT(name, nu=np.array([p.nu for p in priors]),
-                                   sigma=np.array([p.sigma for p in priors]), dims=dim)
+            return pm.HalfStudentT(
+                name, nu=np.array([p.nu for p in priors]), sigma=np.array([p.sigma for p in priors]), dims=dim
+            )
         return pm.HalfNormal(name, sigma=np.array([p.sigma for p in priors]), dims=dim)
     parts = []
     for j, p in enumerate(priors):
         nm = f"{name}_{j}"
-        parts.append(pm.HalfStudentT(nm, nu=p.nu, sigma=p.sigma) if isinstance(p, HalfStudentT)
-                     else pm.HalfNormal(nm, sigma=p.sigma))
+        parts.append(
+            pm.HalfStudentT(nm, nu=p.nu, sigma=p.sigma)
+            if isinstance(p, HalfStudentT)
+            else pm.HalfNormal(nm, sigma=p.sigma)
+        )
     return pm.Deterministic(name, pt.stack(parts), dims=dim)
 
 

@@ -77,8 +77,9 @@ def log_density(dens: LogDensity, B: np.ndarray, *, threads: int | None = None) 
     return out
 
 
-def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None = None,
-                       block_bytes: int = 8 * 2**20) -> np.ndarray:
+def log_density_blocks(
+    dens: LogDensity, B: np.ndarray, *, threads: int | None = None, block_bytes: int = 8 * 2**20
+) -> np.ndarray:
     """Log density at each row of ``B`` (the same value as :func:`log_density`), by row blocks.
 
     ``log p = log prior(B) + (y' X) B' + y' offset - sum_i m_i log(1 + exp(x_i' B' + offset_i))``: the linear term is
@@ -122,8 +123,9 @@ def log_density_blocks(dens: LogDensity, B: np.ndarray, *, threads: int | None =
     return lp + (dens.y @ X) @ Bt + (0.0 if off is None else float(dens.y @ off)) - softplus
 
 
-def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, random_seed,
-                   df: int | None = PROPOSAL_DF) -> LaplaceDraws:
+def sample_laplace(
+    dens: LogDensity, mode: Mode, *, draws: int, chains: int, random_seed, df: int | None = PROPOSAL_DF
+) -> LaplaceDraws:
     """Student-t (``df``; None: Gaussian) proposals at the Laplace approximation, PSIS weights,
     systematic resampling (see the module docstring)."""
     from arviz_stats.base import array_stats
@@ -156,8 +158,17 @@ def sample_laplace(dens: LogDensity, mode: Mode, *, draws: int, chains: int, ran
     cdf[-1] = 1.0
     idx = np.searchsorted(cdf, (rng.random() + np.arange(S)) / S)
     idx = rng.permutation(idx)
-    return LaplaceDraws(B[idx].reshape(chains, draws, d), float(k), ess, proposal=B, log_p=log_p,
-                        log_q=log_q, weight=w, mcse=mcse, ess_coef=ess_coef)
+    return LaplaceDraws(
+        B[idx].reshape(chains, draws, d),
+        float(k),
+        ess,
+        proposal=B,
+        log_p=log_p,
+        log_q=log_q,
+        weight=w,
+        mcse=mcse,
+        ess_coef=ess_coef,
+    )
 
 
 def try_laplace(model, *, draws: int, chains: int, random_seed):
@@ -178,32 +189,51 @@ def try_laplace(model, *, draws: int, chains: int, random_seed):
     d = model.design
     kind, direction = check_separation(d.X, d.y, d.trials, mode.beta, d.offset)
     if kind is not None:
-        cols = "" if direction is None else ", ".join(
-            c for c, v in zip(d.column_names, np.abs(direction) * d.X.std(axis=0))
-            if v > 1e-8 * max(np.max(np.abs(direction) * d.X.std(axis=0)), 1e-300))
-        what = ("separation could not be ruled out (one-pass certificate inconclusive, too many rows "
-                "for the linear program)" if kind == "not checked" else
-                f"the data are {kind}ly separated" + (f" along {cols}" if cols else ""))
+        cols = (
+            ""
+            if direction is None
+            else ", ".join(
+                c
+                for c, v in zip(d.column_names, np.abs(direction) * d.X.std(axis=0))
+                if v > 1e-8 * max(np.max(np.abs(direction) * d.X.std(axis=0)), 1e-300)
+            )
+        )
+        what = (
+            "separation could not be ruled out (one-pass certificate inconclusive, too many rows "
+            "for the linear program)"
+            if kind == "not checked"
+            else f"the data are {kind}ly separated" + (f" along {cols}" if cols else "")
+        )
         warnings.warn(
             f"method='laplace': {what}: the posterior has a heavy tail that only the prior bounds, "
             "which a proposal at the mode cannot cover (its Pareto k would be underestimated); "
             "sampling with NUTS instead",
-            BayeslogitWarning, stacklevel=3,
+            BayeslogitWarning,
+            stacklevel=3,
         )
         return None, None
     res = sample_laplace(dens, mode, draws=draws, chains=chains, random_seed=random_seed)
     if not res.pareto_k <= K_THRESHOLD:
         return None, f"Pareto k = {res.pareto_k:.2f} exceeds {K_THRESHOLD}"
     tree = to_datatree(model, res.beta)
-    tree.posterior.attrs.update(tuning_steps=0, pareto_k=res.pareto_k, ess_importance=res.ess_is,
-                                sampling_library="bayeslogit (Laplace + PSIS)")
+    tree.posterior.attrs.update(
+        tuning_steps=0, pareto_k=res.pareto_k, ess_importance=res.ess_is, sampling_library="bayeslogit (Laplace + PSIS)"
+    )
     coef = list(d.column_names)
     tree["importance"] = xr.Dataset(
-        {"proposal": (("sample", "coef"), res.proposal), "log_p": ("sample", res.log_p),
-         "log_q": ("sample", res.log_q), "weight": ("sample", res.weight),
-         "mcse_mean": ("coef", res.mcse), "ess": ("coef", res.ess_coef)},
+        {
+            "proposal": (("sample", "coef"), res.proposal),
+            "log_p": ("sample", res.log_p),
+            "log_q": ("sample", res.log_q),
+            "weight": ("sample", res.weight),
+            "mcse_mean": ("coef", res.mcse),
+            "ess": ("coef", res.ess_coef),
+        },
         coords={"coef": coef, "sample": np.arange(res.proposal.shape[0])},
-        attrs={"pareto_k": res.pareto_k, "ess_is": res.ess_is,
-               "proposal": f"multivariate Student-t, {PROPOSAL_DF} df, at the Laplace approximation"},
+        attrs={
+            "pareto_k": res.pareto_k,
+            "ess_is": res.ess_is,
+            "proposal": f"multivariate Student-t, {PROPOSAL_DF} df, at the Laplace approximation",
+        },
     )
     return tree, res.pareto_k

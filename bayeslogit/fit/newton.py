@@ -133,8 +133,13 @@ def newton(
     return NewtonResult(beta=beta, neg_hessian=H, logpost=f, iterations=it, converged=converged)
 
 
-def neg_hessian(X: np.ndarray, trials: np.ndarray | None, beta: np.ndarray,
-                priors: ResolvedPriors | None, offset: np.ndarray | None = None) -> np.ndarray:
+def neg_hessian(
+    X: np.ndarray,
+    trials: np.ndarray | None,
+    beta: np.ndarray,
+    priors: ResolvedPriors | None,
+    offset: np.ndarray | None = None,
+) -> np.ndarray:
     """Negative Hessian of the log posterior at ``beta``: ``X' W X`` minus the log prior's
     Hessian (under Laplace / elastic-net priors, their smooth part off the kink)."""
     pr = _numerics.inv_logit(linear_predictor(X, beta, offset))
@@ -170,7 +175,6 @@ def covariance(neg_hessian: np.ndarray) -> np.ndarray:
         return np.linalg.inv(neg_hessian)
     except np.linalg.LinAlgError:
         return np.linalg.pinv(neg_hessian)
-
 
 
 def check_newton_args(tol: float, max_iter: int) -> None:

@@ -69,8 +69,16 @@ def _l1(prior: Prior) -> float:
     return 0.0
 
 
-def penalized_mode(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, priors: ResolvedPriors, *,
-                   tol: float = 1e-10, max_iter: int = 100, offset: np.ndarray | None = None) -> PenalizedMode:
+def penalized_mode(
+    X: np.ndarray,
+    y: np.ndarray,
+    trials: np.ndarray | None,
+    priors: ResolvedPriors,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    offset: np.ndarray | None = None,
+) -> PenalizedMode:
     """Maximise the log posterior when some priors have a kink (see the module docstring).
 
     The linear predictor is ``X @ beta + offset`` (:func:`bayeslogit._blocks.linear_predictor`).
@@ -111,8 +119,7 @@ def penalized_mode(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, prio
     fit = None
     for _ in range(2 * p + 2):
         beta[at_kink] = mu[at_kink]
-        fit = _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, tol=tol, max_iter=max_iter,
-                               offset=offset)
+        fit = _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, tol=tol, max_iter=max_iter, offset=offset)
         if fit is None:  # a fixed coefficient has mu != 0: no offset in Newton, keep L-BFGS-B's mode
             break
         crossed = kinked & ~at_kink & (np.sign(fit.beta - mu) != np.sign(beta - mu))
@@ -146,34 +153,42 @@ def _lbfgs_split(smooth_value_grad, kinked, mu, l1, p) -> np.ndarray:
     def unpack(x):
         beta = np.empty(p)
         beta[free] = x[:q]
-        beta[kinked] = mu[kinked] + x[q:q + k] - x[q + k:]
+        beta[kinked] = mu[kinked] + x[q : q + k] - x[q + k :]
         return beta
 
     def f(x):
         val, g = smooth_value_grad(unpack(x))
-        s = x[q:q + k] + x[q + k:]
+        s = x[q : q + k] + x[q + k :]
         gk = -g[kinked]
         grad = np.concatenate([-g[free], gk + l1[kinked], -gk + l1[kinked]])
         return -val + float(l1[kinked] @ s), grad
 
     x0 = np.zeros(q + 2 * k)
     bounds = [(None, None)] * q + [(0.0, None)] * (2 * k)
-    res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 20000, "maxcor": 30, "ftol": 1e-15, "gtol": 1e-11})
+    res = minimize(
+        f,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 20000, "maxcor": 30, "ftol": 1e-15, "gtol": 1e-11},
+    )
     return unpack(res.x)
 
 
-def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter,
-                     offset=None) -> NewtonResult | None:
+def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter, offset=None) -> NewtonResult | None:
     """Newton on the coefficients off their kink (the others fixed at ``mu = 0``); the result
     has full length, with zero rows/columns of the negative Hessian at the kinks."""
     if np.any(mu[at_kink] != 0):
         return None
     free = ~at_kink
     names = [n for n, f in zip(priors.priors, free) if f]
-    sub = ResolvedPriors(priors={n: priors.priors[n] for n in names},
-                         centered_intercept=priors.centered_intercept and "Intercept" in names,
-                         x_mean=priors.x_mean[free], sources={n: priors.sources[n] for n in names})
+    sub = ResolvedPriors(
+        priors={n: priors.priors[n] for n in names},
+        centered_intercept=priors.centered_intercept and "Intercept" in names,
+        x_mean=priors.x_mean[free],
+        sources={n: priors.sources[n] for n in names},
+    )
     res = newton(X[:, free], y, trials, sub, tol=tol, max_iter=max_iter, beta0=beta[free], offset=offset)
     full = np.zeros_like(beta)
     full[free] = res.beta

@@ -41,8 +41,9 @@ PREDICTIVE_WARN_BYTES = 2**30
 """Replicated outcomes above this size (1 GiB) warn with their size first."""
 
 
-def draw_prior(design: Design, priors: ResolvedPriors, draws: int, rng: np.random.Generator
-               ) -> tuple[dict[str, np.ndarray], dict[str, list[str]], dict[str, list[str]]]:
+def draw_prior(
+    design: Design, priors: ResolvedPriors, draws: int, rng: np.random.Generator
+) -> tuple[dict[str, np.ndarray], dict[str, list[str]], dict[str, list[str]]]:
     """``draws`` joint draws from the priors: ``(variables, dims, coords)``.
 
     ``variables["beta"]`` has shape ``(draws, n_coef)`` (original scale); the free variables
@@ -118,8 +119,15 @@ def _draw_one(p, draws: int, rng: np.random.Generator) -> np.ndarray:
     raise AssertionError(f"no sampler for prior family {fam}")  # pragma: no cover
 
 
-def _horseshoe(ps: list, design: Design, draws: int, rng: np.random.Generator, dim: str,
-               out: dict[str, np.ndarray], dims: dict[str, list[str]]) -> np.ndarray:
+def _horseshoe(
+    ps: list,
+    design: Design,
+    draws: int,
+    rng: np.random.Generator,
+    dim: str,
+    out: dict[str, np.ndarray],
+    dims: dict[str, list[str]],
+) -> np.ndarray:
     hs = ps[0]
     if any(p != hs for p in ps):
         raise PriorError("all coefficients under a Horseshoe prior must share the same Horseshoe(...) settings")
@@ -136,8 +144,9 @@ def _horseshoe(ps: list, design: Design, draws: int, rng: np.random.Generator, d
     return z * tau[:, None] * lam_t
 
 
-def prior_predictive_tree(design: Design, priors: ResolvedPriors, *, draws: int,
-                          random_seed: int | None, predictive: bool = True):
+def prior_predictive_tree(
+    design: Design, priors: ResolvedPriors, *, draws: int, random_seed: int | None, predictive: bool = True
+):
     """An ArviZ ``DataTree`` with ``prior``, ``prior_predictive`` (unless ``predictive=False``),
     ``observed_data`` and ``constant_data``, laid out like ``pm.sample_prior_predictive``'s
     (one chain of ``draws``). The outcomes are int8 for 0/1 data (see
@@ -157,18 +166,22 @@ def prior_predictive_tree(design: Design, priors: ResolvedPriors, *, draws: int,
     if predictive:
         warn_if_large(draws, design.n_obs, design.trials, "prior predictive", stacklevel=4)
         G = None if design.groups is None else [values[f"b_{t.key}"] for t in design.groups.terms]
-        groups["prior_predictive"] = {"y": _blocks.replicate_outcomes(design, design.trials, values["beta"], rng,
-                                                                      G)[None]}
+        groups["prior_predictive"] = {
+            "y": _blocks.replicate_outcomes(design, design.trials, values["beta"], rng, G)[None]
+        }
     coords = {**coords, "obs": np.arange(design.n_obs)}
     dims = {**dims, "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"], "offset": ["obs"]}
     tree = az.from_dict(groups, coords=coords, dims=dims)
-    tree["prior"].attrs.update({"created_by": "bayeslogit (numpy draws from the priors)",
-                                "random_seed": "None" if random_seed is None else int(random_seed)})
+    tree["prior"].attrs.update(
+        {
+            "created_by": "bayeslogit (numpy draws from the priors)",
+            "random_seed": "None" if random_seed is None else int(random_seed),
+        }
+    )
     return tree
 
 
-def warn_if_large(draws: int, n_rows: int, trials: np.ndarray | None, what: str, *,
-                  stacklevel: int = 3) -> None:
+def warn_if_large(draws: int, n_rows: int, trials: np.ndarray | None, what: str, *, stacklevel: int = 3) -> None:
     """Warn with the size when ``draws x rows`` replicated outcomes exceed 1 GiB."""
     itemsize = _blocks.outcome_dtype(1 if trials is None else int(np.max(trials, initial=1))).itemsize
     size = draws * n_rows * itemsize
@@ -177,5 +190,6 @@ def warn_if_large(draws: int, n_rows: int, trials: np.ndarray | None, what: str,
             f"the {what} outcomes are {draws:,} draws x {n_rows:,} rows x {itemsize} byte(s) = "
             f"{_blocks.nbytes_text(size)} of memory; ask for fewer draws, or predict() the "
             "probabilities (summarised by row blocks) if you do not need every replicate",
-            BayeslogitWarning, stacklevel=stacklevel,
+            BayeslogitWarning,
+            stacklevel=stacklevel,
         )

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -79,8 +80,9 @@ class ScaleChoice:
         col = self.table.columns[0]
         ax.plot(self.table.index, self.table[col], marker="o", ms=3)
         if "se" in self.table:
-            ax.fill_between(self.table.index, self.table[col] - self.table["se"],
-                            self.table[col] + self.table["se"], alpha=0.2)
+            ax.fill_between(
+                self.table.index, self.table[col] - self.table["se"], self.table[col] + self.table["se"], alpha=0.2
+            )
         ax.axvline(self.C, color="C3", ls="--", label=f"chosen C = {self.C:.3g}")
         ax.set_xscale("log")
         ax.set_xlabel("C (prior variance under L2)")
@@ -115,7 +117,9 @@ def _folds(folds, y: np.ndarray, trials, random_seed) -> list[tuple[np.ndarray, 
     if isinstance(folds, numbers.Integral) and not isinstance(folds, bool):
         k = int(folds)
         if not 2 <= k <= n:
-            raise ArgumentError(f"folds must be an integer in [2, {n}] or a list of (train, test) index pairs, got {folds!r}")
+            raise ArgumentError(
+                f"folds must be an integer in [2, {n}] or a list of (train, test) index pairs, got {folds!r}"
+            )
         # Stratified: each outcome's rows (shuffled by random_seed) dealt round-robin to the folds.
         rng = np.random.default_rng(random_seed)
         event = y > 0 if trials is None else y / trials >= 0.5
@@ -137,9 +141,15 @@ def _folds(folds, y: np.ndarray, trials, random_seed) -> list[tuple[np.ndarray, 
     return pairs
 
 
-def scale_by_cv(model: "LogitModel", *, Cs: int | Sequence[float] = 10, l1_ratio: float = 0.0,
-                fit_intercept: bool = True, folds: int | Iterable = 5,
-                random_seed: int | None = None) -> ScaleChoice:
+def scale_by_cv(
+    model: LogitModel,
+    *,
+    Cs: int | Sequence[float] = 10,
+    l1_ratio: float = 0.0,
+    fit_intercept: bool = True,
+    folds: int | Iterable = 5,
+    random_seed: int | None = None,
+) -> ScaleChoice:
     """Choose ``C`` by K-fold cross-validation of the MAP's held-out log score.
 
     For every ``C`` the MAP under ``sklearn_prior(C, fit_intercept, l1_ratio=l1_ratio)`` is fitted
@@ -194,8 +204,13 @@ def scale_by_cv(model: "LogitModel", *, Cs: int | Sequence[float] = 10, l1_ratio
     best = int(np.argmax(mean))
     table = pd.DataFrame({"log_score": mean, "se": se}, index=pd.Index(grid, name="C"))
     method = f"{len(pairs)}-fold cross-validation (held-out log score)"
-    return ScaleChoice(float(grid[best]), sklearn_prior(float(grid[best]), fit_intercept, l1_ratio=l1_ratio),
-                       table, method, _edge_note(best, grid))
+    return ScaleChoice(
+        float(grid[best]),
+        sklearn_prior(float(grid[best]), fit_intercept, l1_ratio=l1_ratio),
+        table,
+        method,
+        _edge_note(best, grid),
+    )
 
 
 def _edge_note(best: int, grid: np.ndarray) -> list[str]:
@@ -204,8 +219,7 @@ def _edge_note(best: int, grid: np.ndarray) -> list[str]:
     return []
 
 
-def scale_by_evidence(model: "LogitModel", *, Cs: int | Sequence[float] = 41,
-                      fit_intercept: bool = True) -> ScaleChoice:
+def scale_by_evidence(model: LogitModel, *, Cs: int | Sequence[float] = 41, fit_intercept: bool = True) -> ScaleChoice:
     """Choose ``C`` by the Laplace-approximated marginal likelihood (empirical Bayes, L2 only).
 
     Parameters
@@ -243,8 +257,13 @@ def scale_by_evidence(model: "LogitModel", *, Cs: int | Sequence[float] = 41,
     notes = _edge_note(best, grid)
     if fit_intercept:
         notes.append("relative: the flat intercept makes the evidence known up to a constant")
-    return ScaleChoice(float(grid[best]), sklearn_prior(float(grid[best]), fit_intercept), table,
-                       "Laplace-approximated evidence (empirical Bayes)", notes)
+    return ScaleChoice(
+        float(grid[best]),
+        sklearn_prior(float(grid[best]), fit_intercept),
+        table,
+        "Laplace-approximated evidence (empirical Bayes)",
+        notes,
+    )
 
 
 def log_evidence_laplace(X, y, trials, priors, *, offset=None) -> float:

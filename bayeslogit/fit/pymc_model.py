@@ -190,8 +190,11 @@ def sample(
     if nuts_sampler == "pymc":
         kwargs["callback"] = callback
     if progressbar:
-        print(f"Sampling {chains} chains: {tune} warm-up + {draws} draws each ({nuts_sampler})",
-              file=sys.stderr, flush=True)
+        print(
+            f"Sampling {chains} chains: {tune} warm-up + {draws} draws each ({nuts_sampler})",
+            file=sys.stderr,
+            flush=True,
+        )
     main = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGINT, on_sigint) if main else None
     try:

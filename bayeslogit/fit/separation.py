@@ -33,8 +33,9 @@ LP_MAX_ROWS = 200_000
 """Above this many rows an inconclusive certificate is not followed by the (dense) linear program."""
 
 
-def no_separation_certificate(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None,
-                              beta: np.ndarray, offset: np.ndarray | None = None) -> float:
+def no_separation_certificate(
+    X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, beta: np.ndarray, offset: np.ndarray | None = None
+) -> float:
     """``max |r_i|`` over the rows with one outcome (see the module docstring): below 1 proves
     that the data are not separated (below 0.9 is used, for rounding); ``inf`` if degenerate.
 
@@ -70,8 +71,13 @@ def no_separation_certificate(X: np.ndarray, y: np.ndarray, trials: np.ndarray |
     return float(np.max(np.abs(r[pure]))) if pure.any() else 0.0
 
 
-def check_separation(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None = None,
-                     beta: np.ndarray | None = None, offset: np.ndarray | None = None):
+def check_separation(
+    X: np.ndarray,
+    y: np.ndarray,
+    trials: np.ndarray | None = None,
+    beta: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
+):
     """``(kind, direction)`` like :func:`detect_separation`, certificate first (module docstring).
 
     ``kind`` is None (certified or LP: not separated), ``"complete"``, ``"quasi-complete"``, or
@@ -120,8 +126,13 @@ def detect_separation(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None = 
     const = np.ptp(X, axis=0) == 0  # the intercept: free, so the cost counts predictors only
     cost = np.where(const, 1e-6, 1.0)
     res = linprog(
-        np.r_[cost, cost], A_ub=A_ub, b_ub=b_ub, A_eq=A_eq,
-        b_eq=None if A_eq is None else np.zeros(A_eq.shape[0]), bounds=(0, None), method="highs",
+        np.r_[cost, cost],
+        A_ub=A_ub,
+        b_ub=b_ub,
+        A_eq=A_eq,
+        b_eq=None if A_eq is None else np.zeros(A_eq.shape[0]),
+        bounds=(0, None),
+        method="highs",
     )
     if res.status != 0:
         return None, None
@@ -132,8 +143,10 @@ def detect_separation(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None = 
     p = X.shape[1]
     strict = linprog(
         np.r_[np.zeros(p), -1.0],
-        A_ub=np.column_stack([-sA, np.ones(sA.shape[0])]), b_ub=np.zeros(sA.shape[0]),
-        bounds=[(-1.0, 1.0)] * p + [(None, 1.0)], method="highs",
+        A_ub=np.column_stack([-sA, np.ones(sA.shape[0])]),
+        b_ub=np.zeros(sA.shape[0]),
+        bounds=[(-1.0, 1.0)] * p + [(None, 1.0)],
+        method="highs",
     )
     if strict.status == 0 and -strict.fun > 1e-9:
         return "complete", d

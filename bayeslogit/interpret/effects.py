@@ -43,9 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["odds_ratios", "marginal_effects"]
 
 
-
-def odds_ratios(results: "Results", *, ci_prob: float | None = None,
-                interval: float | None = None) -> pd.DataFrame:
+def odds_ratios(results: Results, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
     """See :meth:`bayeslogit.Results.odds_ratios` (``interval``: deprecated alias of ``ci_prob``)."""
     prob = resolve_ci_prob(ci_prob, interval, where="odds_ratios")
     lb, ub = interval_names(results, prob)
@@ -66,6 +64,7 @@ def odds_ratios(results: "Results", *, ci_prob: float | None = None,
 
 
 # -- marginal effects ------------------------------------------------------------------------
+
 
 def _variables(design, columns) -> list[tuple[str, str, list]]:
     """``(variable, "numeric" | "factor", levels)`` for every data variable the RHS uses."""
@@ -106,7 +105,7 @@ def _set_level(df: pd.DataFrame, var: str, level) -> pd.DataFrame:
     return out
 
 
-def _contrasts(results: "Results", data: pd.DataFrame, offset=None):
+def _contrasts(results: Results, data: pd.DataFrame, offset=None):
     """Yield ``(label, type, X_a, X_b, o_a, o_b)``: numeric -> (X, dX/dx, offset, d offset/dx);
     factor -> (X at L, X at first, and their offsets). The offsets are None without one."""
     design = results.design
@@ -136,8 +135,9 @@ def _contrasts(results: "Results", data: pd.DataFrame, offset=None):
                 yield f"{var}[{level} vs {ref}]", "discrete change", X1, X0, O1, O0
 
 
-def _ame_draws(kind: str, Xa: np.ndarray, Xb: np.ndarray, B: np.ndarray,
-               Oa: np.ndarray | None = None, Ob: np.ndarray | None = None) -> np.ndarray:
+def _ame_draws(
+    kind: str, Xa: np.ndarray, Xb: np.ndarray, B: np.ndarray, Oa: np.ndarray | None = None, Ob: np.ndarray | None = None
+) -> np.ndarray:
     """AME for every row of ``B`` (draws x coef)."""
     out = np.empty(B.shape[0])
     step = max(1, _CHUNK // max(Xa.shape[0], 1))
@@ -152,8 +152,14 @@ def _ame_draws(kind: str, Xa: np.ndarray, Xb: np.ndarray, B: np.ndarray,
     return out
 
 
-def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray,
-               Oa: np.ndarray | None = None, Ob: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+def _ame_point(
+    kind: str,
+    Xa: np.ndarray,
+    Xb: np.ndarray,
+    beta: np.ndarray,
+    Oa: np.ndarray | None = None,
+    Ob: np.ndarray | None = None,
+) -> tuple[float, np.ndarray]:
     """AME and its gradient in ``beta``."""
     if kind == "dP/dx":
         p = _numerics.inv_logit(linear_predictor(Xa, beta, Oa))
@@ -168,9 +174,14 @@ def _ame_point(kind: str, Xa: np.ndarray, Xb: np.ndarray, beta: np.ndarray,
     return ame, grad
 
 
-def marginal_effects(results: "Results", *, data: pd.DataFrame | None = None,
-                     ci_prob: float | None = None, interval: float | None = None,
-                     offset=None) -> pd.DataFrame:
+def marginal_effects(
+    results: Results,
+    *,
+    data: pd.DataFrame | None = None,
+    ci_prob: float | None = None,
+    interval: float | None = None,
+    offset=None,
+) -> pd.DataFrame:
     """See :meth:`bayeslogit.Results.marginal_effects` (``interval``: deprecated alias of ``ci_prob``)."""
     prob = resolve_ci_prob(ci_prob, interval, where="marginal_effects")
     lb, ub = interval_names(results, prob)

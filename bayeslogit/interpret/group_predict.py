@@ -35,8 +35,15 @@ def check_new_groups(new_groups) -> str:
     return new_groups
 
 
-def group_rows(results, X: np.ndarray, new_df: pd.DataFrame | None, *, new_groups: str = "population",
-               random_seed: int | None = None, offset: np.ndarray | None = None):
+def group_rows(
+    results,
+    X: np.ndarray,
+    new_df: pd.DataFrame | None,
+    *,
+    new_groups: str = "population",
+    random_seed: int | None = None,
+    offset: np.ndarray | None = None,
+):
     """``(rows, G)``: an object with ``X``, ``offset`` and ``groups`` for :func:`bayeslogit._blocks.eta_rows`,
     and the group draws (one ``(draws, levels [+ unseen], k)`` array per term), or ``G=None``
     when the model has no group terms."""

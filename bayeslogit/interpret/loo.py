@@ -40,8 +40,9 @@ Every result carries a label saying which was used (shown in the diagnostics, th
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ from ..errors import ArgumentError, ParetoKWarning
 from ..results.posterior import PosteriorResults
 
 if TYPE_CHECKING:  # pragma: no cover
-    import xarray as xr
+    pass
 
 __all__ = ["compare_models", "psis_loo", "LooResult", "LOO_EXACT_MAX_CELLS", "LOO_SUBSAMPLE"]
 
@@ -120,8 +121,11 @@ def _loo_draws(post: PosteriorResults) -> tuple[np.ndarray, np.ndarray | None, n
     posterior draws and ``None, None``."""
     if post.sampler == "laplace+psis" and "importance" in post.idata.children:
         imp = post.idata["importance"]
-        return (np.asarray(imp["proposal"].values, dtype=float), np.asarray(imp["log_p"].values, dtype=float),
-                np.asarray(imp["log_q"].values, dtype=float))
+        return (
+            np.asarray(imp["proposal"].values, dtype=float),
+            np.asarray(imp["log_p"].values, dtype=float),
+            np.asarray(imp["log_q"].values, dtype=float),
+        )
     return post.draws(), None, None
 
 
@@ -129,20 +133,29 @@ def _label(post: PosteriorResults, method: str, n: int, m: int, sub_se: float | 
     if method == "exact":
         text = f"PSIS-LOO, exact (all {n:,} rows)"
     else:
-        text = (f"PSIS-LOO with subsampling: {m:,} of {n:,} rows, point-estimate (plpd) difference "
-                f"estimator (Magnusson et al. 2019); the SE includes a subsampling SE of {sub_se:.3f}")
+        text = (
+            f"PSIS-LOO with subsampling: {m:,} of {n:,} rows, point-estimate (plpd) difference "
+            f"estimator (Magnusson et al. 2019); the SE includes a subsampling SE of {sub_se:.3f}"
+        )
     if post.sampler == "laplace+psis":
         if "importance" in post.idata.children:
             S = int(post.idata["importance"].sizes["sample"])
-            text += (f"; on the {S:,} Laplace proposals with the approximate-posterior correction "
-                     "(ratios p / (q p(y_i)), Magnusson et al. 2019; arviz_stats.loo_approximate_posterior)")
+            text += (
+                f"; on the {S:,} Laplace proposals with the approximate-posterior correction "
+                "(ratios p / (q p(y_i)), Magnusson et al. 2019; arviz_stats.loo_approximate_posterior)"
+            )
         else:
             text += "; computed on the resampled Laplace + PSIS draws (no approximate-posterior correction)"
     return text
 
 
-def psis_loo(post: PosteriorResults, *, method: Literal["auto", "exact", "subsample"] = "auto",
-             observations: int | np.ndarray | None = None, seed: int = 0) -> LooResult:
+def psis_loo(
+    post: PosteriorResults,
+    *,
+    method: Literal["auto", "exact", "subsample"] = "auto",
+    observations: int | np.ndarray | None = None,
+    seed: int = 0,
+) -> LooResult:
     """PSIS-LOO of a posterior fit, by row blocks (exact) or on a subsample (large n).
 
     Parameters
@@ -191,8 +204,13 @@ def psis_loo(post: PosteriorResults, *, method: Literal["auto", "exact", "subsam
             observations = min(n, LOO_SUBSAMPLE)
         res = _subsample(post, observations, seed)
         rows = np.asarray(res.loo_subsample_observations, dtype=np.int64)
-        out = LooResult(res, "subsample", _label(post, "subsample", n, rows.size, float(res.subsampling_se)), rows,
-                        bool(res.approx_posterior))
+        out = LooResult(
+            res,
+            "subsample",
+            _label(post, "subsample", n, rows.size, float(res.subsampling_se)),
+            rows,
+            bool(res.approx_posterior),
+        )
     if key is not None:
         post._cache[key] = out
     return out
@@ -230,9 +248,19 @@ def _exact(post: PosteriorResults):
     coords = {"obs": np.arange(n)}
     kda = xr.DataArray(k, dims="obs", coords=coords, name="y")
     warn, good_k = _warn_pareto_k(kda, S, suppress=True)
-    return ELPDDataLOO(elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=S, n_data_points=n,
-                       scale="log", warning=bool(warn), good_k=float(good_k),
-                       elpd_i=kda.copy(data=elpd_i), pareto_k=kda, approx_posterior=log_p is not None)
+    return ELPDDataLOO(
+        elpd=float(elpd),
+        se=float(se),
+        p=float(p_loo),
+        n_samples=S,
+        n_data_points=n,
+        scale="log",
+        warning=bool(warn),
+        good_k=float(good_k),
+        elpd_i=kda.copy(data=elpd_i),
+        pareto_k=kda,
+        approx_posterior=log_p is not None,
+    )
 
 
 def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
@@ -277,8 +305,9 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     bbar = post.draws().mean(axis=0).reshape(1, -1)
     G = post.group_draws()
     gbar = None if G is None else [g.mean(axis=0)[None] for g in G]  # group effects at their means
-    approx = np.concatenate([_blocks.loglik_rows(d, sl, bbar, gbar)[:, 0]
-                             for sl in _blocks.row_slices(n, _blocks.block_rows(1))])
+    approx = np.concatenate(
+        [_blocks.loglik_rows(d, sl, bbar, gbar)[:, 0] for sl in _blocks.row_slices(n, _blocks.block_rows(1))]
+    )
     B, log_p, log_q = _loo_draws(post)
     S = B.shape[0]
     elpd_s, k_s, p_s = _psis_rows(post, rows, 1.0 if log_p is not None else _r_eff(post))
@@ -288,21 +317,37 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     k_da = xr.DataArray(k_s, dims="__obs__")
     warn, good_k = _warn_pareto_k(k_da, S, suppress=True)
     elpd, sub_se, se = elpd_da.azstats.diff_srs_estimator(
-        lpd_approx_sample=approx_sample, lpd_approx_all=approx_all, n_data_points=n)
+        lpd_approx_sample=approx_sample, lpd_approx_all=approx_all, n_data_points=n
+    )
     p_loo, _, _ = xr.DataArray(p_s, dims="__obs__").azstats.srs_estimator(n_data_points=n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         elpd_full, k_full = _prepare_full_arrays(elpd_da, k_da, approx_all, rows, ["obs"], None)
     return ELPDDataLOOSubsample(
-        elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=S, n_data_points=n, scale="log",
-        warning=bool(warn), good_k=float(good_k), elpd_i=elpd_full.rename("y"), pareto_k=k_full.rename("y"),
-        approx_posterior=log_p is not None, subsampling_se=float(sub_se), subsample_size=int(rows.size),
-        log_p=log_p, log_q=log_q, thin_factor=None, log_weights=None, loo_subsample_observations=rows,
-        elpd_loo_approx=approx_all, log_jacobian=None,
+        elpd=float(elpd),
+        se=float(se),
+        p=float(p_loo),
+        n_samples=S,
+        n_data_points=n,
+        scale="log",
+        warning=bool(warn),
+        good_k=float(good_k),
+        elpd_i=elpd_full.rename("y"),
+        pareto_k=k_full.rename("y"),
+        approx_posterior=log_p is not None,
+        subsampling_se=float(sub_se),
+        subsample_size=int(rows.size),
+        log_p=log_p,
+        log_q=log_q,
+        thin_factor=None,
+        log_weights=None,
+        loo_subsample_observations=rows,
+        elpd_loo_approx=approx_all,
+        log_jacobian=None,
     )
 
 
-def compare_models(fits: Mapping[str, "PosteriorResults"], *, method: str = "stacking") -> pd.DataFrame:
+def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stacking") -> pd.DataFrame:
     """Compare posterior fits of the same data by PSIS-LOO expected log predictive density.
 
     Each fit's PSIS-LOO is computed by :func:`psis_loo` (exact by row blocks, or subsampled
@@ -352,8 +397,7 @@ def compare_models(fits: Mapping[str, "PosteriorResults"], *, method: str = "sta
     for name, fit in fits.items():
         if not isinstance(fit, PosteriorResults):
             raise ArgumentError(
-                f"fits[{name!r}] is a {type(fit).__name__}; LOO comparison needs posterior fits "
-                "(model.sample(...))"
+                f"fits[{name!r}] is a {type(fit).__name__}; LOO comparison needs posterior fits (model.sample(...))"
             )
         same = fit.design.n_obs == first.design.n_obs and np.array_equal(fit.design.y, first.design.y)
         if not same:

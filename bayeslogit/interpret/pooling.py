@@ -66,14 +66,23 @@ def _level_separated(values: np.ndarray, y: np.ndarray, trials: np.ndarray | Non
         return False
     from ..fit.separation import detect_separation
 
-    kind, _ = detect_separation(np.asarray(values, dtype=float), np.asarray(y, dtype=float),
-                                None if trials is None else np.asarray(trials, dtype=float))
+    kind, _ = detect_separation(
+        np.asarray(values, dtype=float),
+        np.asarray(y, dtype=float),
+        None if trials is None else np.asarray(trials, dtype=float),
+    )
     return kind is not None
 
 
-def pooling_table(post: "PosteriorResults", *, term: str | None = None, coef: str = "Intercept",
-                  ci_prob: float = DEFAULT_CI_PROB, complete: "MLEResults | None" = None,
-                  none: "MLEResults | None" = None) -> pd.DataFrame:
+def pooling_table(
+    post: PosteriorResults,
+    *,
+    term: str | None = None,
+    coef: str = "Intercept",
+    ci_prob: float = DEFAULT_CI_PROB,
+    complete: MLEResults | None = None,
+    none: MLEResults | None = None,
+) -> pd.DataFrame:
     """Per level of a group term: its value of one varying coefficient under complete, no and
     partial pooling, with the level's sample size (what :func:`plot_pooling` draws).
 
@@ -127,18 +136,23 @@ def pooling_table(post: "PosteriorResults", *, term: str | None = None, coef: st
     from scipy.stats import norm
 
     if not is_posterior(post) or post.design.groups is None:
-        raise ArgumentError("pooling_table takes the posterior (model.sample()) of a model with group terms "
-                            "like (1 | g)")
+        raise ArgumentError(
+            "pooling_table takes the posterior (model.sample()) of a model with group terms like (1 | g)"
+        )
     check_probability(ci_prob, "ci_prob")
     k, t = _term(post, term)
     if coef not in t.coef_names:
         raise ArgumentError(f"coef {coef!r} does not vary in the group term ({t.label}); choose one of {t.coef_names}")
     if len(t.factors) != 1:
-        raise ArgumentError(f"the pooling comparison is drawn for a single grouping column, and ({t.label}) groups by "
-                            f"{t.group_name!r}; choose another term")
+        raise ArgumentError(
+            f"the pooling comparison is drawn for a single grouping column, and ({t.label}) groups by "
+            f"{t.group_name!r}; choose another term"
+        )
     if coef not in post.coef_names:
-        raise ArgumentError(f"coef {coef!r} varies by {t.group_name} but has no population coefficient in "
-                            f"{post.design.formula!r}; add it to the fixed part (e.g. y ~ {coef} + ({t.label}))")
+        raise ArgumentError(
+            f"coef {coef!r} varies by {t.group_name} but has no population coefficient in "
+            f"{post.design.formula!r}; add it to the fixed part (e.g. y ~ {coef} + ({t.label}))"
+        )
     model = post.model
     complete = model.fit_mle() if complete is None else complete
     none = model.fit_mle(pooling="none") if none is None else none
@@ -159,8 +173,10 @@ def pooling_table(post: "PosteriorResults", *, term: str | None = None, coef: st
     present = [lev for lev in t.levels if names[lev] in params.index]
     missing = [lev for lev in t.levels if names[lev] not in params.index]
     if len(missing) != 1 or coef not in params.index:
-        raise ArgumentError(f"the no-pooling fit {getattr(none, 'label', '')!r} does not have the sum-to-zero columns "
-                            f"{prefix}C({factor}, Sum)[S.level] of ({t.label}); pass none=model.fit_mle(pooling='none')")
+        raise ArgumentError(
+            f"the no-pooling fit {getattr(none, 'label', '')!r} does not have the sum-to-zero columns "
+            f"{prefix}C({factor}, Sum)[S.level] of ({t.label}); pass none=model.fit_mle(pooling='none')"
+        )
     cols = [coef] + [names[lev] for lev in present]
     V = cov.loc[cols, cols].to_numpy(dtype=float)
     est = np.empty(L)
@@ -201,21 +217,37 @@ def pooling_table(post: "PosteriorResults", *, term: str | None = None, coef: st
     beta = post.draws()[:, post.coef_names.index(coef)]
     draws = beta[:, None] + post.group_draws()[k][:, :, c]
     lo, hi = np.quantile(draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
-    table = pd.DataFrame({
-        "n": n, "events": events,
-        "complete": float(complete.params[coef]),
-        "none": none_est, "none_lb": none_lb, "none_ub": none_ub, "separated": separated,
-        "partial": draws.mean(axis=0), "partial_sd": draws.std(axis=0, ddof=1),
-        "partial_lb": lo, "partial_ub": hi,
-        "population": float(beta.mean()),
-    }, index=pd.Index(list(t.levels), name=t.group_name))
+    table = pd.DataFrame(
+        {
+            "n": n,
+            "events": events,
+            "complete": float(complete.params[coef]),
+            "none": none_est,
+            "none_lb": none_lb,
+            "none_ub": none_ub,
+            "separated": separated,
+            "partial": draws.mean(axis=0),
+            "partial_sd": draws.std(axis=0, ddof=1),
+            "partial_lb": lo,
+            "partial_ub": hi,
+            "population": float(beta.mean()),
+        },
+        index=pd.Index(list(t.levels), name=t.group_name),
+    )
     table.attrs.update(term=t.label, coef=coef, ci_prob=ci_prob)
     return table
 
 
-def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str = "Intercept",
-                 ci_prob: float = DEFAULT_CI_PROB, complete: "MLEResults | None" = None,
-                 none: "MLEResults | None" = None, ax=None) -> "matplotlib.figure.Figure":
+def plot_pooling(
+    post: PosteriorResults,
+    *,
+    term: str | None = None,
+    coef: str = "Intercept",
+    ci_prob: float = DEFAULT_CI_PROB,
+    complete: MLEResults | None = None,
+    none: MLEResults | None = None,
+    ax=None,
+) -> matplotlib.figure.Figure:
     """Complete vs no vs partial pooling in one figure: each level's value of a varying
     coefficient against the level's sample size (log scale).
 
@@ -273,24 +305,55 @@ def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str
     for j in range(len(table)):
         ax.plot([left[j], right[j]], [shown_none[j], table["partial"].iloc[j]], color="#999999", lw=0.7, zorder=1)
     ax.axhline(table["complete"].iloc[0], color="#c0392b", ls="--", lw=1.2, label="complete pooling (pooled MLE)")
-    ax.axhline(table["population"].iloc[0], color="#345", ls=":", lw=1.2,
-               label="population coefficient (posterior mean)")
-    ax.scatter(left[~sep], shown_none[~sep], s=28, facecolors="none", edgecolors="#c0392b", zorder=3,
-               label="no pooling (the level's own MLE)")
+    ax.axhline(
+        table["population"].iloc[0], color="#345", ls=":", lw=1.2, label="population coefficient (posterior mean)"
+    )
+    ax.scatter(
+        left[~sep],
+        shown_none[~sep],
+        s=28,
+        facecolors="none",
+        edgecolors="#c0392b",
+        zorder=3,
+        label="no pooling (the level's own MLE)",
+    )
     if sep.any():
         up = sep & (table["none"].to_numpy() > 0)
         down = sep & ~up & ~undetermined
         for mask, marker in ((up, "^"), (down, "v")):
             if mask.any():
-                ax.scatter(left[mask], shown_none[mask], s=40, marker=marker, facecolors="none",
-                           edgecolors="#c0392b", zorder=3,
-                           label="no pooling: infinite (level separated), at the edge")
+                ax.scatter(
+                    left[mask],
+                    shown_none[mask],
+                    s=40,
+                    marker=marker,
+                    facecolors="none",
+                    edgecolors="#c0392b",
+                    zorder=3,
+                    label="no pooling: infinite (level separated), at the edge",
+                )
         if undetermined.any():
-            ax.scatter(left[undetermined], shown_none[undetermined], s=40, marker="x", color="#c0392b", zorder=3,
-                       label="no pooling: undetermined (level all 0 or all 1), at the edge")
-    ax.errorbar(right, table["partial"], yerr=[table["partial"] - table["partial_lb"], table["partial_ub"] - table["partial"]],
-                fmt="o", ms=4, color="#1f77b4", ecolor="#8fb3d9", lw=1, zorder=2,
-                label=f"partial pooling (posterior mean, {ci_prob:.0%} interval)")
+            ax.scatter(
+                left[undetermined],
+                shown_none[undetermined],
+                s=40,
+                marker="x",
+                color="#c0392b",
+                zorder=3,
+                label="no pooling: undetermined (level all 0 or all 1), at the edge",
+            )
+    ax.errorbar(
+        right,
+        table["partial"],
+        yerr=[table["partial"] - table["partial_lb"], table["partial_ub"] - table["partial"]],
+        fmt="o",
+        ms=4,
+        color="#1f77b4",
+        ecolor="#8fb3d9",
+        lw=1,
+        zorder=2,
+        label=f"partial pooling (posterior mean, {ci_prob:.0%} interval)",
+    )
     ax.set_xscale("log")
     from matplotlib.ticker import FuncFormatter
 
@@ -306,8 +369,15 @@ def plot_pooling(post: "PosteriorResults", *, term: str | None = None, coef: str
     ax.set_title(f"Pooling of ({table.attrs['term']}): {coef}", fontsize=10)
     handles, labels = ax.get_legend_handles_labels()
     keep = dict(zip(labels, handles))
-    ax.legend(keep.values(), keep.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
-              fontsize="small", frameon=False)
+    ax.legend(
+        keep.values(),
+        keep.keys(),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=2,
+        fontsize="small",
+        frameon=False,
+    )
     if own:
         fig.tight_layout()
     fig.pooling_table = table

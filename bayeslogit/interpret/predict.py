@@ -39,18 +39,19 @@ _CHUNK = 2_000_000  # rows x draws held in memory at once
 
 # -- shared helpers (also used by effects.py) ------------------------------------------------
 
-def is_posterior(results: "Results") -> bool:
+
+def is_posterior(results: Results) -> bool:
     """True for fits made of draws (``PosteriorResults``), False for point fits (MLE/MAP)."""
     return hasattr(results, "idata") and hasattr(results, "draws")
 
 
-def interval_names(results: "Results", prob: float) -> tuple[str, str]:
+def interval_names(results: Results, prob: float) -> tuple[str, str]:
     """Column names of an interval: ``eti95_lb``/``eti95_ub`` (posterior), ``ci95_lb``/... (point)."""
     stem = ("eti" if is_posterior(results) else "ci") + f"{prob * 100:g}"
     return f"{stem}_lb", f"{stem}_ub"
 
 
-def point_estimates(results: "Results") -> tuple[np.ndarray, np.ndarray]:
+def point_estimates(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """``(beta_hat, V)`` of a point fit, in design column order."""
     names = results.coef_names
     beta = results.params.loc[names].to_numpy(dtype=float)
@@ -65,14 +66,14 @@ def summarize_draws(values: np.ndarray, prob: float, names: tuple[str, str]) -> 
     return {"mean": values.mean(axis=0), "sd": values.std(axis=0, ddof=1), names[0]: lo, names[1]: hi}
 
 
-def design_matrix(results: "Results", new_df: pd.DataFrame | None) -> np.ndarray:
+def design_matrix(results: Results, new_df: pd.DataFrame | None) -> np.ndarray:
     """The training design matrix, or ``new_df`` encoded with the training design."""
     if new_df is None:
         return results.design.X
     return results.design.encode(new_df)
 
 
-def offset_values(results: "Results", new_df: pd.DataFrame | None, offset=None) -> np.ndarray | None:
+def offset_values(results: Results, new_df: pd.DataFrame | None, offset=None) -> np.ndarray | None:
     """The offset of the training rows, or of ``new_df`` (``offset``: the ``offset=`` part for
     new rows, see :meth:`bayeslogit.design.Design.encode_offset`); None without an offset."""
     d = results.design
@@ -88,8 +89,9 @@ def offset_values(results: "Results", new_df: pd.DataFrame | None, offset=None) 
 
 # -- predict ---------------------------------------------------------------------------------
 
+
 def predict(
-    results: "Results",
+    results: Results,
     new_df: pd.DataFrame | None = None,
     *,
     kind: Literal["prob", "linear", "draws"] = "prob",
@@ -106,8 +108,11 @@ def predict(
     check_new_groups(new_groups)
     X = design_matrix(results, new_df)
     off = offset_values(results, new_df, offset)
-    rows, G = (group_rows(results, X, new_df, new_groups=new_groups, random_seed=random_seed, offset=off)
-               if is_posterior(results) else (None, None))
+    rows, G = (
+        group_rows(results, X, new_df, new_groups=new_groups, random_seed=random_seed, offset=off)
+        if is_posterior(results)
+        else (None, None)
+    )
     index = new_df.index if new_df is not None else pd.RangeIndex(X.shape[0], name="obs")
     if kind == "draws":
         if not is_posterior(results):
@@ -121,8 +126,10 @@ def predict(
         B = results.draws()
         transform = _numerics.inv_logit if kind == "prob" else (lambda e: e)
         step = max(1, _CHUNK // B.shape[0])
-        parts = [summarize_draws(transform(_blocks.eta_rows(rows, slice(i, i + step), B, G).T), prob, (lb, ub))
-                 for i in range(0, X.shape[0], step)]
+        parts = [
+            summarize_draws(transform(_blocks.eta_rows(rows, slice(i, i + step), B, G).T), prob, (lb, ub))
+            for i in range(0, X.shape[0], step)
+        ]
         cols = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in ("mean", "sd", lb, ub)}
         return pd.DataFrame(cols, index=index)
     beta, V = point_estimates(results)
@@ -139,7 +146,7 @@ def predict(
     )
 
 
-def _prob_draws(results, X: np.ndarray, rows, G=None) -> "xr.DataArray":
+def _prob_draws(results, X: np.ndarray, rows, G=None) -> xr.DataArray:
     import xarray as xr
 
     beta = results.idata.posterior["beta"].transpose("chain", "draw", "coef")
@@ -147,12 +154,15 @@ def _prob_draws(results, X: np.ndarray, rows, G=None) -> "xr.DataArray":
     # the offset and each row's group effects included (eta_rows)
     p = _numerics.inv_logit(_blocks.eta_rows(rows, slice(None), results.draws(), G).T).reshape(C, D, -1)
     return xr.DataArray(
-        p, dims=("chain", "draw", "obs"), name="p",
+        p,
+        dims=("chain", "draw", "obs"),
+        name="p",
         coords={"chain": beta["chain"].values, "draw": beta["draw"].values, "obs": np.arange(X.shape[0])},
     )
 
 
 # -- posterior predictive ----------------------------------------------------------------------
+
 
 def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
     if d.trials_name not in new_df.columns:
@@ -166,9 +176,16 @@ def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
     return n
 
 
-def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
-                random_seed: int | None, what: str, offset: np.ndarray | None = None,
-                new_df: pd.DataFrame | None = None, new_groups: str = "population") -> "xr.DataArray":
+def _replicates(
+    results: Results,
+    X: np.ndarray,
+    trials: np.ndarray | None,
+    random_seed: int | None,
+    what: str,
+    offset: np.ndarray | None = None,
+    new_df: pd.DataFrame | None = None,
+    new_groups: str = "population",
+) -> xr.DataArray:
     """``y_rep`` for every draw and row of ``X``: dims ``(chain, draw, obs)``, int8 for 0/1."""
     import xarray as xr
 
@@ -181,16 +198,23 @@ def _replicates(results: "Results", X: np.ndarray, trials: np.ndarray | None,
     rows, G = group_rows(results, X, new_df, new_groups=new_groups, random_seed=rng, offset=offset)
     y = _blocks.replicate_outcomes(rows, trials, results.draws(), rng, G)
     out = xr.DataArray(
-        y.reshape(C, D, X.shape[0]), dims=("chain", "draw", "obs"), name="y",
+        y.reshape(C, D, X.shape[0]),
+        dims=("chain", "draw", "obs"),
+        name="y",
         coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(X.shape[0])},
     )
     out.attrs["trials"] = results.design.trials_name or "1 (Bernoulli)"
     return out
 
 
-def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None, *,
-                         random_seed: int | None = None, offset=None,
-                         new_groups: str = "population") -> "xr.DataArray":
+def posterior_predictive(
+    results: Results,
+    new_df: pd.DataFrame | None = None,
+    *,
+    random_seed: int | None = None,
+    offset=None,
+    new_groups: str = "population",
+) -> xr.DataArray:
     """See :meth:`bayeslogit.PosteriorResults.posterior_predictive`."""
     check_new_groups(new_groups)
     d = results.design
@@ -203,8 +227,7 @@ def posterior_predictive(results: "Results", new_df: pd.DataFrame | None = None,
     return _replicates(results, X, trials, random_seed, "posterior predictive", off, new_df, new_groups)
 
 
-def sample_posterior_predictive(results: "Results", *, random_seed: int | None = None,
-                                extend: bool = True):
+def sample_posterior_predictive(results: Results, *, random_seed: int | None = None, extend: bool = True):
     """See :meth:`bayeslogit.PosteriorResults.sample_posterior_predictive`."""
     import xarray as xr
 
@@ -214,10 +237,15 @@ def sample_posterior_predictive(results: "Results", *, random_seed: int | None =
     rep = _replicates(results, d.X, d.trials, random_seed, "posterior predictive", d.offset)
     rep.attrs.update({"random_seed": "None" if random_seed is None else int(random_seed)})
     group = xr.DataTree(rep.to_dataset())
-    group.attrs.update({"created_by": "bayeslogit (outcomes replicated from the posterior draws)",
-                        "random_seed": "None" if random_seed is None else int(random_seed)})
+    group.attrs.update(
+        {
+            "created_by": "bayeslogit (outcomes replicated from the posterior draws)",
+            "random_seed": "None" if random_seed is None else int(random_seed),
+        }
+    )
     if not extend:
-        return xr.DataTree.from_dict({"posterior_predictive": group,
-                                      "observed_data": results.idata["observed_data"].copy()})
+        return xr.DataTree.from_dict(
+            {"posterior_predictive": group, "observed_data": results.idata["observed_data"].copy()}
+        )
     results.idata["posterior_predictive"] = group
     return results.idata

@@ -100,7 +100,9 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
                 f"compare(): {name!r} is an MLE of {fit.separation}ly separated data (along "
                 f"{fit.separating_columns}): it does not exist, so its estimates and sds are where the "
                 "optimiser stopped, not estimates; read the MAP or posterior columns instead",
-                SeparationWarning, stacklevel=2)
+                SeparationWarning,
+                stacklevel=2,
+            )
     parts = {name: _estimates(fit, ci_prob) for name, fit in labelled.items()}
     table = pd.concat(parts, axis=1)
     table.index.name = "term"
@@ -111,7 +113,7 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
 
 def plot_compare(
     *fits: Results, names: list[str] | None = None, ci_prob: float = DEFAULT_CI_PROB, ax=None
-) -> "matplotlib.figure.Figure":
+) -> matplotlib.figure.Figure:
     """Forest plot of :func:`compare`: each term's estimates and intervals, one colour per fit.
 
     Examples
@@ -138,8 +140,14 @@ def plot_compare(
     for i, name in enumerate(fit_names):
         sub = table[name]
         y = np.arange(len(terms))[::-1] + offsets[i]
-        ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["lower"], sub["upper"] - sub["estimate"]],
-                    fmt="o", capsize=3, label=name)
+        ax.errorbar(
+            sub["estimate"],
+            y,
+            xerr=[sub["estimate"] - sub["lower"], sub["upper"] - sub["estimate"]],
+            fmt="o",
+            capsize=3,
+            label=name,
+        )
     ax.set_yticks(np.arange(len(terms))[::-1], terms)
     ax.axvline(0, color="grey", lw=0.8, ls=":")
     ax.set_xlabel(f"coefficient (log-odds), {ci_prob:.0%} intervals")

@@ -25,8 +25,9 @@ Laplace interval and the posterior's equal-tailed interval sit side by side at t
 (ArviZ 1.x defaults to 0.89; bayeslogit passes ``ci_prob`` to ArviZ explicitly.)"""
 
 
-def resolve_ci_prob(ci_prob: float | None, interval: float | None = None, *, where: str = "",
-                    stacklevel: int = 4) -> float:
+def resolve_ci_prob(
+    ci_prob: float | None, interval: float | None = None, *, where: str = "", stacklevel: int = 4
+) -> float:
     """``ci_prob`` checked (``None``: :data:`DEFAULT_CI_PROB`); ``interval`` is its deprecated
     alias (FutureWarning; both given is an :class:`~bayeslogit.ArgumentError`)."""
     ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where=where, stacklevel=stacklevel)
@@ -42,7 +43,7 @@ class Results(ResultsShortcuts):
     :mod:`bayeslogit.results.shortcuts`.
     """
 
-    model: "LogitModel"
+    model: LogitModel
     method: str = ""
 
     @property
@@ -74,14 +75,18 @@ class Results(ResultsShortcuts):
     def _repr_html_(self) -> str:
         """A small table for notebooks: formula, rows, how it was fitted, the coefficient table."""
         d = self.design
-        info = [("Formula:", d.formula), ("Observations:", str(d.n_obs)),
-                ("Method:", getattr(self, "method_label", None) or self.label)]
+        info = [
+            ("Formula:", d.formula),
+            ("Observations:", str(d.n_obs)),
+            ("Method:", getattr(self, "method_label", None) or self.label),
+        ]
         return Summary(type(self).__name__, info, [self.coef_table()]).as_html()
 
     def _model_info(self) -> list[tuple[str, str]]:
         d = self.design
         coding = (
-            f"{d.response} = {d.levels[1]!r} is the event" if d.trials_name is None
+            f"{d.response} = {d.levels[1]!r} is the event"
+            if d.trials_name is None
             else f"{d.response} successes of {d.trials_name} trials"
         )
         if d.weights_name is not None:

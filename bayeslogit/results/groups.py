@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["group_draws", "group_effects", "group_summary"]
 
 
-def _groups(post: "PosteriorResults", what: str):
+def _groups(post: PosteriorResults, what: str):
     groups = post.design.groups
     if groups is None:
         raise ArgumentError(
@@ -30,7 +30,7 @@ def _groups(post: "PosteriorResults", what: str):
     return groups
 
 
-def group_draws(post: "PosteriorResults") -> list[np.ndarray] | None:
+def group_draws(post: PosteriorResults) -> list[np.ndarray] | None:
     """Per group term, its effects' draws ``(chains * draws, levels, k)``; None without group terms."""
     groups = post.design.groups
     if groups is None:
@@ -48,7 +48,7 @@ def group_draws(post: "PosteriorResults") -> list[np.ndarray] | None:
     return cache
 
 
-def group_effects(post: "PosteriorResults", *, ci_prob: float = 0.95) -> pd.DataFrame:
+def group_effects(post: PosteriorResults, *, ci_prob: float = 0.95) -> pd.DataFrame:
     """One row per group term, level and varying coefficient: the deviation ``b`` of that level
     from the population coefficient (mean, sd and equal-tailed interval of its draws)."""
     groups = _groups(post, "group_effects()")
@@ -59,17 +59,24 @@ def group_effects(post: "PosteriorResults", *, ci_prob: float = 0.95) -> pd.Data
     for t, B in zip(groups.terms, group_draws(post)):
         lo, hi = np.quantile(B, [lo_q, hi_q], axis=0)
         L, k = t.n_levels, t.n_coef
-        frames.append(pd.DataFrame({
-            "term": t.label, "group": t.group_name,
-            "level": np.repeat(np.asarray(t.levels, dtype=object), k),
-            "coef": np.tile(np.asarray(t.coef_names, dtype=object), L),
-            "mean": B.mean(axis=0).ravel(), "sd": B.std(axis=0, ddof=1).ravel(),
-            f"{stem}_lb": lo.ravel(), f"{stem}_ub": hi.ravel(),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "term": t.label,
+                    "group": t.group_name,
+                    "level": np.repeat(np.asarray(t.levels, dtype=object), k),
+                    "coef": np.tile(np.asarray(t.coef_names, dtype=object), L),
+                    "mean": B.mean(axis=0).ravel(),
+                    "sd": B.std(axis=0, ddof=1).ravel(),
+                    f"{stem}_lb": lo.ravel(),
+                    f"{stem}_ub": hi.ravel(),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def group_summary(post: "PosteriorResults", *, ci_prob: float = 0.95) -> pd.DataFrame:
+def group_summary(post: PosteriorResults, *, ci_prob: float = 0.95) -> pd.DataFrame:
     """The group sds and correlations, summarised by ArviZ (mean, sd, interval, ESS, R-hat),
     indexed ``sd(x | g)`` and ``cor(Intercept, x | g)``."""
     import arviz_stats as az

@@ -35,7 +35,7 @@ class PointResults(Results):
 
     _newton: NewtonResult
 
-    def __init__(self, model: "LogitModel", fit: NewtonResult) -> None:
+    def __init__(self, model: LogitModel, fit: NewtonResult) -> None:
         self.model = model
         self._newton = fit
         self._cov = covariance(fit.neg_hessian)
@@ -86,8 +86,14 @@ class PointResults(Results):
         ci = self.conf_int(ci_prob=ci_prob)
         lo, hi = f"[{(1 - ci_prob) / 2:.3g}", f"{(1 + ci_prob) / 2:.3g}]"
         table = pd.DataFrame(
-            {"coef": self.params, "std err": self.bse, "z": self.tvalues, "P>|z|": self.pvalues,
-             lo: ci["lower"], hi: ci["upper"]}
+            {
+                "coef": self.params,
+                "std err": self.bse,
+                "z": self.tvalues,
+                "P>|z|": self.pvalues,
+                lo: ci["lower"],
+                hi: ci["upper"],
+            }
         )
         table.index.name = "term"
         return table
@@ -247,8 +253,7 @@ class MAPResults(PointResults):
 
     method = "map"
 
-    def __init__(self, model, fit, priors: ResolvedPriors, *, prior_label: str,
-                 at_kink: np.ndarray | None = None):
+    def __init__(self, model, fit, priors: ResolvedPriors, *, prior_label: str, at_kink: np.ndarray | None = None):
         super().__init__(model, fit)
         self.priors = priors
         self.prior_label = prior_label
@@ -313,11 +318,15 @@ class MAPResults(PointResults):
                 "are conditional on them. The posterior under the same prior (sample()) has no mass "
                 "at exactly zero and gives their uncertainty."
             )
-        return Summary(f"Logistic regression, posterior mode ({self.prior_label})", info,
-                       [self.coef_table(ci_prob=ci_prob), self.priors.table()], notes)
+        return Summary(
+            f"Logistic regression, posterior mode ({self.prior_label})",
+            info,
+            [self.coef_table(ci_prob=ci_prob), self.priors.table()],
+            notes,
+        )
 
 
-def fit_mle(model: "LogitModel", *, tol: float = 1e-10, max_iter: int = 100) -> MLEResults:
+def fit_mle(model: LogitModel, *, tol: float = 1e-10, max_iter: int = 100) -> MLEResults:
     """Maximum likelihood (see :meth:`LogitModel.fit_mle`)."""
     check_newton_args(tol, max_iter)
     d = model.design
@@ -345,7 +354,7 @@ def fit_mle(model: "LogitModel", *, tol: float = 1e-10, max_iter: int = 100) -> 
     return MLEResults(model, fit, separation=kind, separating_columns=cols)
 
 
-def fit_map(model: "LogitModel", spec=None, *, tol: float = 1e-10, max_iter: int = 100) -> MAPResults:
+def fit_map(model: LogitModel, spec=None, *, tol: float = 1e-10, max_iter: int = 100) -> MAPResults:
     """Posterior mode under the prior ``spec`` (see :meth:`LogitModel.fit_map`)."""
     check_newton_args(tol, max_iter)
     priors = model.priors if spec is None else resolve_priors(spec, model.design)

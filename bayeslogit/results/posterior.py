@@ -51,8 +51,9 @@ class PosteriorResults(Results, PosteriorShortcuts):
     method = "posterior"
     label = "Posterior"
 
-    def __init__(self, model: "LogitModel", idata, *, sampler: str, random_seed: int | None,
-                 log_likelihood: bool = False) -> None:
+    def __init__(
+        self, model: LogitModel, idata, *, sampler: str, random_seed: int | None, log_likelihood: bool = False
+    ) -> None:
         self.model = model
         self.idata = idata
         self.sampler = sampler
@@ -61,7 +62,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         if log_likelihood and "log_likelihood" not in idata.children:
             self.idata["log_likelihood"] = self.log_likelihood().to_dataset()
 
-    def log_likelihood(self) -> "xr.DataArray":
+    def log_likelihood(self) -> xr.DataArray:
         """The pointwise log-likelihood of every draw, materialised: dims ``(chain, draw, obs)``.
 
         Nothing in bayeslogit needs this array (LOO, diagnostics and the report compute what
@@ -96,7 +97,8 @@ class PosteriorResults(Results, PosteriorShortcuts):
                 f"{_blocks.nbytes_text(size)} of memory; bayeslogit's LOO, diagnostics and report do not "
                 "need it (they compute it by row blocks): leave log_likelihood=False unless a raw "
                 "ArviZ function needs the group",
-                BayeslogitWarning, stacklevel=3,
+                BayeslogitWarning,
+                stacklevel=3,
             )
         B, G = self.draws(), self.group_draws()
         out = np.empty((C * D, n))
@@ -105,12 +107,15 @@ class PosteriorResults(Results, PosteriorShortcuts):
             out[:, sl] = _blocks.loglik_rows(d, sl, B, G).T
         post = self.idata.posterior
         return xr.DataArray(
-            out.reshape(C, D, n), dims=("chain", "draw", "obs"), name="y",
+            out.reshape(C, D, n),
+            dims=("chain", "draw", "obs"),
+            name="y",
             coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(n)},
         )
 
-    def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None,
-                                predictive: bool = True, extend: bool = True) -> "xr.DataTree":
+    def sample_prior_predictive(
+        self, draws: int = 500, *, random_seed: int | None = None, predictive: bool = True, extend: bool = True
+    ) -> xr.DataTree:
         """Draws from the priors (and the outcomes they imply), put next to the posterior.
 
         :meth:`bayeslogit.LogitModel.sample_prior_predictive` (see there), with its groups
@@ -171,7 +176,9 @@ class PosteriorResults(Results, PosteriorShortcuts):
         if "importance" in self.idata.children:
             text += f", {self.idata['importance'].attrs.get('proposal', 'Laplace')} proposal"
         if "ess_importance" in attrs:
-            text += f", importance-sampling ESS {float(attrs['ess_importance']):,.0f} of {self.n_chains * self.n_draws:,}"
+            text += (
+                f", importance-sampling ESS {float(attrs['ess_importance']):,.0f} of {self.n_chains * self.n_draws:,}"
+            )
         return text
 
     def _repr_facts(self) -> list[str]:
@@ -327,8 +334,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
         if "importance" not in self.idata.children:
             return None
         imp = self.idata["importance"]
-        return pd.DataFrame({"mcse_mean": imp["mcse_mean"].values, "ess": imp["ess"].values},
-                            index=pd.Index(self.coef_names, name="term"))
+        return pd.DataFrame(
+            {"mcse_mean": imp["mcse_mean"].values, "ess": imp["ess"].values},
+            index=pd.Index(self.coef_names, name="term"),
+        )
 
     def sampler_stats(self) -> dict[str, Any]:
         """Divergences, tree-depth saturation and step size, summed/averaged over chains."""
@@ -395,8 +404,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
                 "(centred predictors); coefficients are reported on the original scale."
             )
         if self.design.groups is not None:
-            notes.append("Group terms: per-level effects in post.group_effects(); the sds and "
-                         "correlations are in the second table.")
+            notes.append(
+                "Group terms: per-level effects in post.group_effects(); the sds and "
+                "correlations are in the second table."
+            )
         return Summary("Bayesian logistic regression (posterior)", info, [*tables, priors], notes)
 
 
@@ -405,4 +416,3 @@ def _coord_label(index_label: str) -> str:
     label = str(index_label)
     start = label.find("[")
     return label[start + 1 : -1] if start >= 0 and label.endswith("]") else label
-

@@ -25,11 +25,17 @@ __all__ = ["ResultsShortcuts", "PosteriorShortcuts"]
 class ResultsShortcuts:
     """``predict``, ``odds_ratios``, ``marginal_effects`` and ``save`` for every fit."""
 
-    def predict(self, new_df: pd.DataFrame | None = None, *,
-                kind: Literal["prob", "linear", "draws"] = "prob", ci_prob: float | None = None,
-                interval: float | None = None, offset=None,
-                new_groups: Literal["population", "sample"] = "population",
-                random_seed: int | None = None):
+    def predict(
+        self,
+        new_df: pd.DataFrame | None = None,
+        *,
+        kind: Literal["prob", "linear", "draws"] = "prob",
+        ci_prob: float | None = None,
+        interval: float | None = None,
+        offset=None,
+        new_groups: Literal["population", "sample"] = "population",
+        random_seed: int | None = None,
+    ):
         """Predicted probabilities (or log-odds) with intervals, for new or the training data.
 
         Parameters
@@ -88,8 +94,9 @@ class ResultsShortcuts:
         from ..interpret.predict import predict
 
         ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="predict")
-        return predict(self, new_df, kind=kind, ci_prob=ci_prob, offset=offset, new_groups=new_groups,
-                       random_seed=random_seed)
+        return predict(
+            self, new_df, kind=kind, ci_prob=ci_prob, offset=offset, new_groups=new_groups, random_seed=random_seed
+        )
 
     def odds_ratios(self, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
@@ -122,9 +129,14 @@ class ResultsShortcuts:
         ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="odds_ratios")
         return odds_ratios(self, ci_prob=ci_prob)
 
-    def marginal_effects(self, *, data: pd.DataFrame | None = None,
-                         ci_prob: float | None = None, interval: float | None = None,
-                         offset=None) -> pd.DataFrame:
+    def marginal_effects(
+        self,
+        *,
+        data: pd.DataFrame | None = None,
+        ci_prob: float | None = None,
+        interval: float | None = None,
+        offset=None,
+    ) -> pd.DataFrame:
         """Average marginal effects on P(event): dP/dx for numbers, discrete changes for factors.
 
         See :mod:`bayeslogit.interpret.effects` for the definitions. For a model whose numeric
@@ -182,9 +194,14 @@ class PosteriorShortcuts:
     """``posterior_predictive``, ``sample_posterior_predictive``, ``loo``, ``diagnostics`` and
     ``report`` for posterior fits."""
 
-    def posterior_predictive(self, new_df: pd.DataFrame | None = None, *,
-                             random_seed: int | None = None, offset=None,
-                             new_groups: Literal["population", "sample"] = "population") -> "xr.DataArray":
+    def posterior_predictive(
+        self,
+        new_df: pd.DataFrame | None = None,
+        *,
+        random_seed: int | None = None,
+        offset=None,
+        new_groups: Literal["population", "sample"] = "population",
+    ) -> xr.DataArray:
         """Replicated outcomes: one 0/1 outcome (or binomial count) per row for every draw.
 
         Parameters
@@ -221,8 +238,7 @@ class PosteriorShortcuts:
 
         return posterior_predictive(self, new_df, random_seed=random_seed, offset=offset, new_groups=new_groups)
 
-    def sample_posterior_predictive(self, *, random_seed: int | None = None,
-                                    extend: bool = True) -> "xr.DataTree":
+    def sample_posterior_predictive(self, *, random_seed: int | None = None, extend: bool = True) -> xr.DataTree:
         """Replicate the training outcomes from every draw and put them in :attr:`idata`.
 
         PyMC's ``pm.sample_posterior_predictive(idata, extend_inferencedata=True)`` and bambi's
@@ -261,8 +277,7 @@ class PosteriorShortcuts:
 
         return sample_posterior_predictive(self, random_seed=random_seed, extend=extend)
 
-    def loo(self, *, method: Literal["auto", "exact", "subsample"] = "auto",
-            observations=None, seed: int = 0):
+    def loo(self, *, method: Literal["auto", "exact", "subsample"] = "auto", observations=None, seed: int = 0):
         """PSIS-LOO cross-validation, exact by row blocks or subsampled for large data.
 
         See :func:`bayeslogit.interpret.loo.psis_loo`: exact (bit-identical to ``arviz.loo``)
@@ -309,8 +324,7 @@ class PosteriorShortcuts:
 
         return diagnose(self)
 
-    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True,
-               run_info: dict | None = None):
+    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True, run_info: dict | None = None):
         """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
 
         See :func:`bayeslogit.check.report.write_report` for the parameters.

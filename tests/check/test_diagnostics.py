@@ -49,7 +49,7 @@ def _classic_rhat(x):
 def _ess_geyer(x):
     """Effective sample size of the chains x (m, n): Geyer's initial monotone sequence."""
     m, n = x.shape
-    acov = np.array([np.correlate(c - c.mean(), c - c.mean(), "full")[n - 1:] / n for c in x])
+    acov = np.array([np.correlate(c - c.mean(), c - c.mean(), "full")[n - 1 :] / n for c in x])
     chain_var = acov[:, 0] * n / (n - 1)
     w = chain_var.mean()
     var_plus = w * (n - 1) / n + x.mean(axis=1).var(ddof=1)
@@ -79,8 +79,7 @@ def test_rhat_matches_rank_normalized_split_rhat(post, diag):
         bulk = _classic_rhat(_z(x))
         folded = _classic_rhat(_z(np.abs(x - np.median(x))))
         assert diag.per_coef.loc[name, "r_hat"] == pytest.approx(max(bulk, folded), abs=1e-6)
-    assert float(diag.to_frame().loc["R-hat (max)", "value"]) == pytest.approx(
-        diag.per_coef["r_hat"].max(), abs=5e-4)
+    assert float(diag.to_frame().loc["R-hat (max)", "value"]) == pytest.approx(diag.per_coef["r_hat"].max(), abs=5e-4)
 
 
 def test_ess_bulk_matches_geyer_estimator(post, diag):
@@ -144,8 +143,9 @@ def test_fit_quality_binomial_counts_every_trial():
     n = rng.integers(1, 8, size=40)
     y = rng.binomial(n, expit(0.3 + x))
     df = pd.DataFrame({"s": y, "n": n, "x": x})
-    post = bl.LogitModel("s ~ x", df, trials="n").sample(draws=150, tune=150, chains=2,
-                                                          random_seed=2, progressbar=False)
+    post = bl.LogitModel("s ~ x", df, trials="n").sample(
+        draws=150, tune=150, chains=2, random_seed=2, progressbar=False
+    )
     p = fitted_probabilities(post)
     # expand to one Bernoulli row per trial, weighted
     yy = np.r_[np.ones(len(p)), np.zeros(len(p))]
@@ -219,21 +219,24 @@ def test_separation_matches_the_mle_warning(post, diag):
 def test_fitted_probabilities_thin_the_draws_above_the_budget_and_say_so(seed_df, monkeypatch):
     from bayeslogit.check import diagnostics
 
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, tune=200, chains=2, random_seed=1,
-                                                        progressbar=False)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, tune=200, chains=2, random_seed=1, progressbar=False)
     monkeypatch.setattr(diagnostics, "FITTED_MAX_CELLS", 500 * 100)  # 600 draws x 500 rows is above
     monkeypatch.setattr(diagnostics, "FITTED_MIN_DRAWS", 250)
     p = fitted_probabilities(post)
     idx = np.unique(np.linspace(0, 599, 250).round().astype(int))
     np.testing.assert_allclose(p, expit(post.draws()[idx] @ post.design.X.T).mean(axis=0), rtol=1e-12)
-    assert diagnostics.fitted_draws_note(post) == "posterior-mean probabilities from 250 evenly spaced of the 600 draws (500 rows)"
+    assert (
+        diagnostics.fitted_draws_note(post)
+        == "posterior-mean probabilities from 250 evenly spaced of the 600 draws (500 rows)"
+    )
     diag = post.diagnostics()
     assert diag.fit.note and "Fit quality: posterior-mean probabilities from 250" in str(diag)
     # all draws within the budget: exact mean, no note
     monkeypatch.setattr(diagnostics, "FITTED_MAX_CELLS", 10**9)
     post._cache.clear()
-    np.testing.assert_allclose(fitted_probabilities(post), expit(post.draws() @ post.design.X.T).mean(axis=0),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        fitted_probabilities(post), expit(post.draws() @ post.design.X.T).mean(axis=0), rtol=1e-12
+    )
     assert diagnostics.fitted_draws_note(post) == ""
 
 

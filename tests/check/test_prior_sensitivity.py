@@ -21,8 +21,9 @@ def _check(diag):
 
 @pytest.fixture(scope="module")
 def default_post(seed_df):
-    return bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=1000, tune=600, chains=4, random_seed=5,
-                                                         progressbar=False, log_likelihood=True)
+    return bl.LogitModel("y ~ x1 + x2", seed_df).sample(
+        draws=1000, tune=600, chains=4, random_seed=5, progressbar=False, log_likelihood=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +41,21 @@ def _reference_tree(post, seed_df):
     xm = seed_df[["x1", "x2"]].mean().to_numpy()
     sd = seed_df[["x1", "x2"]].std(ddof=0).to_numpy()
     alpha_c = b[..., 0] + b[..., 1] * xm[0] + b[..., 2] * xm[1]
-    lp = np.stack([stats.norm.logpdf(alpha_c, 0, 2.5), stats.norm.logpdf(b[..., 1], 0, 2.5 / sd[0]),
-                   stats.norm.logpdf(b[..., 2], 0, 2.5 / sd[1])], axis=-1)
-    return xr.DataTree.from_dict({
-        "posterior": beta.to_dataset(),
-        "log_prior": xr.Dataset({"beta": (beta.dims, lp)}, coords=beta.coords),
-        "log_likelihood": post.idata["log_likelihood"].to_dataset(),
-    })
+    lp = np.stack(
+        [
+            stats.norm.logpdf(alpha_c, 0, 2.5),
+            stats.norm.logpdf(b[..., 1], 0, 2.5 / sd[0]),
+            stats.norm.logpdf(b[..., 2], 0, 2.5 / sd[1]),
+        ],
+        axis=-1,
+    )
+    return xr.DataTree.from_dict(
+        {
+            "posterior": beta.to_dataset(),
+            "log_prior": xr.Dataset({"beta": (beta.dims, lp)}, coords=beta.coords),
+            "log_likelihood": post.idata["log_likelihood"].to_dataset(),
+        }
+    )
 
 
 def test_sensitivities_equal_arviz_stats_on_the_materialised_log_likelihood(default_post, seed_df):
@@ -71,8 +80,9 @@ def test_blockwise_log_likelihood_sum_equals_the_materialised_one(default_post, 
 def test_exact_loo_leaves_the_totals_prior_sensitivity_reads(seed_df):
     from bayeslogit.interpret.loo import psis_loo
 
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, chains=2, random_seed=6, progressbar=False,
-                                                      log_likelihood=True)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(
+        draws=300, chains=2, random_seed=6, progressbar=False, log_likelihood=True
+    )
     assert "loglik_sums" not in post._cache
     psis_loo(post)  # diagnostics() runs it first; its pass over the rows fills the cache
     d = post.design
@@ -81,8 +91,9 @@ def test_exact_loo_leaves_the_totals_prior_sensitivity_reads(seed_df):
     fresh = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, chains=2, random_seed=6, progressbar=False)
     ours, theirs = prior_sensitivity(post), prior_sensitivity(fresh)  # theirs: its own pass
     assert "loglik_sums" in fresh._cache
-    np.testing.assert_allclose(ours[["prior", "likelihood"]].to_numpy(), theirs[["prior", "likelihood"]].to_numpy(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        ours[["prior", "likelihood"]].to_numpy(), theirs[["prior", "likelihood"]].to_numpy(), rtol=1e-10
+    )
 
 
 def test_large_fits_power_scale_evenly_spaced_draws_and_say_so(default_post, seed_df, monkeypatch):
@@ -139,18 +150,24 @@ def _pymc_reference_tree(post):
     idata = post.idata
     log_prior = pm.stats.compute_log_prior(idata, model=model, extend_inferencedata=False, progressbar=False)
     log_lik = pm.stats.compute_log_likelihood(idata, model=model, extend_inferencedata=False, progressbar=False)
-    return xr.DataTree.from_dict({
-        "posterior": idata.posterior.to_dataset()[["beta"]],
-        "log_prior": log_prior,
-        "log_likelihood": log_lik,
-    })
+    return xr.DataTree.from_dict(
+        {
+            "posterior": idata.posterior.to_dataset()[["beta"]],
+            "log_prior": log_prior,
+            "log_likelihood": log_lik,
+        }
+    )
 
 
-@pytest.mark.parametrize("priors", [
-    {"x1": bl.Normal(0, bl.HalfNormal(1)), "x2": bl.Normal(0, bl.HalfNormal(1))},
-    {"x1": bl.Normal(0, bl.HalfNormal(1)), "x2": bl.Normal(0.5, bl.HalfNormal(2))},  # two scales: tau, tau_2
-    bl.Horseshoe(expected_nonzero=1),
-], ids=["hiernormal", "hiernormal-two-scales", "horseshoe"])
+@pytest.mark.parametrize(
+    "priors",
+    [
+        {"x1": bl.Normal(0, bl.HalfNormal(1)), "x2": bl.Normal(0, bl.HalfNormal(1))},
+        {"x1": bl.Normal(0, bl.HalfNormal(1)), "x2": bl.Normal(0.5, bl.HalfNormal(2))},  # two scales: tau, tau_2
+        bl.Horseshoe(expected_nonzero=1),
+    ],
+    ids=["hiernormal", "hiernormal-two-scales", "horseshoe"],
+)
 def test_hierarchical_priors_equal_psense_on_pymcs_log_prior(seed_df, priors):
     from bayeslogit.check.diagnostics import joint_log_prior_draws
 
@@ -159,8 +176,9 @@ def test_hierarchical_priors_equal_psense_on_pymcs_log_prior(seed_df, priors):
     ref = _pymc_reference_tree(post)
     # the joint log prior per draw: ours (numpy, closed forms) = PyMC's summed over free variables
     ours_lp = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values())
-    theirs_lp = sum(ref["log_prior"][v].values.reshape(ours_lp.size, -1).sum(axis=1)
-                    for v in ref["log_prior"].data_vars)
+    theirs_lp = sum(
+        ref["log_prior"][v].values.reshape(ours_lp.size, -1).sum(axis=1) for v in ref["log_prior"].data_vars
+    )
     assert len(ref["log_prior"].data_vars) >= 3  # the scales' free variables are in it
     # equal up to a constant far below anything psense sees (PyMC writes the normalisers its own way)
     assert np.ptp(ours_lp - theirs_lp) < 1e-10 and abs(np.mean(ours_lp - theirs_lp)) < 1e-7

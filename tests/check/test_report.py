@@ -55,9 +55,18 @@ def test_every_figure_is_a_nonblank_png(report):
     _, page, _ = report
     imgs = _images(page)
     alts = [a for a, _ in imgs]
-    for wanted in ("trace plots", "rank plots", "prior and posterior densities", "PAV calibration plot",
-                   "separation plot", "Pareto k per observation", "energy plot", "pair plot",
-                   "binned residual plot", "event rate posterior predictive check"):
+    for wanted in (
+        "trace plots",
+        "rank plots",
+        "prior and posterior densities",
+        "PAV calibration plot",
+        "separation plot",
+        "Pareto k per observation",
+        "energy plot",
+        "pair plot",
+        "binned residual plot",
+        "event rate posterior predictive check",
+    ):
         assert wanted in alts
     for alt, data in imgs:
         raw = base64.b64decode(data)
@@ -69,10 +78,22 @@ def test_every_figure_is_a_nonblank_png(report):
 
 def test_sections_and_numbers_match_the_fit(post, report):
     _, page, lines = report
-    for heading in ("Model", "Priors", "Posterior next to the point estimates", "Diagnostics",
-                    "Trace and rank plots", "Prior vs posterior", "Calibration and separation", "PSIS-LOO",
-                    "Energy", "Coefficient pairs", "Odds ratios and average marginal effects",
-                    "Posterior predictive checks", "Run information", "In sample vs out of sample (PSIS-LOO)"):
+    for heading in (
+        "Model",
+        "Priors",
+        "Posterior next to the point estimates",
+        "Diagnostics",
+        "Trace and rank plots",
+        "Prior vs posterior",
+        "Calibration and separation",
+        "PSIS-LOO",
+        "Energy",
+        "Coefficient pairs",
+        "Odds ratios and average marginal effects",
+        "Posterior predictive checks",
+        "Run information",
+        "In sample vs out of sample (PSIS-LOO)",
+    ):
         assert f">{heading}</h" in page
     assert "y ~ x1 + x2" in page and "y = 1 is the event" in page and "<td class='text'>500</td>" in page
     for prior in post.model.prior_summary()["prior"]:
@@ -86,16 +107,22 @@ def test_sections_and_numbers_match_the_fit(post, report):
     assert f"{diag.fit.brier:.4f}" in page and f"{diag.fit.auc:.4f}" in page
     assert "All convergence checks pass." in page and "class='FAIL'" not in page
     steps = [line.split("] ", 1)[1] for line in lines]
-    assert steps[:5] == ["model and priors", "diagnostics", "in-sample and out-of-sample fit quality",
-                         "trace and rank plots", "energy plot"]
+    assert steps[:5] == [
+        "model and priors",
+        "diagnostics",
+        "in-sample and out-of-sample fit quality",
+        "trace and rank plots",
+        "energy plot",
+    ]
     assert all(line.startswith("[report") for line in lines) and "wrote" in lines[-1]
 
 
 def test_failing_fit_shows_verdicts_and_suggestions(seed_df, tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bad = bl.LogitModel("y ~ x1 + x2", data=seed_df).sample(draws=30, tune=5, chains=1, random_seed=1,
-                                                                  progressbar=False)
+        bad = bl.LogitModel("y ~ x1 + x2", data=seed_df).sample(
+            draws=30, tune=5, chains=1, random_seed=1, progressbar=False
+        )
         capsys.readouterr()
         steps = []
         page = bad.report(tmp_path / "bad.html", progress=steps.append).read_text()
@@ -136,19 +163,33 @@ window.addEventListener('load', () => {
 def test_report_renders_in_headless_chromium(report, tmp_path):
     browser = _chromium()
     if browser is None:
-        pytest.skip("Chromium not found: `make test` installs Debian's `chromium` (needs root and apt-get); "
-                    "set BAYESLOGIT_CHROMIUM to a Chromium binary to run this test")
+        pytest.skip(
+            "Chromium not found: `make test` installs Debian's `chromium` (needs root and apt-get); "
+            "set BAYESLOGIT_CHROMIUM to a Chromium binary to run this test"
+        )
     path, page, _ = report
     _check_in_chromium(browser, path, page, tmp_path)
 
 
 def _check_in_chromium(browser, path, page, tmp_path):
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-             "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     # 1. the report itself (unmodified) as a screenshot
     shot = tmp_path / "report.png"
-    subprocess.run(flags + ["--window-size=1200,2400", f"--screenshot={shot}", path.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        flags + ["--window-size=1200,2400", f"--screenshot={shot}", path.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     import matplotlib.image as mpimg
 
     pixels = mpimg.imread(shot)[..., :3]
@@ -159,9 +200,12 @@ def _check_in_chromium(browser, path, page, tmp_path):
     # 2. a copy with a probe script: every image decoded, no script errors, no console errors
     probe = tmp_path / "probe.html"
     probe.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
-    res = subprocess.run(flags + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000",
-                                  "--dump-dom", probe.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        flags + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     n_img = len(_images(page))
     assert f'data-images="{n_img}/{n_img}"' in res.stdout
@@ -172,8 +216,12 @@ def _check_in_chromium(browser, path, page, tmp_path):
     # pairwise in the browser: no two in-flow blocks overlap, nothing sticks out of the page
     boxes = tmp_path / "boxes.html"
     boxes.write_text(page.replace("</body>", _BOXES + "</body>"), encoding="utf-8")
-    res = subprocess.run(flags + ["--window-size=1200,900", "--virtual-time-budget=10000", "--dump-dom", boxes.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        flags + ["--window-size=1200,900", "--virtual-time-budget=10000", "--dump-dom", boxes.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     m = re.search(r'data-layout="([^"]*)"', res.stdout)
     assert m, "layout probe did not run"
@@ -249,7 +297,8 @@ def test_new_sections_match_independent_computations(post, report, seed_df):
     assert oos.loc["Brier score", "in sample"] == pytest.approx(brier_score_loss(y, p), rel=1e-9)
     assert oos.loc["AUC", "in sample"] == pytest.approx(roc_auc_score(y, p), rel=1e-9)
     assert oos.loc["log score (mean)", "out of sample (PSIS-LOO)"] == pytest.approx(
-        post.diagnostics().loo.elpd / len(y), rel=1e-9)
+        post.diagnostics().loo.elpd / len(y), rel=1e-9
+    )
     assert oos.loc["log score (mean)", "out of sample (PSIS-LOO)"] < oos.loc["log score (mean)", "in sample"]
     # where the default prior scales come from: 2.5 / sd(x) with the population sd
     sd = float(np.std(seed_df["x1"]))
@@ -292,8 +341,9 @@ def post7():
     rng = np.random.default_rng(0)
     df = simulate_seed(300, random_seed=3, n_noise=2)
     df["g"] = rng.choice(["a", "b", "c"], size=len(df))
-    return bl.LogitModel("y ~ x1 + x2 + z1 + z2 + C(g)", df).sample(draws=200, tune=200, chains=4, random_seed=1,
-                                                                    progressbar=False), df
+    return bl.LogitModel("y ~ x1 + x2 + z1 + z2 + C(g)", df).sample(
+        draws=200, tune=200, chains=4, random_seed=1, progressbar=False
+    ), df
 
 
 def _text_boxes(fig):
@@ -322,8 +372,12 @@ def test_panel_titles_and_labels_do_not_overlap_with_many_coefficients(post7, wh
     fig = getattr(rep, which)(post7[0])
     boxes = _text_boxes(fig)
     titles = [(k, s, b) for k, s, b in boxes if b is not None]
-    clashes = [(s1, s2) for i, (k1, s1, b1) in enumerate(titles) for k2, s2, b2 in titles[i + 1:]
-               if k1 != k2 and b1.overlaps(b2) and b1.width > 0 and b2.width > 0]
+    clashes = [
+        (s1, s2)
+        for i, (k1, s1, b1) in enumerate(titles)
+        for k2, s2, b2 in titles[i + 1 :]
+        if k1 != k2 and b1.overlaps(b2) and b1.width > 0 and b2.width > 0
+    ]
     assert not clashes, clashes[:5]
 
 

@@ -92,8 +92,11 @@ def test_caterpillar_draws_each_level_sorted_with_its_interval(gpost, greport):
     np.testing.assert_allclose(ax1.collections[1].get_offsets()[:, 0], data["x"]["mean"])
     assert "log-odds per unit of x" in ax1.get_xlabel()
     sec = _section(page, "groups")
-    m = re.search(r'<img alt="caterpillar plot of \(1 \+ x \| g\)" src="data:image/png;base64,([^"]+)">'
-                  r"<figcaption>([^<]*)</figcaption>", sec)
+    m = re.search(
+        r'<img alt="caterpillar plot of \(1 \+ x \| g\)" src="data:image/png;base64,([^"]+)">'
+        r"<figcaption>([^<]*)</figcaption>",
+        sec,
+    )
     assert m, "caterpillar figure missing"
     assert "All 25 levels are drawn." in m.group(2) and "95% equal-tailed interval" in m.group(2)
     assert "sorted by posterior mean" in m.group(2)
@@ -106,8 +109,18 @@ def test_many_levels_are_thinned_and_the_caption_says_so():
     rng = np.random.default_rng(0)
     levels = [f"L{i:03d}" for i in range(300)]
     mean = rng.normal(size=300)
-    eff = pd.DataFrame({"term": "1 | school", "group": "school", "level": levels, "coef": "Intercept",
-                        "mean": mean, "sd": 0.3, "eti95_lb": mean - 0.6, "eti95_ub": mean + 0.6})
+    eff = pd.DataFrame(
+        {
+            "term": "1 | school",
+            "group": "school",
+            "level": levels,
+            "coef": "Intercept",
+            "mean": mean,
+            "sd": 0.3,
+            "eti95_lb": mean - 0.6,
+            "eti95_ub": mean + 0.6,
+        }
+    )
     post = SimpleNamespace(group_effects=lambda: eff)
     term = SimpleNamespace(label="1 | school", coef_names=["Intercept"], group_name="school", correlated=True)
     d = rep.caterpillar_data(post, term)["Intercept"]
@@ -133,11 +146,21 @@ def test_group_report_renders_in_headless_chromium(greport, tmp_path):
 
 
 def test_a_report_without_group_terms_has_no_group_section(seed_df, tmp_path):
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=100, tune=100, chains=2, random_seed=2,
-                                                        progressbar=False)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=100, tune=100, chains=2, random_seed=2, progressbar=False)
     page = post.report(tmp_path / "plain.html", progress=False).read_text()
     assert "id='groups'" not in page and "Group effects" not in page and "group-priors" not in page
     assert "caterpillar" not in page
     nav = re.search(r"<nav>(.*?)</nav>", page).group(1)
-    assert re.findall(r"href='#(\w+)'", nav) == ["model", "comparison", "diagnostics", "trace", "pairs", "effects",
-                                                  "prior", "ppc", "calibration", "loo", "run"]
+    assert re.findall(r"href='#(\w+)'", nav) == [
+        "model",
+        "comparison",
+        "diagnostics",
+        "trace",
+        "pairs",
+        "effects",
+        "prior",
+        "ppc",
+        "calibration",
+        "loo",
+        "run",
+    ]

@@ -30,7 +30,9 @@ def simulate(n_groups=8, per=25, seed=0, slope=False) -> pd.DataFrame:
     a = rng.normal(0, 0.8, n_groups)
     s = rng.normal(0, 0.5, n_groups)
     eta = -0.3 + 0.7 * x + a[gi] + (s[gi] * x if slope else 0)
-    return pd.DataFrame({"y": rng.binomial(1, expit(eta)), "x": x, "g": np.array([f"g{i}" for i in range(n_groups)])[gi]})
+    return pd.DataFrame(
+        {"y": rng.binomial(1, expit(eta)), "x": x, "g": np.array([f"g{i}" for i in range(n_groups)])[gi]}
+    )
 
 
 def _numpy_logp(m, raw_beta, sds, zs, Ls):
@@ -56,18 +58,25 @@ def _numpy_logp(m, raw_beta, sds, zs, Ls):
     return lp + np.sum(stats.binom.logpmf(d.y, d.trials, expit(eta)))
 
 
-SEEDS = pd.DataFrame({  # BUGS Examples Vol. I, "Seeds": germinated r of n seeds on 21 plates
-    "r": [10, 23, 23, 26, 17, 5, 53, 55, 32, 46, 10, 8, 10, 8, 23, 0, 3, 22, 15, 32, 3],
-    "n": [39, 62, 81, 51, 39, 6, 74, 72, 51, 79, 13, 16, 30, 28, 45, 4, 12, 41, 30, 51, 7],
-    "x1": [0] * 11 + [1] * 10, "x2": [0] * 5 + [1] * 6 + [0] * 5 + [1] * 5,
-    "plate": [f"p{i:02d}" for i in range(21)]})
+SEEDS = pd.DataFrame(
+    {  # BUGS Examples Vol. I, "Seeds": germinated r of n seeds on 21 plates
+        "r": [10, 23, 23, 26, 17, 5, 53, 55, 32, 46, 10, 8, 10, 8, 23, 0, 3, 22, 15, 32, 3],
+        "n": [39, 62, 81, 51, 39, 6, 74, 72, 51, 79, 13, 16, 30, 28, 45, 4, 12, 41, 30, 51, 7],
+        "x1": [0] * 11 + [1] * 10,
+        "x2": [0] * 5 + [1] * 6 + [0] * 5 + [1] * 5,
+        "plate": [f"p{i:02d}" for i in range(21)],
+    }
+)
 
 
-@pytest.mark.parametrize("formula, priors, data, trials", [
-    ("y ~ x + (1 | g)", None, None, None),
-    ("y ~ x + (1 + x || g)", {"x|g": bl.HalfNormal(0.7)}, None, None),  # mixed sd families in one term
-    ("r ~ x1 * x2 + (1 | plate)", None, SEEDS, "n"),  # binomial, one row per level
-])
+@pytest.mark.parametrize(
+    "formula, priors, data, trials",
+    [
+        ("y ~ x + (1 | g)", None, None, None),
+        ("y ~ x + (1 + x || g)", {"x|g": bl.HalfNormal(0.7)}, None, None),  # mixed sd families in one term
+        ("r ~ x1 * x2 + (1 | plate)", None, SEEDS, "n"),  # binomial, one row per level
+    ],
+)
 def test_logp_matches_numpy(formula, priors, data, trials):
     m = bl.LogitModel(formula, simulate(slope=True) if data is None else data, priors=priors, trials=trials)
     model = build_model(m.design, m.priors)
@@ -107,6 +116,7 @@ def test_logp_of_correlated_slopes_matches_numpy_up_to_the_lkj_term():
 
 
 # -- one small posterior shared by the checks of what is computed from the draws --------------
+
 
 @pytest.fixture(scope="module")
 def post():
@@ -221,8 +231,9 @@ def test_save_load_round_trip_predicts_identically(post, tmp_path):
     back = bl.load(path)
     new = pd.DataFrame({"x": [0.3, -1.0], "g": ["g2", "unseen"]})
     pd.testing.assert_frame_equal(back.predict(new), post.predict(new))
-    pd.testing.assert_frame_equal(back.predict(new, new_groups="sample", random_seed=3),
-                                  post.predict(new, new_groups="sample", random_seed=3))
+    pd.testing.assert_frame_equal(
+        back.predict(new, new_groups="sample", random_seed=3), post.predict(new, new_groups="sample", random_seed=3)
+    )
     pd.testing.assert_frame_equal(back.group_effects(), post.group_effects())
     assert back.model.prior_summary().equals(post.model.prior_summary())
 
@@ -231,15 +242,35 @@ def test_cli_fits_a_group_formula(tmp_path):
     df = simulate(n_groups=5, per=12, seed=8)
     csv = tmp_path / "d.csv"
     df.to_csv(csv, index=False)
-    out = subprocess.run([sys.executable, "-m", "bayeslogit", "fit", str(csv), "y ~ x + (1|g)", "--draws", "100",
-                          "--tune", "150", "--chains", "2", "--seed", "1", "--ignore-checks"],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bayeslogit",
+            "fit",
+            str(csv),
+            "y ~ x + (1|g)",
+            "--draws",
+            "100",
+            "--tune",
+            "150",
+            "--chains",
+            "2",
+            "--seed",
+            "1",
+            "--ignore-checks",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "sd(Intercept | g)" in out.stdout and "MLE (complete pooling)" in out.stdout
     assert "group terms: sampling with nutpie" in out.stderr
 
 
 # -- agreement with a long reference run -----------------------------------------------------------
+
 
 def test_posterior_agrees_with_a_long_run_of_a_hand_written_model():
     """Varying intercept, explicit priors: bayeslogit (4 x 1000 draws) against an independently
@@ -250,7 +281,8 @@ def test_posterior_agrees_with_a_long_run_of_a_hand_written_model():
     df = simulate(n_groups=8, per=25, seed=11)
     priors = {"Intercept": bl.Normal(0, 2), "x": bl.Normal(0, 1), "1|g": bl.HalfNormal(1)}
     post = bl.LogitModel("y ~ x + (1 | g)", df, priors=priors).sample(
-        draws=1000, tune=1000, chains=4, random_seed=1, progressbar=False)
+        draws=1000, tune=1000, chains=4, random_seed=1, progressbar=False
+    )
     codes, levels = pd.factorize(df.g, sort=True)
     with pm.Model() as ref_model:
         a = pm.Normal("a", 0, 2)
@@ -259,16 +291,20 @@ def test_posterior_agrees_with_a_long_run_of_a_hand_written_model():
         u = pm.Normal("u", 0, 1, shape=len(levels))
         b = pm.Deterministic("b", u * sd)
         pm.Bernoulli("y", logit_p=a + bx * df.x.to_numpy() + b[codes], observed=df.y.to_numpy())
-    ref = nutpie.sample(nutpie.compile_pymc_model(ref_model), draws=4000, tune=1000, chains=4, seed=2,
-                        progress_bar=False).posterior
+    ref = nutpie.sample(
+        nutpie.compile_pymc_model(ref_model), draws=4000, tune=1000, chains=4, seed=2, progress_bar=False
+    ).posterior
     import arviz_stats as azs
 
     def stats_of(x):  # (chains, draws) -> mean, sd, mcse
         return x.mean(), x.std(), float(azs.mcse(np.asarray(x)[None] if x.ndim == 1 else np.asarray(x)))
 
     p = post.idata.posterior
-    pairs = [(p["beta"].values[..., 0], ref["a"].values), (p["beta"].values[..., 1], ref["bx"].values),
-             (p["sd_g"].values[..., 0], ref["sd"].values)]
+    pairs = [
+        (p["beta"].values[..., 0], ref["a"].values),
+        (p["beta"].values[..., 1], ref["bx"].values),
+        (p["sd_g"].values[..., 0], ref["sd"].values),
+    ]
     pairs += [(p["b_g"].values[..., j, 0], ref["b"].values[..., j]) for j in range(len(levels))]
     for ours, theirs in pairs:
         m1, s1, e1 = stats_of(ours)
@@ -278,6 +314,7 @@ def test_posterior_agrees_with_a_long_run_of_a_hand_written_model():
 
 
 # -- prior draws (model.sample_prior_predictive) -----------------------------------------------
+
 
 @pytest.mark.parametrize("k, eta", [(2, 1.0), (2, 3.0), (3, 1.0), (4, 2.0)])
 def test_lkj_draws_have_the_lkj_marginals(k, eta):
@@ -314,8 +351,9 @@ def test_prior_predictive_outcomes_include_the_group_effects():
     """Tiny coefficient priors, a wide group sd: the replicated outcomes' group means spread far
     more than Bernoulli(1/2) noise alone (variance ~0.01 over 25 rows per group)."""
     df = simulate()
-    m = bl.LogitModel("y ~ x + (1 | g)", df, priors={"Intercept": bl.Normal(0, 0.01), "x": bl.Normal(0, 0.01),
-                                                      "|g": bl.HalfNormal(5)})
+    m = bl.LogitModel(
+        "y ~ x + (1 | g)", df, priors={"Intercept": bl.Normal(0, 0.01), "x": bl.Normal(0, 0.01), "|g": bl.HalfNormal(5)}
+    )
     y = m.sample_prior_predictive(300, random_seed=3)["prior_predictive"]["y"].values[0]
     idx = m.design.groups.terms[0].index
     means = np.stack([y[:, idx == j].mean(axis=1) for j in range(8)], axis=1)
@@ -332,7 +370,8 @@ def test_rough_cross_check_with_statsmodels_variational_glmm():
     df = simulate(n_groups=8, per=25, seed=11)
     vb = BinomialBayesMixedGLM.from_formula("y ~ x", {"g": "0 + C(g)"}, df).fit_vb()
     post = bl.LogitModel("y ~ x + (1 | g)", df, priors={"1|g": bl.HalfNormal(1)}).sample(
-        draws=500, tune=500, chains=2, random_seed=3, progressbar=False)
+        draws=500, tune=500, chains=2, random_seed=3, progressbar=False
+    )
     np.testing.assert_allclose(post.params.to_numpy(), vb.fe_mean, atol=0.3)
     ours = post.group_effects()["mean"].to_numpy()
     assert np.corrcoef(ours, vb.vc_mean)[0, 1] > 0.9
@@ -360,8 +399,9 @@ def test_offset_and_group_effects_together():
     b = post.idata.posterior["b_g"].values.reshape(beta.shape[0], -1, 1)[..., 0]
     t = d.groups.terms[0]
     eta = beta @ d.X.T + b[:, t.index] + d.offset
-    np.testing.assert_allclose(post.log_likelihood().values.reshape(eta.shape),
-                               d.y * eta - np.logaddexp(0, eta), rtol=1e-10)
+    np.testing.assert_allclose(
+        post.log_likelihood().values.reshape(eta.shape), d.y * eta - np.logaddexp(0, eta), rtol=1e-10
+    )
     new = pd.DataFrame({"x": [0.2, -0.5], "g": ["g1", "unseen"], "e": [3.0, 0.5]})
     eta_new = beta @ d.encode(new).T + np.log(new["e"].to_numpy())
     eta_new[:, 0] += b[:, 1]  # g1 is seen; the unseen level gets zero effect (population)

@@ -33,8 +33,13 @@ RANKED = ["Intercept", "x", "sd(Intercept | g)", "b[g0]"]
 
 def _frame() -> pd.DataFrame:
     rng = np.random.default_rng(2016)
-    return pd.DataFrame({"y": np.resize([0, 1], N_GROUPS * PER), "x": rng.normal(size=N_GROUPS * PER),
-                         "g": np.repeat([f"g{i}" for i in range(N_GROUPS)], PER)})
+    return pd.DataFrame(
+        {
+            "y": np.resize([0, 1], N_GROUPS * PER),
+            "x": rng.normal(size=N_GROUPS * PER),
+            "g": np.repeat([f"g{i}" for i in range(N_GROUPS)], PER),
+        }
+    )
 
 
 def draw_prior(rng: np.random.Generator, sd_scale: float = 1.0):
@@ -70,8 +75,15 @@ def run(fit_priors, *, n_reps: int, seed: int, true_sd_scale: float = 1.0, compi
     for r in range(n_reps):
         a, bx, sd, b = draw_prior(rng, true_sd_scale)
         y = rng.binomial(1, expit(d.X @ np.array([a, bx]) + b[t.index])).astype(np.int64)
-        trace = nutpie.sample(compiled.with_data(y_obs=y), draws=THIN * L, tune=TUNE, chains=1,
-                              seed=seed * 100_000 + r, progress_bar=False, target_accept=0.9)
+        trace = nutpie.sample(
+            compiled.with_data(y_obs=y),
+            draws=THIN * L,
+            tune=TUNE,
+            chains=1,
+            seed=seed * 100_000 + r,
+            progress_bar=False,
+            target_accept=0.9,
+        )
         divergences += int(trace.sample_stats["diverging"].sum())
         draws = _draws(trace)[THIN - 1 :: THIN]
         ranks[r] = (draws < np.array([a, bx, sd, b[0]])).sum(axis=0)
@@ -94,8 +106,14 @@ def test_group_sbc_smoke_swapped_response_equals_a_fresh_model():
     y = rng.binomial(1, 0.5, size=N_GROUPS * PER)
     swapped = nutpie.sample(compiled.with_data(y_obs=y), draws=50, tune=50, chains=1, seed=3, progress_bar=False)
     fresh_model = bl.LogitModel(FORMULA, _frame().assign(y=y), priors=PRIORS)
-    fresh = nutpie.sample(nutpie.compile_pymc_model(build_model(fresh_model.design, fresh_model.priors)),
-                          draws=50, tune=50, chains=1, seed=3, progress_bar=False)
+    fresh = nutpie.sample(
+        nutpie.compile_pymc_model(build_model(fresh_model.design, fresh_model.priors)),
+        draws=50,
+        tune=50,
+        chains=1,
+        seed=3,
+        progress_bar=False,
+    )
     np.testing.assert_allclose(_draws(swapped), _draws(fresh))
     ranks, _ = run(PRIORS, n_reps=3, seed=1, compiled=(model, compiled))
     assert ranks.shape == (3, 4) and ranks.min() >= 0 and ranks.max() <= L

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import bayeslogit as bl
-from bayeslogit.fit.nuts import density, driver, kernel
 from bayeslogit.datasets import simulate_seed
+from bayeslogit.fit.nuts import density, driver, kernel
 
 
 def _pymc_point(model, beta):
@@ -30,8 +30,18 @@ def _pymc_point(model, beta):
 
 def _kernel_logp_grad(dens, beta):
     g = np.empty(dens.dim)
-    lp = kernel.logp_grad(np.asarray(beta, float), dens.X, dens.y, dens.m, dens.T,
-                               dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu, g)
+    lp = kernel.logp_grad(
+        np.asarray(beta, float),
+        dens.X,
+        dens.y,
+        dens.m,
+        dens.T,
+        dens.family.astype(np.int64),
+        dens.mu,
+        dens.sigma,
+        dens.nu,
+        g,
+    )
     return lp, g
 
 
@@ -46,9 +56,11 @@ def test_log_density_matches_pymc_logp_up_to_a_constant(which, mixed_prior_model
     if which == "mixed":
         model = mixed_prior_model
     elif which == "lasso":  # the kinked families: Laplace and elastic net (plus the centred default)
-        model = bl.LogitModel("y ~ x1 + x2 + C(g)", mixed_df,
-                              priors={"x1": bl.Laplace(0.2, 0.7), "x2": bl.ElasticNet(0, 1.5, 2.0),
-                                      "C(g)": bl.Laplace(0, 1)})
+        model = bl.LogitModel(
+            "y ~ x1 + x2 + C(g)",
+            mixed_df,
+            priors={"x1": bl.Laplace(0.2, 0.7), "x2": bl.ElasticNet(0, 1.5, 2.0), "C(g)": bl.Laplace(0, 1)},
+        )
     elif which == "binomial":
         agg = mixed_df.assign(k=mixed_df.y * 3, n=3 + (mixed_df.x2 > 0))
         model = bl.LogitModel("k ~ x1 + C(g)", agg, trials="n")
@@ -159,8 +171,9 @@ def test_metric_adaptation_option_agrees_with_pymc():
     df = simulate_seed(80, random_seed=6)
     model = bl.LogitModel("y ~ x1 + x2", df, priors={"x1": bl.StudentT(3, 0, 1)})
     dens = density.LogDensity.from_model(model)
-    res = driver.sample_nuts(dens, density.newton_mode(dens), draws=1500, tune=500, chains=4,
-                                random_seed=1, adapt_metric=True)
+    res = driver.sample_nuts(
+        dens, density.newton_mode(dens), draws=1500, tune=500, chains=4, random_seed=1, adapt_metric=True
+    )
     ref = model.sample(draws=1500, tune=500, chains=2, random_seed=4, progressbar=False, sampler="pymc")
     import arviz as az
 
@@ -171,8 +184,7 @@ def test_metric_adaptation_option_agrees_with_pymc():
 
 
 def test_auto_uses_bayeslogit_sampler_and_returns_full_results(seed_df):
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=200, tune=100, chains=2, random_seed=0,
-                                                        progressbar=False)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=200, tune=100, chains=2, random_seed=0, progressbar=False)
     assert post.sampler == "bayeslogit"
     assert post.idata.posterior["beta"].dims == ("chain", "draw", "coef")
     assert post.idata.posterior.attrs["tuning_steps"] == 100
@@ -201,11 +213,14 @@ def test_same_seed_same_draws_any_thread_count(seed_df):
 def test_no_mode_falls_back_to_pymc_or_errors_clearly():
     df = pd.DataFrame({"x": [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0], "y": [0, 0, 0, 1, 1, 1]})  # separated
     model = bl.LogitModel("y ~ x", df, priors={"Intercept": bl.Flat(), "x": bl.Flat()})
-    with pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit'.*separation.*sampler='pymc'"), \
-            pytest.warns(bl.SeparationWarning, match="improper"):
+    with (
+        pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit'.*separation.*sampler='pymc'"),
+        pytest.warns(bl.SeparationWarning, match="improper"),
+    ):
         model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
-    assert driver.try_sample(model, draws=10, tune=10, chains=1, random_seed=0, target_accept=0.8,
-                                required=False) is None
+    assert (
+        driver.try_sample(model, draws=10, tune=10, chains=1, random_seed=0, target_accept=0.8, required=False) is None
+    )
 
 
 @pytest.mark.slow
@@ -262,15 +277,15 @@ def test_laplace_falls_back_to_nuts_when_pareto_k_is_large(monkeypatch):
     monkeypatch.setattr(laplace, "K_THRESHOLD", -10.0)  # every k is "too large"
     df = simulate_seed(100, random_seed=3)
     with pytest.warns(bl.BayeslogitWarning, match=r"Pareto k = -?\d\.\d+ exceeds -10.0.*NUTS instead"):
-        post = bl.LogitModel("y ~ x1", df).sample(draws=100, tune=100, chains=2, random_seed=1,
-                                                  progressbar=False, method="laplace")
+        post = bl.LogitModel("y ~ x1", df).sample(
+            draws=100, tune=100, chains=2, random_seed=1, progressbar=False, method="laplace"
+        )
     assert post.sampler == "bayeslogit"
 
 
 def test_laplace_reports_importance_sampling_precision_not_the_resampled_draws(seed_df):
-    from scipy.special import logsumexp
-
     from arviz_stats.base import array_stats
+    from scipy.special import logsumexp
 
     model = bl.LogitModel("y ~ x1 + x2", seed_df)
     lap = model.sample(draws=500, chains=4, random_seed=3, progressbar=False, method="laplace")
@@ -285,8 +300,10 @@ def test_laplace_reports_importance_sampling_precision_not_the_resampled_draws(s
     B = imp["proposal"].values
     eta = B @ model.design.X.T
     loglik = (model.design.y * eta - np.logaddexp(0, eta)).sum(axis=1)
-    prior = sum(np.asarray(model.priors.priors[c].logpdf((B @ model.priors.centring_map().T)[:, j]))
-                for j, c in enumerate(model.coef_names))
+    prior = sum(
+        np.asarray(model.priors.priors[c].logpdf((B @ model.priors.centring_map().T)[:, j]))
+        for j, c in enumerate(model.coef_names)
+    )
     d = imp["log_p"].values - (loglik + prior)
     assert np.ptp(d) < 1e-6  # equal up to one constant
     ess_is = 1 / np.sum(w**2)
@@ -318,7 +335,7 @@ def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
     from dataclasses import replace
 
     from scipy.special import expit
-    from test_sbc import ALPHA, FORMULA, L, THIN, _frame, draw_default_prior, rank_uniformity_pvalues
+    from test_sbc import ALPHA, FORMULA, THIN, L, _frame, draw_default_prior, rank_uniformity_pvalues
 
     model = bl.LogitModel(FORMULA, _frame())
     dens0 = density.LogDensity.from_model(model)
@@ -331,8 +348,14 @@ def test_sbc_ranks_are_uniform_with_the_bayeslogit_sampler():
         beta = draw_default_prior(rng, X)
         dens = replace(dens0, y=rng.binomial(1, expit(X @ beta)).astype(float))
         # the default warm-up of sample() for this sampler (tune=None), not test_sbc's TUNE
-        res = driver.sample_nuts(dens, density.newton_mode(dens), draws=THIN * L,
-                                 tune=driver.DEFAULT_TUNE_AT_MODE, chains=1, random_seed=10_000 + r)
+        res = driver.sample_nuts(
+            dens,
+            density.newton_mode(dens),
+            draws=THIN * L,
+            tune=driver.DEFAULT_TUNE_AT_MODE,
+            chains=1,
+            random_seed=10_000 + r,
+        )
         draws = res.beta[0, THIN - 1 :: THIN]
         ranks[r] = (draws < beta).sum(axis=0)
     p = rank_uniformity_pvalues(ranks)
@@ -371,12 +394,14 @@ def test_default_warmup_at_the_mode_gives_the_tune_1000_posterior():
         assert post.coef_table()["r_hat"].max() <= 1.01
     assert f"{driver.DEFAULT_TUNE_AT_MODE} (auto)" in str(short.summary())
     # the warm-up really was shorter: fewer gradients per chain, same draws kept
-    assert (short.idata.posterior.attrs["gradient_evaluations_per_chain"]
-            < 0.8 * long.idata.posterior.attrs["gradient_evaluations_per_chain"])
+    assert (
+        short.idata.posterior.attrs["gradient_evaluations_per_chain"]
+        < 0.8 * long.idata.posterior.attrs["gradient_evaluations_per_chain"]
+    )
     a, b = (p.idata.posterior["beta"].transpose("chain", "draw", "coef").values for p in (short, long))
     se = np.sqrt(np.asarray(mcse(a, method="mean")) ** 2 + np.asarray(mcse(b, method="mean")) ** 2)
     diff = np.abs(a.mean(axis=(0, 1)) - b.mean(axis=(0, 1)))
-    assert np.all(diff < 4 * se), (diff / se)
+    assert np.all(diff < 4 * se), diff / se
     sd_a, sd_b = a.std(axis=(0, 1)), b.std(axis=(0, 1))
     np.testing.assert_allclose(sd_a, sd_b, rtol=0.05)
 

@@ -39,20 +39,58 @@ def test_blocks_of_any_size_give_the_draws_of_one_run(small, block):
     tune, draws = 120, 60
     win_start, ends = driver._windows(tune)
     win_ends = np.asarray(ends, dtype=np.int64)
-    args = (dens.X, dens.y, dens.m, dens.T, dens.family.astype(np.int64), dens.mu, dens.sigma, dens.nu,
-            mode.beta, mode.cov)
+    args = (
+        dens.X,
+        dens.y,
+        dens.m,
+        dens.T,
+        dens.family.astype(np.int64),
+        dens.mu,
+        dens.sigma,
+        dens.nu,
+        mode.beta,
+        mode.cov,
+    )
     u0 = np.array([0.5, -1.0, 2.0])
     ref = driver._outputs(1, draws, 3)
-    kernel.run_chain(*args, u0, np.random.default_rng(3), tune, draws, 0.8, 10, win_start, win_ends, 16.0,
-                     ref[0][0], ref[1][0], ref[2][0])
+    kernel.run_chain(
+        *args,
+        u0,
+        np.random.default_rng(3),
+        tune,
+        draws,
+        0.8,
+        10,
+        win_start,
+        win_ends,
+        16.0,
+        ref[0][0],
+        ref[1][0],
+        ref[2][0],
+    )
     out = driver._outputs(1, draws, 3)
     st = driver._ChainState(3)
     rng = np.random.default_rng(3)
     kernel.init_chain(*args, u0, rng, *st.init_arrays())
     size = block or tune + draws
     for it in range(0, tune + draws, size):
-        kernel.run_block(*args, rng, tune, draws, 0.8, 10, win_start, win_ends, 16.0, *st.block_arrays(),
-                         it, min(tune + draws, it + size), out[0][0], out[1][0], out[2][0])
+        kernel.run_block(
+            *args,
+            rng,
+            tune,
+            draws,
+            0.8,
+            10,
+            win_start,
+            win_ends,
+            16.0,
+            *st.block_arrays(),
+            it,
+            min(tune + draws, it + size),
+            out[0][0],
+            out[1][0],
+            out[2][0],
+        )
     for a, b in zip(ref, out):
         np.testing.assert_array_equal(a, b)
     assert len(ends) >= 2  # the windows were crossed
@@ -152,17 +190,17 @@ def test_numba_cache_falls_back_on_a_read_only_install(tmp_path):
     tmpdir = tmp_path / "t"
     tmpdir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "XDG_"))}
-    env.update(HOME=str(tmp_path / "home" / "h"), TMPDIR=str(tmpdir), PYTHONDONTWRITEBYTECODE="1",
-               PYTHONPATH=str(pkg))
-    code = ("import numpy as np\n"
-            "from bayeslogit.fit.nuts import kernel\n"
-            "g = np.zeros(1)\n"
-            "lp = kernel.logp_grad(np.zeros(1), np.ones((2, 1)), np.array([0., 1.]), np.ones(2), np.eye(1),\n"
-            "                      np.zeros(1, np.int64), np.zeros(1), np.ones(1), np.ones(1), g)\n"
-            "assert abs(lp + 2 * np.log(2)) < 1e-12, lp\n"
-            "print(kernel.__file__)\n")
-    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
-                       timeout=300)
+    env.update(HOME=str(tmp_path / "home" / "h"), TMPDIR=str(tmpdir), PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(pkg))
+    code = (
+        "import numpy as np\n"
+        "from bayeslogit.fit.nuts import kernel\n"
+        "g = np.zeros(1)\n"
+        "lp = kernel.logp_grad(np.zeros(1), np.ones((2, 1)), np.array([0., 1.]), np.ones(2), np.eye(1),\n"
+        "                      np.zeros(1, np.int64), np.zeros(1), np.ones(1), np.ones(1), g)\n"
+        "assert abs(lp + 2 * np.log(2)) < 1e-12, lp\n"
+        "print(kernel.__file__)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert str(pkg) in r.stdout
     assert list(tmpdir.glob("bayeslogit-numba-*/**/kernel.logp_grad*.nbi")), list(tmpdir.rglob("*"))
@@ -204,7 +242,8 @@ def test_columns_of_extreme_magnitude_are_sampled_on_an_internal_scale(factor):
     with np.errstate(all="ignore"), __import__("warnings").catch_warnings():
         __import__("warnings").simplefilter("ignore", RuntimeWarning)  # ArviZ's moments of 1e90 draws
         post = bl.LogitModel("y ~ x1 + x2", df.assign(x1=df.x1 * factor)).sample(
-            draws=500, tune=300, random_seed=1, progressbar=False)
+            draws=500, tune=300, random_seed=1, progressbar=False
+        )
         assert post.sampler == "bayeslogit" and post.diagnostics().ok
     assert "internal_column_scale" in post.idata.posterior.attrs
     ours = post.idata.posterior["beta"].sel(coef="x1") * factor

@@ -27,8 +27,9 @@ TOL = 1e-5  # the issue's bar; observed differences are 1e-13 .. 5e-8
 def _sk(X, y, *, C, l1_ratio, fit_intercept=True):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # saga's ConvergenceWarning at max_iter never happens here
-        fit = LogisticRegression(C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=1_000_000,
-                                 fit_intercept=fit_intercept).fit(X, y)
+        fit = LogisticRegression(
+            C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=1_000_000, fit_intercept=fit_intercept
+        ).fit(X, y)
     coef = fit.coef_.ravel()
     return np.r_[fit.intercept_, coef] if fit_intercept else coef
 
@@ -75,7 +76,8 @@ def test_seed_map_equals_sklearn(seed, C, l1_ratio, fit_intercept):
     df, X, y = seed
     Xs = X if fit_intercept else np.column_stack([np.ones(len(y)), X])
     ours = bl.LogitModel("y ~ x1 + x2", df).fit_map(
-        priors=bl.sklearn_prior(C, fit_intercept=fit_intercept, l1_ratio=l1_ratio))
+        priors=bl.sklearn_prior(C, fit_intercept=fit_intercept, l1_ratio=l1_ratio)
+    )
     _assert_same(ours, _sk(Xs, y, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept))
 
 
@@ -177,8 +179,7 @@ def test_sklearn_prior_rejects_bad_l1_ratio(bad):
 
 def test_laplace_density_matches_scipy():
     x = np.linspace(-4, 5, 37)
-    np.testing.assert_allclose(bl.Laplace(0.5, 1.3).logpdf(x), stats.laplace.logpdf(x, loc=0.5, scale=1.3),
-                               rtol=1e-12)
+    np.testing.assert_allclose(bl.Laplace(0.5, 1.3).logpdf(x), stats.laplace.logpdf(x, loc=0.5, scale=1.3), rtol=1e-12)
 
 
 @pytest.mark.parametrize("mu, l1, l2", [(0, 1, 1), (0.3, 5, 0.2), (-1, 0.01, 30), (0, 40, 0.5)])
@@ -193,8 +194,10 @@ def test_elastic_net_density_integrates_to_one(mu, l1, l2):
     np.testing.assert_allclose(ratio - ratio[0], 0, atol=1e-10)
 
 
-@pytest.mark.parametrize("args, match", [((0, -1), r"Laplace prior: b must be a positive finite number"),
-                                         ((0, float("nan")), r"Laplace prior: b must be")])
+@pytest.mark.parametrize(
+    "args, match",
+    [((0, -1), r"Laplace prior: b must be a positive finite number"), ((0, float("nan")), r"Laplace prior: b must be")],
+)
 def test_laplace_rejects_bad_scale(args, match):
     with pytest.raises(bl.PriorError, match=match):
         bl.Laplace(*args)
@@ -207,8 +210,10 @@ def test_elastic_net_rejects_zero_weights():
 
 def test_pymc_logp_of_the_new_families_matches_scipy(seed):
     df, _, _ = seed
-    for prior, ref in [(bl.Laplace(0.2, 0.7), lambda x: stats.laplace.logpdf(x, 0.2, 0.7)),
-                       (bl.ElasticNet(0, 2, 3), lambda x: bl.ElasticNet(0, 2, 3).logpdf(x))]:
+    for prior, ref in [
+        (bl.Laplace(0.2, 0.7), lambda x: stats.laplace.logpdf(x, 0.2, 0.7)),
+        (bl.ElasticNet(0, 2, 3), lambda x: bl.ElasticNet(0, 2, 3).logpdf(x)),
+    ]:
         model = bl.LogitModel("y ~ x1 + x2", df, priors={"x1": prior, "x2": prior, "Intercept": bl.Flat()})
         pm_model = model.pymc_model
         name = f"beta_{prior.family.lower()}"

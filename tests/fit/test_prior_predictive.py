@@ -37,11 +37,14 @@ def test_default_prior_centred_intercept_and_autoscaled_slopes(seed_df):
     np.testing.assert_allclose(tree.prior["beta_normal"].values.reshape(-1, 3)[:, 0], alpha_c, atol=1e-12)
 
 
-@pytest.mark.parametrize("prior, ref", [
-    (bl.StudentT(3, 0.5, 2.0), stats.t(3, 0.5, 2.0)),
-    (bl.Cauchy(-1, 0.5), stats.cauchy(-1, 0.5)),
-    (bl.Laplace(0.2, 0.7), stats.laplace(0.2, 0.7)),
-])
+@pytest.mark.parametrize(
+    "prior, ref",
+    [
+        (bl.StudentT(3, 0.5, 2.0), stats.t(3, 0.5, 2.0)),
+        (bl.Cauchy(-1, 0.5), stats.cauchy(-1, 0.5)),
+        (bl.Laplace(0.2, 0.7), stats.laplace(0.2, 0.7)),
+    ],
+)
 def test_scipy_families(seed_df, prior, ref):
     _, tree = _prior_draws(seed_df, {"x1": prior})
     assert stats.kstest(_beta(tree, "x1"), ref.cdf).pvalue > P_MIN
@@ -74,7 +77,7 @@ def test_hierarchical_normal_against_its_marginal_density(seed_df):
 def test_horseshoe_against_pymc_prior_predictive(seed_df):
     import pymc as pm
 
-    df = seed_df.assign(x3=seed_df.x1 ** 2, x4=np.cos(seed_df.x2))
+    df = seed_df.assign(x3=seed_df.x1**2, x4=np.cos(seed_df.x2))
     model, tree = _prior_draws(df, bl.Horseshoe(expected_nonzero=1), formula="y ~ x1 + x2 + x3 + x4")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -135,11 +138,14 @@ def test_replicates_are_made_by_row_blocks(seed_df, monkeypatch):
     assert 0 < _blocks.largest_block_cells <= 300 * 16
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"draws": 0}, "draws must be an integer >= 1"),
-    ({"draws": 10, "random_seed": -1}, "random_seed must be None or an integer >= 0"),
-    ({"draws": 10, "predictive": "yes"}, "predictive must be True or False"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"draws": 0}, "draws must be an integer >= 1"),
+        ({"draws": 10, "random_seed": -1}, "random_seed must be None or an integer >= 0"),
+        ({"draws": 10, "predictive": "yes"}, "predictive must be True or False"),
+    ],
+)
 def test_argument_errors(seed_df, kwargs, match):
     with pytest.raises(bl.ArgumentError, match=match):
         bl.LogitModel("y ~ x1 + x2", seed_df).sample_prior_predictive(**kwargs)

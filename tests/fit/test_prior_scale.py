@@ -29,8 +29,16 @@ def noisy():
 def _sk_cv(X, y, folds, l1_ratio):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return LogisticRegressionCV(Cs=10, cv=folds, scoring="neg_log_loss", l1_ratios=[l1_ratio], solver="saga",
-                                    tol=1e-10, max_iter=100_000, use_legacy_attributes=False).fit(X, y)
+        return LogisticRegressionCV(
+            Cs=10,
+            cv=folds,
+            scoring="neg_log_loss",
+            l1_ratios=[l1_ratio],
+            solver="saga",
+            tol=1e-10,
+            max_iter=100_000,
+            use_legacy_attributes=False,
+        ).fit(X, y)
 
 
 def test_cv_l2_equals_logistic_regression_cv(noisy):
@@ -76,8 +84,9 @@ def test_laplace_evidence_matches_importance_sampling(C):
     priors = resolve_priors(bl.sklearn_prior(C, fit_intercept=False), d)
     laplace = log_evidence_laplace(d.X, d.y, None, priors)
     fit = model.fit_map(priors=bl.sklearn_prior(C, fit_intercept=False))
-    q = stats.multivariate_t(loc=fit.params.to_numpy(), shape=1.5 * fit.cov_params().to_numpy(), df=5,
-                             seed=np.random.default_rng(0))
+    q = stats.multivariate_t(
+        loc=fit.params.to_numpy(), shape=1.5 * fit.cov_params().to_numpy(), df=5, seed=np.random.default_rng(0)
+    )
     B = q.rvs(size=400_000)
     eta = B @ d.X.T
     lw = (d.y * eta - np.logaddexp(0, eta)).sum(axis=1) + stats.norm.logpdf(B, 0, np.sqrt(C)).sum(axis=1) - q.logpdf(B)

@@ -40,8 +40,9 @@ def test_logp_equals_scipy_with_centred_intercept(seed_df):
 
 
 def test_logp_mixed_families_and_binomial():
-    df = pd.DataFrame({"k": [1, 3, 0, 5, 2], "n": [4, 5, 2, 6, 3], "x": [0.0, 1.0, -1.0, 2.0, 0.5],
-                       "z": [1.0, 0.0, 1.0, 0.0, 0.3]})
+    df = pd.DataFrame(
+        {"k": [1, 3, 0, 5, 2], "n": [4, 5, 2, 6, 3], "x": [0.0, 1.0, -1.0, 2.0, 0.5], "z": [1.0, 0.0, 1.0, 0.0, 0.3]}
+    )
     priors = {"Intercept": bl.Flat(), "x": bl.StudentT(4, 0, 2), "z": bl.Cauchy(0, 1.5)}
     m = bl.LogitModel("k ~ x + z", df, trials="n", priors=priors)
     b = np.array([0.2, 0.8, -0.4])

@@ -209,11 +209,19 @@ def run_sbc_extra(formula, frame, priors, draw_prior, extra: list[str], *, n_rep
     for r in range(n_reps):
         beta, scales = draw_prior(rng, X)
         y = rng.binomial(1, expit(X @ beta)).astype(np.int64)
-        trace = nutpie.sample(compiled.with_data(y_obs=y), draws=THIN * L, tune=TUNE, chains=1,
-                              seed=seed * 100_000 + r, progress_bar=False, target_accept=target_accept)
+        trace = nutpie.sample(
+            compiled.with_data(y_obs=y),
+            draws=THIN * L,
+            tune=TUNE,
+            chains=1,
+            seed=seed * 100_000 + r,
+            progress_bar=False,
+            target_accept=target_accept,
+        )
         post = trace.posterior
-        draws = np.column_stack([post["beta"].transpose("chain", "draw", "coef").values[0]]
-                                + [post[v].values[0][:, None] for v in extra])[THIN - 1 :: THIN]
+        draws = np.column_stack(
+            [post["beta"].transpose("chain", "draw", "coef").values[0]] + [post[v].values[0][:, None] for v in extra]
+        )[THIN - 1 :: THIN]
         divergences += int(trace.sample_stats["diverging"].sum())
         ranks[r] = (draws < np.r_[beta, scales]).sum(axis=0)
     return model.coef_names + extra, ranks, divergences
@@ -238,8 +246,15 @@ def draw_horseshoe_prior(rng, X):
 def test_sbc_hierarchical_normal_scale_is_calibrated():
     """Normal(0, tau) on the slopes, tau ~ HalfNormal(1) sampled jointly (non-centred): 300
     replications, ranks of the coefficients and of tau uniform; divergences reported."""
-    names, ranks, div = run_sbc_extra(FORMULA, _frame(), {"Intercept": bl.Normal(0, DEFAULT_SCALE), "x1": HIER,
-                                                           "x2": HIER}, draw_hier_prior, ["tau"], n_reps=300, seed=11)
+    names, ranks, div = run_sbc_extra(
+        FORMULA,
+        _frame(),
+        {"Intercept": bl.Normal(0, DEFAULT_SCALE), "x1": HIER, "x2": HIER},
+        draw_hier_prior,
+        ["tau"],
+        n_reps=300,
+        seed=11,
+    )
     p = rank_uniformity_pvalues(ranks)
     print(f"SBC hierarchical: p-values {dict(zip(names, p.round(4)))}; divergences {div} in 300 x {THIN * L}")
     assert np.all(p > ALPHA / len(p)), dict(zip(names, p))
@@ -249,8 +264,9 @@ def test_sbc_hierarchical_normal_scale_is_calibrated():
 def test_sbc_regularized_horseshoe_is_calibrated():
     """The regularized horseshoe on 5 slopes (p0 = 1), 300 replications, target_accept 0.95."""
     priors = {"Intercept": bl.Normal(0, DEFAULT_SCALE), **{f"x{j}": HS for j in range(1, 6)}}
-    names, ranks, div = run_sbc_extra(HS_FORMULA, _hs_frame(), priors, draw_horseshoe_prior, ["hs_tau"],
-                                      n_reps=300, seed=12, target_accept=0.95)
+    names, ranks, div = run_sbc_extra(
+        HS_FORMULA, _hs_frame(), priors, draw_horseshoe_prior, ["hs_tau"], n_reps=300, seed=12, target_accept=0.95
+    )
     p = rank_uniformity_pvalues(ranks)
     print(f"SBC horseshoe: p-values {dict(zip(names, p.round(4)))}; divergences {div} in 300 x {THIN * L}")
     assert np.all(p > ALPHA / len(p)), dict(zip(names, p))

@@ -24,8 +24,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fo
 
 def _cli(code: str, *args: str):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,10 @@ def csv(tmp_path_factory):
     return path
 
 
-RUN = ("import sys\nfrom bayeslogit.cli import main\nrc = main(sys.argv[1:])\n"
-       "print('numba loaded here:', 'numba' in sys.modules, file=sys.stderr)\nsys.exit(rc)\n")
+RUN = (
+    "import sys\nfrom bayeslogit.cli import main\nrc = main(sys.argv[1:])\n"
+    "print('numba loaded here:', 'numba' in sys.modules, file=sys.stderr)\nsys.exit(rc)\n"
+)
 
 
 def test_cli_samples_in_the_warm_process_and_prints_the_in_process_results(csv):
@@ -116,11 +119,27 @@ def test_an_error_in_the_child_is_raised_in_the_parent(model, monkeypatch):
 
 
 def test_ctrl_c_while_the_child_samples_exits_130_and_leaves_no_process(csv, tmp_path):
-    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + RUN)
+    code = "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + RUN
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-c", code, "fit", str(csv), "y ~ x1 + x2", "--draws", "100000",
-                             "--report", str(tmp_path / "out.html")],
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "fit",
+            str(csv),
+            "y ~ x1 + x2",
+            "--draws",
+            "100000",
+            "--report",
+            str(tmp_path / "out.html"),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     seen = []
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

@@ -15,8 +15,7 @@ import bayeslogit as bl  # noqa: E402
 
 @pytest.fixture(scope="module")
 def post(seed_df):
-    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=500, tune=500, chains=2, random_seed=4,
-                                                         progressbar=False)
+    post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=500, tune=500, chains=2, random_seed=4, progressbar=False)
     post.sample_prior_predictive(500, random_seed=1)
     post.sample_posterior_predictive(random_seed=2)
     return post
@@ -71,19 +70,24 @@ def test_groups_survive_save_and_load(post, tmp_path):
     post.save(tmp_path / "fit.nc")
     loaded = bl.load(tmp_path / "fit.nc")
     for group in ("prior", "prior_predictive", "posterior_predictive"):
-        np.testing.assert_array_equal(loaded.idata[group].to_dataset()[list(post.idata[group].data_vars)[0]].values,
-                                      post.idata[group].to_dataset()[list(post.idata[group].data_vars)[0]].values)
+        np.testing.assert_array_equal(
+            loaded.idata[group].to_dataset()[list(post.idata[group].data_vars)[0]].values,
+            post.idata[group].to_dataset()[list(post.idata[group].data_vars)[0]].values,
+        )
 
 
-@pytest.mark.parametrize("plot, kwargs", [
-    ("plot_ppc_dist", {"kind": "hist"}),
-    ("plot_ppc_dist", {"group": "prior_predictive", "kind": "hist"}),
-    ("plot_ppc_pava", {}),
-    ("plot_ppc_rootogram", {}),
-    ("plot_prior_posterior", {"var_names": ["beta"]}),
-    ("plot_dist", {}),
-    ("plot_forest", {}),
-])
+@pytest.mark.parametrize(
+    "plot, kwargs",
+    [
+        ("plot_ppc_dist", {"kind": "hist"}),
+        ("plot_ppc_dist", {"group": "prior_predictive", "kind": "hist"}),
+        ("plot_ppc_pava", {}),
+        ("plot_ppc_rootogram", {}),
+        ("plot_prior_posterior", {"var_names": ["beta"]}),
+        ("plot_dist", {}),
+        ("plot_forest", {}),
+    ],
+)
 def test_arviz_plots_take_the_fit_unchanged(post, plot, kwargs):
     plt.close("all")
     pc = getattr(azp, plot)(post.idata, **kwargs)

@@ -22,8 +22,14 @@ def _coef_draws(post):
 
 
 def _eta(c, x1, x2, g):
-    return (c["Intercept"] + c["C(g)[T.b]"] * (g == "b") + c["C(g)[T.c]"] * (g == "c")
-            + c["x1"] * x1 + c["x2"] * x2 + c["x1:x2"] * x1 * x2)
+    return (
+        c["Intercept"]
+        + c["C(g)[T.b]"] * (g == "b")
+        + c["C(g)[T.c]"] * (g == "c")
+        + c["x1"] * x1
+        + c["x2"] * x2
+        + c["x1:x2"] * x1 * x2
+    )
 
 
 def test_odds_ratios_transform_the_draws(post):
@@ -86,8 +92,13 @@ def test_ame_through_transforms_bool_and_categorical(mixed_df):
     flag, big = df["flag"].to_numpy(), (df["size"] == "big").to_numpy()
 
     def p(x1=x1, x2=x2, flag=flag, big=big):
-        eta = (c["Intercept"] + c["center(x1)"] * (x1 - x1.mean()) + c["np.exp(x2 / 2)"] * np.exp(x2 / 2)
-               + c["flag[T.True]"] * flag + c["size[T.big]"] * big)
+        eta = (
+            c["Intercept"]
+            + c["center(x1)"] * (x1 - x1.mean())
+            + c["np.exp(x2 / 2)"] * np.exp(x2 / 2)
+            + c["flag[T.True]"] * flag
+            + c["size[T.big]"] * big
+        )
         return expit(eta)
 
     pp = p()
@@ -115,6 +126,7 @@ def test_ame_over_other_data(post, mixed_df):
 
 
 # -- point fits against statsmodels ---------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sm_fit(seed_df):
@@ -175,5 +187,7 @@ def test_map_effects_use_the_laplace_covariance(seed_df):
 
 def test_ame_refuses_factor_made_by_an_expression(seed_df):
     fit = bl.LogitModel("y ~ x1 + I(x2 > 0)", seed_df).fit_mle()
-    with pytest.raises(bl.ArgumentError, match=r"'x2' enters the formula through the categorical expression 'I\(x2 > 0\)'"):
+    with pytest.raises(
+        bl.ArgumentError, match=r"'x2' enters the formula through the categorical expression 'I\(x2 > 0\)'"
+    ):
         fit.marginal_effects()

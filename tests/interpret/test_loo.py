@@ -34,8 +34,9 @@ def test_true_model_ranks_first_and_elpd_matches_waic(fits):
     assert table.loc["x1 + x2", "elpd_diff"] == 0
     # Dropping x2 (true coefficient -1.5) costs many standard errors of predictive density.
     assert table.loc["x1", "elpd_diff"] < -3 * table.loc["x1", "dse"]
-    np.testing.assert_allclose(table.loc["x1", "elpd_diff"],
-                               table.loc["x1", "elpd"] - table.loc["x1 + x2", "elpd"], rtol=1e-10)
+    np.testing.assert_allclose(
+        table.loc["x1", "elpd_diff"], table.loc["x1", "elpd"] - table.loc["x1 + x2", "elpd"], rtol=1e-10
+    )
     for name, fit in fits.items():  # PSIS-LOO ~ WAIC for a regular model with n=500, p<=3
         assert abs(table.loc[name, "elpd"] - _waic(fit)) < 0.5, name
         assert 1.0 < table.loc[name, "p"] < 5.0
@@ -66,22 +67,24 @@ def test_compare_models_errors(fits, mixed_df):
         bl.compare_models({"a": post, "b": "nope"})
     with pytest.raises(bl.ArgumentError, match=r"method must be one of"):
         bl.compare_models(fits, method="waic")
-    other = bl.LogitModel("y ~ x1", mixed_df).sample(draws=50, tune=50, chains=1, random_seed=1,
-                                                     progressbar=False)
+    other = bl.LogitModel("y ~ x1", mixed_df).sample(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
     with pytest.raises(bl.ArgumentError, match=r"different observations"):
         bl.compare_models({"a": post, "b": other})
 
 
 # -- PSIS-LOO by row blocks and subsampled (no draws x rows array) ----------------------------
 
+
 def _materialised_tree(fit):
     import xarray as xr
 
-    return xr.DataTree.from_dict({
-        "posterior": fit.idata.posterior.to_dataset(),
-        "observed_data": fit.idata.observed_data.to_dataset(),
-        "log_likelihood": fit.log_likelihood().to_dataset(),
-    })
+    return xr.DataTree.from_dict(
+        {
+            "posterior": fit.idata.posterior.to_dataset(),
+            "observed_data": fit.idata.observed_data.to_dataset(),
+            "log_likelihood": fit.log_likelihood().to_dataset(),
+        }
+    )
 
 
 def test_blockwise_exact_loo_equals_arviz(fits, monkeypatch):
@@ -122,8 +125,9 @@ def test_subsampled_loo_equals_arviz_on_the_materialised_group(fits):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = azs.loo_subsample(_materialised_tree(fit), observations=rows, var_name="y", method="plpd",
-                                log_lik_fn=plpd, pointwise=True)
+        ref = azs.loo_subsample(
+            _materialised_tree(fit), observations=rows, var_name="y", method="plpd", log_lik_fn=plpd, pointwise=True
+        )
     e = res.elpd_data
     assert e.elpd == pytest.approx(ref.elpd, rel=1e-12)
     assert e.se == pytest.approx(ref.se, rel=1e-12)
@@ -173,10 +177,12 @@ def _proposal_tree(fit):
     imp = fit.idata["importance"]
     P = imp["proposal"].values
     ll = _blocks.loglik_block(fit.design.X, fit.design.y, None, P)
-    tree = xr.DataTree.from_dict({
-        "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), P[None])}),
-        "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), ll.T[None])}),
-    })
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), P[None])}),
+            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), ll.T[None])}),
+        }
+    )
     dims = ("chain", "draw")
     return tree, xr.DataArray(imp["log_p"].values[None], dims=dims), xr.DataArray(imp["log_q"].values[None], dims=dims)
 
@@ -218,8 +224,7 @@ def test_corrected_laplace_loo_agrees_with_nuts_psis_loo(laplace_fit, seed_df):
     assert abs(a.p - b.p) < 0.25
     np.testing.assert_allclose(a.elpd_i.values, b.elpd_i.values, atol=0.02)
     P = laplace_fit.idata["importance"]["proposal"].values
-    e, _, p = _psis.loo_rows(_blocks.loglik_block(laplace_fit.design.X, laplace_fit.design.y,
-                                                  None, P))
+    e, _, p = _psis.loo_rows(_blocks.loglik_block(laplace_fit.design.X, laplace_fit.design.y, None, P))
     assert abs(e.sum() - b.elpd) > 1.0 and abs(p.sum() - b.p) > 0.5
 
 

@@ -5,7 +5,6 @@ import warnings
 
 import matplotlib
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.special import logit
 
@@ -32,8 +31,9 @@ def seeds_post():
 @pytest.fixture(scope="module")
 def slopes_post():
     df, _ = simulate_groups(12, (2, 40), random_seed=3)  # 3 levels separated, 1 of them all 0 or all 1
-    post = bl.LogitModel("y ~ x + (1 + x | g)", df).sample(draws=250, tune=300, chains=2, random_seed=2,
-                                                          progressbar=False)
+    post = bl.LogitModel("y ~ x + (1 + x | g)", df).sample(
+        draws=250, tune=300, chains=2, random_seed=2, progressbar=False
+    )
     return post, df
 
 
@@ -69,8 +69,9 @@ def test_intercepts_against_closed_form_logits(seeds_post):
 
 def test_wald_intervals_when_no_level_is_separated():
     df = bugs_seeds().query("plate != 16")  # the one plate with 0 of 4 germinated left out
-    post = bl.LogitModel("r ~ 1 + (1 | plate)", df, trials="n").sample(draws=100, tune=200, chains=1,
-                                                                       random_seed=1, progressbar=False)
+    post = bl.LogitModel("r ~ 1 + (1 | plate)", df, trials="n").sample(
+        draws=100, tune=200, chains=1, random_seed=1, progressbar=False
+    )
     table = bl.pooling_table(post, ci_prob=0.9)
     own = df["r"].to_numpy() / df["n"].to_numpy()
     assert not table["separated"].any()

@@ -27,8 +27,9 @@ def binom_post():
 
 @pytest.fixture(scope="module")
 def new_df():
-    return pd.DataFrame({"x1": [0.0, 1.5, -1.0], "x2": [0.5, -2.0, 1.0], "g": ["c", "a", "b"]},
-                        index=["r1", "r2", "r3"])
+    return pd.DataFrame(
+        {"x1": [0.0, 1.5, -1.0], "x2": [0.5, -2.0, 1.0], "g": ["c", "a", "b"]}, index=["r1", "r2", "r3"]
+    )
 
 
 def _manual_eta(post, df):
@@ -36,8 +37,14 @@ def _manual_eta(post, df):
     b = post.idata.posterior["beta"].stack(sample=("chain", "draw")).transpose("sample", "coef")
     c = {name: b.sel(coef=name).values[:, None] for name in post.coef_names}
     x1, x2, g = df["x1"].to_numpy(), df["x2"].to_numpy(), df["g"].to_numpy()
-    return (c["Intercept"] + c["C(g)[T.b]"] * (g == "b") + c["C(g)[T.c]"] * (g == "c")
-            + c["x1"] * x1 + c["x2"] * x2 + c["x1:x2"] * x1 * x2)
+    return (
+        c["Intercept"]
+        + c["C(g)[T.b]"] * (g == "b")
+        + c["C(g)[T.c]"] * (g == "c")
+        + c["x1"] * x1
+        + c["x2"] * x2
+        + c["x1:x2"] * x1 * x2
+    )
 
 
 def test_prob_matches_hand_computation(post, new_df):

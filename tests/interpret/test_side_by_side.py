@@ -23,7 +23,10 @@ def test_table_layout_and_values(fits):
     table = bl.compare(mle, map_, post, ci_prob=0.9)
     assert list(table.index) == ["Intercept", "x1", "x2"]
     assert list(dict.fromkeys(table.columns.get_level_values(0))) == [
-        "MLE", "MAP sklearn C=1, fit_intercept=False", "Posterior"]
+        "MLE",
+        "MAP sklearn C=1, fit_intercept=False",
+        "Posterior",
+    ]
     assert list(table["MLE"].columns) == ["estimate", "sd", "lower", "upper"]
     np.testing.assert_allclose(table["MLE"]["estimate"], mle.params)
     np.testing.assert_allclose(table["MLE"]["sd"], mle.bse)
@@ -59,11 +62,16 @@ def test_plot_compare_draws_every_fit(fits):
     fig = bl.plot_compare(*fits)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "MLE", "MAP sklearn C=1, fit_intercept=False", "Posterior"]
+        "MLE",
+        "MAP sklearn C=1, fit_intercept=False",
+        "Posterior",
+    ]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Intercept", "x1", "x2"]
     # one point per (fit, term) at the estimates
     xs = np.concatenate([np.asarray(c.lines[0].get_xdata(), dtype=float) for c in ax.containers])
-    np.testing.assert_allclose(np.sort(xs), np.sort(bl.compare(*fits).xs("estimate", axis=1, level=1).to_numpy().ravel()))
+    np.testing.assert_allclose(
+        np.sort(xs), np.sort(bl.compare(*fits).xs("estimate", axis=1, level=1).to_numpy().ravel())
+    )
 
 
 def test_compare_warns_that_a_separated_mle_has_no_estimates():

@@ -55,8 +55,19 @@ class CheckMLE:
 
     def test_summary_lists_statsmodels_fields(self, pair):
         text = str(pair[0].summary())
-        for field in ("Dep. Variable:", "No. Observations:", "Pseudo R-squ.:", "Log-Likelihood:",
-                      "LL-Null:", "LLR p-value:", "converged:", "std err", "P>|z|", "[0.025", "0.975]"):
+        for field in (
+            "Dep. Variable:",
+            "No. Observations:",
+            "Pseudo R-squ.:",
+            "Log-Likelihood:",
+            "LL-Null:",
+            "LLR p-value:",
+            "converged:",
+            "std err",
+            "P>|z|",
+            "[0.025",
+            "0.975]",
+        ):
             assert field in text
         for name in pair[1].params.index:
             assert name in text
@@ -77,14 +88,16 @@ def test_mle_equals_glm_binomial_on_aggregated_counts():
     df = pd.DataFrame({"x": np.linspace(-2, 2, 15), "n": rng.integers(5, 40, 15)})
     df["k"] = rng.binomial(df.n, 1 / (1 + np.exp(-(0.3 + 0.9 * df.x))))
     ours = bl.LogitModel("k ~ x", df, trials="n").fit_mle()
-    ref = sm.GLM(np.column_stack([df.k, df.n - df.k]), sm.add_constant(df[["x"]]),
-                 family=sm.families.Binomial()).fit(tol=1e-12)
+    ref = sm.GLM(np.column_stack([df.k, df.n - df.k]), sm.add_constant(df[["x"]]), family=sm.families.Binomial()).fit(
+        tol=1e-12
+    )
     np.testing.assert_allclose(ours.params, ref.params, rtol=1e-6)
     np.testing.assert_allclose(ours.bse, ref.bse, rtol=1e-6)
     assert ours.llf == pytest.approx(ref.llf, rel=1e-9)
 
 
 # -- sklearn's default is a prior ------------------------------------------------------------
+
 
 def _sk(X, y, **kw):
     return LogisticRegression(tol=1e-12, max_iter=100_000, **kw).fit(X, y)
@@ -126,6 +139,7 @@ def test_sklearn_prior_errors(seed_df):
 
 # -- MAP under other priors vs an independent optimiser -----------------------------------
 
+
 def _neg_logpost(beta, X, y, logprior):
     eta = X @ beta
     return -(stats.bernoulli.logpmf(y, 1 / (1 + np.exp(-eta))).sum() + logprior(beta))
@@ -140,8 +154,7 @@ def test_map_default_prior_and_laplace_sd_match_scipy(seed_df):
     def logprior(b):  # rstanarm default: N(0, 2.5) on the centred intercept, N(0, 2.5/sd) slopes
         return stats.norm(0, 2.5).logpdf(b[0] + xbar @ b[1:]) + stats.norm(0, 2.5 / sd).logpdf(b[1:]).sum()
 
-    ref = optimize.minimize(_neg_logpost, np.zeros(3), args=(X, y, logprior), method="BFGS",
-                            options={"gtol": 1e-10})
+    ref = optimize.minimize(_neg_logpost, np.zeros(3), args=(X, y, logprior), method="BFGS", options={"gtol": 1e-10})
     ours = m.fit_map()
     np.testing.assert_allclose(ours.params, ref.x, atol=1e-5)
     # Laplace sd: the inverse of a finite-difference Hessian of the independent log posterior
@@ -151,7 +164,9 @@ def test_map_default_prior_and_laplace_sd_match_scipy(seed_df):
         for j in range(3):
             e_i, e_j = np.eye(3)[i] * h, np.eye(3)[j] * h
             f = lambda b: _neg_logpost(b, X, y, logprior)  # noqa: E731
-            H[i, j] = (f(ref.x + e_i + e_j) - f(ref.x + e_i - e_j) - f(ref.x - e_i + e_j) + f(ref.x - e_i - e_j)) / (4 * h * h)
+            H[i, j] = (f(ref.x + e_i + e_j) - f(ref.x + e_i - e_j) - f(ref.x - e_i + e_j) + f(ref.x - e_i - e_j)) / (
+                4 * h * h
+            )
     np.testing.assert_allclose(ours.bse, np.sqrt(np.diag(np.linalg.inv(H))), rtol=1e-4)
 
 
@@ -160,14 +175,20 @@ def test_map_heavy_tailed_priors_match_scipy(mixed_df, prior):
     m = bl.LogitModel("y ~ x1 + x2", mixed_df, priors={"Intercept": bl.Flat()})
     X, y = m.design.X, mixed_df.y.to_numpy()
     dist = stats.t(3, 0, 1) if isinstance(prior, bl.StudentT) else stats.cauchy(0, 2.5)
-    ref = optimize.minimize(_neg_logpost, np.zeros(3), args=(X, y, lambda b: dist.logpdf(b[1:]).sum()),
-                            method="BFGS", options={"gtol": 1e-10})
+    ref = optimize.minimize(
+        _neg_logpost,
+        np.zeros(3),
+        args=(X, y, lambda b: dist.logpdf(b[1:]).sum()),
+        method="BFGS",
+        options={"gtol": 1e-10},
+    )
     ours = m.fit_map(priors={"Intercept": bl.Flat(), "x1": prior, "x2": prior})
     np.testing.assert_allclose(ours.params, ref.x, atol=1e-5)
     assert ours.converged
 
 
 # -- separation --------------------------------------------------------------------------
+
 
 def test_complete_separation_warns_names_column_and_map_stays_finite():
     df = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "x": [1.0, 2, 3, 4, 5, 6], "z": [0.3, -1, 2, 0.1, 0.5, -0.2]})
@@ -206,8 +227,10 @@ def test_huge_linear_predictor_stays_finite():
     np.testing.assert_allclose(fit.params, ref.params, rtol=1e-6)
 
 
-@pytest.mark.parametrize("kw,match", [({"tol": 0}, r"tol must be a number in \(0, 1\)"),
-                                      ({"max_iter": 0}, r"max_iter must be an integer >= 1")])
+@pytest.mark.parametrize(
+    "kw,match",
+    [({"tol": 0}, r"tol must be a number in \(0, 1\)"), ({"max_iter": 0}, r"max_iter must be an integer >= 1")],
+)
 def test_newton_argument_errors(seed_df, kw, match):
     with pytest.raises(bl.ArgumentError, match=match):
         bl.LogitModel("y ~ x1", seed_df).fit_mle(**kw)

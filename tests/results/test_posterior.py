@@ -3,7 +3,6 @@
 import importlib.util
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -88,8 +87,9 @@ def test_same_seed_same_draws_in_a_fresh_process(seed_df, tmp_path):
     samplers = ["pymc"] + (["nutpie"] if importlib.util.find_spec("nutpie") else [])
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": root}
-    subprocess.run([sys.executable, "-c", _REPRO_SCRIPT, str(tmp_path), *samplers], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", _REPRO_SCRIPT, str(tmp_path), *samplers], env=env, check=True, capture_output=True
+    )
     for sampler in samplers:
         here = _small(seed_df, random_seed=5, sampler=sampler).draws()
         np.testing.assert_array_equal(np.load(tmp_path / f"{sampler}.npy"), here, err_msg=sampler)
@@ -119,7 +119,10 @@ def test_formula_features_sample_with_labels(mixed_df):
         ({"draws": 0}, r"draws must be an integer >= 1, got 0"),
         ({"chains": 1.5}, r"chains must be an integer >= 1, got 1.5"),
         ({"target_accept": 1.2}, r"target_accept must be in \(0, 1\), got 1.2"),
-        ({"sampler": "stan"}, r"sampler must be one of \('auto', 'bayeslogit', 'pymc', 'nutpie', 'numpyro'\), got 'stan'"),
+        (
+            {"sampler": "stan"},
+            r"sampler must be one of \('auto', 'bayeslogit', 'pymc', 'nutpie', 'numpyro'\), got 'stan'",
+        ),
     ],
 )
 def test_sample_argument_errors(seed_df, kwargs, match):
@@ -142,8 +145,7 @@ def test_recovery_long_run_agrees_with_mle_scale(seed_df):
     from bayeslogit.datasets import simulate_seed
 
     df = simulate_seed(5000, random_seed=99)
-    post = bl.LogitModel("y ~ x1 + x2", df).sample(draws=2000, tune=1000, chains=4, random_seed=1,
-                                                   progressbar=False)
+    post = bl.LogitModel("y ~ x1 + x2", df).sample(draws=2000, tune=1000, chains=4, random_seed=1, progressbar=False)
     table = post.coef_table()
     for name, truth in SEED_TRUTH.items():
         assert abs(table.loc[name, "mean"] - truth) < 3 * table.loc[name, "sd"], name

@@ -75,13 +75,20 @@ class LogDensity:
     offset: np.ndarray | None = None  # per row of X, or None
 
     @classmethod
-    def from_model(cls, model) -> "LogDensity":
+    def from_model(cls, model) -> LogDensity:
         """Build from a :class:`~bayeslogit.LogitModel` (its design and resolved priors)."""
         d = model.design
         off = getattr(d, "offset", None)
         X, y, m, *rest = collapse_rows(np.ascontiguousarray(d.X, dtype=float), d.y, d.trials, off)
-        return cls(X=np.ascontiguousarray(X), y=y, m=m, n_rows=d.n_obs, priors=model.priors,
-                   offset=rest[0] if rest else None, **_prior_arrays(model.priors, d.column_names))
+        return cls(
+            X=np.ascontiguousarray(X),
+            y=y,
+            m=m,
+            n_rows=d.n_obs,
+            priors=model.priors,
+            offset=rest[0] if rest else None,
+            **_prior_arrays(model.priors, d.column_names),
+        )
 
     @property
     def dim(self) -> int:
@@ -164,7 +171,7 @@ def column_scales(X: np.ndarray) -> np.ndarray:
     untouched, bit for bit), else that magnitude rounded to a power of two (exact division)."""
     top = np.abs(X).max(axis=0) if X.shape[0] else np.ones(X.shape[1])
     s = np.ones(X.shape[1])
-    odd = (top > 0) & ((top < 2.0 ** -20) | (top > 2.0 ** 20))
+    odd = (top > 0) & ((top < 2.0**-20) | (top > 2.0**20))
     s[odd] = 2.0 ** np.round(np.log2(top[odd]))
     return s
 
@@ -180,8 +187,7 @@ def rescaled(dens: LogDensity, mode: Mode, s: np.ndarray) -> tuple[LogDensity, M
     return new, Mode(mode.beta * s, mode.cov * np.outer(s, s), mode.converged, mode.n_iter)
 
 
-def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100,
-                scale: np.ndarray | None = None) -> Mode:
+def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100, scale: np.ndarray | None = None) -> Mode:
     """The posterior mode by :func:`bayeslogit.fit.newton.newton` (on the collapsed rows), and the
     Laplace covariance there.
 

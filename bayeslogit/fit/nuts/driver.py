@@ -88,14 +88,39 @@ def _ensure_compiled(kernel) -> None:
         try:
             X = np.ones((2, 1))
             y = np.array([0.0, 1.0])
-            args = (X, y, np.ones(2), np.eye(1), np.zeros(1, np.int64), np.zeros(1), np.ones(1),
-                    np.ones(1), np.zeros(1), np.eye(1))
+            args = (
+                X,
+                y,
+                np.ones(2),
+                np.eye(1),
+                np.zeros(1, np.int64),
+                np.zeros(1),
+                np.ones(1),
+                np.ones(1),
+                np.zeros(1),
+                np.eye(1),
+            )
             st = _ChainState(1)
             rng = np.random.default_rng(0)
             kernel.init_chain(*args, np.zeros(1), rng, *st.init_arrays())
             out = _outputs(1, 1)
-            kernel.run_block(*args, rng, 1, 1, 0.8, 2, 1, np.zeros(0, np.int64), 1.0, *st.block_arrays(),
-                             0, 2, out[0][0], out[1][0], out[2][0])
+            kernel.run_block(
+                *args,
+                rng,
+                1,
+                1,
+                0.8,
+                2,
+                1,
+                np.zeros(0, np.int64),
+                1.0,
+                *st.block_arrays(),
+                0,
+                2,
+                out[0][0],
+                out[1][0],
+                out[2][0],
+            )
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             errors.append(exc)
         finally:
@@ -108,8 +133,11 @@ def _ensure_compiled(kernel) -> None:
     told = False
     if not done.is_set():
         told = True
-        print("bayeslogit: compiling the sampler for this machine (first use only, about 15-30 s)...",
-              file=sys.stderr, flush=True)
+        print(
+            "bayeslogit: compiling the sampler for this machine (first use only, about 15-30 s)...",
+            file=sys.stderr,
+            flush=True,
+        )
     while not done.is_set():
         thread.join(0.2)
     if errors:
@@ -140,8 +168,7 @@ class _ChainState:
 
 def _outputs(chains: int, draws: int, d: int = 1):
     # zeros, not empty: the main thread reads the divergences of finished draws while sampling
-    return (np.zeros((chains, draws, d)), np.zeros((chains, draws, 4), dtype=np.int64),
-            np.zeros((chains, draws, 4)))
+    return (np.zeros((chains, draws, d)), np.zeros((chains, draws, 4), dtype=np.int64), np.zeros((chains, draws, 4)))
 
 
 def start_points(mode: Mode, chains: int, rngs, *, spread: float = 2.0, modes: list[Mode] | None = None):
@@ -201,9 +228,21 @@ def sample_nuts(
 
     child = warm.job_for(dens, chains=chains, draws=draws, progressbar=progressbar)
     if child is not None:  # the command line's warm sampler process (warm.py)
-        res = child.run(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
-                        target_accept=target_accept, max_depth=max_depth, threads=threads, shrink=shrink,
-                        adapt_metric=adapt_metric, progressbar=progressbar, modes=modes)
+        res = child.run(
+            dens,
+            mode,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            max_depth=max_depth,
+            threads=threads,
+            shrink=shrink,
+            adapt_metric=adapt_metric,
+            progressbar=progressbar,
+            modes=modes,
+        )
         if res is not None:
             return res
     from . import kernel  # numba: imported on first use, to keep `import bayeslogit` light
@@ -217,9 +256,21 @@ def sample_nuts(
     win_ends = np.asarray(ends if adapt_metric else [], dtype=np.int64)
     shrink = 10.0 + 2.0 * d if shrink is None else shrink
     out_beta, out_int, out_float = _outputs(chains, draws, d)
-    args = tuple(np.require(a, requirements="CW") for a in (
-        dens.kernel_X(), np.asarray(dens.y, float), np.asarray(dens.m, float), dens.T, dens.family.astype(np.int64),
-        dens.mu, dens.sigma, dens.nu, mode.beta, mode.cov))
+    args = tuple(
+        np.require(a, requirements="CW")
+        for a in (
+            dens.kernel_X(),
+            np.asarray(dens.y, float),
+            np.asarray(dens.m, float),
+            dens.T,
+            dens.family.astype(np.int64),
+            dens.mu,
+            dens.sigma,
+            dens.nu,
+            mode.beta,
+            mode.cov,
+        )
+    )
     total = tune + draws
     done = np.zeros(chains, dtype=np.int64)
     n_grad = np.zeros(chains, dtype=np.int64)
@@ -242,9 +293,23 @@ def sample_nuts(
                 while it < total and not stop.is_set():
                     t0 = time.perf_counter()
                     nxt = min(total, it + block)
-                    kernel.run_block(*args, rngs[c], tune, draws, target_accept, max_depth, win_start,
-                                     win_ends, float(shrink), *st.block_arrays(), it, nxt,
-                                     out_beta[c], out_int[c], out_float[c])
+                    kernel.run_block(
+                        *args,
+                        rngs[c],
+                        tune,
+                        draws,
+                        target_accept,
+                        max_depth,
+                        win_start,
+                        win_ends,
+                        float(shrink),
+                        *st.block_arrays(),
+                        it,
+                        nxt,
+                        out_beta[c],
+                        out_int[c],
+                        out_float[c],
+                    )
                     it = done[c] = nxt
                     took = max(time.perf_counter() - t0, 1e-6)
                     block = max(1, min(1000, int(block * 0.15 / took)))
@@ -255,8 +320,10 @@ def sample_nuts(
                 return
 
     threads = min(chains, os.cpu_count() or 1) if threads is None else max(1, min(threads, chains))
-    description = (f"Sampling {chains} chain{'s' if chains > 1 else ''}: {tune} warm-up + {draws} draws "
-                   f"each (bayeslogit NUTS, {threads} thread{'s' if threads > 1 else ''})")
+    description = (
+        f"Sampling {chains} chain{'s' if chains > 1 else ''}: {tune} warm-up + {draws} draws "
+        f"each (bayeslogit NUTS, {threads} thread{'s' if threads > 1 else ''})"
+    )
     workers = [threading.Thread(target=worker, daemon=True, name=f"bayeslogit-nuts-{i}") for i in range(threads)]
     with Progress(progressbar, total=chains * total, description=description) as bar:
         for w in workers:
@@ -275,9 +342,13 @@ def sample_nuts(
     if errors:
         raise errors[0]
     stats = {
-        "tree_depth": out_int[..., 0], "n_steps": out_int[..., 1],
-        "diverging": out_int[..., 2].astype(bool), "reached_max_treedepth": out_int[..., 3].astype(bool),
-        "acceptance_rate": out_float[..., 0], "energy": out_float[..., 1], "lp": out_float[..., 2],
+        "tree_depth": out_int[..., 0],
+        "n_steps": out_int[..., 1],
+        "diverging": out_int[..., 2].astype(bool),
+        "reached_max_treedepth": out_int[..., 3].astype(bool),
+        "acceptance_rate": out_float[..., 0],
+        "energy": out_float[..., 1],
+        "lp": out_float[..., 2],
         "step_size": out_float[..., 3],
     }
     return NutsResult(out_beta, stats, int(n_grad.max()))
@@ -306,9 +377,18 @@ def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
     )
 
 
-def sample_model(model, *, draws: int, tune: int | None, chains: int, random_seed, target_accept: float,
-                 dens: LogDensity | None = None, mode: Mode | None = None,
-                 progressbar: ProgressSpec = False):
+def sample_model(
+    model,
+    *,
+    draws: int,
+    tune: int | None,
+    chains: int,
+    random_seed,
+    target_accept: float,
+    dens: LogDensity | None = None,
+    mode: Mode | None = None,
+    progressbar: ProgressSpec = False,
+):
     """Sample a :class:`~bayeslogit.LogitModel` and return an ArviZ ``DataTree`` shaped like
     PyMC's (see :func:`to_datatree`). ``tune=None``: :data:`DEFAULT_TUNE_AT_MODE`; the warm-up
     used is in the ``tuning_steps`` attribute of ``posterior`` and ``sample_stats``, and
@@ -322,20 +402,42 @@ def sample_model(model, *, draws: int, tune: int | None, chains: int, random_see
     if np.any(s != 1.0):  # sample coefficients of ordinary size; report on the original scale
         dens, mode = rescaled(dens, mode, s)
         modes = [mode] + [rescaled(dens, m, s)[1] for m in modes[1:]]
-    res = sample_nuts(dens, mode, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
-                      target_accept=target_accept, progressbar=progressbar, modes=modes)
+    res = sample_nuts(
+        dens,
+        mode,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        random_seed=random_seed,
+        target_accept=target_accept,
+        progressbar=progressbar,
+        modes=modes,
+    )
     tree = to_datatree(model, res.beta / s, sample_stats=res.stats)
-    tree.posterior.attrs.update(tuning_steps=tune, tuning_steps_source=source,
-                                sampling_library="bayeslogit (numba NUTS)",
-                                gradient_evaluations_per_chain=res.n_grad, start_modes=len(modes))
+    tree.posterior.attrs.update(
+        tuning_steps=tune,
+        tuning_steps_source=source,
+        sampling_library="bayeslogit (numba NUTS)",
+        gradient_evaluations_per_chain=res.n_grad,
+        start_modes=len(modes),
+    )
     tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
     if np.any(s != 1.0):
         tree.posterior.attrs["internal_column_scale"] = [float(v) for v in s]
     return tree
 
 
-def try_sample(model, *, draws: int, tune: int | None, chains: int, random_seed, target_accept: float,
-               required: bool, progressbar: ProgressSpec = False):
+def try_sample(
+    model,
+    *,
+    draws: int,
+    tune: int | None,
+    chains: int,
+    random_seed,
+    target_accept: float,
+    required: bool,
+    progressbar: ProgressSpec = False,
+):
     """Sample with bayeslogit's NUTS when the posterior mode is found; else ``None`` (the caller
     falls back to PyMC), or, when ``required``, a :class:`~bayeslogit.SamplerError`."""
     dens = LogDensity.from_model(model)
@@ -348,5 +450,14 @@ def try_sample(model, *, draws: int, tune: int | None, chains: int, random_seed,
                 "use proper priors, or sampler='pymc'"
             )
         return None
-    return sample_model(model, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
-                        target_accept=target_accept, dens=dens, mode=mode, progressbar=progressbar)
+    return sample_model(
+        model,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        random_seed=random_seed,
+        target_accept=target_accept,
+        dens=dens,
+        mode=mode,
+        progressbar=progressbar,
+    )

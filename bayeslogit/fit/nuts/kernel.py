@@ -18,6 +18,7 @@ Laplace covariance).
 from __future__ import annotations
 
 import numpy as np
+
 from .cache import cached_njit
 
 MAX_DELTA_H = 1000.0
@@ -158,8 +159,7 @@ def init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, f
     gb = np.empty(p)
     q[:] = u0
     lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, g)
-    eps = _init_step_size(0.9 / p ** 0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma,
-                          nu, beta, gb)
+    eps = _init_step_size(0.9 / p**0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb)
     fst[0] = lp
     fst[1] = eps
     fst[2] = np.log(2.0 * eps)
@@ -171,9 +171,38 @@ def init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, f
 
 
 @cached_njit(nogil=True)
-def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, target_accept,
-              max_depth, win_start, win_ends, shrink, L, q, g, fst, ist, w_mean, w_m2,
-              it_start, it_stop, out_beta, out_int, out_float):
+def run_block(
+    X,
+    y,
+    m,
+    T,
+    fam,
+    mu,
+    sigma,
+    nu,
+    center,
+    cov0,
+    rng,
+    tune,
+    draws,
+    target_accept,
+    max_depth,
+    win_start,
+    win_ends,
+    shrink,
+    L,
+    q,
+    g,
+    fst,
+    ist,
+    w_mean,
+    w_m2,
+    it_start,
+    it_stop,
+    out_beta,
+    out_int,
+    out_float,
+):
     """Iterations ``it_start .. it_stop - 1`` of one chain (warm-up first, then ``draws``
     kept draws), resuming from and updating the caller-owned state of :func:`init_chain`.
 
@@ -198,11 +227,21 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
     cum = np.zeros((nmax + 1, p))
     first_p = np.zeros((nmax, p))
     # tree state
-    lq = np.empty(p); lpm = np.empty(p); lg = np.empty(p)
-    rq = np.empty(p); rpm = np.empty(p); rg = np.empty(p)
-    cq = np.empty(p); cp = np.empty(p); cg = np.empty(p)
-    sq = np.empty(p); sg = np.empty(p); sp = np.empty(p)
-    pq = np.empty(p); pg = np.empty(p); pp = np.empty(p)
+    lq = np.empty(p)
+    lpm = np.empty(p)
+    lg = np.empty(p)
+    rq = np.empty(p)
+    rpm = np.empty(p)
+    rg = np.empty(p)
+    cq = np.empty(p)
+    cp = np.empty(p)
+    cg = np.empty(p)
+    sq = np.empty(p)
+    sg = np.empty(p)
+    sp = np.empty(p)
+    pq = np.empty(p)
+    pg = np.empty(p)
+    pp = np.empty(p)
     rho = np.empty(p)
     n_ends = win_ends.shape[0]
     last_end = win_ends[n_ends - 1] if n_ends > 0 else 0
@@ -210,11 +249,18 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
         # ---- one NUTS transition ----
         p0 = rng.standard_normal(p)
         H0 = -lp + 0.5 * _dot(p0, p0)
-        lq[:] = q; lpm[:] = p0; lg[:] = g
-        rq[:] = q; rpm[:] = p0; rg[:] = g
+        lq[:] = q
+        lpm[:] = p0
+        lg[:] = g
+        rq[:] = q
+        rpm[:] = p0
+        rg[:] = g
         rho[:] = p0
         log_w = 0.0
-        pq[:] = q; plp = lp; pg[:] = g; pp[:] = p0
+        pq[:] = q
+        plp = lp
+        pg[:] = g
+        pp[:] = p0
         depth = 0
         n_steps = 0
         sum_acc = 0.0
@@ -223,10 +269,14 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
         for j in range(max_depth):
             fwd = rng.random() < 0.5
             if fwd:
-                cq[:] = rq; cp[:] = rpm; cg[:] = rg
+                cq[:] = rq
+                cp[:] = rpm
+                cg[:] = rg
                 e = eps
             else:
-                cq[:] = lq; cp[:] = lpm; cg[:] = lg
+                cq[:] = lq
+                cp[:] = lpm
+                cg[:] = lg
                 e = -eps
             size = 1 << j
             sub_log_w = -np.inf
@@ -250,7 +300,10 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
                     break
                 new_w = _logaddexp(sub_log_w, -dH)
                 if np.log(rng.random()) < -dH - new_w:
-                    sq[:] = cq; sg[:] = cg; sp[:] = cp; slp = clp
+                    sq[:] = cq
+                    sg[:] = cg
+                    sp[:] = cp
+                    slp = clp
                 sub_log_w = new_w
                 for i in range(p):
                     cum[k + 1, i] = cum[k, i] + cp[i]
@@ -281,7 +334,10 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
                 hit_max = False
                 break
             if np.log(rng.random()) < sub_log_w - log_w:
-                pq[:] = sq; pg[:] = sg; pp[:] = sp; plp = slp
+                pq[:] = sq
+                pg[:] = sg
+                pp[:] = sp
+                plp = slp
             log_w = _logaddexp(log_w, sub_log_w)
             # Stan's extra checks across the seam between the old tree and the new subtree:
             # (old tree + first new state) and (old tree's near end + new subtree).
@@ -299,21 +355,27 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
             for i in range(p):
                 rho[i] += cum[size, i]
             if fwd:
-                rq[:] = cq; rpm[:] = cp; rg[:] = cg
+                rq[:] = cq
+                rpm[:] = cp
+                rg[:] = cg
             else:
-                lq[:] = cq; lpm[:] = cp; lg[:] = cg
+                lq[:] = cq
+                lpm[:] = cp
+                lg[:] = cg
             depth = j + 1
             if _dot(lpm, rho) <= 0 or _dot(rpm, rho) <= 0 or seam_turn:
                 hit_max = False
                 break
-        q[:] = pq; g[:] = pg; lp = plp
+        q[:] = pq
+        g[:] = pg
+        lp = plp
         accept = sum_acc / max(n_steps, 1)
         # ---- adaptation ----
         if it < tune:
             da_t += 1
             h_bar = (1.0 - 1.0 / (da_t + 10.0)) * h_bar + (target_accept - accept) / (da_t + 10.0)
             log_eps = da_mu - np.sqrt(da_t) / 0.05 * h_bar
-            w = da_t ** -0.75
+            w = da_t**-0.75
             log_eps_bar = w * log_eps + (1.0 - w) * log_eps_bar
             eps = np.exp(log_eps)
             if win_start <= it < last_end:
@@ -345,8 +407,7 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
                     w_n = 0
                     w_mean[:] = 0.0
                     w_m2[:, :] = 0.0
-                    eps = _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu,
-                                          sigma, nu, beta, gb)
+                    eps = _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb)
                     da_mu = np.log(2.0 * eps)
                     h_bar = 0.0
                     log_eps_bar = 0.0
@@ -379,8 +440,30 @@ def run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, ta
 
 
 @cached_njit(nogil=True)
-def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws,
-              target_accept, max_depth, win_start, win_ends, shrink, out_beta, out_int, out_float):
+def run_chain(
+    X,
+    y,
+    m,
+    T,
+    fam,
+    mu,
+    sigma,
+    nu,
+    center,
+    cov0,
+    u0,
+    rng,
+    tune,
+    draws,
+    target_accept,
+    max_depth,
+    win_start,
+    win_ends,
+    shrink,
+    out_beta,
+    out_int,
+    out_float,
+):
     """Warm up and sample one chain in one go (:func:`init_chain` + one :func:`run_block`).
     Returns the number of gradient evaluations."""
     p = u0.shape[0]
@@ -390,7 +473,36 @@ def run_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, tune, draws
     fst = np.empty(5)
     ist = np.zeros(3, dtype=np.int64)
     init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, fst, ist)
-    run_block(X, y, m, T, fam, mu, sigma, nu, center, cov0, rng, tune, draws, target_accept,
-              max_depth, win_start, win_ends, shrink, L, q, g, fst, ist, np.zeros(p),
-              np.zeros((p, p)), 0, tune + draws, out_beta, out_int, out_float)
+    run_block(
+        X,
+        y,
+        m,
+        T,
+        fam,
+        mu,
+        sigma,
+        nu,
+        center,
+        cov0,
+        rng,
+        tune,
+        draws,
+        target_accept,
+        max_depth,
+        win_start,
+        win_ends,
+        shrink,
+        L,
+        q,
+        g,
+        fst,
+        ist,
+        np.zeros(p),
+        np.zeros((p, p)),
+        0,
+        tune + draws,
+        out_beta,
+        out_int,
+        out_float,
+    )
     return ist[0]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class ProgressInfo:
     elapsed: float
 
 
-ProgressSpec = Union[bool, Callable[[ProgressInfo], None]]
+ProgressSpec = bool | Callable[[ProgressInfo], None]
 
 
 class Progress:
@@ -35,21 +35,31 @@ class Progress:
         self.t0 = time.perf_counter()
         self._bar = self._task = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self.spec is True:
             print(self.description, file=sys.stderr, flush=True)
             try:
                 from rich.console import Console
-                from rich.progress import (BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn,
-                                           TimeRemainingColumn)
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
                 from rich.progress import Progress as RichProgress
             except ImportError:  # pragma: no cover - rich comes with PyMC
                 return self
             self._bar = RichProgress(
-                TextColumn("Sampling"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[div]} divergences"), TimeElapsedColumn(),
-                TextColumn("left"), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=False,
+                TextColumn("Sampling"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[div]} divergences"),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
             )
             self._bar.__enter__()
             self._task = self._bar.add_task("sampling", total=self.total, div=0)

@@ -29,7 +29,7 @@ MAX_BYTES = 64 * 2**20
 """The design plus the draws and sampler statistics (float64) above which sampling stays in the
 calling process: both would be copied through a pipe."""
 
-_ACTIVE: "WarmKernel | None" = None
+_ACTIVE: WarmKernel | None = None
 
 
 class WarmKernel:
@@ -39,7 +39,7 @@ class WarmKernel:
         self.pid, self.conn = pid, conn
 
     @classmethod
-    def start(cls) -> "WarmKernel | None":
+    def start(cls) -> WarmKernel | None:
         """Fork the child; ``None`` where that cannot help or is not safe: not Linux, numba
         already loaded, or other Python threads running (one could hold a lock the child needs)."""
         import threading
@@ -49,7 +49,7 @@ class WarmKernel:
         return cls._fork()
 
     @classmethod
-    def _fork(cls) -> "WarmKernel":
+    def _fork(cls) -> WarmKernel:
         from multiprocessing import Pipe
 
         ours, theirs = Pipe()
@@ -123,7 +123,7 @@ def _child(conn) -> None:  # pragma: no cover - runs in the forked child
         os._exit(code)
 
 
-def job_for(dens, *, chains: int, draws: int, progressbar) -> "WarmKernel | None":
+def job_for(dens, *, chains: int, draws: int, progressbar) -> WarmKernel | None:
     """The waiting child if this job suits it (it is used once: the slot is emptied)."""
     global _ACTIVE
     warm = _ACTIVE
