@@ -9,10 +9,9 @@ prior draws; PyMC and nutpie for hierarchical, horseshoe and group models), reco
 
 from __future__ import annotations
 
+import draws_reference as ref
 import numpy as np
 import pytest
-
-import draws_reference as ref
 
 RECORDED = np.load(ref.PATH) if ref.PATH.exists() else None
 CASES = ref.cases() if RECORDED is not None else {}
