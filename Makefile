@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow test-all bench install clean browser
+.PHONY: demo test test-slow test-all bench install clean browser lint
 
 install: $(STAMP)
 
@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bayeslogit demo --report demo_report.html
 
-test: $(STAMP) browser
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -m "not slow"
+
+# ruff (lint and format) and mypy, configured in pyproject.toml; `make test` runs them first.
+lint: $(STAMP)
+	$(BIN)/ruff check bayeslogit tests benchmarks
+	$(BIN)/ruff format --check --quiet bayeslogit tests benchmarks
+	$(BIN)/mypy
 
 # Headless Chromium for the report's browser test (tests/test_report.py): Debian's `chromium`,
 # installed with apt-get when missing (as root, or with password-less sudo). Where it cannot be
