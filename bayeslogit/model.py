@@ -35,7 +35,7 @@ class LogitModel:
         (``np.log(x)``, your own functions): use only formulas you wrote. (:func:`bayeslogit.load`
         checks a formula read from a file against a safe grammar instead.) Group terms in
         lme4's syntax, ``(1 | g)``, ``(1 + x | g)``, ``(x || g)``, ``(1 | g1/g2)``, make it a
-        multilevel model (see :mod:`bayeslogit.group_terms` and :mod:`bayeslogit.group_priors`).
+        multilevel model (see :mod:`bayeslogit.design.group_terms` and :mod:`bayeslogit.group_priors`).
     data : pandas.DataFrame
         The data.
     priors : Prior or dict, optional
