@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from ._files import atomic_path
-from ._formula import UnsafeFormula, check_formula, safe_eval_env
-from .design import build_design
+from ._formula import UnsafeFormula, check_formula
+from .design import rebuild_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .fit.newton import NewtonResult
 from .group_priors import GroupPriors
@@ -453,23 +453,18 @@ def _dataset_to_frame(ds) -> pd.DataFrame:
 
 
 def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
-    import patsy
-
     if meta["trials"] is not None and meta["trials"] not in data.columns:
         raise FitFileError(f"{path!r} is damaged: the trials column {meta['trials']!r} is not stored")
-    if trust:
-        env = patsy.EvalEnvironment([{"np": np, "numpy": np, **(namespace or {})}])
-    else:  # the formula passed check_formula; shadowed builtins are a second layer
-        env = safe_eval_env(namespace)
-    try:
-        design = build_design(
+    try:  # without trust, the formula passed check_formula; shadowed builtins are a second layer
+        design, _ = rebuild_design(
             meta["formula"],
             data,
             event=meta["event"],
             trials=meta["trials"],
             weights=meta.get("weights"),
             offset=meta.get("offset"),
-            eval_env=env,
+            namespace=namespace,
+            safe=not trust,
         )
     except BayeslogitError as exc:
         raise FitFileError(

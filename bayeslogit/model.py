@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -11,14 +10,12 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from .design import Design, _build_design, build_design
-from .errors import ArgumentError, BayeslogitWarning, DesignError, SamplerError, SeparationWarning, renamed_argument
-from .fit import laplace, prior_predictive, pymc_model
-from .fit.nuts import driver
-from .fit.penalized import has_kink
-from .fit.separation import detect_separation
+from .design import Design, rebuild_design
+from .design.builder import _build_design
+from .errors import ArgumentError, DesignError, SamplerError, renamed_argument
+from .fit import prior_predictive, pymc_model, sampling
 from .group_priors import resolve_group_priors, split_prior_spec
-from .priors import HIERARCHICAL_FAMILIES, PriorSpec, ResolvedPriors, resolve_priors
+from .priors import PriorSpec, ResolvedPriors, resolve_priors
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -38,7 +35,7 @@ class LogitModel:
         (``np.log(x)``, your own functions): use only formulas you wrote. (:func:`bayeslogit.load`
         checks a formula read from a file against a safe grammar instead.) Group terms in
         lme4's syntax, ``(1 | g)``, ``(1 + x | g)``, ``(x || g)``, ``(1 | g1/g2)``, make it a
-        multilevel model (see :mod:`bayeslogit.group_terms` and :mod:`bayeslogit.group_priors`).
+        multilevel model (see :mod:`bayeslogit.design.group_terms` and :mod:`bayeslogit.group_priors`).
     data : pandas.DataFrame
         The data.
     priors : Prior or dict, optional
@@ -284,69 +281,17 @@ class LogitModel:
             raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
         draws, chains = int(draws), int(chains)
         tune = None if tune is None else int(tune)  # None: chosen per sampler (driver.DEFAULT_TUNE_*)
-        used = pymc_model.resolve_sampler(sampler)
-        self._warn_if_posterior_improper()
-        kinked = has_kink(self.priors)
-        hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in self.priors.priors.values())
-        if self.design.groups is not None:  # group terms: PyMC's model, nutpie or PyMC's NUTS
-            used = _group_sampler(sampler, used, method, progressbar)
-            hierarchical = True
-        if hierarchical and sampler == "bayeslogit":
-            raise SamplerError(
-                "sampler='bayeslogit' does not take hierarchical or horseshoe priors (their scale is "
-                "sampled too); use sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
-            )
-        if method == "laplace" and (kinked or hierarchical):
-            warnings.warn(
-                "method='laplace' needs a smooth log posterior in the coefficients alone, and "
-                "Laplace/elastic-net priors have a kink while hierarchical/horseshoe priors sample "
-                "their scales; sampling with NUTS instead",
-                BayeslogitWarning,
-                stacklevel=2,
-            )
-        elif method == "laplace":
-            idata, why = laplace.try_laplace(self, draws=draws, chains=chains, random_seed=random_seed)
-            if idata is not None:
-                return PosteriorResults(
-                    self, idata, sampler="laplace+psis", random_seed=random_seed, log_likelihood=log_likelihood
-                )
-            if why is not None:
-                warnings.warn(
-                    f"method='laplace': {why}, so the Laplace approximation is not trusted; sampling with NUTS instead",
-                    BayeslogitWarning,
-                    stacklevel=2,
-                )
-        if sampler in ("auto", "bayeslogit") and not hierarchical:
-            idata = driver.try_sample(
-                self,
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                random_seed=random_seed,
-                target_accept=target_accept,
-                required=sampler == "bayeslogit",
-                progressbar=progressbar,
-            )
-            if idata is not None:
-                return PosteriorResults(
-                    self, idata, sampler="bayeslogit", random_seed=random_seed, log_likelihood=log_likelihood
-                )
-        tune_used = driver.DEFAULT_TUNE_OTHER if tune is None else tune
-        idata = pymc_model.sample(
-            self.pymc_model,
+        idata, used = sampling.sample_posterior(
+            self,
             draws=draws,
-            tune=tune_used,
+            tune=tune,
             chains=chains,
             random_seed=random_seed,
-            progressbar=progressbar,
-            sampler=used,
+            sampler=sampler,
             target_accept=target_accept,
+            progressbar=progressbar,
+            method=method,
         )
-        for group in ("posterior", "sample_stats"):  # the warm-up used, as bayeslogit's NUTS records it
-            if group in idata.children:
-                idata[group].attrs.update(
-                    tuning_steps=tune_used, tuning_steps_source="auto" if tune is None else "explicit"
-                )
         return PosteriorResults(self, idata, sampler=used, random_seed=random_seed, log_likelihood=log_likelihood)
 
     def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None, predictive: bool = True):
@@ -406,24 +351,6 @@ class LogitModel:
         return prior_predictive.prior_predictive_tree(
             self.design, self.priors, draws=int(draws), random_seed=random_seed, predictive=predictive
         )
-
-    def _warn_if_posterior_improper(self) -> None:
-        """Flat priors on columns that separate the data leave the posterior improper: warn."""
-        d = self.design
-        flat = [j for j, name in enumerate(d.column_names) if self.priors.priors[name].family == "Flat"]
-        if not flat:
-            return
-        # A free coefficient moves eta along its column, centred when the intercept is centred.
-        kind, _ = detect_separation(d.X[:, flat] - self.priors.x_mean[flat], d.y, d.trials)
-        if kind is not None:
-            cols = [d.column_names[j] for j in flat]
-            warnings.warn(
-                f"{kind} separation among the columns with a Flat prior {cols}: the posterior is "
-                "improper and the draws will drift off to infinity; give those columns a proper "
-                "prior such as bl.Normal(0, 2.5)",
-                SeparationWarning,
-                stacklevel=3,
-            )
 
     def fit_mle(
         self, *, tol: float = 1e-10, max_iter: int = 100, pooling: Literal["complete", "none"] | None = None
@@ -515,7 +442,7 @@ class LogitModel:
 def _pooled_model(model: LogitModel, pooling, where: str) -> tuple[LogitModel, str]:
     """The complete-pooling (group terms dropped) or no-pooling (group terms as sum-to-zero
     coded fixed effects) model of a model with group terms, and its name."""
-    from .group_terms import split_group_terms
+    from .design.group_terms import split_group_terms
 
     if model.design.groups is None:
         raise ArgumentError(f"{where}(pooling={pooling!r}) needs group terms like (1 | g) in the formula")
@@ -536,17 +463,9 @@ def _pooled_model(model: LogitModel, pooling, where: str) -> tuple[LogitModel, s
         for term in patsy.ModelDesc.from_formula(f"_y_ ~ {t.expr}").rhs_termlist:
             extra.append(":".join([f.code for f in term.factors] + [by]))
     formula = fixed + " + " + " + ".join(extra)
-    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
     try:
-        design, rows = _build_design(
-            formula,
-            data,
-            event=d.event if d.trials is None else None,
-            trials=d.trials_name,
-            weights=d.weights_name,
-            offset=d.offset_name,
-            missing="raise",
-            eval_env=env,
+        design, rows = rebuild_design(
+            formula, data, event=d.event, trials=d.trials_name, weights=d.weights_name, offset=d.offset_name
         )
     except DesignError as exc:
         raise DesignError(
@@ -557,35 +476,6 @@ def _pooled_model(model: LogitModel, pooling, where: str) -> tuple[LogitModel, s
     sub = LogitModel._from_parts(design, resolve_priors(None, design))
     sub._data = rows
     return sub, "no pooling"
-
-
-def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:
-    """The sampler of a model with group terms: bayeslogit's own NUTS and the Laplace method
-    take only the population coefficients, so ``"auto"`` runs nutpie when installed (fast on
-    the non-centred funnel of group sds), else PyMC's NUTS, and says so on stderr."""
-    import importlib.util
-    import sys
-
-    if sampler == "bayeslogit":
-        raise SamplerError(
-            "sampler='bayeslogit' does not take group terms like (1 | g) (their sds are sampled "
-            "too); use sampler='auto' (nutpie when installed, else PyMC), 'nutpie' or 'pymc'"
-        )
-    if method == "laplace":
-        raise SamplerError(
-            "method='laplace' is not available for a model with group terms like (1 | g) (the "
-            "posterior of the group sds is far from normal); use method='nuts'"
-        )
-    if sampler != "auto":
-        return used
-    used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
-    if progressbar:
-        print(
-            f"group terms: sampling with {used} (bayeslogit's own NUTS takes no group terms)",
-            file=sys.stderr,
-            flush=True,
-        )
-    return used
 
 
 # -- the model's snapshot of its training data ----------------------------------------------------
@@ -618,16 +508,14 @@ def _getstate(model: LogitModel) -> dict[str, Any]:
 def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
     """Inverse of :func:`_getstate`: rerun the formula on the stored training rows."""
     stored = state["design"]
-    env = patsy.EvalEnvironment([{"np": np, "numpy": np}])
     try:
-        design = build_design(
+        design, _ = rebuild_design(
             stored.formula,
             state["_data"],
             event=stored.event,
             trials=stored.trials_name,
             weights=stored.weights_name,
             offset=getattr(stored, "offset_name", None),
-            eval_env=env,
         )
     except Exception as exc:  # noqa: BLE001 - re-raised with the fix
         raise ArgumentError(

@@ -210,7 +210,7 @@ def test_rank_check_by_blocks_decides_as_the_pivoted_qr_of_x(eps):
     import pandas as pd
 
     import bayeslogit as bl
-    from bayeslogit.design import _check_rank
+    from bayeslogit.design.matrix_checks import _check_rank
 
     rng = np.random.default_rng(2)
     n = 30_000

@@ -1,5 +1,6 @@
 """Fitting: from a design and its priors to numbers (no results objects here).
 
+- :mod:`.sampling`: the sampler choice and its fallbacks (what ``LogitModel.sample`` runs);
 - :mod:`.newton`: Newton's method for the MLE and the MAP;
 - :mod:`.penalized`: the MAP under Laplace (L1) and elastic-net priors;
 - :mod:`.separation`: the exact separation check (a linear program);

@@ -209,7 +209,7 @@ def try_laplace(model, *, draws: int, chains: int, random_seed):
             "which a proposal at the mode cannot cover (its Pareto k would be underestimated); "
             "sampling with NUTS instead",
             BayeslogitWarning,
-            stacklevel=3,
+            stacklevel=4,  # here, fit.sampling.sample_posterior, LogitModel.sample, the user's call
         )
         return None, None
     res = sample_laplace(dens, mode, draws=draws, chains=chains, random_seed=random_seed)

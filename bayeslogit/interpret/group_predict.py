@@ -1,7 +1,7 @@
 """Rows to predict for a model with group terms: the design rows plus their group effects' draws.
 
 For the training rows these are the design and the posterior's group draws. New rows are
-encoded term by term (:meth:`bayeslogit.group_terms.GroupTerm.encode`): a seen level uses its
+encoded term by term (:meth:`bayeslogit.design.group_terms.GroupTerm.encode`): a seen level uses its
 own effects; an *unseen* level (a new school) is not an error, and ``new_groups`` says what
 its effects are:
 

@@ -1,7 +1,7 @@
 """The group part of a design: per group term, a level index per row and a small value matrix.
 
 A formula such as ``"y ~ x + (1 + x | g)"`` is split by :func:`bayeslogit._group_syntax.split_group_terms`
-into its fixed part (built by :mod:`bayeslogit.design` as before) and group terms. For each
+into its fixed part (built by :mod:`bayeslogit.design.builder`) and group terms. For each
 group term this module builds
 
 - ``values``: the term's own patsy design of the varying part, ``n x k`` (``1 + x`` -> columns
@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from ._group_syntax import GroupSyntax, split_group_terms
-from .errors import DataError, DesignError
+from .._group_syntax import GroupSyntax, split_group_terms
+from ..errors import DataError, DesignError
 
 __all__ = ["GroupTerm", "GroupDesign", "build_group_design", "split_group_terms", "group_columns"]
 
@@ -164,7 +164,7 @@ class GroupDesign:
 
 def group_columns(terms: list[GroupSyntax], data_columns, eval_env=None) -> list[str]:
     """The data columns the group terms read (grouping factors and the varying parts' inputs)."""
-    from ._formula import factor_codes, formula_names
+    from .._formula import factor_codes, formula_names
 
     cols: list[str] = []
     for t in terms:

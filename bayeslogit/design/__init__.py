@@ -1,0 +1,41 @@
+"""The design stage: a patsy formula over a DataFrame -> response vector and design matrix.
+
+:func:`build_design` is the only place raw user data is read. It checks the response coding,
+missing values, trials and the rank of the design, and keeps patsy's ``DesignInfo`` so that
+new data can be encoded exactly like the training data (:meth:`Design.encode`).
+
+One module per job:
+
+- :mod:`.builder`: :class:`Design` and :func:`build_design`, which runs the steps below in order;
+- :mod:`.response`: the response coded as 0/1 or as successes out of trials, frequency weights;
+- :mod:`.offsets`: the formula's ``offset(...)`` terms and the ``offset=`` column or array;
+- :mod:`.data_checks`: column types, missing values, numeric-looking text, unused categories;
+- :mod:`.matrix_checks`: the design's size before it is built, then finiteness, magnitude, rank;
+- :mod:`.group_terms`: ``(1 + x | g)`` terms as a level index per row and the varying values;
+- :mod:`.rebuild`: :func:`rebuild_design`, a design built again from a model's stored rows;
+- :mod:`.names`: the columns a formula reads and patsy's errors in words (shared by the above).
+
+The size limits below are read when a check runs: assign them here
+(``bayeslogit.design.MAX_LEVELS = 5_000``) to change them.
+"""
+
+from __future__ import annotations
+
+from .builder import Design, build_design
+from .names import _identifiers as _identifiers  # imported from here by interpret/effects.py
+from .offsets import ARRAY_OFFSET
+from .rebuild import rebuild_design
+from .response import _as_counts as _as_counts  # imported from here by interpret/predict.py
+
+__all__ = ["Design", "build_design", "rebuild_design", "ARRAY_OFFSET", "MAX_LEVELS", "MAX_COLUMNS", "MAX_MAGNITUDE"]
+
+MAX_LEVELS = 1_000
+"""A categorical factor with more levels than this is refused before the design is built
+(one dense column per level: ``n x levels x 8`` bytes, and ``n x p^2`` flops per Newton step
+and rank check). Raise it (``bayeslogit.design.MAX_LEVELS = ...``) to build such a design anyway."""
+MAX_COLUMNS = 2_000
+"""A design with more columns than this (e.g. an interaction of two many-level factors) is
+refused before it is built, for the same reason."""
+MAX_MAGNITUDE = 1e100
+"""Design columns whose largest |value| is above this (or below its inverse, but not 0) are
+rejected: their coefficients and the Hessian ``X'WX`` would leave floating-point range."""

@@ -1,0 +1,113 @@
+"""Names and values in words, for the rest of :mod:`bayeslogit.design`.
+
+Owns what every step of building a design needs to name things: the columns a formula (or a
+fitted ``DesignInfo``) reads, whether a name that is not a column resolves in the caller's
+namespace, a value or formula shortened for a message, and :func:`_formula_error`, which turns
+patsy's errors into bayeslogit's (a name that is no column, a transform that gave NaN).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import patsy
+
+from .._formula import formula_names, free_names
+from ..errors import DataError, FormulaError
+
+_NAME_ERROR = re.compile(r"NameError: name '([^']+)' is not defined")
+
+
+def _identifiers(code: str) -> list[str]:
+    """Bare names a factor expression evaluates, other than patsy's and numpy's (so a column,
+    or a function of the caller's), in order of appearance."""
+    return free_names([code], [])
+
+
+def _short(formula: str, k: int = 120) -> str:
+    return formula if len(formula) <= k else formula[: k - 3] + "..."
+
+
+def _response_names(desc, data: pd.DataFrame) -> list[str]:
+    return formula_names([f.code for t in desc.lhs_termlist for f in t.factors], data.columns)
+
+
+def _resolvable(name: str, env: patsy.EvalEnvironment) -> bool:
+    try:
+        env.eval(name.split(".")[0])
+        return True
+    except Exception:
+        return False
+
+
+def _formula_names(design_info) -> list[str]:
+    return formula_names([f.code for f in design_info.factor_infos], _all_names(design_info))
+
+
+def _all_names(design_info) -> list[str]:
+    """Every bare name and ``Q()`` column of the design's factors (columns are unknown here)."""
+    import ast
+
+    out: list[str] = []
+    for factor in design_info.factor_infos:
+        tree = ast.parse(factor.code, mode="eval")
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        for node in ast.walk(tree):
+            name = None
+            if isinstance(node, ast.Name) and id(node) not in called:
+                name = node.id
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Q"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                name = node.args[0].value
+            if isinstance(name, str) and name not in out and name not in ("np", "numpy"):
+                out.append(name)
+    return out
+
+
+def _predictor_columns(design_info, columns) -> list[str]:
+    wanted = set(_formula_names(design_info))
+    return [c for c in columns if c in wanted]
+
+
+def _preview(values: list, k: int = 8) -> str:
+    shown = ", ".join(repr(_plain(v)) for v in values[:k])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > k else "")
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _describe_levels(design_info) -> str:
+    parts = []
+    for factor, info in design_info.factor_infos.items():
+        if info.type == "categorical":
+            parts.append(f"{factor.code} has levels {list(info.categories)}")
+    return "; ".join(parts) or "no categorical factors"
+
+
+def _formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> BaseException:
+    text = str(exc)
+    m = _NAME_ERROR.search(text)
+    if m:
+        return FormulaError(
+            f"formula {formula!r} uses {m.group(1)!r}, which is not a column of data "
+            f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
+        )
+    origin = getattr(exc, "origin", None)
+    if text.startswith("factor contains missing values") and origin is not None:
+        factor = origin.code[origin.start : origin.end]
+        return DataError(
+            f"formula {formula!r}: {factor!r} gives missing values (NaN) although its input columns "
+            "have none; check the transform's domain (e.g. np.log of values <= 0)"
+        )
+    if "numerical" in text and "categorical" in text or "could not convert" in text:
+        return DataError(f"formula {formula!r}: {text.splitlines()[0]}")
+    return FormulaError(f"cannot build the design of {formula!r}: {text.splitlines()[0]}")

@@ -1,0 +1,170 @@
+"""The sampler choice: which sampler draws a model's posterior, and the fallbacks between them.
+
+:func:`sample_posterior` is the one place a sampler is chosen (``LogitModel.sample`` checks
+its arguments, calls it and wraps the draws as results). In order:
+
+- ``sampler`` is checked (an unknown or uninstalled sampler fails first), and flat priors on
+  separating columns warn that the posterior is improper;
+- a model with group terms runs PyMC's model: ``"auto"`` picks nutpie when installed, else
+  PyMC's NUTS (bayeslogit's NUTS and the Laplace method take only the population coefficients);
+- hierarchical and horseshoe priors (which sample their own scale) also go to PyMC's model;
+- ``method="laplace"``: Laplace draws corrected by PSIS (:mod:`.laplace`) when the posterior is
+  smooth and the approximation is trusted, else NUTS with a warning saying why;
+- ``"auto"`` and ``"bayeslogit"``: bayeslogit's own NUTS (:mod:`.nuts.driver`) when Newton's
+  method finds the posterior mode, else PyMC's NUTS (``"bayeslogit"`` raises instead);
+- otherwise the named sampler on the PyMC model (:mod:`.pymc_model`), with the warm-up used
+  recorded as bayeslogit's NUTS records it.
+
+A new sampler is a module in ``fit/`` returning a ``DataTree`` shaped like PyMC's, and a branch
+here.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ..errors import BayeslogitWarning, SamplerError, SeparationWarning
+from ..priors import HIERARCHICAL_FAMILIES
+from . import laplace, pymc_model
+from .nuts import driver
+from .penalized import has_kink
+from .separation import detect_separation
+
+__all__ = ["sample_posterior"]
+
+
+def sample_posterior(
+    model,
+    *,
+    draws: int,
+    tune: int | None,
+    chains: int,
+    random_seed: int | None,
+    sampler: str,
+    target_accept: float,
+    progressbar,
+    method: str,
+):
+    """Draw from the posterior of ``model`` with the sampler its design, priors and ``sampler``
+    call for; ``(DataTree, sampler used)``.
+
+    The arguments are :meth:`bayeslogit.LogitModel.sample`'s, already checked (``tune=None``:
+    the sampler's default warm-up). The sampler used is ``"bayeslogit"``, ``"laplace+psis"``,
+    ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+
+    Raises
+    ------
+    SamplerError
+        An unknown or uninstalled sampler; ``sampler="bayeslogit"`` for a model it does not
+        take (group terms, hierarchical or horseshoe priors) or without a posterior mode;
+        ``method="laplace"`` with group terms.
+    """
+    used = pymc_model.resolve_sampler(sampler)
+    _warn_if_posterior_improper(model)
+    kinked = has_kink(model.priors)
+    hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in model.priors.priors.values())
+    if model.design.groups is not None:  # group terms: PyMC's model, nutpie or PyMC's NUTS
+        used = _group_sampler(sampler, used, method, progressbar)
+        hierarchical = True
+    if hierarchical and sampler == "bayeslogit":
+        raise SamplerError(
+            "sampler='bayeslogit' does not take hierarchical or horseshoe priors (their scale is "
+            "sampled too); use sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
+        )
+    # stacklevel 3: this function, LogitModel.sample, the user's call
+    if method == "laplace" and (kinked or hierarchical):
+        warnings.warn(
+            "method='laplace' needs a smooth log posterior in the coefficients alone, and "
+            "Laplace/elastic-net priors have a kink while hierarchical/horseshoe priors sample "
+            "their scales; sampling with NUTS instead",
+            BayeslogitWarning,
+            stacklevel=3,
+        )
+    elif method == "laplace":
+        idata, why = laplace.try_laplace(model, draws=draws, chains=chains, random_seed=random_seed)
+        if idata is not None:
+            return idata, "laplace+psis"
+        if why is not None:
+            warnings.warn(
+                f"method='laplace': {why}, so the Laplace approximation is not trusted; sampling with NUTS instead",
+                BayeslogitWarning,
+                stacklevel=3,
+            )
+    if sampler in ("auto", "bayeslogit") and not hierarchical:
+        idata = driver.try_sample(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            required=sampler == "bayeslogit",
+            progressbar=progressbar,
+        )
+        if idata is not None:
+            return idata, "bayeslogit"
+    tune_used = driver.DEFAULT_TUNE_OTHER if tune is None else tune
+    idata = pymc_model.sample(
+        model.pymc_model,
+        draws=draws,
+        tune=tune_used,
+        chains=chains,
+        random_seed=random_seed,
+        progressbar=progressbar,
+        sampler=used,
+        target_accept=target_accept,
+    )
+    for group in ("posterior", "sample_stats"):  # the warm-up used, as bayeslogit's NUTS records it
+        if group in idata.children:
+            idata[group].attrs.update(
+                tuning_steps=tune_used, tuning_steps_source="auto" if tune is None else "explicit"
+            )
+    return idata, used
+
+
+def _warn_if_posterior_improper(model) -> None:
+    """Flat priors on columns that separate the data leave the posterior improper: warn."""
+    d = model.design
+    flat = [j for j, name in enumerate(d.column_names) if model.priors.priors[name].family == "Flat"]
+    if not flat:
+        return
+    # A free coefficient moves eta along its column, centred when the intercept is centred.
+    kind, _ = detect_separation(d.X[:, flat] - model.priors.x_mean[flat], d.y, d.trials)
+    if kind is not None:
+        cols = [d.column_names[j] for j in flat]
+        warnings.warn(
+            f"{kind} separation among the columns with a Flat prior {cols}: the posterior is "
+            "improper and the draws will drift off to infinity; give those columns a proper "
+            "prior such as bl.Normal(0, 2.5)",
+            SeparationWarning,
+            stacklevel=4,  # this function, sample_posterior, LogitModel.sample, the user's call
+        )
+
+
+def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:
+    """The sampler of a model with group terms: bayeslogit's own NUTS and the Laplace method
+    take only the population coefficients, so ``"auto"`` runs nutpie when installed (fast on
+    the non-centred funnel of group sds), else PyMC's NUTS, and says so on stderr."""
+    import importlib.util
+    import sys
+
+    if sampler == "bayeslogit":
+        raise SamplerError(
+            "sampler='bayeslogit' does not take group terms like (1 | g) (their sds are sampled "
+            "too); use sampler='auto' (nutpie when installed, else PyMC), 'nutpie' or 'pymc'"
+        )
+    if method == "laplace":
+        raise SamplerError(
+            "method='laplace' is not available for a model with group terms like (1 | g) (the "
+            "posterior of the group sds is far from normal); use method='nuts'"
+        )
+    if sampler != "auto":
+        return used
+    used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    if progressbar:
+        print(
+            f"group terms: sampling with {used} (bayeslogit's own NUTS takes no group terms)",
+            file=sys.stderr,
+            flush=True,
+        )
+    return used
