@@ -172,12 +172,12 @@ def factor_codes(formula: str, desc: Any = None) -> list[str]:
     if desc is None and has_group_terms(formula):
         fixed, terms = split_group_terms(formula)
         if terms:
-            out = factor_codes(fixed)
+            codes_out = factor_codes(fixed)
             for t in terms:
                 codes = [c for c in factor_codes(f"_y_ ~ {t.expr}") if c != "_y_"]
                 codes += [f if f.isidentifier() else f"Q({f!r})" for f in t.factors]
-                out += [c for c in codes if c not in out]
-            return out
+                codes_out += [c for c in codes if c not in codes_out]
+            return codes_out
     desc = parse_formula(formula) if desc is None else desc
     out: list[str] = []
     for term in desc.lhs_termlist + desc.rhs_termlist:
@@ -331,7 +331,8 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
         if isinstance(node, ast.BinOp) and isinstance(node.op, BINOPS):
             if isinstance(node.op, ast.Pow) and not (
                 isinstance(node.right, ast.Constant)
-                and type(node.right.value) in (int, float)
+                and isinstance(node.right.value, int | float)
+                and type(node.right.value) is not bool
                 and abs(node.right.value) <= MAX_POWER
             ):
                 bad(node, f"a power must be a number of at most {MAX_POWER}")

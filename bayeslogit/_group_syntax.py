@@ -149,7 +149,9 @@ def _grouping(rhs: str, term: str) -> list[tuple[tuple[str, ...], tuple[bool, ..
     nested = [part for part in text.split("/")]
     if any(not p.strip() for p in nested):
         raise FormulaError(f"group term ({term}): empty factor in the nesting {text!r}; write (1 | g1/g2)")
-    out, prefix, cats = [], (), ()
+    out: list[tuple[tuple[str, ...], tuple[bool, ...]]] = []
+    prefix: tuple[str, ...] = ()
+    cats: tuple[bool, ...] = ()
     for part in nested:
         names = [_factor(t, term) for t in part.split(":")]
         prefix = prefix + tuple(n for n, _ in names)

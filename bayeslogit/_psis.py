@@ -142,7 +142,8 @@ def loo_rows(
     rows = max(1, _CACHE_CELLS // max(1, ll.shape[1]))
     if ll.shape[0] > rows:  # chunks of rows that stay in cache (several temporaries each)
         parts = [loo_rows(ll[i : i + rows], r_eff=r_eff, log_p=log_p, log_q=log_q) for i in range(0, ll.shape[0], rows)]
-        return tuple(np.concatenate([part[j] for part in parts]) for j in range(3))
+        k, loo, weights = (np.concatenate([part[j] for part in parts]) for j in range(3))
+        return k, loo, weights
     S = ll.shape[1]
     approx = log_p is not None or log_q is not None
     if approx:

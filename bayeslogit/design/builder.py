@@ -123,7 +123,7 @@ class Design:
 
     def __repr__(self) -> str:
         cols = shorten(", ".join(self.column_names), 70)
-        off = f", offset {shorten(self.offset_label, 40)}" if self.offset is not None else ""
+        off = f", offset {shorten(self.offset_label or '', 40)}" if self.offset is not None else ""
         groups = (
             ""
             if self.groups is None

@@ -149,7 +149,7 @@ class GroupDesign:
         """The group part of the linear predictor of ``rows`` (a slice or index array) for
         every draw: shape ``(rows, draws)``. ``group_draws[t]`` is ``(draws, levels, k)``:
         ``sum_c values[i, c] * b[s, index[i], c]``."""
-        out = None
+        out: np.ndarray | None = None
         for t, G in zip(self.terms, group_draws):
             idx, V = t.index[rows], t.values[rows]
             for c in range(G.shape[2]):  # one (rows, draws) gather at a time: one block of memory
@@ -159,6 +159,7 @@ class GroupDesign:
                     out = part
                 else:
                     out += part
+        assert out is not None  # a group design has at least one term
         return out
 
 
@@ -287,11 +288,11 @@ def _ordered_levels(data: pd.DataFrame, factors: tuple[str, ...], keys: list[str
         if isinstance(s.dtype, pd.CategoricalDtype):
             order = [_text(c) for c in s.cat.categories]
         else:
-            uniq = pd.unique(s.to_numpy(dtype=object))
+            found = pd.unique(s.to_numpy(dtype=object))
             try:
-                uniq = sorted(uniq)
+                uniq = sorted(found)
             except TypeError:
-                uniq = sorted(uniq, key=str)
+                uniq = sorted(found, key=str)
             order = [_text(v) for v in uniq]
         orders.append({v: i for i, v in enumerate(dict.fromkeys(order))})
     present = dict.fromkeys(keys)

@@ -65,7 +65,7 @@ def _all_names(design_info) -> list[str]:
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
             ):
-                name = node.args[0].value
+                name = node.args[0].value  # type: ignore[assignment]  # checked just below
             if isinstance(name, str) and name not in out and name not in ("np", "numpy"):
                 out.append(name)
     return out

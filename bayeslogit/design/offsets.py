@@ -59,8 +59,8 @@ def _encode_offset(design, data: pd.DataFrame, offset: Any) -> np.ndarray | None
                 )
             total += _offset_column(values, name, exc=DataError, what="new data")
         else:
-            values = _offset_array(offset, len(data), "new rows", exc=ArgumentError)
-            total += _offset_column(pd.Series(values), "offset=", exc=DataError, what="new data")
+            array = _offset_array(offset, len(data), "new rows", exc=ArgumentError)
+            total += _offset_column(pd.Series(array), "offset=", exc=DataError, what="new data")
     return total
 
 

@@ -257,7 +257,7 @@ def sample_nuts(
     shrink = 10.0 + 2.0 * d if shrink is None else shrink
     out_beta, out_int, out_float = _outputs(chains, draws, d)
     args = tuple(
-        np.require(a, requirements="CW")
+        np.require(a, requirements=["C", "W"])
         for a in (
             dens.kernel_X(),
             np.asarray(dens.y, float),
@@ -332,8 +332,8 @@ def sample_nuts(
             while any(w.is_alive() for w in workers):
                 for w in workers:
                     w.join(0.1)  # short joins: Ctrl-C reaches the main thread
-                bar.update(done.sum(), _divergences(out_int, done, tune))
-            bar.update(done.sum(), _divergences(out_int, done, tune))
+                bar.update(int(done.sum()), _divergences(out_int, done, tune))
+            bar.update(int(done.sum()), _divergences(out_int, done, tune))
         except BaseException:
             stop.set()  # workers stop after their current block; a 2nd Ctrl-C is not waited on
             for w in workers:

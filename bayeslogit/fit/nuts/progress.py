@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class Progress:
     def __init__(self, spec: ProgressSpec, *, total: int, description: str) -> None:
         self.spec, self.total, self.description = spec, total, description
         self.t0 = time.perf_counter()
-        self._bar = self._task = None
+        self._bar: Any = None
+        self._task: Any = None
 
     def __enter__(self) -> Progress:
         if self.spec is True:

@@ -36,7 +36,8 @@ class WarmKernel:
     """A forked child that has loaded the kernel and waits for one sampling job."""
 
     def __init__(self, pid: int, conn) -> None:
-        self.pid, self.conn = pid, conn
+        self.pid: int | None = pid
+        self.conn = conn
 
     @classmethod
     def start(cls) -> WarmKernel | None:
