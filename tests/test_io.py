@@ -288,3 +288,25 @@ def test_changed_training_rows_are_caught_by_the_digest(seed_df, tmp_path):
                 var[0] = var[0] + 1.0
     with pytest.raises(bl.FitFileError, match="differs from the one the draws were made with"):
         bl.load(path)
+
+
+# -- pooled point fits keep what they are (issue 21) -------------------------------------------
+
+
+def _grouped_frame(n_groups=6, per=30, seed=0):
+    rng = np.random.default_rng(seed)
+    g = np.repeat([f"s{i}" for i in range(n_groups)], per)
+    return pd.DataFrame({"y": rng.binomial(1, 0.5, size=g.size), "x": rng.normal(size=g.size), "g": g})
+
+
+@pytest.mark.parametrize("pooling", ["none", "complete"])
+def test_pooled_point_fits_round_trip_with_their_label(tmp_path, pooling):
+    """A fit_mle(pooling="none") saved and loaded came back labelled "MLE" without its population
+    coefficients, so bl.compare(loaded, m.fit_mle()) raised ArgumentError (the unsaved fit works)."""
+    m = bl.LogitModel("y ~ x + (1 + x | g)", _grouped_frame())
+    for fit in (m.fit_mle(pooling=pooling), m.fit_map(pooling=pooling)):
+        fit.save(tmp_path / "pooled.nc")
+        loaded = bl.load(tmp_path / "pooled.nc")
+        assert loaded.label == fit.label
+        assert loaded.population_names == fit.population_names == ["Intercept", "x"]
+        pd.testing.assert_frame_equal(bl.compare(loaded, m.fit_mle()), bl.compare(fit, m.fit_mle()))
