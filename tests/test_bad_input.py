@@ -755,3 +755,26 @@ def test_cli_unwritable_output_folder_fails_before_sampling(cli_files, capsys):
     rc = main(["fit", str(cli_files / "data.csv"), "y ~ x", "--draws", "100000", "--report", "/sys/out.html"])
     assert rc == 2 and time.perf_counter() - t0 < 5
     assert re.search(r"--report /sys/out.html: cannot write in '/sys'", capsys.readouterr().err)
+
+
+# -- the same fault, the same error (issue 21) -------------------------------------------------
+
+SAME_FAULT = [
+    ({"draws": 0}, r"^draws must be an integer >= 1, got 0$"),
+    ({"draws": 2.5}, r"^draws must be an integer >= 1, got 2.5$"),
+    ({"random_seed": -1}, r"^random_seed must be None or an integer >= 0, got -1$"),
+    ({"random_seed": "abc"}, r"^random_seed must be None or an integer >= 0, got 'abc'$"),
+]
+
+
+@pytest.mark.parametrize("kwargs,match", SAME_FAULT, ids=[str(a[0]) for a in SAME_FAULT])
+def test_draws_and_seed_faults_are_the_same_error_in_sample_and_prior_predictive(kwargs, match):
+    """draws=0 raised SamplerError from sample() but ArgumentError from sample_prior_predictive()."""
+    model = bl.LogitModel("y ~ x", _df())
+    for call in (
+        lambda: model.sample(progressbar=False, **kwargs),
+        lambda: model.sample_prior_predictive(**kwargs),
+    ):
+        with pytest.raises(bl.ArgumentError, match=match) as info:
+            call()
+        assert type(info.value) is bl.ArgumentError
