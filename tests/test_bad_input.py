@@ -404,15 +404,17 @@ SAMPLE_ARGS = [
     ({"random_seed": -1}, r"random_seed must be None or an integer >= 0, got -1"),
     ({"random_seed": "abc"}, r"random_seed must be None or an integer >= 0, got 'abc'"),
     ({"random_seed": 1.5}, r"random_seed must be None or an integer >= 0, got 1.5"),
-    ({"target_accept": "0.9"}, r"target_accept must be in \(0, 1\), got '0.9'"),
-    ({"target_accept": float("nan")}, r"target_accept must be in \(0, 1\), got nan"),
-    ({"sampler": None}, r"sampler must be one of .*got None"),
+    ({"target_accept": "0.9"}, r"target_accept must be a probability in \(0, 1\), got '0.9'"),
+    ({"target_accept": float("nan")}, r"target_accept must be a probability in \(0, 1\), got nan"),
+    ({"sampler": None}, r"sampler must be 'auto', 'bayeslogit', 'pymc', 'nutpie' or 'numpyro', got None"),
+    ({"method": "vi"}, r"method must be 'nuts' or 'laplace', got 'vi'"),
 ]
 
 
 @pytest.mark.parametrize("kwargs,match", SAMPLE_ARGS, ids=[str(a[0]) for a in SAMPLE_ARGS])
 def test_sample_arguments(kwargs, match):
-    with pytest.raises(bl.SamplerError, match=match):
+    # a bad argument value is an ArgumentError, as everywhere (issue 21: these were SamplerError)
+    with pytest.raises(bl.ArgumentError, match=match):
         bl.LogitModel("y ~ x", _df()).sample(**{"progressbar": False, **kwargs})
 
 
