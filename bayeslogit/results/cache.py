@@ -63,7 +63,7 @@ class PosteriorCache:
         Per group term, its effects' draws ``(draws, levels, k)`` (:meth:`group_effect_draws`).
     """
 
-    _post: Callable[[], PosteriorResults | None] = field(repr=False)
+    _post: Callable[[], PosteriorResults | None] | None = field(repr=False)
     coef_tables: dict[float, pd.DataFrame] = field(default_factory=dict)
     loo_results: dict[tuple, Any] = field(default_factory=dict)
     loglik_totals_by_draws: dict[tuple[int, ...] | None, np.ndarray] = field(default_factory=dict)
@@ -85,10 +85,18 @@ class PosteriorCache:
 
     @property
     def post(self) -> PosteriorResults:
-        post = self._post()
+        post = None if self._post is None else self._post()
         if post is None:  # pragma: no cover - the fit owns its cache
             raise ReferenceError("the posterior fit of this cache no longer exists")
         return post
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its fit, without the (weak) link back to it: see :meth:`bind`."""
+        return {**self.__dict__, "_post": None}
+
+    def bind(self, post: PosteriorResults) -> None:
+        """Link an unpickled cache to its unpickled fit."""
+        self._post = weakref.ref(post)
 
     def coef_table(self, ci_prob: float) -> pd.DataFrame:
         """The coefficient table at ``ci_prob`` (a copy: callers may change it)."""

@@ -68,6 +68,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
         if log_likelihood and "log_likelihood" not in idata.children:
             self.idata["log_likelihood"] = self.log_likelihood().to_dataset()
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache.bind(self)  # the cache holds its fit by a weak reference, which is not pickled
+
     def log_likelihood(self) -> xr.DataArray:
         """The pointwise log-likelihood of every draw, materialised: dims ``(chain, draw, obs)``.
 

@@ -92,3 +92,16 @@ def test_the_cache_is_typed_and_holds_no_reference_cycle(post):
         assert ref() is None  # freed by reference counting alone (the cache's link is weak)
     finally:
         gc.enable()
+
+
+def test_a_pickled_fit_keeps_its_cache_linked_to_itself(post):
+    import pickle
+
+    fit = _fresh(post)
+    table = fit.coef_table()
+    loo = psis_loo(fit)
+    again = pickle.loads(pickle.dumps(fit))
+    assert again._cache.post is again
+    pd.testing.assert_frame_equal(again._cache.coef_tables[0.95], table)
+    assert psis_loo(again).elpd_data.elpd == loo.elpd_data.elpd
+    np.testing.assert_array_equal(again._cache.loglik_totals(), fit._cache.loglik_totals())
