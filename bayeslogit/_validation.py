@@ -59,7 +59,7 @@ def check_int(name: str, value, *, low: int | None = None) -> int:
     >>> check_int("chains", np.int64(2), low=1)
     2
     """
-    if not _is_int(value) or (low is not None and value < low):
+    if not _is_int(value) or (low is not None and int(value) < low):
         bound = "" if low is None else f" >= {low}"
         raise ArgumentError(f"{name} must be an integer{bound}, got {value!r}")
     return int(value)
@@ -73,7 +73,7 @@ def check_seed(value, name: str = "random_seed") -> int | None:
     """
     if value is None:
         return None
-    if not _is_int(value) or value < 0:
+    if not _is_int(value) or int(value) < 0:
         raise ArgumentError(f"{name} must be None or an integer >= 0, got {value!r}")
     return int(value)
 
@@ -84,7 +84,7 @@ def check_probability(name: str, value) -> float:
     >>> check_probability("ci_prob", 0.9)
     0.9
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1:
         raise ArgumentError(f"{name} must be a probability in (0, 1), got {value!r}")
     return float(value)
 
@@ -95,7 +95,7 @@ def check_number(name: str, value, *, low: float, high: float) -> float:
     >>> check_number("tol", 1e-8, low=0, high=1)
     1e-08
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low < value < high:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low < float(value) < high:
         raise ArgumentError(f"{name} must be a number in ({low:g}, {high:g}), got {value!r}")
     return float(value)
 

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ._files import atomic_path
 from ._formula import UnsafeFormula, check_formula, safe_eval_env
+from ._validation import check_bool
 from .design import build_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .fit.newton import NewtonResult
@@ -258,8 +259,7 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
     """
     import xarray as xr
 
-    if not isinstance(trust, bool):
-        raise ArgumentError(f"trust must be True or False, got {trust!r}")
+    check_bool("trust", trust)
     if namespace is not None and not (isinstance(namespace, dict) and all(isinstance(k, str) for k in namespace)):
         raise ArgumentError(f"namespace must be a dict of names to functions, got {type(namespace).__name__}")
     spath = os.fspath(path)

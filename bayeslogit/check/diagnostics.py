@@ -309,7 +309,7 @@ def fitted_probabilities(post: PosteriorResults) -> np.ndarray:
 def fitted_draws_note(post: PosteriorResults) -> str:
     """How :func:`fitted_probabilities` was computed ('' when from every draw)."""
     fitted_probabilities(post)
-    return post._cache.fitted[1]
+    return post._cache.fitted[1] if post._cache.fitted else ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ class PosteriorCache:
         post = self.post
         d = post.design
         own = B is None
-        if own:
+        if B is None:
             B, G = post.draws(), self.group_effect_draws()
         n = d.n_obs if rows is None else rows.size
         record = own and rows is None and None not in self.loglik_totals_by_draws
@@ -158,11 +158,13 @@ class PosteriorCache:
         C, D = post.n_chains, post.n_draws
         if keep is not None and np.array_equal(keep, np.arange(D)):
             keep = None
-        key = None if keep is None else tuple(int(i) for i in keep)
-        if key is None and key not in self.loglik_totals_by_draws:
-            for _ in self.loglik_pass():  # a pass of the fit's own draws records their totals
-                pass
-        elif key not in self.loglik_totals_by_draws:
+        if keep is None:
+            if None not in self.loglik_totals_by_draws:
+                for _ in self.loglik_pass():  # a pass of the fit's own draws records their totals
+                    pass
+            return self.loglik_totals_by_draws[None]
+        key = tuple(int(i) for i in keep)
+        if key not in self.loglik_totals_by_draws:
             S = C * len(key)
             B = post.draws().reshape(C, D, -1)[:, keep].reshape(S, -1)
             G = self.group_effect_draws()
