@@ -11,6 +11,7 @@ Normal(mu=0.0, sigma=2.5)
 
 from __future__ import annotations
 
+from ._options import option_context, options
 from ._version import __version__
 from .design import Design, build_design
 from .errors import (
@@ -87,6 +88,8 @@ __all__ = [
     "compare",
     "compare_models",
     "load",
+    "option_context",
+    "options",
     "plot_compare",
     "plot_pooling",
     "pooling_table",

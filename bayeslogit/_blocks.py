@@ -3,8 +3,8 @@
 A posterior has ``S`` draws (4,000 by default) and the data ``n`` rows; one float64 array of
 ``S x n`` is 3.2 GB at n = 100,000 and 320 GB at n = 10 million. Everything per row and per
 draw (pointwise log-likelihood, fitted probabilities, PSIS weights) is therefore computed on
-blocks of rows, each block sized so that its ``rows x draws`` array stays below
-:data:`BLOCK_BYTES`, and reduced on the fly (a *map* over row blocks followed by a
+blocks of rows, each block sized so that its ``rows x draws`` array stays below the
+``block_bytes`` option (64 MiB; ``bl.options``, see :mod:`bayeslogit._options`), and reduced on the fly (a *map* over row blocks followed by a
 concatenation or a sum).
 
 The kernels take plain arrays (a block of ``X``, ``y``, ``trials``, and the draws ``B``) and
@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 from scipy.special import expit, gammaln
 
+from ._options import options
+
 __all__ = [
-    "BLOCK_BYTES",
     "block_rows",
     "row_slices",
     "map_rows",
@@ -42,17 +43,14 @@ __all__ = [
     "column_sd",
 ]
 
-BLOCK_BYTES = 64 * 2**20
-"""Largest ``rows x draws`` float64 block held at once (64 MiB)."""
-
 largest_block_cells = 0
 """The largest ``rows x draws`` block any kernel here has built (for the memory tests)."""
 
 
 def block_rows(cells_per_row: int, *, block_bytes: int | None = None) -> int:
     """Rows per block so that ``rows * cells_per_row * 8`` bytes fit in ``block_bytes``
-    (default :data:`BLOCK_BYTES`); at least one row."""
-    budget = BLOCK_BYTES if block_bytes is None else block_bytes
+    (default: the ``block_bytes`` option, 64 MiB); at least one row."""
+    budget = options["block_bytes"] if block_bytes is None else block_bytes
     return max(1, int(budget // (8 * max(1, int(cells_per_row)))))
 
 
@@ -238,7 +236,7 @@ def replicate_outcomes(
     :func:`eta_rows` (offset and group terms, with their draws ``G``, included), in the
     smallest integer type that holds them (:func:`outcome_dtype`: int8 for 0/1). This output
     is the one draws x rows array, asked for by the caller; the float probabilities behind it
-    are made by row blocks of at most :data:`BLOCK_BYTES`. The same ``rng`` state and shapes
+    are made by row blocks of at most the ``block_bytes`` option. The same ``rng`` state and shapes
     give the same outcomes.
     """
     S, n = B.shape[0], rows.X.shape[0]
@@ -288,9 +286,9 @@ def one_blas_thread():
 
 def column_sd(X: np.ndarray) -> np.ndarray:
     """``X.std(axis=0)`` (ddof 0) without its ``n x p`` temporary of deviations: exactly numpy's
-    when ``X`` fits in one block (:data:`BLOCK_BYTES`), else two passes over row blocks (the
+    when ``X`` fits in one block (the ``block_bytes`` option), else two passes over row blocks (the
     means, then the squared deviations), as accurate as numpy's own two-pass formula."""
-    if X.nbytes <= BLOCK_BYTES or X.shape[0] == 0:
+    if X.nbytes <= options["block_bytes"] or X.shape[0] == 0:
         return X.std(axis=0, ddof=0)
     mean = X.mean(axis=0)
 

@@ -329,7 +329,7 @@ def _comparison_text(fits, post) -> str:
     table = post.coef_table()
     cols = {}
     for f in (*fits, post):
-        label = getattr(f, "label", f.method)
+        label = f.label
         cells = []
         for term in post.coef_names:
             est, sd = float(f.params[term]), float(f.bse[term])

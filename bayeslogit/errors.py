@@ -30,42 +30,16 @@ class PriorError(BayeslogitError, ValueError):
 
 
 class ArgumentError(BayeslogitError, ValueError):
-    """A keyword argument has an invalid value (the message names the argument)."""
+    """A keyword argument has an invalid value (the message names the argument).
 
-
-def check_probability(value, name: str) -> float:
-    """``value`` as a float in (0, 1), else an :class:`ArgumentError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ArgumentError(f"{name} must be a probability in (0, 1), got {value!r}")
-    return float(value)
-
-
-def renamed_argument(
-    new_name: str, new_value, old_name: str, old_value, *, unset=None, where: str = "", stacklevel: int = 3
-):
-    """The value of an argument renamed from ``old_name`` to ``new_name`` (deprecated alias).
-
-    ``old_value`` is ``unset`` when the caller did not pass the old name. Passing the old name
-    warns (:class:`FutureWarning` naming the new one) and returns its value; passing both is an
-    :class:`ArgumentError`.
-    """
-    import warnings
-
-    if old_value is unset:
-        return new_value
-    call = f"{where}(...)" if where else "this call"
-    if new_value is not unset:
-        raise ArgumentError(f"{call} got both {new_name}= and its deprecated alias {old_name}=; pass only {new_name}=")
-    warnings.warn(
-        f"{old_name}= is deprecated and will be removed in the next release; use {new_name}= instead ({call})",
-        FutureWarning,
-        stacklevel=stacklevel,
-    )
-    return old_value
+    The checks that raise it, one message per fault, are in :mod:`bayeslogit._validation`."""
 
 
 class SamplerError(BayeslogitError, ValueError):
-    """The requested sampler is unknown or not installed, or sampling options are invalid."""
+    """The requested sampler is not installed or cannot sample this model.
+
+    A bad value of a sampling argument (``draws=0``, an unknown ``sampler`` name) is an
+    :class:`ArgumentError`, as the same fault is everywhere else."""
 
 
 class FitFileError(BayeslogitError, OSError):

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ._files import atomic_path
 from ._formula import UnsafeFormula, check_formula
+from ._validation import check_bool
 from .design import rebuild_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .fit.newton import NewtonResult
@@ -116,6 +117,8 @@ def save(results: Results, path: str | os.PathLike) -> None:
         "n_dropped": d.n_dropped,
         "column_names": list(d.column_names),
         "priors": _priors_to_json(model.priors),
+        "label": results.label,
+        "population_names": results.population_names,
     }
     group = _frame_to_dataset(training_rows(model))
     meta["X_sha256"] = _design_digest(d.X)
@@ -256,8 +259,7 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
     """
     import xarray as xr
 
-    if not isinstance(trust, bool):
-        raise ArgumentError(f"trust must be True or False, got {trust!r}")
+    check_bool("trust", trust)
     if namespace is not None and not (isinstance(namespace, dict) and all(isinstance(k, str) for k in namespace)):
         raise ArgumentError(f"namespace must be a dict of names to functions, got {type(namespace).__name__}")
     spath = os.fspath(path)
@@ -327,10 +329,15 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
     if "constant_data" in groups and "X" not in groups["constant_data"]:
         groups["constant_data"]["X"] = (("obs", "coef"), design.X)  # not stored: rebuilt, checked
     idata = xr.DataTree.from_dict({"/": tree.to_dataset(), **groups})
-    return PosteriorResults(model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"])
+    return PosteriorResults(
+        model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"], label=meta.get("label", "Posterior")
+    )
 
 
 def _load_point(meta, model, tree):
+    """A point fit from its stored estimate; its label and population names as saved (files of
+    earlier versions, which lack them, get the defaults: ``"MLE"``, the design's columns)."""
+    names = meta.get("population_names")
     point = tree["point"]
     fit = NewtonResult(
         beta=point["beta"].values.copy(),
@@ -346,8 +353,16 @@ def _load_point(meta, model, tree):
             _priors_from_json(meta["fit_priors"]),
             prior_label=meta["prior_label"],
             at_kink=np.asarray(meta.get("at_kink", [False] * len(fit.beta)), dtype=bool),
+            population_names=names,
         )
-    return MLEResults(model, fit, separation=meta["separation"], separating_columns=meta["separating_columns"])
+    return MLEResults(
+        model,
+        fit,
+        separation=meta["separation"],
+        separating_columns=meta["separating_columns"],
+        label=meta.get("label", "MLE"),
+        population_names=names,
+    )
 
 
 def _read_meta(tree, path: str) -> dict[str, Any]:
@@ -398,6 +413,12 @@ def _check_meta(meta: dict, path: str) -> None:
         raise FitFileError(f"{path!r} is damaged: unknown kind of fit {meta['kind']!r}")
     if not all(isinstance(c, str) for c in meta["column_names"]):
         raise FitFileError(f"{path!r} is damaged: 'column_names' must be text")
+    # written since issue 21 (older files lack them and get the defaults)
+    if "label" in meta and not (isinstance(meta["label"], str) and meta["label"]):
+        raise FitFileError(f"{path!r} is damaged: 'label' must be a non-empty text")
+    names = meta.get("population_names")
+    if names is not None and not (isinstance(names, list) and all(isinstance(c, str) for c in names)):
+        raise FitFileError(f"{path!r} is damaged: 'population_names' must be a list of text")
 
 
 _DTYPES = {

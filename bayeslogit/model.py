@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -10,9 +9,18 @@ import numpy as np
 import pandas as pd
 import patsy
 
+from ._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_probability,
+    check_seed,
+    renamed_arguments,
+)
 from .design import Design, rebuild_design
 from .design.builder import _build_design
-from .errors import ArgumentError, DesignError, SamplerError, renamed_argument
+from .errors import ArgumentError, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .group_priors import resolve_group_priors, split_prior_spec
 from .priors import PriorSpec, ResolvedPriors, resolve_priors
@@ -266,21 +274,13 @@ class LogitModel:
         >>> post.idata.posterior["beta"].shape
         (2, 100, 2)
         """
-        for name, value, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
-            if name == "tune" and value is None:
-                continue
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-                raise SamplerError(f"{name} must be an integer >= {low}, got {value!r}")
-        if random_seed is not None and (
-            not isinstance(random_seed, numbers.Integral) or isinstance(random_seed, bool) or random_seed < 0
-        ):
-            raise SamplerError(f"random_seed must be None or an integer >= 0, got {random_seed!r}")
-        if not isinstance(target_accept, numbers.Real) or not 0 < target_accept < 1:
-            raise SamplerError(f"target_accept must be in (0, 1), got {target_accept!r}")
-        if method not in ("nuts", "laplace"):
-            raise SamplerError(f"method must be 'nuts' or 'laplace', got {method!r}")
-        draws, chains = int(draws), int(chains)
-        tune = None if tune is None else int(tune)  # None: chosen per sampler (driver.DEFAULT_TUNE_*)
+        draws = check_int("draws", draws, low=1)
+        tune = None if tune is None else check_int("tune", tune, low=0)  # None: chosen per sampler
+        chains = check_int("chains", chains, low=1)
+        random_seed = check_seed(random_seed)
+        target_accept = check_probability("target_accept", target_accept)
+        check_choice("sampler", sampler, pymc_model.SAMPLERS)
+        check_choice("method", method, ("nuts", "laplace"))
         idata, used = sampling.sample_posterior(
             self,
             draws=draws,
@@ -340,16 +340,11 @@ class LogitModel:
         >>> prior.prior_predictive["y"].shape, str(prior.prior_predictive["y"].dtype)
         ((1, 200, 6), 'int8')
         """
-        if not isinstance(draws, numbers.Integral) or isinstance(draws, bool) or draws < 1:
-            raise ArgumentError(f"draws must be an integer >= 1, got {draws!r}")
-        if random_seed is not None and (
-            not isinstance(random_seed, numbers.Integral) or isinstance(random_seed, bool) or random_seed < 0
-        ):
-            raise ArgumentError(f"random_seed must be None or an integer >= 0, got {random_seed!r}")
-        if not isinstance(predictive, bool):
-            raise ArgumentError(f"predictive must be True or False, got {predictive!r}")
+        draws = check_int("draws", draws, low=1)
+        random_seed = check_seed(random_seed)
+        check_bool("predictive", predictive)
         return prior_predictive.prior_predictive_tree(
-            self.design, self.priors, draws=int(draws), random_seed=random_seed, predictive=predictive
+            self.design, self.priors, draws=draws, random_seed=random_seed, predictive=predictive
         )
 
     def fit_mle(
@@ -387,21 +382,20 @@ class LogitModel:
         ``C(g, Sum):x``) so that ``Intercept`` and ``x`` stay averages over the levels. The
         result's ``label`` says which, e.g. ``"MLE (no pooling)"``.
         """
+        tol = check_number("tol", tol, low=0, high=1)
+        max_iter = check_int("max_iter", max_iter, low=1)
         if pooling is not None or self.design.groups is not None:
             sub, how = _pooled_model(self, pooling, "fit_mle")
-            res = fit_mle(sub, tol=tol, max_iter=max_iter)
-            res.label = f"MLE ({how})"
-            res.population_names = self.coef_names
-            return res
+            return fit_mle(sub, tol=tol, max_iter=max_iter, label=f"MLE ({how})", population_names=self.coef_names)
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
+    @renamed_arguments(prior="priors")
     def fit_map(
         self,
         *,
         priors: PriorSpec = None,
         tol: float = 1e-10,
         max_iter: int = 100,
-        prior: PriorSpec = None,
         pooling: Literal["complete", "none"] | None = None,
     ) -> MAPResults:
         """Posterior mode by Newton's method, with Laplace (inverse-Hessian) standard deviations.
@@ -429,13 +423,18 @@ class LogitModel:
         >>> fit.label
         'MAP Normal(0, 1)'
         """
-        priors = renamed_argument("priors", priors, "prior", prior, where="fit_map")
+        tol = check_number("tol", tol, low=0, high=1)
+        max_iter = check_int("max_iter", max_iter, low=1)
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
             sub, how = _pooled_model(self, pooling, "fit_map")
-            res = fit_map(sub, split_prior_spec(priors)[0], tol=tol, max_iter=max_iter)  # no group sds there
-            res.prior_label = f"{res.prior_label}, {how}"
-            res.population_names = self.coef_names
-            return res
+            return fit_map(  # no group sds in the pooled model
+                sub,
+                split_prior_spec(priors)[0],
+                tol=tol,
+                max_iter=max_iter,
+                label_suffix=f", {how}",
+                population_names=self.coef_names,
+            )
         return fit_map(self, priors, tol=tol, max_iter=max_iter)
 
 

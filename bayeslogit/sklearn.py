@@ -22,7 +22,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
     raise ImportError("bayeslogit.sklearn needs scikit-learn: pip install scikit-learn") from exc
 
-from .errors import ArgumentError, renamed_argument
+from ._validation import resolve_renamed
+from .errors import ArgumentError
 from .model import LogitModel
 
 __all__ = ["BayesianLogisticRegression"]
@@ -206,7 +207,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         """``priors``, or the deprecated ``prior`` (FutureWarning; both set: ArgumentError)."""
         if isinstance(self.prior, str) and self.prior == "deprecated":
             return self.priors
-        return renamed_argument(
+        # a parameter, not a keyword of a function (scikit-learn's convention), so not declared by
+        # @renamed_arguments: the same check, called here
+        return resolve_renamed(
             "priors", self.priors, "prior", self.prior, where="BayesianLogisticRegression", stacklevel=4
         )
 

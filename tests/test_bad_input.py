@@ -404,15 +404,17 @@ SAMPLE_ARGS = [
     ({"random_seed": -1}, r"random_seed must be None or an integer >= 0, got -1"),
     ({"random_seed": "abc"}, r"random_seed must be None or an integer >= 0, got 'abc'"),
     ({"random_seed": 1.5}, r"random_seed must be None or an integer >= 0, got 1.5"),
-    ({"target_accept": "0.9"}, r"target_accept must be in \(0, 1\), got '0.9'"),
-    ({"target_accept": float("nan")}, r"target_accept must be in \(0, 1\), got nan"),
-    ({"sampler": None}, r"sampler must be one of .*got None"),
+    ({"target_accept": "0.9"}, r"target_accept must be a probability in \(0, 1\), got '0.9'"),
+    ({"target_accept": float("nan")}, r"target_accept must be a probability in \(0, 1\), got nan"),
+    ({"sampler": None}, r"sampler must be 'auto', 'bayeslogit', 'pymc', 'nutpie' or 'numpyro', got None"),
+    ({"method": "vi"}, r"method must be 'nuts' or 'laplace', got 'vi'"),
 ]
 
 
 @pytest.mark.parametrize("kwargs,match", SAMPLE_ARGS, ids=[str(a[0]) for a in SAMPLE_ARGS])
 def test_sample_arguments(kwargs, match):
-    with pytest.raises(bl.SamplerError, match=match):
+    # a bad argument value is an ArgumentError, as everywhere (issue 21: these were SamplerError)
+    with pytest.raises(bl.ArgumentError, match=match):
         bl.LogitModel("y ~ x", _df()).sample(**{"progressbar": False, **kwargs})
 
 
@@ -755,3 +757,26 @@ def test_cli_unwritable_output_folder_fails_before_sampling(cli_files, capsys):
     rc = main(["fit", str(cli_files / "data.csv"), "y ~ x", "--draws", "100000", "--report", "/sys/out.html"])
     assert rc == 2 and time.perf_counter() - t0 < 5
     assert re.search(r"--report /sys/out.html: cannot write in '/sys'", capsys.readouterr().err)
+
+
+# -- the same fault, the same error (issue 21) -------------------------------------------------
+
+SAME_FAULT = [
+    ({"draws": 0}, r"^draws must be an integer >= 1, got 0$"),
+    ({"draws": 2.5}, r"^draws must be an integer >= 1, got 2.5$"),
+    ({"random_seed": -1}, r"^random_seed must be None or an integer >= 0, got -1$"),
+    ({"random_seed": "abc"}, r"^random_seed must be None or an integer >= 0, got 'abc'$"),
+]
+
+
+@pytest.mark.parametrize("kwargs,match", SAME_FAULT, ids=[str(a[0]) for a in SAME_FAULT])
+def test_draws_and_seed_faults_are_the_same_error_in_sample_and_prior_predictive(kwargs, match):
+    """draws=0 raised SamplerError from sample() but ArgumentError from sample_prior_predictive()."""
+    model = bl.LogitModel("y ~ x", _df())
+    for call in (
+        lambda: model.sample(progressbar=False, **kwargs),
+        lambda: model.sample_prior_predictive(**kwargs),
+    ):
+        with pytest.raises(bl.ArgumentError, match=match) as info:
+            call()
+        assert type(info.value) is bl.ArgumentError

@@ -21,7 +21,7 @@ from bayeslogit import _blocks
 from bayeslogit.fit.nuts.driver import to_datatree
 from bayeslogit.results.posterior import PosteriorResults
 
-_blocks.BLOCK_BYTES = 8 * 2**20
+bl.options["block_bytes"] = 8 * 2**20
 n, G, D = 100_000, 200, 250
 rng = np.random.default_rng(1)
 g = rng.integers(0, G, n)

@@ -288,3 +288,73 @@ def test_changed_training_rows_are_caught_by_the_digest(seed_df, tmp_path):
                 var[0] = var[0] + 1.0
     with pytest.raises(bl.FitFileError, match="differs from the one the draws were made with"):
         bl.load(path)
+
+
+# -- pooled point fits keep what they are (issue 21) -------------------------------------------
+
+
+def _grouped_frame(n_groups=6, per=30, seed=0):
+    rng = np.random.default_rng(seed)
+    g = np.repeat([f"s{i}" for i in range(n_groups)], per)
+    return pd.DataFrame({"y": rng.binomial(1, 0.5, size=g.size), "x": rng.normal(size=g.size), "g": g})
+
+
+@pytest.mark.parametrize("pooling", ["none", "complete"])
+def test_pooled_point_fits_round_trip_with_their_label(tmp_path, pooling):
+    """A fit_mle(pooling="none") saved and loaded came back labelled "MLE" without its population
+    coefficients, so bl.compare(loaded, m.fit_mle()) raised ArgumentError (the unsaved fit works)."""
+    m = bl.LogitModel("y ~ x + (1 + x | g)", _grouped_frame())
+    for fit in (m.fit_mle(pooling=pooling), m.fit_map(pooling=pooling)):
+        fit.save(tmp_path / "pooled.nc")
+        loaded = bl.load(tmp_path / "pooled.nc")
+        assert loaded.label == fit.label
+        assert loaded.population_names == fit.population_names == ["Intercept", "x"]
+        pd.testing.assert_frame_equal(bl.compare(loaded, m.fit_mle()), bl.compare(fit, m.fit_mle()))
+
+
+def _rewrite_meta(path, new_path, change):
+    """A copy of the saved fit at ``path`` with its stored description changed by ``change``."""
+    import json
+
+    tree = xr.open_datatree(path, engine="h5netcdf").load()
+    meta = json.loads(tree["bayeslogit"].attrs["bayeslogit"])
+    change(meta)
+    groups = {k: v.to_dataset() for k, v in tree.children.items()}
+    groups["bayeslogit"].attrs["bayeslogit"] = json.dumps(meta)
+    xr.DataTree.from_dict({"/": tree.to_dataset(), **groups}).to_netcdf(new_path, engine="h5netcdf")
+
+
+def test_files_without_label_and_population_names_still_load(tmp_path, seed_df):
+    """Files written before issue 21 have neither: the defaults ("MLE", "Posterior", the design's
+    columns) come back, as they did."""
+    model = bl.LogitModel("y ~ x1 + x2", seed_df.head(200))
+    post = model.sample(draws=30, tune=30, chains=1, random_seed=2, progressbar=False)
+    for fit, label in (
+        (model.fit_mle(), "MLE"),
+        (model.fit_map(priors=bl.Normal(0, 1)), "MAP Normal(0, 1)"),
+        (post, "Posterior"),
+    ):
+        fit.save(tmp_path / "new.nc")
+
+        def forget(meta):
+            del meta["label"], meta["population_names"]
+
+        _rewrite_meta(tmp_path / "new.nc", tmp_path / "old.nc", forget)
+        loaded = bl.load(tmp_path / "old.nc")
+        assert loaded.label == label and loaded.population_names == ["Intercept", "x1", "x2"]
+
+
+@pytest.mark.parametrize(
+    "key, value, match",
+    [
+        ("label", 3, r"'label' must be a non-empty text"),
+        ("label", "", r"'label' must be a non-empty text"),
+        ("population_names", "x", r"'population_names' must be a list of text"),
+        ("population_names", [1, 2], r"'population_names' must be a list of text"),
+    ],
+)
+def test_a_damaged_label_or_population_names_is_a_fit_file_error(tmp_path, seed_df, key, value, match):
+    bl.LogitModel("y ~ x1", seed_df.head(100)).fit_mle().save(tmp_path / "fit.nc")
+    _rewrite_meta(tmp_path / "fit.nc", tmp_path / "bad.nc", lambda meta: meta.__setitem__(key, value))
+    with pytest.raises(bl.FitFileError, match=rf"is damaged: {match}"):
+        bl.load(tmp_path / "bad.nc")

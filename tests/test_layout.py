@@ -27,6 +27,8 @@ STAGES = [
         "base",
         [
             "errors",
+            "_validation",
+            "_options",
             "_numerics",
             "_blocks",
             "_psis",

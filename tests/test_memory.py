@@ -29,7 +29,7 @@ from bayeslogit.datasets import simulate_seed
 from bayeslogit.fit.nuts.driver import to_datatree
 from bayeslogit.results.posterior import PosteriorResults
 
-_blocks.BLOCK_BYTES = 8 * 2**20
+bl.options["block_bytes"] = 8 * 2**20
 df = simulate_seed(__N__, random_seed=1, n_noise=2)
 model = bl.LogitModel("y ~ x1 + x2 + z1 + z2", df)
 mode = model.fit_map()
@@ -128,11 +128,11 @@ def test_newton_by_row_blocks_equals_one_block_and_holds_no_weighted_copy_of_x(m
     model = bl.LogitModel("y ~ x1 + x2 + " + " + ".join(f"z{k}" for k in range(1, 18)), df)
     X, y = np.ascontiguousarray(model.design.X), model.design.y
     one = newton(X, y, None, model.priors)  # 60,000 x 20 x 8 B = 9.6 MB: one block
-    assert X.nbytes < _blocks.BLOCK_BYTES
+    assert X.nbytes < bl.options["block_bytes"]
     # the unblocked product, written out: the reference for the single block
     w = np.exp(X @ one.beta) / (1 + np.exp(X @ one.beta)) ** 2
     np.testing.assert_allclose(_blocks.weighted_gram(X, w), (X * w[:, None]).T @ X, rtol=1e-13)
-    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 64 * 2**10)  # 409 rows per block: 147 blocks
+    monkeypatch.setitem(bl.options, "block_bytes", 64 * 2**10)  # 409 rows per block: 147 blocks
     tracemalloc.start()
     blocked = newton(X, y, None, model.priors)
     peak = tracemalloc.get_traced_memory()[1]
@@ -237,9 +237,8 @@ def test_finite_and_magnitude_checks_by_blocks_find_a_value_in_the_last_block(mo
     import pandas as pd
 
     import bayeslogit as bl
-    from bayeslogit import _blocks
 
-    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 4096)
+    monkeypatch.setitem(bl.options, "block_bytes", 4096)
     rng = np.random.default_rng(0)
     n = 5_000
     base = pd.DataFrame({"y": rng.integers(0, 2, n), "x": rng.normal(size=n), "w": rng.normal(size=n)})

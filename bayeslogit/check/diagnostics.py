@@ -285,7 +285,7 @@ def fitted_probabilities(post: PosteriorResults) -> np.ndarray:
     >>> fitted_probabilities(post).shape
     (6,)
     """
-    cached = post._cache.get("fitted")
+    cached = post._cache.fitted
     if cached is not None:
         return cached[0]
     B, G = post.draws(), post.group_draws()
@@ -302,14 +302,14 @@ def fitted_probabilities(post: PosteriorResults) -> np.ndarray:
     p = np.concatenate(
         [_blocks.mean_prob_rows(post.design, sl, B, G) for sl in _blocks.row_slices(n, _blocks.block_rows(B.shape[0]))]
     )
-    post._cache["fitted"] = (p, note)
+    post._cache.fitted = (p, note)
     return p
 
 
 def fitted_draws_note(post: PosteriorResults) -> str:
     """How :func:`fitted_probabilities` was computed ('' when from every draw)."""
     fitted_probabilities(post)
-    return post._cache["fitted"][1]
+    return post._cache.fitted[1] if post._cache.fitted else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,9 +430,9 @@ def separation(d, *, beta: np.ndarray | None = None) -> tuple[str | None, list[s
 
 
 def _post_separation(post) -> tuple[str | None, list[str]]:
-    if "separation" not in post._cache:
-        post._cache["separation"] = separation(post.design, beta=post.draws().mean(axis=0))
-    return post._cache["separation"]
+    if post._cache.separation is None:
+        post._cache.separation = separation(post.design, beta=post.draws().mean(axis=0))
+    return post._cache.separation
 
 
 def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
@@ -629,10 +629,7 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
         lp = log_prior_draws(post).reshape(C, D_all, len(names))[:, keep]
         log_prior = xr.Dataset({"beta": (("chain", "draw", "coef"), lp)}, coords=coords)
         lp_total = lp.sum(axis=-1)
-    key = "loglik_sums" if D == D_all else ("loglik_sums", D)
-    if key not in post._cache:  # one pass over draws x rows; diagnostics() and report() both ask
-        post._cache[key] = _blocks.loglik_sums(d.X, d.y, d.trials, B, offset=d.offset)
-    ll = post._cache[key].reshape(C, D)
+    ll = post._cache.loglik_totals(keep).reshape(C, D)  # one pass over draws x rows, kept (or LOO's)
     tree = xr.DataTree.from_dict(
         {
             "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),

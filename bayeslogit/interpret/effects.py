@@ -31,6 +31,7 @@ import pandas as pd
 
 from .. import _numerics
 from .._blocks import linear_predictor
+from .._validation import renamed_arguments
 from ..design import _identifiers
 from ..errors import ArgumentError
 from ..model import training_rows
@@ -43,9 +44,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["odds_ratios", "marginal_effects"]
 
 
-def odds_ratios(results: Results, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
+@renamed_arguments(interval="ci_prob")
+def odds_ratios(results: Results, *, ci_prob: float | None = None) -> pd.DataFrame:
     """See :meth:`bayeslogit.Results.odds_ratios` (``interval``: deprecated alias of ``ci_prob``)."""
-    prob = resolve_ci_prob(ci_prob, interval, where="odds_ratios")
+    prob = resolve_ci_prob(ci_prob)
     lb, ub = interval_names(results, prob)
     names = results.coef_names
     if is_posterior(results):
@@ -174,16 +176,16 @@ def _ame_point(
     return ame, grad
 
 
+@renamed_arguments(interval="ci_prob")
 def marginal_effects(
     results: Results,
     *,
     data: pd.DataFrame | None = None,
     ci_prob: float | None = None,
-    interval: float | None = None,
     offset=None,
 ) -> pd.DataFrame:
     """See :meth:`bayeslogit.Results.marginal_effects` (``interval``: deprecated alias of ``ci_prob``)."""
-    prob = resolve_ci_prob(ci_prob, interval, where="marginal_effects")
+    prob = resolve_ci_prob(ci_prob)
     lb, ub = interval_names(results, prob)
     if data is None:
         data = training_rows(results.model)

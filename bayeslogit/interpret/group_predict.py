@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentError
+from .._validation import check_choice
 from ..fit.group_model import group_var_names
 
 __all__ = ["NEW_GROUPS", "check_new_groups", "group_rows"]
@@ -30,9 +30,7 @@ NEW_GROUPS = ("population", "sample")
 
 
 def check_new_groups(new_groups) -> str:
-    if new_groups not in NEW_GROUPS:
-        raise ArgumentError(f"new_groups must be one of {NEW_GROUPS}, got {new_groups!r}")
-    return new_groups
+    return check_choice("new_groups", new_groups, NEW_GROUPS)
 
 
 def group_rows(

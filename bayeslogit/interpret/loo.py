@@ -8,7 +8,8 @@ ranking (``arviz.compare``). What is ours is *how the pointwise log-likelihood r
 ArviZ wants it as a materialised ``(chain, draw, obs)`` array, which is 3.2 GB at 100,000 rows
 and 4,000 draws. Here it never exists whole:
 
-- **exact** (``n x draws <= LOO_EXACT_MAX_CELLS``): the log-likelihood is computed by row
+- **exact** (``n x draws`` up to the ``loo_exact_max_cells`` option, 4e7; see
+  :mod:`bayeslogit._options`): the log-likelihood is computed by row
   blocks (:mod:`bayeslogit._blocks`) and each block goes through the per-observation
   computation ``arviz.loo`` does, with the same relative efficiency ``r_eff``; the result equals
   ``arviz.loo`` on the materialised array to 1e-10 (tests/interpret/test_loo.py) and is
@@ -48,18 +49,18 @@ import numpy as np
 import pandas as pd
 
 from .. import _blocks, _psis
+from .._options import options
+from .._validation import check_choice, check_int
 from ..errors import ArgumentError, ParetoKWarning
 from ..results.posterior import PosteriorResults
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
 
-__all__ = ["compare_models", "psis_loo", "LooResult", "LOO_EXACT_MAX_CELLS", "LOO_SUBSAMPLE"]
+__all__ = ["compare_models", "psis_loo", "LooResult", "LOO_SUBSAMPLE"]
 
 _METHODS = ("stacking", "bb-pseudo-bma", "pseudo-bma")
 
-LOO_EXACT_MAX_CELLS = 40_000_000
-"""Exact PSIS-LOO up to this many rows x draws (10,000 rows at 4,000 draws); subsampled above."""
 LOO_SUBSAMPLE = 2_000
 """Rows in the LOO subsample (Magnusson et al. 2019 find a few thousand enough for SE < 0.5)."""
 
@@ -98,14 +99,6 @@ class LooResult:
         else:
             text = f"subsampled, {self.rows.size:,} of {int(self.elpd_data.n_data_points):,} rows"
         return text + (", approximate-posterior corrected" if self.approx_posterior else "")
-
-
-def _cache_rows(draws: int) -> int:
-    """Rows per block of the LOO passes: blocks of the size PSIS works on (``_psis``'s 2 MB), not
-    the largest allowed (:data:`~bayeslogit._blocks.BLOCK_BYTES`): the log-likelihood is then
-    made and smoothed while in cache, in memory that the allocator reuses from block to block
-    (500 rows x 4,000 draws: 0.015-0.03 s against 0.09-0.15 s as one 16 MB block)."""
-    return _blocks.block_rows(draws, block_bytes=min(_blocks.BLOCK_BYTES, 8 * _psis._CACHE_CELLS))
 
 
 def _r_eff(post: PosteriorResults) -> float:
@@ -163,7 +156,8 @@ def psis_loo(
     post : PosteriorResults
         The fit.
     method : {"auto", "exact", "subsample"}
-        ``"auto"``: exact when ``rows x draws <= LOO_EXACT_MAX_CELLS`` (4e7), else subsampled.
+        ``"auto"``: exact when ``rows x draws`` is at most the ``loo_exact_max_cells`` option
+        (4e7, ``bl.options``), else subsampled.
     observations : int or array of int, optional
         Subsample: its size (default ``min(n, LOO_SUBSAMPLE)``) or the row indices to use.
     seed : int
@@ -185,17 +179,20 @@ def psis_loo(
     """
     if not isinstance(post, PosteriorResults):
         raise ArgumentError(f"PSIS-LOO needs a posterior fit, got {type(post).__name__}")
-    if method not in ("auto", "exact", "subsample"):
-        raise ArgumentError(f"method must be 'auto', 'exact' or 'subsample', got {method!r}")
+    check_choice("method", method, ("auto", "exact", "subsample"))
+    seed = check_int("seed", seed)
     n = post.design.n_obs
     S = post.n_chains * post.n_draws
     if method == "auto":
-        method = "exact" if n * S <= LOO_EXACT_MAX_CELLS else "subsample"
-    key = None
-    if observations is None or isinstance(observations, (int, np.integer)):
-        key = ("loo", method, None if observations is None else int(observations), int(seed))
-        if key in post._cache:
-            return post._cache[key]
+        method = "exact" if n * S <= options["loo_exact_max_cells"] else "subsample"
+    if observations is None or isinstance(observations, (int, np.integer)):  # kept on the fit
+        key = (method, None if observations is None else int(observations), seed)
+        return post._cache.loo(key, lambda: _psis_loo(post, method, observations, seed))
+    return _psis_loo(post, method, observations, seed)
+
+
+def _psis_loo(post: PosteriorResults, method: str, observations, seed: int) -> LooResult:
+    n = post.design.n_obs
     if method == "exact":
         res = _exact(post)
         out = LooResult(res, "exact", _label(post, "exact", n, n, None), np.arange(n), bool(res.approx_posterior))
@@ -211,8 +208,6 @@ def psis_loo(
             rows,
             bool(res.approx_posterior),
         )
-    if key is not None:
-        post._cache[key] = out
     return out
 
 
@@ -223,26 +218,20 @@ def _exact(post: PosteriorResults):
     from arviz_stats.loo.loo_helper import _warn_pareto_k
     from arviz_stats.utils import ELPDDataLOO
 
-    d = post.design
-    n = d.n_obs
+    n = post.design.n_obs
     B, log_p, log_q = _loo_draws(post)
-    G = post.group_draws()  # None without group terms (and for Laplace draws: no group models)
     S = B.shape[0]
     reff = 1.0 if log_p is not None else _r_eff(post)
     elpd_i, k, p_i = np.empty(n), np.empty(n), np.empty(n)
-    # the same pass gives each posterior draw's total log-likelihood, which prior sensitivity
-    # (check/diagnostics.py) would otherwise compute by a second pass over draws x rows
-    totals = np.zeros(S) if log_p is None and G is None and "loglik_sums" not in post._cache else None
+    # the fit's own draws (B None): the pass also gives each draw's total log-likelihood, which
+    # prior sensitivity needs, to the fit's cache (the same numbers as a pass of their own)
+    own = log_p is None
+    passes = post._cache.loglik_pass(None if own else B, None if own else post.group_draws())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
-        for sl in _blocks.row_slices(n, _cache_rows(S)):
-            ll = _blocks.loglik_rows(d, sl, B, G)
-            if totals is not None:
-                totals += ll.sum(axis=0)
+        for sl, ll in passes:
             elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
         elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
-    if totals is not None:
-        post._cache["loglik_sums"] = totals
     if not np.all(np.isfinite(elpd_i)):
         raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
     coords = {"obs": np.arange(n)}
@@ -265,16 +254,12 @@ def _exact(post: PosteriorResults):
 
 def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
     """Exact PSIS per observation on ``rows``, by row blocks: ``(elpd_i, pareto_k, p_loo_i)``."""
-    d = post.design
     B, log_p, log_q = _loo_draws(post)
-    G = post.group_draws()
     m = rows.size
     elpd_i, k, p_i = np.empty(m), np.empty(m), np.empty(m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
-        for sl in _blocks.row_slices(m, _cache_rows(B.shape[0])):
-            r = rows[sl]
-            ll = _blocks.loglik_rows(d, r, B, G)
+        for sl, ll in post._cache.loglik_pass(B, post.group_draws(), rows=rows):
             elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
     return elpd_i, k, p_i
 
@@ -391,8 +376,8 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
             "fits must be a dict of at least two named posterior fits, e.g. "
             "bl.compare_models({'m1': post1, 'm2': post2})"
         )
-    if not isinstance(method, str) or method.lower() not in _METHODS:
-        raise ArgumentError(f"method must be one of {_METHODS}, got {method!r}")
+    if not (isinstance(method, str) and method.lower() in _METHODS):  # any case, as ArviZ
+        check_choice("method", method, _METHODS)
     first_name, first = next(iter(fits.items()))
     for name, fit in fits.items():
         if not isinstance(fit, PosteriorResults):
@@ -406,7 +391,7 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
                 "LOO comparison needs the same rows and response in every model"
             )
     n = first.design.n_obs
-    subsample = any(n * fit.n_chains * fit.n_draws > LOO_EXACT_MAX_CELLS for fit in fits.values())
+    subsample = any(n * fit.n_chains * fit.n_draws > options["loo_exact_max_cells"] for fit in fits.values())
     if subsample:  # one subsample for all, as the difference estimator needs
         rows = np.sort(np.random.default_rng(0).choice(n, size=min(n, LOO_SUBSAMPLE), replace=False))
     loos, high, labels = {}, {}, {}

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentError, check_probability
+from .._validation import check_probability
+from ..errors import ArgumentError
 from ..results.base import DEFAULT_CI_PROB
 from .predict import is_posterior
 
@@ -139,7 +140,7 @@ def pooling_table(
         raise ArgumentError(
             "pooling_table takes the posterior (model.sample()) of a model with group terms like (1 | g)"
         )
-    check_probability(ci_prob, "ci_prob")
+    check_probability("ci_prob", ci_prob)
     k, t = _term(post, term)
     if coef not in t.coef_names:
         raise ArgumentError(f"coef {coef!r} does not vary in the group term ({t.label}); choose one of {t.coef_names}")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _blocks, _numerics
+from .._validation import check_bool, check_choice, renamed_arguments
 from ..design import _as_counts
 from ..errors import ArgumentError, DataError
 from ..results.base import resolve_ci_prob
@@ -90,21 +91,20 @@ def offset_values(results: Results, new_df: pd.DataFrame | None, offset=None) ->
 # -- predict ---------------------------------------------------------------------------------
 
 
+@renamed_arguments(interval="ci_prob")
 def predict(
     results: Results,
     new_df: pd.DataFrame | None = None,
     *,
     kind: Literal["prob", "linear", "draws"] = "prob",
     ci_prob: float | None = None,
-    interval: float | None = None,
     offset=None,
     new_groups: str = "population",
     random_seed: int | None = None,
 ):
     """See :meth:`bayeslogit.Results.predict` (``interval`` is a deprecated alias of ``ci_prob``)."""
-    if kind not in ("prob", "linear", "draws"):
-        raise ArgumentError(f"kind must be 'prob', 'linear' or 'draws', got {kind!r}")
-    prob = resolve_ci_prob(ci_prob, interval, where="predict")
+    check_choice("kind", kind, ("prob", "linear", "draws"))
+    prob = resolve_ci_prob(ci_prob)
     check_new_groups(new_groups)
     X = design_matrix(results, new_df)
     off = offset_values(results, new_df, offset)
@@ -231,8 +231,7 @@ def sample_posterior_predictive(results: Results, *, random_seed: int | None = N
     """See :meth:`bayeslogit.PosteriorResults.sample_posterior_predictive`."""
     import xarray as xr
 
-    if not isinstance(extend, bool):
-        raise ArgumentError(f"extend must be True or False, got {extend!r}")
+    check_bool("extend", extend)
     d = results.design
     rep = _replicates(results, d.X, d.trials, random_seed, "posterior predictive", d.offset)
     rep.attrs.update({"random_seed": "None" if random_seed is None else int(random_seed)})

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentError, SeparationWarning, check_probability
+from .._validation import check_probability
+from ..errors import ArgumentError, SeparationWarning
 from ..results.base import DEFAULT_CI_PROB, Results
 from .predict import is_posterior, summarize_draws
 
@@ -29,7 +30,7 @@ def _labelled(fits, names) -> dict[str, Results]:
         if not isinstance(f, Results):
             raise ArgumentError(f"compare takes bayeslogit results (fit_mle/fit_map/sample), got {type(f).__name__}")
     if names is None:
-        names = [getattr(f, "label", None) or f.method for f in fits]
+        names = [f.label for f in fits]
     if len(names) != len(fits):
         raise ArgumentError(f"names has {len(names)} entries for {len(fits)} fits")
     out: dict[str, Results] = {}
@@ -42,9 +43,9 @@ def _labelled(fits, names) -> dict[str, Results]:
     for key, fit in out.items():
         # a no-pooling fit of a model with group terms (fit_mle(pooling="none")) is compared on
         # the population coefficients it shares with the others (population_names)
-        if getattr(fit, "population_names", fit.coef_names) != getattr(first, "population_names", first.coef_names):
+        if fit.population_names != first.population_names:
             raise ArgumentError(
-                f"fit {key!r} has coefficients {fit.coef_names}, which differ from {first.coef_names}; "
+                f"fit {key!r} has coefficients {fit.population_names}, which differ from {first.population_names}; "
                 "compare fits of the same formula"
             )
     return out
@@ -56,7 +57,7 @@ def _estimates(fit: Results, ci_prob: float) -> pd.DataFrame:
         table = pd.DataFrame(summarize_draws(fit.draws(), ci_prob, ("lower", "upper")), index=fit.coef_names)
         return table.rename(columns={"mean": "estimate"})
     ci = fit.conf_int(ci_prob=ci_prob)
-    names = getattr(fit, "population_names", fit.coef_names)
+    names = fit.population_names
     return pd.DataFrame(
         {"estimate": fit.params, "sd": fit.bse, "lower": ci["lower"], "upper": ci["upper"]}, index=fit.coef_names
     ).loc[names]
@@ -92,7 +93,7 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
     >>> table.columns.get_level_values(0).unique().tolist()
     ['MLE', 'MAP sklearn C=1, fit_intercept=False']
     """
-    check_probability(ci_prob, "ci_prob")
+    check_probability("ci_prob", ci_prob)
     labelled = _labelled(fits, names)
     for name, fit in labelled.items():
         if getattr(fit, "separation", None):

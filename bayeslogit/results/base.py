@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import check_probability, renamed_argument
+from .._validation import check_probability
+from ..errors import ArgumentError
 from ..summary import Summary, shorten
 from .shortcuts import ResultsShortcuts
 
@@ -25,26 +26,56 @@ Laplace interval and the posterior's equal-tailed interval sit side by side at t
 (ArviZ 1.x defaults to 0.89; bayeslogit passes ``ci_prob`` to ArviZ explicitly.)"""
 
 
-def resolve_ci_prob(
-    ci_prob: float | None, interval: float | None = None, *, where: str = "", stacklevel: int = 4
-) -> float:
-    """``ci_prob`` checked (``None``: :data:`DEFAULT_CI_PROB`); ``interval`` is its deprecated
-    alias (FutureWarning; both given is an :class:`~bayeslogit.ArgumentError`)."""
-    ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where=where, stacklevel=stacklevel)
-    return DEFAULT_CI_PROB if ci_prob is None else check_probability(ci_prob, "ci_prob")
+def resolve_ci_prob(ci_prob: float | None) -> float:
+    """``ci_prob`` checked (:func:`~bayeslogit._validation.check_probability`); ``None`` gives
+    :data:`DEFAULT_CI_PROB`."""
+    return DEFAULT_CI_PROB if ci_prob is None else check_probability("ci_prob", ci_prob)
 
 
 class Results(ResultsShortcuts):
     """Shared interface of every fit of a :class:`~bayeslogit.LogitModel`.
 
-    Subclasses set ``model`` and implement :attr:`params` and :meth:`coef_table`; point fits
-    also ``cov_params()``. Prediction, interpretation and saving (``predict``, ``odds_ratios``,
-    ``marginal_effects``, ``save``) are shortcuts to later stages, in
+    A results object is built complete and does not change afterwards: what it is called
+    (:attr:`label`) and which of its coefficients it shares with other fits of the model
+    (:attr:`population_names`) are given to the constructor, saved with the fit and read-only.
+    Subclasses call :meth:`_init_results` and implement :attr:`params` and :meth:`coef_table`;
+    point fits also ``cov_params()``. Prediction, interpretation and saving (``predict``,
+    ``odds_ratios``, ``marginal_effects``, ``save``) are shortcuts to later stages, in
     :mod:`bayeslogit.results.shortcuts`.
     """
 
     model: LogitModel
     method: str = ""
+    _label: str
+    _population_names: tuple[str, ...] | None
+
+    def _init_results(self, model: LogitModel, *, label: str, population_names=None) -> None:
+        """Set what every fit has: its model, label and population coefficient names."""
+        self.model = model
+        if not isinstance(label, str) or not label:
+            raise ArgumentError(f"label must be a non-empty string, got {label!r}")
+        self._label = label
+        if population_names is None:
+            self._population_names = None
+        else:
+            names = tuple(population_names)
+            if not all(isinstance(n, str) for n in names):
+                raise ArgumentError(f"population_names must be strings, got {population_names!r}")
+            self._population_names = names
+
+    @property
+    def label(self) -> str:
+        """What the fit is called in tables and plots: ``"MLE"``, ``"MLE (no pooling)"``,
+        ``"MAP Normal(0, 1)"``, ``"Posterior"``."""
+        return self._label
+
+    @property
+    def population_names(self) -> list[str]:
+        """The coefficients this fit shares with every fit of its model (``bl.compare`` lines
+        fits up on them): the design's columns, except for a pooled point fit of a model with
+        group terms (``fit_mle(pooling="none")`` adds a coefficient per level), where they are
+        the model's own columns."""
+        return list(self.coef_names if self._population_names is None else self._population_names)
 
     @property
     def design(self):

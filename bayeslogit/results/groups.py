@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentError, check_probability
+from .._validation import check_probability
+from ..errors import ArgumentError
 from ..fit.group_model import group_var_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from .posterior import PosteriorResults
 
-__all__ = ["group_draws", "group_effects", "group_summary"]
+__all__ = ["group_draws", "read_group_draws", "group_effects", "group_summary"]
 
 
 def _groups(post: PosteriorResults, what: str):
@@ -31,28 +32,31 @@ def _groups(post: PosteriorResults, what: str):
 
 
 def group_draws(post: PosteriorResults) -> list[np.ndarray] | None:
-    """Per group term, its effects' draws ``(chains * draws, levels, k)``; None without group terms."""
+    """Per group term, its effects' draws ``(chains * draws, levels, k)``; None without group
+    terms. Read once per fit (kept in its cache)."""
+    return post._cache.group_effect_draws()
+
+
+def read_group_draws(post: PosteriorResults) -> list[np.ndarray] | None:
+    """:func:`group_draws` read from the fit's ``DataTree`` (each time it is called)."""
     groups = post.design.groups
     if groups is None:
         return None
-    cache = post._cache.get("group_draws")
-    if cache is None:
-        posterior = post.idata.posterior
-        cache = []
-        for t in groups.terms:
-            v = group_var_names(t)
-            b = posterior[v["b"]].sel({v["level"]: list(t.levels), v["coef"]: list(t.coef_names)})  # by label
-            b = b.transpose("chain", "draw", v["level"], v["coef"]).values
-            cache.append(b.reshape(-1, t.n_levels, t.n_coef))
-        post._cache["group_draws"] = cache
-    return cache
+    posterior = post.idata.posterior
+    out = []
+    for t in groups.terms:
+        v = group_var_names(t)
+        b = posterior[v["b"]].sel({v["level"]: list(t.levels), v["coef"]: list(t.coef_names)})  # by label
+        b = b.transpose("chain", "draw", v["level"], v["coef"]).values
+        out.append(b.reshape(-1, t.n_levels, t.n_coef))
+    return out
 
 
 def group_effects(post: PosteriorResults, *, ci_prob: float = 0.95) -> pd.DataFrame:
     """One row per group term, level and varying coefficient: the deviation ``b`` of that level
     from the population coefficient (mean, sd and equal-tailed interval of its draws)."""
     groups = _groups(post, "group_effects()")
-    check_probability(ci_prob, "ci_prob")
+    check_probability("ci_prob", ci_prob)
     lo_q, hi_q = (1 - ci_prob) / 2, (1 + ci_prob) / 2
     stem = f"eti{ci_prob * 100:g}"
     frames = []
@@ -82,7 +86,7 @@ def group_summary(post: PosteriorResults, *, ci_prob: float = 0.95) -> pd.DataFr
     import arviz_stats as az
 
     groups = _groups(post, "group_summary()")
-    check_probability(ci_prob, "ci_prob")
+    check_probability("ci_prob", ci_prob)
     rows = []
     for t in groups.terms:
         v = group_var_names(t)

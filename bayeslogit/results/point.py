@@ -16,8 +16,9 @@ import pandas as pd
 
 from .. import _numerics
 from .._blocks import linear_predictor
-from ..errors import ArgumentError, SeparationWarning, check_probability
-from ..fit.newton import NewtonResult, check_newton_args, covariance, newton
+from .._validation import check_int, check_number, check_probability
+from ..errors import ArgumentError, SeparationWarning
+from ..fit.newton import NewtonResult, covariance, newton
 from ..fit.penalized import has_kink, penalized_mode
 from ..fit.separation import detect_separation
 from ..priors import HIERARCHICAL_FAMILIES, Prior, ResolvedPriors, resolve_priors
@@ -35,8 +36,8 @@ class PointResults(Results):
 
     _newton: NewtonResult
 
-    def __init__(self, model: LogitModel, fit: NewtonResult) -> None:
-        self.model = model
+    def __init__(self, model: LogitModel, fit: NewtonResult, *, label: str, population_names=None) -> None:
+        self._init_results(model, label=label, population_names=population_names)
         self._newton = fit
         self._cov = covariance(fit.neg_hessian)
 
@@ -67,7 +68,7 @@ class PointResults(Results):
 
     def conf_int(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
         """Wald intervals ``params +- z * bse`` with coverage ``ci_prob``."""
-        check_probability(ci_prob, "ci_prob")
+        check_probability("ci_prob", ci_prob)
         z = _numerics.normal_quantile(0.5 + ci_prob / 2)
         return pd.DataFrame(
             {"lower": self.params - z * self.bse, "upper": self.params + z * self.bse}, index=self.coef_names
@@ -129,6 +130,20 @@ class PointResults(Results):
 class MLEResults(PointResults):
     """Maximum-likelihood fit, with the statistics statsmodels' ``Logit`` reports.
 
+    Parameters
+    ----------
+    model : LogitModel
+        The model fitted (for a pooled fit, the pooled model).
+    fit : NewtonResult
+        Newton's estimate and negative Hessian.
+    separation, separating_columns
+        See the attributes.
+    label : str
+        What the fit is called (:attr:`label`), default ``"MLE"``; ``"MLE (no pooling)"`` for
+        ``fit_mle(pooling="none")``.
+    population_names : list of str, optional
+        The coefficients it shares with the other fits of its model (:attr:`population_names`).
+
     Attributes
     ----------
     separation : str or None
@@ -147,10 +162,11 @@ class MLEResults(PointResults):
     """
 
     method = "mle"
-    label = "MLE"
 
-    def __init__(self, model, fit, *, separation=None, separating_columns=()):
-        super().__init__(model, fit)
+    def __init__(
+        self, model, fit, *, separation=None, separating_columns=(), label: str = "MLE", population_names=None
+    ):
+        super().__init__(model, fit, label=label, population_names=population_names)
         self.separation = separation
         self.separating_columns = list(separating_columns)
 
@@ -242,6 +258,10 @@ class MLEResults(PointResults):
 class MAPResults(PointResults):
     """Posterior mode (MAP) under the model's or a given prior, with Laplace standard deviations.
 
+    Its :attr:`label` is ``"MAP "`` followed by :attr:`prior_label`, the priors in words
+    (``"Normal(0, 1)"``, ``"model priors, no pooling"``); both are given to the constructor
+    and read-only, as :attr:`population_names` is.
+
     Examples
     --------
     >>> import bayeslogit as bl
@@ -253,10 +273,19 @@ class MAPResults(PointResults):
 
     method = "map"
 
-    def __init__(self, model, fit, priors: ResolvedPriors, *, prior_label: str, at_kink: np.ndarray | None = None):
-        super().__init__(model, fit)
+    def __init__(
+        self,
+        model,
+        fit,
+        priors: ResolvedPriors,
+        *,
+        prior_label: str,
+        at_kink: np.ndarray | None = None,
+        population_names=None,
+    ):
+        super().__init__(model, fit, label=f"MAP {prior_label}", population_names=population_names)
         self.priors = priors
-        self.prior_label = prior_label
+        self._prior_label = prior_label
         p = len(fit.beta)
         self.at_kink = np.zeros(p, dtype=bool) if at_kink is None else np.asarray(at_kink, dtype=bool)
         if self.at_kink.any():
@@ -277,8 +306,9 @@ class MAPResults(PointResults):
         return has_kink(self.priors)
 
     @property
-    def label(self) -> str:
-        return f"MAP {self.prior_label}"
+    def prior_label(self) -> str:
+        """The priors of the fit in words, e.g. ``"Normal(0, 1)"`` or ``"model priors"``."""
+        return self._prior_label
 
     @property
     def log_posterior(self) -> float:
@@ -326,9 +356,17 @@ class MAPResults(PointResults):
         )
 
 
-def fit_mle(model: LogitModel, *, tol: float = 1e-10, max_iter: int = 100) -> MLEResults:
-    """Maximum likelihood (see :meth:`LogitModel.fit_mle`)."""
-    check_newton_args(tol, max_iter)
+def _newton_options(tol, max_iter) -> tuple[float, int]:
+    """``tol`` in (0, 1) and ``max_iter`` >= 1, checked (the options of Newton's method)."""
+    return check_number("tol", tol, low=0, high=1), check_int("max_iter", max_iter, low=1)
+
+
+def fit_mle(
+    model: LogitModel, *, tol: float = 1e-10, max_iter: int = 100, label: str = "MLE", population_names=None
+) -> MLEResults:
+    """Maximum likelihood (see :meth:`LogitModel.fit_mle`); ``label`` and ``population_names``
+    go to :class:`MLEResults`."""
+    tol, max_iter = _newton_options(tol, max_iter)
     d = model.design
     fit = newton(d.X, d.y, d.trials, None, tol=tol, max_iter=max_iter, offset=d.offset)
     kind, cols = None, []
@@ -351,15 +389,27 @@ def fit_mle(model: LogitModel, *, tol: float = 1e-10, max_iter: int = 100) -> ML
             )
     if kind is not None:
         fit.converged = False  # the optimum is at infinity: nothing converged to an MLE
-    return MLEResults(model, fit, separation=kind, separating_columns=cols)
+    return MLEResults(
+        model, fit, separation=kind, separating_columns=cols, label=label, population_names=population_names
+    )
 
 
-def fit_map(model: LogitModel, spec=None, *, tol: float = 1e-10, max_iter: int = 100) -> MAPResults:
-    """Posterior mode under the prior ``spec`` (see :meth:`LogitModel.fit_map`)."""
-    check_newton_args(tol, max_iter)
+def fit_map(
+    model: LogitModel,
+    spec=None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    label_suffix: str = "",
+    population_names=None,
+) -> MAPResults:
+    """Posterior mode under the prior ``spec`` (see :meth:`LogitModel.fit_map`); its
+    ``prior_label`` is the priors in words followed by ``label_suffix`` (``", no pooling"``),
+    and ``population_names`` goes to :class:`MAPResults`."""
+    tol, max_iter = _newton_options(tol, max_iter)
     priors = model.priors if spec is None else resolve_priors(spec, model.design)
     d = model.design
-    label = "model priors" if spec is None else _describe_spec(spec)
+    label = ("model priors" if spec is None else _describe_spec(spec)) + label_suffix
     sampled = [n for n, p in priors.priors.items() if p.family in HIERARCHICAL_FAMILIES]
     if sampled:
         raise ArgumentError(
@@ -369,9 +419,11 @@ def fit_map(model: LogitModel, spec=None, *, tol: float = 1e-10, max_iter: int =
         )
     if has_kink(priors):
         res = penalized_mode(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter, offset=d.offset)
-        return MAPResults(model, res.fit, priors, prior_label=label, at_kink=res.at_kink)
+        return MAPResults(
+            model, res.fit, priors, prior_label=label, at_kink=res.at_kink, population_names=population_names
+        )
     fit = newton(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter, offset=d.offset)
-    return MAPResults(model, fit, priors, prior_label=label)
+    return MAPResults(model, fit, priors, prior_label=label, population_names=population_names)
 
 
 def _describe_spec(spec) -> str:

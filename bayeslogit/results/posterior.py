@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 
 from .. import _blocks
-from ..errors import ArgumentError, BayeslogitWarning, check_probability
+from .._options import options
+from .._validation import check_bool, check_probability
+from ..errors import BayeslogitWarning
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
+from .cache import PosteriorCache
 from .shortcuts import PosteriorShortcuts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,10 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..model import LogitModel
 
-__all__ = ["PosteriorResults", "LOG_LIKELIHOOD_WARN_BYTES"]
-
-LOG_LIKELIHOOD_WARN_BYTES = 2**30
-"""Materialising the pointwise log-likelihood above this size (1 GiB) warns first."""
+__all__ = ["PosteriorResults"]
 
 
 class PosteriorResults(Results, PosteriorShortcuts):
@@ -49,18 +49,28 @@ class PosteriorResults(Results, PosteriorShortcuts):
     """
 
     method = "posterior"
-    label = "Posterior"
 
     def __init__(
-        self, model: LogitModel, idata, *, sampler: str, random_seed: int | None, log_likelihood: bool = False
+        self,
+        model: LogitModel,
+        idata,
+        *,
+        sampler: str,
+        random_seed: int | None,
+        log_likelihood: bool = False,
+        label: str = "Posterior",
     ) -> None:
-        self.model = model
+        self._init_results(model, label=label)
         self.idata = idata
         self.sampler = sampler
         self.random_seed = random_seed
-        self._cache: dict[str, Any] = {}  # derived per-row results (LOO, fitted probabilities...)
+        self._cache = PosteriorCache.of(self)  # what is derived from the draws (LOO, fitted probabilities...)
         if log_likelihood and "log_likelihood" not in idata.children:
             self.idata["log_likelihood"] = self.log_likelihood().to_dataset()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache.bind(self)  # the cache holds its fit by a weak reference, which is not pickled
 
     def log_likelihood(self) -> xr.DataArray:
         """The pointwise log-likelihood of every draw, materialised: dims ``(chain, draw, obs)``.
@@ -68,7 +78,8 @@ class PosteriorResults(Results, PosteriorShortcuts):
         Nothing in bayeslogit needs this array (LOO, diagnostics and the report compute what
         they need by row blocks); it is for raw ArviZ functions. It costs
         ``chains x draws x rows x 8`` bytes: 3.2 GB at 4 chains x 1000 draws x 100,000 rows,
-        so above 1 GB a :class:`~bayeslogit.BayeslogitWarning` says its size first.
+        so above 1 GiB (the ``log_likelihood_warn_bytes`` option, see
+        :mod:`bayeslogit._options`) a :class:`~bayeslogit.BayeslogitWarning` says its size first.
 
         Returns
         -------
@@ -91,7 +102,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         d = self.design
         C, D, n = self.n_chains, self.n_draws, d.n_obs
         size = C * D * n * 8
-        if size > LOG_LIKELIHOOD_WARN_BYTES:
+        if size > options["log_likelihood_warn_bytes"]:
             warnings.warn(
                 f"the pointwise log-likelihood is {C} chains x {D} draws x {n:,} rows x 8 bytes = "
                 f"{_blocks.nbytes_text(size)} of memory; bayeslogit's LOO, diagnostics and report do not "
@@ -151,8 +162,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         >>> {"prior", "prior_predictive", "posterior", "observed_data"} <= set(idata.children)
         True
         """
-        if not isinstance(extend, bool):
-            raise ArgumentError(f"extend must be True or False, got {extend!r}")
+        check_bool("extend", extend)
         tree = self.model.sample_prior_predictive(draws, random_seed=random_seed, predictive=predictive)
         if not extend:
             return tree
@@ -297,11 +307,8 @@ class PosteriorResults(Results, PosteriorShortcuts):
         >>> post.coef_table(ci_prob=0.89).columns[:4].tolist()
         ['mean', 'sd', 'eti89_lb', 'eti89_ub']
         """
-        check_probability(ci_prob, "ci_prob")
-        key = ("coef_table", float(ci_prob))
-        if key not in self._cache:  # the summary, the diagnostics and the CLI each ask for it
-            self._cache[key] = self._coef_table(ci_prob)
-        return self._cache[key].copy()
+        # the summary, the diagnostics and the CLI each ask for it: computed once per ci_prob
+        return self._cache.coef_table(check_probability("ci_prob", ci_prob))
 
     def _coef_table(self, ci_prob: float) -> pd.DataFrame:
         import arviz_stats as az  # arviz's statistics half: no matplotlib import (CLI start-up)

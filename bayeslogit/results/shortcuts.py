@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
-from ..errors import renamed_argument
+from .._validation import renamed_arguments
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -25,13 +25,13 @@ __all__ = ["ResultsShortcuts", "PosteriorShortcuts"]
 class ResultsShortcuts:
     """``predict``, ``odds_ratios``, ``marginal_effects`` and ``save`` for every fit."""
 
+    @renamed_arguments(interval="ci_prob")
     def predict(
         self,
         new_df: pd.DataFrame | None = None,
         *,
         kind: Literal["prob", "linear", "draws"] = "prob",
         ci_prob: float | None = None,
-        interval: float | None = None,
         offset=None,
         new_groups: Literal["population", "sample"] = "population",
         random_seed: int | None = None,
@@ -93,12 +93,12 @@ class ResultsShortcuts:
         """
         from ..interpret.predict import predict
 
-        ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="predict")
         return predict(
             self, new_df, kind=kind, ci_prob=ci_prob, offset=offset, new_groups=new_groups, random_seed=random_seed
         )
 
-    def odds_ratios(self, *, ci_prob: float | None = None, interval: float | None = None) -> pd.DataFrame:
+    @renamed_arguments(interval="ci_prob")
+    def odds_ratios(self, *, ci_prob: float | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
 
         Parameters
@@ -126,15 +126,14 @@ class ResultsShortcuts:
         """
         from ..interpret.effects import odds_ratios
 
-        ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="odds_ratios")
         return odds_ratios(self, ci_prob=ci_prob)
 
+    @renamed_arguments(interval="ci_prob")
     def marginal_effects(
         self,
         *,
         data: pd.DataFrame | None = None,
         ci_prob: float | None = None,
-        interval: float | None = None,
         offset=None,
     ) -> pd.DataFrame:
         """Average marginal effects on P(event): dP/dx for numbers, discrete changes for factors.
@@ -177,7 +176,6 @@ class ResultsShortcuts:
         """
         from ..interpret.effects import marginal_effects
 
-        ci_prob = renamed_argument("ci_prob", ci_prob, "interval", interval, where="marginal_effects")
         return marginal_effects(self, data=data, ci_prob=ci_prob, offset=offset)
 
     def save(self, path) -> None:

@@ -322,7 +322,7 @@ def test_laplace_reports_importance_sampling_precision_not_the_resampled_draws(s
 
 
 def test_method_argument_error(seed_df):
-    with pytest.raises(bl.SamplerError, match=r"method must be 'nuts' or 'laplace', got 'vi'"):
+    with pytest.raises(bl.ArgumentError, match=r"method must be 'nuts' or 'laplace', got 'vi'"):  # was SamplerError
         bl.LogitModel("y ~ x1", seed_df).sample(method="vi")
 
 

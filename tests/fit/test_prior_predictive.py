@@ -132,7 +132,7 @@ def test_large_outcomes_warn_with_their_size(seed_df, monkeypatch):
 
 
 def test_replicates_are_made_by_row_blocks(seed_df, monkeypatch):
-    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 8 * 300 * 16)
+    monkeypatch.setitem(bl.options, "block_bytes", 8 * 300 * 16)
     monkeypatch.setattr(_blocks, "largest_block_cells", 0)
     bl.LogitModel("y ~ x1 + x2", seed_df).sample_prior_predictive(300, random_seed=0)
     assert 0 < _blocks.largest_block_cells <= 300 * 16

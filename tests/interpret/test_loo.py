@@ -65,7 +65,9 @@ def test_compare_models_errors(fits, mixed_df):
         bl.compare_models([post, post])
     with pytest.raises(bl.ArgumentError, match=r"fits\['b'\] is a str"):
         bl.compare_models({"a": post, "b": "nope"})
-    with pytest.raises(bl.ArgumentError, match=r"method must be one of"):
+    with pytest.raises(
+        bl.ArgumentError, match=r"method must be .stacking., .bb-pseudo-bma. or .pseudo-bma., got .waic.$"
+    ):
         bl.compare_models(fits, method="waic")
     other = bl.LogitModel("y ~ x1", mixed_df).sample(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
     with pytest.raises(bl.ArgumentError, match=r"different observations"):
@@ -90,14 +92,13 @@ def _materialised_tree(fit):
 def test_blockwise_exact_loo_equals_arviz(fits, monkeypatch):
     import arviz as az
 
-    from bayeslogit import _blocks
     from bayeslogit.interpret.loo import psis_loo
 
     fit = fits["x1 + x2"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = az.loo(_materialised_tree(fit), pointwise=True, var_name="y")
-    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 8 * 600 * 37)  # 37 rows per block: many odd blocks
+    monkeypatch.setitem(bl.options, "block_bytes", 8 * 600 * 37)  # 37 rows per block: many odd blocks
     res = psis_loo(fit, method="exact", observations=None, seed=1)  # seed=1: not the cached one
     assert res.method == "exact" and res.label == "PSIS-LOO, exact (all 500 rows)"
     e = res.elpd_data
@@ -150,7 +151,7 @@ def test_compare_models_subsamples_every_fit_alike_above_the_threshold(fits, mon
 
     exact = bl.compare_models(fits)
     assert set(exact["loo_method"]) == {"PSIS-LOO, exact (all 500 rows)"}
-    monkeypatch.setattr(loo, "LOO_EXACT_MAX_CELLS", 1000)
+    monkeypatch.setitem(bl.options, "loo_exact_max_cells", 1000)
     monkeypatch.setattr(loo, "LOO_SUBSAMPLE", 200)
     sub = bl.compare_models(fits)
     assert list(sub.index) == ["x1 + x2", "x1"]
@@ -190,14 +191,13 @@ def _proposal_tree(fit):
 def test_laplace_loo_equals_arviz_loo_approximate_posterior(laplace_fit, monkeypatch):
     import arviz_stats as azs
 
-    from bayeslogit import _blocks
     from bayeslogit.interpret.loo import psis_loo
 
     tree, log_p, log_q = _proposal_tree(laplace_fit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = azs.loo_approximate_posterior(tree, log_p, log_q, pointwise=True, var_name="y")
-    monkeypatch.setattr(_blocks, "BLOCK_BYTES", 8 * 4000 * 37)  # 37 rows per block
+    monkeypatch.setitem(bl.options, "block_bytes", 8 * 4000 * 37)  # 37 rows per block
     res = psis_loo(laplace_fit, method="exact", seed=1)  # seed=1: not the cached one
     e = res.elpd_data
     assert ref.approx_posterior and e.approx_posterior and res.approx_posterior

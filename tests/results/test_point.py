@@ -243,3 +243,29 @@ def test_fit_map_prior_is_a_deprecated_alias_of_priors(seed_df):
     new = model.fit_map(priors=bl.Normal(0, 1))
     np.testing.assert_array_equal(old.params, new.params)
     assert old.label == new.label == "MAP Normal(0, 1)"
+
+
+# -- built complete, unchanged afterwards (issue 21) -------------------------------------------
+
+
+def test_label_population_names_and_prior_label_are_read_only(seed_df):
+    m = bl.LogitModel("y ~ x1 + x2", seed_df)
+    mle, map_ = m.fit_mle(), m.fit_map(priors=bl.Normal(0, 1))
+    assert (mle.label, map_.label, map_.prior_label) == ("MLE", "MAP Normal(0, 1)", "Normal(0, 1)")
+    assert mle.population_names == map_.population_names == ["Intercept", "x1", "x2"]
+    for fit, attr in ((mle, "label"), (mle, "population_names"), (map_, "label"), (map_, "prior_label")):
+        with pytest.raises(AttributeError):
+            setattr(fit, attr, "changed")
+
+
+def test_pooled_fits_are_built_with_their_label_and_population_names():
+    rng = np.random.default_rng(0)
+    g = np.repeat([f"s{i}" for i in range(5)], 30)
+    df = pd.DataFrame({"y": rng.binomial(1, 0.5, size=g.size), "x": rng.normal(size=g.size), "g": g})
+    m = bl.LogitModel("y ~ x + (1 | g)", df)
+    none = m.fit_mle(pooling="none")
+    assert none.label == "MLE (no pooling)" and none.population_names == ["Intercept", "x"]
+    assert len(none.coef_names) == 2 + 4  # the sum-to-zero coded levels come on top
+    mp = m.fit_map(pooling="none", priors=bl.Normal(0, 2))
+    assert (mp.prior_label, mp.label) == ("Normal(0, 2), no pooling", "MAP Normal(0, 2), no pooling")
+    assert mp.population_names == ["Intercept", "x"]
