@@ -70,7 +70,12 @@ class Section:
 
 
 def default_prior_note(post) -> str:
-    """One line saying where the autoscaled default prior numbers come from (empty if none)."""
+    """One line saying where the autoscaled default prior numbers come from (empty if none).
+
+    The numbers are the resolved priors' own: a default slope prior is
+    ``Normal(0, DEFAULT_SCALE / sd)``, so the sd it was scaled by is ``DEFAULT_SCALE / sigma``
+    (with ``weights=``, the sd of the weights-expanded data, as the priors computed it).
+    """
     from ..priors import DEFAULT_SCALE
 
     pri = post.model.priors
@@ -79,15 +84,19 @@ def default_prior_note(post) -> str:
     for j, name in enumerate(post.coef_names):
         if pri.sources.get(name) != "default" or name == "Intercept":
             continue
-        sd = float(np.std(d.X[:, j]))
         sigma = getattr(pri.priors[name], "sigma", None)
-        if sd > 0 and isinstance(sigma, (int, float)) and np.isclose(DEFAULT_SCALE / sd, float(sigma), rtol=1e-5):
-            parts.append(f"{name}: {DEFAULT_SCALE:g} / {sd:.5g} = {float(sigma):.6g}")
+        if not isinstance(sigma, (int, float)) or not sigma > 0:
+            continue
+        if sigma == DEFAULT_SCALE and np.ptp(d.X[:, j]) == 0:  # a constant column keeps the unscaled default
+            continue
+        sd = DEFAULT_SCALE / float(sigma)
+        parts.append(f"{name}: {DEFAULT_SCALE:g} / {sd:.5g} = {float(sigma):.6g}")
     if not parts:
         return ""
+    weighted = ", each row counted as often as its weight" if getattr(d, "weights", None) is not None else ""
     text = (
         f"Default priors (rstanarm's autoscaling): each slope gets Normal(0, {DEFAULT_SCALE:g} / sd(x)), sd the "
-        "standard deviation of its design column in the data (" + "; ".join(parts) + ")"
+        f"standard deviation of its design column in the data{weighted} (" + "; ".join(parts) + ")"
     )
     if pri.centered_intercept and pri.sources.get("Intercept") == "default":
         text += f"; the intercept gets Normal(0, {DEFAULT_SCALE:g}) on the log-odds at the predictor means"

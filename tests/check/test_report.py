@@ -321,6 +321,38 @@ def test_new_sections_match_independent_computations(post, report, seed_df):
         assert text in run, text
 
 
+def test_default_prior_note_with_weights_reads_the_priors_numbers(seed_df):
+    """With weights=, the default slopes are scaled by the sd of the weights-expanded data; the
+    note giving those numbers used to vanish (the report recomputed an unweighted sd, which
+    did not match the prior). It now reads them from the resolved priors: sd = 2.5 / sigma."""
+    from bayeslogit.check.report import render_report
+
+    w = np.random.default_rng(0).integers(1, 4, len(seed_df))
+    df = seed_df.assign(w=w)
+    post = bl.LogitModel("y ~ x1 + x2", df, weights="w").sample(
+        draws=100, tune=100, chains=2, random_seed=1, progressbar=False
+    )
+    page = render_report(post)
+    note = page.split("id='prior-scale'>")[1].split("</p>")[0]
+    for col in ("x1", "x2"):
+        x = df[col].to_numpy()
+        sd = np.sqrt(np.average((x - np.average(x, weights=w)) ** 2, weights=w))  # weighted, not np.std(x)
+        assert abs(sd / np.std(x) - 1) > 1e-3
+        assert f"{col}: 2.5 / {sd:.5g} = {2.5 / sd:.6g}" in note
+        assert str(post.model.priors.priors[col]) == f"Normal(0, {2.5 / sd:.6g})"
+    assert "each row counted as often as its weight" in note
+
+
+def test_default_prior_note_leaves_out_a_constant_column(seed_df):
+    """Without an intercept, one constant column keeps the unscaled Normal(0, 2.5): no sd to give."""
+    from bayeslogit.check.sections import default_prior_note
+
+    fit = bl.LogitModel("y ~ 0 + c + x1", seed_df.assign(c=3.0)).fit_map()
+    assert str(fit.model.priors.priors["c"]) == "Normal(0, 2.5)"
+    note = default_prior_note(fit)
+    assert "x1: 2.5 / " in note and "c: " not in note
+
+
 def test_rank_histograms_count_pooled_ranks(post):
     from scipy.stats import binom, rankdata
 
