@@ -2,7 +2,7 @@
 
 Nothing in a page refers to anything outside it (no scripts, fonts, style sheets or images
 fetched from the network): the CSS is inline and every figure is a base64 PNG, so the file
-opens offline and can be mailed around. Every text from the data is HTML-escaped here.
+opens offline and can be mailed around. Table cells, captions and titles are HTML-escaped here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from .._version import __version__
 from ..summary import significant
 
-__all__ = ["CSS", "escape", "note", "image", "figure", "table", "info_table", "page"]
+__all__ = ["CSS", "image", "figure", "table", "info_table", "page"]
 
 CSS = """
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:0;color:#222;background:#fafafa}
@@ -39,14 +39,6 @@ figcaption{font-size:.85em;color:#555}
 nav a{margin-right:1em;color:#345}
 .scroll{overflow-x:auto;max-width:100%}
 """
-
-escape = html.escape
-
-
-def note(text: str, *, id: str | None = None) -> str:
-    """A small-print paragraph of plain ``text`` (escaped)."""
-    ident = f" id='{id}'" if id else ""
-    return f"<p class='note'{ident}>{html.escape(text)}</p>"
 
 
 def image(png: bytes, alt: str, caption: str = "") -> str:
