@@ -224,7 +224,7 @@ def energy_fig(centred: np.ndarray, trans: np.ndarray) -> Figure:
 
     fig = Figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
-    edges = np.histogram_bin_edges(np.r_[centred, trans], bins=50)
+    edges = np.histogram_bin_edges(np.r_[centred, trans], bins=50).tolist()
     ax.hist(centred, bins=edges, density=True, color="#8fb3d9", alpha=0.75, label="marginal energy (centred)")
     ax.hist(trans, bins=edges, density=True, color="#c0392b", alpha=0.45, label="energy transition")
     ax.set_xlabel("energy - mean energy (per chain)")

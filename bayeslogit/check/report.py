@@ -66,12 +66,15 @@ def render_report(
         Facts the posterior does not hold, shown under "Run information": ``"data source"``
         (e.g. the CSV path), ``"run time"``, and any other ``label: value``.
     """
+    log: Callable[[str], None]
     if isinstance(progress, bool):
         t0 = time.perf_counter()
 
-        def log(step: str) -> None:
+        def print_step(step: str) -> None:
             if progress:
                 print(f"[report {time.perf_counter() - t0:5.1f}s] {step}", file=sys.stderr, flush=True)
+
+        log = print_step
     else:
         log = progress
 

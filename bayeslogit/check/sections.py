@@ -206,11 +206,12 @@ def comparison_section(r: ReportContext) -> str:
         "<div class='scroll'>" + comp.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep="") + "</div>"
     )
     for f in fits:
-        if getattr(f, "separation", None):
+        separation = getattr(f, "separation", None)  # point fits only
+        if separation:
             parts.append(
                 f"<p class='note'><b>{html.escape(getattr(f, 'label', f.method))}</b>: "
-                f"{html.escape(f.separation)} separation along "
-                f"{html.escape(', '.join(f.separating_columns))}: the MLE does not exist and its "
+                f"{html.escape(separation)} separation along "
+                f"{html.escape(', '.join(getattr(f, 'separating_columns', [])))}: the MLE does not exist and its "
                 "numbers are not estimates.</p>"
             )
     parts.append(
@@ -370,7 +371,8 @@ def energy_section(r: ReportContext) -> str:
     if en is None:
         return ""
     r.log("energy plot")
-    bfmi = ", ".join(f"{v:.2f}" for v in r.diag.bfmi)
+    per_chain = r.diag.bfmi if r.diag.bfmi is not None else en[2]  # both exist when energy was recorded
+    bfmi = ", ".join(f"{v:.2f}" for v in per_chain)
     return "<h2 id='energy'>Energy</h2>" + figure(
         lambda: figures.energy_fig(en[0], en[1]),
         "energy plot",
@@ -533,7 +535,8 @@ def loo_section(r: ReportContext) -> str:
     loo = "<h2 id='loo'>PSIS-LOO</h2>"
     if diag.loo is not None:
         loo += f"<p class='note'>Method: {html.escape(diag.loo_method)}.</p>"
-        loo += table(diag.loo_frame()) + table(diag.pareto_k_frame())
+        for frame in (diag.loo_frame(), diag.pareto_k_frame()):  # both present with LOO
+            loo += table(frame) if frame is not None else ""
         loo += figure(
             lambda: figures.khat_fig(diag.loo.pareto_k.values, diag.loo.good_k),
             "Pareto k per observation",

@@ -96,7 +96,8 @@ def rank_band(post, bins: int = RANK_BINS) -> tuple[float, float]:
     ``Binomial(draws, 1 / bins)`` quantiles 2.5% and 97.5%."""
     from scipy.stats import binom
 
-    return tuple(float(v) for v in binom.ppf([0.025, 0.975], post.n_draws, 1.0 / bins))
+    lo, hi = binom.ppf([0.025, 0.975], post.n_draws, 1.0 / bins)
+    return float(lo), float(hi)
 
 
 def energy_stats(post) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
