@@ -277,23 +277,21 @@ def test_many_level_factor_is_refused_before_the_design_is_built(monkeypatch):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     msg = str(err.value)
-    assert "factor C(shop) has 5,000 levels (more than bayeslogit.design.MAX_LEVELS = 1,000)" in msg
+    assert "factor C(shop) has 5,000 levels (more than bl.options['max_levels'] = 1,000)" in msg
     assert "200,000 rows x 5,000+ columns x 8 B = 8.0 GB" in msg  # at least 200,000 x 5,000 x 8 B
     assert "(1|shop)" in msg and "target-encode" in msg and "fewer levels" in msg
     assert peak < 0.05 * n * 5001 * 8, f"traced peak {peak / 1e6:.0f} MB"
-    # the thresholds are documented module constants: raised, the same data build
-    from bayeslogit import design
-
+    # the thresholds are options: raised, the same data build
     small = df.iloc[:3000].assign(shop=lambda d: (d["shop"].astype(int) % 40).astype(str))
-    monkeypatch.setattr(design, "MAX_LEVELS", 30)
+    monkeypatch.setitem(bl.options, "max_levels", 30)
     with pytest.raises(bl.DesignError, match="factor C\\(shop\\) has 40 levels"):
         bl.LogitModel("y ~ x + C(shop)", small)
-    monkeypatch.setattr(design, "MAX_LEVELS", 40)
+    monkeypatch.setitem(bl.options, "max_levels", 40)
     assert bl.LogitModel("y ~ x + C(shop)", small).design.X.shape == (3000, 41)
     # an interaction of moderate factors: too many columns
-    monkeypatch.setattr(design, "MAX_COLUMNS", 100)
+    monkeypatch.setitem(bl.options, "max_columns", 100)
     inter = small.assign(g=lambda d: (np.arange(len(d)) % 5).astype(str))
     with pytest.raises(
-        bl.DesignError, match=r"the design has 200 columns \(more than bayeslogit.design.MAX_COLUMNS = 100\)"
+        bl.DesignError, match=r"the design has 200 columns \(more than bl.options\['max_columns'\] = 100\)"
     ):
         bl.LogitModel("y ~ C(shop):C(g)", inter)

@@ -419,7 +419,7 @@ def test_summaries_and_the_report_say_there_is_an_offset(model, post, tmp_path):
     model_section = html.split("<h2 id='model'>")[1].split("<h2")[0]
     assert "Offset:" in model_section and "np.log(e) (coefficient fixed at 1)" in model_section
     diag = post.diagnostics()  # fit quality from the offset model's fitted probabilities
-    from bayeslogit.check.diagnostics import fitted_probabilities
+    from bayeslogit.check.scores import fitted_probabilities
 
     d = model.design
     p = expit(post.draws() @ d.X.T + d.offset).mean(axis=0)

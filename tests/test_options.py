@@ -26,19 +26,6 @@ def test_the_options_and_their_defaults():
     assert {"options", "option_context"} <= set(bl.__all__)
 
 
-def test_modules_not_yet_converted_keep_the_same_defaults():
-    """design, check.diagnostics and fit.prior_predictive still read their module constants (to be
-    converted); until then the option defaults must equal them."""
-    from bayeslogit import design
-    from bayeslogit.check import diagnostics
-    from bayeslogit.fit import prior_predictive
-
-    assert design.MAX_LEVELS == bl.options.default("max_levels")
-    assert design.MAX_COLUMNS == bl.options.default("max_columns")
-    assert diagnostics.FITTED_MAX_CELLS == bl.options.default("fitted_max_cells")
-    assert prior_predictive.PREDICTIVE_WARN_BYTES == bl.options.default("predictive_warn_bytes")
-
-
 def test_setting_checks_the_name_and_the_value():
     names = ", ".join(repr(n) for n in sorted(DEFAULTS))
     with pytest.raises(bl.ArgumentError, match=rf"^unknown option 'max_level'; the options are {names}$"):

@@ -1,16 +1,11 @@
-"""Posterior diagnostics with verdicts, and fit quality for a binary (or binomial) outcome.
+"""Posterior diagnostics with verdicts: each check, the rule it is judged by, and what to do.
 
-The MCMC numbers (R-hat, ESS, MCSE, E-BFMI, PSIS-LOO) come from ArviZ; this module only
-collects them, compares them with the usual thresholds and says in plain words what to do
-when one fails. Fit quality (Brier score, log score, AUC, PAV calibration) is computed from
-the posterior-mean predicted probabilities.
-
-Cost: O(draws x coefficients + rows log rows) memory. Per-row quantities are computed by row
-blocks (:mod:`bayeslogit._blocks`): the fitted probabilities are the mean over the draws of
-``expit(X beta)`` block by block (above :data:`FITTED_MAX_CELLS` rows x draws, over an evenly
-thinned subset of the draws, which the fit-quality note states), PSIS-LOO comes from
-:func:`bayeslogit.interpret.loo.psis_loo` (exact or subsampled, labelled), and separation is
-certified by one pass over the rows before any linear program. All three are cached on the fit.
+The MCMC numbers (R-hat, ESS, MCSE, E-BFMI, PSIS-LOO) come from ArviZ (R-hat, ESS and MCSE as
+``post.coef_table()`` holds them); the scores of the fitted probabilities from :mod:`.scores`;
+the power-scaling sensitivities from :mod:`.sensitivity`. This module only collects them,
+compares them with the usual thresholds and says in plain words what to do when one fails
+(:class:`Check`, :class:`Diagnostics`, :func:`diagnose`). It also owns the separation check
+of the data (:func:`separation`), which the suggestions name.
 
 Thresholds (Vehtari et al. 2021; Stan's ``diagnose``; ArviZ's ``diagnose``):
 
@@ -25,7 +20,11 @@ Thresholds (Vehtari et al. 2021; Stan's ``diagnose``; ArviZ's ``diagnose``):
   strong prior / weak likelihood) FAILS when its posterior also sits in the tail of its prior
   (median beyond 2 prior scales from the prior's centre); otherwise the row is informative:
   a weakly informative prior on few data has some pull without being in conflict
-  (see :func:`prior_sensitivity`).
+  (see :func:`~bayeslogit.check.sensitivity.prior_sensitivity`).
+
+Cost: PSIS-LOO comes from :func:`bayeslogit.interpret.loo.psis_loo` (exact or subsampled,
+labelled), and separation is certified by one pass over the rows before any linear program;
+both are cached on the fit, as are the fitted probabilities.
 """
 
 from __future__ import annotations
@@ -36,15 +35,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import _blocks
 from ..errors import ArgumentError
 from ..fit.separation import LP_MAX_ROWS, check_separation
 from ..interpret.loo import LooResult, psis_loo
 from ..summary import Summary
+from .scores import FitQuality, fit_quality, fitted_probabilities
+from .sensitivity import PSENSE_THRESHOLD, joint_log_prior_draws, prior_sensitivity
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.posterior import PosteriorResults
 
+# FitQuality, fit_quality, fitted_probabilities (now in .scores) and prior_sensitivity,
+# joint_log_prior_draws, PSENSE_THRESHOLD (now in .sensitivity) stay importable from here.
 __all__ = [
     "Check",
     "Diagnostics",
@@ -67,13 +69,6 @@ ESS_PER_CHAIN = 100
 """Smallest acceptable bulk/tail effective sample size, per chain (400 for 4 chains)."""
 BFMI_MIN = 0.3
 """Smallest acceptable E-BFMI in any chain."""
-PSENSE_THRESHOLD = 0.05
-"""Power-scaling sensitivity (CJS distance gradient) from which a component counts as influential
-(Kallioinen et al. 2024; ``arviz_stats.psense_summary``'s default)."""
-FITTED_MAX_CELLS = 100_000_000
-"""Fitted probabilities average all draws up to this many rows x draws, thinned draws above."""
-FITTED_MIN_DRAWS = 250
-"""Fewest draws the fitted probabilities are averaged over when thinned."""
 
 
 @dataclass(frozen=True)
@@ -94,54 +89,6 @@ class Check:
     def verdict(self) -> str:
         """``"ok"``, ``"FAIL"`` or ``"info"``."""
         return "info" if self.ok is None else ("ok" if self.ok else "FAIL")
-
-
-@dataclass(frozen=True)
-class FitQuality:
-    """In-sample predictive quality of the posterior-mean probabilities, per trial.
-
-    Attributes
-    ----------
-    brier : float
-        Mean squared difference between outcome and predicted probability (lower is better).
-    log_score : float
-        Mean log predicted probability of the observed outcome (higher is better;
-        ``-log_score`` is scikit-learn's ``log_loss``).
-    auc : float
-        Area under the ROC curve (0.5: no discrimination, 1: perfect).
-    miscalibration : float
-        PAV (CORP) miscalibration: Brier score minus the Brier score of the isotonic
-        (pool-adjacent-violators) recalibration of the predictions; 0 is perfectly calibrated.
-    discrimination, uncertainty : float
-        The other two terms of the CORP decomposition ``brier = MCB - DSC + UNC``.
-    n_trials : int
-        Number of Bernoulli trials scored.
-    note : str
-        How the posterior-mean probabilities were computed (e.g. from thinned draws).
-    """
-
-    brier: float
-    log_score: float
-    auc: float
-    miscalibration: float
-    discrimination: float
-    uncertainty: float
-    n_trials: int
-    note: str = ""
-
-    def to_frame(self) -> pd.DataFrame:
-        """The numbers as a one-column DataFrame (``value``), indexed by metric name."""
-        rows = {
-            "Brier score": self.brier,
-            "log score (mean)": self.log_score,
-            "AUC": self.auc,
-            "miscalibration (PAV)": self.miscalibration,
-            "discrimination (PAV)": self.discrimination,
-            "uncertainty": self.uncertainty,
-        }
-        out = pd.DataFrame({"value": pd.Series(rows, dtype=float)})
-        out.index.name = "fit quality"
-        return out
 
 
 @dataclass
@@ -168,6 +115,8 @@ class Diagnostics:
     prior_sensitivity : pandas.DataFrame or None
         Power-scaling sensitivity per coefficient (:func:`prior_sensitivity`): ``prior``,
         ``likelihood``, ``diagnosis``; None when it could not be computed.
+    bfmi : numpy.ndarray or None
+        E-BFMI per chain (ArviZ), None when the sampler recorded no energy.
     """
 
     checks: list[Check]
@@ -181,6 +130,7 @@ class Diagnostics:
     loo_rows: np.ndarray | None = None
     loo_short: str = ""
     prior_sensitivity: pd.DataFrame | None = None
+    bfmi: np.ndarray | None = None
 
     @property
     def ok(self) -> bool:
@@ -266,124 +216,6 @@ class Diagnostics:
 
 
 # ---------------------------------------------------------------------------------------------
-# predictions
-
-
-def fitted_probabilities(post: PosteriorResults) -> np.ndarray:
-    """Posterior mean of P(y_i = 1) for every observation, shape (n_obs,).
-
-    Computed by row blocks (no draws x rows array); cached on the fit. Above
-    :data:`FITTED_MAX_CELLS` rows x draws, the mean runs over evenly spaced draws (at least
-    :data:`FITTED_MIN_DRAWS`); :func:`fitted_draws_note` says how many.
-
-    Examples
-    --------
-    >>> import pandas as pd, bayeslogit as bl
-    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-    ...                                         random_seed=3, progressbar=False)
-    >>> fitted_probabilities(post).shape
-    (6,)
-    """
-    cached = post._cache.fitted
-    if cached is not None:
-        return cached[0]
-    B, G = post.draws(), post.group_draws()
-    S, n = B.shape[0], post.design.n_obs
-    note = ""
-    if n * S > FITTED_MAX_CELLS:
-        keep = max(FITTED_MIN_DRAWS, FITTED_MAX_CELLS // max(n, 1))
-        if keep < S:
-            kept = np.unique(np.linspace(0, S - 1, keep).round().astype(np.int64))
-            B = B[kept]
-            G = None if G is None else [g[kept] for g in G]
-            note = f"posterior-mean probabilities from {B.shape[0]:,} evenly spaced of the {S:,} draws ({n:,} rows)"
-    # offset and group terms included (eta_rows)
-    p = np.concatenate(
-        [_blocks.mean_prob_rows(post.design, sl, B, G) for sl in _blocks.row_slices(n, _blocks.block_rows(B.shape[0]))]
-    )
-    post._cache.fitted = (p, note)
-    return p
-
-
-def fitted_draws_note(post: PosteriorResults) -> str:
-    """How :func:`fitted_probabilities` was computed ('' when from every draw)."""
-    fitted_probabilities(post)
-    return post._cache.fitted[1] if post._cache.fitted else ""
-
-
-# ---------------------------------------------------------------------------------------------
-# fit quality
-
-
-def _auc(score: np.ndarray, w_pos: np.ndarray, w_neg: np.ndarray) -> float:
-    """Weighted Mann-Whitney AUC: P(score_pos > score_neg) + P(tie) / 2."""
-    order = np.argsort(score, kind="mergesort")
-    s, wp, wn = score[order], w_pos[order], w_neg[order]
-    uniq, start = np.unique(s, return_index=True)
-    pos = np.add.reduceat(wp, start)
-    neg = np.add.reduceat(wn, start)
-    neg_below = np.cumsum(neg) - neg
-    total = pos.sum() * neg.sum()
-    if total == 0:
-        return float("nan")
-    return float(np.sum(pos * (neg_below + 0.5 * neg)) / total)
-
-
-def fit_quality(post: PosteriorResults) -> FitQuality:
-    """Brier score, log score, AUC and PAV calibration of the posterior-mean probabilities.
-
-    For aggregated binomial data every trial counts once (row ``i`` contributes ``y_i``
-    successes and ``n_i - y_i`` failures at probability ``p_i``).
-
-    Examples
-    --------
-    >>> import pandas as pd, bayeslogit as bl
-    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-    ...                                         random_seed=3, progressbar=False)
-    >>> 0 <= fit_quality(post).auc <= 1
-    True
-    """
-    from scipy.optimize import isotonic_regression
-
-    d = post.design
-    p = np.clip(fitted_probabilities(post), 1e-15, 1 - 1e-15)
-    y = np.asarray(d.y, dtype=float)
-    n = np.ones_like(y) if d.trials is None else np.asarray(d.trials, dtype=float)
-    fail = n - y
-    total = n.sum()
-
-    def brier(q):
-        return float(np.sum(y * (1 - q) ** 2 + fail * q**2) / total)
-
-    log_score = float(np.sum(y * np.log(p) + fail * np.log1p(-p)) / total)
-    # PAV recalibration (CORP, Dimitriadis et al. 2021): isotonic regression of the observed
-    # event rate on the predictions, weighted by trials, ties pooled.
-    order = np.argsort(p, kind="mergesort")
-    keep = n[order] > 0
-    ps, ys, ns = p[order][keep], y[order][keep], n[order][keep]
-    uniq, start = np.unique(ps, return_index=True)
-    ysum, nsum = np.add.reduceat(ys, start), np.add.reduceat(ns, start)
-    cep_u = isotonic_regression(ysum / nsum, weights=nsum, increasing=True).x
-    cep = np.empty_like(p)
-    cep[order[keep]] = np.repeat(cep_u, np.diff(np.append(start, len(ps))))
-    cep[order[~keep]] = 0.5
-    rate = np.full_like(p, y.sum() / total)
-    unc = brier(rate)
-    return FitQuality(
-        brier=brier(p),
-        log_score=log_score,
-        auc=_auc(p, y, fail),
-        miscalibration=brier(p) - brier(cep),
-        discrimination=unc - brier(cep),
-        uncertainty=unc,
-        n_trials=int(total),
-        note=fitted_draws_note(post),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # MCMC checks
 
 
@@ -455,225 +287,6 @@ def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
     if kind:
         return where + "a stronger (smaller-scale) prior on those columns keeps the posterior well-behaved"
     return "a stronger (smaller-scale) prior helps if the posterior is very wide"
-
-
-# ---------------------------------------------------------------------------------------------
-# prior sensitivity
-
-
-def log_prior_draws(post: PosteriorResults) -> np.ndarray:
-    """Log prior density of every draw, per coefficient: shape ``(chains * draws, n_coef)``.
-
-    Each coefficient's prior is evaluated at the quantity it applies to (for a centred
-    intercept, the log-odds at the predictor means ``b0 + x_mean @ beta``), so the row sums are
-    :meth:`bayeslogit.priors.ResolvedPriors.logpdf` of each draw.
-    """
-    priors = post.model.priors
-    B = post.draws() @ priors.centring_map().T
-    return np.column_stack(
-        [np.asarray(priors.priors[name].logpdf(B[:, j]), dtype=float) for j, name in enumerate(post.coef_names)]
-    )
-
-
-def joint_log_prior_draws(post: PosteriorResults) -> dict[str, np.ndarray]:
-    """Log prior density of every draw, per free variable of the PyMC model
-    (:func:`bayeslogit.fit.pymc_model.build_model`): a dict of arrays of shape
-    ``(chains * draws, k)``, whose total per draw is the joint log prior, as
-    ``pm.compute_log_prior`` computes it (untransformed values, no Jacobian).
-
-    Coefficients with a closed-form prior enter as in :func:`log_prior_draws` (key ``"beta"``,
-    their columns only). ``Normal(mu, HalfNormal(s))`` coefficients enter through their
-    non-centred free variables: ``tau`` (``tau_2``, ... for further distinct scales) ~
-    ``HalfNormal(s)`` and ``z_hiernormal`` ~ ``N(0, 1)``; ``Horseshoe`` ones through ``hs_tau`` ~
-    ``HalfCauchy(tau0)``, ``hs_lambda`` ~ ``HalfCauchy(1)``, ``hs_c2`` ~ ``InvGamma(df/2, df
-    s^2/2)`` and ``hs_z`` ~ ``N(0, 1)``, read from ``post.idata.posterior``.
-
-    Raises
-    ------
-    ArgumentError
-        When the posterior lacks one of those free variables.
-
-    Examples
-    --------
-    >>> import pandas as pd, bayeslogit as bl
-    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-    ...                                         random_seed=3, progressbar=False)
-    >>> {k: v.shape for k, v in joint_log_prior_draws(post).items()}
-    {'beta': (200, 2)}
-    """
-    from scipy.special import gammaln
-
-    priors = post.model.priors.priors
-    names = post.coef_names
-    by_family: dict[str, list] = {}
-    for name in names:
-        by_family.setdefault(priors[name].family, []).append(priors[name])
-    plain = [j for j, n in enumerate(names) if priors[n].family not in ("HierNormal", "Horseshoe")]
-    out: dict[str, np.ndarray] = {}
-    if plain:  # as log_prior_draws, on those columns only
-        raw = post.draws() @ post.model.priors.centring_map().T
-        out["beta"] = np.column_stack([np.asarray(priors[names[j]].logpdf(raw[:, j]), dtype=float) for j in plain])
-    posterior = post.idata.posterior
-
-    def draws(var: str, family: str) -> np.ndarray:
-        if var not in posterior:
-            raise ArgumentError(
-                f"the joint prior of the {family} priors needs the posterior draws of the model's free "
-                f"variable {var!r}, which this posterior lacks; sample the model (PyMC or nutpie store "
-                "them in post.idata.posterior)"
-            )
-        v = posterior[var]
-        return v.transpose("chain", "draw", ...).values.reshape(post.n_chains * post.n_draws, -1)
-
-    def std_normal(z):
-        return -0.5 * z * z - 0.5 * np.log(2 * np.pi)
-
-    def half_cauchy(x, scale):
-        return np.where(x >= 0, np.log(2 / (np.pi * scale)) - np.log1p((x / scale) ** 2), -np.inf)
-
-    if "HierNormal" in by_family:
-        scales = list(dict.fromkeys(p.sigma for p in by_family["HierNormal"]))
-        for k, scale in enumerate(scales):
-            var = "tau" if k == 0 else f"tau_{k + 1}"
-            out[var] = scale.logpdf(draws(var, "HierNormal"))
-        out["z_hiernormal"] = std_normal(draws("z_hiernormal", "HierNormal"))
-    if "Horseshoe" in by_family:
-        hs = by_family["Horseshoe"][0]
-        d = post.design
-        ybar = float(np.sum(d.y) / (d.n_obs if d.trials is None else np.sum(d.trials)))
-        tau0 = hs.tau0(len(by_family["Horseshoe"]), d.n_obs, ybar)
-        out["hs_tau"] = half_cauchy(draws("hs_tau", "Horseshoe"), tau0)
-        out["hs_lambda"] = half_cauchy(draws("hs_lambda", "Horseshoe"), 1.0)
-        a, b = hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2
-        c2 = draws("hs_c2", "Horseshoe")
-        out["hs_c2"] = np.where(c2 > 0, a * np.log(b) - gammaln(a) - (a + 1) * np.log(c2) - b / c2, -np.inf)
-        out["hs_z"] = std_normal(draws("hs_z", "Horseshoe"))
-    return out
-
-
-def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRESHOLD) -> pd.DataFrame:
-    """Power-scaling sensitivity of every coefficient to the prior and to the likelihood.
-
-    Kallioinen et al. (2024), computed by ``arviz_stats.psense``: the posterior is reweighted
-    by Pareto-smoothed importance sampling as if the prior (or the likelihood) were raised to a
-    power ``alpha`` near 1, and the sensitivity is the derivative of the cumulative
-    Jensen-Shannon distance between the perturbed and the actual posterior of each
-    coefficient. ``arviz_stats`` takes the log prior and the log-likelihood of each draw; both
-    are computed here, the log-likelihood as its sum over rows by row blocks (psense needs only
-    that sum), so no ``draws x rows`` array is made; above :data:`FITTED_MAX_CELLS` rows x
-    draws that pass (and psense) runs on evenly spaced draws of each chain, as the fitted
-    probabilities do, and the check says so. The diagnosis follows
-    ``arviz_stats.psense_summary``: both >= ``threshold``: ``"potential prior-data conflict"``;
-    prior >= ``threshold`` > likelihood: ``"potential strong prior / weak likelihood"``; else
-    ``"✓"``.
-
-    Parameters
-    ----------
-    post : PosteriorResults
-        The fit, under any priors. With ``Normal(mu, HalfNormal(s))`` (``HierNormal``) or
-        ``Horseshoe`` priors the power-scaled prior is the joint prior of the model's free
-        variables, scales included (:func:`joint_log_prior_draws`), computed from their
-        posterior draws.
-    threshold : float
-        Sensitivity from which a component counts as influential (0.05, as psense_summary).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by design column name; columns ``prior``, ``likelihood`` (sensitivities),
-        ``diagnosis`` and ``in prior tail`` (True when the posterior median of the quantity
-        the prior applies to lies outside the prior's central range ``mu +- 2 scale``,
-        :meth:`bayeslogit.priors.Prior.typical_range`).
-
-    Raises
-    ------
-    ArgumentError
-        For hierarchical or horseshoe priors when the posterior lacks the draws of their free
-        variables (``tau``, ``z_hiernormal``, ``hs_tau``...).
-
-    Examples
-    --------
-    >>> import pandas as pd, bayeslogit as bl
-    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
-    >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
-    ...                                         random_seed=3, progressbar=False)
-    >>> prior_sensitivity(post).columns.tolist()
-    ['prior', 'likelihood', 'diagnosis', 'in prior tail']
-    """
-    import xarray as xr
-    from arviz_stats import psense
-
-    from ..priors import HIERARCHICAL_FAMILIES
-
-    if post.design.groups is not None:
-        raise ArgumentError(
-            "prior_sensitivity needs the joint prior density of the group terms' sds and correlations, "
-            "which is not computed here; not available for fits with group terms"
-        )
-    d = post.design
-    C, D_all = post.n_chains, post.n_draws
-    keep = _sensitivity_draws(d.n_obs, C, D_all)
-    D = keep.size
-    names = post.coef_names
-    B = post.draws().reshape(C, D_all, len(names))[:, keep].reshape(C * D, len(names))
-    hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in post.model.priors.priors.values())
-    coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
-    if hierarchical:  # the joint log prior of the free variables (scales included), summed per draw
-        total = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values()).reshape(C, D_all)[:, keep]
-        log_prior = xr.Dataset(
-            {"joint": (("chain", "draw"), total)}, coords={"chain": coords["chain"], "draw": coords["draw"]}
-        )
-        lp_total = total
-    else:
-        lp = log_prior_draws(post).reshape(C, D_all, len(names))[:, keep]
-        log_prior = xr.Dataset({"beta": (("chain", "draw", "coef"), lp)}, coords=coords)
-        lp_total = lp.sum(axis=-1)
-    ll = post._cache.loglik_totals(keep).reshape(C, D)  # one pass over draws x rows, kept (or LOO's)
-    tree = xr.DataTree.from_dict(
-        {
-            "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
-            "log_prior": log_prior,
-            "log_likelihood": xr.Dataset(
-                {"y": (("chain", "draw"), ll)}, coords={"chain": coords["chain"], "draw": coords["draw"]}
-            ),
-        }
-    )
-
-    def sense(component: str, total: np.ndarray) -> pd.Series:
-        if np.ptp(total) == 0:  # e.g. flat priors: power-scaling a constant changes nothing
-            return pd.Series(0.0, index=names)
-        return psense(tree, var_names=["beta"], group=component)["beta"].to_series().reindex(names)
-
-    out = pd.DataFrame({"prior": sense("prior", lp_total), "likelihood": sense("likelihood", ll)})
-    out.index.name = "term"
-
-    def diagnosis(row) -> str:
-        if row["prior"] >= threshold and row["likelihood"] >= threshold:
-            return "potential prior-data conflict"
-        if row["prior"] > threshold > row["likelihood"]:
-            return "potential strong prior / weak likelihood"
-        return "✓"
-
-    out["diagnosis"] = out.apply(diagnosis, axis=1)
-    med = np.median(post.draws() @ post.model.priors.centring_map().T, axis=0)
-    ranges = [post.model.priors.priors[name].typical_range() for name in names]
-    out["in prior tail"] = [r is not None and not (r[0] <= m <= r[1]) for m, r in zip(med, ranges)]
-    out.attrs["draws_used"], out.attrs["draws"] = C * D, C * D_all
-    return out
-
-
-def _sensitivity_draws(n: int, chains: int, draws: int) -> np.ndarray:
-    """Indices of the draws (per chain) that power-scaling runs on: all of them up to
-    :data:`FITTED_MAX_CELLS` rows x draws, evenly spaced ones above (at least
-    :data:`FITTED_MIN_DRAWS` in all), so that its log-likelihood pass is bounded like the fitted
-    probabilities' (at n = 1,000,000 and 4,000 draws: 100 per chain, 0.4e9 cells not 4e9)."""
-    if n * chains * draws <= FITTED_MAX_CELLS:
-        return np.arange(draws)
-    per_chain = max(-(-FITTED_MIN_DRAWS // chains), FITTED_MAX_CELLS // max(n * chains, 1))
-    if per_chain >= draws:
-        return np.arange(draws)
-    return np.unique(np.linspace(0, draws - 1, per_chain).round().astype(np.int64))
 
 
 def _sensitivity_check(post) -> tuple[Check, pd.DataFrame | None]:
@@ -869,6 +482,7 @@ def diagnose(post: PosteriorResults) -> Diagnostics:
                 f"correlated; {prior_hint}, or rescale the predictors.",
             )
         )
+    bfmi = None
     if stats is not None and "energy" in stats:
         bfmi = np.atleast_1d(np.asarray(az.bfmi(idata)["energy"].values, dtype=float))
         b = float(np.min(bfmi))
@@ -953,4 +567,5 @@ def diagnose(post: PosteriorResults) -> Diagnostics:
         loo_rows=loo_res.rows if loo_res is not None else None,
         loo_short=loo_res.short_label if loo_res is not None else "",
         prior_sensitivity=sensitivity,
+        bfmi=bfmi,
     )

@@ -15,8 +15,8 @@ One module per job:
 - :mod:`.rebuild`: :func:`rebuild_design`, a design built again from a model's stored rows;
 - :mod:`.names`: the columns a formula reads and patsy's errors in words (shared by the above).
 
-The size limits below are read when a check runs: assign them here
-(``bayeslogit.design.MAX_LEVELS = 5_000``) to change them.
+The size limits are options, read when a check runs: ``bl.options["max_levels"]`` and
+``bl.options["max_columns"]`` (:mod:`bayeslogit._options`).
 """
 
 from __future__ import annotations
@@ -27,15 +27,8 @@ from .offsets import ARRAY_OFFSET
 from .rebuild import rebuild_design
 from .response import _as_counts as _as_counts  # imported from here by interpret/predict.py
 
-__all__ = ["Design", "build_design", "rebuild_design", "ARRAY_OFFSET", "MAX_LEVELS", "MAX_COLUMNS", "MAX_MAGNITUDE"]
+__all__ = ["Design", "build_design", "rebuild_design", "ARRAY_OFFSET", "MAX_MAGNITUDE"]
 
-MAX_LEVELS = 1_000
-"""A categorical factor with more levels than this is refused before the design is built
-(one dense column per level: ``n x levels x 8`` bytes, and ``n x p^2`` flops per Newton step
-and rank check). Raise it (``bayeslogit.design.MAX_LEVELS = ...``) to build such a design anyway."""
-MAX_COLUMNS = 2_000
-"""A design with more columns than this (e.g. an interaction of two many-level factors) is
-refused before it is built, for the same reason."""
 MAX_MAGNITUDE = 1e100
 """Design columns whose largest |value| is above this (or below its inverse, but not 0) are
 rejected: their coefficients and the Hessian ``X'WX`` would leave floating-point range."""

@@ -5,8 +5,8 @@ Owns refusing a factor with too many levels or a design with too many columns be
 columns of extreme magnitude and constant or linearly dependent columns (with the fix for a
 spline basis that duplicates the intercept). Design columns of new data get the first two.
 
-The limits (``MAX_LEVELS``, ``MAX_COLUMNS``, ``MAX_MAGNITUDE``) are read from the package when
-a check runs, so that ``bayeslogit.design.MAX_LEVELS = ...`` changes them.
+The size limits are the options ``max_levels`` and ``max_columns`` (:mod:`bayeslogit._options`),
+read when a check runs; ``MAX_MAGNITUDE`` is the package's constant.
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ import numpy as np
 import pandas as pd
 import patsy
 
+from .._options import options
 from ..errors import DataError, DesignError
 
 
 def _limit(name: str):
-    """The limit ``name`` as currently set on :mod:`bayeslogit.design` (users may assign it)."""
-    from .. import design  # the package, which imports this module: deferred
+    """The limit ``name``: an option (``max_levels``, ``max_columns``) or ``MAX_MAGNITUDE``."""
+    if name == "MAX_MAGNITUDE":
+        from . import MAX_MAGNITUDE  # the package, which imports this module: deferred
 
-    return getattr(design, name)
+        return MAX_MAGNITUDE
+    return options[name]
 
 
 def _dmatrix(rhs, data: pd.DataFrame, eval_env):
@@ -40,10 +43,10 @@ def _dmatrix(rhs, data: pd.DataFrame, eval_env):
 
 def _check_levels_early(data: pd.DataFrame, codes: list[str], names: list[str]) -> None:
     """Before patsy: a column the formula treats as categorical (non-numeric, or inside
-    ``C(...)``) with more than :data:`~bayeslogit.design.MAX_LEVELS` distinct values is refused by one
+    ``C(...)``) with more than the option ``max_levels`` distinct values is refused by one
     ``nunique`` (patsy itself would first build a dense levels x levels contrast matrix:
     seconds and 400 MB for 5,000 levels)."""
-    n, max_levels = len(data), _limit("MAX_LEVELS")
+    n, max_levels = len(data), _limit("max_levels")
     for col in names:
         if col not in data.columns:
             continue
@@ -61,9 +64,9 @@ def _check_levels_early(data: pd.DataFrame, codes: list[str], names: list[str]) 
 def _refuse_levels(name: str, k: int, n: int, p: int, *, column: str | None = None) -> None:
     from .._blocks import nbytes_text
 
-    max_levels = _limit("MAX_LEVELS")
+    max_levels = _limit("max_levels")
     raise DesignError(
-        f"factor {name} has {k:,} levels (more than bayeslogit.design.MAX_LEVELS = {max_levels:,}): "
+        f"factor {name} has {k:,} levels (more than bl.options['max_levels'] = {max_levels:,}): "
         f"the dense design would be {n:,} rows x {p:,}+ columns x 8 B = {nbytes_text(n * p * 8.0)}, "
         f"and each Newton step and the rank check about n p^2 = {n * float(p) ** 2:.1e} flops; "
         f"model it as a group effect (a hierarchical model, e.g. bambi's (1|{column or name})), "
@@ -73,9 +76,9 @@ def _refuse_levels(name: str, k: int, n: int, p: int, *, column: str | None = No
 
 
 def _check_design_size(info, n: int) -> None:
-    """Refuse (DesignError) a factor with more than :data:`~bayeslogit.design.MAX_LEVELS` levels or a design of
-    more than :data:`~bayeslogit.design.MAX_COLUMNS` columns, saying what the dense design would need and the fix."""
-    p, max_levels, max_columns = len(info.column_names), _limit("MAX_LEVELS"), _limit("MAX_COLUMNS")
+    """Refuse (DesignError) a factor with more than the option ``max_levels`` levels or a design of
+    more than the option ``max_columns`` columns, saying what the dense design would need and the fix."""
+    p, max_levels, max_columns = len(info.column_names), _limit("max_levels"), _limit("max_columns")
     big = [
         (f.name(), len(fi.categories))
         for f, fi in info.factor_infos.items()
@@ -93,7 +96,7 @@ def _check_design_size(info, n: int) -> None:
         name, k = max(big, key=lambda t: t[1])
         _refuse_levels(name, k, n, p)
     raise DesignError(
-        f"the design has {p:,} columns (more than bayeslogit.design.MAX_COLUMNS = {max_columns:,}): "
+        f"the design has {p:,} columns (more than bl.options['max_columns'] = {max_columns:,}): "
         f"{size}; use fewer levels or interactions (e.g. merge rare levels), or a group effect"
     )
 

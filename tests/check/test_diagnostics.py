@@ -11,7 +11,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 import bayeslogit as bl
-from bayeslogit.check.diagnostics import fit_quality, fitted_probabilities
+from bayeslogit.check.scores import fit_quality, fitted_probabilities
 
 
 @pytest.fixture(scope="module")
@@ -217,27 +217,27 @@ def test_separation_matches_the_mle_warning(post, diag):
 
 
 def test_fitted_probabilities_thin_the_draws_above_the_budget_and_say_so(seed_df, monkeypatch):
-    from bayeslogit.check import diagnostics
+    from bayeslogit.check import scores
 
     post = bl.LogitModel("y ~ x1 + x2", seed_df).sample(draws=300, tune=200, chains=2, random_seed=1, progressbar=False)
-    monkeypatch.setattr(diagnostics, "FITTED_MAX_CELLS", 500 * 100)  # 600 draws x 500 rows is above
-    monkeypatch.setattr(diagnostics, "FITTED_MIN_DRAWS", 250)
+    monkeypatch.setitem(bl.options, "fitted_max_cells", 500 * 100)  # 600 draws x 500 rows is above
+    monkeypatch.setattr(scores, "FITTED_MIN_DRAWS", 250)
     p = fitted_probabilities(post)
     idx = np.unique(np.linspace(0, 599, 250).round().astype(int))
     np.testing.assert_allclose(p, expit(post.draws()[idx] @ post.design.X.T).mean(axis=0), rtol=1e-12)
     assert (
-        diagnostics.fitted_draws_note(post)
+        scores.fitted_draws_note(post)
         == "posterior-mean probabilities from 250 evenly spaced of the 600 draws (500 rows)"
     )
     diag = post.diagnostics()
     assert diag.fit.note and "Fit quality: posterior-mean probabilities from 250" in str(diag)
     # all draws within the budget: exact mean, no note
-    monkeypatch.setattr(diagnostics, "FITTED_MAX_CELLS", 10**9)
+    monkeypatch.setitem(bl.options, "fitted_max_cells", 10**9)
     post._cache.clear()
     np.testing.assert_allclose(
         fitted_probabilities(post), expit(post.draws() @ post.design.X.T).mean(axis=0), rtol=1e-12
     )
-    assert diagnostics.fitted_draws_note(post) == ""
+    assert scores.fitted_draws_note(post) == ""
 
 
 @pytest.mark.parametrize("seed", range(6))

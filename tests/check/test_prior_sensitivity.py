@@ -8,7 +8,7 @@ from scipy import stats
 
 import bayeslogit as bl
 from bayeslogit import _blocks
-from bayeslogit.check.diagnostics import prior_sensitivity
+from bayeslogit.check.sensitivity import prior_sensitivity
 from bayeslogit.fit.nuts.driver import to_datatree
 from bayeslogit.results.posterior import PosteriorResults
 
@@ -98,10 +98,11 @@ def test_exact_loo_leaves_the_totals_prior_sensitivity_reads(seed_df):
 
 def test_large_fits_power_scale_evenly_spaced_draws_and_say_so(default_post, seed_df, monkeypatch):
     from bayeslogit.check import diagnostics as dg
+    from bayeslogit.check import scores, sensitivity
 
-    monkeypatch.setattr(dg, "FITTED_MAX_CELLS", 500 * 4 * 150)  # 500 rows x 4 chains: 150 draws per chain
-    monkeypatch.setattr(dg, "FITTED_MIN_DRAWS", 100)
-    keep = dg._sensitivity_draws(500, 4, 1000)
+    monkeypatch.setitem(bl.options, "fitted_max_cells", 500 * 4 * 150)  # 500 rows x 4 chains: 150 draws per chain
+    monkeypatch.setattr(scores, "FITTED_MIN_DRAWS", 100)
+    keep = sensitivity._sensitivity_draws(500, 4, 1000)
     assert keep.size == 150 and keep[0] == 0 and keep[-1] == 999
     ours = prior_sensitivity(default_post)
     assert (ours.attrs["draws_used"], ours.attrs["draws"]) == (600, 4000)
@@ -111,8 +112,8 @@ def test_large_fits_power_scale_evenly_spaced_draws_and_say_so(default_post, see
         np.testing.assert_allclose(ours[component].to_numpy(), theirs.loc[ours.index].to_numpy(), rtol=1e-8)
     check, _ = dg._sensitivity_check(default_post)
     assert "on 600 evenly spaced of the 4,000 draws" in check.detail
-    monkeypatch.setattr(dg, "FITTED_MIN_DRAWS", 800)  # never fewer than this many in all
-    assert dg._sensitivity_draws(500, 4, 1000).size == 200
+    monkeypatch.setattr(scores, "FITTED_MIN_DRAWS", 800)  # never fewer than this many in all
+    assert sensitivity._sensitivity_draws(500, 4, 1000).size == 200
 
 
 def test_default_prior_on_the_seed_data_is_not_flagged(default_post):
@@ -169,7 +170,7 @@ def _pymc_reference_tree(post):
     ids=["hiernormal", "hiernormal-two-scales", "horseshoe"],
 )
 def test_hierarchical_priors_equal_psense_on_pymcs_log_prior(seed_df, priors):
-    from bayeslogit.check.diagnostics import joint_log_prior_draws
+    from bayeslogit.check.sensitivity import joint_log_prior_draws
 
     model = bl.LogitModel("y ~ x1 + x2", seed_df, priors=priors)
     post = model.sample(draws=300, tune=300, chains=2, random_seed=2, progressbar=False)

@@ -263,22 +263,23 @@ def test_new_sections_match_independent_computations(post, report, seed_df):
     from scipy.special import expit
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
-    from bayeslogit.check import report as rep
+    from bayeslogit.check import statistics as stats
+    from bayeslogit.summary import significant
 
     _, page, _ = report
     B = post.draws()
     X = np.column_stack([np.ones(len(seed_df)), seed_df["x1"], seed_df["x2"]])
     y = seed_df["y"].to_numpy(dtype=float)
     p = expit(X @ B.T).mean(axis=1)  # posterior-mean probability, the whole array (small data)
-    bins = rep.binned_residuals(post)
+    bins = stats.binned_residuals(post)
     order = np.argsort(p, kind="mergesort")
-    groups = np.array_split(order, rep.residual_bins(len(y)))
+    groups = np.array_split(order, stats.residual_bins(len(y)))
     assert len(bins) == len(groups) == 22  # about sqrt(500)
     np.testing.assert_allclose(bins["observed"], [y[g].mean() for g in groups], atol=1e-12)
     np.testing.assert_allclose(bins["fitted"], [p[g].mean() for g in groups], rtol=1e-9)
     np.testing.assert_allclose(bins["se"], [np.sqrt(np.sum(p[g] * (1 - p[g]))) / len(g) for g in groups], rtol=1e-9)
     # event rate: observed is the data's; predicted is E[mean_i p_i] up to replicate noise
-    table, reps, note = rep.event_rate_ppc(post, seed=1)
+    table, reps, note = stats.event_rate_ppc(post, seed=1)
     assert list(table.index) == ["overall"] and "from 500 evenly spaced of the 800 draws" in note
     assert table.loc["overall", "observed"] == pytest.approx(y.mean(), abs=1e-12)
     noise = np.sqrt(y.mean() * (1 - y.mean()) / len(y)) / np.sqrt(reps.shape[1])
@@ -293,7 +294,7 @@ def test_new_sections_match_independent_computations(post, report, seed_df):
     np.testing.assert_allclose(ors["mean"], np.exp(B).mean(axis=0), rtol=1e-10)
     assert f"{ors.loc['x1', 'mean']:.3f}" in page
     # in sample vs PSIS-LOO, on every row (exact LOO)
-    oos = rep.loo_fit_quality(post, post.diagnostics())
+    oos = stats.loo_fit_quality(post, post.diagnostics())
     assert oos.loc["Brier score", "in sample"] == pytest.approx(brier_score_loss(y, p), rel=1e-9)
     assert oos.loc["AUC", "in sample"] == pytest.approx(roc_auc_score(y, p), rel=1e-9)
     assert oos.loc["log score (mean)", "out of sample (PSIS-LOO)"] == pytest.approx(
@@ -307,30 +308,63 @@ def test_new_sections_match_independent_computations(post, report, seed_df):
     # MCSE never printed as 0.000: two significant digits
     per_coef = post.diagnostics().per_coef
     for v in per_coef["mcse_mean"]:
-        assert f"<td>{rep.significant(v)}</td>" in page and float(rep.significant(v)) > 0
+        assert f"<td>{significant(v)}</td>" in page and float(significant(v)) > 0
     # energy: E-BFMI per chain as ArviZ computes it
     import arviz as az
 
     bfmi = np.asarray(az.bfmi(post.idata)["energy"].values).ravel()
-    np.testing.assert_allclose(rep.energy_stats(post)[2], bfmi, rtol=1e-6)
+    np.testing.assert_allclose(stats.energy_stats(post)[2], bfmi, rtol=1e-6)
+    assert "E-BFMI per chain: " + ", ".join(f"{v:.2f}" for v in post.diagnostics().bfmi) in page
     # run information
     run = page.split("id='run'")[1]
     for text in ("Report written:", "Data source:", "Sampler settings:", "numpy ", "arviz ", "2 chains x 400 draws"):
         assert text in run, text
 
 
+def test_default_prior_note_with_weights_reads_the_priors_numbers(seed_df):
+    """With weights=, the default slopes are scaled by the sd of the weights-expanded data; the
+    note giving those numbers used to vanish (the report recomputed an unweighted sd, which
+    did not match the prior). It now reads them from the resolved priors: sd = 2.5 / sigma."""
+    from bayeslogit.check.report import render_report
+
+    w = np.random.default_rng(0).integers(1, 4, len(seed_df))
+    df = seed_df.assign(w=w)
+    post = bl.LogitModel("y ~ x1 + x2", df, weights="w").sample(
+        draws=100, tune=100, chains=2, random_seed=1, progressbar=False
+    )
+    page = render_report(post)
+    note = page.split("id='prior-scale'>")[1].split("</p>")[0]
+    for col in ("x1", "x2"):
+        x = df[col].to_numpy()
+        sd = np.sqrt(np.average((x - np.average(x, weights=w)) ** 2, weights=w))  # weighted, not np.std(x)
+        assert abs(sd / np.std(x) - 1) > 1e-3
+        assert f"{col}: 2.5 / {sd:.5g} = {2.5 / sd:.6g}" in note
+        assert str(post.model.priors.priors[col]) == f"Normal(0, {2.5 / sd:.6g})"
+    assert "each row counted as often as its weight" in note
+
+
+def test_default_prior_note_leaves_out_a_constant_column(seed_df):
+    """Without an intercept, one constant column keeps the unscaled Normal(0, 2.5): no sd to give."""
+    from bayeslogit.check.sections import default_prior_note
+
+    fit = bl.LogitModel("y ~ 0 + c + x1", seed_df.assign(c=3.0)).fit_map()
+    assert str(fit.model.priors.priors["c"]) == "Normal(0, 2.5)"
+    note = default_prior_note(fit)
+    assert "x1: 2.5 / " in note and "c: " not in note
+
+
 def test_rank_histograms_count_pooled_ranks(post):
     from scipy.stats import binom, rankdata
 
-    from bayeslogit.check import report as rep
+    from bayeslogit.check import statistics as stats
 
-    counts = rep.rank_counts(post)
+    counts = stats.rank_counts(post)
     beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef").values
-    assert counts.shape == (3, 2, rep.RANK_BINS) and (counts.sum(axis=2) == 400).all()
+    assert counts.shape == (3, 2, stats.RANK_BINS) and (counts.sum(axis=2) == 400).all()
     r = rankdata(beta[:, :, 1].ravel()).reshape(2, 400)  # x1
-    expected = np.histogram(r[0], bins=np.linspace(1, 801, rep.RANK_BINS + 1))[0]
+    expected = np.histogram(r[0], bins=np.linspace(1, 801, stats.RANK_BINS + 1))[0]
     np.testing.assert_array_equal(counts[1, 0], expected)
-    assert rep.rank_band(post) == tuple(binom.ppf([0.025, 0.975], 400, 1 / rep.RANK_BINS))
+    assert stats.rank_band(post) == tuple(binom.ppf([0.025, 0.975], 400, 1 / stats.RANK_BINS))
 
 
 @pytest.fixture(scope="module")
@@ -365,11 +399,33 @@ def _text_boxes(fig):
     return out
 
 
+def _rank_fig(post):
+    from bayeslogit.check import figures, statistics
+
+    return figures.rank_fig(statistics.rank_counts(post), statistics.rank_band(post), post.n_draws, post.coef_names)
+
+
+def _trace_fig(post):
+    from bayeslogit.check import figures, statistics
+
+    return figures.trace_fig(statistics.chain_draws(post), post.coef_names)
+
+
+def _prior_posterior_fig(post):
+    from bayeslogit.check import figures, statistics
+
+    return figures.prior_posterior_fig(statistics.prior_posterior_draws(post))
+
+
+def _pair_fig(post):
+    from bayeslogit.check import figures, statistics
+
+    return figures.pair_fig(*statistics.pair_draws(post))
+
+
 @pytest.mark.parametrize("which", ["_rank_fig", "_trace_fig", "_prior_posterior_fig", "_pair_fig"])
 def test_panel_titles_and_labels_do_not_overlap_with_many_coefficients(post7, which):
-    from bayeslogit.check import report as rep
-
-    fig = getattr(rep, which)(post7[0])
+    fig = globals()[which](post7[0])
     boxes = _text_boxes(fig)
     titles = [(k, s, b) for k, s, b in boxes if b is not None]
     clashes = [
@@ -382,10 +438,10 @@ def test_panel_titles_and_labels_do_not_overlap_with_many_coefficients(post7, wh
 
 
 def test_factor_levels_in_the_event_rate_check(post7):
-    from bayeslogit.check import report as rep
+    from bayeslogit.check import statistics as stats
 
     post, df = post7
-    table, reps, _ = rep.event_rate_ppc(post, seed=2)
+    table, reps, _ = stats.event_rate_ppc(post, seed=2)
     assert list(table.index) == ["overall", "g = a", "g = b", "g = c"]
     observed = df.groupby("g")["y"].mean()
     for level in "abc":

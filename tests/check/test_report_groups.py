@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import bayeslogit as bl
-from bayeslogit.check import report as rep
+from bayeslogit.check import figures, sections, statistics
 from bayeslogit.datasets import simulate_groups
 
 
@@ -74,7 +74,7 @@ def test_caterpillar_draws_each_level_sorted_with_its_interval(gpost, greport):
 
     _, page, _ = greport
     term = gpost.design.groups.terms[0]
-    data = rep.caterpillar_data(gpost, term)
+    data = statistics.caterpillar_data(gpost, term)
     b = gpost.idata.posterior["b_g"].transpose("chain", "draw", "g__level", "g__coef").values.reshape(-1, 25, 2)
     for c, coef in enumerate(["Intercept", "x"]):
         d = data[coef]
@@ -86,7 +86,7 @@ def test_caterpillar_draws_each_level_sorted_with_its_interval(gpost, greport):
         np.testing.assert_allclose(d["lower"], np.quantile(b[:, order, c], 0.025, axis=0), rtol=1e-10)
         np.testing.assert_allclose(d["upper"], np.quantile(b[:, order, c], 0.975, axis=0), rtol=1e-10)
         assert (np.diff(d["mean"]) >= 0).all()
-    fig = rep._caterpillar_fig(gpost, term)
+    fig = figures.caterpillar_fig(statistics.caterpillar_data(gpost, term), term)
     ax0, ax1 = fig.axes
     assert [t.get_text() for t in ax0.get_yticklabels()] == list(data["Intercept"]["level"])
     np.testing.assert_allclose(ax1.collections[1].get_offsets()[:, 0], data["x"]["mean"])
@@ -123,15 +123,15 @@ def test_many_levels_are_thinned_and_the_caption_says_so():
     )
     post = SimpleNamespace(group_effects=lambda: eff)
     term = SimpleNamespace(label="1 | school", coef_names=["Intercept"], group_name="school", correlated=True)
-    d = rep.caterpillar_data(post, term)["Intercept"]
-    assert len(d) == rep.CATERPILLAR_MAX_LEVELS == 60 and d.attrs["levels"] == 300
+    d = statistics.caterpillar_data(post, term)["Intercept"]
+    assert len(d) == statistics.CATERPILLAR_MAX_LEVELS == 60 and d.attrs["levels"] == 300
     assert d["rank"].iloc[0] == 0 and d["rank"].iloc[-1] == 299
     assert d["mean"].iloc[0] == mean.min() and d["mean"].iloc[-1] == mean.max()
     assert np.ptp(np.diff(d["rank"])) <= 1  # evenly spaced ranks
     np.testing.assert_allclose(d["mean"], np.sort(mean)[d["rank"]])
-    caption = rep._caterpillar_caption(post, term)
+    caption = sections._caterpillar_caption(statistics.caterpillar_data(post, term), term)
     assert "60 of the 300 levels are drawn" in caption and "names are left off" in caption
-    fig = rep._caterpillar_fig(post, term)
+    fig = figures.caterpillar_fig(statistics.caterpillar_data(post, term), term)
     assert fig.axes[0].get_yticklabels() == [] and "60 of 300 levels" in fig.axes[0].get_title()
 
 

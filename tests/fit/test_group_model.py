@@ -197,7 +197,7 @@ def test_predict_seen_and_unseen_levels_by_hand(post):
 
 
 def test_training_rows_loglik_loo_and_fitted_include_group_effects(post):
-    from bayeslogit.check.diagnostics import fitted_probabilities
+    from bayeslogit.check.scores import fitted_probabilities
 
     d = post.design
     t = d.groups.terms[0]
