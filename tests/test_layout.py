@@ -38,7 +38,7 @@ STAGES = [
             "_group_syntax",
         ],
     ),
-    ("design", ["design", "group_terms"]),
+    ("design", ["design", "group_terms", "response"]),
     ("priors", ["priors", "group_priors"]),
     ("fit", ["fit"]),
     ("results", ["results"]),
