@@ -46,8 +46,6 @@ __all__ = [
     "Laplace",
     "ElasticNet",
     "Horseshoe",
-    "NONSMOOTH_FAMILIES",
-    "HIERARCHICAL_FAMILIES",
     "DEFAULT_SCALE",
     "default_priors",
     "SklearnPrior",
@@ -110,7 +108,7 @@ class Normal(Prior):
 
     def logpdf(self, x):
         if isinstance(self.sigma, ScalePrior):
-            return _scale_mixture_logpdf(np.asarray(x, dtype=float) - self.mu, self.sigma)
+            return self.sigma.mixture_logpdf(np.asarray(x, dtype=float) - self.mu)
         z = (np.asarray(x) - self.mu) / self.sigma
         return -0.5 * z * z - np.log(self.sigma) - 0.5 * np.log(2 * np.pi)
 
@@ -131,21 +129,6 @@ class Normal(Prior):
     @classmethod
     def pymc_distribution(cls, pm, name, priors, dim):
         return pm.Normal(name, mu=_vec(priors, "mu"), sigma=_vec(priors, "sigma"), dims=dim)
-
-
-def _scale_mixture_logpdf(z: np.ndarray, scale: ScalePrior) -> np.ndarray:
-    """Marginal log density of ``N(0, tau)`` with ``tau ~ scale``, by quadrature in
-    ``log tau`` (smooth integrand; 400 nodes give ~1e-9 relative accuracy)."""
-    from scipy.special import logsumexp
-
-    u = np.linspace(-12.0, 5.0, 400) + math.log(scale.sigma)  # log tau
-    tau = np.exp(u)
-    zz = np.atleast_1d(z)[:, None]
-    log_int = (
-        -0.5 * (zz / tau) ** 2 - np.log(tau) - 0.5 * math.log(2 * math.pi) + scale.logpdf(tau) + u
-    )  # the Jacobian d tau = tau du
-    out = logsumexp(log_int, axis=1) + math.log(u[1] - u[0])
-    return out.reshape(np.shape(z))
 
 
 class HierarchicalNormal(JointFamily):
@@ -584,13 +567,6 @@ class Horseshoe(Prior):
         out["hs_c2"] = np.where(c2 > 0, a * np.log(b) - gammaln(a) - (a + 1) * np.log(c2) - b / c2, -np.inf)
         out["hs_z"] = std_normal_logpdf(free("hs_z", cls.family_name))
         return out
-
-
-NONSMOOTH_FAMILIES = ("Laplace", "ElasticNet")
-"""Deprecated (ask :attr:`Prior.has_kink`): families with a kink at ``mu``."""
-
-HIERARCHICAL_FAMILIES = ("HierNormal", "Horseshoe")
-"""Deprecated (ask :attr:`Prior.sampled_scale`): families with a sampled scale."""
 
 
 def default_priors(names: list[str], sd: np.ndarray) -> dict[str, Prior]:
