@@ -20,7 +20,7 @@ from ..errors import ArgumentError, SeparationWarning, check_probability
 from ..fit.newton import NewtonResult, check_newton_args, covariance, newton
 from ..fit.penalized import has_kink, penalized_mode
 from ..fit.separation import detect_separation
-from ..priors import HIERARCHICAL_FAMILIES, Prior, ResolvedPriors, resolve_priors
+from ..priors import Prior, ResolvedPriors, resolve_priors
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 
@@ -360,7 +360,7 @@ def fit_map(model: LogitModel, spec=None, *, tol: float = 1e-10, max_iter: int =
     priors = model.priors if spec is None else resolve_priors(spec, model.design)
     d = model.design
     label = "model priors" if spec is None else _describe_spec(spec)
-    sampled = [n for n, p in priors.priors.items() if p.family in HIERARCHICAL_FAMILIES]
+    sampled = [n for n, p in priors.priors.items() if p.sampled_scale]
     if sampled:
         raise ArgumentError(
             f"fit_map() has no mode to find for {sampled}: their prior samples its own scale "
