@@ -216,6 +216,7 @@ class Binomial(ResponseFamily):
     name = "binomial"
     label = "Binomial"
     summary_label = "Binomial (logit)"
+    trials: np.ndarray
 
     def __init__(self, trials: np.ndarray):
         self.trials = np.asarray(trials)

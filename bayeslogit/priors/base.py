@@ -218,7 +218,7 @@ class Prior(JointFamily):
         args = ", ".join(f"{v:g}" for v in self.params().values())
         return f"{self.family}({args})"
 
-    def logpdf(self, x: np.ndarray) -> np.ndarray:
+    def logpdf(self, x: np.ndarray | float) -> np.ndarray:
         """Log density at ``x`` (numpy, for point estimates and checks)."""
         raise NotImplementedError(f"{self}: no log density")
 

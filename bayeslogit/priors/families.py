@@ -177,7 +177,7 @@ class HierarchicalNormal(JointFamily):
         return out
 
 
-def _student_derivs(prior: Prior, x: float, nu: float) -> tuple[float, float, float]:
+def _student_derivs(prior: StudentT | Cauchy, x: float, nu: float) -> tuple[float, float, float]:
     s = prior.sigma
     z = (x - prior.mu) / s
     d1 = -(nu + 1.0) * z / (s * (nu + z * z))

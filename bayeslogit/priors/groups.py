@@ -133,9 +133,12 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
         if spec:
             raise PriorError(f"priors has group keys {list(spec)} but the formula has no group terms like (1 | g)")
         return None
-    sd, cor, sources, labels = {}, {}, {}, {}
+    sd: dict[str, list[ScalePrior]] = {}
+    cor: dict[str, CorrelationPrior] = {}
+    sources: dict = {}
+    labels: dict = {}
     for t in groups.terms:
-        sd[t.key] = [DEFAULT_SD] * t.n_coef
+        sd[t.key] = [DEFAULT_SD for _ in range(t.n_coef)]
         for c in t.coef_names:
             sources[(t.key, c)] = "default"
         if t.correlated:

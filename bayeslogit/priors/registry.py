@@ -49,7 +49,6 @@ COEFFICIENT_FAMILIES: dict[str, type[Prior]] = {
 COEFFICIENT_FAMILIES[HierarchicalNormal.family_name] = Normal  # Normal(mu, HalfNormal(s)) is stored by that name
 SCALE_FAMILIES: dict[str, type[ScalePrior]] = {cls.family_name: cls for cls in (HalfNormal, HalfStudentT)}
 """JSON name -> class of every scale prior (group sds, a Normal's sampled scale)."""
-CORRELATION_FAMILY: type[CorrelationPrior] = LKJ
 
 TEXT_NAMES: dict[str, type[Prior]] = {
     "normal": Normal,
@@ -146,7 +145,7 @@ def correlation_to_json(prior) -> float:
 
 def correlation_from_json(eta: float) -> CorrelationPrior:
     """The LKJ prior of a stored ``eta``."""
-    return CORRELATION_FAMILY(float(eta))
+    return LKJ(float(eta))
 
 
 # -- text (the CLI) ----------------------------------------------------------------------------
