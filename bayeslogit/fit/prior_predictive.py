@@ -96,9 +96,9 @@ def prior_predictive_tree(
         warn_if_large(draws, design.n_obs, family, "prior predictive", stacklevel=4)
         G = None if design.groups is None else [values[f"b_{t.key}"] for t in design.groups.terms]
         groups["prior_predictive"] = {"y": family.replicate(design, values["beta"], rng, G)[None]}
-    coords = {**coords, "obs": np.arange(design.n_obs)}
+    all_coords: dict[str, Any] = {**coords, "obs": np.arange(design.n_obs)}
     dims = {**dims, "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"], "offset": ["obs"]}
-    tree = az.from_dict(groups, coords=coords, dims=dims)
+    tree = az.from_dict(groups, coords=all_coords, dims=dims)
     tree["prior"].attrs.update(
         {
             "created_by": "bayeslogit (numpy draws from the priors)",
