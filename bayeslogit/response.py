@@ -54,6 +54,10 @@ class ResponseFamily:
         The name as the report writes it (``"Bernoulli"``).
     summary_label : str
         The model line of the point-estimate summary (``"Logit"``, ``"Binomial (logit)"``).
+    rate_label : str
+        What the report calls the observed outcome per row (``"events"``, ``"observed rate"``).
+    binary : bool
+        One 0/1 outcome per row (calibration plots, AUC and the event coding apply).
     trials : ndarray or None
         Trials per row, where the family has them.
     """
@@ -61,6 +65,8 @@ class ResponseFamily:
     name: str = ""
     label: str = ""
     summary_label: str = ""
+    rate_label: str = ""
+    binary: bool = False
     trials: np.ndarray | None = None
 
     def take(self, rows) -> ResponseFamily:
@@ -145,6 +151,8 @@ class Bernoulli(ResponseFamily):
     name = "bernoulli"
     label = "Bernoulli"
     summary_label = "Logit"
+    rate_label = "events"
+    binary = True
 
     def __repr__(self) -> str:
         return "Bernoulli()"
@@ -216,6 +224,7 @@ class Binomial(ResponseFamily):
     name = "binomial"
     label = "Binomial"
     summary_label = "Binomial (logit)"
+    rate_label = "observed rate"
     trials: np.ndarray
 
     def __init__(self, trials: np.ndarray):
@@ -289,8 +298,9 @@ def as_response(trials: ResponseFamily | np.ndarray | None) -> ResponseFamily:
 
 
 def response_family(design) -> ResponseFamily:
-    """The response family of a design (its ``response``, where the design carries one; else
-    from its ``trials``).
+    """The response family of a design: the family it carries (an attribute
+    ``response_family``, or ``response`` once that names the family rather than the response
+    column), else the one its ``trials`` give.
 
     Examples
     --------
@@ -299,5 +309,8 @@ def response_family(design) -> ResponseFamily:
     >>> response_family(build_design("y ~ x", pd.DataFrame({"y": [0, 1, 1], "x": [0.0, 1.0, 2.0]})))
     Bernoulli()
     """
-    fam = getattr(design, "response", None)
-    return fam if isinstance(fam, ResponseFamily) else as_response(design.trials)
+    for attr in ("response_family", "response"):
+        fam = getattr(design, attr, None)
+        if isinstance(fam, ResponseFamily):
+            return fam
+    return as_response(design.trials)

@@ -32,6 +32,13 @@ def test_the_family_of_a_design(designs):
     assert as_response(None).name == "bernoulli" and as_response(fam) is fam
     assert (fam.label, fam.summary_label) == ("Binomial", "Binomial (logit)")
     assert (Bernoulli().label, Bernoulli().summary_label) == ("Bernoulli", "Logit")
+    assert (Bernoulli().rate_label, fam.rate_label, Bernoulli().binary, fam.binary) == (
+        "events",
+        "observed rate",
+        True,
+        False,
+    )
+    assert bern.family.capitalize() == Bernoulli().label and binom.family.capitalize() == fam.label
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["bernoulli", "binomial"])
