@@ -290,7 +290,11 @@ def test_fit_modules_do_not_compare_family_names():
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.Compare):
                 consts = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-                if any(c in names for c in consts) or "NONSMOOTH_FAMILIES" in ast.unparse(node):
+                tuples = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & {
+                    "NONSMOOTH_FAMILIES",
+                    "HIERARCHICAL_FAMILIES",
+                }
+                if any(c in names for c in consts) or tuples:
                     bad.append(f"{_module_name(path)}:{node.lineno}: {ast.unparse(node)}")
     assert not bad, "\n".join(bad)
 
