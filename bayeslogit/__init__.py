@@ -30,13 +30,25 @@ from .errors import (
     SeparationWarning,
 )
 from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
-from .group_priors import LKJ, HalfStudentT
 from .interpret.loo import compare_models
 from .interpret.pooling import plot_pooling, pooling_table
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
-from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, Prior, StudentT, sklearn_prior
+from .priors import (
+    LKJ,
+    Cauchy,
+    ElasticNet,
+    Flat,
+    HalfNormal,
+    HalfStudentT,
+    Horseshoe,
+    Laplace,
+    Normal,
+    Prior,
+    StudentT,
+    sklearn_prior,
+)
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults

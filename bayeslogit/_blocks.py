@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
-from scipy.special import expit, gammaln
+from scipy.special import expit
 
 from ._options import options
 
@@ -30,15 +30,11 @@ __all__ = [
     "map_rows",
     "reduce_rows",
     "linear_predictor",
-    "loglik_block",
     "eta_rows",
-    "loglik_rows",
     "mean_prob_rows",
     "weighted_gram",
     "nbytes_text",
     "outcome_dtype",
-    "replicate_outcomes",
-    "loglik_sums",
     "one_blas_thread",
     "column_sd",
 ]
@@ -126,36 +122,6 @@ def linear_predictor(Xb: np.ndarray, beta: np.ndarray, offset_b: np.ndarray | No
     return eta
 
 
-def loglik_block(
-    Xb: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None, B: np.ndarray, offset_b: np.ndarray | None = None
-) -> np.ndarray:
-    """Pointwise log-likelihood of a row block for every draw: shape ``(rows, draws)``.
-
-    Bernoulli ``y eta - log(1 + e^eta)``; binomial adds the log binomial coefficient (as
-    :func:`bayeslogit._numerics.log_likelihood`, so it matches PyMC's ``Binomial.logp``);
-    ``eta`` is :func:`linear_predictor` (with the block's offset, if any).
-    """
-    eta = linear_predictor(Xb, B.T, offset_b)  # (b, S)
-    _note(eta.size)
-    return _loglik_eta(eta, yb, trials_b)
-
-
-def _loglik_eta(eta: np.ndarray, yb: np.ndarray, trials_b: np.ndarray | None) -> np.ndarray:
-    """:func:`loglik_block` from the linear predictor ``eta`` (rows, draws), overwritten."""
-    y = np.asarray(yb, dtype=float)[:, None]
-    if trials_b is None:
-        out = _softplus(eta)
-        np.subtract(y * eta, out, out=out)
-        return out
-    m = np.asarray(trials_b, dtype=float)
-    const = gammaln(m + 1.0) - gammaln(yb + 1.0) - gammaln(m - yb + 1.0)
-    out = _softplus(eta)
-    out *= m[:, None]
-    np.subtract(y * eta, out, out=out)
-    out += const[:, None]
-    return out
-
-
 def eta_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
     """The linear predictor of a block of a design's rows (a slice or index array) for every
     draw: :func:`linear_predictor` (``X[rows] @ B.T`` plus the rows' offset, if any), plus the
@@ -170,25 +136,8 @@ def eta_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
     return eta
 
 
-def loglik_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
-    """:func:`loglik_block` of a block of a design's rows (its ``X``, ``y``, ``trials``,
-    ``offset``), group terms included (:func:`eta_rows`): shape ``(rows, draws)``."""
-    return _loglik_eta(eta_rows(design, rows, B, G), design.y[rows], _rows_of(design.trials, rows))
-
-
 def _rows_of(a: np.ndarray | None, rows):
     return None if a is None else a[rows]
-
-
-def _softplus(eta: np.ndarray) -> np.ndarray:
-    """``log(1 + e^eta)`` as ``max(eta, 0) + log1p(exp(-|eta|))``, in place in one new array
-    (equal to ``np.logaddexp(0, eta)`` to rounding and 2-4x faster)."""
-    out = np.abs(eta)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += np.maximum(eta, 0.0)
-    return out
 
 
 def mean_prob_rows(design, rows, B: np.ndarray, G: list | None = None) -> np.ndarray:
@@ -224,50 +173,6 @@ def outcome_dtype(max_trials: int) -> np.dtype:
         if max_trials <= np.iinfo(dt).max:
             return np.dtype(dt)
     return np.dtype(np.int64)
-
-
-def replicate_outcomes(
-    rows, trials: np.ndarray | None, B: np.ndarray, rng: np.random.Generator, G: list | None = None
-) -> np.ndarray:
-    """Simulated outcomes for every draw (rows of ``B``) and every row of ``rows`` (a design, or
-    any object with its ``X``, ``offset`` and ``groups``): shape ``(draws, rows)``.
-
-    ``y ~ Bernoulli(expit(eta_i))`` (``trials=None``) or ``Binomial(n_i, ...)``, ``eta`` from
-    :func:`eta_rows` (offset and group terms, with their draws ``G``, included), in the
-    smallest integer type that holds them (:func:`outcome_dtype`: int8 for 0/1). This output
-    is the one draws x rows array, asked for by the caller; the float probabilities behind it
-    are made by row blocks of at most the ``block_bytes`` option. The same ``rng`` state and shapes
-    give the same outcomes.
-    """
-    S, n = B.shape[0], rows.X.shape[0]
-    out = np.empty((S, n), dtype=outcome_dtype(1 if trials is None else int(np.max(trials, initial=1))))
-    for sl in row_slices(n, block_rows(S)):
-        eta = eta_rows(rows, sl, B, G)  # (b, S)
-        expit(eta, out=eta)
-        if trials is None:
-            out[:, sl] = (rng.random(eta.shape) < eta).T
-        else:
-            out[:, sl] = rng.binomial(np.asarray(trials[sl], dtype=np.int64)[:, None], eta).T
-    return out
-
-
-def loglik_sums(
-    X: np.ndarray,
-    y: np.ndarray,
-    trials: np.ndarray | None,
-    B: np.ndarray,
-    *,
-    block_bytes: int | None = None,
-    offset: np.ndarray | None = None,
-) -> np.ndarray:
-    """Total log-likelihood of the data for every draw, shape ``(draws,)``: the sum over rows of
-    :func:`loglik_block`, reduced block by block (no draws x rows array)."""
-
-    def part(Xb, yb, tb, ob):
-        return loglik_block(Xb, yb, tb, B, ob).sum(axis=0)
-
-    out = reduce_rows(part, (X, y, trials, offset), cells_per_row=B.shape[0], block_bytes=block_bytes)
-    return np.zeros(B.shape[0]) if out is None else out
 
 
 def one_blas_thread():

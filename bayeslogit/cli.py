@@ -187,7 +187,7 @@ def parse_priors(specs: list[str]):
     for spec in specs:
         m = re.fullmatch(r"\s*(.*?\S)\s*=\s*([A-Za-z_]+\s*(?:\((?:[^()]|\([^()]*\))*\))?)\s*", spec)
         if m and "|" in m.group(1):  # a group term's sd or correlations: "1|g=halfnormal(1)"
-            from .group_priors import parse_group_prior
+            from .priors import parse_group_prior
 
             per_term[m.group(1)] = parse_group_prior(m.group(2))
         elif m:
@@ -433,9 +433,7 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
 def _point_fits(model) -> tuple:
     """The MLE and the MAP under the model's own priors (none for priors that sample their own
     scale: a hierarchical Normal or the horseshoe has no MAP)."""
-    from .priors import HIERARCHICAL_FAMILIES
-
-    if any(p.family in HIERARCHICAL_FAMILIES for p in model.priors.priors.values()):
+    if model.priors.sampled_scale:
         return (model.fit_mle(),)
     return (model.fit_mle(), model.fit_map())
 

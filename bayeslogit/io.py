@@ -45,9 +45,8 @@ from ._validation import check_bool
 from .design import rebuild_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .fit.newton import NewtonResult
-from .group_priors import GroupPriors
 from .model import LogitModel, training_rows
-from .priors import Cauchy, ElasticNet, Flat, HalfNormal, Horseshoe, Laplace, Normal, ResolvedPriors, StudentT
+from .priors import ResolvedPriors
 from .results.base import Results
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
@@ -515,44 +514,14 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
 
 
 def _priors_to_json(resolved) -> dict[str, Any]:
-    return {
-        "priors": {name: {"family": p.family, "params": _params_to_json(p)} for name, p in resolved.priors.items()},
-        "centered_intercept": bool(resolved.centered_intercept),
-        "x_mean": [float(v) for v in resolved.x_mean],
-        "sources": dict(resolved.sources),
-        **({"groups": resolved.groups.to_json()} if getattr(resolved, "groups", None) is not None else {}),
-    }
-
-
-def _params_to_json(prior) -> dict[str, Any]:
-    """A prior's parameters as JSON; a hyperprior scale as ``{"HalfNormal": sigma}``."""
-    return {k: {"HalfNormal": v.sigma} if isinstance(v, HalfNormal) else v for k, v in prior.params().items()}
-
-
-def _hier_normal(mu, sigma):
-    return Normal(mu, HalfNormal(sigma["HalfNormal"]))
+    """The resolved priors as JSON (:meth:`bayeslogit.priors.ResolvedPriors.to_json`)."""
+    return resolved.to_json()
 
 
 def _priors_from_json(obj: dict[str, Any]):
-    families = {
-        "Normal": Normal,
-        "StudentT": StudentT,
-        "Cauchy": Cauchy,
-        "Flat": Flat,
-        "Laplace": Laplace,
-        "ElasticNet": ElasticNet,
-        "HierNormal": _hier_normal,
-        "Horseshoe": Horseshoe,
-    }
-    priors = {name: families[p["family"]](**p["params"]) for name, p in obj["priors"].items()}
-    groups = GroupPriors.from_json(obj["groups"]) if "groups" in obj else None  # group sds, LKJ
-    return ResolvedPriors(
-        priors=priors,
-        centered_intercept=bool(obj["centered_intercept"]),
-        x_mean=np.asarray(obj["x_mean"], dtype=float),
-        sources=dict(obj["sources"]),
-        groups=groups,
-    )
+    """The resolved priors :func:`_priors_to_json` wrote (:meth:`bayeslogit.priors.ResolvedPriors.from_json`;
+    families by name from the one registry, :mod:`bayeslogit.priors.registry`)."""
+    return ResolvedPriors.from_json(obj)
 
 
 def _encode_value(v: Any) -> Any:

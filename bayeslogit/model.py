@@ -22,8 +22,7 @@ from .design import Design, rebuild_design
 from .design.builder import _build_design
 from .errors import ArgumentError, DesignError
 from .fit import prior_predictive, pymc_model, sampling
-from .group_priors import resolve_group_priors, split_prior_spec
-from .priors import PriorSpec, ResolvedPriors, resolve_priors
+from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -43,7 +42,7 @@ class LogitModel:
         (``np.log(x)``, your own functions): use only formulas you wrote. (:func:`bayeslogit.load`
         checks a formula read from a file against a safe grammar instead.) Group terms in
         lme4's syntax, ``(1 | g)``, ``(1 + x | g)``, ``(x || g)``, ``(1 | g1/g2)``, make it a
-        multilevel model (see :mod:`bayeslogit.design.group_terms` and :mod:`bayeslogit.group_priors`).
+        multilevel model (see :mod:`bayeslogit.design.group_terms` and :mod:`bayeslogit.priors.groups`).
     data : pandas.DataFrame
         The data.
     priors : Prior or dict, optional

@@ -587,7 +587,7 @@ def bench_laplace_loo(quick: bool = False) -> dict:
 
     from arviz_stats.base import array_stats
 
-    from bayeslogit import _blocks, _psis
+    from bayeslogit import _psis
     from bayeslogit.interpret.loo import psis_loo
 
     n, n_noise = (2_000, 17) if quick else (10_000, 17)
@@ -616,7 +616,7 @@ def bench_laplace_loo(quick: bool = False) -> dict:
     out["elpd_diff_laplace_minus_nuts"] = out["laplace"]["elpd"] - out["nuts"]["elpd"]
     out["p_diff_laplace_minus_nuts"] = out["laplace"]["p"] - out["nuts"]["p"]
     m = min(n, 2_000)
-    ll = _blocks.loglik_block(nuts.design.X[:m], nuts.design.y[:m], None, nuts.draws())
+    ll = nuts.design.response_family.loglik_rows(nuts.design, slice(0, m), nuts.draws())
     C, D = nuts.n_chains, nuts.n_draws
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,5 +1,7 @@
 """Prior specification and resolution."""
 
+import json
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -82,3 +84,210 @@ def test_parse_prior():
         parse_prior("gamma(1)")
     with pytest.raises(bl.PriorError, match=r"sigma must be a positive"):
         parse_prior("normal(0, -2)")
+
+
+# -- each family owns its math (issue 21) ------------------------------------------------------
+
+SMOOTH_FAMILIES = [bl.Normal(0.3, 1.7), bl.StudentT(4, -0.2, 1.3), bl.Cauchy(0.5, 2.0)]
+KINKED_FAMILIES = [bl.Laplace(0.2, 0.7), bl.ElasticNet(-0.1, 0.6, 1.5)]
+
+
+@pytest.mark.parametrize("prior", SMOOTH_FAMILIES + KINKED_FAMILIES, ids=str)
+def test_derivs_are_the_derivatives_of_logpdf(prior):
+    for x in (-2.3, 0.9, 3.1):  # off every kink
+        lp, d1, d2 = prior.derivs(x)
+        h = 1e-5
+        assert lp == pytest.approx(float(prior.logpdf(x)), rel=1e-14)
+        assert d1 == pytest.approx((prior.logpdf(x + h) - prior.logpdf(x - h)) / (2 * h), rel=1e-6, abs=1e-8)
+        assert d2 == pytest.approx((prior.derivs(x + h)[1] - prior.derivs(x - h)[1]) / (2 * h), rel=1e-6, abs=1e-8)
+
+
+def test_flat_derivs_and_flags():
+    flat = bl.Flat()
+    assert flat.derivs(2.0) == (0.0, 0.0, 0.0)
+    assert flat.improper and flat.log_concave and not flat.has_kink and not flat.sampled_scale
+    with pytest.raises(bl.PriorError, match="improper"):
+        flat.draw(3, np.random.default_rng(0))
+
+
+def test_a_family_without_its_math_fails_loudly():
+    """The base class has no silent default (Newton once gave unknown families Student-t's formula)."""
+
+    class Bare(bl.Prior):
+        family_name = "Bare"
+
+        def params(self):
+            return {}
+
+    bare = Bare()
+    for call in (
+        lambda: bare.logpdf(0.0),
+        lambda: bare.derivs(0.0),
+        lambda: bare.kernel_params(),
+        lambda: bare.draw(2, np.random.default_rng(0)),
+        lambda: Bare.pymc_distribution(None, "b", [bare], "coef_bare"),
+    ):
+        with pytest.raises(NotImplementedError):
+            call()
+    assert str(bare) == "Bare()" and not bare.has_kink and bare.smooth_part() is bare
+
+
+@pytest.mark.parametrize(
+    "prior,expected",
+    [
+        (bl.Normal(0.5, 2.0), (0, 0.5, 2.0, 1.0)),
+        (bl.StudentT(3, -1, 2.5), (1, -1.0, 2.5, 3.0)),
+        (bl.Cauchy(0.2, 1.5), (1, 0.2, 1.5, 1.0)),
+        (bl.Flat(), (2, 0.0, 1.0, 1.0)),
+        (bl.Laplace(0.1, 0.5), (3, 0.1, 0.5, 1.0)),
+        (bl.ElasticNet(0.0, 0.5, 2.0), (4, 0.0, 2.0, 2.0)),
+    ],
+    ids=str,
+)
+def test_kernel_params_are_the_compiled_samplers_codes(prior, expected):
+    assert prior.kernel_params() == expected
+
+
+@pytest.mark.parametrize("prior", [bl.Normal(0, bl.HalfNormal(1)), bl.Horseshoe(2)], ids=str)
+def test_sampled_scale_families_are_not_on_the_compiled_sampler(prior):
+    assert prior.sampled_scale
+    with pytest.raises(NotImplementedError, match="not on the compiled sampler"):
+        prior.kernel_params()
+    with pytest.raises(NotImplementedError):
+        prior.derivs(0.0)
+
+
+def test_kinks_l1_weights_and_smooth_parts():
+    lap, en, nor = bl.Laplace(0.2, 0.5), bl.ElasticNet(0.1, 0.6, 4.0), bl.Normal(0, 1)
+    assert (lap.has_kink, lap.kink_location, lap.l1_weight, lap.smooth_part()) == (True, 0.2, 2.0, bl.Flat())
+    assert (en.has_kink, en.kink_location, en.l1_weight, en.smooth_part()) == (True, 0.1, 0.6, bl.Normal(0.1, 0.5))
+    assert (nor.has_kink, nor.kink_location, nor.l1_weight, nor.smooth_part()) == (False, None, 0.0, nor)
+    assert [p.log_concave for p in (lap, en, nor, bl.StudentT(), bl.Cauchy())] == [True, True, True, False, False]
+
+
+def test_resolved_priors_answer_the_fitters(mixed_df):
+    from bayeslogit.priors import HIERARCHICAL_FAMILIES, NONSMOOTH_FAMILIES
+
+    d = build_design("y ~ x1 + x2 + C(g)", mixed_df)
+    r = resolve_priors({"x1": bl.Laplace(0, 1), "C(g)": bl.Flat(), "x2": bl.Normal(0, bl.HalfNormal(1))}, d)
+    assert r.has_kink and r.sampled_scale and r.log_concave
+    assert r.improper_columns == ["C(g)[T.b]", "C(g)[T.c]"]
+    groups = r.by_family(d.column_names)
+    assert [(g.name, g.dim, g.names) for g in groups] == [
+        ("Normal", "coef_normal", ["Intercept"]),
+        ("Flat", "coef_flat", ["C(g)[T.b]", "C(g)[T.c]"]),
+        ("Laplace", "coef_laplace", ["x1"]),
+        ("HierNormal", "coef_hiernormal", ["x2"]),
+    ]
+    assert r.smooth_part().priors["x1"] == bl.Flat()
+    # the deprecated tuples still agree with the flags
+    for p in r.priors.values():
+        assert (p.family in NONSMOOTH_FAMILIES) == p.has_kink
+        assert (p.family in HIERARCHICAL_FAMILIES) == p.sampled_scale
+    plain = resolve_priors(None, d)
+    assert not plain.has_kink and not plain.sampled_scale and plain.improper_columns == [] and plain.log_concave
+
+
+ALL_PRIORS = [
+    bl.Normal(0.5, 2.0),
+    bl.Normal(-1, bl.HalfNormal(0.7)),
+    bl.StudentT(3, 0, 2.5),
+    bl.Cauchy(0, 1),
+    bl.Flat(),
+    bl.Laplace(0.1, 0.5),
+    bl.ElasticNet(0, 0.5, 1.5),
+    bl.Horseshoe(2, 1.5, 5),
+]
+
+
+@pytest.mark.parametrize("prior", ALL_PRIORS, ids=str)
+def test_registry_json_round_trip(prior):
+    from bayeslogit.priors import prior_from_json, prior_to_json
+
+    assert prior_from_json(prior_to_json(prior)) == prior
+    assert prior_from_json(json.loads(json.dumps(prior_to_json(prior)))) == prior
+    assert parse_prior(str(prior)) == prior  # the text form, too
+
+
+def test_registry_reads_the_saved_format():
+    """The JSON of files saved before the priors package (written by hand here) still loads."""
+    from bayeslogit.priors import prior_from_json, prior_to_json, scale_from_json, scale_to_json
+
+    old = {"family": "HierNormal", "params": {"mu": 0.0, "sigma": {"HalfNormal": 1.0}}}
+    assert prior_from_json(old) == bl.Normal(0, bl.HalfNormal(1))
+    assert prior_to_json(bl.Normal(0, bl.HalfNormal(1))) == old
+    assert prior_to_json(bl.Flat()) == {"family": "Flat", "params": {}}
+    assert scale_to_json(bl.HalfStudentT(3, 2.5)) == {"HalfStudentT": [3.0, 2.5]}
+    assert scale_from_json({"HalfNormal": [1.0]}) == bl.HalfNormal(1)
+    with pytest.raises(bl.PriorError, match="unknown prior family 'Gamma'"):
+        prior_from_json({"family": "Gamma", "params": {}})
+
+
+def _fake_posterior(model, draws=60, seed=3):
+    """A stand-in for PosteriorResults whose 'posterior' is the model's exact prior draws (same
+    variable names as a PyMC posterior), so the joint prior is checked without sampling."""
+    from types import SimpleNamespace
+
+    tree = model.sample_prior_predictive(draws, random_seed=seed, predictive=False)
+    posterior = tree["prior"].to_dataset()
+    beta = posterior["beta"].values.reshape(draws, -1)
+    return SimpleNamespace(
+        model=model,
+        design=model.design,
+        coef_names=model.design.column_names,
+        idata=SimpleNamespace(posterior=posterior),
+        n_chains=1,
+        n_draws=draws,
+        draws=lambda: beta,
+    )
+
+
+@pytest.mark.parametrize("trials", [False, True])
+def test_free_log_prior_equals_the_sensitivity_checks_joint_prior(mixed_df, trials):
+    from bayeslogit.check.diagnostics import joint_log_prior_draws
+    from bayeslogit.priors import PriorContext
+
+    df = mixed_df.assign(n=3, k=lambda f: f.y + (f.x1 > 0))
+    priors = {
+        "Intercept": bl.StudentT(3, 0, 2),
+        "x1": bl.Normal(0, bl.HalfNormal(1)),
+        "x2": bl.Normal(0.5, bl.HalfNormal(2)),
+        "C(g)": bl.Horseshoe(1),
+        "x1:x2": bl.Normal(0, bl.HalfNormal(1)),
+    }
+    formula = ("k" if trials else "y") + " ~ x1 * x2 + C(g)"
+    model = bl.LogitModel(formula, df, priors=priors, trials="n" if trials else None)
+    post = _fake_posterior(model)
+    posterior = post.idata.posterior
+
+    def free(var, family):
+        return posterior[var].transpose("chain", "draw", ...).values.reshape(post.n_draws, -1)
+
+    ctx = PriorContext.from_design(model.design)
+    got = model.priors.free_log_prior(post.draws(), free, ctx)
+    want = joint_log_prior_draws(post)
+    assert (
+        sorted(got) == sorted(want) == ["beta", "hs_c2", "hs_lambda", "hs_tau", "hs_z", "tau", "tau_2", "z_hiernormal"]
+    )
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+    d = model.design
+    assert ctx.ybar == float(np.sum(d.y) / (d.n_obs if d.trials is None else np.sum(d.trials)))
+
+
+def test_free_log_prior_of_independent_families_is_the_beta_block(mixed_df):
+    from bayeslogit.check.diagnostics import joint_log_prior_draws
+    from bayeslogit.priors import PriorContext
+
+    model = bl.LogitModel("y ~ x1 + x2", mixed_df, priors={"x1": bl.Laplace(0, 1), "x2": bl.ElasticNet(0, 1, 2)})
+    post = _fake_posterior(model)
+    got = model.priors.free_log_prior(post.draws(), None, PriorContext.from_design(model.design))
+    want = joint_log_prior_draws(post)
+    assert list(got) == list(want) == ["beta"]
+    np.testing.assert_array_equal(got["beta"], want["beta"])
+
+
+def test_mixed_horseshoe_settings_are_refused(mixed_df):
+    model = bl.LogitModel("y ~ x1 + x2 + C(g)", mixed_df, priors={"x1": bl.Horseshoe(1), "C(g)": bl.Horseshoe(1.5)})
+    with pytest.raises(bl.PriorError, match="share the same Horseshoe"):
+        model.sample_prior_predictive(5, random_seed=1)

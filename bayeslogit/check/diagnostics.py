@@ -240,7 +240,7 @@ def _stat(stats, *names):
 
 
 def _has_flat_prior(post) -> bool:
-    return any(p.family == "Flat" for p in post.model.priors.priors.values())
+    return bool(post.model.priors.improper_columns)
 
 
 def separation(d, *, beta: np.ndarray | None = None) -> tuple[str | None, list[str]]:
@@ -277,7 +277,7 @@ def _prior_hint(post, sep: tuple[str | None, list[str]]) -> str:
         else ""
     )
     if _has_flat_prior(post):
-        flat = [k for k, p in post.model.priors.priors.items() if p.family == "Flat"]
+        flat = post.model.priors.improper_columns
         why = (
             "makes the posterior improper"
             if kind

@@ -164,9 +164,9 @@ def prior_posterior_fig(panels: Sequence[tuple[str, np.ndarray, Prior]]) -> Figu
             lo, hi = min(lo, span[0]), max(hi, span[1])
         grid = np.linspace(lo, hi, 400)
         ax.fill_between(grid, gaussian_kde(x)(grid), color="#8fb3d9", alpha=0.8, label="posterior")
-        if prior.family == "Flat":
-            ax.text(0.02, 0.92, "prior: Flat (improper)", transform=ax.transAxes, fontsize=8)
-        elif prior.family == "Horseshoe":
+        if prior.improper:
+            ax.text(0.02, 0.92, f"prior: {prior.family} (improper)", transform=ax.transAxes, fontsize=8)
+        elif not prior.has_density:
             ax.text(0.02, 0.92, f"prior: {prior} (no closed-form density)", transform=ax.transAxes, fontsize=8)
         else:
             ax.plot(grid, np.exp(prior.logpdf(grid)), color="#c0392b", lw=1.8, label=f"prior {prior}")

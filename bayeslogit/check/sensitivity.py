@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._options import options
 from ..errors import ArgumentError
+from ..priors import PriorContext
 from . import scores
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,18 +75,6 @@ def joint_log_prior_draws(post: PosteriorResults) -> dict[str, np.ndarray]:
     >>> {k: v.shape for k, v in joint_log_prior_draws(post).items()}
     {'beta': (200, 2)}
     """
-    from scipy.special import gammaln
-
-    priors = post.model.priors.priors
-    names = post.coef_names
-    by_family: dict[str, list] = {}
-    for name in names:
-        by_family.setdefault(priors[name].family, []).append(priors[name])
-    plain = [j for j, n in enumerate(names) if priors[n].family not in ("HierNormal", "Horseshoe")]
-    out: dict[str, np.ndarray] = {}
-    if plain:  # as log_prior_draws, on those columns only
-        raw = post.draws() @ post.model.priors.centring_map().T
-        out["beta"] = np.column_stack([np.asarray(priors[names[j]].logpdf(raw[:, j]), dtype=float) for j in plain])
     posterior = post.idata.posterior
 
     def draws(var: str, family: str) -> np.ndarray:
@@ -98,30 +87,8 @@ def joint_log_prior_draws(post: PosteriorResults) -> dict[str, np.ndarray]:
         v = posterior[var]
         return v.transpose("chain", "draw", ...).values.reshape(post.n_chains * post.n_draws, -1)
 
-    def std_normal(z):
-        return -0.5 * z * z - 0.5 * np.log(2 * np.pi)
-
-    def half_cauchy(x, scale):
-        return np.where(x >= 0, np.log(2 / (np.pi * scale)) - np.log1p((x / scale) ** 2), -np.inf)
-
-    if "HierNormal" in by_family:
-        scales = list(dict.fromkeys(p.sigma for p in by_family["HierNormal"]))
-        for k, scale in enumerate(scales):
-            var = "tau" if k == 0 else f"tau_{k + 1}"
-            out[var] = scale.logpdf(draws(var, "HierNormal"))
-        out["z_hiernormal"] = std_normal(draws("z_hiernormal", "HierNormal"))
-    if "Horseshoe" in by_family:
-        hs = by_family["Horseshoe"][0]
-        d = post.design
-        ybar = float(np.sum(d.y) / (d.n_obs if d.trials is None else np.sum(d.trials)))
-        tau0 = hs.tau0(len(by_family["Horseshoe"]), d.n_obs, ybar)
-        out["hs_tau"] = half_cauchy(draws("hs_tau", "Horseshoe"), tau0)
-        out["hs_lambda"] = half_cauchy(draws("hs_lambda", "Horseshoe"), 1.0)
-        a, b = hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2
-        c2 = draws("hs_c2", "Horseshoe")
-        out["hs_c2"] = np.where(c2 > 0, a * np.log(b) - gammaln(a) - (a + 1) * np.log(c2) - b / c2, -np.inf)
-        out["hs_z"] = std_normal(draws("hs_z", "Horseshoe"))
-    return out
+    ctx = PriorContext.from_design(post.design)
+    return post.model.priors.free_log_prior(post.draws(), draws, ctx)
 
 
 def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRESHOLD) -> pd.DataFrame:
@@ -176,8 +143,6 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
     import xarray as xr
     from arviz_stats import psense
 
-    from ..priors import HIERARCHICAL_FAMILIES
-
     if post.design.groups is not None:
         raise ArgumentError(
             "prior_sensitivity needs the joint prior density of the group terms' sds and correlations, "
@@ -189,7 +154,7 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
     D = keep.size
     names = post.coef_names
     B = post.draws().reshape(C, D_all, len(names))[:, keep].reshape(C * D, len(names))
-    hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in post.model.priors.priors.values())
+    hierarchical = post.model.priors.sampled_scale
     coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
     if hierarchical:  # the joint log prior of the free variables (scales included), summed per draw
         total = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values()).reshape(C, D_all)[:, keep]

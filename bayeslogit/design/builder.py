@@ -18,6 +18,7 @@ import patsy
 
 from .._formula import _recursion_room, factor_codes, formula_names, free_names, parse_formula
 from ..errors import DataError, DesignError, FormulaError
+from ..response import ResponseFamily, as_response
 from ..summary import shorten
 from .data_checks import (
     _check_column_types,
@@ -190,9 +191,15 @@ class Design:
         return "Intercept" in self.column_names
 
     @property
+    def response_family(self) -> ResponseFamily:
+        """The response family (:mod:`bayeslogit.response`): :class:`~bayeslogit.response.Bernoulli`,
+        or :class:`~bayeslogit.response.Binomial` with the trials."""
+        return as_response(self.trials)
+
+    @property
     def family(self) -> str:
-        """``"bernoulli"`` or ``"binomial"``."""
-        return "bernoulli" if self.trials is None else "binomial"
+        """The response family's name: ``"bernoulli"`` or ``"binomial"``."""
+        return self.response_family.name
 
     def encode(self, data: pd.DataFrame) -> np.ndarray:
         """Encode new data with the training design (same columns, levels and transforms).

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..group_priors import HalfStudentT
-
 __all__ = ["group_eta", "group_var_names"]
 
 
@@ -39,22 +37,12 @@ def group_var_names(term) -> dict[str, str]:
 
 
 def _sd_rv(pm, pt, name: str, priors: list, dim: str):
-    """One vector of sds when every coefficient's prior is of the same family, else a stack."""
+    """One vector of sds when every coefficient's prior is of the same family, else a stack
+    (each scale prior makes its own PyMC variable: :class:`~bayeslogit.priors.base.ScalePrior`)."""
     fams = {type(p) for p in priors}
     if len(fams) == 1:
-        if fams == {HalfStudentT}:
-            return pm.HalfStudentT(
-                name, nu=np.array([p.nu for p in priors]), sigma=np.array([p.sigma for p in priors]), dims=dim
-            )
-        return pm.HalfNormal(name, sigma=np.array([p.sigma for p in priors]), dims=dim)
-    parts = []
-    for j, p in enumerate(priors):
-        nm = f"{name}_{j}"
-        parts.append(
-            pm.HalfStudentT(nm, nu=p.nu, sigma=p.sigma)
-            if isinstance(p, HalfStudentT)
-            else pm.HalfNormal(nm, sigma=p.sigma)
-        )
+        return type(priors[0]).pymc_vector(pm, name, priors, dim)
+    parts = [p.pymc_variable(pm, f"{name}_{j}") for j, p in enumerate(priors)]
     return pm.Deterministic(name, pt.stack(parts), dims=dim)
 
 
@@ -74,7 +62,7 @@ def group_eta(design, gpriors):
         z = pm.Normal(v["z"], 0.0, 1.0, dims=(v["level"], v["coef"]))
         if t.correlated:
             model.add_coord(v["coef"] + "_", t.coef_names)
-            L = pm.LKJCorr(v["L"], n=t.n_coef, eta=gpriors.cor[t.key].eta)
+            L = gpriors.cor[t.key].pymc_variable(pm, v["L"], t.n_coef)  # LKJCorr: the Cholesky factor
             pm.Deterministic(v["cor"], L @ L.T, dims=(v["coef"], v["coef"] + "_"))
             b = pt.dot(z, (sd[:, None] * L).T)
         else:
@@ -85,29 +73,12 @@ def group_eta(design, gpriors):
     return total
 
 
-def lkj_correlation(eta: float, k: int, rng: np.random.Generator) -> np.ndarray:
-    """One ``k x k`` correlation matrix from ``LKJ(eta)`` by the C-vine method (Lewandowski,
-    Kurowicka and Joe 2009, section 2.4): partial correlations ``2 Beta(b, b) - 1`` with
-    ``b = eta + (k - 1 - i) / 2`` on tree ``i``, turned into correlations."""
-    P = np.zeros((k, k))
-    R = np.eye(k)
-    b = eta + (k - 1) / 2.0
-    for i in range(k - 1):
-        b -= 0.5
-        for j in range(i + 1, k):
-            P[i, j] = 2.0 * rng.beta(b, b) - 1.0
-            r = P[i, j]
-            for m in range(i - 1, -1, -1):
-                r = r * np.sqrt((1 - P[m, i] ** 2) * (1 - P[m, j] ** 2)) + P[m, i] * P[m, j]
-            R[i, j] = R[j, i] = r
-    return R
-
-
 def draw_group_prior(design, gpriors, draws: int, rng: np.random.Generator):
     """Exact numpy draws of every group term's prior, named like the PyMC model's variables:
     ``(values, dims, coords, G)`` with ``G`` the group effects ``(draws, levels, k)`` per term.
-    ``sd ~ HalfNormal(s)``: ``|N(0, s)|``; ``HalfStudentT(nu, s)``: ``|s t_nu|``;
-    correlations from :func:`lkj_correlation`; ``b_j = diag(sd) L z_j``."""
+    Each sd and correlation prior draws itself (``HalfNormal(s)``: ``|N(0, s)|``;
+    ``HalfStudentT(nu, s)``: ``|s t_nu|``; ``LKJ``: :func:`bayeslogit.priors.scales.lkj_correlation`);
+    ``b_j = diag(sd) L z_j``."""
     values, dims, coords, G = {}, {}, {}, []
     for t in design.groups.terms:
         v = group_var_names(t)
@@ -115,13 +86,10 @@ def draw_group_prior(design, gpriors, draws: int, rng: np.random.Generator):
         coords[v["level"]], coords[v["coef"]] = list(t.levels), list(t.coef_names)
         sd = np.empty((draws, k))
         for c, p in enumerate(gpriors.sd[t.key]):
-            if isinstance(p, HalfStudentT):
-                sd[:, c] = np.abs(p.sigma * rng.standard_t(p.nu, size=draws))
-            else:
-                sd[:, c] = np.abs(rng.normal(0.0, p.sigma, size=draws))
+            sd[:, c] = p.draw(draws, rng)
         z = rng.standard_normal((draws, t.n_levels, k))
         if t.correlated:
-            R = np.stack([lkj_correlation(gpriors.cor[t.key].eta, k, rng) for _ in range(draws)])
+            R = np.stack([gpriors.cor[t.key].draw(k, rng) for _ in range(draws)])
             L = np.linalg.cholesky(R)
             b = np.einsum("sij,slj->sli", L, z) * sd[:, None, :]
             coords[v["coef"] + "_"] = list(t.coef_names)

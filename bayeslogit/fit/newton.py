@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _numerics
 from .._blocks import linear_predictor
 from ..errors import ArgumentError
-from ..priors import Prior, ResolvedPriors
+from ..priors import ResolvedPriors
+from ..response import ResponseFamily, as_response
 
 __all__ = ["NewtonResult", "newton", "neg_hessian", "check_newton_args"]
 
@@ -44,37 +44,15 @@ def _prior_terms(priors: ResolvedPriors | None, beta: np.ndarray):
     a = T @ beta
     val, d1, d2 = 0.0, np.zeros(p), np.zeros(p)
     for j, name in enumerate(names):
-        v, g, h = _prior_derivs(priors.priors[name], a[j])
+        v, g, h = priors.priors[name].derivs(a[j])  # each family's own (bayeslogit.priors)
         val, d1[j], d2[j] = val + v, g, h
     return val, T.T @ d1, T.T @ (d2[:, None] * T)
-
-
-def _prior_derivs(prior: Prior, x: float) -> tuple[float, float, float]:
-    """log density, first and second derivative of one prior at ``x``."""
-    fam = prior.family
-    if fam == "Flat":
-        return 0.0, 0.0, 0.0
-    if fam == "Normal":
-        z = (x - prior.mu) / prior.sigma
-        return float(prior.logpdf(x)), -z / prior.sigma, -1.0 / prior.sigma**2
-    if fam in ("Laplace", "ElasticNet"):
-        # Smooth inside an orthant (x != mu): the derivatives there. fit/penalized.py handles
-        # the kink at mu; Newton only ever sees these families on coefficients away from it.
-        z = x - prior.mu
-        l1, l2 = (1.0 / prior.b, 0.0) if fam == "Laplace" else (prior.l1, prior.l2)
-        return float(prior.logpdf(x)), -l1 * float(np.sign(z)) - l2 * z, -l2
-    nu = prior.nu if fam == "StudentT" else 1.0  # Cauchy is Student-t with one d.f.
-    s = prior.sigma
-    z = (x - prior.mu) / s
-    d1 = -(nu + 1.0) * z / (s * (nu + z * z))
-    d2 = -(nu + 1.0) * (nu - z * z) / (s * s * (nu + z * z) ** 2)
-    return float(prior.logpdf(x)), d1, d2
 
 
 def newton(
     X: np.ndarray,
     y: np.ndarray,
-    trials: np.ndarray | None,
+    trials: ResponseFamily | np.ndarray | None,
     priors: ResolvedPriors | None,
     *,
     tol: float = 1e-10,
@@ -84,16 +62,19 @@ def newton(
 ) -> NewtonResult:
     """Maximise the log posterior (log-likelihood when ``priors`` is None) by damped Newton.
 
-    The linear predictor is ``X @ beta + offset`` (:func:`bayeslogit._blocks.linear_predictor`).
-    Converged when the Newton decrement ``g' H^-1 g / 2`` falls below ``tol``. Never raises
-    ``LinAlgError``: a singular or indefinite Hessian is regularised (Levenberg damping).
+    The linear predictor is ``X @ beta + offset`` (:func:`bayeslogit._blocks.linear_predictor`);
+    the likelihood is the response family's (``trials``: a
+    :class:`~bayeslogit.response.ResponseFamily`, or the trials per row, None for Bernoulli rows;
+    :func:`bayeslogit.response.as_response`). Converged when the Newton decrement
+    ``g' H^-1 g / 2`` falls below ``tol``. Never raises ``LinAlgError``: a singular or
+    indefinite Hessian is regularised (Levenberg damping).
     """
-    n_trials = np.ones_like(y, dtype=float) if trials is None else trials.astype(float)
+    family = as_response(trials)
     yf = y.astype(float)
 
     def objective(b):
         eta = linear_predictor(X, b, offset)
-        ll = float(np.sum(_numerics.log_likelihood(eta, yf, None if trials is None else n_trials)))
+        ll = float(np.sum(family.loglik(eta, yf)))
         lp, gp, hp = _prior_terms(priors, b)
         return ll + lp, eta, gp, hp
 
@@ -103,8 +84,7 @@ def newton(
     H = np.eye(X.shape[1])
     it = 0
     for it in range(1, max_iter + 1):
-        mu = n_trials * _numerics.inv_logit(eta)
-        w = mu * (1.0 - _numerics.inv_logit(eta))
+        mu, w = family.mean_weight(eta)
         g = X.T @ (yf - mu) + gp
         H = _gram(X, w) - hp
         step = _solve_pd(H, g)
@@ -127,23 +107,21 @@ def newton(
             break
     else:
         it = max_iter
-    mu = n_trials * _numerics.inv_logit(eta)
-    w = mu * (1.0 - _numerics.inv_logit(eta))
+    _, w = family.mean_weight(eta)
     H = _gram(X, w) - hp
     return NewtonResult(beta=beta, neg_hessian=H, logpost=f, iterations=it, converged=converged)
 
 
 def neg_hessian(
     X: np.ndarray,
-    trials: np.ndarray | None,
+    trials: ResponseFamily | np.ndarray | None,
     beta: np.ndarray,
     priors: ResolvedPriors | None,
     offset: np.ndarray | None = None,
 ) -> np.ndarray:
     """Negative Hessian of the log posterior at ``beta``: ``X' W X`` minus the log prior's
     Hessian (under Laplace / elastic-net priors, their smooth part off the kink)."""
-    pr = _numerics.inv_logit(linear_predictor(X, beta, offset))
-    w = (1.0 if trials is None else trials) * pr * (1.0 - pr)
+    w = as_response(trials).weight(linear_predictor(X, beta, offset))
     _, _, hp = _prior_terms(priors, beta)
     return _gram(X, w) - hp
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import _numerics
 from .._blocks import linear_predictor
-from ..priors import NONSMOOTH_FAMILIES, Flat, Normal, Prior, ResolvedPriors
+from ..priors import ResolvedPriors
+from ..response import ResponseFamily, as_response
 from .newton import NewtonResult, _prior_terms, neg_hessian, newton
 
 __all__ = ["PenalizedMode", "has_kink", "penalized_mode"]
@@ -47,32 +47,14 @@ class PenalizedMode:
 
 
 def has_kink(priors: ResolvedPriors) -> bool:
-    """True when some coefficient has a Laplace or elastic-net prior."""
-    return any(p.family in NONSMOOTH_FAMILIES for p in priors.priors.values())
-
-
-def _smooth_part(prior: Prior) -> Prior:
-    """The differentiable factor of a prior: the Gaussian kernel of an elastic net, nothing of
-    a Laplace (constants do not move the mode)."""
-    if prior.family == "Laplace":
-        return Flat()
-    if prior.family == "ElasticNet":
-        return Normal(prior.mu, 1.0 / np.sqrt(prior.l2))
-    return prior
-
-
-def _l1(prior: Prior) -> float:
-    if prior.family == "Laplace":
-        return 1.0 / prior.b
-    if prior.family == "ElasticNet":
-        return prior.l1
-    return 0.0
+    """True when some coefficient's prior has a kink (Laplace, elastic net): :attr:`ResolvedPriors.has_kink`."""
+    return priors.has_kink
 
 
 def penalized_mode(
     X: np.ndarray,
     y: np.ndarray,
-    trials: np.ndarray | None,
+    trials: ResponseFamily | np.ndarray | None,
     priors: ResolvedPriors,
     *,
     tol: float = 1e-10,
@@ -81,7 +63,10 @@ def penalized_mode(
 ) -> PenalizedMode:
     """Maximise the log posterior when some priors have a kink (see the module docstring).
 
-    The linear predictor is ``X @ beta + offset`` (:func:`bayeslogit._blocks.linear_predictor`).
+    The linear predictor is ``X @ beta + offset`` (:func:`bayeslogit._blocks.linear_predictor`);
+    ``trials`` is the response family, or the trials per row (None: Bernoulli), as in
+    :func:`bayeslogit.fit.newton.newton`. Each prior gives its kink (:attr:`Prior.has_kink`,
+    :attr:`Prior.kink_location`), its L1 weight and its smooth part.
 
     Examples
     --------
@@ -99,18 +84,17 @@ def penalized_mode(
     """
     names = list(priors.priors)
     p = len(names)
-    kinked = np.array([priors.priors[n].family in NONSMOOTH_FAMILIES for n in names])
-    mu = np.array([priors.priors[n].mu if kinked[j] else 0.0 for j, n in enumerate(names)])
-    l1 = np.array([_l1(priors.priors[n]) for n in names])
-    smooth = replace(priors, priors={n: _smooth_part(pr) for n, pr in priors.priors.items()})
-    n_trials = None if trials is None else trials.astype(float)
+    kinked = np.array([priors.priors[n].has_kink for n in names])
+    mu = np.array([priors.priors[n].kink_location if kinked[j] else 0.0 for j, n in enumerate(names)])
+    l1 = np.array([priors.priors[n].l1_weight for n in names])
+    smooth = priors.smooth_part()
+    family = as_response(trials)
     yf = y.astype(float)
 
     def smooth_value_grad(beta):
         eta = linear_predictor(X, beta, offset)
-        ll = float(np.sum(_numerics.log_likelihood(eta, yf, n_trials)))
-        m = 1.0 if n_trials is None else n_trials
-        g = X.T @ (yf - m * _numerics.inv_logit(eta))
+        ll = float(np.sum(family.loglik(eta, yf)))
+        g = X.T @ (yf - family.mean(eta))
         lp, gp, _ = _prior_terms(smooth, beta)
         return ll + lp, g + gp
 
@@ -119,7 +103,7 @@ def penalized_mode(
     fit = None
     for _ in range(2 * p + 2):
         beta[at_kink] = mu[at_kink]
-        fit = _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, tol=tol, max_iter=max_iter, offset=offset)
+        fit = _newton_off_kink(X, y, family, priors, beta, at_kink, mu, tol=tol, max_iter=max_iter, offset=offset)
         if fit is None:  # a fixed coefficient has mu != 0: no offset in Newton, keep L-BFGS-B's mode
             break
         crossed = kinked & ~at_kink & (np.sign(fit.beta - mu) != np.sign(beta - mu))
@@ -136,10 +120,10 @@ def penalized_mode(
         at_kink[j] = False
         beta[j] = mu[j] + 1e-8 * np.sign(g[j])
     if fit is None:
-        H = _hessian(X, n_trials, beta, priors, at_kink, offset)
+        H = _hessian(X, family, beta, priors, at_kink, offset)
         fit = NewtonResult(beta=beta, neg_hessian=H, logpost=np.nan, iterations=0, converged=True)
     eta = linear_predictor(X, fit.beta, offset)
-    logpost = float(np.sum(_numerics.log_likelihood(eta, yf, n_trials))) + priors.logpdf(fit.beta)
+    logpost = float(np.sum(family.loglik(eta, yf))) + priors.logpdf(fit.beta)
     return PenalizedMode(replace(fit, logpost=logpost), at_kink)
 
 
@@ -197,9 +181,9 @@ def _newton_off_kink(X, y, trials, priors, beta, at_kink, mu, *, tol, max_iter, 
     return replace(res, beta=full, neg_hessian=H)
 
 
-def _hessian(X, n_trials, beta, priors, at_kink, offset=None) -> np.ndarray:
+def _hessian(X, family, beta, priors, at_kink, offset=None) -> np.ndarray:
     """Negative Hessian of the log posterior off the kinks (used when Newton could not run)."""
-    H = neg_hessian(X, n_trials, beta, priors, offset)
+    H = neg_hessian(X, family, beta, priors, offset)
     H[at_kink, :] = 0.0
     H[:, at_kink] = 0.0
     return H

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .. import _numerics
 from .._blocks import linear_predictor
 from ..errors import ArgumentError
 from ..priors import SklearnPrior, resolve_priors, sklearn_prior
+from ..response import as_response, response_family
 from .newton import newton
-from .penalized import has_kink, penalized_mode
+from .penalized import penalized_mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import LogitModel
@@ -107,12 +107,12 @@ def _grid(Cs) -> np.ndarray:
 
 
 def _map(X, y, trials, priors, offset=None):
-    if has_kink(priors):
+    if priors.has_kink:
         return penalized_mode(X, y, trials, priors, offset=offset).fit
     return newton(X, y, trials, priors, offset=offset)
 
 
-def _folds(folds, y: np.ndarray, trials, random_seed) -> list[tuple[np.ndarray, np.ndarray]]:
+def _folds(folds, y: np.ndarray, family, random_seed) -> list[tuple[np.ndarray, np.ndarray]]:
     n = len(y)
     if isinstance(folds, numbers.Integral) and not isinstance(folds, bool):
         k = int(folds)
@@ -122,7 +122,7 @@ def _folds(folds, y: np.ndarray, trials, random_seed) -> list[tuple[np.ndarray, 
             )
         # Stratified: each outcome's rows (shuffled by random_seed) dealt round-robin to the folds.
         rng = np.random.default_rng(random_seed)
-        event = y > 0 if trials is None else y / trials >= 0.5
+        event = as_response(family).stratum(y)  # the family, or the trials (None: Bernoulli)
         fold_of = np.empty(n, dtype=int)
         start = 0
         for rows in (np.flatnonzero(~event), np.flatnonzero(event)):
@@ -188,16 +188,16 @@ def scale_by_cv(
     """
     grid = _grid(Cs)
     d = model.design
-    pairs = _folds(folds, d.y, d.trials, random_seed)
+    family = response_family(d)
+    pairs = _folds(folds, d.y, family, random_seed)
     scores = np.empty((grid.size, len(pairs)))
     for i, C in enumerate(grid):
         priors = resolve_priors(sklearn_prior(float(C), fit_intercept, l1_ratio=l1_ratio), d)
         for f, (tr, te) in enumerate(pairs):
-            trials_tr = None if d.trials is None else d.trials[tr]
             off = getattr(d, "offset", None)
-            beta = _map(d.X[tr], d.y[tr], trials_tr, priors, None if off is None else off[tr]).beta
+            beta = _map(d.X[tr], d.y[tr], family.take(tr), priors, None if off is None else off[tr]).beta
             eta = linear_predictor(d.X[te], beta, None if off is None else off[te])
-            ll = _numerics.log_likelihood(eta, d.y[te], None if d.trials is None else d.trials[te])
+            ll = family.take(te).loglik(eta, d.y[te])
             scores[i, f] = float(np.mean(ll))
     mean = scores.mean(axis=1)
     se = scores.std(axis=1, ddof=1) / math.sqrt(len(pairs)) if len(pairs) > 1 else np.full(grid.size, np.nan)
@@ -251,7 +251,7 @@ def scale_by_evidence(model: LogitModel, *, Cs: int | Sequence[float] = 41, fit_
     values = np.empty(grid.size)
     for i, C in enumerate(grid):
         priors = resolve_priors(sklearn_prior(float(C), fit_intercept), d)
-        values[i] = log_evidence_laplace(d.X, d.y, d.trials, priors, offset=getattr(d, "offset", None))
+        values[i] = log_evidence_laplace(d.X, d.y, response_family(d), priors, offset=getattr(d, "offset", None))
     best = int(np.argmax(values))
     table = pd.DataFrame({"log_evidence": values}, index=pd.Index(grid, name="C"))
     notes = _edge_note(best, grid)
@@ -267,8 +267,9 @@ def scale_by_evidence(model: LogitModel, *, Cs: int | Sequence[float] = 41, fit_
 
 
 def log_evidence_laplace(X, y, trials, priors, *, offset=None) -> float:
-    """``log p(y)`` by the Laplace approximation at the MAP (flat priors contribute 0)."""
-    if has_kink(priors):
+    """``log p(y)`` by the Laplace approximation at the MAP (flat priors contribute 0);
+    ``trials``: the response family, or the trials per row (None: Bernoulli)."""
+    if priors.has_kink:
         raise ArgumentError(
             "the Laplace-approximated evidence needs a smooth log posterior; L1 / elastic-net priors "
             "have a kink at zero (use scale_by_cv for them)"

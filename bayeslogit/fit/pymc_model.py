@@ -13,7 +13,8 @@ import numpy as np
 
 from ..design import Design
 from ..errors import SamplerError
-from ..priors import ResolvedPriors
+from ..priors import PriorContext, ResolvedPriors
+from ..response import response_family
 
 SAMPLERS = ("auto", "bayeslogit", "pymc", "nutpie", "numpyro")
 
@@ -21,8 +22,12 @@ SAMPLERS = ("auto", "bayeslogit", "pymc", "nutpie", "numpyro")
 def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool = False):
     """Build the PyMC model: ``beta`` (dims ``coef``) -> ``logit_p = X @ beta (+ offset)`` -> Bernoulli/Binomial.
 
-    Free variables are grouped by prior family (one vector per family, e.g. ``beta_normal``);
-    ``beta`` is the deterministic original-scale coefficient vector. With a centred intercept,
+    Free variables are grouped by prior family, each family making its own
+    (:meth:`~bayeslogit.priors.base.JointFamily.pymc_variables`: one vector per family of
+    independent coefficients, e.g. ``beta_normal``; ``tau`` and ``z_hiernormal`` for a sampled
+    Normal scale; ``hs_tau``... for the horseshoe); ``beta`` is the deterministic
+    original-scale coefficient vector; the likelihood is the response family's
+    (:meth:`~bayeslogit.response.ResponseFamily.pymc_likelihood`). With a centred intercept,
     the free intercept is the log-odds at the predictor means and
     ``beta[Intercept] = alpha_c - x_mean @ beta[slopes]``.
 
@@ -35,24 +40,14 @@ def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool =
 
     names = design.column_names
     coords = {"coef": names, "obs": np.arange(design.n_obs)}
-    groups: dict[str, list[int]] = {}
-    for j, name in enumerate(names):
-        groups.setdefault(priors.priors[name].family, []).append(j)
+    ctx = PriorContext.from_design(design)
     with pm.Model(coords=coords) as model:
         X = pm.Data("X", design.X, dims=("obs", "coef"))
         parts: list[Any] = [None] * len(names)
-        for family, idx in groups.items():
-            sub = [names[j] for j in idx]
-            dim = f"coef_{family.lower()}"
-            model.add_coord(dim, sub)
-            ps = [priors.priors[names[j]] for j in idx]
-            if family == "HierNormal":
-                rv = _hierarchical_normal(pm, pt, ps, dim)
-            elif family == "Horseshoe":
-                rv = _horseshoe(pm, pt, ps, dim, design)
-            else:
-                rv = _family_rv(pm, f"beta_{family.lower()}", family, ps, dim)
-            for k, j in enumerate(idx):
+        for group in priors.by_family(names):
+            model.add_coord(group.dim, group.names)
+            rv = group.family_class.pymc_variables(pm, pt, group.priors, group.dim, ctx)
+            for k, j in enumerate(group.index):
                 parts[j] = rv[k]
         raw = pt.stack(parts)
         if priors.centered_intercept:
@@ -70,63 +65,8 @@ def build_model(design: Design, priors: ResolvedPriors, *, response_data: bool =
 
             eta = eta + group_eta(design, priors.groups)
         observed = pm.Data("y_obs", design.y, dims="obs") if response_data else design.y
-        if design.trials is None:
-            pm.Bernoulli("y", logit_p=eta, observed=observed, dims="obs")
-        else:
-            n = pm.Data("trials", design.trials, dims="obs")
-            pm.Binomial("y", n=n, logit_p=eta, observed=observed, dims="obs")
+        response_family(design).pymc_likelihood(pm, eta, observed)
     return model
-
-
-def _family_rv(pm, name: str, family: str, ps: list, dim: str):
-    vec = lambda attr: np.array([getattr(p, attr) for p in ps], dtype=float)  # noqa: E731
-    if family == "Normal":
-        return pm.Normal(name, mu=vec("mu"), sigma=vec("sigma"), dims=dim)
-    if family == "StudentT":
-        return pm.StudentT(name, nu=vec("nu"), mu=vec("mu"), sigma=vec("sigma"), dims=dim)
-    if family == "Cauchy":
-        return pm.Cauchy(name, alpha=vec("mu"), beta=vec("sigma"), dims=dim)
-    if family == "Flat":
-        return pm.Flat(name, dims=dim)
-    if family == "Laplace":
-        return pm.Laplace(name, mu=vec("mu"), b=vec("b"), dims=dim)
-    if family == "ElasticNet":
-        mu, l1, l2 = vec("mu"), vec("l1"), vec("l2")
-        log_norm = np.array([p.log_norm() for p in ps])
-
-        def logp(value, mu, l1, l2, log_norm):
-            z = value - mu
-            return -l1 * abs(z) - 0.5 * l2 * z * z - log_norm
-
-        return pm.CustomDist(name, mu, l1, l2, log_norm, logp=logp, dims=dim)
-    raise AssertionError(f"unknown prior family {family}")  # pragma: no cover
-
-
-def _hierarchical_normal(pm, pt, ps: list, dim: str):
-    """``Normal(mu, tau)`` with ``tau ~ HalfNormal(s)``, non-centred: ``mu + tau * z``,
-    ``z ~ N(0, 1)`` (the funnel of the centred form is what NUTS cannot cross). One ``tau`` per
-    distinct scale prior: ``tau``, then ``tau_2``, ..."""
-    scales = list(dict.fromkeys(p.sigma for p in ps))
-    taus = [pm.HalfNormal("tau" if k == 0 else f"tau_{k + 1}", sigma=s.sigma) for k, s in enumerate(scales)]
-    z = pm.Normal("z_hiernormal", 0.0, 1.0, dims=dim)
-    tau_vec = pt.stack([taus[scales.index(p.sigma)] for p in ps])
-    mu = np.array([p.mu for p in ps], dtype=float)
-    return mu + tau_vec * z
-
-
-def _horseshoe(pm, pt, ps: list, dim: str, design: Design):
-    """The regularized horseshoe (Piironen & Vehtari 2017, appendix C.1), non-centred."""
-    hs = ps[0]
-    if any(p != hs for p in ps):
-        raise SamplerError("all coefficients under a Horseshoe prior must share the same Horseshoe(...) settings")
-    ybar = float(np.sum(design.y) / (design.n_obs if design.trials is None else np.sum(design.trials)))
-    tau0 = hs.tau0(len(ps), design.n_obs, ybar)
-    tau = pm.HalfCauchy("hs_tau", beta=tau0)
-    lam = pm.HalfCauchy("hs_lambda", beta=1.0, dims=dim)
-    c2 = pm.InverseGamma("hs_c2", alpha=hs.slab_df / 2, beta=hs.slab_df * hs.slab_scale**2 / 2)
-    z = pm.Normal("hs_z", 0.0, 1.0, dims=dim)
-    lam_t = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
-    return z * tau * lam_t
 
 
 def resolve_sampler(sampler: str) -> str:

@@ -24,10 +24,8 @@ from __future__ import annotations
 import warnings
 
 from ..errors import BayeslogitWarning, SamplerError, SeparationWarning
-from ..priors import HIERARCHICAL_FAMILIES
 from . import laplace, pymc_model
 from .nuts import driver
-from .penalized import has_kink
 from .separation import detect_separation
 
 __all__ = ["sample_posterior"]
@@ -61,8 +59,8 @@ def sample_posterior(
     """
     used = pymc_model.resolve_sampler(sampler)
     _warn_if_posterior_improper(model)
-    kinked = has_kink(model.priors)
-    hierarchical = any(p.family in HIERARCHICAL_FAMILIES for p in model.priors.priors.values())
+    kinked = model.priors.has_kink
+    hierarchical = model.priors.sampled_scale
     if model.design.groups is not None:  # group terms: PyMC's model, nutpie or PyMC's NUTS
         used = _group_sampler(sampler, used, method, progressbar)
         hierarchical = True
@@ -125,7 +123,7 @@ def sample_posterior(
 def _warn_if_posterior_improper(model) -> None:
     """Flat priors on columns that separate the data leave the posterior improper: warn."""
     d = model.design
-    flat = [j for j, name in enumerate(d.column_names) if model.priors.priors[name].family == "Flat"]
+    flat = [j for j, name in enumerate(d.column_names) if model.priors.priors[name].improper]
     if not flat:
         return
     # A free coefficient moves eta along its column, centred when the intercept is centred.

@@ -291,7 +291,7 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     G = post.group_draws()
     gbar = None if G is None else [g.mean(axis=0)[None] for g in G]  # group effects at their means
     approx = np.concatenate(
-        [_blocks.loglik_rows(d, sl, bbar, gbar)[:, 0] for sl in _blocks.row_slices(n, _blocks.block_rows(1))]
+        [d.response_family.loglik_rows(d, sl, bbar, gbar)[:, 0] for sl in _blocks.row_slices(n, _blocks.block_rows(1))]
     )
     B, log_p, log_q = _loo_draws(post)
     S = B.shape[0]

@@ -25,6 +25,7 @@ from .. import _blocks, _numerics
 from .._validation import check_bool, check_choice, renamed_arguments
 from ..design import _as_counts
 from ..errors import ArgumentError, DataError
+from ..response import as_response
 from ..results.base import resolve_ci_prob
 from .group_predict import check_new_groups, group_rows
 
@@ -196,7 +197,7 @@ def _replicates(
     warn_if_large(C * D, X.shape[0], trials, what, stacklevel=5)
     rng = np.random.default_rng(random_seed)
     rows, G = group_rows(results, X, new_df, new_groups=new_groups, random_seed=rng, offset=offset)
-    y = _blocks.replicate_outcomes(rows, trials, results.draws(), rng, G)
+    y = as_response(trials).replicate(rows, results.draws(), rng, G)
     out = xr.DataArray(
         y.reshape(C, D, X.shape[0]),
         dims=("chain", "draw", "obs"),

@@ -139,7 +139,7 @@ class PosteriorCache:
         record = own and rows is None and None not in self.loglik_totals_by_draws
         totals = np.zeros(B.shape[0]) if record else None
         for sl in _blocks.row_slices(n, pass_rows(B.shape[0])):
-            ll = _blocks.loglik_rows(d, sl if rows is None else rows[sl], B, G)
+            ll = d.response_family.loglik_rows(d, sl if rows is None else rows[sl], B, G)
             if totals is not None:
                 totals += ll.sum(axis=0)
             yield sl, ll

@@ -19,9 +19,9 @@ from .._blocks import linear_predictor
 from .._validation import check_int, check_number, check_probability
 from ..errors import ArgumentError, SeparationWarning
 from ..fit.newton import NewtonResult, covariance, newton
-from ..fit.penalized import has_kink, penalized_mode
+from ..fit.penalized import penalized_mode
 from ..fit.separation import detect_separation
-from ..priors import HIERARCHICAL_FAMILIES, Prior, ResolvedPriors, resolve_priors
+from ..priors import Prior, ResolvedPriors, resolve_priors
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 
@@ -103,7 +103,7 @@ class PointResults(Results):
     def llf(self) -> float:
         """Log-likelihood at the estimate."""
         d = self.design
-        return float(np.sum(_numerics.log_likelihood(self._eta(), d.y, d.trials)))
+        return float(np.sum(d.response_family.loglik(self._eta(), d.y)))
 
     def _eta(self) -> np.ndarray:
         """The linear predictor of the training rows at the estimate (offset included)."""
@@ -183,11 +183,10 @@ class MLEResults(PointResults):
         d = self.design
         if d.offset is not None:
             fit = newton(np.ones((d.n_obs, 1)), d.y, d.trials, None, offset=d.offset)
-            return float(np.sum(_numerics.log_likelihood(fit.beta[0] + d.offset, d.y, d.trials)))
-        n = np.ones_like(d.y) if d.trials is None else d.trials
-        pbar = d.y.sum() / n.sum()
+            return float(np.sum(d.response_family.loglik(fit.beta[0] + d.offset, d.y)))
+        pbar = d.response_family.mean_response(d.y)
         eta = np.full(d.n_obs, math.log(pbar / (1 - pbar)))
-        return float(np.sum(_numerics.log_likelihood(eta, d.y, d.trials)))
+        return float(np.sum(d.response_family.loglik(eta, d.y)))
 
     @property
     def df_model(self) -> int:
@@ -230,7 +229,7 @@ class MLEResults(PointResults):
         d = self.design
         info = [
             ("Dep. Variable:", d.response),
-            ("Model:", "Logit" if d.trials is None else "Binomial (logit)"),
+            ("Model:", d.response_family.summary_label),
             *([("Offset:", d.offset_label)] if d.offset is not None else []),
             ("Method:", "MLE (Newton)"),
             ("converged:", str(self.converged)),
@@ -303,7 +302,7 @@ class MAPResults(PointResults):
     @property
     def has_kinked_prior(self) -> bool:
         """True when some coefficient has a Laplace or elastic-net prior (L1 / elastic net)."""
-        return has_kink(self.priors)
+        return self.priors.has_kink
 
     @property
     def prior_label(self) -> str:
@@ -410,14 +409,14 @@ def fit_map(
     priors = model.priors if spec is None else resolve_priors(spec, model.design)
     d = model.design
     label = ("model priors" if spec is None else _describe_spec(spec)) + label_suffix
-    sampled = [n for n, p in priors.priors.items() if p.family in HIERARCHICAL_FAMILIES]
+    sampled = [n for n, p in priors.priors.items() if p.sampled_scale]
     if sampled:
         raise ArgumentError(
             f"fit_map() has no mode to find for {sampled}: their prior samples its own scale "
             "(hierarchical Normal or horseshoe), and the joint mode collapses to a zero scale; use "
             "sample(), or choose a fixed scale with bl.scale_by_evidence / bl.scale_by_cv"
         )
-    if has_kink(priors):
+    if priors.has_kink:
         res = penalized_mode(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter, offset=d.offset)
         return MAPResults(
             model, res.fit, priors, prior_label=label, at_kink=res.at_kink, population_names=population_names

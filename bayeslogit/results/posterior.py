@@ -115,7 +115,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         out = np.empty((C * D, n))
         rows = _blocks.block_rows(C * D)
         for sl in _blocks.row_slices(n, rows):
-            out[:, sl] = _blocks.loglik_rows(d, sl, B, G).T
+            out[:, sl] = d.response_family.loglik_rows(d, sl, B, G).T
         post = self.idata.posterior
         return xr.DataArray(
             out.reshape(C, D, n),

@@ -7,7 +7,6 @@ from arviz_stats import psense, psense_summary
 from scipy import stats
 
 import bayeslogit as bl
-from bayeslogit import _blocks
 from bayeslogit.check.sensitivity import prior_sensitivity
 from bayeslogit.fit.nuts.driver import to_datatree
 from bayeslogit.results.posterior import PosteriorResults
@@ -72,7 +71,7 @@ def test_sensitivities_equal_arviz_stats_on_the_materialised_log_likelihood(defa
 def test_blockwise_log_likelihood_sum_equals_the_materialised_one(default_post, monkeypatch):
     monkeypatch.setitem(bl.options, "block_bytes", 8 * 4000 * 7)  # 7 rows per block: many blocks
     d = default_post.design
-    sums = _blocks.loglik_sums(d.X, d.y, d.trials, default_post.draws())
+    sums = default_post._cache.loglik_totals(np.arange(default_post.n_draws))
     full = default_post.idata["log_likelihood"]["y"].values.reshape(-1, d.n_obs).sum(axis=1)
     np.testing.assert_allclose(sums, full, rtol=1e-12)
 

@@ -320,7 +320,7 @@ def test_posterior_agrees_with_a_long_run_of_a_hand_written_model():
 def test_lkj_draws_have_the_lkj_marginals(k, eta):
     """Every off-diagonal correlation of LKJ(eta) in k dimensions is 2 Beta(b, b) - 1 with
     b = eta - 1 + k / 2 (Lewandowski et al. 2009)."""
-    from bayeslogit.fit.group_model import lkj_correlation
+    from bayeslogit.priors.scales import lkj_correlation
 
     rng = np.random.default_rng(k * 10 + int(eta))
     R = np.stack([lkj_correlation(eta, k, rng) for _ in range(3000)])

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 import bayeslogit as bl
-from bayeslogit import _blocks
 from bayeslogit.check.diagnostics import prior_sensitivity
 from bayeslogit.interpret.loo import psis_loo
+from bayeslogit.response import ResponseFamily
 from bayeslogit.results.cache import PosteriorCache
 
 
@@ -25,14 +25,14 @@ def _fresh(post):
 def passes(monkeypatch):
     """Counts the passes over the rows: calls of the per-block log-likelihood on the first rows."""
     counted = {"n": 0}
-    real = _blocks.loglik_rows
+    real = ResponseFamily.loglik_rows
 
-    def counting(design, rows, B, G=None):
+    def counting(self, design, rows, B, G=None):
         first = rows.start == 0 if isinstance(rows, slice) else rows[0] == 0
         counted["n"] += int(bool(first))
-        return real(design, rows, B, G)
+        return real(self, design, rows, B, G)
 
-    monkeypatch.setattr(_blocks, "loglik_rows", counting)
+    monkeypatch.setattr(ResponseFamily, "loglik_rows", counting)
     return counted
 
 

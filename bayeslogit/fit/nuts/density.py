@@ -22,18 +22,26 @@ import numpy as np
 
 from ..._blocks import linear_predictor
 from ...priors import ResolvedPriors
+from ...priors.base import KERNEL_ELASTIC as _ELASTIC
+from ...priors.base import KERNEL_LAPLACE as _LAPLACE
+from ...priors.base import KERNEL_NORMAL as _NORMAL
+from ...priors.base import KERNEL_STUDENT as _STUDENT
+from ...response import ResponseFamily, as_response, response_family
 from ..newton import neg_hessian, newton
-from ..penalized import has_kink, penalized_mode
+from ..penalized import penalized_mode
 from ..separation import detect_separation
 
-_NORMAL, _STUDENT, _FLAT, _LAPLACE, _ELASTIC = 0, 1, 2, 3, 4
 
-
-def collapse_rows(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, offset: np.ndarray | None = None):
+def collapse_rows(
+    X: np.ndarray, y: np.ndarray, trials: ResponseFamily | np.ndarray | None, offset: np.ndarray | None = None
+):
     """Merge rows of ``X`` that are identical into binomial counts.
 
-    Returns ``(X_unique, successes, trials)``; when fewer than half the rows are duplicates the
-    input comes back unchanged (``trials`` filled with ones), since the merge would not pay.
+    ``trials`` is the response family, or the trials per row (None: Bernoulli). Returns
+    ``(X_unique, successes, trials)``, ``trials`` as the compiled kernel takes it
+    (:meth:`~bayeslogit.response.ResponseFamily.kernel_trials`); when fewer than half the rows
+    are duplicates the input comes back unchanged (``trials`` filled with ones for Bernoulli
+    rows), since the merge would not pay.
     With an ``offset``, rows merge only when their offsets are equal too, and the result is
     ``(X_unique, successes, trials, offset_unique)``.
     """
@@ -42,7 +50,7 @@ def collapse_rows(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, offse
         if Xo.shape[0] == X.shape[0]:  # nothing merged: the caller's X, not the stacked copy
             return X, y, m, offset
         return np.ascontiguousarray(Xo[:, :-1]), y, m, np.ascontiguousarray(Xo[:, -1])
-    m = np.ones(len(y)) if trials is None else np.asarray(trials, dtype=float)
+    m = as_response(trials).kernel_trials(len(y))
     y = np.asarray(y, dtype=float)
     # A cheap screen: one random projection of each row; many distinct values -> nothing to merge.
     proj = X @ np.random.default_rng(0).normal(size=X.shape[1])
@@ -66,7 +74,7 @@ class LogDensity:
     y: np.ndarray  # successes per row
     m: np.ndarray  # trials per row
     T: np.ndarray  # (p, p) centring map: raw = T @ beta
-    family: np.ndarray  # per coefficient: 0 normal, 1 Student-t (Cauchy: nu=1), 2 flat
+    family: np.ndarray  # per coefficient, the kernel's prior code (Prior.kernel_params)
     mu: np.ndarray
     sigma: np.ndarray
     nu: np.ndarray
@@ -79,7 +87,7 @@ class LogDensity:
         """Build from a :class:`~bayeslogit.LogitModel` (its design and resolved priors)."""
         d = model.design
         off = getattr(d, "offset", None)
-        X, y, m, *rest = collapse_rows(np.ascontiguousarray(d.X, dtype=float), d.y, d.trials, off)
+        X, y, m, *rest = collapse_rows(np.ascontiguousarray(d.X, dtype=float), d.y, response_family(d), off)
         return cls(
             X=np.ascontiguousarray(X),
             y=y,
@@ -135,24 +143,12 @@ class LogDensity:
 
 
 def _prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
+    """The kernel's per-coefficient prior arrays, from each prior's
+    :meth:`~bayeslogit.priors.base.Prior.kernel_params` (sampled scales are not on this sampler)."""
     p = len(names)
     fam, mu, sigma, nu = np.zeros(p, int), np.zeros(p), np.ones(p), np.ones(p)
     for j, name in enumerate(names):
-        prior = priors.priors[name]
-        if prior.family == "Normal":
-            fam[j], mu[j], sigma[j] = _NORMAL, prior.mu, prior.sigma
-        elif prior.family == "StudentT":
-            fam[j], mu[j], sigma[j], nu[j] = _STUDENT, prior.mu, prior.sigma, prior.nu
-        elif prior.family == "Cauchy":
-            fam[j], mu[j], sigma[j], nu[j] = _STUDENT, prior.mu, prior.sigma, 1.0
-        elif prior.family == "Flat":
-            fam[j] = _FLAT
-        elif prior.family == "Laplace":
-            fam[j], mu[j], sigma[j] = _LAPLACE, prior.mu, prior.b
-        elif prior.family == "ElasticNet":
-            fam[j], mu[j], sigma[j], nu[j] = _ELASTIC, prior.mu, 1.0 / prior.l1, prior.l2
-        else:  # pragma: no cover
-            raise AssertionError(f"unknown prior family {prior.family}")
+        fam[j], mu[j], sigma[j], nu[j] = priors.priors[name].kernel_params()
     return dict(T=priors.centring_map(), family=fam, mu=mu, sigma=sigma, nu=nu)
 
 
@@ -194,14 +190,14 @@ def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100, sc
     ``converged`` is False when Newton's method did not converge or the mode is not a proper
     maximum (e.g. the coefficients run off to infinity: separation under flat priors).
     """
-    if has_kink(dens.priors):
+    if dens.priors.has_kink:
         res = _kinked_mode(dens, tol=tol, max_iter=max_iter)
     else:
         res = newton(dens.X, dens.y, dens.m, dens.priors, tol=tol, max_iter=max_iter, offset=dens.offset)
     p = dens.dim
     s = np.ones(p) if scale is None else scale
     ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta * s).max() < 1e6
-    if ok and np.any(dens.family == _FLAT):  # flat priors: separated data leave no mode (offset or not)
+    if ok and dens.priors.improper_columns:  # flat priors: separated data leave no mode (offset or not)
         ok = detect_separation(dens.X, dens.y, dens.m)[0] is None
     if ok:
         try:  # invert on the rescaled scale: columns of magnitude 1e-90 make H badly scaled
@@ -233,9 +229,9 @@ def other_modes(dens: LogDensity, mode: Mode, *, min_distance: float = 3.0) -> l
     converged proper maximum more than ``min_distance`` sd (Mahalanobis, under ``mode``'s
     covariance) away is returned. Normal and flat priors give a log-concave posterior: no
     other mode, nothing is run."""
-    if not mode.converged or not np.any(dens.family == _STUDENT):
+    if not mode.converged or dens.priors.log_concave:
         return []
-    centre = np.where(dens.family == _FLAT, 0.0, dens.mu)
+    centre = dens.mu  # each prior's centre (kernel_params: 0 for a flat prior)
     beta0 = np.linalg.solve(dens.T, centre)
     other = _mode_from(dens, beta0)
     if other is None:

@@ -31,75 +31,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from ..errors import PriorError
+from .base import CorrelationPrior, ScalePrior
+from .registry import correlation_from_json, correlation_to_json, scale_from_json, scale_to_json
+from .scales import DEFAULT_LKJ, DEFAULT_SD
 
-from .errors import PriorError
-from .priors import HalfNormal, _positive
-
-__all__ = [
-    "HalfStudentT",
-    "LKJ",
-    "GroupPriors",
-    "resolve_group_priors",
-    "split_prior_spec",
-    "DEFAULT_SD",
-    "DEFAULT_LKJ",
-]
-
-
-@dataclass(frozen=True)
-class HalfStudentT:
-    """Half-Student-t prior on a scale (a group sd): ``|t_nu(0, sigma)|``.
-
-    Examples
-    --------
-    >>> import bayeslogit as bl
-    >>> str(bl.HalfStudentT(3, 2.5))
-    'HalfStudentT(3, 2.5)'
-    """
-
-    nu: float = 3.0
-    sigma: float = 2.5
-
-    def __post_init__(self):
-        object.__setattr__(self, "nu", _positive("nu", self.nu, "HalfStudentT prior"))
-        object.__setattr__(self, "sigma", _positive("sigma", self.sigma, "HalfStudentT prior"))
-
-    def __str__(self) -> str:
-        return f"HalfStudentT({self.nu:g}, {self.sigma:g})"
-
-    def logpdf(self, s):
-        from scipy import stats
-
-        s = np.asarray(s, dtype=float)
-        out = np.log(2.0) + stats.t.logpdf(s, self.nu, scale=self.sigma)
-        return np.where(s >= 0, out, -np.inf)
-
-
-@dataclass(frozen=True)
-class LKJ:
-    """LKJ prior on a correlation matrix, density proportional to ``det(R)^(eta - 1)``
-    (``eta = 1``: uniform over correlation matrices; larger: closer to the identity).
-
-    Examples
-    --------
-    >>> import bayeslogit as bl
-    >>> str(bl.LKJ(2))
-    'LKJ(2)'
-    """
-
-    eta: float = 1.0
-
-    def __post_init__(self):
-        object.__setattr__(self, "eta", _positive("eta", self.eta, "LKJ prior"))
-
-    def __str__(self) -> str:
-        return f"LKJ({self.eta:g})"
-
-
-SD_PRIORS = (HalfNormal, HalfStudentT)
-DEFAULT_SD = HalfStudentT(3.0, 2.5)
-DEFAULT_LKJ = LKJ(1.0)
+__all__ = ["GroupPriors", "resolve_group_priors", "split_prior_spec"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +48,7 @@ class GroupPriors:
     sd : dict
         term key -> list of sd priors, one per varying coefficient.
     cor : dict
-        term key -> :class:`LKJ` (correlated terms with k > 1 only).
+        term key -> :class:`~bayeslogit.LKJ` (correlated terms with k > 1 only).
     sources : dict
         ``(term key, coefficient or "cor")`` -> ``"default"`` or ``"user"``.
     labels : dict
@@ -119,7 +56,7 @@ class GroupPriors:
     """
 
     sd: dict[str, list]
-    cor: dict[str, LKJ]
+    cor: dict[str, CorrelationPrior]
     sources: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
 
@@ -151,25 +88,20 @@ class GroupPriors:
         return pd.DataFrame(rows).set_index("term") if rows else pd.DataFrame(columns=["prior", "applies to", "source"])
 
     def to_json(self) -> dict[str, Any]:
-        def enc(p):
-            return {"HalfNormal": [p.sigma]} if isinstance(p, HalfNormal) else {"HalfStudentT": [p.nu, p.sigma]}
-
+        """The JSON form saved fits store (:mod:`bayeslogit.io`)."""
         return {
-            "sd": {k: [enc(p) for p in v] for k, v in self.sd.items()},
-            "cor": {k: v.eta for k, v in self.cor.items()},
+            "sd": {k: [scale_to_json(p) for p in v] for k, v in self.sd.items()},
+            "cor": {k: correlation_to_json(v) for k, v in self.cor.items()},
             "sources": [[k, c, s] for (k, c), s in self.sources.items()],
             "labels": {k: [v[0], list(v[1]), v[2]] for k, v in self.labels.items()},
         }
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> GroupPriors:
-        def dec(d):
-            ((name, args),) = d.items()
-            return {"HalfNormal": HalfNormal, "HalfStudentT": HalfStudentT}[name](*args)
-
+        """The priors :meth:`to_json` wrote."""
         return cls(
-            sd={k: [dec(p) for p in v] for k, v in obj["sd"].items()},
-            cor={k: LKJ(float(v)) for k, v in obj["cor"].items()},
+            sd={k: [scale_from_json(p) for p in v] for k, v in obj["sd"].items()},
+            cor={k: correlation_from_json(v) for k, v in obj["cor"].items()},
             sources={(k, c): s for k, c, s in obj["sources"]},
             labels={k: (v[0], list(v[1]), v[2]) for k, v in obj["labels"].items()},
         )
@@ -201,9 +133,12 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
         if spec:
             raise PriorError(f"priors has group keys {list(spec)} but the formula has no group terms like (1 | g)")
         return None
-    sd, cor, sources, labels = {}, {}, {}, {}
+    sd: dict[str, list[ScalePrior]] = {}
+    cor: dict[str, CorrelationPrior] = {}
+    sources: dict = {}
+    labels: dict = {}
     for t in groups.terms:
-        sd[t.key] = [DEFAULT_SD] * t.n_coef
+        sd[t.key] = [DEFAULT_SD for _ in range(t.n_coef)]
         for c in t.coef_names:
             sources[(t.key, c)] = "default"
         if t.correlated:
@@ -222,7 +157,7 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
                 f"priors has key {raw!r}, but no group term is grouped by {gname!r}; group keys are {valid}"
             )
         if coef == "cor":
-            if not isinstance(prior, LKJ):
+            if not isinstance(prior, CorrelationPrior):
                 raise PriorError(f"priors[{raw!r}] must be bl.LKJ(eta), got {prior!r}")
             hit = [t for t in terms if t.correlated]
             if not hit:
@@ -234,7 +169,7 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
                 cor[t.key] = prior
                 sources[(t.key, "cor")] = "user"
             continue
-        if not isinstance(prior, SD_PRIORS):
+        if not isinstance(prior, ScalePrior):
             raise PriorError(
                 f"priors[{raw!r}] is the prior of a group sd and must be bl.HalfNormal(s) or "
                 f"bl.HalfStudentT(nu, s), got {prior!r}"
@@ -252,28 +187,3 @@ def resolve_group_priors(spec: Mapping[str, Any] | None, groups) -> GroupPriors 
                 f"priors has key {raw!r}, which is no varying coefficient of a group term; group keys are {valid}"
             )
     return GroupPriors(sd=sd, cor=cor, sources=sources, labels=labels)
-
-
-def parse_group_prior(text: str):
-    """Parse a group-term prior written as text (for the CLI's ``--prior "1|g=halfnormal(1)"``):
-    ``halfnormal(s)``, ``halfstudentt(nu, s)`` or ``lkj(eta)``.
-
-    Examples
-    --------
-    >>> parse_group_prior("HalfStudentT(3, 1)"), parse_group_prior("lkj(2)")
-    (HalfStudentT(nu=3.0, sigma=1.0), LKJ(eta=2.0))
-    """
-    import re
-
-    families = {"halfnormal": HalfNormal, "halfstudentt": HalfStudentT, "half_student_t": HalfStudentT, "lkj": LKJ}
-    m = re.fullmatch(r"\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*", text or "")
-    if not m or m.group(1).lower() not in families:
-        raise PriorError(
-            f"cannot parse group prior {text!r}; write e.g. 'halfnormal(1)', 'halfstudentt(3, 2.5)' "
-            "(a group sd) or 'lkj(2)' (correlations, with the key cor|g)"
-        )
-    try:
-        values = [float(a) for a in m.group(2).split(",") if a.strip()]
-        return families[m.group(1).lower()](*values)
-    except (TypeError, ValueError):
-        raise PriorError(f"cannot parse group prior {text!r}: give numbers, e.g. 'halfstudentt(3, 2.5)'") from None
