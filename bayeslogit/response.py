@@ -133,7 +133,7 @@ class ResponseFamily:
         """Simulated outcomes for every draw (rows of ``B``) and every row of ``rows`` (a design,
         or any object with its ``X``, ``offset`` and ``groups``), shape ``(draws, rows)``, in
         :meth:`outcome_dtype`. The probabilities are made by row blocks of at most
-        :data:`bayeslogit._blocks.BLOCK_BYTES` (``eta`` from :func:`bayeslogit._blocks.eta_rows`,
+        the ``block_bytes`` option (:mod:`bayeslogit._options`) (``eta`` from :func:`bayeslogit._blocks.eta_rows`,
         offset and group effects ``G`` included); the same ``rng`` state and shapes give the
         same outcomes."""
         S, n = B.shape[0], rows.X.shape[0]

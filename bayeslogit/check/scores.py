@@ -173,7 +173,7 @@ def fit_quality(post: PosteriorResults) -> FitQuality:
     d = post.design
     p = np.clip(fitted_probabilities(post), 1e-15, 1 - 1e-15)
     y = np.asarray(d.y, dtype=float)
-    n = np.ones_like(y) if d.trials is None else np.asarray(d.trials, dtype=float)
+    n = d.response_family.kernel_trials(len(y))
     fail = n - y
     total = n.sum()
 

@@ -471,7 +471,7 @@ def ppc_section(r: ReportContext) -> str:
         "event rate posterior predictive check",
         "Event rate, overall and per factor level: red dot, the observed rate; bars, the 50% and 95% "
         "intervals of the same rate in data sets replicated from the posterior (y_rep ~ "
-        f"{'Bernoulli' if d.trials is None else 'Binomial'}(p), {pnote}). A dot outside its bar is a rate "
+        f"{d.response_family.label}(p), {pnote}). A dot outside its bar is a rate "
         "the model does not reproduce.",
     )
     out += table(ppc, digits=3)
@@ -511,7 +511,7 @@ def calibration_section(r: ReportContext) -> str:
     post, diag, d = r.post, r.diag, r.post.design
     r.log("calibration and separation plots")
     cal = "<h2 id='calibration'>Calibration and separation</h2>"
-    if d.trials is None and diag.loo is not None:
+    if d.response_family.binary and diag.loo is not None:
         cal += figure(
             lambda: figures.calibration_fig(statistics.calibration_curve(post, diag, post.random_seed)),
             "PAV calibration plot",

@@ -194,7 +194,7 @@ def loo_fit_quality(post, diag: Diagnostics) -> pd.DataFrame | None:
     """In-sample (posterior-mean probabilities) next to out-of-sample (PSIS-LOO predictive
     probabilities) Brier score, log score and AUC, on the same rows (the LOO rows). 0/1 data only."""
     d = post.design
-    if d.trials is not None or diag.loo is None:
+    if not d.response_family.binary or diag.loo is None:
         return None
     rows = diag.loo_rows if diag.loo_rows is not None else np.arange(d.n_obs)
     q_loo, y = loo_probabilities(post, diag)
@@ -232,7 +232,7 @@ def separation_rows(post) -> dict:
     ``binned``, ``aggregated`` (binomial rows): which labels apply."""
     d = post.design
     p = fitted_probabilities(post)
-    m = np.ones(len(p)) if d.trials is None else np.asarray(d.trials, dtype=float)
+    m = d.response_family.kernel_trials(len(p))
     rate = d.y / m
     order = np.argsort(p, kind="mergesort")
     expected = float(np.sum(p * m))
@@ -250,7 +250,7 @@ def separation_rows(post) -> dict:
         "line": line,
         "expected_at": (len(p) - expected) * k / len(p) - 0.5,
         "binned": bool(bins),
-        "aggregated": d.trials is not None,
+        "aggregated": not d.response_family.binary,
     }
 
 
@@ -267,7 +267,7 @@ def binned_residuals(post) -> pd.DataFrame:
     About 95% of the residuals should lie within +-2 SE."""
     d = post.design
     p = fitted_probabilities(post)
-    m = np.ones(len(p)) if d.trials is None else np.asarray(d.trials, dtype=float)
+    m = d.response_family.kernel_trials(len(p))
     y = np.asarray(d.y, dtype=float)
     order = np.argsort(p, kind="mergesort")
     rows = []
@@ -331,16 +331,14 @@ def event_rate_ppc(post, *, seed: int | None = None) -> tuple[pd.DataFrame, np.n
         note = f"from {B.shape[0]:,} evenly spaced of the {S:,} draws"
     groups, gnote = _ppc_groups(post)
     y = np.asarray(d.y, dtype=float)
-    m = np.ones(d.n_obs) if d.trials is None else np.asarray(d.trials, dtype=float)
+    family = d.response_family
+    m = family.kernel_trials(d.n_obs)
     rng = np.random.default_rng(seed)
     rep = np.zeros((len(groups), B.shape[0]))
     for sl in _blocks.row_slices(d.n_obs, _blocks.block_rows(2 * B.shape[0])):
         eta = _blocks.eta_rows(d, sl, B, G)  # (rows, draws): one block, group terms included
         pb = expit(eta)
-        if d.trials is None:
-            yb = (rng.random(pb.shape) < pb).astype(float)
-        else:
-            yb = rng.binomial(m[sl].astype(np.int64)[:, None], pb).astype(float)
+        yb = family.take(sl).draw(pb, rng).T.astype(float)  # (rows, draws)
         for k, (_, mask) in enumerate(groups):
             rep[k] += yb.sum(axis=0) if mask is None else yb[mask[sl]].sum(axis=0)
     rows = []

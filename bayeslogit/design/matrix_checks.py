@@ -102,7 +102,7 @@ def _check_design_size(info, n: int) -> None:
 
 
 def _column_blocks(X: np.ndarray):
-    """Row blocks of ``X`` of at most :data:`bayeslogit._blocks.BLOCK_BYTES` each."""
+    """Row blocks of ``X`` of at most the ``block_bytes`` option (:mod:`bayeslogit._options`) each."""
     from .._blocks import block_rows, row_slices
 
     for sl in row_slices(X.shape[0], block_rows(X.shape[1], block_bytes=8 * 2**20)):

@@ -129,7 +129,7 @@ def neg_hessian(
 def _gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``X' diag(w) X`` by row blocks (:func:`bayeslogit._blocks.weighted_gram`): memory
     O(block x p), never a weighted ``n x p`` copy of the design; one block (the same product
-    as before, bit for bit) whenever ``n x p`` fits in :data:`bayeslogit._blocks.BLOCK_BYTES`."""
+    as before, bit for bit) whenever ``n x p`` fits in the ``block_bytes`` option (:mod:`bayeslogit._options`)."""
     from .._blocks import weighted_gram
 
     return weighted_gram(X, w)

@@ -22,15 +22,13 @@ from typing import Any
 import numpy as np
 
 from .. import _blocks
+from .._options import options
 from ..design import Design
 from ..errors import BayeslogitWarning, PriorError
 from ..priors import PriorContext, ResolvedPriors
 from ..response import ResponseFamily, as_response, response_family
 
-__all__ = ["draw_prior", "prior_predictive_tree", "warn_if_large", "PREDICTIVE_WARN_BYTES"]
-
-PREDICTIVE_WARN_BYTES = 2**30
-"""Replicated outcomes above this size (1 GiB) warn with their size first."""
+__all__ = ["draw_prior", "prior_predictive_tree", "warn_if_large"]
 
 
 def draw_prior(
@@ -78,7 +76,7 @@ def prior_predictive_tree(
     """An ArviZ ``DataTree`` with ``prior``, ``prior_predictive`` (unless ``predictive=False``),
     ``observed_data`` and ``constant_data``, laid out like ``pm.sample_prior_predictive``'s
     (one chain of ``draws``). The outcomes are int8 for 0/1 data (see
-    :meth:`bayeslogit.response.ResponseFamily.replicate`); above :data:`PREDICTIVE_WARN_BYTES` a
+    :meth:`bayeslogit.response.ResponseFamily.replicate`); above the ``predictive_warn_bytes`` option (:mod:`bayeslogit._options`) a
     :class:`~bayeslogit.BayeslogitWarning` gives their size first."""
     import arviz as az
 
@@ -111,11 +109,12 @@ def prior_predictive_tree(
 def warn_if_large(
     draws: int, n_rows: int, trials: ResponseFamily | np.ndarray | None, what: str, *, stacklevel: int = 3
 ) -> None:
-    """Warn with the size when ``draws x rows`` replicated outcomes exceed 1 GiB (``trials``:
+    """Warn with the size when ``draws x rows`` replicated outcomes exceed the
+    ``predictive_warn_bytes`` option, 1 GiB by default (``trials``:
     the response family, or the trials per row, None for Bernoulli rows)."""
     itemsize = as_response(trials).outcome_dtype().itemsize
     size = draws * n_rows * itemsize
-    if size > PREDICTIVE_WARN_BYTES:
+    if size > options["predictive_warn_bytes"]:
         warnings.warn(
             f"the {what} outcomes are {draws:,} draws x {n_rows:,} rows x {itemsize} byte(s) = "
             f"{_blocks.nbytes_text(size)} of memory; ask for fewer draws, or predict() the "

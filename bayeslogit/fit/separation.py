@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..response import as_response
+
 __all__ = ["detect_separation", "no_separation_certificate", "check_separation", "LP_MAX_ROWS"]
 
 LP_MAX_ROWS = 200_000
@@ -51,7 +53,7 @@ def no_separation_certificate(
 
     from .._blocks import linear_predictor, map_rows, weighted_gram
 
-    m = np.ones(len(y)) if trials is None else np.asarray(trials, dtype=float)
+    m = as_response(trials).kernel_trials(len(y))
     yf = np.asarray(y, dtype=float)
     beta = np.asarray(beta, dtype=float)
     eta = map_rows(lambda Xb, ob: linear_predictor(Xb, beta, ob), (X, offset), cells_per_row=X.shape[1])
@@ -109,7 +111,7 @@ def detect_separation(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None = 
     """
     from scipy.optimize import linprog
 
-    n_trials = np.ones_like(y) if trials is None else trials
+    n_trials = as_response(trials).kernel_trials(len(y))
     s_pos = y >= n_trials  # all successes: x'd >= 0
     s_neg = y <= 0  # all failures: x'd <= 0
     mixed = ~(s_pos | s_neg)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .._validation import check_probability
 from ..errors import ArgumentError
+from ..response import as_response
 from ..results.base import DEFAULT_CI_PROB
 from .predict import is_posterior
 
@@ -60,7 +61,7 @@ def _term(post, term):
 
 def _level_separated(values: np.ndarray, y: np.ndarray, trials: np.ndarray | None) -> bool:
     """Whether a level's own rows are separated along its varying columns (no finite MLE)."""
-    m = np.ones_like(y, dtype=float) if trials is None else np.asarray(trials, dtype=float)
+    m = as_response(trials).kernel_trials(len(y))
     if np.all(y == 0) or np.all(y == m):
         return True
     if values.shape[1] == 1:
@@ -199,7 +200,7 @@ def pooling_table(
     # a separated level has no finite MLE: all events (none) sends its intercept to +inf (-inf)
     # and leaves its slopes undetermined (NaN); a split along x sends them off in the direction
     # Newton's method was going
-    m = np.ones_like(y) if trials is None else trials
+    m = d.response_family.kernel_trials(len(y))
     all_events = np.bincount(idx, weights=y, minlength=L) == np.bincount(idx, weights=m, minlength=L)
     no_events = events == 0
     none_est = np.where(separated, np.copysign(np.inf, est), est)
@@ -362,7 +363,7 @@ def plot_pooling(
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if str(f"{v:g}")[0] in "235" else ""))
     ax.set_ylim(ylo, yhi)
-    what = "n (trials)" if post.design.trials is not None else "n (rows)"
+    what = "n (rows)" if post.design.response_family.binary else "n (trials)"
     ax.set_xlabel(f"level sample size {what}, log scale")
     label = f"{coef} + b[{coef}]" if coef != "Intercept" else "Intercept + b"
     unit = "log-odds" if coef == "Intercept" else f"log-odds per unit of {coef}"

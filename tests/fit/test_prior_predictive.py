@@ -10,7 +10,6 @@ from scipy.special import expit
 
 import bayeslogit as bl
 from bayeslogit import _blocks
-from bayeslogit.fit import prior_predictive
 
 N = 4000
 P_MIN = 1e-3  # KS p-value below which a sampler is wrong (a correct one fails 1 run in 1000)
@@ -126,7 +125,7 @@ def test_binomial_counts_and_dtype():
 
 
 def test_large_outcomes_warn_with_their_size(seed_df, monkeypatch):
-    monkeypatch.setattr(prior_predictive, "PREDICTIVE_WARN_BYTES", 1000)
+    monkeypatch.setitem(bl.options, "predictive_warn_bytes", 1000)
     with pytest.warns(bl.BayeslogitWarning, match=r"100 draws x 500 rows x 1 byte\(s\) = 50.0 kB"):
         bl.LogitModel("y ~ x1 + x2", seed_df).sample_prior_predictive(100, random_seed=0)
 

@@ -59,9 +59,8 @@ def test_extend_false_leaves_the_fit_alone_and_seeds_reproduce(post):
 
 
 def test_posterior_predictive_warns_with_its_size(post, monkeypatch):
-    from bayeslogit.fit import prior_predictive
 
-    monkeypatch.setattr(prior_predictive, "PREDICTIVE_WARN_BYTES", 1000)
+    monkeypatch.setitem(bl.options, "predictive_warn_bytes", 1000)
     with pytest.warns(bl.BayeslogitWarning, match=r"1,000 draws x 500 rows x 1 byte\(s\) = 500.0 kB"):
         post.sample_posterior_predictive(random_seed=1, extend=False)
 

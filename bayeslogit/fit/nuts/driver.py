@@ -364,7 +364,7 @@ def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
     from arviz_base import from_dict  # not all of arviz: its plotting half (matplotlib) costs ~1 s
 
     d = model.design
-    constant = {"X": d.X} if d.trials is None else {"X": d.X, "trials": d.trials}
+    constant = {"X": d.X, **d.response_family.constant_data()}
     if getattr(d, "offset", None) is not None:
         constant["offset"] = d.offset
     groups = {"posterior": {"beta": beta}, "observed_data": {"y": d.y}, "constant_data": constant}
