@@ -166,8 +166,6 @@ def test_kinks_l1_weights_and_smooth_parts():
 
 
 def test_resolved_priors_answer_the_fitters(mixed_df):
-    from bayeslogit.priors import HIERARCHICAL_FAMILIES, NONSMOOTH_FAMILIES
-
     d = build_design("y ~ x1 + x2 + C(g)", mixed_df)
     r = resolve_priors({"x1": bl.Laplace(0, 1), "C(g)": bl.Flat(), "x2": bl.Normal(0, bl.HalfNormal(1))}, d)
     assert r.has_kink and r.sampled_scale and r.log_concave
@@ -180,10 +178,6 @@ def test_resolved_priors_answer_the_fitters(mixed_df):
         ("HierNormal", "coef_hiernormal", ["x2"]),
     ]
     assert r.smooth_part().priors["x1"] == bl.Flat()
-    # the deprecated tuples still agree with the flags
-    for p in r.priors.values():
-        assert (p.family in NONSMOOTH_FAMILIES) == p.has_kink
-        assert (p.family in HIERARCHICAL_FAMILIES) == p.sampled_scale
     plain = resolve_priors(None, d)
     assert not plain.has_kink and not plain.sampled_scale and plain.improper_columns == [] and plain.log_concave
 

@@ -43,21 +43,11 @@ __all__ = [
     "ScalePrior",
     "CorrelationPrior",
     "PriorContext",
-    "NONSMOOTH_FAMILIES",
-    "HIERARCHICAL_FAMILIES",
 ]
 
 # The prior codes of the compiled sampler (bayeslogit.fit.nuts.kernel) and its numpy mirror
 # (bayeslogit.fit.nuts.density): a family's kernel_params() returns one of them.
 KERNEL_NORMAL, KERNEL_STUDENT, KERNEL_FLAT, KERNEL_LAPLACE, KERNEL_ELASTIC = 0, 1, 2, 3, 4
-
-
-NONSMOOTH_FAMILIES = ("Laplace", "ElasticNet")
-"""Deprecated (ask :attr:`Prior.has_kink`, :attr:`ResolvedPriors.has_kink`): families with a kink."""
-
-HIERARCHICAL_FAMILIES = ("HierNormal", "Horseshoe")
-"""Deprecated (ask :attr:`Prior.sampled_scale`, :attr:`ResolvedPriors.sampled_scale`): families
-with a sampled scale."""
 
 
 def check_positive(name: str, value: float, what: str) -> float:
