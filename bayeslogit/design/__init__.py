@@ -22,10 +22,8 @@ The size limits are options, read when a check runs: ``bl.options["max_levels"]`
 from __future__ import annotations
 
 from .builder import Design, build_design
-from .names import _identifiers as _identifiers  # imported from here by interpret/effects.py
 from .offsets import ARRAY_OFFSET
 from .rebuild import rebuild_design
-from .response import _as_counts as _as_counts  # imported from here by interpret/predict.py
 
 __all__ = ["Design", "build_design", "rebuild_design", "ARRAY_OFFSET", "MAX_MAGNITUDE"]
 

@@ -16,7 +16,7 @@ import pandas as pd
 import patsy
 
 from .._formula import safe_eval_env
-from .builder import Design, _build_design
+from .builder import Design, build_design_with_rows
 
 
 def rebuild_design(
@@ -74,7 +74,7 @@ def rebuild_design(
         env = safe_eval_env(namespace)
     else:
         env = patsy.EvalEnvironment([{"np": np, "numpy": np, **(namespace or {})}])
-    return _build_design(
+    return build_design_with_rows(
         formula,
         rows,
         event=event,

@@ -32,7 +32,7 @@ import pandas as pd
 from .. import _numerics
 from .._blocks import linear_predictor
 from .._validation import renamed_arguments
-from ..design import _identifiers
+from ..design.names import identifiers
 from ..errors import ArgumentError
 from ..model import training_rows
 from ..results.base import resolve_ci_prob
@@ -73,7 +73,7 @@ def _variables(design, columns) -> list[tuple[str, str, list]]:
     kinds: dict[str, set[str]] = {}
     levels: dict[str, list] = {}
     for factor, info in design.design_info.factor_infos.items():
-        for name in _identifiers(factor.code):
+        for name in identifiers(factor.code):
             if name not in columns:
                 continue
             kinds.setdefault(name, set()).add(info.type)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import _blocks, _numerics
 from .._validation import check_bool, check_choice, renamed_arguments
-from ..design import _as_counts
+from ..design.response import as_counts
 from ..errors import ArgumentError, DataError
 from ..response import as_response
 from ..results.base import resolve_ci_prob
@@ -171,7 +171,7 @@ def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
             f"the model is binomial with trials column {d.trials_name!r}, which new data lacks; "
             "add it (the number of trials per row) to draw counts"
         )
-    n = _as_counts(new_df[d.trials_name], f"trials column {d.trials_name!r}")
+    n = as_counts(new_df[d.trials_name], f"trials column {d.trials_name!r}")
     if np.any(n < 1):
         raise DataError(f"trials column {d.trials_name!r} must be >= 1 in every row; found {int(n.min())}")
     return n
