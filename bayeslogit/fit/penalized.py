@@ -32,7 +32,7 @@ import numpy as np
 from .._blocks import linear_predictor
 from ..priors import ResolvedPriors
 from ..response import ResponseFamily, as_response
-from .newton import NewtonResult, _prior_terms, neg_hessian, newton
+from .newton import NewtonResult, neg_hessian, newton, prior_terms
 
 __all__ = ["PenalizedMode", "has_kink", "penalized_mode"]
 
@@ -95,7 +95,7 @@ def penalized_mode(
         eta = linear_predictor(X, beta, offset)
         ll = float(np.sum(family.loglik(eta, yf)))
         g = X.T @ (yf - family.mean(eta))
-        lp, gp, _ = _prior_terms(smooth, beta)
+        lp, gp, _ = prior_terms(smooth, beta)
         return ll + lp, g + gp
 
     beta = _lbfgs_split(smooth_value_grad, kinked, mu, l1, p)

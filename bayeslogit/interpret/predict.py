@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["predict", "posterior_predictive", "sample_posterior_predictive"]
 
-_CHUNK = 2_000_000  # rows x draws held in memory at once
+CHUNK_CELLS = 2_000_000  # rows x draws held in memory at once
 
 
 # -- shared helpers (also used by effects.py) ------------------------------------------------
@@ -126,7 +126,7 @@ def predict(
     if is_posterior(results):
         B = results.draws()
         transform = _numerics.inv_logit if kind == "prob" else (lambda e: e)
-        step = max(1, _CHUNK // B.shape[0])
+        step = max(1, CHUNK_CELLS // B.shape[0])
         parts = [
             summarize_draws(transform(_blocks.eta_rows(rows, slice(i, i + step), B, G).T), prob, (lb, ub))
             for i in range(0, X.shape[0], step)

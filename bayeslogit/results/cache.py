@@ -38,7 +38,7 @@ def pass_rows(draws: int) -> int:
     option): the log-likelihood is then made and used while in cache, in memory the allocator
     reuses from block to block (500 rows x 4,000 draws: 0.015-0.03 s against 0.09-0.15 s as one
     16 MB block)."""
-    return _blocks.block_rows(draws, block_bytes=min(options["block_bytes"], 8 * _psis._CACHE_CELLS))
+    return _blocks.block_rows(draws, block_bytes=min(options["block_bytes"], 8 * _psis.CACHE_CELLS))
 
 
 @dataclass(eq=False)

@@ -109,9 +109,9 @@ def _child(conn) -> None:  # pragma: no cover - runs in the forked child
     code = 0
     try:
         from . import kernel
-        from .driver import _ensure_compiled, sample_nuts
+        from .driver import ensure_compiled, sample_nuts
 
-        _ensure_compiled(kernel)
+        ensure_compiled(kernel)
         job = conn.recv()  # EOFError when the parent closes its end or exits
         dens, mode, kwargs = job
         try:
