@@ -1,4 +1,7 @@
-"""The model specification: formula + data + priors. Fitting it returns a results object."""
+"""The model specification: formula + data + priors. Fitting it returns a results object.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
 
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ One module per job:
 
 The size limits are options, read when a check runs: ``bl.options["max_levels"]`` and
 ``bl.options["max_columns"]`` (:mod:`bayeslogit._options`).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 modules of :mod:`bayeslogit.design` in order (data checks, response coding, offsets, the
 design matrix and its checks, group terms) and keeps patsy's ``DesignInfo`` so that new data
 can be encoded exactly like the training data (:meth:`Design.encode`).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Owns what is refused (or dropped) by column, naming the column and the fix: dupl
 complex and date columns, missing values (``missing="raise"`` / ``"drop"``, and in new data),
 text columns that look numeric, unused categories of a categorical predictor; and pandas'
 nullable dtypes converted to numpy's, which patsy understands.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ spline basis that duplicates the intercept). Design columns of new data get the 
 
 The size limits are the options ``max_levels`` and ``max_columns`` (:mod:`bayeslogit._options`),
 read when a check runs; ``MAX_MAGNITUDE`` is the package's constant.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

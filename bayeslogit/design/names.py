@@ -4,6 +4,8 @@ Owns what every step of building a design needs to name things: the columns a fo
 fitted ``DesignInfo``) reads, whether a name that is not a column resolves in the caller's
 namespace, a value or formula shortened for a message, and :func:`formula_error`, which turns
 patsy's errors into bayeslogit's (a name that is no column, a transform that gave NaN).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

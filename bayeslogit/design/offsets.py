@@ -4,6 +4,8 @@ Owns the formula's ``offset(expr)`` terms (taken out of the formula before patsy
 design, and kept as a ``DesignInfo`` of their own that evaluates them on new data), the
 ``offset=`` column or array (kept in the model's rows under :data:`ARRAY_OFFSET`), their checks
 (one finite number per row) and the offset of new rows (:meth:`Design.encode_offset`).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

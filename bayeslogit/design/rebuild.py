@@ -5,6 +5,8 @@ again: unpickling a :class:`~bayeslogit.LogitModel`, the no-pooling refit of a m
 group terms (``fit_mle(pooling="none")``: another formula on the same rows), and loading a
 saved fit (:func:`bayeslogit.load`). Each caller checks the result against what it stored and
 says what failed in its own words.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

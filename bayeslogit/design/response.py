@@ -4,6 +4,8 @@ Owns evaluating the response expression on the rows, coding a binary response as
 value is the event, R's convention for two-level factors), the success counts and trials of
 aggregated binomial data (``trials=``), and frequency weights (``weights=``), which the builder
 folds into the counts.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ Laplace approximation for the MAP).
 Written by hand, not with ``scipy.optimize``: the logistic log posterior is concave (for the
 priors offered) with an analytic Hessian, so Newton converges in a handful of steps to 1e-10,
 and the Hessian it ends with is the covariance the results need.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ established steps, neither hand-tuned:
 Written here because no library in the stack computes a MAP under arbitrary mixed priors
 (scikit-learn's solvers only take its own penalties, and without its priors' locations or
 the centred intercept); the pieces it is made of are scipy's L-BFGS-B and our Newton.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

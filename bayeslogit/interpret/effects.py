@@ -19,6 +19,8 @@ one effect that accounts for all of them:
 Averages run over the training rows (statsmodels' ``at="overall"``), or over ``data``.
 Posterior: the AME is computed for every draw, then summarised. Point fits: delta method
 with the analytic gradient of the AME in ``beta``.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

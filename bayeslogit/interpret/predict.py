@@ -12,6 +12,8 @@ missing column, a missing value or an unseen factor level is a :class:`~bayeslog
 A model with an offset evaluates it on the new rows (:meth:`bayeslogit.design.Design.encode_offset`:
 the formula's ``offset(...)`` terms and the ``offset=`` column; an offset given as an array
 must be given again, ``predict(new, offset=...)``).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ quantity two passes can give: LOO's pass over the rows, which has each row block
 log-likelihood in hand, and a pass of their own. Both run through :meth:`PosteriorCache.loglik_pass`,
 with the same row blocks summed in the same order, so the totals are the same numbers
 whichever runs first, and neither pass runs twice.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

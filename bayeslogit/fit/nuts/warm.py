@@ -16,6 +16,8 @@ design and the draws together, which travel through a pipe); anything else, and 
 the child before it has sent a result, samples in-process as before. Ctrl-C reaches the parent's
 wait, which kills the child and re-raises. The child leaves through ``os._exit``: no ``atexit``
 handler and no buffered output of the parent runs twice.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
