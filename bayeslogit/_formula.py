@@ -33,6 +33,7 @@ __all__ = [
     "safe_eval_env",
     "offset_expression",
     "calls_offset",
+    "recursion_room",
 ]
 
 FUNCTIONS = frozenset(
@@ -138,7 +139,7 @@ class UnsafeFormula(Exception):
 
 
 @contextlib.contextmanager
-def _recursion_room(formula: str):
+def recursion_room(formula: str):
     """patsy parses ``a + b + ...`` recursively (about 2 frames per term): make room for long
     formulas (600 terms need ~1,300 frames; Python 3.12's frames live on the heap)."""
     old = sys.getrecursionlimit()
@@ -160,7 +161,7 @@ def parse_formula(formula: str):
     """
     import patsy
 
-    with _recursion_room(formula):
+    with recursion_room(formula):
         return patsy.ModelDesc.from_formula(formula)
 
 
@@ -214,7 +215,7 @@ def calls_offset(code: str) -> bool:
 
 
 def _parse(code: str) -> ast.Expression:
-    with _recursion_room(code):
+    with recursion_room(code):
         return ast.parse(code, mode="eval")
 
 

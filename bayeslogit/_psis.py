@@ -24,7 +24,7 @@ __all__ = ["tail_length", "psislw_rows", "loo_rows"]
 
 _PRIOR_BS = 3
 _PRIOR_K = 10
-_CACHE_CELLS = 256_000
+CACHE_CELLS = 256_000
 """Rows x draws cells handled at once by :func:`loo_rows` (2 MB per temporary)."""
 _CHUNK_CELLS = 2_000_000
 """Rows per chunk of the generalized Pareto grid: ``rows x m_est x tail`` float64 cells (16 MB)."""
@@ -139,7 +139,7 @@ def loo_rows(
     ((3,), True)
     """
     ll = np.asarray(ll, dtype=float)
-    rows = max(1, _CACHE_CELLS // max(1, ll.shape[1]))
+    rows = max(1, CACHE_CELLS // max(1, ll.shape[1]))
     if ll.shape[0] > rows:  # chunks of rows that stay in cache (several temporaries each)
         parts = [loo_rows(ll[i : i + rows], r_eff=r_eff, log_p=log_p, log_q=log_q) for i in range(0, ll.shape[0], rows)]
         k, loo, weights = (np.concatenate([part[j] for part in parts]) for j in range(3))

@@ -13,6 +13,8 @@ to what the draws support; progress bars and sampler log lines (PyMC's included)
 Outputs never destroy data: an output that is an input of the same run (or another output of
 it), or that cannot be written, is refused before any work; files are written only after
 sampling, each to a temporary file renamed into place.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

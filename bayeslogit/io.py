@@ -27,6 +27,8 @@ those passed to :func:`load` as ``namespace``.
 
 The file is written with the ``h5netcdf`` engine (netCDF4/HDF5 format), which supports the
 groups of a ``DataTree``.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

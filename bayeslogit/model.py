@@ -1,4 +1,7 @@
-"""The model specification: formula + data + priors. Fitting it returns a results object."""
+"""The model specification: formula + data + priors. Fitting it returns a results object.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from ._validation import (
     renamed_arguments,
 )
 from .design import Design, rebuild_design
-from .design.builder import _build_design
+from .design.builder import build_design_with_rows
 from .errors import ArgumentError, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
@@ -112,7 +115,7 @@ class LogitModel:
     ) -> None:
         self.formula = formula
         self.design: Design
-        self.design, rows = _build_design(
+        self.design, rows = build_design_with_rows(
             formula,
             data,
             event=event,

@@ -29,6 +29,8 @@ Examples
 [1.5, 2.5]
 >>> Bernoulli().loglik(np.zeros(2), np.array([0.0, 1.0])).round(4).tolist()
 [-0.6931, -0.6931]
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

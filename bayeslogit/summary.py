@@ -2,6 +2,8 @@
 
 Results objects describe *what* goes in their summary (statsmodels' ``summary()`` style);
 this module only lays it out, as text (``str``) or HTML (``_repr_html_`` in notebooks).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -300,3 +300,304 @@ def test_no_module_compares_family_names():
 def test_the_family_check_counts_what_it_should():
     src = "import pymc as pm\nfrom .x import Flat\npm.Normal('a')\nbl.Laplace(0, 1)\n'Cauchy'\nclass LKJ: pass\n"
     assert _family_names_in(ast.parse(src)) == {"Flat", "Laplace", "LKJ"}
+
+
+# -- the public surface (ARCHITECTURE.md, "Public surface") -----------------------------------
+
+PUBLIC_MODULES = ["bayeslogit", "bayeslogit.datasets", "bayeslogit.errors", "bayeslogit.sklearn"]
+"""The modules users import; ARCHITECTURE.md lists the same ones."""
+INTERNAL_MODULES = [
+    "bayeslogit.check",
+    "bayeslogit.check.diagnostics",
+    "bayeslogit.check.figures",
+    "bayeslogit.check.page",
+    "bayeslogit.check.report",
+    "bayeslogit.check.scores",
+    "bayeslogit.check.sections",
+    "bayeslogit.check.sensitivity",
+    "bayeslogit.check.statistics",
+    "bayeslogit.cli",
+    "bayeslogit.design",
+    "bayeslogit.design.builder",
+    "bayeslogit.design.data_checks",
+    "bayeslogit.design.group_terms",
+    "bayeslogit.design.matrix_checks",
+    "bayeslogit.design.names",
+    "bayeslogit.design.offsets",
+    "bayeslogit.design.rebuild",
+    "bayeslogit.design.response",
+    "bayeslogit.fit",
+    "bayeslogit.fit.group_model",
+    "bayeslogit.fit.laplace",
+    "bayeslogit.fit.newton",
+    "bayeslogit.fit.nuts",
+    "bayeslogit.fit.nuts.cache",
+    "bayeslogit.fit.nuts.density",
+    "bayeslogit.fit.nuts.driver",
+    "bayeslogit.fit.nuts.kernel",
+    "bayeslogit.fit.nuts.progress",
+    "bayeslogit.fit.nuts.warm",
+    "bayeslogit.fit.penalized",
+    "bayeslogit.fit.prior_predictive",
+    "bayeslogit.fit.prior_scale",
+    "bayeslogit.fit.pymc_model",
+    "bayeslogit.fit.sampling",
+    "bayeslogit.fit.separation",
+    "bayeslogit.interpret",
+    "bayeslogit.interpret.effects",
+    "bayeslogit.interpret.group_predict",
+    "bayeslogit.interpret.loo",
+    "bayeslogit.interpret.pooling",
+    "bayeslogit.interpret.predict",
+    "bayeslogit.interpret.side_by_side",
+    "bayeslogit.io",
+    "bayeslogit.model",
+    "bayeslogit.priors",
+    "bayeslogit.priors.base",
+    "bayeslogit.priors.families",
+    "bayeslogit.priors.groups",
+    "bayeslogit.priors.registry",
+    "bayeslogit.priors.resolve",
+    "bayeslogit.priors.scales",
+    "bayeslogit.response",
+    "bayeslogit.results",
+    "bayeslogit.results.base",
+    "bayeslogit.results.cache",
+    "bayeslogit.results.groups",
+    "bayeslogit.results.point",
+    "bayeslogit.results.posterior",
+    "bayeslogit.results.shortcuts",
+    "bayeslogit.summary",
+]
+"""Internal modules whose names do not start with ``_`` (those are internal by name)."""
+INTERNAL_LINE = 'Internal (not public API): see ARCHITECTURE.md, "Public surface".'
+"""The line an internal module's docstring holds (by itself, usually last)."""
+NOT_YET_MARKED = {
+    "bayeslogit.check.statistics",
+    "bayeslogit.check.sections",
+    "bayeslogit.interpret.pooling",
+    "bayeslogit.fit.separation",
+    "bayeslogit.fit.nuts.driver",
+    "bayeslogit.fit.prior_predictive",
+}
+"""Internal modules whose docstring still lacks :data:`INTERNAL_LINE`: edited in parallel (issue
+21) when the line was added to the others. Add the line there and remove them from this set."""
+
+PUBLIC_NAMES = [
+    "ArgumentError",
+    "BayesianLogisticRegression",
+    "BayeslogitError",
+    "BayeslogitWarning",
+    "Cauchy",
+    "DataError",
+    "Design",
+    "DesignError",
+    "ElasticNet",
+    "FitFileError",
+    "Flat",
+    "FormulaError",
+    "HalfNormal",
+    "HalfStudentT",
+    "Horseshoe",
+    "LKJ",
+    "Laplace",
+    "LogitModel",
+    "MAPResults",
+    "MLEResults",
+    "MissingDataWarning",
+    "Normal",
+    "OutputError",
+    "ParetoKWarning",
+    "PointResults",
+    "PosteriorResults",
+    "Prior",
+    "PriorError",
+    "Results",
+    "SamplerError",
+    "ScaleChoice",
+    "SeparationWarning",
+    "StudentT",
+    "__version__",
+    "build_design",
+    "compare",
+    "compare_models",
+    "load",
+    "option_context",
+    "options",
+    "plot_compare",
+    "plot_pooling",
+    "pooling_table",
+    "scale_by_cv",
+    "scale_by_evidence",
+    "sklearn_prior",
+]
+"""``bl.__all__``, sorted: adding or removing a public name is a change to this list too."""
+LIGHT_IMPORT_AVOIDS = ["pymc", "pytensor", "arviz", "numba", "matplotlib", "scipy.optimize", "sklearn"]
+"""What ``import bayeslogit`` must not import (each is imported on first use)."""
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _internal_by_name(module: str) -> bool:
+    return any(part.startswith("_") for part in module.split(".")[1:])
+
+
+def test_every_module_is_public_or_internal():
+    modules = set(_modules())
+    assert not set(PUBLIC_MODULES) & set(INTERNAL_MODULES)
+    unclassified = sorted(
+        m for m in modules if m not in PUBLIC_MODULES and m not in INTERNAL_MODULES and not _internal_by_name(m)
+    )
+    assert not unclassified, (
+        f"modules neither public nor internal: {unclassified}; add each to INTERNAL_MODULES (and the "
+        f"line {INTERNAL_LINE!r} to its docstring), or to PUBLIC_MODULES and ARCHITECTURE.md"
+    )
+    gone = sorted(m for m in [*PUBLIC_MODULES, *INTERNAL_MODULES, *NOT_YET_MARKED] if m not in modules)
+    assert not gone, f"listed but not in the package: {gone}"
+    assert not [m for m in INTERNAL_MODULES if _internal_by_name(m)], "internal by name: no need to list"
+
+
+def test_the_public_modules_are_the_documented_ones():
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text()
+    assert "\n## Public surface\n" in text
+    section = text.split("\n## Public surface\n", 1)[1].split("\n## ", 1)[0]
+    documented = [line.split("`")[1] for line in section.splitlines() if line.startswith("- `bayeslogit")]
+    assert documented == PUBLIC_MODULES
+    assert INTERNAL_LINE in section
+
+
+def test_internal_modules_say_so_in_their_docstring():
+    docs = {m: ast.get_docstring(ast.parse(p.read_text())) or "" for m, p in _modules().items()}
+    marked = {m for m, doc in docs.items() if INTERNAL_LINE in (line.strip() for line in doc.splitlines())}
+    missing = sorted(set(INTERNAL_MODULES) - marked - NOT_YET_MARKED)
+    assert not missing, f"internal modules whose docstring lacks the line {INTERNAL_LINE!r}: {missing}"
+    assert not marked & set(PUBLIC_MODULES), "a public module's docstring says it is internal"
+    done = sorted(NOT_YET_MARKED & marked)
+    assert not done, f"{done} now say they are internal: remove them from NOT_YET_MARKED"
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _from_base(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    if node.level == 0:
+        return node.module or ""
+    pkg = module.split(".") if is_package else module.split(".")[:-1]
+    pkg = pkg[: len(pkg) - (node.level - 1)]
+    return ".".join(pkg + ([node.module] if node.module else []))
+
+
+def _private_uses(module: str, is_package: bool, tree: ast.AST) -> list[str]:
+    """``from X import _name`` and ``X._name`` where X is another bayeslogit module: a module's
+    own names, dunder names and ``_private`` *modules* (``from .. import _blocks``) are fine."""
+    bad = []
+    bound: dict[str, str] = {}  # local name -> the bayeslogit module it names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "bayeslogit":
+                    bound[alias.asname or "bayeslogit"] = alias.name if alias.asname else "bayeslogit"
+        elif isinstance(node, ast.ImportFrom):
+            base = _from_base(module, is_package, node)
+            if base.split(".")[0] != "bayeslogit":
+                continue
+            for alias in node.names:
+                if _exists(f"{base}.{alias.name}"):
+                    bound[alias.asname or alias.name] = f"{base}.{alias.name}"
+                elif _private(alias.name) and base != module:
+                    bad.append(f"{module}:{node.lineno}: from {base} import {alias.name}")
+
+    def named_module(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return bound.get(node.id)
+        if isinstance(node, ast.Attribute):
+            parent = named_module(node.value)
+            if parent and _exists(f"{parent}.{node.attr}"):
+                return f"{parent}.{node.attr}"
+        return None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            owner = named_module(node.value)
+            if owner and owner != module and not _exists(f"{owner}.{node.attr}"):
+                bad.append(f"{module}:{node.lineno}: {ast.unparse(node)} ({owner}.{node.attr})")
+    return bad
+
+
+def test_no_module_uses_another_modules_private_name():
+    bad = []
+    for module, path in _modules().items():
+        bad += _private_uses(module, path.name == "__init__.py", ast.parse(path.read_text(), filename=str(path)))
+    assert not bad, "give the helper a public name in its home module:\n" + "\n".join(bad)
+
+
+def test_the_private_name_check_sees_what_it_should():
+    src = (
+        "import bayeslogit\n"
+        "import bayeslogit.fit.newton as nt\n"
+        "from .. import _blocks, _numerics\n"
+        "from . import names\n"
+        "from .names import _plain, identifiers\n"
+        "from .response import __doc__\n"
+        "from ._own import _x\n"
+        "from ..fit.newton import prior_terms\n"
+        "names._preview(1)\n"
+        "_blocks.map_rows, _blocks._private_helper\n"
+        "nt._gram\n"
+        "bayeslogit.fit.nuts.driver._COMPILED\n"
+        "bayeslogit._options\n"
+        "self._cache, np._x\n"
+    )
+    bad = _private_uses("bayeslogit.design.builder", False, ast.parse(src))
+    found = sorted(line.split(": ", 1)[1].split(" (")[0] for line in bad)
+    assert found == sorted(
+        [
+            "from bayeslogit.design.names import _plain",
+            "from bayeslogit.design._own import _x",
+            "names._preview",
+            "_blocks._private_helper",
+            "nt._gram",
+            "bayeslogit.fit.nuts.driver._COMPILED",
+        ]
+    )
+    assert _private_uses("bayeslogit.design.names", False, ast.parse("from .names import _plain\n")) == []
+
+
+def test_public_names_are_pinned():
+    import bayeslogit as bl
+
+    assert len(set(bl.__all__)) == len(bl.__all__), "a name is listed twice in bl.__all__"
+    assert sorted(bl.__all__) == PUBLIC_NAMES, (
+        f"added: {sorted(set(bl.__all__) - set(PUBLIC_NAMES))}, removed: {sorted(set(PUBLIC_NAMES) - set(bl.__all__))}"
+    )
+    # what bayeslogit/__init__.py imports is in __all__ (no public name by accident)
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    imported = {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+        for alias in node.names
+    }
+    assert imported - {"annotations"} <= set(bl.__all__)
+
+
+def test_every_public_name_resolves():
+    import bayeslogit as bl
+
+    for name in bl.__all__:
+        if name == "BayesianLogisticRegression":
+            pytest.importorskip("sklearn")
+        assert getattr(bl, name) is not None, name
+
+
+def test_import_bayeslogit_stays_light():
+    import subprocess
+    import sys
+
+    code = f"import sys, bayeslogit; print([m for m in {LIGHT_IMPORT_AVOIDS!r} if m in sys.modules])"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]", f"import bayeslogit imports {res.stdout.strip()}"

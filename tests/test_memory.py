@@ -210,7 +210,7 @@ def test_rank_check_by_blocks_decides_as_the_pivoted_qr_of_x(eps):
     import pandas as pd
 
     import bayeslogit as bl
-    from bayeslogit.design.matrix_checks import _check_rank
+    from bayeslogit.design.matrix_checks import check_rank
 
     rng = np.random.default_rng(2)
     n = 30_000
@@ -221,13 +221,13 @@ def test_rank_check_by_blocks_decides_as_the_pivoted_qr_of_x(eps):
     X = np.column_stack([np.ones(n), df[names[1:]].to_numpy()])
     rank, dependent = _pivoted_qr_rank(X)
     if rank == X.shape[1]:
-        _check_rank(X, names)  # no error
+        check_rank(X, names)  # no error
         bl.LogitModel("y ~ " + " + ".join(names[1:]), df)
         assert eps == 1e-4
     else:
         assert eps < 1e-4
         with pytest.raises(bl.DesignError, match="rank deficient") as err:
-            _check_rank(X, names)
+            check_rank(X, names)
         assert f"(rank {rank} < 8 columns)" in str(err.value)
         assert str([names[i] for i in dependent]) in str(err.value)
 

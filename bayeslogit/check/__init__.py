@@ -8,4 +8,6 @@ The report: :mod:`.report` (``write_report``, ``render_report``) walks the secti
 :mod:`.sections` (one function each, in ``SECTIONS``), which take their numbers from
 :mod:`.statistics`, their figures from :mod:`.figures` (the only matplotlib import here) and
 write HTML with :mod:`.page`.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """

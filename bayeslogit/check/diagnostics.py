@@ -25,6 +25,8 @@ Thresholds (Vehtari et al. 2021; Stan's ``diagnose``; ArviZ's ``diagnose``):
 Cost: PSIS-LOO comes from :func:`bayeslogit.interpret.loo.psis_loo` (exact or subsampled,
 labelled), and separation is certified by one pass over the rows before any linear program;
 both are cached on the fit, as are the fitted probabilities.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

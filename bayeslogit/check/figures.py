@@ -5,6 +5,8 @@ returns a ``matplotlib.figure.Figure``; it computes nothing the report prints. :
 renders a figure and closes it; :func:`quiet_figures` is the context the report draws in.
 matplotlib (and scipy's KDE) are imported inside the functions: ``import bayeslogit`` and the
 CLI's start-up stay light.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Nothing in a page refers to anything outside it (no scripts, fonts, style sheets or images
 fetched from the network): the CSS is inline and every figure is a base64 PNG, so the file
 opens offline and can be mailed around. Table cells, captions and titles are HTML-escaped here.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

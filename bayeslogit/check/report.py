@@ -20,6 +20,8 @@ tables, the page) and :mod:`.sections` (one function per section).
 
 Everything per row and per draw is computed by row blocks (``_blocks``); plots of per-row
 quantities bin or subsample rows above about 2,000 and say so in their captions.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Cost: O(rows log rows) memory. The fitted probabilities are the mean over the dr
 ``expit(X beta)`` computed by row blocks (:mod:`bayeslogit._blocks`): no draws x rows array;
 above the option ``fitted_max_cells`` rows x draws, over an evenly thinned subset of the draws, which
 :func:`fitted_draws_note` states. They are cached on the fit.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

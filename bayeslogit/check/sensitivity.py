@@ -10,6 +10,8 @@ Cost: psense needs only the log-likelihood's sum over rows per draw, made by row
 draws x rows array) and shared with exact PSIS-LOO through the fit's cache. Above
 ``bl.options["fitted_max_cells"]`` rows x draws the pass runs on evenly spaced
 draws of each chain, under the same budget as the fitted probabilities.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

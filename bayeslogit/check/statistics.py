@@ -286,14 +286,14 @@ def binned_residuals(post) -> pd.DataFrame:
 
 def _ppc_groups(post) -> tuple[list[tuple[str, np.ndarray | None]], str]:
     """``[("overall", None), ("g = a", row mask), ...]`` for every factor of the formula, and a note."""
-    from ..interpret.effects import _variables
+    from ..interpret.effects import rhs_variables
     from ..model import training_rows
 
     groups: list[tuple[str, np.ndarray | None]] = [("overall", None)]
     note = ""
     try:
         data = training_rows(post.model)
-        variables = _variables(post.design, list(data.columns))
+        variables = rhs_variables(post.design, list(data.columns))
     except Exception as exc:  # noqa: BLE001 - the overall rate is still checked
         return groups, f"Per-level rates not shown: {' '.join(str(exc).split())[:200]}"
     for var, kind, levels in variables:

@@ -17,15 +17,15 @@ One module per job:
 
 The size limits are options, read when a check runs: ``bl.options["max_levels"]`` and
 ``bl.options["max_columns"]`` (:mod:`bayeslogit._options`).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
 
 from .builder import Design, build_design
-from .names import _identifiers as _identifiers  # imported from here by interpret/effects.py
 from .offsets import ARRAY_OFFSET
 from .rebuild import rebuild_design
-from .response import _as_counts as _as_counts  # imported from here by interpret/predict.py
 
 __all__ = ["Design", "build_design", "rebuild_design", "ARRAY_OFFSET", "MAX_MAGNITUDE"]
 

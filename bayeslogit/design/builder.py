@@ -4,6 +4,8 @@
 modules of :mod:`bayeslogit.design` in order (data checks, response coding, offsets, the
 design matrix and its checks, group terms) and keeps patsy's ``DesignInfo`` so that new data
 can be encoded exactly like the training data (:meth:`Design.encode`).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -16,40 +18,40 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from .._formula import _recursion_room, factor_codes, formula_names, free_names, parse_formula
+from .._formula import factor_codes, formula_names, free_names, parse_formula, recursion_room
 from ..errors import DataError, DesignError, FormulaError
 from ..response import ResponseFamily, as_response
 from ..summary import shorten
 from .data_checks import (
-    _check_column_types,
-    _check_no_missing,
-    _check_numeric_looking,
-    _check_unused_categories,
-    _handle_missing,
-    _numpy_dtypes,
+    check_column_types,
+    check_no_missing,
+    check_numeric_looking,
+    check_unused_categories,
+    handle_missing,
+    numpy_dtypes,
 )
 from .group_terms import build_group_design, group_columns, split_group_terms
-from .matrix_checks import _check_finite_columns, _check_levels_early, _check_magnitude, _check_rank, _dmatrix
+from .matrix_checks import check_finite_columns, check_levels_early, check_magnitude, check_rank, checked_dmatrix
 from .names import (
-    _describe_levels,
-    _formula_error,
-    _formula_names,
-    _predictor_columns,
-    _preview,
-    _resolvable,
-    _response_names,
-    _short,
+    describe_levels,
+    design_info_names,
+    formula_error,
+    predictor_columns,
+    preview,
+    resolvable,
+    response_names,
+    short_formula,
 )
 from .offsets import (
     ARRAY_OFFSET,
-    _encode_offset,
-    _eval_offsets,
-    _offset_array,
-    _offset_column,
-    _offset_info,
-    _split_offsets,
+    eval_offsets,
+    offset_array,
+    offset_column,
+    offset_design_info,
+    offset_of_new_rows,
+    split_offsets,
 )
-from .response import _code_binary, _code_binomial, _eval_response, _frequency_weights
+from .response import code_binary, code_binomial, eval_response, frequency_weights
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class Design:
         >>> d.encode_offset(pd.DataFrame({"x": [0.0], "e": [16.0]})).tolist()
         [4.0]
         """
-        return _encode_offset(self, data, offset)
+        return offset_of_new_rows(self, data, offset)
 
     @property
     def n_obs(self) -> int:
@@ -228,14 +230,14 @@ class Design:
         """
         if not isinstance(data, pd.DataFrame):
             raise DataError(f"new data must be a pandas DataFrame, got {type(data).__name__}")
-        used = _predictor_columns(self.design_info, data.columns)
-        missing_cols = [c for c in _formula_names(self.design_info) if c not in data.columns]
+        used = predictor_columns(self.design_info, data.columns)
+        missing_cols = [c for c in design_info_names(self.design_info) if c not in data.columns]
         if missing_cols:
             raise DataError(
                 f"new data lacks column(s) {missing_cols} used by the formula {self.formula!r}; "
                 "add them to the DataFrame"
             )
-        _check_no_missing(data, used, what="new data")
+        check_no_missing(data, used, what="new data")
         try:
             with np.errstate(all="ignore"):  # inf * 0 -> NaN is reported by name just below
                 X = patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0]
@@ -245,13 +247,13 @@ class Design:
             if level:
                 raise DataError(
                     f"new data has a factor level {level.group(1)} that was not seen when the model "
-                    f"was fitted ({_describe_levels(self.design_info)}); recode it to a known level "
+                    f"was fitted ({describe_levels(self.design_info)}); recode it to a known level "
                     "or refit with it"
                 ) from None
             raise DataError(f"cannot encode new data with the model's design: {msg}") from None
         X = np.asarray(X, dtype=float)
-        _check_finite_columns(X, self.column_names, what="new data")
-        _check_magnitude(X, self.column_names, what="new data")
+        check_finite_columns(X, self.column_names, what="new data")
+        check_magnitude(X, self.column_names, what="new data")
         return X
 
 
@@ -308,7 +310,7 @@ def build_design(
     >>> d.column_names, d.event, d.y.tolist()
     (['Intercept', 'x'], 'yes', [0, 1, 0, 1])
     """
-    return _build_design(
+    return build_design_with_rows(
         formula,
         data,
         event=event,
@@ -322,7 +324,7 @@ def build_design(
     )[0]
 
 
-def _build_design(
+def build_design_with_rows(
     formula, data, *, event, trials, missing, eval_env, weights=None, offset=None
 ) -> tuple[Design, pd.DataFrame]:
     """:func:`build_design`, also returning the training rows of the columns the model reads
@@ -345,17 +347,17 @@ def _build_design(
     fixed, group_syntax = split_group_terms(formula)  # "(1 + x | g)" terms: not patsy's
     try:
         desc = parse_formula(fixed)
-        desc, offset_terms = _split_offsets(formula, desc)
+        desc, offset_terms = split_offsets(formula, desc)
         codes = factor_codes(fixed, desc) + list(offset_terms)
         names = formula_names(codes, data.columns)
         free = free_names(codes, data.columns)
     except patsy.PatsyError as exc:
-        raise FormulaError(f"cannot parse formula {_short(formula)!r}: {str(exc).splitlines()[0]}") from None
+        raise FormulaError(f"cannot parse formula {short_formula(formula)!r}: {str(exc).splitlines()[0]}") from None
     except FormulaError:
         raise
     except (RecursionError, AssertionError, SyntaxError, MemoryError, ValueError) as exc:
         raise FormulaError(
-            f"cannot parse formula {_short(formula)!r} ({type(exc).__name__}: it is too long or "
+            f"cannot parse formula {short_formula(formula)!r} ({type(exc).__name__}: it is too long or "
             "nested too deeply); build the design in pieces or make fewer, combined columns"
         ) from None
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
@@ -371,11 +373,11 @@ def _build_design(
             )
 
     # Columns the model reads: the formula's names that are data columns, plus trials.
-    unknown = [n for n in free if not _resolvable(n, eval_env)]
+    unknown = [n for n in free if not resolvable(n, eval_env)]
     if unknown:
         raise FormulaError(
             f"formula {formula!r} uses {unknown[0]!r}, which is not a column of data "
-            f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
+            f"(columns: {preview(list(data.columns))}); fix the name or add the column"
         )
     if weights is not None:
         if not isinstance(weights, str) or weights not in data.columns:
@@ -398,7 +400,7 @@ def _build_design(
                     f"data has a column named {ARRAY_OFFSET!r}, which bayeslogit reserves for "
                     "an offset given as an array; rename it"
                 )
-            values = _offset_array(offset, len(data), "rows of data", exc=DataError)
+            values = offset_array(offset, len(data), "rows of data", exc=DataError)
             data = data.copy(deep=False)  # the caller's frame is not changed
             data[ARRAY_OFFSET] = values
             offset_name = ARRAY_OFFSET
@@ -406,48 +408,48 @@ def _build_design(
     if group_syntax:
         used += group_columns(group_syntax, data.columns)
     used = list(dict.fromkeys(used))
-    _check_column_types(data, used)
-    data, n_dropped = _handle_missing(data, used, missing)
-    data = _numpy_dtypes(data, used)
+    check_column_types(data, used)
+    data, n_dropped = handle_missing(data, used, missing)
+    data = numpy_dtypes(data, used)
 
-    _check_numeric_looking(data, names)
-    y_raw = _eval_response(response, data, eval_env)
+    check_numeric_looking(data, names)
+    y_raw = eval_response(response, data, eval_env)
     if trials is None:
-        y, event, levels = _code_binary(y_raw, response, event)
+        y, event, levels = code_binary(y_raw, response, event)
         n_trials = None
     else:
-        y, n_trials = _code_binomial(y_raw, response, data[trials], trials)
+        y, n_trials = code_binomial(y_raw, response, data[trials], trials)
         event, levels = 1, (0, 1)
     w = None
     if weights is not None:
-        w = _frequency_weights(data[weights], weights)
+        w = frequency_weights(data[weights], weights)
         y, n_trials = w * y, w * (np.ones_like(y) if n_trials is None else n_trials)
 
-    _check_levels_early(data, [c for c in codes if c != response and c not in offset_terms], names)
+    check_levels_early(data, [c for c in codes if c != response and c not in offset_terms], names)
     try:
-        with np.errstate(all="ignore"), _recursion_room(formula):  # inf * 0 -> NaN: reported below
-            X_dm = _dmatrix(rhs, data, eval_env)
+        with np.errstate(all="ignore"), recursion_room(formula):  # inf * 0 -> NaN: reported below
+            X_dm = checked_dmatrix(rhs, data, eval_env)
     except patsy.PatsyError as exc:
-        raise _formula_error(formula, exc, data) from None
+        raise formula_error(formula, exc, data) from None
     X = np.asarray(X_dm, dtype=float)
     column_names = [str(c) for c in X_dm.design_info.column_names]
     if X.shape[1] == 0:
         raise DesignError(f"formula {formula!r} has no predictors and no intercept; add '1' or a column")
-    _check_finite_columns(X, column_names, what="data")
-    _check_magnitude(X, column_names)
+    check_finite_columns(X, column_names, what="data")
+    check_magnitude(X, column_names)
     try:
-        _check_rank(X, column_names)
+        check_rank(X, column_names)
     except DesignError:
-        _check_unused_categories(data, [c for c in names if c not in _response_names(desc, data)])
+        check_unused_categories(data, [c for c in names if c not in response_names(desc, data)])
         raise
     off, offset_info = None, None
     if offset_terms:
-        offset_info = _offset_info(offset_terms, data, eval_env, formula)
+        offset_info = offset_design_info(offset_terms, data, eval_env, formula)
         with np.errstate(all="ignore"):
-            off = _eval_offsets(offset_info, data, formula, what="data")
+            off = eval_offsets(offset_info, data, formula, what="data")
     if offset_name is not None:
         label = "offset=" if offset_name == ARRAY_OFFSET else offset_name
-        col = _offset_column(data[offset_name], label, exc=DesignError, what="data")
+        col = offset_column(data[offset_name], label, exc=DesignError, what="data")
         off = col if off is None else off + col
     groups = build_group_design(group_syntax, data, eval_env) if group_syntax else None
     design = Design(

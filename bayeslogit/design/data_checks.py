@@ -4,6 +4,8 @@ Owns what is refused (or dropped) by column, naming the column and the fix: dupl
 complex and date columns, missing values (``missing="raise"`` / ``"drop"``, and in new data),
 text columns that look numeric, unused categories of a categorical predictor; and pandas'
 nullable dtypes converted to numpy's, which patsy understands.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, MissingDataWarning
-from .names import _plain
+from .names import plain_value
 
 
-def _numpy_dtypes(data: pd.DataFrame, used: list[str]) -> pd.DataFrame:
+def numpy_dtypes(data: pd.DataFrame, used: list[str]) -> pd.DataFrame:
     """Nullable extension dtypes (``boolean``, ``Int64``, ``Float64``, ``string``) as numpy
     dtypes, which patsy understands (missing values were handled before)."""
     conv = {}
@@ -41,7 +43,7 @@ def _numpy_dtypes(data: pd.DataFrame, used: list[str]) -> pd.DataFrame:
     return data
 
 
-def _check_unused_categories(data: pd.DataFrame, predictors: list[str]) -> None:
+def check_unused_categories(data: pd.DataFrame, predictors: list[str]) -> None:
     """A categorical predictor with a declared category that never occurs makes an all-zero
     design column: say so, with the fix (rather than "drop the column")."""
     for c in predictors:
@@ -50,13 +52,13 @@ def _check_unused_categories(data: pd.DataFrame, predictors: list[str]) -> None:
             unused = [v for v in col.cat.categories if not (col == v).any()]
             if unused:
                 raise DataError(
-                    f"level {_plain(unused[0])!r} of {c!r} never occurs in the data (an unused "
+                    f"level {plain_value(unused[0])!r} of {c!r} never occurs in the data (an unused "
                     f"category{'' if len(unused) == 1 else f'; {len(unused)} in all'}); drop it: "
                     f"df[{c!r}] = df[{c!r}].cat.remove_unused_categories()"
                 )
 
 
-def _check_no_missing(data: pd.DataFrame, used: list[str], *, what: str) -> None:
+def check_no_missing(data: pd.DataFrame, used: list[str], *, what: str) -> None:
     counts = {c: int(data[c].isna().sum()) for c in used}
     bad = {c: k for c, k in counts.items() if k}
     if bad:
@@ -64,7 +66,7 @@ def _check_no_missing(data: pd.DataFrame, used: list[str], *, what: str) -> None
         raise DataError(f"{what} has missing values in {desc}; fill them in before predicting")
 
 
-def _handle_missing(data: pd.DataFrame, used: list[str], missing: str) -> tuple[pd.DataFrame, int]:
+def handle_missing(data: pd.DataFrame, used: list[str], missing: str) -> tuple[pd.DataFrame, int]:
     na = data[used].isna()
     rows = na.any(axis=1)
     n_rows = int(rows.sum())
@@ -88,7 +90,7 @@ def _handle_missing(data: pd.DataFrame, used: list[str], missing: str) -> tuple[
     return kept, n_rows
 
 
-def _check_column_types(data: pd.DataFrame, used: list[str]) -> None:
+def check_column_types(data: pd.DataFrame, used: list[str]) -> None:
     """Duplicate names and dtypes patsy would mishandle (complex, dates) fail here, by name."""
     dup = sorted({str(c) for c in data.columns[data.columns.duplicated()] if c in used})
     if dup:
@@ -104,7 +106,7 @@ def _check_column_types(data: pd.DataFrame, used: list[str]) -> None:
             )
 
 
-def _check_numeric_looking(data: pd.DataFrame, used: list[str]) -> None:
+def check_numeric_looking(data: pd.DataFrame, used: list[str]) -> None:
     """A text column whose values are mostly numbers is a numeric column with garbage in it."""
     for c in used:
         col = data[c]

@@ -15,6 +15,8 @@ never built: memory is ``n * (k + 1/2) * 8`` bytes per term, whatever the number
 New data are encoded with :meth:`GroupTerm.encode`: seen levels get their index, an unseen
 level (a new school, a new patient) is *not* an error; it is numbered after the seen ones and
 flagged, and prediction decides what it means (``new_groups="population"`` or ``"sample"``).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

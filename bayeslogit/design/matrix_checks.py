@@ -1,12 +1,14 @@
 """Checks of the design matrix: its size before it is built, then its values and rank.
 
 Owns refusing a factor with too many levels or a design with too many columns before any
-``n x p`` array is allocated (:func:`_dmatrix`), and then, by row blocks, non-finite columns,
+``n x p`` array is allocated (:func:`checked_dmatrix`), and then, by row blocks, non-finite columns,
 columns of extreme magnitude and constant or linearly dependent columns (with the fix for a
 spline basis that duplicates the intercept). Design columns of new data get the first two.
 
 The size limits are the options ``max_levels`` and ``max_columns`` (:mod:`bayeslogit._options`),
 read when a check runs; ``MAX_MAGNITUDE`` is the package's constant.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _limit(name: str):
     return options[name]
 
 
-def _dmatrix(rhs, data: pd.DataFrame, eval_env):
+def checked_dmatrix(rhs, data: pd.DataFrame, eval_env):
     """``patsy.dmatrix(rhs, data, return_type="matrix")`` in its two steps, with a size check
     between them: the design's columns are known (levels found, transforms fitted) before
     any ``n x p`` array is allocated, so a many-level factor is refused in a pass over its
@@ -41,7 +43,7 @@ def _dmatrix(rhs, data: pd.DataFrame, eval_env):
     return patsy.build_design_matrices([info], data, NA_action="raise", return_type="matrix")[0]
 
 
-def _check_levels_early(data: pd.DataFrame, codes: list[str], names: list[str]) -> None:
+def check_levels_early(data: pd.DataFrame, codes: list[str], names: list[str]) -> None:
     """Before patsy: a column the formula treats as categorical (non-numeric, or inside
     ``C(...)``) with more than the option ``max_levels`` distinct values is refused by one
     ``nunique`` (patsy itself would first build a dense levels x levels contrast matrix:
@@ -117,7 +119,7 @@ def _max_abs(X: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_finite_columns(X: np.ndarray, names: list[str], *, what: str) -> None:
+def check_finite_columns(X: np.ndarray, names: list[str], *, what: str) -> None:
     finite = np.ones(X.shape[1], dtype=bool)
     for Xb in _column_blocks(X):  # by row blocks: a boolean n x p array would be X / 8
         finite &= np.isfinite(Xb).all(axis=0)
@@ -129,7 +131,7 @@ def _check_finite_columns(X: np.ndarray, names: list[str], *, what: str) -> None
         )
 
 
-def _check_magnitude(X: np.ndarray, names: list[str], *, what: str = "data") -> None:
+def check_magnitude(X: np.ndarray, names: list[str], *, what: str = "data") -> None:
     """Training data: each column's largest |value| in [1e-100, 1e100] (or 0); new data: <= 1e100."""
     if X.shape[0] == 0:
         return
@@ -145,7 +147,7 @@ def _check_magnitude(X: np.ndarray, names: list[str], *, what: str = "data") -> 
             )
 
 
-def _check_rank(X: np.ndarray, names: list[str]) -> None:
+def check_rank(X: np.ndarray, names: list[str]) -> None:
     """Raise DesignError naming constant or linearly dependent design columns."""
     from scipy.linalg import qr
 

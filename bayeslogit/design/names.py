@@ -2,8 +2,10 @@
 
 Owns what every step of building a design needs to name things: the columns a formula (or a
 fitted ``DesignInfo``) reads, whether a name that is not a column resolves in the caller's
-namespace, a value or formula shortened for a message, and :func:`_formula_error`, which turns
+namespace, a value or formula shortened for a message, and :func:`formula_error`, which turns
 patsy's errors into bayeslogit's (a name that is no column, a transform that gave NaN).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -17,24 +19,24 @@ import patsy
 from .._formula import formula_names, free_names
 from ..errors import DataError, FormulaError
 
-_NAME_ERROR = re.compile(r"NameError: name '([^']+)' is not defined")
+NAME_ERROR = re.compile(r"NameError: name '([^']+)' is not defined")
 
 
-def _identifiers(code: str) -> list[str]:
+def identifiers(code: str) -> list[str]:
     """Bare names a factor expression evaluates, other than patsy's and numpy's (so a column,
     or a function of the caller's), in order of appearance."""
     return free_names([code], [])
 
 
-def _short(formula: str, k: int = 120) -> str:
+def short_formula(formula: str, k: int = 120) -> str:
     return formula if len(formula) <= k else formula[: k - 3] + "..."
 
 
-def _response_names(desc, data: pd.DataFrame) -> list[str]:
+def response_names(desc, data: pd.DataFrame) -> list[str]:
     return formula_names([f.code for t in desc.lhs_termlist for f in t.factors], data.columns)
 
 
-def _resolvable(name: str, env: patsy.EvalEnvironment) -> bool:
+def resolvable(name: str, env: patsy.EvalEnvironment) -> bool:
     try:
         env.eval(name.split(".")[0])
         return True
@@ -42,7 +44,7 @@ def _resolvable(name: str, env: patsy.EvalEnvironment) -> bool:
         return False
 
 
-def _formula_names(design_info) -> list[str]:
+def design_info_names(design_info) -> list[str]:
     return formula_names([f.code for f in design_info.factor_infos], _all_names(design_info))
 
 
@@ -71,21 +73,21 @@ def _all_names(design_info) -> list[str]:
     return out
 
 
-def _predictor_columns(design_info, columns) -> list[str]:
-    wanted = set(_formula_names(design_info))
+def predictor_columns(design_info, columns) -> list[str]:
+    wanted = set(design_info_names(design_info))
     return [c for c in columns if c in wanted]
 
 
-def _preview(values: list, k: int = 8) -> str:
-    shown = ", ".join(repr(_plain(v)) for v in values[:k])
+def preview(values: list, k: int = 8) -> str:
+    shown = ", ".join(repr(plain_value(v)) for v in values[:k])
     return shown + (f", ... ({len(values)} in all)" if len(values) > k else "")
 
 
-def _plain(v):
+def plain_value(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _describe_levels(design_info) -> str:
+def describe_levels(design_info) -> str:
     parts = []
     for factor, info in design_info.factor_infos.items():
         if info.type == "categorical":
@@ -93,13 +95,13 @@ def _describe_levels(design_info) -> str:
     return "; ".join(parts) or "no categorical factors"
 
 
-def _formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> BaseException:
+def formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> BaseException:
     text = str(exc)
-    m = _NAME_ERROR.search(text)
+    m = NAME_ERROR.search(text)
     if m:
         return FormulaError(
             f"formula {formula!r} uses {m.group(1)!r}, which is not a column of data "
-            f"(columns: {_preview(list(data.columns))}); fix the name or add the column"
+            f"(columns: {preview(list(data.columns))}); fix the name or add the column"
         )
     origin = getattr(exc, "origin", None)
     if text.startswith("factor contains missing values") and origin is not None:

@@ -4,6 +4,8 @@ Owns the formula's ``offset(expr)`` terms (taken out of the formula before patsy
 design, and kept as a ``DesignInfo`` of their own that evaluates them on new data), the
 ``offset=`` column or array (kept in the model's rows under :data:`ARRAY_OFFSET`), their checks
 (one finite number per row) and the offset of new rows (:meth:`Design.encode_offset`).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ import patsy
 
 from .._formula import calls_offset, formula_names, offset_expression
 from ..errors import ArgumentError, DataError, DesignError, FormulaError
-from .data_checks import _check_no_missing
-from .names import _NAME_ERROR, _formula_error
+from .data_checks import check_no_missing
+from .names import NAME_ERROR, formula_error
 
 ARRAY_OFFSET = "(offset)"
 """The column under which an offset given as an array (``offset=np.array(...)``) is kept in the
 model's snapshot of its training rows (so that ``save``/``load`` and pickling keep it)."""
 
 
-def _encode_offset(design, data: pd.DataFrame, offset: Any) -> np.ndarray | None:
+def offset_of_new_rows(design, data: pd.DataFrame, offset: Any) -> np.ndarray | None:
     """The offset of new rows (:meth:`Design.encode_offset`, which documents it)."""
     if design.offset is None:
         if offset is not None:
@@ -32,9 +34,9 @@ def _encode_offset(design, data: pd.DataFrame, offset: Any) -> np.ndarray | None
         return None
     total = np.zeros(len(data))
     if design.offset_terms:
-        _check_no_missing(data, formula_names(design.offset_terms, data.columns), what="new data")
+        check_no_missing(data, formula_names(design.offset_terms, data.columns), what="new data")
         with np.errstate(all="ignore"):
-            total += _eval_offsets(design.offset_info, data, design.formula, what="new data")
+            total += eval_offsets(design.offset_info, data, design.formula, what="new data")
     if offset is not None and design.offset_name is None:
         raise ArgumentError(
             f"offset= was given, but the model's offset comes from its formula ({design.offset_label}), "
@@ -57,14 +59,14 @@ def _encode_offset(design, data: pd.DataFrame, offset: Any) -> np.ndarray | None
                 raise DataError(
                     f"new data has missing values in the offset column {name!r}; fill them in before predicting"
                 )
-            total += _offset_column(values, name, exc=DataError, what="new data")
+            total += offset_column(values, name, exc=DataError, what="new data")
         else:
-            array = _offset_array(offset, len(data), "new rows", exc=ArgumentError)
-            total += _offset_column(pd.Series(array), "offset=", exc=DataError, what="new data")
+            array = offset_array(offset, len(data), "new rows", exc=ArgumentError)
+            total += offset_column(pd.Series(array), "offset=", exc=DataError, what="new data")
     return total
 
 
-def _split_offsets(formula: str, desc):
+def split_offsets(formula: str, desc):
     """``(desc without its offset terms, (expr, ...))``: the formula's ``offset(expr)`` terms
     are taken out before patsy sees the formula (they are no design columns)."""
     terms, found = [], []
@@ -95,7 +97,7 @@ def _split_offsets(formula: str, desc):
 _KEEP_NA = patsy.NAAction(NA_types=[])  # NaN offsets reach the finiteness check, which names them
 
 
-def _offset_info(codes, data: pd.DataFrame, eval_env, formula: str):
+def offset_design_info(codes, data: pd.DataFrame, eval_env, formula: str):
     """patsy's ``DesignInfo`` of the offset expressions (one numeric column each), which
     evaluates them on new data exactly as on the training rows."""
     desc = patsy.ModelDesc([], [patsy.Term([patsy.EvalFactor(c)]) for c in codes])
@@ -103,7 +105,7 @@ def _offset_info(codes, data: pd.DataFrame, eval_env, formula: str):
         with np.errstate(all="ignore"):
             info = patsy.incr_dbuilder(desc, lambda: iter([data]), eval_env=eval_env, NA_action=_KEEP_NA)
     except patsy.PatsyError as exc:
-        raise _formula_error(formula, exc, data) from None
+        raise formula_error(formula, exc, data) from None
     for factor, fi in info.factor_infos.items():
         if fi.type != "numerical" or fi.num_columns != 1:
             raise DesignError(
@@ -114,15 +116,15 @@ def _offset_info(codes, data: pd.DataFrame, eval_env, formula: str):
     return info
 
 
-def _eval_offsets(info, data: pd.DataFrame, formula: str, *, what: str) -> np.ndarray:
+def eval_offsets(info, data: pd.DataFrame, formula: str, *, what: str) -> np.ndarray:
     """The sum of the offset terms of ``info`` on ``data``; non-finite values are refused by name."""
     try:
         M = patsy.build_design_matrices([info], data, NA_action=_KEEP_NA, return_type="matrix")[0]
     except patsy.PatsyError as exc:
-        m = _NAME_ERROR.search(str(exc))
+        m = NAME_ERROR.search(str(exc))
         if m and what != "data":
             raise DataError(f"new data lacks column {m.group(1)!r} used by the offset of {formula!r}; add it") from None
-        raise _formula_error(formula, exc, data) from None
+        raise formula_error(formula, exc, data) from None
     M = np.asarray(M, dtype=float)
     for j, name in enumerate(info.column_names):
         bad = ~np.isfinite(M[:, j])
@@ -136,7 +138,7 @@ def _eval_offsets(info, data: pd.DataFrame, formula: str, *, what: str) -> np.nd
     return M.sum(axis=1)
 
 
-def _offset_array(values, n: int, what: str, *, exc) -> np.ndarray:
+def offset_array(values, n: int, what: str, *, exc) -> np.ndarray:
     """An offset given as an array: one number per row, as float64 (NaN kept for ``missing=``)."""
     if isinstance(values, (pd.DataFrame, dict, set)) or np.ndim(values) == 0:
         raise exc(f"offset= must be a column name or an array with one number per row, got {type(values).__name__}")
@@ -148,7 +150,7 @@ def _offset_array(values, n: int, what: str, *, exc) -> np.ndarray:
     return arr.astype(float)
 
 
-def _offset_column(s: pd.Series, name: str, *, exc, what: str) -> np.ndarray:
+def offset_column(s: pd.Series, name: str, *, exc, what: str) -> np.ndarray:
     """A numeric, finite offset column as float64, else ``exc`` naming it."""
     label = name if name == "offset=" else f"offset column {name!r}"
     if s.dtype.kind not in "iuf":

@@ -5,6 +5,8 @@ again: unpickling a :class:`~bayeslogit.LogitModel`, the no-pooling refit of a m
 group terms (``fit_mle(pooling="none")``: another formula on the same rows), and loading a
 saved fit (:func:`bayeslogit.load`). Each caller checks the result against what it stored and
 says what failed in its own words.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 import patsy
 
 from .._formula import safe_eval_env
-from .builder import Design, _build_design
+from .builder import Design, build_design_with_rows
 
 
 def rebuild_design(
@@ -74,7 +76,7 @@ def rebuild_design(
         env = safe_eval_env(namespace)
     else:
         env = patsy.EvalEnvironment([{"np": np, "numpy": np, **(namespace or {})}])
-    return _build_design(
+    return build_design_with_rows(
         formula,
         rows,
         event=event,

@@ -4,6 +4,8 @@ Owns evaluating the response expression on the rows, coding a binary response as
 value is the event, R's convention for two-level factors), the success counts and trials of
 aggregated binomial data (``trials=``), and frequency weights (``weights=``), which the builder
 folds into the counts.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import pandas as pd
 import patsy
 
 from ..errors import DataError, FormulaError
-from .names import _plain, _preview
+from .names import plain_value, preview
 
 
-def _eval_response(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment) -> pd.Series:
+def eval_response(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment) -> pd.Series:
     if code in data.columns:
         return data[code]
     try:
@@ -35,7 +37,7 @@ def _eval_response(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment) ->
     return value
 
 
-def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, tuple]:
+def code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, tuple]:
     """0/1-code a binary response. Returns (y01, event, (non_event, event))."""
     values = y.to_numpy()
     if isinstance(y.dtype, pd.CategoricalDtype):
@@ -46,13 +48,13 @@ def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, 
         observed = sorted(pd.unique(y), key=_sort_key)
     if len(observed) < 2:
         raise DataError(
-            f"response {name!r} is constant (every row is {_plain(observed[0])!r}); a logistic regression "
+            f"response {name!r} is constant (every row is {plain_value(observed[0])!r}); a logistic regression "
             "needs both outcomes in the data"
         )
     if len(observed) > 2:
         raise DataError(
             f"response {name!r} must have two outcomes, but has {len(observed)} distinct values "
-            f"({_preview(observed)}); recode it to 0/1 (e.g. 'I(y == \"yes\") ~ ...' or a new column)"
+            f"({preview(observed)}); recode it to 0/1 (e.g. 'I(y == \"yes\") ~ ...' or a new column)"
         )
     kind = y.dtype.kind if not isinstance(y.dtype, pd.CategoricalDtype) else "O"
     if event is None:
@@ -61,7 +63,7 @@ def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, 
         elif kind in "iuf":
             if not set(np.asarray(observed, dtype=float)) <= {0.0, 1.0}:
                 raise DataError(
-                    f"response {name!r} must be 0/1, but holds the values {_preview(observed)}; "
+                    f"response {name!r} must be 0/1, but holds the values {preview(observed)}; "
                     "recode it, pass event=<value> to choose the success, or use trials= for counts"
                 )
             event = 1
@@ -71,10 +73,10 @@ def _code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, 
     if not matches and isinstance(event, str):  # e.g. the CLI's --event True or --event 1.0
         matches = _matching_text(observed, event, kind)
     if not matches:
-        raise DataError(f"event={event!r} is not a value of response {name!r} (values: {_preview(observed)})")
+        raise DataError(f"event={event!r} is not a value of response {name!r} (values: {preview(observed)})")
     non_event = [v for v in observed if not v == event][0]
     y01 = (y == matches[0]).to_numpy().astype(np.int64)
-    return y01, _plain(matches[0]), (_plain(non_event), _plain(matches[0]))
+    return y01, plain_value(matches[0]), (plain_value(non_event), plain_value(matches[0]))
 
 
 def _matching_text(observed: list, event: str, kind: str) -> list:
@@ -90,13 +92,13 @@ def _matching_text(observed: list, event: str, kind: str) -> list:
             return []
         found = [v for v in observed if float(v) == number]
     else:
-        found = [v for v in observed if str(_plain(v)) == text]
+        found = [v for v in observed if str(plain_value(v)) == text]
     return found if len(found) == 1 else []
 
 
-def _code_binomial(y: pd.Series, name: str, n: pd.Series, trials: str) -> tuple[np.ndarray, np.ndarray]:
-    yv = _as_counts(y, f"response {name!r}")
-    nv = _as_counts(n, f"trials column {trials!r}")
+def code_binomial(y: pd.Series, name: str, n: pd.Series, trials: str) -> tuple[np.ndarray, np.ndarray]:
+    yv = as_counts(y, f"response {name!r}")
+    nv = as_counts(n, f"trials column {trials!r}")
     if np.any(nv < 1):
         raise DataError(f"trials column {trials!r} must be >= 1 in every row; found {int(nv.min())}")
     bad = np.flatnonzero(yv > nv)
@@ -108,7 +110,7 @@ def _code_binomial(y: pd.Series, name: str, n: pd.Series, trials: str) -> tuple[
     return yv, nv
 
 
-def _frequency_weights(s: pd.Series, name: str) -> np.ndarray:
+def frequency_weights(s: pd.Series, name: str) -> np.ndarray:
     """Whole-number weights >= 1, else a DataError naming ``weights=`` and the fix."""
     if s.dtype.kind not in "iufb":
         raise DataError(f"weights column {name!r} must hold whole numbers >= 1, got dtype {s.dtype}")
@@ -125,7 +127,7 @@ def _frequency_weights(s: pd.Series, name: str) -> np.ndarray:
     return v.astype(np.int64)
 
 
-def _as_counts(s: pd.Series, what: str) -> np.ndarray:
+def as_counts(s: pd.Series, what: str) -> np.ndarray:
     if s.dtype.kind not in "iufb":
         raise DataError(f"{what} must hold non-negative whole numbers, got dtype {s.dtype}")
     v = s.to_numpy(dtype=float)

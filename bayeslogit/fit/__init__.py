@@ -7,4 +7,6 @@
 - :mod:`.nuts`: bayeslogit's own NUTS (log density, numba kernel, the driver running chains);
 - :mod:`.laplace`: Laplace draws corrected by Pareto-smoothed importance sampling;
 - :mod:`.pymc_model`: the PyMC model and PyMC's / nutpie's / numpyro's samplers.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """

@@ -14,6 +14,8 @@ levels (coords ``g__level``), :func:`group_eta` adds to the model being built
 
 and returns the group part of the linear predictor, ``sum_c values[i, c] * b_g[index[i], c]``
 summed over the terms (a gather, never a dense ``Z``).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

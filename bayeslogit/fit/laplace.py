@@ -23,6 +23,8 @@ confident-looking Pareto k on heavy-tailed posteriors):
   self-normalised IS Monte Carlo standard error ``sqrt(sum w^2 (beta - mu)^2)`` and ESS
   ``var_w(beta) / mcse^2`` are stored in the ``importance`` group and reported by
   ``coef_table``/``diagnostics`` in place of MCMC ESS/R-hat of the resampled draws.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ Laplace approximation for the MAP).
 Written by hand, not with ``scipy.optimize``: the logistic log posterior is concave (for the
 priors offered) with an analytic Hessian, so Newton converges in a handful of steps to 1e-10,
 and the Hessian it ends with is the covariance the results need.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ..errors import ArgumentError
 from ..priors import ResolvedPriors
 from ..response import ResponseFamily, as_response
 
-__all__ = ["NewtonResult", "newton", "neg_hessian", "check_newton_args"]
+__all__ = ["NewtonResult", "newton", "neg_hessian", "check_newton_args", "prior_terms"]
 
 
 @dataclass
@@ -34,7 +36,7 @@ class NewtonResult:
     converged: bool
 
 
-def _prior_terms(priors: ResolvedPriors | None, beta: np.ndarray):
+def prior_terms(priors: ResolvedPriors | None, beta: np.ndarray):
     """Value, gradient and Hessian of the joint log prior at ``beta`` (original scale)."""
     p = beta.size
     if priors is None:
@@ -75,7 +77,7 @@ def newton(
     def objective(b):
         eta = linear_predictor(X, b, offset)
         ll = float(np.sum(family.loglik(eta, yf)))
-        lp, gp, hp = _prior_terms(priors, b)
+        lp, gp, hp = prior_terms(priors, b)
         return ll + lp, eta, gp, hp
 
     beta = np.zeros(X.shape[1]) if beta0 is None else np.asarray(beta0, dtype=float).copy()
@@ -122,7 +124,7 @@ def neg_hessian(
     """Negative Hessian of the log posterior at ``beta``: ``X' W X`` minus the log prior's
     Hessian (under Laplace / elastic-net priors, their smooth part off the kink)."""
     w = as_response(trials).weight(linear_predictor(X, beta, offset))
-    _, _, hp = _prior_terms(priors, beta)
+    _, _, hp = prior_terms(priors, beta)
     return _gram(X, w) - hp
 
 

@@ -21,6 +21,8 @@ established steps, neither hand-tuned:
 Written here because no library in the stack computes a MAP under arbitrary mixed priors
 (scikit-learn's solvers only take its own penalties, and without its priors' locations or
 the centred intercept); the pieces it is made of are scipy's L-BFGS-B and our Newton.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import numpy as np
 from .._blocks import linear_predictor
 from ..priors import ResolvedPriors
 from ..response import ResponseFamily, as_response
-from .newton import NewtonResult, _prior_terms, neg_hessian, newton
+from .newton import NewtonResult, neg_hessian, newton, prior_terms
 
 __all__ = ["PenalizedMode", "has_kink", "penalized_mode"]
 
@@ -95,7 +97,7 @@ def penalized_mode(
         eta = linear_predictor(X, beta, offset)
         ll = float(np.sum(family.loglik(eta, yf)))
         g = X.T @ (yf - family.mean(eta))
-        lp, gp, _ = _prior_terms(smooth, beta)
+        lp, gp, _ = prior_terms(smooth, beta)
         return ll + lp, g + gp
 
     beta = _lbfgs_split(smooth_value_grad, kinked, mu, l1, p)

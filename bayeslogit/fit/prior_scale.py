@@ -18,6 +18,8 @@ with a :class:`bayeslogit.HalfNormal` scale).
 
 Written here because both are short loops over fits this package already makes (Newton and
 the penalized MAP on row subsets); scikit-learn's CV needs its own estimator and folds.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

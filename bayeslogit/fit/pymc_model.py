@@ -2,6 +2,8 @@
 
 This is the only module that imports PyMC (lazily, from the model object), so that
 ``import bayeslogit`` and the CLI's ``--help`` stay fast.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ its arguments, calls it and wraps the draws as results). In order:
 
 A new sampler is a module in ``fit/`` returning a ``DataTree`` shaped like PyMC's, and a branch
 here.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ one effect that accounts for all of them:
 Averages run over the training rows (statsmodels' ``at="overall"``), or over ``data``.
 Posterior: the AME is computed for every draw, then summarised. Point fits: delta method
 with the analytic gradient of the AME in ``beta``.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -32,11 +34,11 @@ import pandas as pd
 from .. import _numerics
 from .._blocks import linear_predictor
 from .._validation import renamed_arguments
-from ..design import _identifiers
+from ..design.names import identifiers
 from ..errors import ArgumentError
 from ..model import training_rows
 from ..results.base import resolve_ci_prob
-from .predict import _CHUNK, interval_names, is_posterior, point_estimates, summarize_draws
+from .predict import CHUNK_CELLS, interval_names, is_posterior, point_estimates, summarize_draws
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.base import Results
@@ -68,12 +70,12 @@ def odds_ratios(results: Results, *, ci_prob: float | None = None) -> pd.DataFra
 # -- marginal effects ------------------------------------------------------------------------
 
 
-def _variables(design, columns) -> list[tuple[str, str, list]]:
+def rhs_variables(design, columns) -> list[tuple[str, str, list]]:
     """``(variable, "numeric" | "factor", levels)`` for every data variable the RHS uses."""
     kinds: dict[str, set[str]] = {}
     levels: dict[str, list] = {}
     for factor, info in design.design_info.factor_infos.items():
-        for name in _identifiers(factor.code):
+        for name in identifiers(factor.code):
             if name not in columns:
                 continue
             kinds.setdefault(name, set()).add(info.type)
@@ -117,7 +119,7 @@ def _contrasts(results: Results, data: pd.DataFrame, offset=None):
         return design.encode_offset(df, offset)
 
     O = off(data)
-    for var, kind, levels in _variables(design, list(data.columns)):
+    for var, kind, levels in rhs_variables(design, list(data.columns)):
         if kind == "numeric":
             x = data[var].to_numpy(dtype=float)
             scale = np.std(x) if np.std(x) > 0 else max(np.abs(x).max(), 1.0)
@@ -142,7 +144,7 @@ def _ame_draws(
 ) -> np.ndarray:
     """AME for every row of ``B`` (draws x coef)."""
     out = np.empty(B.shape[0])
-    step = max(1, _CHUNK // max(Xa.shape[0], 1))
+    step = max(1, CHUNK_CELLS // max(Xa.shape[0], 1))
     for s in range(0, B.shape[0], step):
         Bs = B[s : s + step].T  # (p, s)
         eta_a, eta_b = linear_predictor(Xa, Bs, Oa), linear_predictor(Xb, Bs, Ob)

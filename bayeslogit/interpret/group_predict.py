@@ -11,6 +11,8 @@ its effects are:
   ``b_new ~ MvNormal(0, diag(sd) R diag(sd))`` of that draw (brms's
   ``sample_new_levels="gaussian"``), so the interval includes the between-group spread. Rows
   with the same unseen level share one new effect per draw; ``random_seed`` fixes the draws.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -36,6 +36,8 @@ and 4,000 draws. Here it never exists whole:
 
 Every result carries a label saying which was used (shown in the diagnostics, the report and
 ``compare_models``' ``loo_method`` column).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

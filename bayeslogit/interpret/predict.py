@@ -12,6 +12,8 @@ missing column, a missing value or an unseen factor level is a :class:`~bayeslog
 A model with an offset evaluates it on the new rows (:meth:`bayeslogit.design.Design.encode_offset`:
 the formula's ``offset(...)`` terms and the ``offset=`` column; an offset given as an array
 must be given again, ``predict(new, offset=...)``).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 
 from .. import _blocks, _numerics
 from .._validation import check_bool, check_choice, renamed_arguments
-from ..design import _as_counts
+from ..design.response import as_counts
 from ..errors import ArgumentError, DataError
 from ..response import as_response
 from ..results.base import resolve_ci_prob
@@ -36,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["predict", "posterior_predictive", "sample_posterior_predictive"]
 
-_CHUNK = 2_000_000  # rows x draws held in memory at once
+CHUNK_CELLS = 2_000_000  # rows x draws held in memory at once
 
 
 # -- shared helpers (also used by effects.py) ------------------------------------------------
@@ -126,7 +128,7 @@ def predict(
     if is_posterior(results):
         B = results.draws()
         transform = _numerics.inv_logit if kind == "prob" else (lambda e: e)
-        step = max(1, _CHUNK // B.shape[0])
+        step = max(1, CHUNK_CELLS // B.shape[0])
         parts = [
             summarize_draws(transform(_blocks.eta_rows(rows, slice(i, i + step), B, G).T), prob, (lb, ub))
             for i in range(0, X.shape[0], step)
@@ -171,7 +173,7 @@ def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
             f"the model is binomial with trials column {d.trials_name!r}, which new data lacks; "
             "add it (the number of trials per row) to draw counts"
         )
-    n = _as_counts(new_df[d.trials_name], f"trials column {d.trials_name!r}")
+    n = as_counts(new_df[d.trials_name], f"trials column {d.trials_name!r}")
     if np.any(n < 1):
         raise DataError(f"trials column {d.trials_name!r} must be >= 1 in every row; found {int(n.min())}")
     return n

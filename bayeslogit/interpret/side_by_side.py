@@ -1,4 +1,7 @@
-"""Estimates side by side: MLE, MAP and posterior in one labelled table and one forest plot."""
+"""Estimates side by side: MLE, MAP and posterior in one labelled table and one forest plot.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
 
 from __future__ import annotations
 

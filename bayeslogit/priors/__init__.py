@@ -19,6 +19,8 @@ Examples
 >>> from bayeslogit.priors import parse_prior
 >>> parse_prior("laplace(0, 0.5)").has_kink
 True
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from .base import *  # noqa: F403

@@ -23,6 +23,8 @@ family that forgets one fails loudly instead of borrowing another family's formu
 
 Scale priors (:class:`ScalePrior`: a group sd, a hierarchical Normal's scale) and correlation
 priors (:class:`CorrelationPrior`) have their own small interfaces.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ the regularized ``Horseshoe``; the autoscaled default (:func:`default_priors`) a
 A prior is a small frozen description (``Normal(0, 2.5)``); it knows how to make its PyMC
 variable but does not import PyMC itself (the fitters pass the ``pm`` module in), so
 ``import bayeslogit`` stays light.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ Override them per grouping factor with keys holding a ``|`` in ``priors=``::
             "cor|g": bl.LKJ(2)}            # the correlations of g's term
 
 (keys without ``|`` are coefficient priors as before; whitespace in keys is ignored.)
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

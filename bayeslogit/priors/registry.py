@@ -6,6 +6,8 @@ Every family is listed here once, with the names it answers to; :mod:`bayeslogit
 JSON (the saved format, unchanged): a coefficient prior is ``{"family": name, "params":
 {...}}`` with the family's :meth:`~bayeslogit.priors.base.Prior.params`, a sampled scale as
 ``{"HalfNormal": s}``; a group sd prior is ``{name: [args]}``; an LKJ prior its ``eta``.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ Resolution gives every design column one prior:
 :class:`ResolvedPriors` is what the fitters take; it answers the questions they have about the
 priors as a whole (:attr:`~ResolvedPriors.has_kink`, :attr:`~ResolvedPriors.sampled_scale`,
 :attr:`~ResolvedPriors.improper_columns`, :meth:`~ResolvedPriors.by_family`...).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ A scale prior is the prior of a group term's sd (:mod:`bayeslogit.priors.groups`
 ``HalfNormal``, the sampled scale of a hierarchical ``Normal(mu, HalfNormal(s))``. Each owns its
 log density, its exact draws and its PyMC variable; ``LKJ`` owns its PyMC variable (the
 Cholesky factor) and its exact draws (:func:`lkj_correlation`).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Results objects. Every fit (posterior, MLE, MAP) shares one interface:
 ``params``, ``coef_table()``, ``summary()``, labelled by the design's column names.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ quantity two passes can give: LOO's pass over the rows, which has each row block
 log-likelihood in hand, and a pass of their own. Both run through :meth:`PosteriorCache.loglik_pass`,
 with the same row blocks summed in the same order, so the totals are the same numbers
 whichever runs first, and neither pass runs twice.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def pass_rows(draws: int) -> int:
     option): the log-likelihood is then made and used while in cache, in memory the allocator
     reuses from block to block (500 rows x 4,000 draws: 0.015-0.03 s against 0.09-0.15 s as one
     16 MB block)."""
-    return _blocks.block_rows(draws, block_bytes=min(options["block_bytes"], 8 * _psis._CACHE_CELLS))
+    return _blocks.block_rows(draws, block_bytes=min(options["block_bytes"], 8 * _psis.CACHE_CELLS))
 
 
 @dataclass(eq=False)

@@ -3,6 +3,8 @@
 The population coefficients stay where they always are (``params``, ``coef_table()``); what a
 model with group terms adds is here, used by :class:`~bayeslogit.PosteriorResults`'
 ``group_draws()``, ``group_effects()`` and ``group_summary()``.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 The numbers come from :mod:`bayeslogit.fit.newton` (Newton's method) and
 :mod:`bayeslogit.fit.separation` (the separation check); this module wraps them with the
 statistics statsmodels' ``Logit`` reports and the shared results interface.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Posterior fits: the draws in their ArviZ ``DataTree``, with the shared results interface."""
+"""Posterior fits: the draws in their ArviZ ``DataTree``, with the shared results interface.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ stages *after* the results in the flow (see ARCHITECTURE.md). This module is the
 where the package imports up its flow: each method imports its stage when called, and does
 nothing but hand ``self`` over. ``tests/test_layout.py`` allows such deferred imports here
 and nowhere else.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

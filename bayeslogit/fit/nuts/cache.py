@@ -5,6 +5,8 @@ package's ``__pycache__``, then the user's ``~/.cache/numba``...) and raises ``R
 ("no locator available") when none is writable, as with a read-only site-packages and an
 unwritable home. :func:`cached_njit` then tries a private folder in the system's temporary
 folder, and finally compiles in memory (every process compiles again, but the sampler works).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

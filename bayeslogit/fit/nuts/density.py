@@ -12,6 +12,8 @@ intercept's prior is on the log-odds at the predictor means. ``T`` is linear wit
 determinant, so no Jacobian term arises. Rows with identical covariates are collapsed into
 binomial counts first (exact: the log-likelihood changes by a constant only; rows merge only
 when their offsets are equal too).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ DEFAULT_TUNE_OTHER = 1000
 _COMPILED = False
 
 
-def _ensure_compiled(kernel) -> None:
+def ensure_compiled(kernel) -> None:
     """Compile the kernel (or load it from numba's disk cache) on a tiny problem, in a daemon
     thread; if that takes more than a second, say once that the sampler is being compiled for
     this machine. The main thread waits in short joins, so Ctrl-C works during the compile."""
@@ -247,7 +247,7 @@ def sample_nuts(
             return res
     from . import kernel  # numba: imported on first use, to keep `import bayeslogit` light
 
-    _ensure_compiled(kernel)
+    ensure_compiled(kernel)
     d = dens.dim
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     rngs = [np.random.default_rng(s) for s in seeds]

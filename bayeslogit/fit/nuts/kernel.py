@@ -13,6 +13,8 @@ divergence when the energy error exceeds 1000; in
 coordinates ``u`` with ``beta = center + L u`` (a dense mass matrix ``(L L')^-1``); Stan's
 dual-averaging step size and doubling windows for re-estimating ``L L'`` (shrunk towards the
 Laplace covariance).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

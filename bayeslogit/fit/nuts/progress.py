@@ -3,6 +3,8 @@
 ``progressbar=True`` shows a ``rich`` bar on stderr, which renders in terminals and in Jupyter
 (as PyMC's does); a callable receives a :class:`ProgressInfo` at every update instead (tests,
 GUIs); ``False`` shows nothing.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ design and the draws together, which travel through a pipe); anything else, and 
 the child before it has sent a result, samples in-process as before. Ctrl-C reaches the parent's
 wait, which kills the child and re-raises. The child leaves through ``os._exit``: no ``atexit``
 handler and no buffered output of the parent runs twice.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -109,9 +111,9 @@ def _child(conn) -> None:  # pragma: no cover - runs in the forked child
     code = 0
     try:
         from . import kernel
-        from .driver import _ensure_compiled, sample_nuts
+        from .driver import ensure_compiled, sample_nuts
 
-        _ensure_compiled(kernel)
+        ensure_compiled(kernel)
         job = conn.recv()  # EOFError when the parent closes its end or exits
         dens, mode, kwargs = job
         try:
