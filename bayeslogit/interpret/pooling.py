@@ -216,7 +216,7 @@ def pooling_table(
 
     # partial pooling: beta_c + b[j, c], every draw
     beta = post.draws()[:, post.coef_names.index(coef)]
-    draws = beta[:, None] + post.group_draws()[k][:, :, c]
+    draws = beta[:, None] + post.group_draws()[k][:, :, c]  # type: ignore[index]  # not None: design.groups checked above
     lo, hi = np.quantile(draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
     table = pd.DataFrame(
         {
@@ -381,5 +381,5 @@ def plot_pooling(
     )
     if own:
         fig.tight_layout()
-    fig.pooling_table = table
+    fig.pooling_table = table  # type: ignore[attr-defined]  # documented: the table rides on the Figure
     return fig
