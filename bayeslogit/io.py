@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ __all__ = ["save", "load"]
 FORMAT = "bayeslogit.fit"
 FORMAT_VERSION = 1
 GROUP = "bayeslogit"
-ENGINE = "h5netcdf"
+ENGINE: Final = "h5netcdf"
 NOT_STORED = ("log_likelihood",)
 """Derived draws x rows groups that ``save`` leaves out (recomputed on demand)."""
 
@@ -141,7 +141,8 @@ def save(results: Results, path: str | os.PathLike) -> None:
                 at_kink=[bool(k) for k in results.at_kink],
             )
         else:
-            meta.update(separation=results.separation, separating_columns=results.separating_columns)
+            mle = cast(MLEResults, results)  # the point fits are MLEResults and MAPResults
+            meta.update(separation=mle.separation, separating_columns=mle.separating_columns)
         coef = list(d.column_names)
         children = {
             "point": xr.Dataset(

@@ -132,7 +132,7 @@ class LogitModel:
         self._pymc_model = None
         # A fit is a snapshot: the rows and columns the design was built from, which the
         # caller's later edits of `data` cannot change (a lazy copy under pandas' copy-on-write).
-        self._data = rows
+        self._data: pd.DataFrame | None = rows
 
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> LogitModel:
@@ -154,7 +154,7 @@ class LogitModel:
 
     def __repr__(self) -> str:
         d = self.design
-        off = f", offset {shorten(d.offset_label, 40)}" if d.offset is not None else ""
+        off = f", offset {shorten(d.offset_label or '', 40)}" if d.offset is not None else ""
         return f"<LogitModel {shorten(self.formula)!r}: n={d.n_obs}, {d.n_coef} coef, {d.family}{off}>"
 
     def _repr_html_(self) -> str:
@@ -166,7 +166,7 @@ class LogitModel:
             ("Likelihood:", f"{d.family.capitalize()}, logit link"),
         ]
         if d.offset is not None:
-            info.append(("Offset:", d.offset_label))
+            info.append(("Offset:", d.offset_label or ""))
         return Summary("LogitModel", info, [self.prior_summary()]).as_html()
 
     @property

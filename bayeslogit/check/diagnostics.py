@@ -196,9 +196,9 @@ class Diagnostics:
         tables = [checks, self.per_coef]
         if self.prior_sensitivity is not None:
             tables.append(self.prior_sensitivity)
-        loo = self.loo_frame()
-        if loo is not None:
-            tables += [loo, self.pareto_k_frame()]
+        loo, pareto_k = self.loo_frame(), self.pareto_k_frame()  # both None without LOO
+        if loo is not None and pareto_k is not None:
+            tables += [loo, pareto_k]
         tables.append(self.fit.to_frame())
         notes = [f"{c.name}: {c.suggestion}" for c in self.failed if c.suggestion] + self.notes
         if self.loo_method:
@@ -540,7 +540,7 @@ def diagnose(post: PosteriorResults) -> Diagnostics:
                 f"the pointwise log-likelihood is degenerate (fitted probabilities of exactly 0 or 1): {prior_hint}.",
             )
         )
-    if loo is not None:
+    if loo is not None and loo_res is not None:  # set together, by psis_loo
         k = np.asarray(loo.pareto_k).ravel()
         k = k[np.isfinite(k)]
         nbad = int(np.sum(k > loo.good_k))

@@ -7,6 +7,8 @@ from ``post.coef_table()`` and the diagnostics, LOO from the diagnostics, the pr
 from the resolved priors), its numbers from :mod:`.statistics`, draws its figures with
 :mod:`.figures` and writes HTML with :mod:`.page`. Adding a section: write one function here
 and add it to :data:`SECTIONS`.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -159,7 +159,8 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
     hierarchical = post.model.priors.sampled_scale
     coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
     if hierarchical:  # the joint log prior of the free variables (scales included), summed per draw
-        total = sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values()).reshape(C, D_all)[:, keep]
+        # np.asarray: sum()'s start 0 types the total ndarray | int (the dict is never empty)
+        total = np.asarray(sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values())).reshape(C, D_all)[:, keep]
         log_prior = xr.Dataset(
             {"joint": (("chain", "draw"), total)}, coords={"chain": coords["chain"], "draw": coords["draw"]}
         )

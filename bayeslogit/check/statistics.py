@@ -11,6 +11,8 @@ draws and effects from the posterior, LOO from the diagnostics, fitted probabili
 
 Everything per row and per draw is computed by row blocks (:mod:`bayeslogit._blocks`); the
 per-row statistics bin or subsample rows above about 2,000 (the captions say so).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

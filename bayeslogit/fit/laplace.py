@@ -222,6 +222,7 @@ def try_laplace(model, *, draws: int, chains: int, random_seed):
         tuning_steps=0, pareto_k=res.pareto_k, ess_importance=res.ess_is, sampling_library="bayeslogit (Laplace + PSIS)"
     )
     coef = list(d.column_names)
+    assert res.proposal is not None  # sample_laplace keeps its proposals
     tree["importance"] = xr.Dataset(
         {
             "proposal": (("sample", "coef"), res.proposal),

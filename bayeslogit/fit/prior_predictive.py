@@ -12,6 +12,8 @@ original-scale intercept is ``alpha_c - x_mean @ beta``. The ``prior`` group hol
 (dims ``coef``) and the free variables of :func:`bayeslogit.fit.pymc_model.build_model` under
 the same names and dims (``beta_normal``, ``tau``, ``hs_lambda``...), so it lines up with a
 PyMC posterior and with ``pm.sample_prior_predictive`` on ``model.pymc_model``.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ and ``r = X u``, the multipliers ``mu_i = a_i (1 - s_i r_i)`` satisfy the equati
 are positive whenever ``|r_i| < 1``. Near the mode ``g`` is small and so is ``r``; when the
 certificate fails (``max |r_i| >= 0.9``: separation, or just inconclusive) the exact linear
 program decides, up to :data:`LP_MAX_ROWS` rows.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations

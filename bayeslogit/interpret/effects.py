@@ -42,12 +42,14 @@ from .predict import CHUNK_CELLS, interval_names, is_posterior, point_estimates,
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.base import Results
+    from ..results.point import PointResults
+    from ..results.posterior import PosteriorResults
 
 __all__ = ["odds_ratios", "marginal_effects"]
 
 
 @renamed_arguments(interval="ci_prob")
-def odds_ratios(results: Results, *, ci_prob: float | None = None) -> pd.DataFrame:
+def odds_ratios(results: PointResults | PosteriorResults, *, ci_prob: float | None = None) -> pd.DataFrame:
     """See :meth:`bayeslogit.Results.odds_ratios` (``interval``: deprecated alias of ``ci_prob``)."""
     prob = resolve_ci_prob(ci_prob)
     lb, ub = interval_names(results, prob)
@@ -180,7 +182,7 @@ def _ame_point(
 
 @renamed_arguments(interval="ci_prob")
 def marginal_effects(
-    results: Results,
+    results: PointResults | PosteriorResults,
     *,
     data: pd.DataFrame | None = None,
     ci_prob: float | None = None,

@@ -41,7 +41,7 @@ def group_rows(
     new_df: pd.DataFrame | None,
     *,
     new_groups: str = "population",
-    random_seed: int | None = None,
+    random_seed: int | np.random.Generator | None = None,
     offset: np.ndarray | None = None,
 ):
     """``(rows, G)``: an object with ``X``, ``offset`` and ``groups`` for :func:`bayeslogit._blocks.eta_rows`,

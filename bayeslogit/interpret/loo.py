@@ -310,6 +310,8 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         elpd_full, k_full = _prepare_full_arrays(elpd_da, k_da, approx_all, rows, ["obs"], None)
+    # arviz_stats annotates these fields without None although None is their default (e.g.
+    # ``log_p: DataArray | np.ndarray = None``): hence the ignores below
     return ELPDDataLOOSubsample(
         elpd=float(elpd),
         se=float(se),
@@ -324,13 +326,13 @@ def _subsample(post: PosteriorResults, observations, seed: int):
         approx_posterior=log_p is not None,
         subsampling_se=float(sub_se),
         subsample_size=int(rows.size),
-        log_p=log_p,
-        log_q=log_q,
-        thin_factor=None,
-        log_weights=None,
+        log_p=log_p,  # type: ignore[arg-type]  # None: arviz_stats' default
+        log_q=log_q,  # type: ignore[arg-type]  # None: arviz_stats' default
+        thin_factor=None,  # type: ignore[arg-type]  # None: arviz_stats' default
+        log_weights=None,  # type: ignore[arg-type]  # None: arviz_stats' default
         loo_subsample_observations=rows,
         elpd_loo_approx=approx_all,
-        log_jacobian=None,
+        log_jacobian=None,  # type: ignore[arg-type]  # None: arviz_stats' default
     )
 
 

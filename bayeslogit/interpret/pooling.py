@@ -16,6 +16,8 @@ value of a varying coefficient (its intercept, its slope of ``x``). Three fits e
 
 Plotted against each level's sample size, small levels are pulled (shrunk) towards the
 population value and large ones keep close to their own no-pooling estimate.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
@@ -217,7 +219,7 @@ def pooling_table(
 
     # partial pooling: beta_c + b[j, c], every draw
     beta = post.draws()[:, post.coef_names.index(coef)]
-    draws = beta[:, None] + post.group_draws()[k][:, :, c]
+    draws = beta[:, None] + post.group_draws()[k][:, :, c]  # type: ignore[index]  # not None: design.groups checked above
     lo, hi = np.quantile(draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
     table = pd.DataFrame(
         {
@@ -382,5 +384,5 @@ def plot_pooling(
     )
     if own:
         fig.tight_layout()
-    fig.pooling_table = table
+    fig.pooling_table = table  # type: ignore[attr-defined]  # documented: the table rides on the Figure
     return fig

@@ -33,8 +33,11 @@ from .group_predict import check_new_groups, group_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
+    from typing_extensions import TypeIs
 
     from ..results.base import Results
+    from ..results.point import PointResults
+    from ..results.posterior import PosteriorResults
 
 __all__ = ["predict", "posterior_predictive", "sample_posterior_predictive"]
 
@@ -44,7 +47,7 @@ CHUNK_CELLS = 2_000_000  # rows x draws held in memory at once
 # -- shared helpers (also used by effects.py) ------------------------------------------------
 
 
-def is_posterior(results: Results) -> bool:
+def is_posterior(results: Results) -> TypeIs[PosteriorResults]:
     """True for fits made of draws (``PosteriorResults``), False for point fits (MLE/MAP)."""
     return hasattr(results, "idata") and hasattr(results, "draws")
 
@@ -55,7 +58,7 @@ def interval_names(results: Results, prob: float) -> tuple[str, str]:
     return f"{stem}_lb", f"{stem}_ub"
 
 
-def point_estimates(results: Results) -> tuple[np.ndarray, np.ndarray]:
+def point_estimates(results: PointResults) -> tuple[np.ndarray, np.ndarray]:
     """``(beta_hat, V)`` of a point fit, in design column order."""
     names = results.coef_names
     beta = results.params.loc[names].to_numpy(dtype=float)
@@ -96,7 +99,7 @@ def offset_values(results: Results, new_df: pd.DataFrame | None, offset=None) ->
 
 @renamed_arguments(interval="ci_prob")
 def predict(
-    results: Results,
+    results: PointResults | PosteriorResults,
     new_df: pd.DataFrame | None = None,
     *,
     kind: Literal["prob", "linear", "draws"] = "prob",
@@ -180,7 +183,7 @@ def _new_trials(d, new_df: pd.DataFrame) -> np.ndarray:
 
 
 def _replicates(
-    results: Results,
+    results: PosteriorResults,
     X: np.ndarray,
     trials: np.ndarray | None,
     random_seed: int | None,
@@ -211,7 +214,7 @@ def _replicates(
 
 
 def posterior_predictive(
-    results: Results,
+    results: PosteriorResults,
     new_df: pd.DataFrame | None = None,
     *,
     random_seed: int | None = None,
@@ -230,7 +233,7 @@ def posterior_predictive(
     return _replicates(results, X, trials, random_seed, "posterior predictive", off, new_df, new_groups)
 
 
-def sample_posterior_predictive(results: Results, *, random_seed: int | None = None, extend: bool = True):
+def sample_posterior_predictive(results: PosteriorResults, *, random_seed: int | None = None, extend: bool = True):
     """See :meth:`bayeslogit.PosteriorResults.sample_posterior_predictive`."""
     import xarray as xr
 

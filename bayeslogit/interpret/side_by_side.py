@@ -14,15 +14,19 @@ import pandas as pd
 from .._validation import check_probability
 from ..errors import ArgumentError, SeparationWarning
 from ..results.base import DEFAULT_CI_PROB, Results
+from ..results.point import MLEResults
 from .predict import is_posterior, summarize_draws
 
 if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.figure
 
+    from ..results.point import PointResults
+    from ..results.posterior import PosteriorResults
+
 __all__ = ["compare", "plot_compare"]
 
 
-def _labelled(fits, names) -> dict[str, Results]:
+def _labelled(fits, names) -> dict[str, PointResults | PosteriorResults]:
     if len(fits) == 1 and isinstance(fits[0], dict):
         mapping = fits[0]
         fits = tuple(mapping.values())
@@ -36,7 +40,7 @@ def _labelled(fits, names) -> dict[str, Results]:
         names = [f.label for f in fits]
     if len(names) != len(fits):
         raise ArgumentError(f"names has {len(names)} entries for {len(fits)} fits")
-    out: dict[str, Results] = {}
+    out: dict[str, PointResults | PosteriorResults] = {}
     for name, fit in zip(names, fits):
         key, k = str(name), 2
         while key in out:
@@ -54,7 +58,7 @@ def _labelled(fits, names) -> dict[str, Results]:
     return out
 
 
-def _estimates(fit: Results, ci_prob: float) -> pd.DataFrame:
+def _estimates(fit: PointResults | PosteriorResults, ci_prob: float) -> pd.DataFrame:
     """estimate, sd, lower, upper for one fit: Wald/Laplace for point fits, ETI for draws."""
     if is_posterior(fit):
         table = pd.DataFrame(summarize_draws(fit.draws(), ci_prob, ("lower", "upper")), index=fit.coef_names)
@@ -99,7 +103,7 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
     check_probability("ci_prob", ci_prob)
     labelled = _labelled(fits, names)
     for name, fit in labelled.items():
-        if getattr(fit, "separation", None):
+        if isinstance(fit, MLEResults) and fit.separation:
             warnings.warn(
                 f"compare(): {name!r} is an MLE of {fit.separation}ly separated data (along "
                 f"{fit.separating_columns}): it does not exist, so its estimates and sds are where the "

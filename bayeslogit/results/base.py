@@ -94,7 +94,7 @@ class Results(ResultsShortcuts):
         """Point estimates of the coefficients, indexed by design column name."""
         raise NotImplementedError
 
-    def coef_table(self, **kwargs) -> pd.DataFrame:  # pragma: no cover - abstract
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:  # pragma: no cover - abstract
         """One row per coefficient, labelled by design column name."""
         raise NotImplementedError
 

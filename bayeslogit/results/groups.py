@@ -62,7 +62,9 @@ def group_effects(post: PosteriorResults, *, ci_prob: float = 0.95) -> pd.DataFr
     lo_q, hi_q = (1 - ci_prob) / 2, (1 + ci_prob) / 2
     stem = f"eti{ci_prob * 100:g}"
     frames = []
-    for t, B in zip(groups.terms, group_draws(post)):
+    draws = group_draws(post)
+    assert draws is not None  # _groups() raised for a model without group terms
+    for t, B in zip(groups.terms, draws):
         lo, hi = np.quantile(B, [lo_q, hi_q], axis=0)
         L, k = t.n_levels, t.n_coef
         frames.append(

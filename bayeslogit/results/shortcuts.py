@@ -7,12 +7,18 @@ where the package imports up its flow: each method imports its stage when called
 nothing but hand ``self`` over. ``tests/test_layout.py`` allows such deferred imports here
 and nowhere else.
 
+These classes are mixed into :class:`~bayeslogit.results.base.Results` only, and every fit is a
+:class:`~bayeslogit.results.point.PointResults` or a
+:class:`~bayeslogit.results.posterior.PosteriorResults`; the type checker cannot see that from
+here (the results modules import this one), so each method hands ``self`` over with a
+``typing.cast`` to the kind of fit its stage takes (a no-op at run time).
+
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import pandas as pd
 
@@ -20,6 +26,10 @@ from .._validation import renamed_arguments
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
+
+    from .base import Results
+    from .point import PointResults
+    from .posterior import PosteriorResults
 
 __all__ = ["ResultsShortcuts", "PosteriorShortcuts"]
 
@@ -96,7 +106,13 @@ class ResultsShortcuts:
         from ..interpret.predict import predict
 
         return predict(
-            self, new_df, kind=kind, ci_prob=ci_prob, offset=offset, new_groups=new_groups, random_seed=random_seed
+            cast("PointResults | PosteriorResults", self),
+            new_df,
+            kind=kind,
+            ci_prob=ci_prob,
+            offset=offset,
+            new_groups=new_groups,
+            random_seed=random_seed,
         )
 
     @renamed_arguments(interval="ci_prob")
@@ -128,7 +144,7 @@ class ResultsShortcuts:
         """
         from ..interpret.effects import odds_ratios
 
-        return odds_ratios(self, ci_prob=ci_prob)
+        return odds_ratios(cast("PointResults | PosteriorResults", self), ci_prob=ci_prob)
 
     @renamed_arguments(interval="ci_prob")
     def marginal_effects(
@@ -178,7 +194,9 @@ class ResultsShortcuts:
         """
         from ..interpret.effects import marginal_effects
 
-        return marginal_effects(self, data=data, ci_prob=ci_prob, offset=offset)
+        return marginal_effects(
+            cast("PointResults | PosteriorResults", self), data=data, ci_prob=ci_prob, offset=offset
+        )
 
     def save(self, path) -> None:
         """Write the fit, its formula, design, response coding and priors to a netCDF file.
@@ -187,7 +205,7 @@ class ResultsShortcuts:
         """
         from ..io import save
 
-        save(self, path)
+        save(cast("Results", self), path)
 
 
 class PosteriorShortcuts:
@@ -236,7 +254,9 @@ class PosteriorShortcuts:
         """
         from ..interpret.predict import posterior_predictive
 
-        return posterior_predictive(self, new_df, random_seed=random_seed, offset=offset, new_groups=new_groups)
+        return posterior_predictive(
+            cast("PosteriorResults", self), new_df, random_seed=random_seed, offset=offset, new_groups=new_groups
+        )
 
     def sample_posterior_predictive(self, *, random_seed: int | None = None, extend: bool = True) -> xr.DataTree:
         """Replicate the training outcomes from every draw and put them in :attr:`idata`.
@@ -275,7 +295,7 @@ class PosteriorShortcuts:
         """
         from ..interpret.predict import sample_posterior_predictive
 
-        return sample_posterior_predictive(self, random_seed=random_seed, extend=extend)
+        return sample_posterior_predictive(cast("PosteriorResults", self), random_seed=random_seed, extend=extend)
 
     def loo(self, *, method: Literal["auto", "exact", "subsample"] = "auto", observations=None, seed: int = 0):
         """PSIS-LOO cross-validation, exact by row blocks or subsampled for large data.
@@ -300,7 +320,7 @@ class PosteriorShortcuts:
         """
         from ..interpret.loo import psis_loo
 
-        return psis_loo(self, method=method, observations=observations, seed=seed)
+        return psis_loo(cast("PosteriorResults", self), method=method, observations=observations, seed=seed)
 
     def diagnostics(self):
         """Convergence checks with verdicts (R-hat, ESS, MCSE, divergences, tree depth, E-BFMI),
@@ -322,7 +342,7 @@ class PosteriorShortcuts:
         """
         from ..check.diagnostics import diagnose
 
-        return diagnose(self)
+        return diagnose(cast("PosteriorResults", self))
 
     def report(self, path, *, fits=(), title: str | None = None, progress: bool = True, run_info: dict | None = None):
         """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
@@ -331,4 +351,6 @@ class PosteriorShortcuts:
         """
         from ..check.report import write_report
 
-        return write_report(self, path, fits=fits, title=title, progress=progress, run_info=run_info)
+        return write_report(
+            cast("PosteriorResults", self), path, fits=fits, title=title, progress=progress, run_info=run_info
+        )

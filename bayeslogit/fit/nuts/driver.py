@@ -19,6 +19,8 @@ is the warm-up spent learning scales from an identity mass matrix. This sampler
 
 Chain ``c`` draws from the ``c``-th child of ``numpy.random.SeedSequence(random_seed)``: the
 same seed gives identical draws.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
 from __future__ import annotations
