@@ -780,3 +780,40 @@ def test_draws_and_seed_faults_are_the_same_error_in_sample_and_prior_predictive
         with pytest.raises(bl.ArgumentError, match=match) as info:
             call()
         assert type(info.value) is bl.ArgumentError
+
+
+# -- no hang (issue 27) ------------------------------------------------------------------------
+
+HOSTILE_PRIORS = {
+    # overlapping `\s*` / `[^,()]+?` made the old parser about n**4 (820 characters: 19 s)
+    "spaces in a hierarchical normal": lambda n: "normal(0" + " " * n + ",halfnormal(" + " " * n + "1",
+    "a term key": lambda n: "x=normal(0" + " " * n + ",halfnormal(" + " " * n + "))",
+    "many equals": lambda n: "x" + "= " * n,
+}
+
+
+@pytest.mark.parametrize("make", list(HOSTILE_PRIORS.values()), ids=list(HOSTILE_PRIORS))
+def test_a_2kb_hostile_prior_is_refused_by_its_length(make):
+    import time
+
+    from bayeslogit.cli import parse_priors
+
+    start = time.perf_counter()
+    with pytest.raises(bl.PriorError, match=r"2,0\d\d characters, more than the 200 a prior can take"):
+        parse_priors([make(1000)])
+    assert time.perf_counter() - start < 2.0  # deterministic refusal; the old parser took minutes
+
+
+@pytest.mark.parametrize("make", list(HOSTILE_PRIORS.values()), ids=list(HOSTILE_PRIORS))
+def test_hostile_priors_under_the_length_cap_parse_in_linear_time(make):
+    import time
+
+    from bayeslogit.cli import parse_priors
+
+    start = time.perf_counter()
+    for n in range(0, 96, 5):  # up to the cap: the old parser took ~0.5 s at n=95 alone
+        try:
+            parse_priors([make(n)])
+        except bl.PriorError:
+            pass
+    assert time.perf_counter() - start < 2.0

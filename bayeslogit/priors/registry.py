@@ -153,6 +153,23 @@ def correlation_from_json(eta: float) -> CorrelationPrior:
 # -- text (the CLI) ----------------------------------------------------------------------------
 
 
+MAX_PRIOR_TEXT = 200
+"""The longest prior text the CLI parses (the longest real one, ``elasticnet(...)`` with long
+decimals, is under 60 characters)."""
+
+
+def _capped(text: str, what: str) -> str:
+    """``text`` stripped; :class:`~bayeslogit.PriorError` when it is longer than
+    :data:`MAX_PRIOR_TEXT` (checked before any pattern runs)."""
+    body = (text or "").strip()
+    if len(body) > MAX_PRIOR_TEXT:
+        raise PriorError(
+            f"cannot parse {what} {body[:40]!r}...: {len(body):,} characters, more than the "
+            f"{MAX_PRIOR_TEXT} a prior can take; write e.g. 'normal(0, 1)'"
+        )
+    return body
+
+
 def parse_prior(text: str) -> Prior:
     """Parse a prior written as text, e.g. ``"normal(0, 1)"`` or ``"flat"`` (for the CLI).
 
@@ -163,15 +180,17 @@ def parse_prior(text: str) -> Prior:
     >>> parse_prior("normal(0, halfnormal(1))").sampled_scale
     True
     """
-    hier = re.fullmatch(
-        r"\s*normal\s*\(\s*([^,()]+?)\s*,\s*halfnormal\s*\(\s*([^,()]+?)\s*\)\s*\)\s*", text or "", flags=re.IGNORECASE
-    )
+    text = _capped(text, "prior")
+    # No two adjacent parts of a pattern can match the same characters (the arguments cannot
+    # hold ',' '(' ')', and the spaces around them are stripped by float()), so matching is
+    # linear in the length: overlapping `\s*` and `[^,()]+?` made it about n**4 (issue 27).
+    hier = re.fullmatch(r"normal\s*\(([^,()]*),\s*halfnormal\s*\(([^,()]*)\)\s*\)", text, flags=re.IGNORECASE)
     if hier:
         try:
             return Normal(float(hier.group(1)), HalfNormal(float(hier.group(2))))
         except ValueError:
             raise PriorError(f"cannot parse prior {text!r}: arguments must be numbers") from None
-    m = re.fullmatch(r"\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*", text or "")
+    m = re.fullmatch(r"([A-Za-z]+)\s*(?:\(([^()]*)\))?", text)
     if not m or m.group(1).lower() not in TEXT_NAMES:
         raise PriorError(
             f"cannot parse prior {text!r}; write e.g. 'normal(0, 1)', 'studentt(3, 0, 2.5)', "
@@ -198,7 +217,7 @@ def parse_group_prior(text: str):
     >>> parse_group_prior("HalfStudentT(3, 1)"), parse_group_prior("lkj(2)")
     (HalfStudentT(nu=3.0, sigma=1.0), LKJ(eta=2.0))
     """
-    m = re.fullmatch(r"\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*", text or "")
+    m = re.fullmatch(r"([A-Za-z_]+)\s*\(([^()]*)\)", _capped(text, "group prior"))
     if not m or m.group(1).lower() not in GROUP_TEXT_NAMES:
         raise PriorError(
             f"cannot parse group prior {text!r}; write e.g. 'halfnormal(1)', 'halfstudentt(3, 2.5)' "
@@ -220,7 +239,7 @@ def parse_sklearn_prior(text: str) -> SklearnPrior:
     >>> parse_sklearn_prior("sklearn:C=0.5,l1_ratio=1").describe()
     'sklearn C=0.5, l1_ratio=1, fit_intercept=True'
     """
-    body = (text or "").strip()
+    body = _capped(text, "prior")
     if not body.lower().startswith("sklearn:") and body.lower() != "sklearn":
         raise PriorError(f"cannot parse {text!r}: the shorthand starts with 'sklearn:', e.g. 'sklearn:C=1,l1_ratio=1'")
     kwargs: dict[str, Any] = {}
