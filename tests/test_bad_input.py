@@ -817,3 +817,88 @@ def test_hostile_priors_under_the_length_cap_parse_in_linear_time(make):
         except bl.PriorError:
             pass
     assert time.perf_counter() - start < 2.0
+
+
+def test_predicting_many_unseen_group_levels_is_linear():
+    import time
+
+    from bayeslogit.design import build_design
+
+    df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.1, 0.5, 0.2, 0.9, 0.3, 0.7], "g": list("aabbcc")})
+    t = build_design("y ~ x + (1 | g)", df).groups.terms[0]
+    n = 40_000  # quadratic (a list search per row) took ~20 s here; linear takes well under 1 s
+    new = pd.DataFrame({"x": np.zeros(n + 2), "g": [f"new{i}" for i in range(n)] + ["b", "new7"]})
+    start = time.perf_counter()
+    index, _, unseen = t.encode(new)
+    assert time.perf_counter() - start < 5.0
+    assert unseen == [f"new{i}" for i in range(n)]
+    assert index[:n].tolist() == list(range(3, n + 3)) and index[n:].tolist() == [1, 3 + 7]
+
+
+# -- no silent wrong data (issue 27) ------------------------------------------------------------
+
+
+def test_interaction_levels_holding_a_colon_stay_distinct_groups():
+    from bayeslogit.design import build_design
+
+    df = _df(g1=["a:b", "a"] * 4, g2=["c", "b:c"] * 4)  # joined by ':' both were "a:b:c"
+    (t,) = build_design("y ~ x + (1 | g1:g2)", df).groups.terms
+    assert t.n_levels == 2 and t.levels == ["('a', 'b:c')", "('a:b', 'c')"]
+    assert t.index.tolist() == [1, 0] * 4
+    index, _, unseen = t.encode(pd.DataFrame({"x": [0.0] * 3, "g1": ["a", "a:b", "a"], "g2": ["b:c", "c", "c"]}))
+    assert index.tolist() == [0, 1, 2] and unseen == ["a:c"]
+
+
+@pytest.mark.parametrize("values", [[1, "1"], [1.5, "1.5"]], ids=["1 and '1'", "1.5 and '1.5'"])
+def test_a_grouping_column_mixing_a_number_and_its_text_is_refused(values):
+    g = pd.Series(values * 4, dtype=object)
+    with pytest.raises(bl.DataError, match=r"grouping column 'g' holds both .* \(\w+\) and .* \(\w+\).*astype\(str\)"):
+        bl.LogitModel("y ~ x + (1 | g)", _df(g=g))
+
+
+def test_equal_numbers_of_two_dtypes_are_one_group():
+    from bayeslogit.design import build_design
+
+    g = pd.Series([1, 1.0, 2, 2.0] * 2, dtype=object)  # 1 == 1.0: one value, one group
+    (t,) = build_design("y ~ x + (1 | g)", _df(g=g)).groups.terms
+    assert t.levels == ["1", "2"] and t.index.tolist() == [0, 0, 1, 1] * 2
+
+
+NFKC_TWINS = {"µ (U+00B5) and μ (U+03BC)": ("\u00b5", "\u03bc"), "fit and ﬁt (U+FB01)": ("fit", "\ufb01t")}
+
+
+@pytest.mark.parametrize("pair", list(NFKC_TWINS.values()), ids=list(NFKC_TWINS))
+@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("entry", ["fixed", "group slope", "new data", "new data of a group slope"])
+def test_columns_one_name_after_unicode_normalisation_are_refused(pair, which, entry):
+    # Python reads identifiers NFKC-normalised: `y ~ µ` fitted the column μ when both existed
+    a, b = pair
+    named = pair[which]
+    both = _df(**{a: np.arange(8.0), b: np.arange(8.0) ** 2, "g": list("aabbccdd")})
+    match = (
+        rf"columns {re.escape(repr(a))} .*and {re.escape(repr(b))} .*one name after Unicode normalisation.*rename one"
+    )
+    formula = {"fixed": f"y ~ {named}", "group slope": f"y ~ x + (1 + {named} | g)"}.get(entry)
+    if entry == "new data of a group slope":  # the fixed part does not read the column
+        import unicodedata
+
+        plain = unicodedata.normalize("NFKC", a)
+        model = bl.LogitModel(f"y ~ x + (1 + {plain} | g)", both.drop(columns=[c for c in pair if c != plain]))
+        with pytest.raises(bl.DataError, match="new data has " + match):
+            model.design.groups.terms[0].encode(both)
+    elif entry == "new data":  # fitted on the one column (its NFKC form, which patsy can read)
+        import unicodedata
+
+        plain = unicodedata.normalize("NFKC", a)
+        fit = bl.LogitModel(f"y ~ {plain}", both.drop(columns=[c for c in pair if c != plain])).fit_mle()
+        with pytest.raises(bl.DataError, match="new data has " + match):
+            fit.predict(both)
+    else:
+        with pytest.raises(bl.DataError, match=match):
+            bl.LogitModel(formula, both)
+
+
+def test_a_lone_compatibility_character_column_still_works():
+    df = _df(**{"\ufb01t": np.linspace(-1, 1, 8)})
+    fit = bl.LogitModel("y ~ Q('\ufb01t')", df).fit_mle()
+    assert fit.design.column_names[1] == "Q('\ufb01t')"

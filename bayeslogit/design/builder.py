@@ -25,6 +25,7 @@ from ..summary import shorten
 from .data_checks import (
     check_column_types,
     check_no_missing,
+    check_normalised_names,
     check_numeric_looking,
     check_unused_categories,
     handle_missing,
@@ -238,6 +239,7 @@ class Design:
                 "add them to the DataFrame"
             )
         check_no_missing(data, used, what="new data")
+        check_normalised_names(data, used, what="new data")
         try:
             with np.errstate(all="ignore"):  # inf * 0 -> NaN is reported by name just below
                 X = patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0]

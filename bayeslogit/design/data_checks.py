@@ -10,6 +10,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 
 import numpy as np
@@ -90,11 +91,33 @@ def handle_missing(data: pd.DataFrame, used: list[str], missing: str) -> tuple[p
     return kept, n_rows
 
 
+def check_normalised_names(data: pd.DataFrame, used: list[str], *, what: str) -> None:
+    """Refuse (:class:`~bayeslogit.DataError`) a column the formula uses whose name is another
+    column's after Unicode NFKC normalisation (``µ`` U+00B5 and ``μ`` U+03BC, ``fit`` and ``ﬁt``).
+
+    Python normalises identifiers (NFKC) before patsy evaluates them, so ``y ~ µ`` reads the
+    column ``μ`` when both exist: the formula names one column and the other is fitted."""
+    by_form: dict[str, list[str]] = {}
+    for c in data.columns:
+        if isinstance(c, str):
+            by_form.setdefault(unicodedata.normalize("NFKC", c), []).append(c)
+    for c in used:
+        same = by_form.get(unicodedata.normalize("NFKC", c), []) if isinstance(c, str) else []
+        if len(same) > 1:
+            named = " and ".join(f"{n!r} ({' '.join(f'U+{ord(ch):04X}' for ch in n if ord(ch) > 127)})" for n in same)
+            raise DataError(
+                f"{what} has columns {named} whose names are one name after Unicode normalisation "
+                f"(NFKC, as Python reads identifiers), so the formula could read the other column "
+                f"than the one it names; rename one of them"
+            )
+
+
 def check_column_types(data: pd.DataFrame, used: list[str]) -> None:
     """Duplicate names and dtypes patsy would mishandle (complex, dates) fail here, by name."""
     dup = sorted({str(c) for c in data.columns[data.columns.duplicated()] if c in used})
     if dup:
         raise DataError(f"data has more than one column named {dup}; rename or drop the duplicates")
+    check_normalised_names(data, used, what="data")
     for c in used:
         kind = data[c].dtype.kind
         if kind == "c":

@@ -31,6 +31,8 @@ import patsy
 
 from .._group_syntax import GroupSyntax, split_group_terms
 from ..errors import DataError, DesignError
+from .data_checks import check_normalised_names
+from .names import predictor_columns
 
 __all__ = ["GroupTerm", "GroupDesign", "build_group_design", "split_group_terms", "group_columns"]
 
@@ -106,17 +108,20 @@ class GroupTerm:
                 "add them (a level not seen in training is allowed: for population-level predictions "
                 "fill the column with a new label, e.g. 'new', and keep new_groups='population')"
             )
-        keys = _level_keys(data, self.factors, what="new data")
+        check_normalised_names(data, predictor_columns(self.design_info, data.columns), what="new data")
+        codes, labels = _level_codes(data, self.factors, what="new data")
+        # one dict look-up per distinct level (not per row, and no list search: linear in the
+        # number of unseen levels, which was quadratic before, issue 27)
         lookup = {lev: i for i, lev in enumerate(self.levels)}
         unseen: list[str] = []
-        index = np.empty(len(data), dtype=np.int64)
-        for i, k in enumerate(keys):
-            j = lookup.get(k)
-            if j is None:
-                if k not in unseen:
-                    unseen.append(k)
-                j = self.n_levels + unseen.index(k)
-            index[i] = j
+        position = np.empty(len(labels), dtype=np.int64)
+        for j, lab in enumerate(labels):  # labels are distinct, in order of first appearance
+            seen = lookup.get(lab)
+            if seen is None:
+                seen = self.n_levels + len(unseen)
+                unseen.append(lab)
+            position[j] = seen
+        index = position[codes]
         try:
             values = np.asarray(
                 patsy.build_design_matrices([self.design_info], data, NA_action="raise")[0], dtype=float
@@ -194,14 +199,62 @@ def _text(v) -> str:
     return str(v)
 
 
-def _level_keys(data: pd.DataFrame, factors: tuple[str, ...], *, what: str) -> list[str]:
-    cols = []
-    for f in factors:
-        s = data[f]
-        if s.isna().any():
-            raise DataError(f"{what}: grouping column {f!r} has missing values; drop or fill those rows")
-        cols.append([_text(v) for v in s.to_numpy(dtype=object)])
-    return [":".join(parts) for parts in zip(*cols)]
+def _column_codes(s: pd.Series, name: str, *, what: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(codes, uniques, texts)`` of one grouping column: pandas' factorize on the typed values
+    (``1`` and ``1.0`` are one value, ``1`` and ``'1'`` are two), uniques in order of first
+    appearance, and their labels.
+
+    Two distinct values with one label (``1`` and ``'1'``, ``1.5`` and ``'1.5'``) are refused:
+    kept apart they would print as two groups with one name, merged they would pool rows that
+    the data keep apart; either is a guess, and such a column is nearly always a reading
+    mistake (a CSV column with some quoted numbers, frames of different dtypes concatenated).
+    """
+    if s.isna().any():
+        raise DataError(f"{what}: grouping column {name!r} has missing values; drop or fill those rows")
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object))
+    texts = [_text(v) for v in uniques]
+    if len(set(texts)) < len(texts):
+        first: dict[str, Any] = {}
+        for v, t in zip(uniques, texts):
+            if t in first:
+                raise DataError(
+                    f"{what}: grouping column {name!r} holds both {first[t]!r} ({type(first[t]).__name__}) and "
+                    f"{v!r} ({type(v).__name__}), different values with one label, so they would be "
+                    f"one group or two by chance; make the column one type, e.g. df[{name!r}].astype(str)"
+                )
+            first[t] = v
+    return codes.astype(np.int64), uniques, texts
+
+
+def _label(parts: tuple[str, ...]) -> str:
+    """The label of a level: its value, or the values joined by ``:`` for an interaction; when a
+    value holds ``:`` itself, the quoted values (``('a:b', 'c')``), so no two levels share one."""
+    if len(parts) == 1:
+        return parts[0]
+    if any(":" in p for p in parts):
+        return "(" + ", ".join(repr(p) for p in parts) + ")"
+    return ":".join(parts)
+
+
+def _level_codes(data: pd.DataFrame, factors: tuple[str, ...], *, what: str) -> tuple[np.ndarray, list[str]]:
+    """``(codes, labels)``: the distinct level of every row (``int64``, ``n``, numbered in order
+    of first appearance) and those levels' labels.
+
+    Levels are combinations of the columns' typed values (never a joined string), so
+    ``('a:b', 'c')`` and ``('a', 'b:c')`` are two levels with two labels."""
+    columns = [_column_codes(data[f], f, what=what) for f in factors]
+    codes = columns[0][0]
+    for c, uniques, _ in columns[1:]:  # the combination's code, renumbered after each factor
+        codes = pd.factorize(codes * len(uniques) + c)[0].astype(np.int64)
+    first_rows = np.unique(codes, return_index=True)[1]  # codes are numbered by first row
+    labels = [_label(tuple(texts[cc[r]] for cc, _, texts in columns)) for r in first_rows]
+    if len(set(labels)) < len(labels):
+        dup = next(lab for lab in labels if labels.count(lab) > 1)
+        raise DataError(
+            f"{what}: two different levels of ({':'.join(factors)}) have one label {dup!r}; "
+            "rename the values (e.g. without ':', quotes and parentheses)"
+        )
+    return codes, labels
 
 
 def _check_factor(data: pd.DataFrame, name: str, categorical: bool, label: str) -> None:
@@ -238,15 +291,12 @@ def build_group_design(terms: list[GroupSyntax], data: pd.DataFrame, eval_env) -
         label = syn.label
         for f, cat in zip(syn.factors, syn.categorical):
             _check_factor(data, f, cat, label)
-        keys = _level_keys(data, syn.factors, what="data")
-        levels = _ordered_levels(data, syn.factors, keys)
+        levels, index = _ordered_levels(data, syn.factors)
         if len(levels) < 2:
             raise DesignError(
                 f"group term ({label}): grouping factor {syn.group_name!r} has one level "
                 f"({levels[0]!r}), so there is no variation between groups to estimate; drop the term"
             )
-        lookup = {lev: i for i, lev in enumerate(levels)}
-        index = np.fromiter((lookup[k] for k in keys), dtype=np.int32, count=len(keys))
         try:
             dm = patsy.dmatrix(syn.expr, data, eval_env=eval_env, NA_action="raise", return_type="matrix")
         except patsy.PatsyError as exc:
@@ -281,21 +331,29 @@ def build_group_design(terms: list[GroupSyntax], data: pd.DataFrame, eval_env) -
     return GroupDesign(out)
 
 
-def _ordered_levels(data: pd.DataFrame, factors: tuple[str, ...], keys: list[str]) -> list[str]:
-    """Levels in a natural order: a categorical's own order, numbers numerically, text sorted;
-    for an interaction, lexicographic in the factors' orders (only combinations present)."""
-    orders = []
+def _ordered_levels(data: pd.DataFrame, factors: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+    """``(levels, index)``: the levels in a natural order (a categorical's own order, numbers
+    numerically, text sorted; for an interaction, lexicographic in the factors' orders, only
+    combinations present) and every row's position in them (``int32``)."""
+    codes, labels = _level_codes(data, factors, what="data")
+    first_rows = np.unique(codes, return_index=True)[1]
+    ranks = []
     for f in factors:
         s = data[f]
+        values = s.to_numpy(dtype=object)
+        column_codes, uniques = pd.factorize(values)  # as in _level_codes
         if isinstance(s.dtype, pd.CategoricalDtype):
-            order = [_text(c) for c in s.cat.categories]
+            pos = {v: i for i, v in enumerate(s.cat.categories)}
+            rank = np.array([pos[v] for v in uniques], dtype=np.int64)
         else:
-            found = pd.unique(s.to_numpy(dtype=object))
             try:
-                uniq = sorted(found)
-            except TypeError:
-                uniq = sorted(found, key=str)
-            order = [_text(v) for v in uniq]
-        orders.append({v: i for i, v in enumerate(dict.fromkeys(order))})
-    present = dict.fromkeys(keys)
-    return sorted(present, key=lambda k: tuple(o.get(p, -1) for o, p in zip(orders, k.split(":"))))
+                by_value = sorted(range(len(uniques)), key=lambda i: uniques[i])
+            except TypeError:  # mixed types: by label (never equal, see _column_codes)
+                by_value = sorted(range(len(uniques)), key=lambda i: _text(uniques[i]))
+            rank = np.empty(len(uniques), dtype=np.int64)
+            rank[by_value] = np.arange(len(uniques))
+        ranks.append(rank[column_codes[first_rows]])
+    order = np.lexsort(ranks[::-1]) if ranks else np.arange(len(labels))
+    position = np.empty(len(labels), dtype=np.int64)
+    position[order] = np.arange(len(labels))
+    return [labels[i] for i in order], position[codes].astype(np.int32)
