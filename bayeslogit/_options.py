@@ -85,6 +85,12 @@ _DECLARED: dict[str, _Option] = {
     "predictive_warn_bytes": _Option(
         2**30, 0, "Simulating prior predictive outcomes above this many bytes warns with the size first."
     ),
+    "load_max_bytes": _Option(
+        8 * 2**30,
+        1,
+        "bl.load refuses a file whose declared arrays (uncompressed) and rebuilt design need more "
+        "bytes than this, before reading any of them.",
+    ),
 }
 
 

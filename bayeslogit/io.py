@@ -269,6 +269,7 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
         raise FitFileError(f"no file at {spath!r}; check the path")
     if os.path.isdir(spath):
         raise FitFileError(f"{spath!r} is a directory, not a saved bayeslogit fit")
+    _check_declared_sizes(spath)
     try:
         with xr.open_datatree(spath, engine=ENGINE) as opened:
             # read every group but a stored log-likelihood (files of earlier versions): derived
@@ -299,6 +300,60 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
 
 
 _KINDS = ("posterior", "mle", "map")
+_PHONY_DIMENSION = b"This is a netCDF dimension but not a netCDF variable"
+
+
+def _check_declared_sizes(spath: str) -> None:
+    """Refuse (:class:`FitFileError`) a file whose arrays would need more memory than the option
+    ``load_max_bytes``, from the sizes the file declares and before any array is read.
+
+    What :func:`load` allocates is every stored array uncompressed (the draws, the training
+    rows, coordinates; a stored log-likelihood of earlier versions is skipped) and the design
+    rebuilt from the rows (rows x columns x 8 bytes). A small file can declare a huge array
+    (chunks never written read as fill values), so the declared shapes are what count. A file
+    h5py cannot open is left to the reader below, which says it is not a fit."""
+    import h5py
+
+    from ._blocks import nbytes_text
+    from ._options import options
+
+    found: list[tuple[str, int]] = []  # (array, bytes it takes once read)
+
+    def visit(name: str, obj) -> None:
+        if not isinstance(obj, h5py.Dataset) or name.split("/")[0] in NOT_STORED:
+            return
+        if np.asarray(obj.attrs.get("NAME", b"")).tobytes().startswith(_PHONY_DIMENSION):
+            return  # a dimension without a coordinate: xarray reads no values
+        found.append((name, int(np.prod(obj.shape, dtype=object)) * obj.dtype.itemsize))
+
+    try:
+        f = h5py.File(spath, "r")
+    except (OSError, ValueError):
+        return
+    with f:
+        try:
+            f.visititems(visit)
+        except (OSError, ValueError, TypeError, KeyError):
+            return  # unreadable: the reader below says so
+        try:  # the design rebuilt on loading: stored rows x the columns the description lists
+            meta = json.loads(f[GROUP].attrs["bayeslogit"])
+            rows = max((f[GROUP][k].shape[0] for k in f[GROUP] if k.startswith("col")), default=0)
+            found.append(("the rebuilt design", int(rows) * len(meta["column_names"]) * 8))
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            pass  # no description: not a fit, which the reader below says
+    total, largest, largest_name = 0, 0, ""
+    for name, nbytes in found:
+        total += nbytes
+        if nbytes > largest:
+            largest, largest_name = nbytes, name
+    limit = options["load_max_bytes"]
+    if total > limit:
+        raise FitFileError(
+            f"{spath!r} declares arrays that need {nbytes_text(float(total))} of memory to load (the largest, "
+            f"{largest_name!r}, {nbytes_text(float(largest))}), more than bl.options['load_max_bytes'] = "
+            f"{nbytes_text(float(limit))}; nothing was read. If the file is yours and the memory is there, "
+            "raise the option (with bl.option_context(load_max_bytes=...): bl.load(path))"
+        )
 
 
 def _load_tree(tree, spath: str, *, trust: bool, namespace):

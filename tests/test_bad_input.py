@@ -902,3 +902,40 @@ def test_a_lone_compatibility_character_column_still_works():
     df = _df(**{"\ufb01t": np.linspace(-1, 1, 8)})
     fit = bl.LogitModel("y ~ Q('\ufb01t')", df).fit_mle()
     assert fit.design.column_names[1] == "Q('\ufb01t')"
+
+
+def _saved_mle(tmp_path):
+    path = tmp_path / "fit.nc"
+    bl.LogitModel("y ~ x", _df(y=[0, 1, 1, 0, 1, 0, 0, 1])).fit_mle().save(path)
+    return path
+
+
+def test_a_small_file_declaring_a_huge_posterior_is_refused_before_anything_is_read(tmp_path, monkeypatch):
+    import h5py
+    import xarray as xr
+
+    path = _saved_mle(tmp_path)
+    with h5py.File(path, "r+") as f:  # 9.6 GB declared; its chunks are never written (fill values)
+        f["point"].create_dataset(
+            "huge", shape=(4, 1000, 300_000), dtype="f8", chunks=(1, 100, 1000), compression="gzip"
+        )
+    assert path.stat().st_size < 200_000
+
+    def read(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(xr, "open_datatree", read)
+    with pytest.raises(
+        bl.FitFileError,
+        match=r"declares arrays that need 9\.6 GB of memory to load \(the largest, 'point/huge', 9\.6 GB\), "
+        r"more than bl\.options\['load_max_bytes'\] = 8\.6 GB; nothing was read",
+    ):
+        bl.load(path)
+
+
+def test_the_load_limit_counts_the_rebuilt_design_and_is_an_option(tmp_path):
+    path = _saved_mle(tmp_path)
+    assert bl.load(path).params.shape == (2,)
+    # 8 rows x 2 columns x 8 B = 128 B of design, besides the stored arrays
+    with bl.option_context(load_max_bytes=200), pytest.raises(bl.FitFileError, match=r"more than .* = 200 B"):
+        bl.load(path)
