@@ -326,6 +326,20 @@ CASES = [
         cli=NO_CSV,
     ),
     Case(
+        "columns one name after Unicode normalisation",
+        lambda: ("y ~ \u00b5", _df(**{"\u00b5": np.arange(8.0), "\u03bc": np.arange(8.0) ** 2}), {}),
+        bl.DataError,
+        r"data has columns '\u00b5' \(U\+00B5\) and '\u03bc' \(U\+03BC\) whose names are one name after "
+        r"Unicode normalisation.*rename one of them",
+    ),
+    Case(
+        "grouping column holding 1 and '1'",
+        lambda: ("y ~ x + (1 | g)", _df(g=pd.Series([1, "1", 2, "2"] * 2, dtype=object)), {}),
+        bl.DataError,
+        r"grouping column 'g' holds both 1 \(int\) and '1' \(str\).*astype\(str\)",
+        cli=NO_CSV,
+    ),
+    Case(
         "formula nested too deeply",
         lambda: ("y ~ " + "(" * 250 + "x" + ")" * 250, _df(), {}),
         bl.FormulaError,
@@ -939,3 +953,12 @@ def test_the_load_limit_counts_the_rebuilt_design_and_is_an_option(tmp_path):
     # 8 rows x 2 columns x 8 B = 128 B of design, besides the stored arrays
     with bl.option_context(load_max_bytes=200), pytest.raises(bl.FitFileError, match=r"more than .* = 200 B"):
         bl.load(path)
+
+
+def test_a_lone_column_python_reads_under_another_name_says_so():
+    df = _df(**{"\u00b5": np.linspace(-1, 1, 8)})
+    with pytest.raises(
+        bl.FormulaError, match=r"names the column '\u00b5', which Python reads as '\u03bc'.*Q\('\u00b5'\)"
+    ):
+        bl.LogitModel("y ~ \u00b5", df)
+    assert bl.LogitModel("y ~ Q('\u00b5')", df).design.column_names == ["Intercept", "Q('\u00b5')"]

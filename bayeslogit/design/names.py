@@ -11,6 +11,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -99,8 +100,17 @@ def formula_error(formula: str, exc: patsy.PatsyError, data: pd.DataFrame) -> Ba
     text = str(exc)
     m = NAME_ERROR.search(text)
     if m:
+        name = m.group(1)
+        twins = [
+            c for c in data.columns if isinstance(c, str) and c != name and unicodedata.normalize("NFKC", c) == name
+        ]
+        if twins:  # Python read the column's name NFKC-normalised (`µ` U+00B5 as `μ` U+03BC)
+            return FormulaError(
+                f"formula {formula!r} names the column {twins[0]!r}, which Python reads as {name!r} "
+                f"(Unicode NFKC normalisation of identifiers); write Q({twins[0]!r}) or rename the column"
+            )
         return FormulaError(
-            f"formula {formula!r} uses {m.group(1)!r}, which is not a column of data "
+            f"formula {formula!r} uses {name!r}, which is not a column of data "
             f"(columns: {preview(list(data.columns))}); fix the name or add the column"
         )
     origin = getattr(exc, "origin", None)
