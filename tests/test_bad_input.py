@@ -962,3 +962,9 @@ def test_a_lone_column_python_reads_under_another_name_says_so():
     ):
         bl.LogitModel("y ~ \u00b5", df)
     assert bl.LogitModel("y ~ Q('\u00b5')", df).design.column_names == ["Intercept", "Q('\u00b5')"]
+
+
+def test_interaction_values_that_spell_another_levels_label_are_refused():
+    g1, g2 = ["('a", "a:b"], ["b', 'c')", "c"]  # joined: "('a:b', 'c')", the quoted label of the other
+    with pytest.raises(bl.DataError, match=r"two different levels of \(g1:g2\) have one label .*rename the values"):
+        bl.LogitModel("y ~ x + (1 | g1:g2)", _df(g1=g1 * 4, g2=g2 * 4))

@@ -22,6 +22,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,7 +250,7 @@ def _level_codes(data: pd.DataFrame, factors: tuple[str, ...], *, what: str) -> 
     first_rows = np.unique(codes, return_index=True)[1]  # codes are numbered by first row
     labels = [_label(tuple(texts[cc[r]] for cc, _, texts in columns)) for r in first_rows]
     if len(set(labels)) < len(labels):
-        dup = next(lab for lab in labels if labels.count(lab) > 1)
+        dup = next(lab for lab, k in Counter(labels).items() if k > 1)
         raise DataError(
             f"{what}: two different levels of ({':'.join(factors)}) have one label {dup!r}; "
             "rename the values (e.g. without ':', quotes and parentheses)"
