@@ -279,7 +279,38 @@ def test_posterior_hypotheses_by_hand(post):
 
 @pytest.fixture(scope="module")
 def group_post(df):
-    return bl.LogitModel("y ~ x1 + (1 | s)", df).sample(**KW)
+    return bl.LogitModel("y ~ x1 + (1 + x1 | s)", df).sample(**KW)
+
+
+def test_group_posterior_slopes_include_the_varying_slope(group_post, df):
+    (G,) = group_post.group_draws()  # (draws, levels, [Intercept, x1])
+    (term,) = group_post.design.groups.terms
+    idx = np.array([term.levels.index(v) for v in df["s"]])
+    c = _draws(group_post)
+    x1 = df["x1"].to_numpy()
+    eta = c["Intercept"] + G[:, idx, 0] + (c["x1"] + G[:, idx, 1]) * x1
+    p = expit(eta)
+    dydx = p * (1 - p) * (c["x1"] + G[:, idx, 1])
+    table = bl.avg_slopes(group_post, "x1", by="s")
+    for level, row in zip(sorted(set(df["s"])), table.itertuples()):
+        assert row.s == level
+        ame = dydx[:, (df["s"] == level).to_numpy()].mean(axis=1)
+        np.testing.assert_allclose(row.estimate, ame.mean(), rtol=1e-6)
+        np.testing.assert_allclose(row.conf_high, np.quantile(ame, 0.975), rtol=1e-6)
+
+
+def test_posterior_row_blocks_stay_bounded(post, df):
+    from bayeslogit import _blocks
+
+    whole = bl.avg_slopes(post, "x1")
+    _blocks.largest_block_cells = 0
+    with bl.option_context(block_bytes=8 * 4000):  # 4,000 cells: a few rows of 400 draws
+        small = bl.avg_slopes(post, "x1")
+        rows = bl.predictions(post, df.iloc[:40])
+    assert 0 < _blocks.largest_block_cells <= 4000 < len(df) * post.draws().shape[0]
+    np.testing.assert_allclose(small["estimate"], whole["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(small["conf_low"], whole["conf_low"], rtol=1e-12)
+    np.testing.assert_allclose(rows["estimate"], bl.predictions(post, df.iloc[:40])["estimate"], rtol=1e-12)
 
 
 def test_group_posterior_predictions_equal_predict(group_post):
@@ -323,3 +354,29 @@ def test_bad_input(mle):
         bl.hypotheses(mle, "x1 + x3 = 0")
     with pytest.raises(bl.ArgumentError, match=r"involves no coefficient"):
         bl.hypotheses(mle, "1 = 0")
+
+
+def test_transforms_offset_bool_and_c_names():
+    rng = np.random.default_rng(2)
+    n = 200
+    d = pd.DataFrame({"x": rng.uniform(0.5, 3, n), "f": rng.random(n) > 0.5, "g": rng.choice(list("abc"), n)})
+    d["e"] = rng.uniform(1, 3, n)
+    d["y"] = rng.binomial(1, expit(-0.5 + np.log(d.x) + 0.5 * d.f))
+    fit = bl.LogitModel("y ~ np.log(x) + f + C(g) + offset(np.log(e))", d).fit_mle()
+    b = fit.params
+    grid = bl.datagrid(fit, x=[1, 2], f=True)
+    assert grid["f"].dtype == bool and grid["g"].iloc[0] == d["g"].value_counts().idxmax()
+    p = expit(fit.design.encode(grid) @ b.to_numpy() + np.log(grid.e))
+    np.testing.assert_allclose(bl.predictions(fit, grid)["estimate"], p, rtol=1e-12)
+    slope = bl.slopes(fit, "x", newdata=grid)["estimate"]
+    np.testing.assert_allclose(slope, p * (1 - p) * b["np.log(x)"] / grid.x, rtol=1e-6)  # chain rule through log
+    flip = bl.avg_comparisons(fit, "f")
+    assert flip["contrast"].tolist() == ["True - False"]
+    X1, X0 = fit.design.encode(d.assign(f=True)), fit.design.encode(d.assign(f=False))
+    off = np.log(d.e).to_numpy()
+    expected = (expit(X1 @ b.to_numpy() + off) - expit(X0 @ b.to_numpy() + off)).mean()
+    np.testing.assert_allclose(flip["estimate"], expected, rtol=1e-10)
+    h = bl.hypotheses(fit, ["C(g)[T.b] = C(g)[T.c]", "np.log(x) + f[T.True] = 1"])
+    np.testing.assert_allclose(
+        h["estimate"], [b["C(g)[T.b]"] - b["C(g)[T.c]"], b["np.log(x)"] + b["f[T.True]"] - 1], rtol=1e-12
+    )
