@@ -14,9 +14,11 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+import pandas as pd
 
 from ..errors import ArgumentError
 from .grid import datagrid, factor_levels, is_factor, model_variables
@@ -41,71 +43,13 @@ def _values(results: Results, name: str, points: int, line: bool) -> list:
     return list(np.linspace(x.min(), x.max(), points))
 
 
-def plot_predictions(
-    results: Results,
-    condition: str | list[str],
-    *,
-    points: int = 50,
-    ci_prob: float | None = None,
-    new_groups: str = "population",
-    random_seed: int | None = None,
-    ax=None,
-) -> matplotlib.figure.Figure:
-    """Predicted probability against ``condition[0]``, one line (with its band) per value of
-    ``condition[1]``.
-
-    Parameters
-    ----------
-    results : MLEResults, MAPResults or PosteriorResults
-    condition : str or list of one or two str
-        Variables of the model: the x axis, then the lines.
-    points : int
-        Values of a numeric x variable (evenly spaced over its training range).
-    ci_prob : float, optional
-        Band probability (default 0.95).
-    new_groups, random_seed
-        As :func:`~bayeslogit.predictions` (posteriors of group models).
-    ax : matplotlib Axes, optional
-        Draw there; default a new figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        With the plotted table as ``fig.predictions_table``.
-
-    Examples
-    --------
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import bayeslogit as bl
-    >>> from bayeslogit.datasets import simulate_seed
-    >>> fit = bl.LogitModel("y ~ x1 + x2", simulate_seed(300, random_seed=1)).fit_mle()
-    >>> fig = bl.plot_predictions(fit, ["x1", "x2"], points=20)
-    >>> len(fig.axes[0].lines), fig.axes[0].get_xlabel()
-    (3, 'x1')
-    """
-    import matplotlib.pyplot as plt
-
-    names = [condition] if isinstance(condition, str) else list(condition)
-    if not 1 <= len(names) <= 2:
-        raise ArgumentError(f"condition: give one or two variables (x axis, lines), got {names}")
-    if int(points) < 2:
-        raise ArgumentError(f"points must be at least 2, got {points!r}")
-    known = list(model_variables(results).columns)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ArgumentError(
-            f"condition: {unknown} {'is not a variable' if len(unknown) == 1 else 'are not variables'} "
-            f"of the model; its variables are {known}"
-        )
-    values = {names[0]: _values(results, names[0], int(points), line=False)}
+def _draw(results: Results, names: list[str], points: int, ci_prob, new_groups, random_seed, ax) -> pd.DataFrame:
+    """Draw one fit's lines and bands on ``ax``; returns the plotted table."""
+    values = {names[0]: _values(results, names[0], points, line=False)}
     if len(names) == 2:
-        values[names[1]] = _values(results, names[1], int(points), line=True)
+        values[names[1]] = _values(results, names[1], points, line=True)
     grid = datagrid(results, **values)
     table = predictions(results, grid, ci_prob=ci_prob, new_groups=new_groups, random_seed=random_seed)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    else:
-        fig = ax.figure
     x_is_factor = is_factor(results, model_variables(results), names[0])
     groups = [(None, table)] if len(names) == 1 else list(table.groupby(names[1], sort=False, observed=True))
     for k, (level, sub) in enumerate(groups):
@@ -127,12 +71,94 @@ def plot_predictions(
     response = results.design.response
     ax.set_ylabel(f"P({response} = 1)" if results.design.trials_name is None else f"P(event) of {response}")
     ax.set_ylim(0, 1)
-    prob = table.attrs["ci_prob"]
-    ax.set_title(
-        f"{prob:.0%} {'posterior' if 'posterior' in table.attrs['method'] else 'confidence'} bands", fontsize="small"
-    )
+    kind = "posterior" if "posterior" in table.attrs["method"] else "confidence"
+    ax.set_title(f"{table.attrs['ci_prob']:.0%} {kind} bands", fontsize="small")
     if len(names) == 2:
         ax.legend(title=names[1], fontsize="small")
+    return table
+
+
+def plot_predictions(
+    results: Results | Sequence[Results],
+    condition: str | list[str],
+    *,
+    points: int = 50,
+    ci_prob: float | None = None,
+    new_groups: str = "population",
+    random_seed: int | None = None,
+    ax=None,
+) -> matplotlib.figure.Figure:
+    """Predicted probability against ``condition[0]``, one line (with its band) per value of
+    ``condition[1]``; several fits (MLE, MAP, posterior) side by side, one panel each.
+
+    Parameters
+    ----------
+    results : MLEResults, MAPResults or PosteriorResults, or a list of them
+        A list gives one panel per fit (titled with its ``label``), on a shared y axis.
+    condition : str or list of one or two str
+        Variables of the model: the x axis, then the lines.
+    points : int
+        Values of a numeric x variable (evenly spaced over its training range).
+    ci_prob : float, optional
+        Band probability (default 0.95).
+    new_groups, random_seed
+        As :func:`~bayeslogit.predictions` (posteriors of group models).
+    ax : matplotlib Axes, optional
+        Draw there (one fit only); default a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With the plotted table as ``fig.predictions_table`` (several fits: a ``fit`` column
+        holds each one's label).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import bayeslogit as bl
+    >>> from bayeslogit.datasets import simulate_seed
+    >>> fit = bl.LogitModel("y ~ x1 + x2", simulate_seed(300, random_seed=1)).fit_mle()
+    >>> fig = bl.plot_predictions(fit, ["x1", "x2"], points=20)
+    >>> len(fig.axes[0].lines), fig.axes[0].get_xlabel()
+    (3, 'x1')
+    """
+    import matplotlib.pyplot as plt
+
+    fits: list[Results] = list(results) if isinstance(results, (list, tuple)) else [cast("Results", results)]
+    if not fits or not all(hasattr(f, "design") and hasattr(f, "coef_names") for f in fits):
+        raise ArgumentError("plot_predictions takes a fit (MLE, MAP or posterior) or a list of fits")
+    if ax is not None and len(fits) > 1:
+        raise ArgumentError("ax= draws one fit; several fits get a figure with one panel each (leave ax out)")
+    names = [condition] if isinstance(condition, str) else list(condition)
+    if not 1 <= len(names) <= 2:
+        raise ArgumentError(f"condition: give one or two variables (x axis, lines), got {names}")
+    if int(points) < 2:
+        raise ArgumentError(f"points must be at least 2, got {points!r}")
+    for fit in fits:
+        known = list(model_variables(fit).columns)
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ArgumentError(
+                f"condition: {unknown} {'is not a variable' if len(unknown) == 1 else 'are not variables'} "
+                f"of the model; its variables are {known}"
+            )
+    if ax is not None:
+        fig, axes = ax.figure, [ax]
+    else:
+        fig, grid_axes = plt.subplots(
+            1, len(fits), figsize=(6.5 if len(fits) == 1 else 4.3 * len(fits), 4.2), sharey=True, squeeze=False
+        )
+        axes = list(grid_axes[0])
+    tables = []
+    for fit, a in zip(fits, axes):
+        table = _draw(fit, names, int(points), ci_prob, new_groups, random_seed, a)
+        if len(fits) > 1:
+            a.set_title(f"{fit.label}: {a.get_title()}", fontsize="small")
+            if a is not axes[0]:
+                a.set_ylabel("")
+            table.insert(0, "fit", fit.label)
+        tables.append(table)
     fig.tight_layout()
-    fig.predictions_table = table  # type: ignore[attr-defined]  # documented: the table rides on the Figure
+    out = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+    fig.predictions_table = out  # type: ignore[attr-defined]  # documented: the table rides on the Figure
     return fig

@@ -68,3 +68,22 @@ def test_bad_condition(fit):
         bl.plot_predictions(mle, ["z"])
     with pytest.raises(bl.ArgumentError, match=r"give one or two variables"):
         bl.plot_predictions(mle, ["x1", "x2", "g"])
+
+
+def test_several_fits_side_by_side(fit):
+    mle, df = fit
+    model = mle.model
+    map_ = model.fit_map(priors=bl.Normal(0, 0.5))
+    fig = bl.plot_predictions([mle, map_], "x1", points=15)
+    assert len(fig.axes) == 2
+    assert [a.get_title().split(":")[0] for a in fig.axes] == [mle.label, map_.label]
+    for a, f in zip(fig.axes, (mle, map_)):
+        xs = np.linspace(df.x1.min(), df.x1.max(), 15)
+        np.testing.assert_allclose(
+            a.lines[0].get_ydata(), bl.predictions(f, bl.datagrid(f, x1=xs))["estimate"], rtol=1e-12
+        )
+    assert fig.predictions_table["fit"].unique().tolist() == [mle.label, map_.label]
+    assert fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[1])
+    plt.close(fig)
+    with pytest.raises(bl.ArgumentError, match=r"ax= draws one fit"):
+        bl.plot_predictions([mle, map_], "x1", ax=fig.axes[0])
