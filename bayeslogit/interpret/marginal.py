@@ -215,10 +215,10 @@ def _point(results, term: Term, codes, K, prob, link_interval: bool) -> dict[str
     J = sum(d[:, None] * A for d, (_, A) in zip(partials, evaluated))
     z = _numerics.normal_quantile((1 + prob) / 2)
     if codes is not None:
-        M = np.zeros((len(value), K))
-        M[np.arange(len(value)), codes] = 1.0
-        M /= np.maximum(M.sum(axis=0), 1.0)
-        value, J = M.T @ value, M.T @ J
+        counts = np.maximum(np.bincount(codes, minlength=K), 1).astype(float)
+        Jg = np.zeros((K, J.shape[1]))
+        np.add.at(Jg, codes, J)
+        value, J = np.bincount(codes, weights=value, minlength=K) / counts, Jg / counts[:, None]
     se = np.sqrt(np.maximum(np.einsum("kp,pq,kq->k", J, V, J), 0.0))
     if link_interval:
         eta, A = evaluated[0]
