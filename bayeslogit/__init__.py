@@ -30,7 +30,18 @@ from .errors import (
     SeparationWarning,
 )
 from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
+from .interpret.grid import datagrid
+from .interpret.grid_plots import plot_predictions
+from .interpret.hypotheses import hypotheses
 from .interpret.loo import compare_models
+from .interpret.marginal import (
+    avg_comparisons,
+    avg_predictions,
+    avg_slopes,
+    comparisons,
+    predictions,
+    slopes,
+)
 from .interpret.pooling import plot_pooling, pooling_table
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
@@ -96,7 +107,15 @@ __all__ = [
     "SamplerError",
     "SeparationWarning",
     "StudentT",
+    "avg_comparisons",
+    "avg_predictions",
+    "avg_slopes",
     "build_design",
+    "comparisons",
+    "datagrid",
+    "hypotheses",
+    "predictions",
+    "slopes",
     "compare",
     "compare_models",
     "load",
@@ -104,6 +123,7 @@ __all__ = [
     "options",
     "plot_compare",
     "plot_pooling",
+    "plot_predictions",
     "pooling_table",
     "sklearn_prior",
     "scale_by_cv",

@@ -1,0 +1,178 @@
+"""``hypotheses``: linear hypotheses on the coefficients, by name (``"x1 + x2 = 0"``).
+
+A hypothesis is ``lhs = rhs`` (or an expression, meaning ``= 0``) where both sides are linear in
+the coefficients: names of coefficients (``fit.coef_names``, e.g. ``x1``, ``C(g)[T.b]``,
+``x1:x2``), numbers, ``+ - * /`` and parentheses. It is turned into ``c @ beta - r``.
+
+- Point fits (MLE, MAP): the Wald test, as statsmodels' ``t_test`` (normal reference):
+  ``estimate = c beta_hat - r``, ``std_error = sqrt(c V c')``, ``statistic`` = estimate /
+  std_error, two-sided ``p_value``, and the interval estimate -+ z std_error;
+- posteriors (brms's ``hypothesis()``): the draws of ``c beta - r``: ``estimate`` = posterior
+  mean, ``std_error`` = posterior sd, equal-tailed interval at ``ci_prob``, and ``prob_gt_0``,
+  the posterior probability that ``c beta - r > 0``.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .. import _numerics
+from ..errors import ArgumentError
+from ..results.base import resolve_ci_prob
+from .predict import is_posterior, point_estimates
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results.point import PointResults
+    from ..results.posterior import PosteriorResults
+
+__all__ = ["hypotheses", "linear_hypothesis"]
+
+_OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
+
+
+def _tokens(text: str, names: list[str], whole: str) -> str:
+    """``text`` with every coefficient name replaced by ``b[i]`` (longest names first)."""
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"\s+|(?P<name>{alternation})|(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+)|(?P<op>[-+*/()])")
+    out, pos = [], 0
+    while pos < len(text):
+        m = pattern.match(text, pos)
+        if m is None or m.end() == pos:
+            raise ArgumentError(
+                f"hypotheses: cannot read {text[pos:].strip()!r} in {whole!r}; a hypothesis is made of the coefficient "
+                f"names {names}, numbers, + - * / and parentheses"
+            )
+        if m.group("name"):
+            out.append(f"b[{names.index(m.group('name'))}]")
+        elif m.group("num") or m.group("op"):
+            out.append(m.group(0))
+        pos = m.end()
+    return " ".join(out)
+
+
+def _evaluate(node: ast.AST, b: np.ndarray) -> float:
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body, b)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+        return float(b[node.slice.value])
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        v = _evaluate(node.operand, b)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        return float(_OPS[type(node.op)](_evaluate(node.left, b), _evaluate(node.right, b)))
+    raise ValueError("not a linear expression")
+
+
+def linear_hypothesis(text: str, names: list[str]) -> tuple[np.ndarray, float]:
+    """``(c, r)`` such that the hypothesis ``text`` reads ``c @ beta = r``.
+
+    >>> linear_hypothesis("x1 + 2 * x2 = 1", ["Intercept", "x1", "x2"])
+    (array([0., 1., 2.]), 1.0)
+    """
+    if not isinstance(text, str):
+        raise ArgumentError(f"hypotheses: a hypothesis is a string such as 'x1 + x2 = 0', got {type(text).__name__}")
+    sides = text.split("=")
+    if len(sides) > 2 or not all(s.strip() for s in sides):
+        raise ArgumentError(f"hypotheses: {text!r} must read 'expression' or 'expression = expression'")
+    parts = [_tokens(side, names, text) for side in sides]
+    expr = parts[0] if len(parts) == 1 else f"({parts[0]}) - ({parts[1]})"
+    try:
+        tree = ast.parse(expr, mode="eval")
+        p = len(names)
+        f0 = _evaluate(tree, np.zeros(p))
+        c = np.array([_evaluate(tree, e) - f0 for e in np.eye(p)])
+        probe = np.random.default_rng(0).normal(size=(3, p))
+        linear = all(np.isclose(_evaluate(tree, v), f0 + c @ v, rtol=1e-9, atol=1e-9) for v in probe)
+    except (SyntaxError, ValueError, ZeroDivisionError):
+        linear = False
+    if not linear:
+        raise ArgumentError(
+            f"hypotheses: {text!r} is not linear in the coefficients {names} (products or quotients of "
+            "coefficients, or a malformed expression)"
+        )
+    if not np.any(c):
+        raise ArgumentError(f"hypotheses: {text!r} involves no coefficient; the coefficients are {names}")
+    return c, -f0
+
+
+def hypotheses(
+    results: PointResults | PosteriorResults, hypothesis: str | list[str], *, ci_prob: float | None = None
+) -> pd.DataFrame:
+    """Linear hypotheses on the coefficients, one row per hypothesis.
+
+    Parameters
+    ----------
+    results : MLEResults, MAPResults or PosteriorResults
+    hypothesis : str or list of str
+        ``"x1 + x2 = 0"``, ``"x1 = 2 * x2"``, ``"C(g)[T.b] - C(g)[T.c]"`` (``= 0``).
+    ci_prob : float, optional
+        Interval probability (default 0.95).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``hypothesis``, ``estimate`` (``lhs - rhs``), ``std_error``, ``conf_low``, ``conf_high``;
+        point fits ``statistic`` and ``p_value`` (Wald, = statsmodels ``t_test``); posteriors
+        ``prob_gt_0``. ``df.attrs["method"]`` says which.
+
+    Examples
+    --------
+    >>> import bayeslogit as bl, pandas as pd
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 1], "x1": [1.0, 2, 3, 4, 5, 6, 7, 8],
+    ...                    "x2": [0.5, 0.1, 0.3, 0.9, 0.2, 0.4, 0.8, 0.6]})
+    >>> fit = bl.LogitModel("y ~ x1 + x2", df).fit_mle()
+    >>> list(bl.hypotheses(fit, "x1 + x2 = 0").columns)
+    ['hypothesis', 'estimate', 'std_error', 'statistic', 'p_value', 'conf_low', 'conf_high']
+    """
+    prob = resolve_ci_prob(ci_prob)
+    texts = [hypothesis] if isinstance(hypothesis, str) else list(hypothesis)
+    names = list(results.coef_names)
+    C, r = (np.array(v) for v in zip(*(linear_hypothesis(t, names) for t in texts)))
+    lo_q, hi_q = (1 - prob) / 2, (1 + prob) / 2
+    if is_posterior(results):
+        values = results.draws() @ C.T - r  # (draws, hypotheses)
+        lo, hi = np.quantile(values, [lo_q, hi_q], axis=0)
+        out = pd.DataFrame(
+            {
+                "hypothesis": texts,
+                "estimate": values.mean(axis=0),
+                "std_error": values.std(axis=0, ddof=1),
+                "conf_low": lo,
+                "conf_high": hi,
+                "prob_gt_0": (values > 0).mean(axis=0),
+            }
+        )
+        out.attrs["method"] = (
+            "posterior draws of lhs - rhs: estimate = posterior mean, std_error = posterior sd, "
+            "conf_low, conf_high = equal-tailed interval at ci_prob, prob_gt_0 = P(lhs - rhs > 0)"
+        )
+    else:
+        beta, V = point_estimates(results)
+        est = C @ beta - r
+        se = np.sqrt(np.maximum(np.einsum("kp,pq,kq->k", C, V, C), 0.0))
+        z = _numerics.normal_quantile(hi_q)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = est / se
+        out = pd.DataFrame(
+            {
+                "hypothesis": texts,
+                "estimate": est,
+                "std_error": se,
+                "statistic": stat,
+                "p_value": 2 * _numerics.normal_sf(np.abs(stat)),
+                "conf_low": est - z * se,
+                "conf_high": est + z * se,
+            }
+        )
+        out.attrs["method"] = "Wald test (normal reference), std_error = sqrt(c V c') with V = cov_params()"
+    out.attrs["ci_prob"] = prob
+    return out
