@@ -399,9 +399,13 @@ def _check_paths(inputs: dict, outputs: dict) -> None:
 
 
 def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
-    """Render the report in memory, then write the files (each atomically). A Ctrl-C during
-    the writes removes the files this run already wrote: an interrupted run leaves none."""
-    from ._files import atomic_write_text
+    """Render the report in memory, write every output to a temporary file in its folder, and
+    rename them all into place only at the end (an interrupt is held off until the last rename):
+    a Ctrl-C or an error before then leaves every output as it was before the command, the
+    previous fit included. ``args.written`` lists the outputs renamed into place."""
+    from pathlib import Path
+
+    from ._files import OutputSet
     from .check.report import render_report
 
     page = None
@@ -410,26 +414,21 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
         if getattr(args, "run_time", None):
             info["run time"] = args.run_time
         page = render_report(post, fits=fits, progress=not args.quiet, run_info=info)
-    written: list[str] = []
-    try:
+    label = "--output" if args.command == "report" else "--report"
+    names = []
+    with OutputSet() as out:
         if save:
-            post.save(save)
-            written.append(save)
-            print(f"saved the posterior to {save}", file=sys.stderr)
+            post.save(out.path(save, "--save"))
+            names.append(save)
         if page is not None:
-            atomic_write_text(args.report, page)
-            written.append(args.report)
-            if not args.quiet:
-                print(f"[report] wrote {args.report} ({len(page) / 1e6:.1f} MB)", file=sys.stderr, flush=True)
-    except KeyboardInterrupt:
-        import os
-
-        for path in written:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-        raise
+            Path(out.path(args.report, label)).write_text(page, encoding="utf-8")
+            names.append(args.report)
+        out.commit(names)
+    args.written = list(out.written)
+    if save:
+        print(f"saved the posterior to {save}", file=sys.stderr)
+    if page is not None and not args.quiet:
+        print(f"[report] wrote {args.report} ({len(page) / 1e6:.1f} MB)", file=sys.stderr, flush=True)
 
 
 def _point_fits(model) -> tuple:
@@ -532,7 +531,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bayeslogit {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("bayeslogit: interrupted; no output file was written", file=sys.stderr)
+        written = getattr(args, "written", None)
+        if written:  # the interrupt came after the last rename: every output is complete
+            print(f"bayeslogit: interrupted after writing {', '.join(written)} (complete)", file=sys.stderr)
+        else:
+            print("bayeslogit: interrupted; no output file was written or changed", file=sys.stderr)
         return 130
     except RecursionError:  # never thousands of lines of traceback
         print(
