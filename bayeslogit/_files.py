@@ -143,13 +143,20 @@ def _disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
-def _full_disk_error(path: str, folder: str) -> OutputError:
+def _full_disk_error(exc: OSError, path: str, folder: str) -> OutputError:
     try:
         free = f"{shutil.disk_usage(folder).free / 1e6:.1f} MB free"
     except OSError:
         free = "free space unknown"
+    why = (
+        "the file is larger than this process may write (a file size limit: ulimit -f)"
+        if exc.errno == errno.EFBIG
+        else "the disk quota is exceeded"
+        if exc.errno == errno.EDQUOT
+        else "no space left on the device"
+    )
     return OutputError(
-        f"cannot write {path!r}: no space left in {folder!r} ({free}); the previous file, if any, is unchanged"
+        f"cannot write {path!r}: {why}; folder {folder!r}, {free}; the previous file, if any, is unchanged"
     )
 
 
@@ -228,6 +235,21 @@ class OutputSet:
         self._staged.append(staged)
         return staged.tmp
 
+    @contextlib.contextmanager
+    def writing(self, tmp: str) -> Iterator[None]:
+        """Around the write of the temporary ``tmp`` (from :meth:`path`): a full disk becomes an
+        :class:`OutputError` naming the output, its folder and the free space, and an
+        ``OutputError`` naming ``tmp`` (a nested atomic write) names the output instead."""
+        staged = next(s for s in self._staged if s.tmp == tmp)
+        try:
+            yield
+        except OutputError as exc:
+            raise OutputError(str(exc).replace(staged.tmp, staged.target)) from None
+        except OSError as exc:
+            if _disk_full(exc):
+                raise _full_disk_error(exc, staged.target, staged.folder) from None
+            raise
+
     def commit(self, names: list[str] | None = None) -> None:
         """Flush every temporary and rename each over its target. ``names`` (one per output,
         in order) are what :attr:`written` records; by default the targets' paths."""
@@ -237,7 +259,7 @@ class OutputSet:
                 s.finish()
             except OSError as exc:
                 if _disk_full(exc):
-                    raise _full_disk_error(s.target, s.folder) from None
+                    raise _full_disk_error(exc, s.target, s.folder) from None
                 raise
         with _sigint_deferred():
             for s, name in zip(self._staged, names):
@@ -271,13 +293,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """
     with OutputSet() as out:
         tmp = out.path(path)
-        try:
+        with out.writing(tmp):
             yield tmp
-        except OSError as exc:
-            if _disk_full(exc):
-                target = out._staged[0]
-                raise _full_disk_error(target.target, target.folder) from None
-            raise
         out.commit()
 
 

@@ -418,10 +418,14 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
     names = []
     with OutputSet() as out:
         if save:
-            post.save(out.path(save, "--save"))
+            tmp = out.path(save, "--save")
+            with out.writing(tmp):
+                post.save(tmp)
             names.append(save)
         if page is not None:
-            Path(out.path(args.report, label)).write_text(page, encoding="utf-8")
+            tmp = out.path(args.report, label)
+            with out.writing(tmp):
+                Path(tmp).write_text(page, encoding="utf-8")
             names.append(args.report)
         out.commit(names)
     args.written = list(out.written)

@@ -272,3 +272,57 @@ def test_saving_over_a_private_file_keeps_its_mode(files, tmp_path):
     os.chmod(path, 0o600)
     post.save(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+# -- issue 26: a full disk ---------------------------------------------------------------------
+
+FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+"""
+
+
+@linux
+def test_save_on_a_full_disk_raises_output_error_and_leaves_the_old_file(tmp_path):
+    """HDF5 writing past the limit crashed the process (SIGSEGV); now an OutputError naming
+    the folder and the free space, no temporary left, the previous file as it was."""
+    (tmp_path / "fit.nc").write_bytes(b"old")
+    code = (
+        "import numpy as np, pandas as pd, bayeslogit as bl\n"
+        "rng = np.random.default_rng(0)\n"
+        "df = pd.DataFrame({'x': rng.normal(size=60)}); df['y'] = rng.binomial(1, 0.5, 60)\n"
+        "post = bl.LogitModel('y ~ x', df).sample(draws=500, tune=100, chains=2, random_seed=1, progressbar=False)\n"
+        + FULL_DISK
+        + "try:\n    post.save(sys.argv[1])\nexcept bl.OutputError as exc:\n    print('OutputError:', exc)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "fit.nc")], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert re.search(rf"OutputError: cannot write '.*fit.nc': .*folder '{tmp_path}', [\d.]+ MB free", r.stdout)
+    assert (tmp_path / "fit.nc").read_bytes() == b"old"
+    assert _leftovers(tmp_path) == []
+
+
+@linux
+def test_cli_save_on_a_full_disk_is_one_line_exit_2_naming_the_output(files, tmp_path):
+    folder, _ = files
+    (tmp_path / "fit.nc").write_bytes(b"old")
+    code = FULL_DISK + "from bayeslogit.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    argv = ["fit", str(folder / "data.csv"), "y ~ x", "--draws", "3000", "--chains", "2", "--quiet"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-c", code, *argv, "--save", str(tmp_path / "fit.nc")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
+    err = [line for line in r.stderr.splitlines() if "error" in line]
+    assert len(err) == 1 and re.search(rf"error: cannot write '{tmp_path}/fit.nc': .* MB free", err[0]), err
+    assert "Traceback" not in r.stderr
+    assert (tmp_path / "fit.nc").read_bytes() == b"old"
+    assert _leftovers(tmp_path) == []
