@@ -3,7 +3,8 @@
 ``--help`` must stay fast: nothing heavy (PyMC, PyTensor, ArviZ, matplotlib) is imported
 until a command runs. Errors the user can fix (bad CSV path, unknown column, unparsable
 prior...) print one line on stderr and exit with status 2, without a traceback; Ctrl-C exits
-with status 130 and writes no output file. When a diagnostic check fails (R-hat, ESS,
+with status 130 and leaves every output as it was (or, interrupted after the last rename, all
+complete; the message says which). When a diagnostic check fails (R-hat, ESS,
 divergences, ...) every output is still written and printed, and the exit status is 3
 (``--ignore-checks``: 0), so that scripts can tell a run whose numbers are not to be trusted.
 
@@ -11,8 +12,9 @@ What is printed on stdout is only the results, laid out for a 100-column termina
 to what the draws support; progress bars and sampler log lines (PyMC's included) go to stderr.
 
 Outputs never destroy data: an output that is an input of the same run (or another output of
-it), or that cannot be written, is refused before any work; files are written only after
-sampling, each to a temporary file renamed into place.
+it), that cannot be written, or that exists and is not a regular file (a device, a FIFO), is
+refused before any work; files are written only after sampling, each to a temporary file, and
+all are renamed into place only at the end (``bayeslogit._files.OutputSet``).
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -100,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 success; 2 an error in the input (file, formula, prior), with a one-line "
         f"message; {EXIT_CHECKS} the run finished and wrote its outputs but a diagnostic check "
         "failed (R-hat, ESS, divergences, tree depth, E-BFMI, Pareto k; --ignore-checks gives 0); "
-        "130 Ctrl-C (no output file written). Results go to stdout, progress and sampler log "
+        "130 Ctrl-C (every output left as it was before the command). Results go to stdout, progress and sampler log "
         "lines to stderr.",
     )
     from ._version import __version__
