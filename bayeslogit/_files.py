@@ -46,7 +46,20 @@ __all__ = [
 
 TEMP_MARK = ".bayeslogit-tmp-"
 """What every temporary output file's name holds, before ``<pid>-<random>``."""
-_TEMP_RE = re.compile(r"^\..*" + re.escape(TEMP_MARK) + r"(\d+)-[0-9a-f]+$", re.DOTALL)
+_TEMP_RE = re.compile(r"^\..*" + re.escape(TEMP_MARK) + r"(\d+)-([0-9a-f]{6})[0-9a-f]+$", re.DOTALL)
+
+
+def _pid_space() -> str:
+    """Six hex digits naming where this process's pids mean something: the host and (Linux)
+    the pid namespace. A temporary file written from another machine or container sharing the
+    folder carries another tag, and is never taken for a dead process's."""
+    import hashlib
+    import socket
+
+    ns = ""
+    with contextlib.suppress(OSError):
+        ns = os.readlink("/proc/self/ns/pid")
+    return hashlib.sha256(f"{socket.gethostname()}|{ns}".encode()).hexdigest()[:6]
 
 
 def _folder_of(path: str) -> str:
@@ -62,9 +75,9 @@ def _name_max(folder: str) -> int:
 
 def temporary_name(path: str | os.PathLike, *, name_max: int = 255) -> str:
     """The temporary file's name for ``path`` (a name only, no folder):
-    ``.<name>.bayeslogit-tmp-<pid>-<random>``, ``<name>`` shortened so that the whole stays
-    within ``name_max`` bytes."""
-    tail = f"{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    ``.<name>.bayeslogit-tmp-<pid>-<host tag><random>``, ``<name>`` shortened so that the
+    whole stays within ``name_max`` bytes."""
+    tail = f"{TEMP_MARK}{os.getpid()}-{_pid_space()}{secrets.token_hex(4)}"
     name = os.fsencode(os.path.basename(os.fspath(path)))
     room = max(0, name_max - 1 - len(tail.encode()))
     head = name[:room].decode("utf-8", errors="ignore") if room < len(name) else os.fsdecode(name)
@@ -85,8 +98,10 @@ def _pid_alive(pid: int) -> bool:
 
 def clean_stale_temporaries(folder: str | os.PathLike) -> list[str]:
     """Remove the temporary output files in ``folder`` left by processes that are gone (killed
-    part-way through a write): regular files of this user named ``.*.bayeslogit-tmp-<pid>-*``
-    whose ``<pid>`` no longer runs. Returns the names removed; never raises."""
+    part-way through a write): regular files of this user named ``.*.bayeslogit-tmp-<pid>-*``,
+    written on this host and in this pid namespace, whose ``<pid>`` no longer runs. Returns the
+    names removed; never raises."""
+    here = _pid_space()
     removed: list[str] = []
     uid = os.getuid() if hasattr(os, "getuid") else None
     try:
@@ -95,7 +110,7 @@ def clean_stale_temporaries(folder: str | os.PathLike) -> list[str]:
         return removed
     for entry in entries:
         m = _TEMP_RE.match(entry.name)
-        if m is None or int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))):
+        if m is None or m.group(2) != here or int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))):
             continue
         with contextlib.suppress(OSError):
             st = entry.stat(follow_symlinks=False)

@@ -218,7 +218,7 @@ def test_temporary_names_say_what_they_are_and_fit_the_limit():
     from bayeslogit._files import temporary_name
 
     name = temporary_name("/x/fit.nc")
-    assert re.fullmatch(rf"\.fit\.nc\.bayeslogit-tmp-{os.getpid()}-[0-9a-f]+", name), name
+    assert re.fullmatch(rf"\.fit\.nc\.bayeslogit-tmp-{os.getpid()}-[0-9a-f]{{14}}", name), name
     for base in ("é" * 125 + ".nc", "f" * 255):
         assert len(os.fsencode(temporary_name(base))) <= 255
 
@@ -229,16 +229,24 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+def _temporary_of(pid: int, tag: str | None = None) -> str:
+    from bayeslogit._files import temporary_name
+
+    name = re.sub(r"tmp-\d+-", f"tmp-{pid}-", temporary_name("fit.nc"))
+    return name if tag is None else name[:-14] + tag + name[-8:]
+
+
 @linux
 def test_stale_temporaries_of_killed_processes_are_removed_on_the_next_save(files, tmp_path):
     _, post = files
-    dead = tmp_path / f".fit.nc.bayeslogit-tmp-{_dead_pid()}-0123abcd"
-    alive = tmp_path / f".fit.nc.bayeslogit-tmp-{os.getppid()}-0123abcd"  # a running process's
+    dead = tmp_path / _temporary_of(_dead_pid())
+    alive = tmp_path / _temporary_of(os.getppid())  # a running process's
+    elsewhere = tmp_path / _temporary_of(_dead_pid(), "ffffff")  # another host's or container's pid
     other = tmp_path / ".not-ours.tmp"
-    for p in (dead, alive, other):
+    for p in (dead, alive, elsewhere, other):
         p.write_bytes(b"x" * 1000)
     post.save(tmp_path / "other.nc")
-    assert not dead.exists() and alive.exists() and other.exists()
+    assert not dead.exists() and alive.exists() and elsewhere.exists() and other.exists()
 
 
 @linux
