@@ -280,7 +280,7 @@ class OutputSet:
             for s, name in zip(self._staged, names):
                 s.commit()
                 self.written.append(name)
-        self._staged = []
+            self._staged = []  # renamed: nothing left to discard, even if an interrupt follows
 
     def discard(self) -> None:
         for s in self._staged:

@@ -419,6 +419,7 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
     label = "--output" if args.command == "report" else "--report"
     names = []
     with OutputSet() as out:
+        args.written = out.written  # filled by each rename: an interrupt after one still knows
         if save:
             tmp = out.path(save, "--save")
             with out.writing(tmp):
@@ -430,7 +431,6 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
                 Path(tmp).write_text(page, encoding="utf-8")
             names.append(args.report)
         out.commit(names)
-    args.written = list(out.written)
     if save:
         print(f"saved the posterior to {save}", file=sys.stderr)
     if page is not None and not args.quiet:

@@ -334,3 +334,26 @@ def test_cli_save_on_a_full_disk_is_one_line_exit_2_naming_the_output(files, tmp
     assert "Traceback" not in r.stderr
     assert (tmp_path / "fit.nc").read_bytes() == b"old"
     assert _leftovers(tmp_path) == []
+
+
+@linux
+def test_cli_interrupted_during_the_renames_says_what_it_wrote(files, tmp_path, monkeypatch, capsys):
+    from bayeslogit import _files
+    from bayeslogit.cli import main
+
+    folder, _ = files
+    replace = os.replace
+
+    def interrupted_replace(src, dst):
+        if dst.endswith("fit.nc"):
+            os.kill(os.getpid(), signal.SIGINT)
+        replace(src, dst)
+
+    monkeypatch.setattr(_files.os, "replace", interrupted_replace)
+    argv = ["fit", str(folder / "data.csv"), "y ~ x", "--draws", "200", "--tune", "200", "--chains", "1", "--quiet"]
+    rc = main([*argv, "--save", str(tmp_path / "fit.nc"), "--report", str(tmp_path / "r.html")])
+    err = capsys.readouterr().err
+    assert rc == 130
+    assert f"interrupted after writing {tmp_path / 'fit.nc'}, {tmp_path / 'r.html'} (complete)" in err
+    assert (bl.load(tmp_path / "fit.nc").draws().shape[0] == 200) and (tmp_path / "r.html").stat().st_size > 0
+    assert _leftovers(tmp_path) == []
