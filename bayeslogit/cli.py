@@ -3,7 +3,8 @@
 ``--help`` must stay fast: nothing heavy (PyMC, PyTensor, ArviZ, matplotlib) is imported
 until a command runs. Errors the user can fix (bad CSV path, unknown column, unparsable
 prior...) print one line on stderr and exit with status 2, without a traceback; Ctrl-C exits
-with status 130 and writes no output file. When a diagnostic check fails (R-hat, ESS,
+with status 130 and leaves every output as it was (or, interrupted after the last rename, all
+complete; the message says which). When a diagnostic check fails (R-hat, ESS,
 divergences, ...) every output is still written and printed, and the exit status is 3
 (``--ignore-checks``: 0), so that scripts can tell a run whose numbers are not to be trusted.
 
@@ -11,8 +12,9 @@ What is printed on stdout is only the results, laid out for a 100-column termina
 to what the draws support; progress bars and sampler log lines (PyMC's included) go to stderr.
 
 Outputs never destroy data: an output that is an input of the same run (or another output of
-it), or that cannot be written, is refused before any work; files are written only after
-sampling, each to a temporary file renamed into place.
+it), that cannot be written, or that exists and is not a regular file (a device, a FIFO), is
+refused before any work; files are written only after sampling, each to a temporary file, and
+all are renamed into place only at the end (``bayeslogit._files.OutputSet``).
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -100,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 success; 2 an error in the input (file, formula, prior), with a one-line "
         f"message; {EXIT_CHECKS} the run finished and wrote its outputs but a diagnostic check "
         "failed (R-hat, ESS, divergences, tree depth, E-BFMI, Pareto k; --ignore-checks gives 0); "
-        "130 Ctrl-C (no output file written). Results go to stdout, progress and sampler log "
+        "130 Ctrl-C (every output left as it was before the command). Results go to stdout, progress and sampler log "
         "lines to stderr.",
     )
     from ._version import __version__
@@ -399,9 +401,13 @@ def _check_paths(inputs: dict, outputs: dict) -> None:
 
 
 def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
-    """Render the report in memory, then write the files (each atomically). A Ctrl-C during
-    the writes removes the files this run already wrote: an interrupted run leaves none."""
-    from ._files import atomic_write_text
+    """Render the report in memory, write every output to a temporary file in its folder, and
+    rename them all into place only at the end (an interrupt is held off until the last rename):
+    a Ctrl-C or an error before then leaves every output as it was before the command, the
+    previous fit included. ``args.written`` lists the outputs renamed into place."""
+    from pathlib import Path
+
+    from ._files import OutputSet
     from .check.report import render_report
 
     page = None
@@ -410,26 +416,25 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
         if getattr(args, "run_time", None):
             info["run time"] = args.run_time
         page = render_report(post, fits=fits, progress=not args.quiet, run_info=info)
-    written: list[str] = []
-    try:
+    label = "--output" if args.command == "report" else "--report"
+    names = []
+    with OutputSet() as out:
+        args.written = out.written  # filled by each rename: an interrupt after one still knows
         if save:
-            post.save(save)
-            written.append(save)
-            print(f"saved the posterior to {save}", file=sys.stderr)
+            tmp = out.path(save, "--save")
+            with out.writing(tmp):
+                post.save(tmp)
+            names.append(save)
         if page is not None:
-            atomic_write_text(args.report, page)
-            written.append(args.report)
-            if not args.quiet:
-                print(f"[report] wrote {args.report} ({len(page) / 1e6:.1f} MB)", file=sys.stderr, flush=True)
-    except KeyboardInterrupt:
-        import os
-
-        for path in written:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-        raise
+            tmp = out.path(args.report, label)
+            with out.writing(tmp):
+                Path(tmp).write_text(page, encoding="utf-8")
+            names.append(args.report)
+        out.commit(names)
+    if save:
+        print(f"saved the posterior to {save}", file=sys.stderr)
+    if page is not None and not args.quiet:
+        print(f"[report] wrote {args.report} ({len(page) / 1e6:.1f} MB)", file=sys.stderr, flush=True)
 
 
 def _point_fits(model) -> tuple:
@@ -532,7 +537,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bayeslogit {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("bayeslogit: interrupted; no output file was written", file=sys.stderr)
+        written = getattr(args, "written", None)
+        if written:  # the interrupt came after the last rename: every output is complete
+            print(f"bayeslogit: interrupted after writing {', '.join(written)} (complete)", file=sys.stderr)
+        else:
+            print("bayeslogit: interrupted; no output file was written or changed", file=sys.stderr)
         return 130
     except RecursionError:  # never thousands of lines of traceback
         print(

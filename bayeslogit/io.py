@@ -154,8 +154,17 @@ def save(results: Results, path: str | os.PathLike) -> None:
     group.attrs = {"bayeslogit": json.dumps(meta)}
     children[GROUP] = group
     tree = xr.DataTree.from_dict({"/": root, **children})
+    # in memory first (compressed: at most the size of what the fit already holds), then to the
+    # file with plain writes: HDF5 writing to a full disk crashes the process (a segfault, measured
+    # under RLIMIT_FSIZE), while a plain write raises OSError, which atomic_path turns into an
+    # OutputError naming the folder and its free space
+    from io import BytesIO
+
+    buf = BytesIO()
+    tree.to_netcdf(buf, engine=ENGINE, mode="w", encoding=_compression(tree))
     with atomic_path(path) as tmp:  # a crash or Ctrl-C mid-write leaves the previous file intact
-        tree.to_netcdf(tmp, engine=ENGINE, mode="w", encoding=_compression(tree))
+        with open(tmp, "wb") as f:
+            f.write(buf.getbuffer())
 
 
 def _compression(tree) -> dict[str, dict[str, dict[str, Any]]]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -99,3 +101,66 @@ def test_pymc_path_still_returns_full_posteriors():
         sampler="pymc", draws=30, tune=30, chains=2, random_seed=1, progressbar=False
     )
     assert post.idata.posterior.sizes["draw"] == 30 and post.idata.posterior.sizes["chain"] == 2
+
+
+# nutpie's compile, made slow and swallowing KeyboardInterrupt as a library can (an exception
+# raised by the SIGINT handler inside a __del__ or a C callback is printed and dropped)
+SWALLOWING_COMPILE = """
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import nutpie
+real = nutpie.compile_pymc_model
+def compile_pymc_model(*args, **kwargs):
+    print("COMPILING", file=sys.stderr, flush=True)
+    end = time.monotonic() + 6
+    while time.monotonic() < end:
+        try:
+            time.sleep(0.05)
+        except BaseException:
+            pass
+    return real(*args, **kwargs)
+nutpie.compile_pymc_model = compile_pymc_model
+from bayeslogit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_during_nutpies_compile_exits_130_at_once(tmp_path):
+    """Group terms sample with nutpie: Ctrl-C during its compile used to be lost, and sampling
+    ran to the end (375-386 s in the CLI)."""
+    pytest.importorskip("nutpie")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=400), "g": rng.integers(0, 20, 400).astype(str)})
+    df["y"] = rng.binomial(1, 0.4, 400)
+    df.to_csv(tmp_path / "g.csv", index=False)
+    argv = ["fit", str(tmp_path / "g.csv"), "y ~ x + (1 | g)", "--draws", "100000", "--save", str(tmp_path / "out.nc")]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SWALLOWING_COMPILE, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
+    )
+    seen = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        seen.append(line)
+        if "COMPILING" in line or not line:
+            break
+    assert any("COMPILING" in s for s in seen), "".join(seen)
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        rc = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("SIGINT during the compile was lost: still running 30 s later") from None
+    err = "".join(seen) + proc.stderr.read()
+    assert rc == 130, err[-2000:]
+    assert time.monotonic() - t0 < 3, time.monotonic() - t0
+    assert not (tmp_path / "out.nc").exists()
+    assert "interrupted; no output file was written" in err and "Traceback" not in err

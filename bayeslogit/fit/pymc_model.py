@@ -108,6 +108,10 @@ def sample(
     shortest length that maximises the draws, and with one core goes on to the next chain).
     Here Ctrl-C raises ``KeyboardInterrupt`` instead: a SIGINT handler records it, a callback
     stops PyMC's later chains at once, and a posterior shorter than asked for is never returned.
+    nutpie's compile runs in a worker thread while this one waits in short joins, so that
+    Ctrl-C during the compile raises at once (in this thread, a library can swallow the
+    exception raised by the handler, and sampling used to run to the end), and a Ctrl-C seen
+    during the compile never lets sampling start.
     """
     import signal
     import sys
@@ -139,6 +143,12 @@ def sample(
         )
     main = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGINT, on_sigint) if main else None
+    nutpie_compile = None
+    if nuts_sampler == "nutpie" and main:
+        import nutpie
+
+        nutpie_compile = nutpie.compile_pymc_model
+        nutpie.compile_pymc_model = _interruptible(nutpie_compile, interrupted)
     try:
         idata = pm.sample(
             draws=draws,
@@ -158,9 +168,44 @@ def sample(
             raise KeyboardInterrupt("sampling was interrupted") from None
         raise
     finally:
+        if nutpie_compile is not None:
+            nutpie.compile_pymc_model = nutpie_compile
         if main:
             signal.signal(signal.SIGINT, old)
     post = idata["posterior"]
     if interrupted.is_set() or post.sizes["chain"] < chains or post.sizes["draw"] < draws:
         raise KeyboardInterrupt("sampling was interrupted; no partial posterior is returned")
     return idata
+
+
+def _interruptible(compile_model, interrupted):
+    """``compile_model`` run in a daemon thread while the calling (main) thread waits in short
+    joins: Ctrl-C raises ``KeyboardInterrupt`` in the wait at once (the compile is left to
+    finish in the background, its result unused), and one recorded while the compile ran
+    raises when it returns, before any sampling."""
+
+    def run(*args, **kwargs):
+        import threading
+
+        out: list = []
+
+        def work():
+            try:
+                out.append(("ok", compile_model(*args, **kwargs)))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                out.append(("error", exc))
+
+        thread = threading.Thread(target=work, daemon=True, name="bayeslogit-nutpie-compile")
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+            if interrupted.is_set():
+                raise KeyboardInterrupt("interrupted while nutpie compiled the model")
+        if interrupted.is_set():
+            raise KeyboardInterrupt("interrupted while nutpie compiled the model")
+        status, value = out[0]
+        if status == "error":
+            raise value
+        return value
+
+    return run

@@ -251,3 +251,38 @@ def test_columns_of_extreme_magnitude_are_sampled_on_an_internal_scale(factor):
     sd = float(theirs.std())
     assert abs(float(ours.mean()) - float(theirs.mean())) < 0.1 * sd
     assert abs(float(ours.std()) / sd - 1) < 0.1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ: Linux")
+def test_numba_cache_on_a_full_disk_compiles_in_memory(tmp_path):
+    """Writing numba's cache fails ([Errno 28] on a full disk; here RLIMIT_FSIZE = 0 gives
+    [Errno 27]): the sampler used to abort; it compiles in memory instead."""
+    import resource
+    import signal
+
+    def no_room():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, not kills
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(root))
+    code = (
+        "import numpy as np\n"
+        "from bayeslogit.fit.nuts import kernel\n"
+        "g = np.zeros(1)\n"
+        "lp = kernel.logp_grad(np.zeros(1), np.ones((2, 1)), np.array([0., 1.]), np.ones(2), np.eye(1),\n"
+        "                      np.zeros(1, np.int64), np.zeros(1), np.ones(1), np.ones(1), g)\n"
+        "assert abs(lp + 2 * np.log(2)) < 1e-12, lp\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=no_room,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.stat().st_size]

@@ -161,3 +161,50 @@ def test_ctrl_c_while_the_child_samples_exits_130_and_leaves_no_process(csv, tmp
     assert not (tmp_path / "out.html").exists()
     time.sleep(0.5)
     assert not Path(f"/proc/{children[0]}").exists()  # killed and reaped, not orphaned
+
+
+def _descendants(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie has stopped sampling; its new parent reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_sigterm_or_sigkill_of_the_command_leaves_no_sampler_running(csv, tmp_path, sig):
+    """`timeout`, a container stop or a CI cancel: the child used to sample on for up to 145 s."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUN, "fit", str(csv), "y ~ x1 + x2", "--draws", "150000"],  # small enough for the child
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    seen = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        seen.append(line)
+        if "Sampling" in line or not line:
+            break
+    assert any("Sampling" in s for s in seen), "".join(seen)
+    children = _descendants(proc.pid)
+    assert len(children) == 1, children  # the warm child is sampling
+    time.sleep(1.0)
+    proc.send_signal(sig)  # the parent only, as `timeout` or `kill` would
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 5
+    while _running(children[0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = _running(children[0])
+    if alive:
+        os.kill(children[0], signal.SIGKILL)
+    assert not alive, "the sampler process outlived the command"

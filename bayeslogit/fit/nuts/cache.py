@@ -5,6 +5,9 @@ package's ``__pycache__``, then the user's ``~/.cache/numba``...) and raises ``R
 ("no locator available") when none is writable, as with a read-only site-packages and an
 unwritable home. :func:`cached_njit` then tries a private folder in the system's temporary
 folder, and finally compiles in memory (every process compiles again, but the sampler works).
+A cache folder that is chosen but cannot take the compiled code (a full disk, a quota, a file
+size limit: ``[Errno 28]``) does not abort the compile either: the code stays in memory, as
+with no disk cache, and the next process tries the disk again.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -40,16 +43,37 @@ def cached_njit(**options):
 
     def decorate(func):
         try:
-            return njit(cache=True, **options)(func)
+            return _saves_or_not(njit(cache=True, **options)(func))
         except RuntimeError:  # numba: "cannot cache function ...: no locator available"
             pass
         old = config.CACHE_DIR
         try:
             config.CACHE_DIR = _private_tmp()  # read when the locator is chosen, i.e. now
-            return njit(cache=True, **options)(func)
+            return _saves_or_not(njit(cache=True, **options)(func))
         except (OSError, RuntimeError):
             return njit(cache=False, **options)(func)
         finally:
             config.CACHE_DIR = old  # the function's locator is already bound: no global effect
 
     return decorate
+
+
+def _saves_or_not(dispatcher):
+    """The dispatcher, its disk cache's writes made best-effort: numba saves the compiled code
+    right after compiling it (``Dispatcher.compile`` calls ``save_overload``) and lets an
+    ``OSError`` from the write (a full disk, ``RLIMIT_FSIZE``, a quota) escape, aborting the
+    compile; here the write is skipped instead and the code stays in memory. numba writes each
+    cache file to a temporary renamed into place, and removes the temporary on failure."""
+    cache = getattr(dispatcher, "_cache", None)
+    save = getattr(cache, "save_overload", None)
+    if save is None:  # pragma: no cover - another numba layout: keep its behaviour
+        return dispatcher
+
+    def save_overload(sig, data):
+        try:
+            save(sig, data)
+        except OSError:
+            pass
+
+    cache.save_overload = save_overload
+    return dispatcher

@@ -14,7 +14,8 @@ Used only where it can help and cannot hurt: Linux (``fork``), no other Python t
 there is nothing to hide), and a small problem (:data:`MAX_BYTES` for the
 design and the draws together, which travel through a pipe); anything else, and any failure of
 the child before it has sent a result, samples in-process as before. Ctrl-C reaches the parent's
-wait, which kills the child and re-raises. The child leaves through ``os._exit``: no ``atexit``
+wait, which kills the child and re-raises; the child dies with its parent (Linux's parent-death
+signal), so a SIGTERM or SIGKILL of the command leaves no sampler running. The child leaves through ``os._exit``: no ``atexit``
 handler and no buffered output of the parent runs twice.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
@@ -58,8 +59,10 @@ class WarmKernel:
         ours, theirs = Pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child (tested through the parent)
+            _die_with(parent)
             ours.close()
             _child(theirs)
         theirs.close()
@@ -98,6 +101,20 @@ class WarmKernel:
             if os.waitpid(pid, os.WNOHANG) == (0, 0):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover - runs in the forked child
+    """Ask Linux to SIGKILL this process when its parent dies (``PR_SET_PDEATHSIG``), so that
+    a SIGTERM or SIGKILL of the command (``timeout``, a container stop, a CI cancel) never
+    leaves the sampler running; then leave at once if the parent died before the request."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent is already gone: the signal would never come
+        os._exit(1)
 
 
 def _gone(pid: int) -> bool:
