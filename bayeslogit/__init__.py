@@ -31,7 +31,7 @@ from .errors import (
 )
 from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
 from .interpret.grid import datagrid
-from .interpret.grid_plots import plot_predictions
+from .interpret.grid_plots import plot_comparisons, plot_predictions, plot_slopes
 from .interpret.hypotheses import hypotheses
 from .interpret.loo import compare_models
 from .interpret.marginal import (
@@ -123,7 +123,9 @@ __all__ = [
     "options",
     "plot_compare",
     "plot_pooling",
+    "plot_comparisons",
     "plot_predictions",
+    "plot_slopes",
     "pooling_table",
     "sklearn_prior",
     "scale_by_cv",
