@@ -422,6 +422,7 @@ PUBLIC_NAMES = [
     "datagrid",
     "hypotheses",
     "load",
+    "lrtest",
     "option_context",
     "options",
     "plot_compare",
