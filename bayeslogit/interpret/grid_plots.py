@@ -164,6 +164,7 @@ def plot_predictions(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
     ax=None,
 ) -> matplotlib.figure.Figure:
     """Predicted probability against ``condition[0]``, one line (with its band) per value of
@@ -179,8 +180,9 @@ def plot_predictions(
         Values of a numeric x variable (evenly spaced over its training range).
     ci_prob : float, optional
         Band probability (default 0.95).
-    new_groups, random_seed
-        As :func:`~bayeslogit.predictions` (posteriors of group models).
+    new_groups, random_seed, group_effects
+        As :func:`~bayeslogit.predictions` (posteriors of group models; ``group_effects=False``:
+        population-level curves, no group effect).
     ax : matplotlib Axes, optional
         Draw there (one fit only); default a new figure.
 
@@ -204,7 +206,9 @@ def plot_predictions(
     names = _condition(fits, condition, points)
 
     def compute(fit, grid):
-        return predictions(fit, grid, ci_prob=ci_prob, new_groups=new_groups, random_seed=random_seed)
+        return predictions(
+            fit, grid, ci_prob=ci_prob, new_groups=new_groups, random_seed=random_seed, group_effects=group_effects
+        )
 
     return _figure(fits, names, points, ax, compute, _probability_label, "predictions_table", probability=True)
 
@@ -228,6 +232,7 @@ def plot_comparisons(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
     ax=None,
 ) -> matplotlib.figure.Figure:
     """The contrast of :func:`~bayeslogit.comparisons` for one variable against
@@ -244,7 +249,7 @@ def plot_comparisons(
         The x axis, then the lines (the grid is that of :func:`plot_predictions`).
     comparison : str
         ``"difference"``, ``"ratio"`` or ``"lnor"``.
-    points, ci_prob, new_groups, random_seed, ax
+    points, ci_prob, new_groups, random_seed, group_effects, ax
         As :func:`plot_predictions`.
 
     Returns
@@ -276,6 +281,7 @@ def plot_comparisons(
             ci_prob=ci_prob,
             new_groups=new_groups,
             random_seed=random_seed,
+            group_effects=group_effects,
         )
 
     def ylabel(fit):
@@ -298,6 +304,7 @@ def plot_slopes(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
     ax=None,
 ) -> matplotlib.figure.Figure:
     """The slope of :func:`~bayeslogit.slopes` in one numeric variable against
@@ -313,7 +320,7 @@ def plot_slopes(
         The x axis, then the lines (the grid is that of :func:`plot_predictions`).
     slope : str
         ``"dydx"``, ``"eyex"``, ``"eydx"`` or ``"dyex"``.
-    points, ci_prob, new_groups, random_seed, ax
+    points, ci_prob, new_groups, random_seed, group_effects, ax
         As :func:`plot_predictions`.
 
     Returns
@@ -343,7 +350,14 @@ def plot_slopes(
 
     def compute(fit, grid):
         return slopes(
-            fit, [variables], slope=slope, newdata=grid, ci_prob=ci_prob, new_groups=new_groups, random_seed=random_seed
+            fit,
+            [variables],
+            slope=slope,
+            newdata=grid,
+            ci_prob=ci_prob,
+            new_groups=new_groups,
+            random_seed=random_seed,
+            group_effects=group_effects,
         )
 
     def ylabel(fit):
