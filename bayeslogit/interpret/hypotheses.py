@@ -11,8 +11,7 @@ the coefficients: names of coefficients (``fit.coef_names``, e.g. ``x1``, ``C(g)
   mean, ``std_error`` = posterior sd, equal-tailed interval at ``ci_prob``, and ``prob_gt_0``,
   the posterior probability that ``c beta - r > 0``.
 
-``lrtest(big, small)``: the likelihood-ratio test between nested MLE fits (statsmodels'
-``compare_lr_test``).
+``lrtest(big, small)``: the likelihood-ratio test between nested MLE fits.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -192,8 +191,8 @@ def lrtest(big: MLEResults, small: MLEResults) -> pd.DataFrame:
     """Likelihood-ratio test of the nested MLE fit ``small`` against ``big``.
 
     ``statistic = 2 (llf_big - llf_small)``, referred to a chi-squared distribution with
-    ``df = rank(X_big) - rank(X_small)`` degrees of freedom (statsmodels'
-    ``compare_lr_test``; ``big.llr``/``llr_pvalue`` is this test against the intercept-only
+    ``df = rank(X_big) - rank(X_small)`` degrees of freedom (the test statsmodels'
+    ``compare_lr_test`` computes for OLS fits; ``big.llr``/``llr_pvalue`` is this test against the intercept-only
     model). The fits are nested when they were fitted to the same rows (response, trials,
     weights, offset) and every column of ``small``'s design lies in the column space of
     ``big``'s (e.g. a subset of its columns); otherwise an :class:`~bayeslogit.ArgumentError`.
