@@ -31,8 +31,8 @@ from .errors import (
 )
 from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
 from .interpret.grid import datagrid
-from .interpret.grid_plots import plot_predictions
-from .interpret.hypotheses import hypotheses
+from .interpret.grid_plots import plot_comparisons, plot_predictions, plot_slopes
+from .interpret.hypotheses import hypotheses, lrtest
 from .interpret.loo import compare_models
 from .interpret.marginal import (
     avg_comparisons,
@@ -119,11 +119,14 @@ __all__ = [
     "compare",
     "compare_models",
     "load",
+    "lrtest",
     "option_context",
     "options",
     "plot_compare",
     "plot_pooling",
+    "plot_comparisons",
     "plot_predictions",
+    "plot_slopes",
     "pooling_table",
     "sklearn_prior",
     "scale_by_cv",

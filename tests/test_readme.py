@@ -126,3 +126,14 @@ def test_readme_posterior_column_is_what_make_demo_prints(capsys):
         readme_mean, readme_sd = cells[3]
         assert abs(mean - readme_mean) <= 0.005 + 1e-9, (term, mean, readme_mean)
         assert abs(sd - readme_sd) <= 0.005 + 1e-9, (term, sd, readme_sd)
+
+
+def test_readme_figures_exist_and_are_small():
+    """Every ``docs/*.png`` the README shows is committed, a PNG, and under 150 kB."""
+    text = README.read_text()
+    images = re.findall(r"!\[[^\]]*\]\((docs/[^)]+\.png)\)", text)
+    assert "docs/interpretation.png" in images
+    for rel in images:
+        path = README.parent / rel
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", rel
+        assert path.stat().st_size < 150_000, rel

@@ -38,6 +38,7 @@ __all__ = [
     "pair_fig",
     "energy_fig",
     "caterpillar_fig",
+    "conditional_effects_fig",
 ]
 
 CHAIN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -387,4 +388,37 @@ def caterpillar_fig(data: dict[str, pd.DataFrame], term) -> Figure:
         ax.tick_params(axis="x", labelsize=8)
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside upper center", ncol=3, fontsize=8, frameon=False)
+    return fig
+
+
+def conditional_effects_fig(panels: Sequence[tuple[str, str, pd.DataFrame]], ylabel: str) -> Figure:
+    """One panel per predictor (:func:`~.statistics.conditional_effects`): the posterior mean
+    probability against the predictor (line; a factor: dots) with its interval (band; a
+    factor: error bars), on a shared probability axis from 0 to 1."""
+    from matplotlib.figure import Figure
+
+    k = len(panels)
+    ncol = min(3, k)
+    nrow = -(-k // ncol)
+    fig = Figure(figsize=(3.4 * ncol + 0.4, 2.8 * nrow + 0.3), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False, sharey=True)).ravel()
+    for ax, (name, kind, t) in zip(axes, panels):
+        est = t["estimate"].to_numpy()
+        lo, hi = t["conf_low"].to_numpy(), t["conf_high"].to_numpy()
+        if kind == "factor":
+            pos = np.arange(len(t))
+            ax.errorbar(pos, est, yerr=[est - lo, hi - est], fmt="o", color="#345", ms=4, capsize=3)
+            ax.set_xticks(pos, [str(v) for v in t[name]], fontsize=7, rotation=30 if len(t) > 6 else 0)
+            ax.set_xlim(-0.5, len(t) - 0.5)
+        else:
+            x = t[name].to_numpy(dtype=float)
+            ax.plot(x, est, color="#345", lw=1.5)
+            ax.fill_between(x, lo, hi, color="#8fb3d9", alpha=0.5, lw=0)
+        ax.set_xlabel(name, fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.tick_params(labelsize=7)
+    for ax in axes[:k:ncol]:
+        ax.set_ylabel(ylabel, fontsize=8)
+    for ax in axes[k:]:
+        ax.set_visible(False)
     return fig

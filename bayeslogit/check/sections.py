@@ -438,6 +438,33 @@ def effects_section(r: ReportContext) -> str:
     return eff
 
 
+def conditional_section(r: ReportContext) -> str:
+    """Conditional effects: the predicted probability against each predictor, the others held
+    at their grid values (``bl.datagrid``), population level."""
+    post, d = r.post, r.post.design
+    r.log("conditional effects")
+    out = "<h2 id='conditional'>Conditional effects</h2>"
+    try:
+        panels, total = statistics.conditional_effects(post)
+    except Exception as exc:  # noqa: BLE001
+        return out + f"<p class='note'>Conditional effects not available: {html.escape(' '.join(str(exc).split()))}</p>"
+    if not panels:
+        return out + "<p class='note'>The formula has no predictor: no conditional effect to draw.</p>"
+    prob = panels[0][2].attrs["ci_prob"]
+    response = d.response if d.trials_name is None else f"event of {d.response}"
+    ylabel = f"P({d.response} = 1)" if d.trials_name is None else f"P(event) of {d.response}"
+    shown = "" if len(panels) == total else f" The first {len(panels)} of {total} predictors are drawn."
+    groups = " Group effects are left out (population level)." if d.groups is not None else ""
+    caption = (
+        f"Conditional effects: the probability of the {html.escape(response)} against each predictor, every other "
+        "variable held at its training mean (numbers) or most frequent level (factors), as bl.datagrid(post). "
+        f"Line or dot: posterior mean; band or bar: {prob:.0%} equal-tailed posterior interval "
+        f"(bl.predictions on a grid of {statistics.CONDITIONAL_POINTS} values over a numeric predictor's "
+        f"range, or a factor's levels, at most {statistics.CONDITIONAL_MAX_LEVELS}).{groups}{shown}"
+    )
+    return out + figure(lambda: figures.conditional_effects_fig(panels, ylabel), "conditional effects", caption)
+
+
 def prior_section(r: ReportContext) -> str:
     """Each coefficient's posterior density with its prior's."""
     r.log("prior vs posterior")
@@ -566,6 +593,7 @@ SECTIONS: list[Section] = [
     Section("energy", None, energy_section),
     Section("pairs", "Pairs", pairs_section),
     Section("effects", "Effects", effects_section),
+    Section("conditional", "Conditional effects", conditional_section),
     Section("prior", "Prior vs posterior", prior_section),
     Section("ppc", "Predictive checks", ppc_section),
     Section("calibration", "Calibration", calibration_section),

@@ -45,6 +45,7 @@ __all__ = [
     "event_rate_ppc",
     "marginal_effect_rows",
     "caterpillar_data",
+    "conditional_effects",
 ]
 
 RANK_BINS = 20
@@ -64,6 +65,12 @@ AME_ROWS = 2_000
 PAIR_MAX_COEFS = 6
 PAIR_MAX_POINTS = 1_000
 CATERPILLAR_MAX_LEVELS = 60
+CONDITIONAL_POINTS = 50
+"""Conditional effects: grid points per numeric predictor."""
+CONDITIONAL_MAX_PANELS = 12
+"""Conditional effects: at most this many predictors (the first in the formula) get a panel."""
+CONDITIONAL_MAX_LEVELS = 30
+"""Conditional effects: a factor's most frequent levels drawn, at most."""
 """Levels drawn per panel of the caterpillar plot; above it, evenly spaced ranks (lowest and
 highest included) and the caption says how many of how many."""
 
@@ -404,3 +411,32 @@ def caterpillar_data(post, term) -> dict[str, pd.DataFrame]:
         sub.attrs["levels"] = total
         out[coef] = sub
     return out
+
+
+def conditional_effects(post) -> tuple[list[tuple[str, str, pd.DataFrame]], int]:
+    """The conditional-effects panels: for each predictor of the formula (the first
+    :data:`CONDITIONAL_MAX_PANELS`), :func:`~bayeslogit.predictions` of ``post`` on a
+    :func:`~bayeslogit.datagrid` where that predictor varies (numeric:
+    :data:`CONDITIONAL_POINTS` evenly spaced values over its training range; factor: its levels,
+    at most the :data:`CONDITIONAL_MAX_LEVELS` most frequent) and every other variable is at its
+    mean or most frequent level; population level (no group effects). Returns
+    ``[(name, "numeric" | "factor", table)]`` and the number of predictors in all. Bounded: a
+    grid of at most 50 rows per panel, the draws taken by row blocks."""
+    from ..interpret.effects import rhs_variables
+    from ..interpret.grid import datagrid, factor_levels, model_variables
+    from ..interpret.marginal import predictions
+
+    train = model_variables(post)
+    variables = rhs_variables(post.design, list(train.columns))
+    out = []
+    for name, kind, _ in variables[:CONDITIONAL_MAX_PANELS]:
+        if kind == "factor":
+            counts = train[name].value_counts(sort=True)
+            keep = set(counts.index[:CONDITIONAL_MAX_LEVELS])
+            values = [v for v in factor_levels(train[name]) if v in keep]
+        else:
+            x = train[name].to_numpy(dtype=float)
+            values = list(np.linspace(x.min(), x.max(), CONDITIONAL_POINTS))
+        table = predictions(post, datagrid(post, **{name: values}), group_effects=False)
+        out.append((name, kind, table))
+    return out, len(variables)

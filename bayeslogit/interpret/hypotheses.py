@@ -11,6 +11,8 @@ the coefficients: names of coefficients (``fit.coef_names``, e.g. ``x1``, ``C(g)
   mean, ``std_error`` = posterior sd, equal-tailed interval at ``ci_prob``, and ``prob_gt_0``,
   the posterior probability that ``c beta - r > 0``.
 
+``lrtest(big, small)``: the likelihood-ratio test between nested MLE fits.
+
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
@@ -29,10 +31,10 @@ from ..results.base import resolve_ci_prob
 from .predict import is_posterior, point_estimates
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..results.point import PointResults
+    from ..results.point import MLEResults, PointResults
     from ..results.posterior import PosteriorResults
 
-__all__ = ["hypotheses", "linear_hypothesis"]
+__all__ = ["hypotheses", "linear_hypothesis", "lrtest"]
 
 _OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
 
@@ -175,4 +177,89 @@ def hypotheses(
         )
         out.attrs["method"] = "Wald test (normal reference), std_error = sqrt(c V c') with V = cov_params()"
     out.attrs["ci_prob"] = prob
+    return out
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def lrtest(big: MLEResults, small: MLEResults) -> pd.DataFrame:
+    """Likelihood-ratio test of the nested MLE fit ``small`` against ``big``.
+
+    ``statistic = 2 (llf_big - llf_small)``, referred to a chi-squared distribution with
+    ``df = rank(X_big) - rank(X_small)`` degrees of freedom (the test statsmodels'
+    ``compare_lr_test`` computes for OLS fits; ``big.llr``/``llr_pvalue`` is this test against the intercept-only
+    model). The fits are nested when they were fitted to the same rows (response, trials,
+    weights, offset) and every column of ``small``'s design lies in the column space of
+    ``big``'s (e.g. a subset of its columns); otherwise an :class:`~bayeslogit.ArgumentError`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``llf_big``, ``llf_small``, ``statistic``, ``df``, ``p_value``.
+
+    Examples
+    --------
+    >>> import bayeslogit as bl, pandas as pd
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 1, 0, 1], "x1": [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ...                    "x2": [0.5, 0.1, 0.3, 0.9, 0.2, 0.4, 0.8, 0.6, 0.1, 0.7]})
+    >>> big = bl.LogitModel("y ~ x1 + x2", df).fit_mle()
+    >>> small = bl.LogitModel("y ~ x1", df).fit_mle()
+    >>> int(bl.lrtest(big, small)["df"].iloc[0])
+    1
+    """
+    from ..results.point import MLEResults
+
+    for name, fit in (("big", big), ("small", small)):
+        if not isinstance(fit, MLEResults):
+            raise ArgumentError(
+                f"lrtest: {name} must be a maximum-likelihood fit (fit_mle()), got {type(fit).__name__}; "
+                "a likelihood-ratio test compares maximized likelihoods"
+            )
+    db, ds = big.design, small.design
+    if db.n_obs != ds.n_obs or not _same(db.y, ds.y):
+        raise ArgumentError(
+            f"lrtest: the fits are not nested: they were fitted to different data ({db.n_obs} and {ds.n_obs} rows, "
+            "or a different response); fit both models to the same rows"
+        )
+    for what in ("trials", "weights", "offset"):
+        if not _same(getattr(db, what), getattr(ds, what)):
+            raise ArgumentError(f"lrtest: the fits are not nested: their {what} differ")
+    Xb, Xs = np.asarray(db.X, dtype=float), np.asarray(ds.X, dtype=float)
+    coef, *_ = np.linalg.lstsq(Xb, Xs, rcond=None)
+    residual = np.linalg.norm(Xs - Xb @ coef, axis=0) / np.maximum(np.linalg.norm(Xs, axis=0), 1e-300)
+    outside = [n for n, r in zip(small.coef_names, residual) if r > 1e-8]
+    rank_b, rank_s = np.linalg.matrix_rank(Xb), np.linalg.matrix_rank(Xs)
+    if outside:
+        hint = (
+            "; the first fit is the larger model: lrtest(big, small)"
+            if rank_s > rank_b or set(big.coef_names) < set(small.coef_names)
+            else ""
+        )
+        raise ArgumentError(
+            f"lrtest: the fits are not nested: the columns {outside} of the smaller model are not among (nor "
+            f"combinations of) the columns {list(big.coef_names)} of the larger one{hint}"
+        )
+    df = int(rank_b - rank_s)
+    if df < 1:
+        raise ArgumentError(
+            f"lrtest: the two designs span the same columns (rank {rank_b}); there is no restriction to test"
+        )
+    stat = 2.0 * (big.llf - small.llf)
+    out = pd.DataFrame(
+        {
+            "llf_big": [big.llf],
+            "llf_small": [small.llf],
+            "statistic": [stat],
+            "df": [df],
+            "p_value": [float(_numerics.chi2_sf(max(stat, 0.0), df))],
+        }
+    )
+    out.attrs["method"] = (
+        "likelihood-ratio test: statistic = 2 (llf_big - llf_small) ~ chi2(df) under the smaller model"
+    )
     return out

@@ -32,7 +32,9 @@ Uncertainty (``df.attrs["method"]`` says which):
   ``conf_low``/``conf_high`` = equal-tailed interval at ``ci_prob``. Group effects are
   included as in ``predict()``: seen levels use their effects, unseen ones follow
   ``new_groups=`` (``"population"``: zero, ``"sample"``: a new effect per draw, shared by the
-  copies of a row so that a contrast compares like with like).
+  copies of a row so that a contrast compares like with like). ``group_effects=False`` leaves
+  every group effect out: population-level quantities (brms's ``re_formula = NA``, lme4's
+  ``re.form = NA``), the group columns of the rows then play no part.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -99,8 +102,11 @@ class Encoded:
 class Encoder:
     """Encodes copies of the rows the same way (one seed for new groups' effects in all copies)."""
 
-    def __init__(self, results: Results, new_groups: str, random_seed: int | None):
+    def __init__(self, results: Results, new_groups: str, random_seed: int | None, group_effects: bool = True):
+        if not isinstance(group_effects, (bool, np.bool_)):
+            raise ArgumentError(f"group_effects must be True or False, got {group_effects!r}")
         self.results = results
+        self.group_effects = bool(group_effects)
         self.posterior = is_posterior(results)
         self.new_groups = check_new_groups(new_groups)
         self.seed = int(np.random.default_rng(random_seed).integers(2**31))
@@ -111,6 +117,8 @@ class Encoder:
         off = d.encode_offset(df)
         if not self.posterior:
             return Encoded(X, off)
+        if not self.group_effects:  # population level: no group part (brms's re_formula = NA)
+            return Encoded(X, off, SimpleNamespace(X=X, offset=off, groups=None), None)
         rows, G = group_rows(self.results, X, df, new_groups=self.new_groups, random_seed=self.seed, offset=off)
         return Encoded(X, off, rows, G)
 
@@ -320,6 +328,7 @@ def predictions(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
 ) -> pd.DataFrame:
     """Predicted probabilities, one row per row of ``newdata`` (default: the training rows), or
     averaged per group of the ``by`` columns.
@@ -340,7 +349,7 @@ def predictions(
     1  8.0     0.881
     """
     data = _data(results, newdata)
-    enc = Encoder(results, new_groups, random_seed)
+    enc = Encoder(results, new_groups, random_seed, group_effects)
     term = Term("", "", [[(1.0, enc(data))]], _probability)
     return _table(
         results, [term], data, average=by is not None, by=by, ci_prob=ci_prob, labels=False, link_interval=True
@@ -355,11 +364,12 @@ def avg_predictions(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
 ) -> pd.DataFrame:
     """The average predicted probability over the rows (default: the training rows), or per
     group of the ``by`` columns; columns as :func:`predictions`."""
     data = _data(results, newdata)
-    enc = Encoder(results, new_groups, random_seed)
+    enc = Encoder(results, new_groups, random_seed, group_effects)
     term = Term("", "", [[(1.0, enc(data))]], _probability)
     return _table(results, [term], data, average=True, by=by, ci_prob=ci_prob, labels=False)
 
@@ -447,6 +457,7 @@ def comparisons(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
 ) -> pd.DataFrame:
     """Contrasts of predicted probabilities when one variable changes, one row per row of
     ``newdata`` and contrast (or averaged per group of ``by``).
@@ -456,7 +467,7 @@ def comparisons(
     predictor of the formula. ``comparison``: ``"difference"``, ``"ratio"`` or ``"lnor"``.
     Columns ``term``, ``contrast``, then as :func:`predictions`."""
     data = _data(results, newdata)
-    enc = Encoder(results, new_groups, random_seed)
+    enc = Encoder(results, new_groups, random_seed, group_effects)
     terms = _comparison_terms(results, data, variables, comparison, enc)
     return _table(results, terms, data, average=by is not None, by=by, ci_prob=ci_prob, labels=True)
 
@@ -471,10 +482,11 @@ def avg_comparisons(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
 ) -> pd.DataFrame:
     """:func:`comparisons` averaged over the rows (or per group of ``by``): the average contrast."""
     data = _data(results, newdata)
-    enc = Encoder(results, new_groups, random_seed)
+    enc = Encoder(results, new_groups, random_seed, group_effects)
     terms = _comparison_terms(results, data, variables, comparison, enc)
     return _table(results, terms, data, average=True, by=by, ci_prob=ci_prob, labels=True)
 
@@ -513,12 +525,13 @@ def slopes(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
 ) -> pd.DataFrame:
     """Partial derivatives of the probability in numeric variables, one row per row of
     ``newdata`` and variable (or averaged per group of ``by``); a factor gets its
     ``"difference"`` comparisons. ``slope``: ``"dydx"``, ``"eyex"``, ``"eydx"`` or ``"dyex"``."""
     data = _data(results, newdata)
-    enc = Encoder(results, new_groups, random_seed)
+    enc = Encoder(results, new_groups, random_seed, group_effects)
     terms = _slope_terms(results, data, variables, slope, enc)
     return _table(results, terms, data, average=by is not None, by=by, ci_prob=ci_prob, labels=True)
 
@@ -533,10 +546,11 @@ def avg_slopes(
     ci_prob: float | None = None,
     new_groups: str = "population",
     random_seed: int | None = None,
+    group_effects: bool = True,
 ) -> pd.DataFrame:
     """:func:`slopes` averaged over the rows (or per group of ``by``): average marginal effects
     (statsmodels' ``get_margeff(at="overall")`` for point fits)."""
     data = _data(results, newdata)
-    enc = Encoder(results, new_groups, random_seed)
+    enc = Encoder(results, new_groups, random_seed, group_effects)
     terms = _slope_terms(results, data, variables, slope, enc)
     return _table(results, terms, data, average=True, by=by, ci_prob=ci_prob, labels=True)

@@ -457,3 +457,67 @@ def test_report_with_seven_coefficients_renders_in_chromium(post7, tmp_path):
     post, _ = post7
     path = post.report(tmp_path / "r7.html", fits=(post.model.fit_mle(), post.model.fit_map()), progress=False)
     _check_in_chromium(browser, path, path.read_text(encoding="utf-8"), tmp_path)
+
+
+def test_conditional_effects_section(post, report, seed_df):
+    """One panel per predictor, the others at their datagrid values: numbers by hand from the
+    draws, the figure's lines and bands the table's, the section with its figure and caption."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from scipy.special import expit
+
+    from bayeslogit.check import figures
+    from bayeslogit.check import statistics as stats
+
+    _, page, lines = report
+    section = page.split("id='conditional'")[1].split("<h2")[0]
+    assert ">Conditional effects</h2>" in page and "href='#conditional'" in page.replace('"', "'")
+    assert 'alt="conditional effects"' in section
+    assert "every other variable held at its training mean" in section and "95% equal-tailed" in section
+    assert any(line.endswith("conditional effects") for line in lines)
+    panels, total = stats.conditional_effects(post)
+    assert total == 2 and [(n, k) for n, k, _ in panels] == [("x1", "numeric"), ("x2", "numeric")]
+    B = post.draws()
+    for name, other in (("x1", "x2"), ("x2", "x1")):
+        t = dict((n, tab) for n, _, tab in panels)[name]
+        x = np.linspace(seed_df[name].min(), seed_df[name].max(), stats.CONDITIONAL_POINTS)
+        np.testing.assert_allclose(t[name], x, rtol=1e-12)
+        np.testing.assert_allclose(t[other], seed_df[other].mean(), rtol=1e-12)
+        cols = {name: x, other: np.full_like(x, seed_df[other].mean())}
+        X = np.column_stack([np.ones_like(x), cols["x1"], cols["x2"]])
+        p = expit(X @ B.T)  # (grid, draws)
+        np.testing.assert_allclose(t["estimate"], p.mean(axis=1), rtol=1e-10)
+        np.testing.assert_allclose(t["conf_low"], np.quantile(p, 0.025, axis=1), rtol=1e-10)
+        np.testing.assert_allclose(t["conf_high"], np.quantile(p, 0.975, axis=1), rtol=1e-10)
+    fig = figures.conditional_effects_fig(panels, "P(y = 1)")
+    axes = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_xlabel() for a in axes] == ["x1", "x2"] and axes[0].get_ylabel() == "P(y = 1)"
+    for ax, (name, _, t) in zip(axes, panels):
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), t["estimate"], rtol=1e-12)
+        v = ax.collections[0].get_paths()[0].vertices
+        n = len(t)
+        low = {round(a, 9) for a, b in v if np.isclose(b, np.interp(a, t[name], t["conf_low"]), rtol=1e-9)}
+        high = {round(a, 9) for a, b in v if np.isclose(b, np.interp(a, t[name], t["conf_high"]), rtol=1e-9)}
+        assert len(low) == len(high) == n
+
+
+def test_conditional_effects_factor_and_bounded(seed_df):
+    """A factor gets its levels (dots, error bars); a large data set still a 50-point grid."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayeslogit.check import figures
+    from bayeslogit.check import statistics as stats
+
+    rng = np.random.default_rng(3)
+    df = seed_df.assign(g=rng.choice(["lo", "mid", "hi"], len(seed_df)))
+    post = bl.LogitModel("y ~ x1 + g", df).sample(draws=100, tune=100, chains=1, random_seed=2, progressbar=False)
+    panels, _ = stats.conditional_effects(post)
+    (x1, kx, tx), (g, kg, tg) = panels
+    assert (x1, kx, len(tx)) == ("x1", "numeric", stats.CONDITIONAL_POINTS)
+    assert (g, kg) == ("g", "factor") and sorted(tg["g"]) == ["hi", "lo", "mid"]
+    ref = bl.predictions(post, bl.datagrid(post, g=list(tg["g"])))
+    np.testing.assert_allclose(tg["estimate"], ref["estimate"], rtol=1e-12)
+    fig = figures.conditional_effects_fig(panels, "P(y = 1)")
+    assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == list(tg["g"])

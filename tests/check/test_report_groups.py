@@ -158,9 +158,25 @@ def test_a_report_without_group_terms_has_no_group_section(seed_df, tmp_path):
         "trace",
         "pairs",
         "effects",
+        "conditional",
         "prior",
         "ppc",
         "calibration",
         "loo",
         "run",
     ]
+
+
+def test_conditional_effects_of_a_group_model_are_population_level(gpost, greport):
+    from scipy.special import expit
+
+    stats = statistics
+    section = _section(greport[1], "conditional")
+    assert 'alt="conditional effects"' in section and "Group effects are left out (population level)." in section
+    panels, total = stats.conditional_effects(gpost)
+    assert total == 1 and [(n, k) for n, k, _ in panels] == [("x", "numeric")]  # g is a group, not a predictor
+    t = panels[0][2]
+    c = dict(zip(gpost.coef_names, gpost.draws().T))
+    p = expit(c["Intercept"][None, :] + np.outer(t["x"], c["x"]))  # no group part
+    np.testing.assert_allclose(t["estimate"], p.mean(axis=1), rtol=1e-10)
+    np.testing.assert_allclose(t["conf_high"], np.quantile(p, 0.975, axis=1), rtol=1e-10)

@@ -330,6 +330,49 @@ def test_group_posterior_predictions_equal_predict(group_post):
     assert np.isfinite(cmp["estimate"]).all()
 
 
+def test_group_effects_false_is_population_level_by_hand(group_post, df):
+    c = _draws(group_post)
+    grid = bl.datagrid(group_post, s=["p", "q"], x1=[-1.0, 0.5, 2.0])
+    x1 = grid["x1"].to_numpy()
+    p = expit(c["Intercept"] + c["x1"] * x1)  # (draws, rows): no group part
+    table = bl.predictions(group_post, grid, group_effects=False)
+    np.testing.assert_allclose(table["estimate"], p.mean(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(table["conf_low"], np.quantile(p, 0.025, axis=0), rtol=1e-10)
+    np.testing.assert_allclose(table["conf_high"], np.quantile(p, 0.975, axis=0), rtol=1e-10)
+    # the group column plays no part: p and q rows agree, and equal an unseen level's "population"
+    np.testing.assert_allclose(table["estimate"].to_numpy()[:3], table["estimate"].to_numpy()[3:], rtol=1e-12)
+    unseen = bl.predictions(group_post, grid.assign(s="new"))
+    np.testing.assert_allclose(table["estimate"], unseen["estimate"], rtol=1e-10)
+    with_groups = bl.predictions(group_post, grid)
+    assert not np.allclose(with_groups["estimate"], table["estimate"])
+    # average slopes over the training rows: p (1 - p) beta_x1 of the population part only
+    x = df["x1"].to_numpy()
+    q = expit(c["Intercept"] + c["x1"] * x)
+    ame = (q * (1 - q) * c["x1"]).mean(axis=1)
+    avg = bl.avg_slopes(group_post, "x1", group_effects=False)
+    np.testing.assert_allclose(avg["estimate"], ame.mean(), rtol=1e-6)
+    np.testing.assert_allclose(avg["conf_low"], np.quantile(ame, 0.025), rtol=1e-6)
+    # comparisons: P(x1 + 1) - P(x1) at the population level
+    cmp = bl.comparisons(group_post, "x1", newdata=grid.iloc[:3], group_effects=False)
+    diff = expit(c["Intercept"] + c["x1"] * (x1[:3] + 1)) - p[:, :3]
+    np.testing.assert_allclose(cmp["estimate"], diff.mean(axis=0), rtol=1e-10)
+    with pytest.raises(bl.ArgumentError, match=r"group_effects must be True or False"):
+        bl.predictions(group_post, grid, group_effects="no")
+
+
+def test_group_effects_false_in_plot_predictions(group_post):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = bl.plot_predictions(group_post, "x1", points=8, group_effects=False)
+    xs = fig.predictions_table["x1"]
+    ref = bl.predictions(group_post, bl.datagrid(group_post, x1=xs), group_effects=False)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), ref["estimate"], rtol=1e-12)
+    plt.close(fig)
+
+
 # -- bad input ---------------------------------------------------------------------------------------
 
 
