@@ -142,6 +142,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_sampling_options(fit)
     fit.add_argument("--report", metavar="OUT.html", help="write the self-contained HTML report here")
+    fit.add_argument(
+        "--effects",
+        metavar="VAR[,VAR...]",
+        help="print the average marginal effects of these predictors (bl.avg_slopes: a slope for a "
+        "number, contrasts for a factor) and draw them in the report's conditional-effects section "
+        "(default: every predictor, up to 12, in the report only)",
+    )
     fit.add_argument("--save", metavar="FIT.nc", help="save the posterior (netCDF) for `bayeslogit report` or bl.load")
 
     rep = sub.add_parser(
@@ -344,6 +351,33 @@ def _comparison_text(fits, post) -> str:
     return df.to_string(line_width=WIDTH)
 
 
+def _effects_arg(text: str | None) -> list[str] | None:
+    """``--effects x1,g`` as a list of names (None when not given)."""
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _effects_text(post, effects: list[str]) -> str:
+    """The average marginal effects of ``effects`` (bl.avg_slopes), laid out for 100 columns."""
+    import pandas as pd
+
+    from .interpret.marginal import avg_slopes
+
+    table = avg_slopes(post, variables=effects)
+    cols = [c for c in ("term", "contrast", "estimate", "std_error", "conf_low", "conf_high") if c in table.columns]
+    shown = table[cols].copy()
+    for c in ("estimate", "std_error", "conf_low", "conf_high"):
+        if c in shown.columns:
+            shown[c] = shown[c].map(lambda v: f"{v:.4f}")
+    head = (
+        "Average marginal effects (bl.avg_slopes), in probability: posterior mean, sd and "
+        f"{table.attrs.get('ci_prob', 0.95):.0%} interval"
+    )
+    with pd.option_context("display.width", WIDTH, "display.max_colwidth", 30):
+        return _wrap(head) + "\n" + shown.to_string(index=False, line_width=WIDTH)
+
+
 def _print_results(post, fits) -> object:
     """Print summary, diagnostics and the comparison (each fitting 100 columns); return the
     diagnostics."""
@@ -415,7 +449,9 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
         info = {"data source": getattr(args, "source", "not recorded")}
         if getattr(args, "run_time", None):
             info["run time"] = args.run_time
-        page = render_report(post, fits=fits, progress=not args.quiet, run_info=info)
+        page = render_report(
+            post, fits=fits, progress=not args.quiet, run_info=info, effects=getattr(args, "effects", None)
+        )
     label = "--output" if args.command == "report" else "--report"
     names = []
     with OutputSet() as out:
@@ -464,9 +500,18 @@ def _fit(args: argparse.Namespace) -> int:
             offset=args.offset,
             missing=args.missing,
         )
+        args.effects = _effects_arg(args.effects)
+        if args.effects is not None:  # refused before sampling, naming the predictors
+            from .check.statistics import effect_variables
+            from .model import training_rows
+
+            effect_variables(model.design, training_rows(model).columns, args.effects)
         fits = _point_fits(model)
         post = _sample(model, args, prefetch=child is not None)
     diag = _print_results(post, fits)
+    if args.effects:
+        print(_effects_text(post, args.effects))
+        print()
     _write_outputs(post, args, fits, save=args.save)
     return _exit_status(diag, args)
 

@@ -352,3 +352,38 @@ def test_decimals_follow_the_mcse():
 
     assert [_decimals(v) for v in (0.0099, 0.01, 0.02, 0.35, 3.0, 0.00049)] == [3, 2, 2, 1, 0, 4]
     assert _significant(0.000731) == "0.00073" and _significant(0.0412) == "0.041" and _significant(12.3) == "12"
+
+
+def test_effects_prints_the_average_marginal_effects_and_chooses_the_report_panels(csv, tmp_path, capsys):
+    """`--effects x1,g`: the average marginal effects of x1 (a slope) and g (contrasts) printed, equal
+    to bl.avg_slopes of the saved posterior; the report's conditional-effects section draws those two."""
+    from bayeslogit.check import statistics
+
+    out, saved = tmp_path / "fit.html", tmp_path / "fit.nc"
+    code = main(["fit", str(csv), "y ~ x1 + x2 + C(g)", *SMALL, "--effects", "x1, g", "--report", str(out),
+                 "--save", str(saved)])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code in (0, 3)
+    post = bl.load(saved)
+    ame = bl.avg_slopes(post, variables=["x1", "g"])
+    assert ame["term"].tolist() == ["x1", "g", "g"]
+    block = printed.split("Average marginal effects (bl.avg_slopes)")[1]
+    for _, row in ame.iterrows():
+        line = f"{row['term']} {row['contrast']} {row['estimate']:.4f} {row['std_error']:.4f}"
+        assert line in " ".join(block.split()), line
+    panels, total = statistics.conditional_effects(post, ["x1", "g"])
+    assert [p[0] for p in panels] == ["x1", "g"] and total == 2
+    assert "Conditional effects" in out.read_text()
+    with pytest.raises(
+        bl.ArgumentError,
+        match=r"^effects: 'x9' is not a predictor of the model .* its predictors are \['x1', 'x2', 'g'\]$",
+    ):
+        post.report(tmp_path / "other.html", effects=["x9"], progress=False)
+
+
+def test_effects_naming_no_predictor_exits_2_before_sampling(csv, capsys):
+    code = main(["fit", str(csv), "y ~ x1", *SMALL, "--effects", "x2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "effects: 'x2' is not a predictor of the model 'y ~ x1'; its predictors are ['x1']" in err
+    assert "Sampling" not in err

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ArgumentError
+from . import statistics
 from .figures import quiet_figures
 from .page import page
 from .sections import SECTIONS, ReportContext
@@ -51,6 +52,7 @@ def render_report(
     title: str | None = None,
     progress: bool | Callable[[str], None] = False,
     run_info: dict | None = None,
+    effects: Sequence[str] | None = None,
 ) -> str:
     """The report as one HTML string (what :func:`write_report` writes).
 
@@ -67,7 +69,14 @@ def render_report(
     run_info : dict, optional
         Facts the posterior does not hold, shown under "Run information": ``"data source"``
         (e.g. the CSV path), ``"run time"``, and any other ``label: value``.
+    effects : sequence of str, optional
+        The predictors drawn in the conditional-effects section, in that order (default: every
+        predictor, up to 12); a name that is not a predictor is an ``ArgumentError``.
     """
+    if effects is not None:  # checked before any section renders (a section's error is shown, not raised)
+        from ..interpret.grid import model_variables
+
+        statistics.effect_variables(post.design, model_variables(post).columns, list(effects))
     log: Callable[[str], None]
     if isinstance(progress, bool):
         t0 = time.perf_counter()
@@ -81,7 +90,7 @@ def render_report(
         log = progress
 
     title = title or f"Bayesian logistic regression: {post.design.formula}"
-    context = ReportContext(post, fits=fits, run_info=run_info, log=log)
+    context = ReportContext(post, fits=fits, run_info=run_info, log=log, effects=effects)
     parts: list[str] = []
     links: list[tuple[str, str]] = []
     with quiet_figures():
@@ -102,6 +111,7 @@ def write_report(
     title: str | None = None,
     progress: bool | Callable[[str], None] = True,
     run_info: dict | None = None,
+    effects: Sequence[str] | None = None,
 ) -> Path:
     """Write the self-contained HTML report of a posterior to ``path``.
 
@@ -119,6 +129,8 @@ def write_report(
         Print one status line per report step to stderr (default), or pass each to a callable.
     run_info : dict, optional
         Shown under "Run information": ``"data source"``, ``"run time"``, other facts.
+    effects : sequence of str, optional
+        The predictors of the conditional-effects section (default: every predictor, up to 12).
 
     Returns
     -------
@@ -141,7 +153,7 @@ def write_report(
     for f in fits:
         if getattr(f, "model", None) is not None and f.coef_names != post.coef_names:
             raise ArgumentError("fits must be fits of the same model as the posterior (same design columns)")
-    page = render_report(post, fits=fits, title=title, progress=progress, run_info=run_info)
+    page = render_report(post, fits=fits, title=title, progress=progress, run_info=run_info, effects=effects)
     from .._files import atomic_write_text  # temp file + rename: never a half-written report
 
     atomic_write_text(path, page)

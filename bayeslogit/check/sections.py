@@ -51,6 +51,7 @@ class ReportContext:
     fits: Sequence[Results] = ()
     run_info: dict | None = None
     log: Callable[[str], None] = lambda step: None
+    effects: Sequence[str] | None = None  # the predictors of the conditional-effects section
 
     @cached_property
     def diag(self) -> Diagnostics:
@@ -445,7 +446,7 @@ def conditional_section(r: ReportContext) -> str:
     r.log("conditional effects")
     out = "<h2 id='conditional'>Conditional effects</h2>"
     try:
-        panels, total = statistics.conditional_effects(post)
+        panels, total = statistics.conditional_effects(post, r.effects)
     except Exception as exc:  # noqa: BLE001
         return out + f"<p class='note'>Conditional effects not available: {html.escape(' '.join(str(exc).split()))}</p>"
     if not panels:

@@ -17,11 +17,13 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError
 from .scores import fitted_probabilities, weighted_auc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -413,7 +415,30 @@ def caterpillar_data(post, term) -> dict[str, pd.DataFrame]:
     return out
 
 
-def conditional_effects(post) -> tuple[list[tuple[str, str, pd.DataFrame]], int]:
+def effect_variables(design, columns, names: Sequence[str] | None = None) -> list[tuple[str, str, list]]:
+    """The predictors of ``design`` (``(name, "numeric" | "factor", levels)``, as
+    :func:`bayeslogit.interpret.effects.rhs_variables` finds them among ``columns``), or the
+    ones ``names`` asks for, in that order; a name that is no predictor is an
+    :class:`~bayeslogit.ArgumentError` listing the predictors."""
+    from ..interpret.effects import rhs_variables
+
+    variables = rhs_variables(design, list(columns))
+    if names is None:
+        return variables
+    by_name = {v[0]: v for v in variables}
+    unknown = [n for n in names if n not in by_name]
+    if unknown or not names:
+        raise ArgumentError(
+            f"effects: {', '.join(repr(n) for n in unknown) or 'no variable'} "
+            f"{'is not a predictor' if len(unknown) == 1 else 'are not predictors'} of the model "
+            f"{design.formula!r}; its predictors are {list(by_name)}"
+        )
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def conditional_effects(
+    post, variables: Sequence[str] | None = None
+) -> tuple[list[tuple[str, str, pd.DataFrame]], int]:
     """The conditional-effects panels: for each predictor of the formula (the first
     :data:`CONDITIONAL_MAX_PANELS`), :func:`~bayeslogit.predictions` of ``post`` on a
     :func:`~bayeslogit.datagrid` where that predictor varies (numeric:
@@ -422,14 +447,13 @@ def conditional_effects(post) -> tuple[list[tuple[str, str, pd.DataFrame]], int]
     mean or most frequent level; population level (no group effects). Returns
     ``[(name, "numeric" | "factor", table)]`` and the number of predictors in all. Bounded: a
     grid of at most 50 rows per panel, the draws taken by row blocks."""
-    from ..interpret.effects import rhs_variables
     from ..interpret.grid import datagrid, factor_levels, model_variables
     from ..interpret.marginal import predictions
 
     train = model_variables(post)
-    variables = rhs_variables(post.design, list(train.columns))
+    chosen = effect_variables(post.design, train.columns, variables)
     out = []
-    for name, kind, _ in variables[:CONDITIONAL_MAX_PANELS]:
+    for name, kind, _ in chosen[:CONDITIONAL_MAX_PANELS]:
         if kind == "factor":
             counts = train[name].value_counts(sort=True)
             keep = set(counts.index[:CONDITIONAL_MAX_LEVELS])
@@ -439,4 +463,4 @@ def conditional_effects(post) -> tuple[list[tuple[str, str, pd.DataFrame]], int]
             values = list(np.linspace(x.min(), x.max(), CONDITIONAL_POINTS))
         table = predictions(post, datagrid(post, **{name: values}), group_effects=False)
         out.append((name, kind, table))
-    return out, len(variables)
+    return out, len(chosen)

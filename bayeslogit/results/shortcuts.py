@@ -344,7 +344,16 @@ class PosteriorShortcuts:
 
         return diagnose(cast("PosteriorResults", self))
 
-    def report(self, path, *, fits=(), title: str | None = None, progress: bool = True, run_info: dict | None = None):
+    def report(
+        self,
+        path,
+        *,
+        fits=(),
+        title: str | None = None,
+        progress: bool = True,
+        run_info: dict | None = None,
+        effects=None,
+    ):
         """Write a self-contained HTML report (model, comparison, diagnostics, plots, LOO).
 
         See :func:`bayeslogit.check.report.write_report` for the parameters.
@@ -352,5 +361,11 @@ class PosteriorShortcuts:
         from ..check.report import write_report
 
         return write_report(
-            cast("PosteriorResults", self), path, fits=fits, title=title, progress=progress, run_info=run_info
+            cast("PosteriorResults", self),
+            path,
+            fits=fits,
+            title=title,
+            progress=progress,
+            run_info=run_info,
+            effects=effects,
         )
