@@ -224,3 +224,55 @@ def test_spline_next_to_the_intercept_advises_constraints_center():
     # Other rank deficiencies keep their plain advice.
     with pytest.raises(bl.DesignError, match=r"drop them or merge levels"):
         bl.LogitModel("y ~ x + I(2 * x)", df)
+
+
+def test_r_dot_means_all_other_columns(tmp_path):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, 80),
+            "x": rng.normal(size=80),
+            "a b": rng.normal(size=80),
+            "g": rng.choice(["u", "v"], 80),
+            "n": 1,
+        }
+    )
+    d = build_design("y ~ .", df.drop(columns="n"))
+    assert d.column_names == ["Intercept", "g[T.v]", "x", "Q('a b')"]
+    assert build_design("y ~ . - x", df.drop(columns="n")).column_names == ["Intercept", "g[T.v]", "Q('a b')"]
+    # the trials column is not a predictor (as R's glm with cbind)
+    assert "n" not in build_design("y ~ .", df, trials="n").column_names
+    fit = bl.LogitModel("y ~ .", df.drop(columns="n")).fit_mle()
+    fit.save(tmp_path / "dot.nc")
+    again = bl.load(tmp_path / "dot.nc")
+    np.testing.assert_allclose(again.params, fit.params, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(again.predict(df.head(5))), np.asarray(fit.predict(df.head(5))), rtol=1e-12)
+
+
+def test_categorical_box_response_is_decoded(mixed_df, tmp_path):
+    d = build_design("C(yes_no) ~ x1", mixed_df)
+    assert d.event == "yes" and d.y.tolist() == (mixed_df["yes_no"] == "yes").astype(int).tolist()
+    d = build_design("C(yes_no, levels=['yes', 'no']) ~ x1", mixed_df)
+    assert d.event == "no"  # the last declared level, as R
+    fit = bl.LogitModel("C(yes_no) ~ x1", mixed_df).fit_mle()
+    fit.save(tmp_path / "c.nc")
+    np.testing.assert_allclose(bl.load(tmp_path / "c.nc").params, fit.params, rtol=1e-12)
+    with pytest.raises(bl.DataError, match=r"response 'C\(k\)' is constant \(every row is 1\)"):
+        build_design("C(k) ~ x1", mixed_df.assign(k=1))
+
+
+@pytest.mark.parametrize(
+    "rhs, match",
+    [
+        ("ns(x1, 3)", r"cr\(x, df=3\) is the equivalent"),
+        ("poly(x1, 2)", r"I\(x\*\*2\).*cr\(x, df=3\)"),
+    ],
+)
+def test_r_functions_name_the_patsy_equivalent(mixed_df, rhs, match):
+    with pytest.raises(bl.FormulaError, match=match):
+        build_design(f"yes_no ~ {rhs}", mixed_df)
+
+
+def test_cbind_response_names_trials(mixed_df):
+    with pytest.raises(bl.FormulaError, match=r"cbind.*trials="):
+        build_design("cbind(x1, x2) ~ g", mixed_df)

@@ -34,8 +34,10 @@ from .data_checks import (
 from .group_terms import build_group_design, group_columns, split_group_terms
 from .matrix_checks import check_finite_columns, check_levels_early, check_magnitude, check_rank, checked_dmatrix
 from .names import (
+    R_EQUIVALENTS,
     describe_levels,
     design_info_names,
+    expand_dot,
     formula_error,
     predictor_columns,
     preview,
@@ -346,6 +348,7 @@ def build_design_with_rows(
         raise DataError(f"missing must be 'raise' or 'drop', got {missing!r}")
     if len(data) == 0:
         raise DataError("data has no rows; a logistic regression needs observations")
+    formula = expand_dot(formula, data.columns, (trials, weights, offset))  # R's "y ~ ."
     fixed, group_syntax = split_group_terms(formula)  # "(1 + x | g)" terms: not patsy's
     try:
         desc = parse_formula(fixed)
@@ -377,9 +380,10 @@ def build_design_with_rows(
     # Columns the model reads: the formula's names that are data columns, plus trials.
     unknown = [n for n in free if not resolvable(n, eval_env)]
     if unknown:
+        hint = R_EQUIVALENTS.get(unknown[0])
         raise FormulaError(
             f"formula {formula!r} uses {unknown[0]!r}, which is not a column of data "
-            f"(columns: {preview(list(data.columns))}); fix the name or add the column"
+            f"(columns: {preview(list(data.columns))}); " + (f"{hint}" if hint else "fix the name or add the column")
         )
     if weights is not None:
         if not isinstance(weights, str) or weights not in data.columns:

@@ -31,6 +31,13 @@ def eval_response(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment) -> 
         value = env.with_outer_namespace(builtins).eval(code, inner_namespace=namespace)
     except Exception as exc:  # noqa: BLE001 - user expression, re-raised with context
         raise FormulaError(f"cannot evaluate the response {code!r}: {type(exc).__name__}: {exc}") from None
+    if type(value).__name__ == "_CategoricalBox":  # C(y): patsy's wrapper of the values and levels
+        levels = value.levels
+        value = value.data
+        if levels is not None:
+            value = pd.Categorical(np.asarray(value).reshape(-1), categories=list(levels))
+    if isinstance(value, pd.Categorical):
+        return pd.Series(value, index=data.index)
     value = pd.Series(np.asarray(value).reshape(-1) if np.ndim(value) else [value] * len(data), index=data.index)
     if len(value) != len(data):
         raise FormulaError(f"the response {code!r} has {len(value)} values for {len(data)} rows")
