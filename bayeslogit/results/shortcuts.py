@@ -116,7 +116,7 @@ class ResultsShortcuts:
         )
 
     @renamed_arguments(interval="ci_prob")
-    def odds_ratios(self, *, ci_prob: float | None = None) -> pd.DataFrame:
+    def odds_ratios(self, *, ci_prob: float | None = None, per: float | dict | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
 
         Parameters
@@ -124,6 +124,11 @@ class ResultsShortcuts:
         ci_prob : float, optional
             Interval probability, default 0.95: the equal-tailed interval of the transformed
             draws (posterior) or ``exp`` of the Wald interval (point fits).
+        per : float or dict, optional
+            Units of change: ``per=10`` gives ``exp(10 * coef)``, the odds ratio per 10 units,
+            for every coefficient but the intercept (which stays ``exp(Intercept)``, the
+            baseline odds); a dict ``{"age": 10, "income": 1000}`` scales the named
+            coefficients only. Default: 1 unit.
         interval : float, optional
             Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
 
@@ -144,7 +149,7 @@ class ResultsShortcuts:
         """
         from ..interpret.effects import odds_ratios
 
-        return odds_ratios(cast("PointResults | PosteriorResults", self), ci_prob=ci_prob)
+        return odds_ratios(cast("PointResults | PosteriorResults", self), ci_prob=ci_prob, per=per)
 
     @renamed_arguments(interval="ci_prob")
     def marginal_effects(

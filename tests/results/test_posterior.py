@@ -163,3 +163,22 @@ def test_log_likelihood_true_stores_the_group_and_warns_with_its_size(seed_df, m
     eta = np.einsum("cdk,nk->cdn", beta, post.design.X)
     ref = stats.bernoulli(1 / (1 + np.exp(-eta))).logpmf(post.design.y)
     np.testing.assert_allclose(group.values, ref, rtol=1e-10)
+
+
+def test_coef_table_hdi_is_arviz_hdi(seed_post):
+    import arviz_stats as azs
+
+    table = seed_post.coef_table(kind="hdi", ci_prob=0.9)
+    assert list(table.columns[:4]) == ["mean", "sd", "hdi90_lb", "hdi90_ub"]
+    ref = azs.hdi(seed_post.idata.posterior["beta"], prob=0.9)
+    np.testing.assert_allclose(table[["hdi90_lb", "hdi90_ub"]].to_numpy(), ref.to_numpy(), rtol=1e-12)
+    assert list(seed_post.coef_table().columns[2:4]) == ["eti95_lb", "eti95_ub"]  # the default stays ETI
+    with pytest.raises(bl.ArgumentError, match=r"kind must be 'eti'"):
+        seed_post.coef_table(kind="hpd")
+
+
+def test_odds_ratios_per_units_of_draws(seed_post):
+    per = seed_post.odds_ratios(per=10)
+    b = seed_post.draws()
+    np.testing.assert_allclose(per["median"].iloc[1:], np.median(np.exp(10 * b[:, 1:]), axis=0), rtol=1e-12)
+    assert per["median"].iloc[0] == pytest.approx(np.median(np.exp(b[:, 0])))
