@@ -273,6 +273,27 @@ def test_r_functions_name_the_patsy_equivalent(mixed_df, rhs, match):
         build_design(f"yes_no ~ {rhs}", mixed_df)
 
 
-def test_cbind_response_names_trials(mixed_df):
-    with pytest.raises(bl.FormulaError, match=r"cbind.*trials="):
-        build_design("cbind(x1, x2) ~ g", mixed_df)
+def test_cbind_response_is_binomial_with_trials(tmp_path):
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(5)
+    agg = pd.DataFrame({"x": rng.normal(size=40), "n": rng.integers(1, 12, 40)})
+    agg["s"] = rng.binomial(agg["n"], 1 / (1 + np.exp(-0.3 - 0.8 * agg["x"])))
+    agg["f"] = agg["n"] - agg["s"]
+    d = build_design("cbind(s, f) ~ x", agg)
+    assert d.y.tolist() == agg["s"].tolist() and d.trials.tolist() == agg["n"].tolist()
+    assert build_design("cbind(s, f) ~ .", agg.drop(columns="n")).column_names == ["Intercept", "x"]
+    fit = bl.LogitModel("cbind(s, f) ~ x", agg).fit_mle()
+    ref = smf.glm("s + f ~ x", agg, family=sm.families.Binomial()).fit(tol=1e-12)  # R's glm(cbind(s, f) ~ x)
+    np.testing.assert_allclose(fit.params, ref.params, rtol=1e-8)
+    np.testing.assert_allclose(fit.params, bl.LogitModel("s ~ x", agg, trials="n").fit_mle().params, rtol=1e-12)
+    assert "successes and failures" in str(bl.LogitModel("cbind(s, f) ~ x", agg).fit_map().summary())
+    fit.save(tmp_path / "cbind.nc")
+    np.testing.assert_allclose(bl.load(tmp_path / "cbind.nc").params, fit.params, rtol=1e-12)
+    with pytest.raises(bl.FormulaError, match=r"gives the trials.*drop trials='n'"):
+        build_design("cbind(s, f) ~ x", agg, trials="n")
+    with pytest.raises(bl.FormulaError, match=r"must be cbind\(successes, failures\)"):
+        build_design("cbind(s) ~ x", agg)
+    with pytest.raises(bl.DataError, match=r"successes \+ failures must be >= 1.*1 row"):
+        build_design("cbind(s, f) ~ x", agg.assign(s=np.r_[0, agg["s"][1:]], f=np.r_[0, agg["f"][1:]]))

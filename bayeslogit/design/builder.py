@@ -54,7 +54,7 @@ from .offsets import (
     offset_of_new_rows,
     split_offsets,
 )
-from .response import code_binary, code_binomial, eval_response, frequency_weights
+from .response import cbind_parts, code_binary, code_binomial, code_cbind, eval_response, frequency_weights
 
 
 @dataclass(frozen=True)
@@ -419,11 +419,18 @@ def build_design_with_rows(
     data = numpy_dtypes(data, used)
 
     check_numeric_looking(data, names)
-    y_raw = eval_response(response, data, eval_env)
-    if trials is None:
+    counts = cbind_parts(response)  # R's cbind(successes, failures): binomial, trials = their sum
+    if counts is not None and trials is not None:
+        raise FormulaError(f"the response {response!r} gives the trials (successes + failures); drop trials={trials!r}")
+    if counts is not None:
+        y, n_trials = code_cbind(counts, data, eval_env)
+        event, levels = 1, (0, 1)
+    elif trials is None:
+        y_raw = eval_response(response, data, eval_env)
         y, event, levels = code_binary(y_raw, response, event)
         n_trials = None
     else:
+        y_raw = eval_response(response, data, eval_env)
         y, n_trials = code_binomial(y_raw, response, data[trials], trials)
         event, levels = 1, (0, 1)
     w = None

@@ -36,10 +36,6 @@ R_EQUIVALENTS = {
         "R's poly(x, 2) (orthogonal polynomials) is not in patsy: write x + I(x**2) for the same fit "
         "(other coefficients), or a spline, cr(x, df=3)"
     ),
-    "cbind": (
-        "R's cbind(successes, failures) response: add a column n = successes + failures and write "
-        "'successes ~ x' with trials='n'"
-    ),
 }
 
 # A "." term of R's formulas: all other columns. Outside quotes, a dot that is not part of a

@@ -44,6 +44,36 @@ def eval_response(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment) -> 
     return value
 
 
+def cbind_parts(code: str) -> tuple[str, str] | None:
+    """The two expressions of an R-style ``cbind(successes, failures)`` response, else None."""
+    import ast
+
+    try:
+        node = ast.parse(code.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "cbind"):
+        return None
+    if len(node.args) != 2 or node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+        raise FormulaError(
+            f"the response {code!r} must be cbind(successes, failures): two columns or expressions, as R's glm"
+        )
+    return ast.unparse(node.args[0]), ast.unparse(node.args[1])
+
+
+def code_cbind(parts: tuple[str, str], data: pd.DataFrame, env: patsy.EvalEnvironment) -> tuple[np.ndarray, np.ndarray]:
+    """Successes and trials (successes + failures) of a ``cbind(successes, failures)`` response."""
+    yes = as_counts(eval_response(parts[0], data, env), f"successes {parts[0]!r} of cbind()")
+    no = as_counts(eval_response(parts[1], data, env), f"failures {parts[1]!r} of cbind()")
+    n = yes + no
+    if np.any(n < 1):
+        raise DataError(
+            f"cbind({parts[0]}, {parts[1]}): successes + failures must be >= 1 in every row; "
+            f"{int(np.sum(n < 1))} row(s) have no trials (drop them)"
+        )
+    return yes, n
+
+
 def code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, tuple]:
     """0/1-code a binary response. Returns (y01, event, (non_event, event))."""
     values = y.to_numpy()
