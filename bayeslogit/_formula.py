@@ -55,11 +55,13 @@ FUNCTIONS = frozenset(
         "Poly",
         "offset",
         "cbind",
+        "poly",
     }
 )
 """patsy's builtins, ``offset(expr)`` (a term of its own, read by bayeslogit, never given
-to patsy) and ``cbind(successes, failures)`` (R's binomial response, read by bayeslogit): the
-only bare functions a stored formula may call."""
+to patsy), ``cbind(successes, failures)`` (R's binomial response, read by bayeslogit) and
+``poly(x, degree)`` (R's orthogonal polynomials, :mod:`bayeslogit.design.poly`): the only bare
+functions a stored formula may call."""
 CONTRASTS = frozenset({"Treatment", "Sum", "Diff", "Helmert", "Poly"})
 NUMPY = frozenset(
     {

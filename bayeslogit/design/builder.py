@@ -54,6 +54,7 @@ from .offsets import (
     offset_of_new_rows,
     split_offsets,
 )
+from .poly import poly
 from .response import cbind_parts, code_binary, code_binomial, code_cbind, eval_response, frequency_weights
 
 
@@ -349,6 +350,7 @@ def build_design_with_rows(
     if len(data) == 0:
         raise DataError("data has no rows; a logistic regression needs observations")
     formula = expand_dot(formula, data.columns, (trials, weights, offset))  # R's "y ~ ."
+    eval_env = eval_env.with_outer_namespace({"poly": poly})  # R's poly(x, 2); the caller's own wins
     fixed, group_syntax = split_group_terms(formula)  # "(1 + x | g)" terms: not patsy's
     try:
         desc = parse_formula(fixed)

@@ -32,10 +32,6 @@ def identifiers(code: str) -> list[str]:
 # R functions patsy lacks, with what to write instead (named in the "not a column" error).
 R_EQUIVALENTS = {
     "ns": "R's ns(x, df) is a natural cubic spline: patsy's cr(x, df=3) is the equivalent",
-    "poly": (
-        "R's poly(x, 2) (orthogonal polynomials) is not in patsy: write x + I(x**2) for the same fit "
-        "(other coefficients), or a spline, cr(x, df=3)"
-    ),
 }
 
 # A "." term of R's formulas: all other columns. Outside quotes, a dot that is not part of a
