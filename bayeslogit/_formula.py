@@ -54,10 +54,14 @@ FUNCTIONS = frozenset(
         "Helmert",
         "Poly",
         "offset",
+        "cbind",
+        "poly",
     }
 )
-"""patsy's builtins, and ``offset(expr)`` (a term of its own, read by bayeslogit, never given
-to patsy): the only bare functions a stored formula may call."""
+"""patsy's builtins, ``offset(expr)`` (a term of its own, read by bayeslogit, never given
+to patsy), ``cbind(successes, failures)`` (R's binomial response, read by bayeslogit) and
+``poly(x, degree)`` (R's orthogonal polynomials, :mod:`bayeslogit.design.poly`): the only bare
+functions a stored formula may call."""
 CONTRASTS = frozenset({"Treatment", "Sum", "Diff", "Helmert", "Poly"})
 NUMPY = frozenset(
     {

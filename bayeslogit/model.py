@@ -113,7 +113,6 @@ class LogitModel:
         offset: Any = None,
         missing: Literal["raise", "drop"] = "raise",
     ) -> None:
-        self.formula = formula
         self.design: Design
         self.design, rows = build_design_with_rows(
             formula,
@@ -125,6 +124,7 @@ class LogitModel:
             missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
         )
+        self.formula = self.design.formula  # with R's "." expanded to the columns
         fixed_priors, group_priors = split_prior_spec(priors)  # keys with '|': group sds, LKJ
         self.priors: ResolvedPriors = resolve_priors(fixed_priors, self.design)
         if self.design.groups is not None or group_priors:

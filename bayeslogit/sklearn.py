@@ -10,6 +10,7 @@ Which of scikit-learn's estimator checks apply: see the class docstring.
 
 from __future__ import annotations
 
+import keyword
 import re
 
 import numpy as np
@@ -29,6 +30,9 @@ from .model import LogitModel
 __all__ = ["BayesianLogisticRegression"]
 
 _RESPONSE = "y_"
+_WEIGHTS = "w_"
+# Sparse input is densified up to this many bytes of float64 (100 MB); above it, an error.
+SPARSE_DENSIFY_LIMIT_BYTES = 100 * 1024**2
 
 
 class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -42,7 +46,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
     ----------
     formula : str, optional
         ``None`` (default): ``X`` is a numeric matrix and every column enters linearly, as
-        ``x0 .. x{p-1}``. Otherwise a patsy right-hand side over the columns of a DataFrame
+        ``x0 .. x{p-1}``, or under the DataFrame's column names (``feature_names_in_``; a name
+        that is not a Python identifier is quoted, ``Q('a b')``). Sparse ``X`` is densified up
+        to 100 MB (``SPARSE_DENSIFY_LIMIT_BYTES``); larger sparse input raises an error. Otherwise a patsy right-hand side over the columns of a DataFrame
         ``X``, written ``"~ x1 + C(g)"`` (a left-hand side, if given, is ignored: the response
         is ``y``).
     priors : Prior or dict, optional
@@ -58,6 +64,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         the posterior mode, 1000 for the other samplers).
     random_seed : int, optional
         Seed of the sampler: the same seed gives the same fit.
+    random_state : int, optional
+        scikit-learn's name of the seed, the same as ``random_seed``: set either (setting both
+        to different values raises an :class:`~bayeslogit.ArgumentError` at ``fit``).
     sampler : {"auto", "pymc", "nutpie", "numpyro"}
         NUTS implementation.
     target_accept : float
@@ -85,8 +94,10 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
     draws (``tests/test_sklearn.py``, marked slow: about 60 checks, each sampling several
     times). What does not apply to a sampler-backed binary model, and how it is handled:
 
-    - ``sample_weight``: ``fit`` does not take it (a weighted likelihood is a different model
-      and would give a mis-scaled posterior), so the sample-weight checks are not run.
+    - ``sample_weight``: whole-number weights are frequency weights (``LogitModel(weights=)``:
+      a row of weight ``w`` counts as ``w`` identical rows; weight 0 drops the row).
+      Non-integer weights raise an :class:`~bayeslogit.ArgumentError` for now (a weighted
+      likelihood with fractional weights is a different model).
     - multi-class: the ``multi_class=False`` tag declares a binary classifier; more than two
       classes raise ``ValueError("Only binary classification is supported. ...")``, which
       ``check_classifier_not_supporting_multiclass`` verifies.
@@ -122,6 +133,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         sampler="auto",
         target_accept=0.8,
         prior="deprecated",
+        random_state=None,
     ):
         self.formula = formula
         self.priors = priors
@@ -130,6 +142,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         self.tune = tune
         self.chains = chains
         self.random_seed = random_seed
+        self.random_state = random_state
         self.sampler = sampler
         self.target_accept = target_accept
 
@@ -137,27 +150,32 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         tags.input_tags.string = False
-        tags.non_deterministic = self.random_seed is None
+        tags.input_tags.sparse = True  # densified below SPARSE_DENSIFY_LIMIT_BYTES
+        tags.non_deterministic = self.random_seed is None and self.random_state is None
         return tags
 
     # -- fitting ------------------------------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Sample the posterior of a logistic regression of ``y`` on ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), or DataFrame with ``formula``
         y : array-like of shape (n_samples,) with exactly two classes
+        sample_weight : array-like of shape (n_samples,), optional
+            Whole numbers >= 0: frequency weights (a row of weight ``w`` counts as ``w`` rows;
+            weight 0 drops it). Non-integer weights raise an ArgumentError.
 
         Returns
         -------
         self
         """
+        seed = self._seed()
         if self.formula is None:
-            X, y = validate_data(self, X, y, dtype="numeric", ensure_min_samples=2)
-            data = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
-            rhs = " + ".join(data.columns)
+            X, y = validate_data(self, X, y, dtype="numeric", ensure_min_samples=2, accept_sparse=True)
+            data = pd.DataFrame(_dense(X), columns=self._columns(X.shape[1]))
+            rhs = " + ".join(_term(c) for c in data.columns)
         else:
             if not isinstance(X, pd.DataFrame):
                 raise ArgumentError(
@@ -186,12 +204,26 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"{len(self.classes_)} class(es) {list(self.classes_)[:5]}; it needs exactly two"
             )
         data[_RESPONSE] = (np.asarray(y) == self.classes_[1]).astype(np.int64)
-        model = LogitModel(f"{_RESPONSE} ~ {rhs}", data, priors=self._priors())
+        weights = None
+        if sample_weight is not None:
+            if _WEIGHTS in data.columns:
+                raise ArgumentError(f"X may not have a column named {_WEIGHTS!r} with sample_weight")
+            w = _frequency_weights(sample_weight, len(data))
+            keep = w > 0
+            if len(np.unique(data.loc[keep, _RESPONSE])) < 2:
+                raise ArgumentError(
+                    "only one class is present among the rows with sample_weight > 0; a binary "
+                    "classifier needs rows of both classes"
+                )
+            data = data.loc[keep].reset_index(drop=True)
+            data[_WEIGHTS] = w[keep]
+            weights = _WEIGHTS
+        model = LogitModel(f"{_RESPONSE} ~ {rhs}", data, priors=self._priors(), weights=weights)
         self.posterior_ = model.sample(
             draws=self.draws,
             tune=self.tune,
             chains=self.chains,
-            random_seed=self.random_seed,
+            random_seed=seed,
             sampler=self.sampler,
             target_accept=self.target_accept,
             progressbar=False,
@@ -213,6 +245,28 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
             "priors", self.priors, "prior", self.prior, where="BayesianLogisticRegression", stacklevel=4
         )
 
+    def _seed(self):
+        """``random_seed`` or its scikit-learn spelling ``random_state`` (both set and different:
+        ArgumentError)."""
+        a, b = self.random_seed, self.random_state
+        if a is not None and b is not None and not (a is b or _same_seed(a, b)):
+            raise ArgumentError(
+                f"random_seed={a!r} and random_state={b!r} are the same setting (random_state is "
+                "scikit-learn's name for it) but differ: set one of them"
+            )
+        return a if a is not None else b
+
+    def _columns(self, p: int) -> list[str]:
+        """The data's column names: ``feature_names_in_`` where ``X`` had them, else ``x0``..."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return [f"x{j}" for j in range(p)]
+        names = [str(n) for n in names]
+        for reserved in (_RESPONSE, _WEIGHTS):
+            if reserved in names:
+                raise ArgumentError(f"X may not have a column named {reserved!r}, which this estimator uses")
+        return names
+
     def _rhs(self) -> str:
         if not isinstance(self.formula, str) or not self.formula.strip():
             raise ArgumentError(f"formula must be None or a string like '~ x1 + C(g)', got {self.formula!r}")
@@ -228,8 +282,8 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
     def _new_data(self, X) -> pd.DataFrame:
         check_is_fitted(self)
         if self.formula is None:
-            X = validate_data(self, X, dtype="numeric", reset=False)
-            return pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+            X = validate_data(self, X, dtype="numeric", reset=False, accept_sparse=True)
+            return pd.DataFrame(_dense(X), columns=self._columns(X.shape[1]))
         if not isinstance(X, pd.DataFrame):
             raise ArgumentError(f"with formula={self.formula!r}, X must be a pandas DataFrame, got {type(X).__name__}")
         return X.reset_index(drop=True)
@@ -254,3 +308,55 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         """The class with the larger posterior mean probability."""
         p = self.predict_proba(X)[:, 1]
         return self.classes_[(p > 0.5).astype(int)]
+
+
+def _same_seed(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. two Generators, or arrays: not comparable, so not the same
+        return False
+
+
+def _term(name: str) -> str:
+    """A column name as a formula term: bare where it is a plain identifier, else ``Q('...')``."""
+    if name.isidentifier() and not keyword.iskeyword(name) and name not in {"Intercept", "Q", "C", "I"}:
+        return name
+    return f"Q({name!r})"
+
+
+def _dense(X):
+    """``X`` as a dense array; sparse input is densified below ``SPARSE_DENSIFY_LIMIT_BYTES``."""
+    if not hasattr(X, "toarray"):
+        return X
+    size = X.shape[0] * X.shape[1] * 8
+    if size > SPARSE_DENSIFY_LIMIT_BYTES:
+        raise ArgumentError(
+            f"sparse X of shape {X.shape} would take {size / 1024**2:.0f} MB as a dense matrix, above "
+            f"the {SPARSE_DENSIFY_LIMIT_BYTES / 1024**2:.0f} MB limit (bayeslogit.sklearn."
+            "SPARSE_DENSIFY_LIMIT_BYTES): this estimator works on dense designs; reduce the columns "
+            "(e.g. OneHotEncoder(min_frequency=..., max_categories=...)) or the rows"
+        )
+    return X.toarray()
+
+
+def _frequency_weights(sample_weight, n: int) -> np.ndarray:
+    """``sample_weight`` as whole-number frequency weights (ArgumentError otherwise)."""
+    try:
+        w = np.asarray(sample_weight, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(f"sample_weight must be numbers, got {type(sample_weight).__name__}") from exc
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.shape != (n,):
+        raise ArgumentError(f"sample_weight.shape == {w.shape}, expected ({n},)")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ArgumentError("sample_weight must be finite and >= 0")
+    if np.any(w != np.round(w)):
+        bad = w[w != np.round(w)][:3].tolist()
+        raise ArgumentError(
+            f"sample_weight must be whole numbers (frequency weights: a row of weight w counts as w "
+            f"rows), got e.g. {bad}; non-integer (likelihood) weights are not supported yet"
+        )
+    if not np.any(w > 0):
+        raise ArgumentError("sample_weight is zero for every row: nothing to fit")
+    return w.astype(np.int64)

@@ -224,3 +224,111 @@ def test_spline_next_to_the_intercept_advises_constraints_center():
     # Other rank deficiencies keep their plain advice.
     with pytest.raises(bl.DesignError, match=r"drop them or merge levels"):
         bl.LogitModel("y ~ x + I(2 * x)", df)
+
+
+def test_r_dot_means_all_other_columns(tmp_path):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, 80),
+            "x": rng.normal(size=80),
+            "a b": rng.normal(size=80),
+            "g": rng.choice(["u", "v"], 80),
+            "n": 1,
+        }
+    )
+    d = build_design("y ~ .", df.drop(columns="n"))
+    assert d.column_names == ["Intercept", "g[T.v]", "x", "Q('a b')"]
+    assert build_design("y ~ . - x", df.drop(columns="n")).column_names == ["Intercept", "g[T.v]", "Q('a b')"]
+    # the trials column is not a predictor (as R's glm with cbind)
+    assert "n" not in build_design("y ~ .", df, trials="n").column_names
+    fit = bl.LogitModel("y ~ .", df.drop(columns="n")).fit_mle()
+    fit.save(tmp_path / "dot.nc")
+    again = bl.load(tmp_path / "dot.nc")
+    np.testing.assert_allclose(again.params, fit.params, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(again.predict(df.head(5))), np.asarray(fit.predict(df.head(5))), rtol=1e-12)
+
+
+def test_categorical_box_response_is_decoded(mixed_df, tmp_path):
+    d = build_design("C(yes_no) ~ x1", mixed_df)
+    assert d.event == "yes" and d.y.tolist() == (mixed_df["yes_no"] == "yes").astype(int).tolist()
+    d = build_design("C(yes_no, levels=['yes', 'no']) ~ x1", mixed_df)
+    assert d.event == "no"  # the last declared level, as R
+    fit = bl.LogitModel("C(yes_no) ~ x1", mixed_df).fit_mle()
+    fit.save(tmp_path / "c.nc")
+    np.testing.assert_allclose(bl.load(tmp_path / "c.nc").params, fit.params, rtol=1e-12)
+    with pytest.raises(bl.DataError, match=r"response 'C\(k\)' is constant \(every row is 1\)"):
+        build_design("C(k) ~ x1", mixed_df.assign(k=1))
+
+
+@pytest.mark.parametrize(
+    "rhs, match",
+    [
+        ("ns(x1, 3)", r"cr\(x, df=3\) is the equivalent"),
+    ],
+)
+def test_r_functions_name_the_patsy_equivalent(mixed_df, rhs, match):
+    with pytest.raises(bl.FormulaError, match=match):
+        build_design(f"yes_no ~ {rhs}", mixed_df)
+
+
+def test_cbind_response_is_binomial_with_trials(tmp_path):
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(5)
+    agg = pd.DataFrame({"x": rng.normal(size=40), "n": rng.integers(1, 12, 40)})
+    agg["s"] = rng.binomial(agg["n"], 1 / (1 + np.exp(-0.3 - 0.8 * agg["x"])))
+    agg["f"] = agg["n"] - agg["s"]
+    d = build_design("cbind(s, f) ~ x", agg)
+    assert d.y.tolist() == agg["s"].tolist() and d.trials.tolist() == agg["n"].tolist()
+    assert build_design("cbind(s, f) ~ .", agg.drop(columns="n")).column_names == ["Intercept", "x"]
+    fit = bl.LogitModel("cbind(s, f) ~ x", agg).fit_mle()
+    ref = smf.glm("s + f ~ x", agg, family=sm.families.Binomial()).fit(tol=1e-12)  # R's glm(cbind(s, f) ~ x)
+    np.testing.assert_allclose(fit.params, ref.params, rtol=1e-8)
+    np.testing.assert_allclose(fit.params, bl.LogitModel("s ~ x", agg, trials="n").fit_mle().params, rtol=1e-12)
+    assert "successes and failures" in str(bl.LogitModel("cbind(s, f) ~ x", agg).fit_map().summary())
+    fit.save(tmp_path / "cbind.nc")
+    np.testing.assert_allclose(bl.load(tmp_path / "cbind.nc").params, fit.params, rtol=1e-12)
+    with pytest.raises(bl.FormulaError, match=r"gives the trials.*drop trials='n'"):
+        build_design("cbind(s, f) ~ x", agg, trials="n")
+    with pytest.raises(bl.FormulaError, match=r"must be cbind\(successes, failures\)"):
+        build_design("cbind(s) ~ x", agg)
+    with pytest.raises(bl.DataError, match=r"successes \+ failures must be >= 1.*1 row"):
+        build_design("cbind(s, f) ~ x", agg.assign(s=np.r_[0, agg["s"][1:]], f=np.r_[0, agg["f"][1:]]))
+
+
+def test_poly_is_rs_orthogonal_basis_and_new_data_use_the_training_one(tmp_path):
+    # R: poly(1:10, 2)
+    r_poly = np.array(
+        [[-0.49543369, 0.52223297], [-0.38533732, 0.17407766], [-0.27524094, -0.08703883],
+         [-0.16514456, -0.26111648], [-0.05504819, -0.34815531], [0.05504819, -0.34815531],
+         [0.16514456, -0.26111648], [0.27524094, -0.08703883], [0.38533732, 0.17407766],
+         [0.49543369, 0.52223297]]
+    )  # fmt: skip
+    df = pd.DataFrame({"y": [0, 1, 1, 0, 1, 0, 0, 1, 1, 0], "x": np.arange(1.0, 11.0)})
+    d = build_design("y ~ poly(x, 2)", df)
+    assert d.column_names == ["Intercept", "poly(x, 2)[0]", "poly(x, 2)[1]"]
+    np.testing.assert_allclose(d.X[:, 1:], r_poly, atol=5e-9)
+    # against numpy's QR of the centred Vandermonde matrix, on other data, degree 3
+    rng = np.random.default_rng(2)
+    big = pd.DataFrame({"x": rng.gamma(2.0, size=300)})
+    big["y"] = rng.binomial(1, 1 / (1 + np.exp(-(big["x"] - 2))))
+    d = build_design("y ~ poly(x, 3)", big)
+    Q, R = np.linalg.qr(np.vander(big["x"] - big["x"].mean(), 4, increasing=True))
+    np.testing.assert_allclose(d.X[:, 1:], (Q * np.sign(np.diag(R)))[:, 1:], atol=1e-10)
+    # new rows: the training basis (not a basis refitted on them)
+    new = big.head(7)
+    np.testing.assert_allclose(d.encode(new), d.X[:7], atol=1e-10)
+    fit = bl.LogitModel("y ~ poly(x, 3)", big).fit_mle()
+    ref = bl.LogitModel("y ~ x + I(x**2) + I(x**3)", big).fit_mle()
+    assert fit.llf == pytest.approx(ref.llf, rel=1e-9)  # the same model, other coefficients
+    np.testing.assert_allclose(fit.predict(new)["estimate"], ref.predict(new)["estimate"], rtol=1e-7)
+    fit.save(tmp_path / "poly.nc")
+    np.testing.assert_allclose(
+        bl.load(tmp_path / "poly.nc").predict(new)["estimate"], fit.predict(new)["estimate"], rtol=1e-12
+    )
+    with pytest.raises(bl.FormulaError, match=r"degree must be a whole number from 1 to 20"):
+        build_design("y ~ poly(x, 0)", big)
+    with pytest.raises(bl.DesignError, match=r"more than 3 distinct values"):
+        build_design("y ~ poly(x, 3)", big.assign(x=big["x"].round() % 3))

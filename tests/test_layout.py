@@ -325,6 +325,7 @@ INTERNAL_MODULES = [
     "bayeslogit.design.names",
     "bayeslogit.design.offsets",
     "bayeslogit.design.rebuild",
+    "bayeslogit.design.poly",
     "bayeslogit.design.response",
     "bayeslogit.fit",
     "bayeslogit.fit.group_model",

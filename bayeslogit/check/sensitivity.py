@@ -29,7 +29,7 @@ from . import scores
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.posterior import PosteriorResults
 
-__all__ = ["prior_sensitivity", "log_prior_draws", "joint_log_prior_draws", "PSENSE_THRESHOLD"]
+__all__ = ["prior_sensitivity", "log_prior_draws", "joint_log_prior_draws", "arviz_log_prior", "PSENSE_THRESHOLD"]
 
 PSENSE_THRESHOLD = 0.05
 """Power-scaling sensitivity (CJS distance gradient) from which a component counts as influential
@@ -91,6 +91,38 @@ def joint_log_prior_draws(post: PosteriorResults) -> dict[str, np.ndarray]:
 
     ctx = PriorContext.from_design(post.design)
     return post.model.priors.free_log_prior(post.draws(), draws, ctx)
+
+
+def arviz_log_prior(post: PosteriorResults):
+    """The ``log_prior`` group of :meth:`PosteriorResults.to_arviz`: :func:`joint_log_prior_draws`
+    as an ``xarray.Dataset``, each variable under the name and dims of its posterior variable
+    (``pm.compute_log_prior``'s layout); coefficients with closed-form priors under ``beta``
+    (dim ``coef``) when all are, else under their PyMC variable (``beta_normal``...)."""
+    import xarray as xr
+
+    if post.design.groups is not None:
+        raise ArgumentError(
+            "the log_prior group needs the joint prior density of the group terms' sds and "
+            "correlations, which is not computed here; use to_arviz(log_prior=False) for fits with group terms"
+        )
+    posterior = post.idata.posterior
+    C, D = post.n_chains, post.n_draws
+    out = {}
+    for key, values in joint_log_prior_draws(post).items():
+        name = key
+        if key == "beta" and values.shape[1] != len(post.coef_names):
+            parts = [v for v in posterior.data_vars if str(v).startswith("beta_")]
+            if len(parts) != 1:
+                raise ArgumentError(
+                    f"cannot name the log prior of the coefficients of {len(parts)} prior families "
+                    f"({parts}) the way PyMC does; use to_arviz(log_prior=False)"
+                )
+            name = str(parts[0])
+        var = posterior[name]
+        dims = [d for d in var.dims if d not in ("chain", "draw")]
+        shape = [var.sizes[d] for d in dims]
+        out[name] = (("chain", "draw", *dims), values.reshape(C, D, *shape))
+    return xr.Dataset(out, coords={k: v for k, v in posterior.coords.items()})
 
 
 def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRESHOLD) -> pd.DataFrame:

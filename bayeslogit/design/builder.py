@@ -34,8 +34,10 @@ from .data_checks import (
 from .group_terms import build_group_design, group_columns, split_group_terms
 from .matrix_checks import check_finite_columns, check_levels_early, check_magnitude, check_rank, checked_dmatrix
 from .names import (
+    R_EQUIVALENTS,
     describe_levels,
     design_info_names,
+    expand_dot,
     formula_error,
     predictor_columns,
     preview,
@@ -52,7 +54,8 @@ from .offsets import (
     offset_of_new_rows,
     split_offsets,
 )
-from .response import code_binary, code_binomial, eval_response, frequency_weights
+from .poly import poly
+from .response import cbind_parts, code_binary, code_binomial, code_cbind, eval_response, frequency_weights
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,8 @@ def build_design_with_rows(
         raise DataError(f"missing must be 'raise' or 'drop', got {missing!r}")
     if len(data) == 0:
         raise DataError("data has no rows; a logistic regression needs observations")
+    formula = expand_dot(formula, data.columns, (trials, weights, offset))  # R's "y ~ ."
+    eval_env = eval_env.with_outer_namespace({"poly": poly})  # R's poly(x, 2); the caller's own wins
     fixed, group_syntax = split_group_terms(formula)  # "(1 + x | g)" terms: not patsy's
     try:
         desc = parse_formula(fixed)
@@ -377,9 +382,10 @@ def build_design_with_rows(
     # Columns the model reads: the formula's names that are data columns, plus trials.
     unknown = [n for n in free if not resolvable(n, eval_env)]
     if unknown:
+        hint = R_EQUIVALENTS.get(unknown[0])
         raise FormulaError(
             f"formula {formula!r} uses {unknown[0]!r}, which is not a column of data "
-            f"(columns: {preview(list(data.columns))}); fix the name or add the column"
+            f"(columns: {preview(list(data.columns))}); " + (f"{hint}" if hint else "fix the name or add the column")
         )
     if weights is not None:
         if not isinstance(weights, str) or weights not in data.columns:
@@ -415,11 +421,18 @@ def build_design_with_rows(
     data = numpy_dtypes(data, used)
 
     check_numeric_looking(data, names)
-    y_raw = eval_response(response, data, eval_env)
-    if trials is None:
+    counts = cbind_parts(response)  # R's cbind(successes, failures): binomial, trials = their sum
+    if counts is not None and trials is not None:
+        raise FormulaError(f"the response {response!r} gives the trials (successes + failures); drop trials={trials!r}")
+    if counts is not None:
+        y, n_trials = code_cbind(counts, data, eval_env)
+        event, levels = 1, (0, 1)
+    elif trials is None:
+        y_raw = eval_response(response, data, eval_env)
         y, event, levels = code_binary(y_raw, response, event)
         n_trials = None
     else:
+        y_raw = eval_response(response, data, eval_env)
         y, n_trials = code_binomial(y_raw, response, data[trials], trials)
         event, levels = 1, (0, 1)
     w = None

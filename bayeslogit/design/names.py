@@ -29,6 +29,36 @@ def identifiers(code: str) -> list[str]:
     return free_names([code], [])
 
 
+# R functions patsy lacks, with what to write instead (named in the "not a column" error).
+R_EQUIVALENTS = {
+    "ns": "R's ns(x, df) is a natural cubic spline: patsy's cr(x, df=3) is the equivalent",
+}
+
+# A "." term of R's formulas: all other columns. Outside quotes, a dot that is not part of a
+# name or number.
+_DOT = re.compile(r"""(?<![\w.'"])\.(?![\w.'"])""")
+
+
+def expand_dot(formula: str, columns, exclude=()) -> str:
+    """R's ``y ~ .``: each ``.`` right of ``~`` replaced by the columns the left side and
+    ``exclude`` do not name (as R's ``glm``), joined by ``+``; ``Q('...')`` for odd names."""
+    if "~" not in formula:
+        return formula
+    lhs, rhs = formula.split("~", 1)
+    if not _DOT.search(re.sub(r"'[^']*'|\"[^\"]*\"", "", rhs)):
+        return formula
+    taken = set(identifiers(lhs)) if lhs.strip() else set()
+    taken |= {c for c in exclude if isinstance(c, str)}
+    taken |= {c for c in columns if isinstance(c, str) and re.search(rf"Q\(\s*['\"]{re.escape(c)}['\"]\s*\)", lhs)}
+    rest = [c for c in columns if isinstance(c, str) and c not in taken]
+    if not rest:
+        raise FormulaError(f"formula {formula!r}: '.' stands for the other columns, but data has none")
+    terms = " + ".join(c if c.isidentifier() and c not in {"Q", "C", "I"} else f"Q({c!r})" for c in rest)
+    parts = re.split(r"""('[^']*'|"[^"]*")""", rhs)  # leave quoted text alone
+    rhs = "".join(p if i % 2 else _DOT.sub(f"({terms})", p) for i, p in enumerate(parts))
+    return f"{lhs}~{rhs}"
+
+
 def short_formula(formula: str, k: int = 120) -> str:
     return formula if len(formula) <= k else formula[: k - 3] + "..."
 

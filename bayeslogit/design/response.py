@@ -31,10 +31,47 @@ def eval_response(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment) -> 
         value = env.with_outer_namespace(builtins).eval(code, inner_namespace=namespace)
     except Exception as exc:  # noqa: BLE001 - user expression, re-raised with context
         raise FormulaError(f"cannot evaluate the response {code!r}: {type(exc).__name__}: {exc}") from None
+    if type(value).__name__ == "_CategoricalBox":  # C(y): patsy's wrapper of the values and levels
+        levels = value.levels
+        value = value.data
+        if levels is not None:
+            value = pd.Categorical(np.asarray(value).reshape(-1), categories=list(levels))
+    if isinstance(value, pd.Categorical):
+        return pd.Series(value, index=data.index)
     value = pd.Series(np.asarray(value).reshape(-1) if np.ndim(value) else [value] * len(data), index=data.index)
     if len(value) != len(data):
         raise FormulaError(f"the response {code!r} has {len(value)} values for {len(data)} rows")
     return value
+
+
+def cbind_parts(code: str) -> tuple[str, str] | None:
+    """The two expressions of an R-style ``cbind(successes, failures)`` response, else None."""
+    import ast
+
+    try:
+        node = ast.parse(code.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "cbind"):
+        return None
+    if len(node.args) != 2 or node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+        raise FormulaError(
+            f"the response {code!r} must be cbind(successes, failures): two columns or expressions, as R's glm"
+        )
+    return ast.unparse(node.args[0]), ast.unparse(node.args[1])
+
+
+def code_cbind(parts: tuple[str, str], data: pd.DataFrame, env: patsy.EvalEnvironment) -> tuple[np.ndarray, np.ndarray]:
+    """Successes and trials (successes + failures) of a ``cbind(successes, failures)`` response."""
+    yes = as_counts(eval_response(parts[0], data, env), f"successes {parts[0]!r} of cbind()")
+    no = as_counts(eval_response(parts[1], data, env), f"failures {parts[1]!r} of cbind()")
+    n = yes + no
+    if np.any(n < 1):
+        raise DataError(
+            f"cbind({parts[0]}, {parts[1]}): successes + failures must be >= 1 in every row; "
+            f"{int(np.sum(n < 1))} row(s) have no trials (drop them)"
+        )
+    return yes, n
 
 
 def code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, tuple]:

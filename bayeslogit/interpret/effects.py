@@ -49,24 +49,49 @@ __all__ = ["odds_ratios", "marginal_effects"]
 
 
 @renamed_arguments(interval="ci_prob")
-def odds_ratios(results: PointResults | PosteriorResults, *, ci_prob: float | None = None) -> pd.DataFrame:
+def odds_ratios(
+    results: PointResults | PosteriorResults, *, ci_prob: float | None = None, per: float | dict | None = None
+) -> pd.DataFrame:
     """See :meth:`bayeslogit.Results.odds_ratios` (``interval``: deprecated alias of ``ci_prob``)."""
     prob = resolve_ci_prob(ci_prob)
     lb, ub = interval_names(results, prob)
     names = results.coef_names
+    units = _units(per, names)
     if is_posterior(results):
-        ors = np.exp(results.draws())
+        ors = np.exp(results.draws() * units)
         table = pd.DataFrame(summarize_draws(ors, prob, (lb, ub)), index=names)
         table.insert(1, "median", np.median(ors, axis=0))
     else:
         beta, V = point_estimates(results)
-        se = np.sqrt(np.diag(V))
+        se = np.sqrt(np.diag(V)) * np.abs(units)
+        beta = beta * units
         z = _numerics.normal_quantile((1 + prob) / 2)
         table = pd.DataFrame(
             {"estimate": np.exp(beta), lb: np.exp(beta - z * se), ub: np.exp(beta + z * se)}, index=names
         )
     table.index.name = "term"
     return table
+
+
+def _units(per, names: list[str]) -> np.ndarray:
+    """The change in units per coefficient that ``odds_ratios(per=)`` asks for (1: unscaled)."""
+    units = np.ones(len(names))
+    if per is None:
+        return units
+    if isinstance(per, dict):
+        unknown = [k for k in per if k not in names]
+        if unknown:
+            raise ArgumentError(f"per= names {unknown[0]!r}, which is not a coefficient (coefficients: {names})")
+        items = list(per.items())
+    else:
+        items = [(n, per) for n in names if n != "Intercept"]
+    for name, value in items:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ArgumentError(f"per= must be a number or a dict of numbers, got {value!r} for {name!r}")
+        if not np.isfinite(value) or value == 0:
+            raise ArgumentError(f"per= must be finite and non-zero, got {value!r} for {name!r}")
+        units[names.index(name)] = float(value)
+    return units
 
 
 # -- marginal effects ------------------------------------------------------------------------

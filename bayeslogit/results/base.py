@@ -117,11 +117,12 @@ class Results(ResultsShortcuts):
 
     def _model_info(self) -> list[tuple[str, str]]:
         d = self.design
-        coding = (
-            f"{d.response} = {d.levels[1]!r} is the event"
-            if d.trials_name is None
-            else f"{d.response} successes of {d.trials_name} trials"
-        )
+        if d.response.replace(" ", "").startswith("cbind("):  # R's cbind(successes, failures)
+            coding = f"{d.response}: successes and failures (binomial)"
+        elif d.trials_name is None:
+            coding = f"{d.response} = {d.levels[1]!r} is the event"
+        else:
+            coding = f"{d.response} successes of {d.trials_name} trials"
         if d.weights_name is not None:
             coding += f", rows weighted by {d.weights_name} (frequency weights)"
         rows = [

@@ -49,8 +49,8 @@ class PosteriorCache:
 
     Attributes
     ----------
-    coef_tables : dict of float -> DataFrame
-        :meth:`PosteriorResults.coef_table` by ``ci_prob``.
+    coef_tables : dict of (float, str) -> DataFrame
+        :meth:`PosteriorResults.coef_table` by ``(ci_prob, kind)``.
     loo_results : dict of tuple -> LooResult
         :func:`bayeslogit.interpret.loo.psis_loo` by ``(method, observations, seed)``.
     loglik_totals_by_draws : dict
@@ -66,7 +66,7 @@ class PosteriorCache:
     """
 
     _post: Callable[[], PosteriorResults | None] | None = field(repr=False)
-    coef_tables: dict[float, pd.DataFrame] = field(default_factory=dict)
+    coef_tables: dict[tuple[float, str], pd.DataFrame] = field(default_factory=dict)
     loo_results: dict[tuple, Any] = field(default_factory=dict)
     loglik_totals_by_draws: dict[tuple[int, ...] | None, np.ndarray] = field(default_factory=dict)
     fitted: tuple[np.ndarray, str] | None = None
@@ -100,11 +100,12 @@ class PosteriorCache:
         """Link an unpickled cache to its unpickled fit."""
         self._post = weakref.ref(post)
 
-    def coef_table(self, ci_prob: float) -> pd.DataFrame:
-        """The coefficient table at ``ci_prob`` (a copy: callers may change it)."""
-        key = float(ci_prob)
+    def coef_table(self, ci_prob: float, kind: str = "eti") -> pd.DataFrame:
+        """The coefficient table at ``ci_prob`` with ``kind`` intervals (a copy: callers may
+        change it)."""
+        key = (float(ci_prob), kind)
         if key not in self.coef_tables:
-            self.coef_tables[key] = self.post._coef_table(key)
+            self.coef_tables[key] = self.post._coef_table(*key)
         return self.coef_tables[key].copy()
 
     def loo(self, key: tuple, compute: Callable[[], Any]) -> Any:

@@ -128,6 +128,43 @@ class PointResults(Results):
         """Fitted probabilities per row."""
         return _numerics.inv_logit(self._eta())
 
+    def _counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per training row: successes, trials (1 for 0/1 data; frequency weights folded in),
+        and the fitted probability."""
+        d = self.design
+        y = np.asarray(d.y, dtype=float)
+        n = np.ones_like(y) if d.trials is None else np.asarray(d.trials, dtype=float)
+        return y, n, self.fittedvalues
+
+    @property
+    def resid_deviance(self) -> np.ndarray:
+        """Deviance residuals per row, ``sign(y - n p) * sqrt(d_i)`` (statsmodels GLM Binomial's
+        ``resid_deviance``; with ``trials``, of the success counts)."""
+        y, n, p = self._counts()
+        return np.sign(y - n * p) * np.sqrt(np.clip(_unit_deviance(y, n, p), 0, None))
+
+    @property
+    def resid_pearson(self) -> np.ndarray:
+        """Pearson residuals per row, ``(y - n p) / sqrt(n p (1 - p))`` (statsmodels GLM
+        Binomial's ``resid_pearson``)."""
+        y, n, p = self._counts()
+        return (y - n * p) / np.sqrt(n * p * (1 - p))
+
+    @property
+    def deviance(self) -> float:
+        """The residual deviance, ``2 * (saturated log-likelihood - llf)`` (R's and statsmodels'
+        GLM ``deviance``; for 0/1 data, ``-2 * llf``)."""
+        y, n, p = self._counts()
+        return float(np.sum(_unit_deviance(y, n, p)))
+
+
+def _unit_deviance(y: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``2 * (y log(y / (n p)) + (n - y) log((n - y) / (n (1 - p))))``, with ``0 log 0 = 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(y > 0, y * (np.log(y) - np.log(n * p)), 0.0)
+        b = np.where(n - y > 0, (n - y) * (np.log(n - y) - np.log(n * (1 - p))), 0.0)
+    return 2 * (a + b)
+
 
 class MLEResults(PointResults):
     """Maximum-likelihood fit, with the statistics statsmodels' ``Logit`` reports.

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import _blocks
 from .._options import options
 from .._validation import check_bool, check_probability
-from ..errors import BayeslogitWarning
+from ..errors import ArgumentError, BayeslogitWarning
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 from .cache import PosteriorCache
@@ -283,13 +283,16 @@ class PosteriorResults(Results, PosteriorShortcuts):
         """Posterior standard deviations (the Bayesian analogue of standard errors)."""
         return pd.Series(self.draws().std(axis=0, ddof=1), index=self.coef_names, name="sd")
 
-    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB, kind: str = "eti") -> pd.DataFrame:
         """Posterior summary per coefficient, computed by ArviZ.
 
         Parameters
         ----------
         ci_prob : float
-            Probability of the equal-tailed credible interval (default 0.95, as for every fit).
+            Probability of the credible interval (default 0.95, as for every fit).
+        kind : {"eti", "hdi"}
+            The equal-tailed interval (default) or the highest-density interval (ArviZ's
+            ``hdi``; columns ``hdi{P}_lb``, ``hdi{P}_ub``).
 
         Returns
         -------
@@ -311,12 +314,14 @@ class PosteriorResults(Results, PosteriorShortcuts):
         ['mean', 'sd', 'eti89_lb', 'eti89_ub']
         """
         # the summary, the diagnostics and the CLI each ask for it: computed once per ci_prob
-        return self._cache.coef_table(check_probability("ci_prob", ci_prob))
+        if kind not in ("eti", "hdi"):
+            raise ArgumentError(f"kind must be 'eti' (equal-tailed) or 'hdi' (highest density), got {kind!r}")
+        return self._cache.coef_table(check_probability("ci_prob", ci_prob), kind)
 
-    def _coef_table(self, ci_prob: float) -> pd.DataFrame:
+    def _coef_table(self, ci_prob: float, kind: str = "eti") -> pd.DataFrame:
         import arviz_stats as az  # arviz's statistics half: no matplotlib import (CLI start-up)
 
-        table = az.summary(self.idata, var_names=["beta"], ci_prob=ci_prob, ci_kind="eti", round_to="none")
+        table = az.summary(self.idata, var_names=["beta"], ci_prob=ci_prob, ci_kind=kind, round_to="none")
         table.index = [_coord_label(i) for i in table.index]
         table = table.loc[self.coef_names]
         table.index.name = "term"

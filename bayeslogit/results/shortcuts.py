@@ -116,7 +116,7 @@ class ResultsShortcuts:
         )
 
     @renamed_arguments(interval="ci_prob")
-    def odds_ratios(self, *, ci_prob: float | None = None) -> pd.DataFrame:
+    def odds_ratios(self, *, ci_prob: float | None = None, per: float | dict | None = None) -> pd.DataFrame:
         """Odds ratios ``exp(coef)`` with intervals, one row per coefficient.
 
         Parameters
@@ -124,6 +124,11 @@ class ResultsShortcuts:
         ci_prob : float, optional
             Interval probability, default 0.95: the equal-tailed interval of the transformed
             draws (posterior) or ``exp`` of the Wald interval (point fits).
+        per : float or dict, optional
+            Units of change: ``per=10`` gives ``exp(10 * coef)``, the odds ratio per 10 units,
+            for every coefficient but the intercept (which stays ``exp(Intercept)``, the
+            baseline odds); a dict ``{"age": 10, "income": 1000}`` scales the named
+            coefficients only. Default: 1 unit.
         interval : float, optional
             Deprecated alias of ``ci_prob`` (FutureWarning); removed in the next release.
 
@@ -144,7 +149,7 @@ class ResultsShortcuts:
         """
         from ..interpret.effects import odds_ratios
 
-        return odds_ratios(cast("PointResults | PosteriorResults", self), ci_prob=ci_prob)
+        return odds_ratios(cast("PointResults | PosteriorResults", self), ci_prob=ci_prob, per=per)
 
     @renamed_arguments(interval="ci_prob")
     def marginal_effects(
@@ -321,6 +326,50 @@ class PosteriorShortcuts:
         from ..interpret.loo import psis_loo
 
         return psis_loo(cast("PosteriorResults", self), method=method, observations=observations, seed=seed)
+
+    def to_arviz(self, *, log_likelihood: bool = True, log_prior: bool = True) -> xr.DataTree:
+        """A copy of :attr:`idata` with the groups raw ArviZ functions need, added on request.
+
+        ``arviz_stats.loo``, ``arviz_stats.compare`` and ``arviz_plots.plot_loo_pit`` need the
+        ``log_likelihood`` group; ``arviz_stats.psense_summary`` needs ``log_likelihood`` and
+        ``log_prior``. ``post.idata`` holds neither (bayeslogit computes what it needs by row
+        blocks); this copy does, and ``post.idata`` is left unchanged.
+
+        Parameters
+        ----------
+        log_likelihood : bool
+            Add the pointwise log-likelihood ``(chain, draw, obs)``, materialised
+            (:meth:`log_likelihood`: it warns with its size above the
+            ``log_likelihood_warn_bytes`` option).
+        log_prior : bool
+            Add the log prior density of every draw per free variable, named as
+            ``pm.compute_log_prior`` names them (``beta`` per coefficient for closed-form
+            priors; ``tau``, ``z_hiernormal``, ``hs_*``... for hierarchical ones). Not
+            available for fits with group terms (ArgumentError).
+
+        Returns
+        -------
+        xarray.DataTree
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 1.5]})
+        >>> post = bl.LogitModel("y ~ x", df).sample(draws=100, tune=100, chains=2,
+        ...                                         random_seed=3, progressbar=False)
+        >>> tree = post.to_arviz()
+        >>> {"log_likelihood", "log_prior"} <= set(tree.children), "log_prior" in post.idata.children
+        (True, False)
+        """
+        from ..check.sensitivity import arviz_log_prior
+
+        post = cast("PosteriorResults", self)
+        tree = post.idata.copy()  # new nodes, shared arrays: post.idata keeps its groups
+        if log_likelihood and "log_likelihood" not in tree.children:
+            tree["log_likelihood"] = post.log_likelihood().to_dataset()
+        if log_prior:
+            tree["log_prior"] = arviz_log_prior(post)
+        return tree
 
     def diagnostics(self):
         """Convergence checks with verdicts (R-hat, ESS, MCSE, divergences, tree depth, E-BFMI),

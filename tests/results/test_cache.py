@@ -82,7 +82,7 @@ def test_the_cache_is_typed_and_holds_no_reference_cycle(post):
     table = fit.coef_table(ci_prob=0.9)
     table.iloc[0, 0] = 99.0  # callers get a copy
     assert fit.coef_table(ci_prob=0.9).iloc[0, 0] != 99.0
-    assert list(fit._cache.coef_tables) == [0.9]
+    assert list(fit._cache.coef_tables) == [(0.9, "eti")]
     fit._cache.clear()
     assert not fit._cache.coef_tables
     ref = weakref.ref(fit)
@@ -102,6 +102,6 @@ def test_a_pickled_fit_keeps_its_cache_linked_to_itself(post):
     loo = psis_loo(fit)
     again = pickle.loads(pickle.dumps(fit))
     assert again._cache.post is again
-    pd.testing.assert_frame_equal(again._cache.coef_tables[0.95], table)
+    pd.testing.assert_frame_equal(again._cache.coef_tables[(0.95, "eti")], table)
     assert psis_loo(again).elpd_data.elpd == loo.elpd_data.elpd
     np.testing.assert_array_equal(again._cache.loglik_totals(), fit._cache.loglik_totals())

@@ -269,3 +269,40 @@ def test_pooled_fits_are_built_with_their_label_and_population_names():
     mp = m.fit_map(pooling="none", priors=bl.Normal(0, 2))
     assert (mp.prior_label, mp.label) == ("Normal(0, 2), no pooling", "MAP Normal(0, 2), no pooling")
     assert mp.population_names == ["Intercept", "x"]
+
+
+def test_deviance_and_residuals_match_statsmodels_glm(mixed_df):
+    fit = bl.LogitModel("y ~ x1 + x2 + C(g)", mixed_df).fit_mle()
+    ref = smf.glm("y ~ x1 + x2 + C(g)", mixed_df, family=sm.families.Binomial()).fit(tol=1e-12)
+    assert fit.deviance == pytest.approx(ref.deviance, rel=1e-8)
+    np.testing.assert_allclose(fit.resid_pearson, ref.resid_pearson, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fit.resid_deviance, ref.resid_deviance, rtol=1e-8, atol=1e-10)
+    # with trials: aggregated binomial counts, statsmodels' (successes, failures) endog
+    rng = np.random.default_rng(5)
+    agg = pd.DataFrame({"x": rng.normal(size=40), "n": rng.integers(1, 12, 40)})
+    agg["k"] = rng.binomial(agg["n"], 1 / (1 + np.exp(-0.3 - 0.8 * agg["x"])))
+    agg.loc[0, "k"], agg.loc[1, "k"] = 0, agg.loc[1, "n"]  # both ends: 0 log 0
+    fit = bl.LogitModel("k ~ x", agg, trials="n").fit_mle()
+    endog = np.column_stack([agg["k"], agg["n"] - agg["k"]])
+    ref = sm.GLM(endog, sm.add_constant(agg[["x"]]), family=sm.families.Binomial()).fit(tol=1e-12)
+    assert fit.deviance == pytest.approx(ref.deviance, rel=1e-8)
+    np.testing.assert_allclose(fit.resid_pearson, ref.resid_pearson, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fit.resid_deviance, ref.resid_deviance, rtol=1e-8, atol=1e-10)
+    assert bl.LogitModel("k ~ x", agg, trials="n").fit_map().deviance > fit.deviance  # MAP: not the minimum
+
+
+def test_odds_ratios_per_units(mixed_df):
+    fit = bl.LogitModel("y ~ x1 + x2", mixed_df).fit_mle()
+    per10 = fit.odds_ratios(per=10)
+    one = fit.odds_ratios()
+    np.testing.assert_allclose(per10.loc[["x1", "x2"], "estimate"], one.loc[["x1", "x2"], "estimate"] ** 10, rtol=1e-10)
+    np.testing.assert_allclose(per10.loc[["x1", "x2"], "ci95_lb"], one.loc[["x1", "x2"], "ci95_lb"] ** 10, rtol=1e-10)
+    assert per10.loc["Intercept", "estimate"] == pytest.approx(one.loc["Intercept", "estimate"])  # baseline odds
+    some = fit.odds_ratios(per={"x2": -2})
+    assert some.loc["x2", "estimate"] == pytest.approx(np.exp(-2 * fit.params["x2"]))
+    assert some.loc["x2", "ci95_lb"] < some.loc["x2", "ci95_ub"]
+    assert some.loc["x1", "estimate"] == pytest.approx(one.loc["x1", "estimate"])
+    with pytest.raises(bl.ArgumentError, match=r"per= names 'age'"):
+        fit.odds_ratios(per={"age": 10})
+    with pytest.raises(bl.ArgumentError, match=r"per= must be"):
+        fit.odds_ratios(per="10")

@@ -163,3 +163,65 @@ def test_log_likelihood_true_stores_the_group_and_warns_with_its_size(seed_df, m
     eta = np.einsum("cdk,nk->cdn", beta, post.design.X)
     ref = stats.bernoulli(1 / (1 + np.exp(-eta))).logpmf(post.design.y)
     np.testing.assert_allclose(group.values, ref, rtol=1e-10)
+
+
+def test_coef_table_hdi_is_arviz_hdi(seed_post):
+    import arviz_stats as azs
+
+    table = seed_post.coef_table(kind="hdi", ci_prob=0.9)
+    assert list(table.columns[:4]) == ["mean", "sd", "hdi90_lb", "hdi90_ub"]
+    ref = azs.hdi(seed_post.idata.posterior["beta"], prob=0.9)
+    np.testing.assert_allclose(table[["hdi90_lb", "hdi90_ub"]].to_numpy(), ref.to_numpy(), rtol=1e-12)
+    assert list(seed_post.coef_table().columns[2:4]) == ["eti95_lb", "eti95_ub"]  # the default stays ETI
+    with pytest.raises(bl.ArgumentError, match=r"kind must be 'eti'"):
+        seed_post.coef_table(kind="hpd")
+
+
+def test_odds_ratios_per_units_of_draws(seed_post):
+    per = seed_post.odds_ratios(per=10)
+    b = seed_post.draws()
+    np.testing.assert_allclose(per["median"].iloc[1:], np.median(np.exp(10 * b[:, 1:]), axis=0), rtol=1e-12)
+    assert per["median"].iloc[0] == pytest.approx(np.median(np.exp(b[:, 0])))
+
+
+def test_to_arviz_gives_the_groups_raw_arviz_needs(seed_df, monkeypatch):
+    import arviz_stats as azs
+
+    post = bl.LogitModel("y ~ x1 + x2", seed_df, priors=bl.Normal(0, 2)).sample(
+        draws=100, tune=100, chains=2, random_seed=3, progressbar=False
+    )
+    with pytest.raises(TypeError):  # what a user meets today on post.idata
+        azs.loo(post.idata)
+    monkeypatch.setitem(bl.options, "log_likelihood_warn_bytes", 1000)
+    with pytest.warns(bl.BayeslogitWarning, match=r"2 chains x 100 draws x 500 rows"):
+        tree = post.to_arviz()
+    assert "log_likelihood" not in post.idata.children and "log_prior" not in post.idata.children
+    assert tree["log_likelihood"]["y"].shape == (2, 100, 500)
+    assert azs.loo(tree).elpd == pytest.approx(post.loo().elpd_data.elpd, rel=1e-12)
+    lp = tree["log_prior"]["beta"]
+    assert lp.dims == ("chain", "draw", "coef") and list(lp["coef"].values) == post.coef_names
+    b = post.idata.posterior["beta"].values @ post.model.priors.centring_map().T  # the intercept's: centred
+    sd = np.array([2.5, 2.0, 2.0])  # the intercept keeps its default Normal(0, 2.5)
+    np.testing.assert_allclose(lp.values, stats.norm(0, sd).logpdf(b), rtol=1e-10)
+    sense = azs.psense_summary(tree)
+    assert list(sense.index) == ["beta[Intercept]", "beta[x1]", "beta[x2]"]
+    from bayeslogit.check.sensitivity import prior_sensitivity
+
+    np.testing.assert_allclose(sense["prior"], prior_sensitivity(post)["prior"], atol=0.02)
+    monkeypatch.setitem(bl.options, "log_likelihood_warn_bytes", 2**40)
+    assert set(post.to_arviz(log_likelihood=False, log_prior=True).children) >= {"posterior", "log_prior"}
+    assert "log_likelihood" not in post.to_arviz(log_likelihood=False, log_prior=True).children
+    azp = pytest.importorskip("arviz_plots")
+    post.sample_posterior_predictive(random_seed=1)  # plot_loo_pit also needs posterior_predictive
+    azp.plot_loo_pit(post.to_arviz(log_prior=False), backend="matplotlib")
+
+
+def test_to_arviz_log_prior_of_a_hierarchical_prior_is_pymcs(seed_df):
+    import arviz_stats as azs
+
+    post = bl.LogitModel(
+        "y ~ x1 + x2", seed_df, priors={"x1": bl.Normal(0, bl.HalfNormal(1)), "x2": bl.Normal(0, bl.HalfNormal(1))}
+    ).sample(draws=100, tune=100, chains=2, random_seed=3, progressbar=False)
+    tree = post.to_arviz()
+    assert {"tau", "z_hiernormal"} <= set(tree["log_prior"].data_vars)
+    assert azs.psense_summary(tree).shape[0] >= 3
