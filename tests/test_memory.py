@@ -104,7 +104,6 @@ def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
     )
     assert res["binned"] and res["pav"] and res["method"], res  # per-row plots say how they reduce rows
     assert res["resid"] and res["ppc"] and res["oos"] and res["ame"] and res["sections"], res  # the new sections too
-    assert res["seconds"] < 90, res  # ~13 s on a loaded 2-core machine
     one_array = 20_000 * 4000 * 8  # 640 MB
     assert res["largest"] * 8 <= 8 * 2**20, res
     assert res["peak"] < 160e6, (
