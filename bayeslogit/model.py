@@ -187,7 +187,7 @@ class LogitModel:
         >>> import pandas as pd, bayeslogit as bl
         >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1], "x": [0.0, 1.0, 2.0, 3.0, 4.0]})
         >>> bl.LogitModel("y ~ x", df).prior_summary()["prior"].tolist()
-        ['Normal(0, 2.5)', 'Normal(0, 1.76777)']
+        ['Normal(0, 2.5)', 'Normal(0, 1.58114)']
         """
         return self.priors.table()
 

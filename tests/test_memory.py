@@ -252,7 +252,7 @@ def test_finite_and_magnitude_checks_by_blocks_find_a_value_in_the_last_block(mo
     model = bl.LogitModel("y ~ x + w", base)
     from bayeslogit.priors import DEFAULT_SCALE
 
-    np.testing.assert_allclose(model.priors.priors["w"].sigma, DEFAULT_SCALE / base["w"].std(ddof=0), rtol=1e-12)
+    np.testing.assert_allclose(model.priors.priors["w"].sigma, DEFAULT_SCALE / base["w"].std(ddof=1), rtol=1e-12)
 
 
 def test_many_level_factor_is_refused_before_the_design_is_built(monkeypatch):

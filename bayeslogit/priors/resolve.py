@@ -289,11 +289,15 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     """
     names = design.column_names
     X = design.X
-    w = getattr(design, "weights", None)  # frequency weights: the sds of the expanded data
+    # R's sd() (n - 1 in the denominator), as rstanarm's autoscaling; frequency weights: the
+    # sample sd of the expanded data, sum w (x - m)^2 / (sum w - 1)
+    w = getattr(design, "weights", None)
     if w is None:
-        sd = column_sd(X)  # X.std(axis=0), by row blocks when X is large
+        sd = column_sd(X, ddof=1)  # X.std(axis=0, ddof=1), by row blocks when X is large
     else:
-        sd = np.sqrt(np.average((X - np.average(X, axis=0, weights=w)) ** 2, axis=0, weights=w))
+        total = float(np.sum(w))
+        ss = np.asarray(w, dtype=float) @ (X - np.average(X, axis=0, weights=w)) ** 2
+        sd = np.sqrt(ss / (total - 1)) if total > 1 else np.zeros(X.shape[1])
     priors = default_priors(names, sd)
     sources = {name: "default" for name in names}
     centered = design.has_intercept

@@ -28,7 +28,7 @@ def test_default_prior_centred_intercept_and_autoscaled_slopes(seed_df):
     model, tree = _prior_draws(seed_df, None)
     b = tree.prior["beta"].transpose("chain", "draw", "coef").values.reshape(-1, 3)
     xm = seed_df[["x1", "x2"]].mean().to_numpy()
-    sd = seed_df[["x1", "x2"]].std(ddof=0).to_numpy()
+    sd = seed_df[["x1", "x2"]].std(ddof=1).to_numpy()  # R's sd(), as rstanarm
     alpha_c = b[:, 0] + b[:, 1:] @ xm  # the intercept's prior is on the log-odds at the means
     assert stats.kstest(alpha_c, stats.norm(0, 2.5).cdf).pvalue > P_MIN
     for j, s in enumerate(sd, start=1):
