@@ -187,7 +187,10 @@ def test_fit_prints_summary_diagnostics_comparison_and_writes_report(csv, mixed_
 
 def test_demo_runs_the_seed_example_end_to_end(tmp_path, capsys):
     out = tmp_path / "demo.html"
-    code = main(["demo", "--draws", "200", "--tune", "200", "--chains", "2", "--quiet", "--report", str(out)])
+    # a short run (2 x 200 draws): whether its R-hat passes 1.01 is the seed's luck, not what this
+    # tests (the exit status of failed checks is tested below)
+    argv = ["demo", "--draws", "200", "--tune", "200", "--chains", "2", "--quiet", "--ignore-checks"]
+    code = main([*argv, "--report", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     text = captured.out
