@@ -163,3 +163,21 @@ def test_log_likelihood_true_stores_the_group_and_warns_with_its_size(seed_df, m
     eta = np.einsum("cdk,nk->cdn", beta, post.design.X)
     ref = stats.bernoulli(1 / (1 + np.exp(-eta))).logpmf(post.design.y)
     np.testing.assert_allclose(group.values, ref, rtol=1e-10)
+
+
+def test_summary_rounds_as_the_cli_does(seed_post):
+    """print(post.summary()) showed ESS as 5070.5671 and MCSE as 0.0000: now the CLI's rounding
+    (ESS as integers, MCSE to 2 significant digits, estimates to their MCSE)."""
+    from bayeslogit.summary import format_coef_table, significant
+
+    text = str(seed_post.summary())
+    table = seed_post.coef_table()
+    shown = format_coef_table(table)
+    for term in table.index:
+        assert f"{table.loc[term, 'ess_bulk']:.0f}" == shown.loc[term, "ess_bulk"]
+        assert shown.loc[term, "mcse_mean"] == significant(table.loc[term, "mcse_mean"])
+        row = next(line for line in text.splitlines() if line.split()[:1] == [term])
+        assert shown.loc[term, "ess_bulk"] in row.split() and shown.loc[term, "mcse_mean"] in row.split()
+        assert f"{table.loc[term, 'ess_bulk']:.4f}" not in row
+    assert "0.0000" not in text
+    assert table["ess_bulk"].dtype.kind == "f"  # the table itself keeps its numbers
