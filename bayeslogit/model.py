@@ -323,8 +323,9 @@ class LogitModel:
         -------
         xarray.DataTree
             Groups ``prior`` (``beta`` with dims ``coef``, plus the free variables of
-            :attr:`pymc_model`, e.g. ``beta_normal``, ``tau``), ``prior_predictive`` (``y`` with
-            dims ``obs``), ``observed_data`` and ``constant_data``; every group has
+            :attr:`pymc_model`, e.g. ``beta_normal``, ``tau``), ``prior_predictive`` (the
+            outcomes with dims ``obs``, named as the response: ``admit`` for ``admit ~ gpa``),
+            ``observed_data`` (the same name) and ``constant_data``; every group has
             ``chain`` (one) and ``draw`` dims where it has draws.
 
         Raises

@@ -173,7 +173,11 @@ class PosteriorResults(Results, PosteriorShortcuts):
         keep = [v for v in prior.data_vars if v in self.idata.posterior.data_vars]
         self.idata["prior"] = prior[keep]
         if predictive:
-            self.idata["prior_predictive"] = tree["prior_predictive"].to_dataset()
+            replicated = tree["prior_predictive"].to_dataset()
+            observed = list(self.idata["observed_data"].data_vars) if "observed_data" in self.idata.children else []
+            if len(observed) == 1:  # named as the fit's observed outcome, so ArviZ pairs them
+                replicated = replicated.rename({name: observed[0] for name in replicated.data_vars})
+            self.idata["prior_predictive"] = replicated
         elif "prior_predictive" in self.idata.children:
             del self.idata["prior_predictive"]  # it would no longer match the prior group
         return self.idata
