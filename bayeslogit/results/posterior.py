@@ -61,8 +61,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
         sampler: str,
         random_seed: int | None,
         log_likelihood: bool = False,
-        label: str = "Posterior",
+        label: str | None = None,
     ) -> None:
+        if label is None:  # labelled by its priors, as MAP fits are ("Posterior Normal(0, 1)")
+            label = " ".join(filter(None, ["Posterior", model.priors.describe()]))
         self._init_results(model, label=label)
         self.idata = idata
         self.sampler = sampler
