@@ -453,3 +453,27 @@ def test_flat_prior_on_a_separating_column_still_has_no_mode():
         pytest.warns(bl.SeparationWarning, match="improper"),
     ):
         model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
+
+
+def test_sklearn_prior_on_breast_cancer_samples_with_bayeslogit():
+    """The issue's case: scikit-learn's breast_cancer (standardised, completely separated) under
+    sklearn_prior(C=1) fell back to PyMC (43 s); it runs on bayeslogit's NUTS, from
+    scikit-learn's fit."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    cols = [f"x{i}" for i in range(X.shape[1])]
+    model = bl.LogitModel(
+        "y ~ " + " + ".join(cols), pd.DataFrame(X, columns=cols).assign(y=y), priors=bl.sklearn_prior(C=1)
+    )
+    from bayeslogit.fit.separation import detect_separation
+
+    assert detect_separation(model.design.X, model.design.y)[0] == "complete"
+    mode = density.newton_mode(density.LogDensity.from_model(model))
+    ref = LogisticRegression(C=1, tol=1e-12, max_iter=100_000, solver="newton-cg").fit(X, y)
+    assert mode.converged
+    np.testing.assert_allclose(mode.beta, np.r_[ref.intercept_, ref.coef_[0]], atol=1e-5)
+    post = model.sample(draws=100, tune=100, chains=2, random_seed=1, sampler="bayeslogit", progressbar=False)
+    assert post.sampler == "bayeslogit"
