@@ -28,22 +28,26 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Headless Chromium for the report's browser test (tests/test_report.py): Debian's `chromium`,
-# installed with apt-get when missing (as root, or with password-less sudo). Where it cannot be
-# installed, the browser test is skipped and says why; everything else still runs.
-APT_CHROMIUM := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+# installed with apt-get when missing (as root, or with password-less sudo). apt-get waits up to
+# 5 minutes for a dpkg/apt lock another apt-get holds; its output goes to a private log (mktemp),
+# kept only when the install fails. Where it cannot be installed, the browser test is skipped and
+# says why; everything else still runs.
+APT_WAIT     := -o DPkg::Lock::Timeout=300
+APT_CHROMIUM := apt-get $(APT_WAIT) update -qq && DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq chromium
 browser:
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
 	elif ! command -v apt-get >/dev/null 2>&1; then \
 	  echo "browser: no chromium and no apt-get: the report's browser test will be skipped"; \
-	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "browser: installing Debian's chromium (apt-get) for the report's browser test"; \
-	  sh -c '$(APT_CHROMIUM)' >/tmp/bayeslogit-chromium.log 2>&1 || \
-	  echo "browser: chromium install failed (see /tmp/bayeslogit-chromium.log): the browser test will be skipped"; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-	  echo "browser: installing Debian's chromium (sudo apt-get) for the report's browser test"; \
-	  sudo -n sh -c '$(APT_CHROMIUM)' >/tmp/bayeslogit-chromium.log 2>&1 || \
-	  echo "browser: chromium install failed (see /tmp/bayeslogit-chromium.log): the browser test will be skipped"; \
-	else echo "browser: no chromium, not root and no sudo: the report's browser test will be skipped"; fi
+	else \
+	  if [ "$$(id -u)" = 0 ]; then as=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then as="sudo -n"; \
+	  else echo "browser: no chromium, not root and no sudo: the report's browser test will be skipped"; exit 0; fi; \
+	  log=$$(mktemp "$${TMPDIR:-/tmp}/bayeslogit-chromium.XXXXXX") || { \
+	    echo "browser: cannot create a log file: the browser test will be skipped"; exit 0; }; \
+	  echo "browser: installing Debian's chromium ($${as:+sudo }apt-get) for the report's browser test"; \
+	  if $$as sh -c '$(APT_CHROMIUM)' >"$$log" 2>&1; then rm -f "$$log"; \
+	  else echo "browser: chromium install failed (see $$log): the browser test will be skipped"; fi; \
+	fi
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow

@@ -189,12 +189,16 @@ def one_blas_thread():
     return threadpool_limits(1, user_api="blas")
 
 
-def column_sd(X: np.ndarray) -> np.ndarray:
-    """``X.std(axis=0)`` (ddof 0) without its ``n x p`` temporary of deviations: exactly numpy's
-    when ``X`` fits in one block (the ``block_bytes`` option), else two passes over row blocks (the
-    means, then the squared deviations), as accurate as numpy's own two-pass formula."""
-    if X.nbytes <= options["block_bytes"] or X.shape[0] == 0:
-        return X.std(axis=0, ddof=0)
+def column_sd(X: np.ndarray, ddof: int = 0) -> np.ndarray:
+    """``X.std(axis=0, ddof=ddof)`` without its ``n x p`` temporary of deviations: exactly
+    numpy's when ``X`` fits in one block (the ``block_bytes`` option), else two passes over row
+    blocks (the means, then the squared deviations), as accurate as numpy's own two-pass
+    formula. Zeros when there are no more than ``ddof`` rows (no spread to measure)."""
+    n = X.shape[0]
+    if n <= ddof:
+        return np.zeros(X.shape[1])
+    if X.nbytes <= options["block_bytes"]:
+        return X.std(axis=0, ddof=ddof)
     mean = X.mean(axis=0)
 
     def part(Xb):
@@ -202,4 +206,4 @@ def column_sd(X: np.ndarray) -> np.ndarray:
         return np.einsum("ij,ij->j", d, d)
 
     ss = reduce_rows(part, (X,), cells_per_row=X.shape[1])
-    return np.sqrt(ss / X.shape[0])
+    return np.sqrt(ss / (n - ddof))

@@ -292,37 +292,17 @@ def _sample(model, args, *, prefetch: bool = False):
 
 
 def _decimals(mcse: float, *, most: int = 6) -> int:
-    """Decimals that a posterior number with this Monte Carlo SE supports: the MCSE's first
-    significant digit is the last one printed (0.0099 -> 3 decimals, 0.02 -> 2)."""
-    import math
+    """:func:`bayeslogit.summary.mcse_decimals` (imported when called: ``--help`` stays light)."""
+    from .summary import mcse_decimals
 
-    if not math.isfinite(mcse) or mcse <= 0:
-        return 4
-    return int(min(most, max(0, -math.floor(math.log10(mcse)))))
+    return mcse_decimals(mcse, most=most)
 
 
 def format_coef_table(table):
-    """The posterior coefficient table as text cells: estimates rounded to the MCSE of their row,
-    ESS as integers, R-hat to 3 decimals, MCSE to 2 significant digits."""
-    import numpy as np
-    import pandas as pd
+    """:func:`bayeslogit.summary.format_coef_table` (imported when called: ``--help`` stays light)."""
+    from .summary import format_coef_table as fmt
 
-    from .summary import significant
-
-    def cell(col: str, v: float, k: int) -> str:
-        if col.startswith("mcse"):
-            return significant(v)
-        if not np.isfinite(v):
-            return ""
-        if col.startswith("ess"):
-            return f"{v:.0f}"
-        return f"{v:.3f}" if col == "r_hat" else f"{v:.{k}f}"
-
-    mcse = table["mcse_mean"] if "mcse_mean" in table.columns else pd.Series(np.nan, index=table.index)
-    digits = [_decimals(float(m)) for m in mcse]
-    return pd.DataFrame(
-        {col: [cell(col, float(v), k) for v, k in zip(table[col], digits)] for col in table.columns}, index=table.index
-    )
+    return fmt(table)
 
 
 def _wrap(text: str, indent: str = "") -> str:

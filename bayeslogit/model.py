@@ -187,7 +187,7 @@ class LogitModel:
         >>> import pandas as pd, bayeslogit as bl
         >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1], "x": [0.0, 1.0, 2.0, 3.0, 4.0]})
         >>> bl.LogitModel("y ~ x", df).prior_summary()["prior"].tolist()
-        ['Normal(0, 2.5)', 'Normal(0, 1.76777)']
+        ['Normal(0, 2.5)', 'Normal(0, 1.58114)']
         """
         return self.priors.table()
 
@@ -323,8 +323,9 @@ class LogitModel:
         -------
         xarray.DataTree
             Groups ``prior`` (``beta`` with dims ``coef``, plus the free variables of
-            :attr:`pymc_model`, e.g. ``beta_normal``, ``tau``), ``prior_predictive`` (``y`` with
-            dims ``obs``), ``observed_data`` and ``constant_data``; every group has
+            :attr:`pymc_model`, e.g. ``beta_normal``, ``tau``), ``prior_predictive`` (the
+            outcomes with dims ``obs``, named as the response: ``admit`` for ``admit ~ gpa``),
+            ``observed_data`` (the same name) and ``constant_data``; every group has
             ``chain`` (one) and ``draw`` dims where it has draws.
 
         Raises

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Summary", "shorten", "significant"]
+__all__ = ["Summary", "format_coef_table", "mcse_decimals", "shorten", "significant"]
 
 
 def shorten(text: str, k: int = 60) -> str:
@@ -44,6 +44,34 @@ def significant(v: float, digits: int = 2) -> str:
     return f"{v:.{max(0, digits - 1 - math.floor(math.log10(abs(v))))}f}"
 
 
+def mcse_decimals(mcse: float, *, most: int = 6) -> int:
+    """Decimals that a posterior number with this Monte Carlo SE supports: the MCSE's first
+    significant digit is the last one printed (0.0099 -> 3 decimals, 0.02 -> 2)."""
+    if not math.isfinite(mcse) or mcse <= 0:
+        return 4
+    return int(min(most, max(0, -math.floor(math.log10(mcse)))))
+
+
+def format_coef_table(table):
+    """The posterior coefficient table as text cells: estimates rounded to the MCSE of their row,
+    ESS as integers, R-hat to 3 decimals, MCSE to 2 significant digits."""
+
+    def cell(col: str, v: float, k: int) -> str:
+        if col.startswith("mcse"):
+            return significant(v)
+        if not math.isfinite(v):
+            return ""
+        if col.startswith("ess"):
+            return f"{v:.0f}"
+        return f"{v:.3f}" if col == "r_hat" else f"{v:.{k}f}"
+
+    mcse = table["mcse_mean"] if "mcse_mean" in table.columns else pd.Series(math.nan, index=table.index)
+    digits = [mcse_decimals(float(m)) for m in mcse]
+    return pd.DataFrame(
+        {col: [cell(col, float(v), k) for v, k in zip(table[col], digits)] for col in table.columns}, index=table.index
+    )
+
+
 @dataclass
 class Summary:
     """A summary block. ``str(summary)`` gives text; notebooks render it as HTML.
@@ -67,10 +95,17 @@ class Summary:
             return self.float_format.format(v)
         return str(v)
 
+    @staticmethod
+    def _shown(t: pd.DataFrame) -> pd.DataFrame:
+        """A numeric posterior table (it has ``mcse_mean``) as :func:`format_coef_table` rounds
+        it (the CLI's rounding); any other table as it is."""
+        numeric = all(pd.api.types.is_numeric_dtype(t[c]) for c in t.columns)
+        return format_coef_table(t) if "mcse_mean" in t.columns and numeric else t
+
     def __str__(self) -> str:
         blocks = []
         for t in self.tables:
-            blocks.append(t.to_string(float_format=lambda v: self._fmt(float(v))))
+            blocks.append(self._shown(t).to_string(float_format=lambda v: self._fmt(float(v))))
         half = (len(self.info) + 1) // 2
         left, right = self.info[:half], self.info[half:]
         lw = max([len(k) + len(v) + 2 for k, v in left] + [0])
@@ -100,7 +135,9 @@ class Summary:
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
             for k, v in self.info
         )
-        tables = "".join(t.to_html(float_format=lambda v: self._fmt(float(v)), border=0) for t in self.tables)
+        tables = "".join(
+            self._shown(t).to_html(float_format=lambda v: self._fmt(float(v)), border=0) for t in self.tables
+        )
         notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.notes)
         return (
             f"<div class='bayeslogit-summary'><h4>{html.escape(self.title)}</h4>"

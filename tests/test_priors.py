@@ -17,9 +17,29 @@ def test_default_is_rstanarm_autoscaled(mixed_df):
     assert r.centered_intercept
     assert r.priors["Intercept"] == bl.Normal(0, 2.5)
     for j, name in enumerate(d.column_names[1:], start=1):
-        assert r.priors[name].sigma == pytest.approx(2.5 / d.X[:, j].std())
+        assert r.priors[name].sigma == pytest.approx(2.5 / d.X[:, j].std(ddof=1))  # R's sd(): n - 1
     np.testing.assert_allclose(r.x_mean[1:], d.X[:, 1:].mean(axis=0))
     assert r.x_mean[0] == 0
+
+
+def test_default_scale_divides_by_rs_sd_at_n_8():
+    """rstanarm's autoscaling divides 2.5 by R's sd() (n - 1 in the denominator): at n = 8 the
+    population sd would give a prior 7% wider."""
+    import pandas as pd
+
+    x = np.array([0.3, -1.2, 2.5, 0.8, -0.4, 1.9, 0.0, -2.2])
+    df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0], "x": x})
+    sd_r = np.sqrt(((x - x.mean()) ** 2).sum() / (len(x) - 1))  # R: sd(x)
+    assert sd_r == pytest.approx(np.std(x, ddof=1))
+    expected = 2.5 / sd_r
+    assert resolve_priors(None, build_design("y ~ x", df)).priors["x"].sigma == pytest.approx(expected, rel=1e-12)
+    with bl.option_context(block_bytes=8):  # the same by row blocks
+        assert resolve_priors(None, build_design("y ~ x", df)).priors["x"].sigma == pytest.approx(expected, rel=1e-12)
+    # frequency weights: the expanded data's sample sd, sum w (x - m)^2 / (sum w - 1)
+    w = np.array([1, 3, 2, 1, 1, 4, 2, 1])
+    weighted = resolve_priors(None, build_design("y ~ x", df.assign(w=w), weights="w")).priors["x"].sigma
+    assert weighted == pytest.approx(2.5 / np.std(np.repeat(x, w), ddof=1), rel=1e-12)
+    assert str(bl.LogitModel("y ~ x", df).priors.priors["x"]) == f"Normal(0, {2.5 / sd_r:.6g})"
 
 
 def test_single_prior_for_all_slopes_keeps_default_intercept(mixed_df):
@@ -46,7 +66,7 @@ def test_joint_logpdf_matches_scipy(mixed_df):
     expected = (
         stats.norm(0, 2.5).logpdf(alpha_c)
         + stats.cauchy(0.5, 2).logpdf(-0.2)
-        + stats.norm(0, 2.5 / d.X[:, 2].std()).logpdf(0.9)
+        + stats.norm(0, 2.5 / d.X[:, 2].std(ddof=1)).logpdf(0.9)
     )
     assert r.logpdf(beta) == pytest.approx(expected, rel=1e-12)
 

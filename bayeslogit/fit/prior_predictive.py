@@ -77,7 +77,7 @@ def prior_predictive_tree(
 ):
     """An ArviZ ``DataTree`` with ``prior``, ``prior_predictive`` (unless ``predictive=False``),
     ``observed_data`` and ``constant_data``, laid out like ``pm.sample_prior_predictive``'s
-    (one chain of ``draws``). The outcomes are int8 for 0/1 data (see
+    (one chain of ``draws``); the outcome variable is named as the response. The outcomes are int8 for 0/1 data (see
     :meth:`bayeslogit.response.ResponseFamily.replicate`); above the ``predictive_warn_bytes`` option (:mod:`bayeslogit._options`) a
     :class:`~bayeslogit.BayeslogitWarning` gives their size first."""
     import arviz as az
@@ -85,9 +85,14 @@ def prior_predictive_tree(
     rng = np.random.default_rng(random_seed)
     values, dims, coords = draw_prior(design, priors, draws, rng)
     family = response_family(design)
+    # the outcome is named as the response (ArviZ pairs observed_data and prior_predictive by
+    # name); "y" where that name is taken by another variable of the tree
+    name = str(getattr(design, "response", "") or "y")
+    if name in {*values, *dims, "X", "trials", "offset"}:
+        name = "y"
     groups: dict[str, dict[str, Any]] = {
         "prior": {k: v[None] for k, v in values.items()},
-        "observed_data": {"y": design.y},
+        "observed_data": {name: design.y},
         "constant_data": {"X": design.X, **family.constant_data()},
     }
     if getattr(design, "offset", None) is not None:
@@ -95,9 +100,9 @@ def prior_predictive_tree(
     if predictive:
         warn_if_large(draws, design.n_obs, family, "prior predictive", stacklevel=4)
         G = None if design.groups is None else [values[f"b_{t.key}"] for t in design.groups.terms]
-        groups["prior_predictive"] = {"y": family.replicate(design, values["beta"], rng, G)[None]}
+        groups["prior_predictive"] = {name: family.replicate(design, values["beta"], rng, G)[None]}
     all_coords: dict[str, Any] = {**coords, "obs": np.arange(design.n_obs)}
-    dims = {**dims, "y": ["obs"], "X": ["obs", "coef"], "trials": ["obs"], "offset": ["obs"]}
+    dims = {**dims, name: ["obs"], "X": ["obs", "coef"], "trials": ["obs"], "offset": ["obs"]}
     tree = az.from_dict(groups, coords=all_coords, dims=dims)
     tree["prior"].attrs.update(
         {

@@ -28,7 +28,7 @@ import warnings
 from ..errors import BayeslogitWarning, SamplerError, SeparationWarning
 from . import laplace, pymc_model
 from .nuts import driver
-from .separation import detect_separation
+from .separation import improper_separation
 
 __all__ = ["sample_posterior"]
 
@@ -125,11 +125,7 @@ def sample_posterior(
 def _warn_if_posterior_improper(model) -> None:
     """Flat priors on columns that separate the data leave the posterior improper: warn."""
     d = model.design
-    flat = [j for j, name in enumerate(d.column_names) if model.priors.priors[name].improper]
-    if not flat:
-        return
-    # A free coefficient moves eta along its column, centred when the intercept is centred.
-    kind, _ = detect_separation(d.X[:, flat] - model.priors.x_mean[flat], d.y, d.trials)
+    kind, flat = improper_separation(d.X, d.y, d.trials, model.priors)
     if kind is not None:
         cols = [d.column_names[j] for j in flat]
         warnings.warn(

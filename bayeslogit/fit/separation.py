@@ -31,7 +31,13 @@ import numpy as np
 
 from ..response import as_response
 
-__all__ = ["detect_separation", "no_separation_certificate", "check_separation", "LP_MAX_ROWS"]
+__all__ = [
+    "detect_separation",
+    "improper_separation",
+    "no_separation_certificate",
+    "check_separation",
+    "LP_MAX_ROWS",
+]
 
 LP_MAX_ROWS = 200_000
 """Above this many rows an inconclusive certificate is not followed by the (dense) linear program."""
@@ -155,3 +161,18 @@ def detect_separation(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None = 
     if strict.status == 0 and -strict.fun > 1e-9:
         return "complete", d
     return "quasi-complete", d
+
+
+def improper_separation(X: np.ndarray, y: np.ndarray, trials, priors) -> tuple[str | None, list[int]]:
+    """Separation along the directions that only improper (Flat) priors govern.
+
+    A proper prior keeps the posterior finite along any direction it constrains, so only the
+    Flat columns matter: a free coefficient moves ``eta`` along its column, centred when the
+    intercept's prior is centred (``priors.x_mean`` is zero otherwise). Returns ``(kind,
+    flat)``: ``kind`` as :func:`detect_separation` gives it (None when there is no Flat
+    column or no separation among them) and the indices of the Flat columns.
+    """
+    flat = [j for j, p in enumerate(priors.priors.values()) if p.improper]
+    if not flat:
+        return None, flat
+    return detect_separation(X[:, flat] - priors.x_mean[flat], y, trials)[0], flat

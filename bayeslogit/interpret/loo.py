@@ -92,6 +92,22 @@ class LooResult:
     rows: np.ndarray
     approx_posterior: bool = False
 
+    def __repr__(self) -> str:
+        """One line: elpd, its SE, the effective number of parameters, the method and the
+        Pareto k counts (never the per-row arrays)."""
+        e = self.elpd_data
+        k = np.asarray(getattr(e, "pareto_k", np.array([])), dtype=float).ravel()
+        k = k[np.isfinite(k)]
+        good = float(getattr(e, "good_k", 0.7))
+        counts = (
+            f"Pareto k: {int((k <= good).sum())} good (<= {good:.2f}), "
+            f"{int(((k > good) & (k <= 1)).sum())} bad, {int((k > 1).sum())} very bad (> 1)"
+        )
+        return (
+            f"<LooResult elpd={float(e.elpd):.2f} (se {float(e.se):.2f}), p={float(e.p):.2f}, "
+            f"{self.method} ({self.short_label}); {counts}>"
+        )
+
     @property
     def short_label(self) -> str:
         """``"exact"`` or ``"subsampled, 2,000 of 100,000 rows"`` (plus ``", approximate-posterior

@@ -22,13 +22,14 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .._validation import check_probability
-from ..errors import ArgumentError
+from ..errors import ArgumentError, SeparationWarning
 from ..response import as_response
 from ..results.base import DEFAULT_CI_PROB
 from .predict import is_posterior
@@ -159,7 +160,10 @@ def pooling_table(
         )
     model = post.model
     complete = model.fit_mle() if complete is None else complete
-    none = model.fit_mle(pooling="none") if none is None else none
+    if none is None:  # separated levels are flagged in the table: no warning advising fit_map()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SeparationWarning)
+            none = model.fit_mle(pooling="none")
     c = t.coef_names.index(coef)
     d = post.design
     y = np.asarray(d.y, dtype=float)

@@ -80,7 +80,7 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
         mapping names to fits.
     names : list of str, optional
         Column labels; default the fits' own labels (``"MLE"``, ``"MAP Normal(0, 1)"``,
-        ``"Posterior"``).
+        ``"Posterior"``, ``"Posterior Normal(0, 1)"``).
     ci_prob : float
         Interval probability: Wald (MLE), Laplace (MAP) or equal-tailed posterior (draws).
 

@@ -573,7 +573,8 @@ class Horseshoe(Prior):
 
 def default_priors(names: list[str], sd: np.ndarray) -> dict[str, Prior]:
     """The weakly-informative default, rstanarm's autoscaling: each slope gets
-    ``Normal(0, 2.5 / sd(x_j))`` (``Normal(0, 2.5)`` for a constant column); the intercept
+    ``Normal(0, 2.5 / sd(x_j))``, ``sd`` as R's (``n - 1`` in the denominator; ``Normal(0, 2.5)``
+    for a constant column); the intercept
     ``Normal(0, 2.5)`` (on the log-odds at the predictor means when it is centred).
 
     Examples

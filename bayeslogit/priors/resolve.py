@@ -110,6 +110,30 @@ class ResolvedPriors:
     def _repr_html_(self) -> str:
         return self.table().to_html(border=0)
 
+    def describe(self) -> str:
+        """The priors the user chose, in a few words, for labels (``"Posterior Normal(0, 1)"``):
+        the slopes' one prior (``"custom priors"`` when they differ), then a user-set intercept's;
+        ``""`` when every prior is the default.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeslogit as bl
+        >>> from bayeslogit.design import build_design
+        >>> d = build_design("y ~ x", pd.DataFrame({"y": [0, 1, 0, 1], "x": [0.0, 1.0, 2.0, 3.0]}))
+        >>> resolve_priors(bl.Normal(0, 1), d).describe(), resolve_priors(None, d).describe()
+        ('Normal(0, 1)', '')
+        >>> resolve_priors(bl.sklearn_prior(C=4.0), d).describe()
+        'Normal(0, 2), Intercept Flat()'
+        """
+        if all(source == "default" for source in self.sources.values()):
+            return ""
+        slopes = {str(p) for name, p in self.priors.items() if name != "Intercept"}
+        text = slopes.pop() if len(slopes) == 1 else ("custom priors" if slopes else "")
+        icpt = self.priors.get("Intercept")
+        if icpt is not None and self.sources.get("Intercept") != "default" and str(icpt) != text:
+            text = f"{text}, Intercept {icpt}" if text else f"Intercept {icpt}"
+        return text
+
     # -- what the fitters ask -------------------------------------------------------------------
 
     @property
@@ -289,11 +313,15 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     """
     names = design.column_names
     X = design.X
-    w = getattr(design, "weights", None)  # frequency weights: the sds of the expanded data
+    # R's sd() (n - 1 in the denominator), as rstanarm's autoscaling; frequency weights: the
+    # sample sd of the expanded data, sum w (x - m)^2 / (sum w - 1)
+    w = getattr(design, "weights", None)
     if w is None:
-        sd = column_sd(X)  # X.std(axis=0), by row blocks when X is large
+        sd = column_sd(X, ddof=1)  # X.std(axis=0, ddof=1), by row blocks when X is large
     else:
-        sd = np.sqrt(np.average((X - np.average(X, axis=0, weights=w)) ** 2, axis=0, weights=w))
+        total = float(np.sum(w))
+        ss = np.asarray(w, dtype=float) @ (X - np.average(X, axis=0, weights=w)) ** 2
+        sd = np.sqrt(ss / (total - 1)) if total > 1 else np.zeros(X.shape[1])
     priors = default_priors(names, sd)
     sources = {name: "default" for name in names}
     centered = design.has_intercept

@@ -68,7 +68,7 @@ class Results(ResultsShortcuts):
     @property
     def label(self) -> str:
         """What the fit is called in tables and plots: ``"MLE"``, ``"MLE (no pooling)"``,
-        ``"MAP Normal(0, 1)"``, ``"Posterior"``."""
+        ``"MAP Normal(0, 1)"``, ``"Posterior"`` (default priors) or ``"Posterior Normal(0, 1)"``."""
         return self._label
 
     @property

@@ -61,8 +61,10 @@ class PosteriorResults(Results, PosteriorShortcuts):
         sampler: str,
         random_seed: int | None,
         log_likelihood: bool = False,
-        label: str = "Posterior",
+        label: str | None = None,
     ) -> None:
+        if label is None:  # labelled by its priors, as MAP fits are ("Posterior Normal(0, 1)")
+            label = " ".join(filter(None, ["Posterior", model.priors.describe()]))
         self._init_results(model, label=label)
         self.idata = idata
         self.sampler = sampler
@@ -173,7 +175,11 @@ class PosteriorResults(Results, PosteriorShortcuts):
         keep = [v for v in prior.data_vars if v in self.idata.posterior.data_vars]
         self.idata["prior"] = prior[keep]
         if predictive:
-            self.idata["prior_predictive"] = tree["prior_predictive"].to_dataset()
+            replicated = tree["prior_predictive"].to_dataset()
+            observed = list(self.idata["observed_data"].data_vars) if "observed_data" in self.idata.children else []
+            if len(observed) == 1:  # named as the fit's observed outcome, so ArviZ pairs them
+                replicated = replicated.rename({name: observed[0] for name in replicated.data_vars})
+            self.idata["prior_predictive"] = replicated
         elif "prior_predictive" in self.idata.children:
             del self.idata["prior_predictive"]  # it would no longer match the prior group
         return self.idata

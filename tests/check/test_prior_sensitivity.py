@@ -38,7 +38,7 @@ def _reference_tree(post, seed_df):
     beta = post.idata.posterior["beta"].transpose("chain", "draw", "coef")
     b = beta.values
     xm = seed_df[["x1", "x2"]].mean().to_numpy()
-    sd = seed_df[["x1", "x2"]].std(ddof=0).to_numpy()
+    sd = seed_df[["x1", "x2"]].std(ddof=1).to_numpy()  # R's sd(), as rstanarm
     alpha_c = b[..., 0] + b[..., 1] * xm[0] + b[..., 2] * xm[1]
     lp = np.stack(
         [

@@ -301,8 +301,8 @@ def test_new_sections_match_independent_computations(post, report, seed_df):
         post.diagnostics().loo.elpd / len(y), rel=1e-9
     )
     assert oos.loc["log score (mean)", "out of sample (PSIS-LOO)"] < oos.loc["log score (mean)", "in sample"]
-    # where the default prior scales come from: 2.5 / sd(x) with the population sd
-    sd = float(np.std(seed_df["x1"]))
+    # where the default prior scales come from: 2.5 / sd(x) with R's sd() (n - 1)
+    sd = float(np.std(seed_df["x1"], ddof=1))
     assert f"x1: 2.5 / {sd:.5g} = {2.5 / sd:.6g}" in page
     assert str(post.model.priors.priors["x1"]) == f"Normal(0, {2.5 / sd:.6g})"
     # MCSE never printed as 0.000: two significant digits
@@ -336,8 +336,8 @@ def test_default_prior_note_with_weights_reads_the_priors_numbers(seed_df):
     note = page.split("id='prior-scale'>")[1].split("</p>")[0]
     for col in ("x1", "x2"):
         x = df[col].to_numpy()
-        sd = np.sqrt(np.average((x - np.average(x, weights=w)) ** 2, weights=w))  # weighted, not np.std(x)
-        assert abs(sd / np.std(x) - 1) > 1e-3
+        sd = np.std(np.repeat(x, w), ddof=1)  # the expanded data's sample sd, not np.std(x, ddof=1)
+        assert abs(sd / np.std(x, ddof=1) - 1) > 1e-3
         assert f"{col}: 2.5 / {sd:.5g} = {2.5 / sd:.6g}" in note
         assert str(post.model.priors.priors[col]) == f"Normal(0, {2.5 / sd:.6g})"
     assert "each row counted as often as its weight" in note

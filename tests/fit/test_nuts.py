@@ -426,3 +426,54 @@ def test_default_warmup_for_pymc_is_1000_and_explicit_tune_is_honoured(seed_df, 
     post = model.sample(draws=50, tune=37, chains=1, random_seed=0, progressbar=False)
     assert post.idata.sample_stats.attrs["tuning_steps"] == 37
     assert post.idata.sample_stats["step_size"].shape == (1, 50)
+
+
+def test_sklearn_prior_on_separated_data_samples_with_bayeslogit():
+    """The free intercept of ``sklearn_prior(C)`` is Flat, but the data are separated only
+    along the penalised slope: the posterior is proper, so bayeslogit's NUTS runs it and its
+    mode is scikit-learn's fit."""
+    lm = pytest.importorskip("sklearn.linear_model")
+    df = pd.DataFrame({"x": [-2.0, -1.0, -0.5, 0.7, 1.0, 2.0, 1.5, 3.0], "y": [0, 0, 0, 1, 1, 1, 1, 1]})
+    model = bl.LogitModel("y ~ x", df, priors=bl.sklearn_prior(C=1))
+    mode = density.newton_mode(density.LogDensity.from_model(model))
+    assert mode.converged
+    ref = lm.LogisticRegression(C=1, tol=1e-12, max_iter=10_000).fit(df[["x"]], df.y)
+    np.testing.assert_allclose(mode.beta, np.r_[ref.intercept_, ref.coef_[0]], rtol=1e-5, atol=1e-8)
+    post = model.sample(draws=50, tune=50, chains=1, random_seed=0, sampler="bayeslogit", progressbar=False)
+    assert post.sampler == "bayeslogit"
+
+
+def test_flat_prior_on_a_separating_column_still_has_no_mode():
+    """A Flat prior on the slope that separates the data (a proper intercept): no mode."""
+    df = pd.DataFrame({"x": [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0], "y": [0, 0, 0, 1, 1, 1]})
+    model = bl.LogitModel("y ~ x", df, priors={"Intercept": bl.Normal(0, 1), "x": bl.Flat()})
+    assert not density.newton_mode(density.LogDensity.from_model(model)).converged
+    with (
+        pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit'.*separation"),
+        pytest.warns(bl.SeparationWarning, match="improper"),
+    ):
+        model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
+
+
+def test_sklearn_prior_on_breast_cancer_samples_with_bayeslogit():
+    """The issue's case: scikit-learn's breast_cancer (standardised, completely separated) under
+    sklearn_prior(C=1) fell back to PyMC (43 s); it runs on bayeslogit's NUTS, from
+    scikit-learn's fit."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    cols = [f"x{i}" for i in range(X.shape[1])]
+    model = bl.LogitModel(
+        "y ~ " + " + ".join(cols), pd.DataFrame(X, columns=cols).assign(y=y), priors=bl.sklearn_prior(C=1)
+    )
+    from bayeslogit.fit.separation import detect_separation
+
+    assert detect_separation(model.design.X, model.design.y)[0] == "complete"
+    mode = density.newton_mode(density.LogDensity.from_model(model))
+    ref = LogisticRegression(C=1, tol=1e-12, max_iter=100_000, solver="newton-cg").fit(X, y)
+    assert mode.converged
+    np.testing.assert_allclose(mode.beta, np.r_[ref.intercept_, ref.coef_[0]], atol=1e-5)
+    post = model.sample(draws=100, tune=100, chains=2, random_seed=1, sampler="bayeslogit", progressbar=False)
+    assert post.sampler == "bayeslogit"

@@ -28,7 +28,7 @@ def test_default_prior_centred_intercept_and_autoscaled_slopes(seed_df):
     model, tree = _prior_draws(seed_df, None)
     b = tree.prior["beta"].transpose("chain", "draw", "coef").values.reshape(-1, 3)
     xm = seed_df[["x1", "x2"]].mean().to_numpy()
-    sd = seed_df[["x1", "x2"]].std(ddof=0).to_numpy()
+    sd = seed_df[["x1", "x2"]].std(ddof=1).to_numpy()  # R's sd(), as rstanarm
     alpha_c = b[:, 0] + b[:, 1:] @ xm  # the intercept's prior is on the log-odds at the means
     assert stats.kstest(alpha_c, stats.norm(0, 2.5).cdf).pvalue > P_MIN
     for j, s in enumerate(sd, start=1):
@@ -119,7 +119,7 @@ def test_binomial_counts_and_dtype():
     df = pd.DataFrame({"x": rng.normal(size=40), "n": rng.integers(1, 300, size=40)})
     df["k"] = rng.binomial(df["n"], 0.3)
     tree = bl.LogitModel("k ~ x", df, trials="n").sample_prior_predictive(200, random_seed=1)
-    y = tree.prior_predictive["y"].values
+    y = tree.prior_predictive["k"].values  # named as the response
     assert y.dtype == np.int16 and y.min() >= 0 and np.all(y <= df["n"].to_numpy())
     assert "trials" in tree.constant_data
 
@@ -148,3 +148,24 @@ def test_replicates_are_made_by_row_blocks(seed_df, monkeypatch):
 def test_argument_errors(seed_df, kwargs, match):
     with pytest.raises(bl.ArgumentError, match=match):
         bl.LogitModel("y ~ x1 + x2", seed_df).sample_prior_predictive(**kwargs)
+
+
+def test_replicated_outcome_is_named_as_the_response(seed_df):
+    """sample_prior_predictive() named the outcome "y" whatever the response was called."""
+    df = seed_df.rename(columns={"y": "admit"})
+    tree = bl.LogitModel("admit ~ x1 + x2", df).sample_prior_predictive(50, random_seed=1)
+    assert list(tree.prior_predictive.data_vars) == ["admit"] and list(tree.observed_data.data_vars) == ["admit"]
+    np.testing.assert_array_equal(tree.observed_data["admit"].values, df["admit"].to_numpy())
+    # ArviZ pairs the two by name
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import arviz_plots as azp
+    import matplotlib.pyplot as plt
+
+    azp.plot_ppc_dist(tree, group="prior_predictive", backend="matplotlib")
+    plt.close("all")
+    # put next to a posterior: named as the posterior's observed outcome
+    post = bl.LogitModel("admit ~ x1 + x2", df).sample(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
+    idata = post.sample_prior_predictive(50, random_seed=1)
+    assert list(idata.prior_predictive.data_vars) == list(idata.observed_data.data_vars)

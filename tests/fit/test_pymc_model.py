@@ -28,7 +28,7 @@ def test_logp_equals_scipy_with_centred_intercept(seed_df):
     xbar = seed_df[["x1", "x2"]].mean().to_numpy()
     beta = np.array([raw[0] - xbar @ raw[1:], raw[1], raw[2]])
     eta = beta[0] + seed_df.x1 * beta[1] + seed_df.x2 * beta[2]
-    sd = seed_df[["x1", "x2"]].std(ddof=0).to_numpy()
+    sd = seed_df[["x1", "x2"]].std(ddof=1).to_numpy()  # R's sd(), as rstanarm
     expected = (
         stats.bernoulli(1 / (1 + np.exp(-eta))).logpmf(seed_df.y).sum()
         + stats.norm(0, 2.5).logpdf(raw[0])

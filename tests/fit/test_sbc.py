@@ -53,7 +53,7 @@ def _frame() -> pd.DataFrame:
 def draw_default_prior(rng: np.random.Generator, X: np.ndarray) -> np.ndarray:
     """The documented default: slopes ~ N(0, 2.5 / sd(x_j)); the log-odds at the predictor
     means ~ N(0, 2.5); the original-scale intercept is that minus x_mean @ slopes."""
-    sd = X[:, 1:].std(axis=0)
+    sd = X[:, 1:].std(axis=0, ddof=1)  # R's sd(), as rstanarm
     slopes = rng.normal(0.0, DEFAULT_SCALE / sd)
     alpha_c = rng.normal(0.0, DEFAULT_SCALE)
     return np.concatenate([[alpha_c - X[:, 1:].mean(axis=0) @ slopes], slopes])

@@ -277,3 +277,15 @@ def test_laplace_report_names_the_corrected_loo(laplace_fit, tmp_path):
     page = laplace_fit.report(tmp_path / "lap.html", progress=False).read_text()
     assert "on the 4,000 Laplace proposals with the approximate-posterior correction" in page
     assert "(exact, approximate-posterior corrected)" in page
+
+
+def test_loo_repr_is_short(fits):
+    """post.loo()'s repr dumped every row index (ArviZ's arrays); now one line of numbers."""
+    loo = fits["x1 + x2"].loo()
+    text = repr(loo)
+    e = loo.elpd_data
+    assert "\n" not in text and len(text) < 300, text
+    assert f"elpd={e.elpd:.2f}" in text and f"se {e.se:.2f}" in text and f"p={e.p:.2f}" in text
+    assert "exact" in text and "Pareto k:" in text
+    k = np.asarray(e.pareto_k).ravel()
+    assert f"{int((k <= e.good_k).sum())} good" in text

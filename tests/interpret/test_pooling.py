@@ -171,3 +171,16 @@ def test_bad_arguments(slopes_post, seeds_post):
         bl.pooling_table(plain)
     with pytest.raises(ArgumentError, match="sum-to-zero"):
         _quiet(bl.pooling_table, seeds_post, none=_quiet(post.model.fit_mle, pooling="none"))
+
+
+def test_no_separation_warning_from_fits_the_user_did_not_call(seeds_post):
+    """pooling_table fits the no-pooling MLE itself; its SeparationWarning advised fit_map(),
+    which the user never called. The table flags the separated level instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bl.SeparationWarning)
+        table = bl.pooling_table(seeds_post)
+        fig = bl.plot_pooling(seeds_post)
+    assert table["separated"].sum() == 1
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

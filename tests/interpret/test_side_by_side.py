@@ -83,3 +83,17 @@ def test_compare_warns_that_a_separated_mle_has_no_estimates():
         mle = m.fit_mle()
     with pytest.warns(bl.SeparationWarning, match=r"'MLE' is an MLE of completely separated data.*not estimates"):
         bl.compare(mle, m.fit_map())
+
+
+def test_posteriors_are_labelled_by_their_priors(seed_df):
+    """bl.compare(post_a, post_b) said "Posterior", "Posterior (2)"; posteriors are labelled by
+    their priors now, as MAP fits are."""
+    kw = dict(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
+    a = bl.LogitModel("y ~ x1 + x2", seed_df, priors=bl.Normal(0, 1)).sample(**kw)
+    b = bl.LogitModel("y ~ x1 + x2", seed_df, priors=bl.StudentT(3, 0, 2.5)).sample(**kw)
+    c = bl.LogitModel("y ~ x1 + x2", seed_df, priors=bl.sklearn_prior(C=1)).sample(**kw)
+    assert a.label == "Posterior Normal(0, 1)" and b.label == "Posterior StudentT(3, 0, 2.5)"
+    assert c.label == "Posterior Normal(0, 1), Intercept Flat()"
+    table = bl.compare(a, b)
+    assert list(dict.fromkeys(table.columns.get_level_values(0))) == [a.label, b.label]
+    assert bl.LogitModel("y ~ x1", seed_df).sample(**kw).label == "Posterior"  # default priors

@@ -149,7 +149,7 @@ def test_map_default_prior_and_laplace_sd_match_scipy(seed_df):
     m = bl.LogitModel("y ~ x1 + x2", seed_df)
     X, y = m.design.X, seed_df.y.to_numpy()
     xbar = X[:, 1:].mean(axis=0)
-    sd = X[:, 1:].std(axis=0)
+    sd = X[:, 1:].std(axis=0, ddof=1)  # R's sd(), as rstanarm
 
     def logprior(b):  # rstanarm default: N(0, 2.5) on the centred intercept, N(0, 2.5/sd) slopes
         return stats.norm(0, 2.5).logpdf(b[0] + xbar @ b[1:]) + stats.norm(0, 2.5 / sd).logpdf(b[1:]).sum()

@@ -225,3 +225,21 @@ def test_to_arviz_log_prior_of_a_hierarchical_prior_is_pymcs(seed_df):
     tree = post.to_arviz()
     assert {"tau", "z_hiernormal"} <= set(tree["log_prior"].data_vars)
     assert azs.psense_summary(tree).shape[0] >= 3
+
+
+def test_summary_rounds_as_the_cli_does(seed_post):
+    """print(post.summary()) showed ESS as 5070.5671 and MCSE as 0.0000: now the CLI's rounding
+    (ESS as integers, MCSE to 2 significant digits, estimates to their MCSE)."""
+    from bayeslogit.summary import format_coef_table, significant
+
+    text = str(seed_post.summary())
+    table = seed_post.coef_table()
+    shown = format_coef_table(table)
+    for term in table.index:
+        assert f"{table.loc[term, 'ess_bulk']:.0f}" == shown.loc[term, "ess_bulk"]
+        assert shown.loc[term, "mcse_mean"] == significant(table.loc[term, "mcse_mean"])
+        row = next(line for line in text.splitlines() if line.split()[:1] == [term])
+        assert shown.loc[term, "ess_bulk"] in row.split() and shown.loc[term, "mcse_mean"] in row.split()
+        assert f"{table.loc[term, 'ess_bulk']:.4f}" not in row
+    assert "0.0000" not in text
+    assert table["ess_bulk"].dtype.kind == "f"  # the table itself keeps its numbers

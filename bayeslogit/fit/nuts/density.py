@@ -31,7 +31,7 @@ from ...priors.base import KERNEL_STUDENT as _STUDENT
 from ...response import ResponseFamily, as_response, response_family
 from ..newton import neg_hessian, newton
 from ..penalized import penalized_mode
-from ..separation import detect_separation
+from ..separation import improper_separation
 
 
 def collapse_rows(
@@ -199,8 +199,8 @@ def newton_mode(dens: LogDensity, *, tol: float = 1e-10, max_iter: int = 100, sc
     p = dens.dim
     s = np.ones(p) if scale is None else scale
     ok = res.converged and np.all(np.isfinite(res.beta)) and np.abs(res.beta * s).max() < 1e6
-    if ok and dens.priors.improper_columns:  # flat priors: separated data leave no mode (offset or not)
-        ok = detect_separation(dens.X, dens.y, dens.m)[0] is None
+    if ok and dens.priors.improper_columns:  # separation along the Flat columns leaves no mode
+        ok = improper_separation(dens.X, dens.y, dens.m, dens.priors)[0] is None
     if ok:
         try:  # invert on the rescaled scale: columns of magnitude 1e-90 make H badly scaled
             cov_s = np.linalg.inv(res.neg_hessian / np.outer(s, s))
