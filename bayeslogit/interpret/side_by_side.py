@@ -159,7 +159,8 @@ def plot_compare(
     ax.set_yticks(np.arange(len(terms))[::-1], terms)
     ax.axvline(0, color="grey", lw=0.8, ls=":")
     ax.set_xlabel(f"coefficient (log-odds), {ci_prob:.0%} intervals")
-    # below the axes: inside them, "best" could still cover a fit's points
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(k, 3), fontsize="small", frameon=False)
+    # above the axes: inside them, "best" could still cover a fit's points, and below them it
+    # collides with the x-label at the default size
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(k, 3), fontsize="small", frameon=False)
     fig.tight_layout()
     return fig
