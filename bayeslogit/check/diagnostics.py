@@ -31,6 +31,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,9 @@ from ..interpret.loo import LooResult, psis_loo
 from ..summary import Summary
 from .scores import FitQuality, fit_quality, fitted_probabilities
 from .sensitivity import PSENSE_THRESHOLD, joint_log_prior_draws, prior_sensitivity
+
+TEXT_WIDTH = 100
+"""The widest line ``print(post.diagnostics())`` writes."""
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.posterior import PosteriorResults
@@ -186,13 +190,15 @@ class Diagnostics:
         out.index.name = "Pareto k" if self.loo_short in ("", "exact") else f"Pareto k ({self.loo_short})"
         return out
 
-    def _summary(self) -> Summary:
+    def _summary(self, *, text: bool = False) -> Summary:
+        """The summary block; ``text=True`` (``print``): each check's detail goes under the
+        table, wrapped, so that no line is wider than :data:`TEXT_WIDTH`."""
         status = "all checks pass" if self.ok else f"{len(self.failed)} check(s) FAILED"
         info = [
             ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
             ("Verdict:", status),
         ]
-        checks = self.to_frame()[["value", "rule", "verdict", "detail"]]
+        checks = self.to_frame()[["value", "rule", "verdict"] if text else ["value", "rule", "verdict", "detail"]]
         tables = [checks, self.per_coef]
         if self.prior_sensitivity is not None:
             tables.append(self.prior_sensitivity)
@@ -205,10 +211,20 @@ class Diagnostics:
             notes.append(f"LOO: {self.loo_method}.")
         if self.fit.note:
             notes.append(f"Fit quality: {self.fit.note}.")
+        if text:
+            details = [f"{c.name}: {c.detail}" for c in self.checks if c.detail]
+            notes = (["Details:", *(f"  {d}" for d in details)] if details else []) + notes
+            notes = [
+                "\n".join(
+                    textwrap.wrap(n, TEXT_WIDTH, subsequent_indent="    ", break_long_words=True, drop_whitespace=True)
+                    or [""]
+                )
+                for n in notes
+            ]
         return Summary("Posterior diagnostics", info, tables, notes)
 
     def __str__(self) -> str:
-        return str(self._summary())
+        return str(self._summary(text=True))
 
     def __repr__(self) -> str:
         return str(self)
