@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
     from ..priors import Prior
@@ -34,6 +35,8 @@ __all__ = [
     "separation_fig",
     "khat_fig",
     "binned_residual_fig",
+    "binned_outside",
+    "posterior_span",
     "event_rate_fig",
     "pair_fig",
     "energy_fig",
@@ -148,39 +151,64 @@ def rank_fig(counts: np.ndarray, band: tuple[float, float], n_draws: int, names:
 
 
 def prior_posterior_fig(panels: Sequence[tuple[str, np.ndarray, Prior]]) -> Figure:
-    """Posterior density (KDE) of each quantity with its prior density on top, one panel per
-    ``(label, draws, prior)`` (:func:`~.statistics.prior_posterior_draws`)."""
+    """Posterior density (KDE) of each quantity with its prior density, one panel per
+    ``(label, draws, prior)`` (:func:`~.statistics.prior_posterior_draws`).
+
+    The x-axis spans the posterior (a prior many times wider would make the posterior a spike);
+    the prior is drawn over that span on its own axis (right, from 0 to the prior's peak), so a
+    flat line near the top says "the prior is flat where the posterior is". One legend for the
+    figure, above the panels; the prior's name in each panel's title."""
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     from scipy.stats import gaussian_kde
 
     ncol = min(3, len(panels))
     nrow = int(np.ceil(len(panels) / ncol))
-    fig = Figure(figsize=(4.2 * ncol, 2.8 * nrow), layout="constrained")
+    fig = Figure(figsize=(4.2 * ncol, 2.9 * nrow + 0.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrow, ncol)).ravel()
+    drew_prior = False
     for j, (label, x, prior) in enumerate(panels):
         ax = axes[j]
-        lo, hi = np.quantile(x, [0.001, 0.999])
-        pad = 0.3 * (hi - lo)
-        lo, hi = lo - pad, hi + pad
-        span = prior.typical_range()
-        if span is not None:  # widen to where the prior has most of its mass
-            lo, hi = min(lo, span[0]), max(hi, span[1])
+        lo, hi = posterior_span(x)
         grid = np.linspace(lo, hi, 400)
-        ax.fill_between(grid, gaussian_kde(x)(grid), color="#8fb3d9", alpha=0.8, label="posterior")
+        dens = gaussian_kde(x)(grid) if np.ptp(x) > 0 else np.zeros_like(grid)
+        ax.fill_between(grid, dens, color="#8fb3d9", alpha=0.8)
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(0, None)
+        title = f"{label}: prior {prior}"
         if prior.improper:
-            ax.text(0.02, 0.92, f"prior: {prior.family} (improper)", transform=ax.transAxes, fontsize=8)
+            title = f"{label}: prior {prior.family} (improper)"
         elif not prior.has_density:
-            ax.text(0.02, 0.92, f"prior: {prior} (no closed-form density)", transform=ax.transAxes, fontsize=8)
+            title += " (no closed-form density)"
         else:
-            ax.plot(grid, np.exp(prior.logpdf(grid)), color="#c0392b", lw=1.8, label=f"prior {prior}")
-        ax.set_title(label, fontsize=10)
+            span = prior.typical_range()
+            wide = np.linspace(*(span if span is not None else (lo, hi)), 400)
+            peak = float(np.exp(prior.logpdf(np.r_[wide, grid])).max())
+            twin = ax.twinx()
+            twin.plot(grid, np.exp(prior.logpdf(grid)), color="#c0392b", lw=1.8)
+            twin.set_ylim(0, 1.08 * peak if peak > 0 and np.isfinite(peak) else 1.0)
+            twin.set_yticks([])
+            drew_prior = True
+        ax.set_title(title, fontsize=9)
         ax.set_yticks([])
         ax.set_xlabel(label + " (log-odds)", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
-        ax.legend(fontsize=8.5, loc="best", frameon=False)
+        ax.tick_params(labelsize=8)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
+    handles: list[Artist] = [Patch(color="#8fb3d9", alpha=0.8, label="posterior (left axis)")]
+    if drew_prior:
+        handles.append(Line2D([], [], color="#c0392b", lw=1.8, label="prior (right axis: 0 to the prior's peak)"))
+    fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize=9, frameon=False)
     return fig
+
+
+def posterior_span(x: np.ndarray) -> tuple[float, float]:
+    """The x-range of a prior-vs-posterior panel: the posterior's 99.8% range, padded by 30%."""
+    lo, hi = (float(v) for v in np.quantile(x, [0.001, 0.999]))
+    pad = 0.3 * (hi - lo) if hi > lo else max(1.0, abs(lo)) * 0.1
+    return lo - pad, hi + pad
 
 
 def pair_fig(names: Sequence[str], x: np.ndarray, corr: np.ndarray) -> Figure:
@@ -312,22 +340,31 @@ def khat_fig(pareto_k: np.ndarray, good_k: float) -> Figure:
 
 
 def binned_residual_fig(table: pd.DataFrame) -> Figure:
-    """Binned residuals (:func:`~.statistics.binned_residuals`) with the +-2 SE band."""
+    """Binned residuals (:func:`~.statistics.binned_residuals`) with the +-2 SE band; the legend
+    above the axes (inside, it can hide a bin and its markers read as data)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 3.4), layout="constrained")
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.subplots()
     x = table["fitted"].to_numpy()
     ax.fill_between(x, -2 * table["se"], 2 * table["se"], color="#dde6f0", label="+-2 SE expected under the model")
     ax.axhline(0, color="grey", lw=1)
-    out = np.abs(table["residual"]) > 2 * table["se"]
+    out = binned_outside(table)
     ax.scatter(x[~out], table["residual"][~out], s=18, color="#345", label="bin residual (observed - fitted)")
-    ax.scatter(x[out], table["residual"][out], s=26, color="#8c1d13", label="outside +-2 SE")
+    if out.any():
+        ax.scatter(x[out], table["residual"][out], s=26, color="#8c1d13", label="bin residual outside +-2 SE")
     ax.set_xlabel("mean fitted probability in bin")
     ax.set_ylabel("observed - fitted rate")
-    ax.set_title("Binned residuals")
-    ax.legend(fontsize=8, loc="best", frameon=False)
+    ax.set_title(f"Binned residuals: {int((~out).sum())} of {len(out)} bins within +-2 SE", fontsize=10)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=len(handles), fontsize=8, frameon=False)
     return fig
+
+
+def binned_outside(table: pd.DataFrame) -> np.ndarray:
+    """Which bins of :func:`~.statistics.binned_residuals` lie outside +-2 SE (the figure's red
+    dots; the caption counts the same)."""
+    return (np.abs(table["residual"]) > 2 * table["se"]).to_numpy()
 
 
 def event_rate_fig(table: pd.DataFrame, rep: np.ndarray) -> Figure:

@@ -27,6 +27,9 @@ from . import figures, statistics
 from .page import figure, info_table, table
 from .scores import fitted_draws_note
 
+INTERCEPT_ODDS_LABEL = "Intercept (baseline odds)"
+"""The odds-ratio table's name for exp(Intercept): the odds at the reference point, not a ratio."""
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.base import Results
     from ..results.posterior import PosteriorResults
@@ -408,16 +411,36 @@ def pairs_section(r: ReportContext) -> str:
     )
 
 
+def binned_inside_text(bins) -> str:
+    """The caption's count of the bins inside the band: the same test as the figure's red dots,
+    written as a count (a percentage rounds 199 of 200 up to 100%)."""
+    out = figures.binned_outside(bins)
+    k, inside = len(out), int((~out).sum())
+    text = f"About 95% of the dots should lie in the band; here {inside} of {k} do"
+    return text + (f" ({k - inside} in red outside it)." if inside < k else ".")
+
+
 def effects_section(r: ReportContext) -> str:
     """Odds ratios and average marginal effects (each as the posterior computes them)."""
     post, d = r.post, r.post.design
     r.log("odds ratios and marginal effects")
     eff = "<h2 id='effects'>Odds ratios and average marginal effects</h2>"
     try:
-        eff += table(post.odds_ratios(), digits=3)
+        ors = post.odds_ratios()
+        has_intercept = "Intercept" in ors.index
+        # exp(Intercept) is the odds at the reference point, not a ratio of odds: say so
+        ors = ors.rename(index={"Intercept": INTERCEPT_ODDS_LABEL})
+        eff += table(ors, digits=3)
         eff += (
             "<p class='note'>Odds ratio exp(coefficient): every draw transformed, then summarised "
-            "(mean, median, equal-tailed interval).</p>"
+            "(mean, median, equal-tailed interval)."
+            + (
+                f" The row '{INTERCEPT_ODDS_LABEL}' is exp(Intercept): the odds of the event at the "
+                "reference point (every predictor at 0 or its reference level), not a ratio."
+                if has_intercept
+                else ""
+            )
+            + "</p>"
         )
     except Exception as exc:  # noqa: BLE001
         eff += f"<p class='note'>Odds ratios not available: {html.escape(str(exc))}</p>"
@@ -485,15 +508,15 @@ def ppc_section(r: ReportContext) -> str:
     r.log("posterior predictive checks")
     bins = statistics.binned_residuals(post)
     k = len(bins)
-    inside = float(np.mean(np.abs(bins["residual"]) <= 2 * bins["se"]))
     note = fitted_draws_note(post)
     out += figure(
         lambda: figures.binned_residual_fig(bins),
         "binned residual plot",
         f"Binned residuals: the {n:,} rows sorted by fitted probability (posterior mean) and cut into "
         f"{k} bins of about {n / k:,.0f} rows; dot: the bin's observed event rate minus its mean fitted "
-        f"probability; band: +-2 standard errors of that difference under the model. About 95% of the "
-        f"dots should lie in the band; here {inside:.0%} do." + (f" Fitted probabilities: {note}." if note else ""),
+        f"probability; band: +-2 standard errors of that difference under the model. "
+        + binned_inside_text(bins)
+        + (f" Fitted probabilities: {note}." if note else ""),
     )
     ppc, rep, pnote = statistics.event_rate_ppc(post, seed=post.random_seed)
     out += figure(

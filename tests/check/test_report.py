@@ -393,8 +393,10 @@ def _text_boxes(fig):
         if not ax.axison:  # axis("off"): only its texts are drawn
             out += [(k, t.get_text(), t.get_window_extent(r)) for t in ax.texts]
             continue
-        drawn = [t.label1 for axis in (ax.xaxis, ax.yaxis) for t in axis._update_ticks()]  # ticks in view
-        texts = [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label, *drawn]
+        # ticks in view, of the axes drawn (a twin's x-axis is hidden)
+        drawn = [t.label1 for axis in (ax.xaxis, ax.yaxis) if axis.get_visible() for t in axis._update_ticks()]
+        labels = [axis.label for axis in (ax.xaxis, ax.yaxis) if axis.get_visible()]
+        texts = [ax.title, ax._left_title, *labels, *drawn]
         out += [(k, t.get_text(), t.get_window_extent(r)) for t in texts if t.get_text() and t.get_visible()]
     return out
 
