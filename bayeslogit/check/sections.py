@@ -136,6 +136,14 @@ def _versions() -> str:
     return ", ".join(out)
 
 
+def compile_apart(run_time: str | None, compile_s: float) -> str | None:
+    """The run-time line with the first run's compile of the sampler counted apart
+    (``compile_s``: the posterior's ``compile_time`` attribute; 0 when the kernel was ready)."""
+    if compile_s <= 0:
+        return run_time
+    return f"{run_time or 'sampling not recorded'}; plus {compile_s:.1f} s compiling the sampler (first use)"
+
+
 def run_information(post, run_info: dict | None = None) -> list[tuple[str, str]]:
     """Date, versions, data source, sampler settings and run time (those known)."""
     import datetime
@@ -155,9 +163,11 @@ def run_information(post, run_info: dict | None = None) -> list[tuple[str, str]]
     if "sampling_library" in attrs:
         settings += f"; {attrs['sampling_library']}"
     rows.append(("Sampler settings:", settings))
-    t = run_info.pop("run time", None)
-    if t is None and "sampling_time" in attrs:
-        t = f"{float(attrs['sampling_time']):.1f} s (sampling)"
+    t = run_info.pop("run time", None)  # the CLI's: it counts the compile apart already
+    if t is None:
+        if "sampling_time" in attrs:
+            t = f"{float(attrs['sampling_time']):.1f} s (sampling)"
+        t = compile_apart(t, float(attrs.get("compile_time", 0.0)))
     rows.append(("Run time:", str(t) if t is not None else "not recorded"))
     for k, v in run_info.items():
         rows.append((f"{k[:1].upper()}{k[1:]}:", str(v)))

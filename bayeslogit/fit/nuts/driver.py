@@ -43,6 +43,7 @@ class NutsResult:
     beta: np.ndarray
     stats: dict[str, np.ndarray]
     n_grad: int  # gradient evaluations per chain, warm-up included
+    compile_s: float = 0.0  # seconds numba spent compiling the kernel first (0.0: it was ready)
 
 
 def _windows(tune: int) -> tuple[int, list[int]]:
@@ -72,16 +73,36 @@ DEFAULT_TUNE_OTHER = 1000
 _COMPILED = False
 
 
-def ensure_compiled(kernel) -> None:
+def ensure_compiled(kernel) -> float:
     """Compile the kernel (or load it from numba's disk cache) on a tiny problem, in a daemon
-    thread; if that takes more than a second, say once that the sampler is being compiled for
-    this machine. The main thread waits in short joins, so Ctrl-C works during the compile."""
+    thread, and return the seconds numba spent compiling (0.0 when it loaded the cache, or when
+    this process has done this already). The message "compiling the sampler" is printed only
+    when numba really compiles (its ``numba:compile`` event fires; loading the cache fires
+    none), however long loading takes. The main thread waits in short joins, so Ctrl-C works
+    during the compile."""
     global _COMPILED
     if _COMPILED:
-        return
+        return 0.0
     import sys
     import threading
     import time
+
+    from numba.core import event
+
+    class CompileWatch(event.Listener):
+        """Sets ``started`` when numba starts compiling any function (not on a cache load)."""
+
+        def __init__(self) -> None:
+            self.started = threading.Event()
+            self.at: float | None = None
+
+        def on_start(self, ev) -> None:
+            if self.at is None:
+                self.at = time.perf_counter()
+            self.started.set()
+
+        def on_end(self, ev) -> None:
+            pass
 
     done = threading.Event()
     errors: list[BaseException] = []
@@ -128,25 +149,30 @@ def ensure_compiled(kernel) -> None:
         finally:
             done.set()
 
-    t0 = time.perf_counter()
-    thread = threading.Thread(target=work, daemon=True, name="bayeslogit-nuts-compile")
-    thread.start()
-    thread.join(1.0)
-    told = False
-    if not done.is_set():
-        told = True
-        print(
-            "bayeslogit: compiling the sampler for this machine (first use only, about 15-30 s)...",
-            file=sys.stderr,
-            flush=True,
-        )
-    while not done.is_set():
-        thread.join(0.2)
+    watch = CompileWatch()
+    event.register("numba:compile", watch)
+    try:
+        thread = threading.Thread(target=work, daemon=True, name="bayeslogit-nuts-compile")
+        thread.start()
+        told = False
+        while not done.is_set():
+            thread.join(0.2)
+            if watch.started.is_set() and not told and not done.is_set():
+                told = True
+                print(
+                    "bayeslogit: compiling the sampler for this machine (first use only, about 15-30 s)...",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    finally:
+        event.unregister("numba:compile", watch)
     if errors:
         raise errors[0]
+    compiled = 0.0 if watch.at is None else time.perf_counter() - watch.at
     if told:
-        print(f"bayeslogit: sampler compiled in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+        print(f"bayeslogit: sampler compiled in {compiled:.0f} s", file=sys.stderr, flush=True)
     _COMPILED = True
+    return compiled
 
 
 class _ChainState:
@@ -249,7 +275,7 @@ def sample_nuts(
             return res
     from . import kernel  # numba: imported on first use, to keep `import bayeslogit` light
 
-    ensure_compiled(kernel)
+    compile_s = ensure_compiled(kernel)
     d = dens.dim
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     rngs = [np.random.default_rng(s) for s in seeds]
@@ -353,7 +379,7 @@ def sample_nuts(
         "lp": out_float[..., 2],
         "step_size": out_float[..., 3],
     }
-    return NutsResult(out_beta, stats, int(n_grad.max()))
+    return NutsResult(out_beta, stats, int(n_grad.max()), compile_s)
 
 
 def _divergences(out_int: np.ndarray, done: np.ndarray, tune: int) -> int:
@@ -424,6 +450,8 @@ def sample_model(
         start_modes=len(modes),
     )
     tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
+    if res.compile_s > 0:  # the first run on this machine: the report's run time counts it apart
+        tree.posterior.attrs["compile_time"] = float(res.compile_s)
     if np.any(s != 1.0):
         tree.posterior.attrs["internal_column_scale"] = [float(v) for v in s]
     return tree
