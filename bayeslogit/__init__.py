@@ -43,6 +43,7 @@ from .interpret.marginal import (
     slopes,
 )
 from .interpret.pooling import plot_pooling, pooling_table
+from .interpret.prior_plots import plot_prior_predictive
 from .interpret.side_by_side import compare, plot_compare
 from .io import load
 from .model import LogitModel
@@ -126,6 +127,7 @@ __all__ = [
     "plot_pooling",
     "plot_comparisons",
     "plot_predictions",
+    "plot_prior_predictive",
     "plot_slopes",
     "pooling_table",
     "sklearn_prior",

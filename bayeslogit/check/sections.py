@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._version import __version__
+from ..interpret.prior_plots import plot_prior_predictive
 from ..interpret.side_by_side import compare, plot_compare
 from . import figures, statistics
 from .page import figure, info_table, table
@@ -500,13 +501,36 @@ def conditional_section(r: ReportContext) -> str:
 
 
 def prior_section(r: ReportContext) -> str:
-    """Each coefficient's posterior density with its prior's."""
+    """Each coefficient's posterior density with its prior's; the prior predictive check (the
+    event rate and the implied P(y=1) under the priors, :func:`bayeslogit.plot_prior_predictive`)."""
     r.log("prior vs posterior")
-    return "<h2 id='prior'>Prior vs posterior</h2>" + figure(
+    out = "<h2 id='prior'>Prior vs posterior</h2>" + figure(
         lambda: figures.prior_posterior_fig(statistics.prior_posterior_draws(r.post)),
         "prior and posterior densities",
-        "Shaded: posterior density (KDE); line: prior density, on the same scale.",
+        "Shaded: posterior density (KDE, left axis), over the posterior's range; line: the prior "
+        "density over the same range on its own axis (right, from 0 to the prior's peak): a line "
+        "flat near the top means the prior is flat where the posterior is.",
     )
+    r.log("prior predictive check")
+    made: dict = {}
+
+    def make():
+        fig = plot_prior_predictive(r.post.model, random_seed=r.post.random_seed)
+        made["table"] = fig.prior_predictive_table
+        return fig
+
+    out += "<h3 id='prior-predictive'>Prior predictive check</h3>" + figure(
+        make,
+        "prior predictive check",
+        "What the priors imply before seeing y (500 prior draws of the coefficients; group "
+        "effects left at 0). Left: the event rate of each prior draw over the training rows, with "
+        "the observed rate (red); right: the implied P(y = 1) of every row under every draw. "
+        "Priors that pile P(y = 1) up at 0 and 1 say that every row is all but certain before "
+        "seeing the data.",
+    )
+    if "table" in made:
+        out += table(made["table"], digits=3)
+    return out
 
 
 def ppc_section(r: ReportContext) -> str:

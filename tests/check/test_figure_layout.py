@@ -140,3 +140,14 @@ def test_printed_diagnostics_fit_100_columns(post, seed_df):
             if c.detail:
                 assert " ".join(f"{c.name}: {c.detail}".split()) in " ".join(text.split())
     assert "increase draws" in str(bad.diagnostics())
+
+
+def test_report_has_the_prior_predictive_check(post):
+    from bayeslogit.check.sections import ReportContext, prior_section
+    from bayeslogit.interpret.prior_plots import prior_predictive_rates
+
+    html = prior_section(ReportContext(post))
+    assert "Prior predictive check" in html and html.count("<img") == 2
+    observed = prior_predictive_rates(post, 20, random_seed=1)["observed"]
+    assert f"{observed:.3f}" in html.split("Prior predictive check")[1]
+    assert "on the same scale" not in html
