@@ -58,3 +58,26 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         pytest.fail(f"{path.name} failed:\n{str(err)[-3000:]}")
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+
+
+def _sample_calls(path):
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return code, re.findall(r"SAMPLE = dict\([^)]*\)|\.sample\([^)]*\)", code)
+
+
+def test_large_data_notebook_samples_with_the_defaults_and_shows_progress():
+    """Issue 26: notebook 04 ran 21 minutes in silence (tune=1000 hard-coded, five times the
+    default warm-up, and progressbar=False)."""
+    code, calls = _sample_calls(ROOT / "notebooks" / "04_large_data.ipynb")
+    assert calls
+    assert "tune=" not in code and "progressbar=False" not in code, calls
+
+
+def test_diagnostics_notebook_holds_no_draws_x_rows_array_of_the_hold_out():
+    """Issue 26: notebook 03 peaked at 4.9 GB: draws x rows arrays of the 20,000 hold-out rows
+    (eta, log-likelihood and their temporaries). It now works by blocks of rows and asserts how
+    much its peak memory grows (run by test_notebook_runs)."""
+    code, _ = _sample_calls(ROOT / "notebooks" / "03_diagnostics_and_reporting.ipynb")
+    assert "eta_new" not in code
+    assert "assert grew_gb < 0.5 * one_array_gb" in code
