@@ -78,9 +78,10 @@ def _add_sampling_options(
     g.add_argument(
         "--target-accept",
         type=float,
-        default=0.8,
+        default=None,
         metavar="P",
-        help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8)",
+        help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8; 0.99 "
+        "under a horseshoe prior)",
     )
     g.add_argument("--quiet", action="store_true", help="no progress bar or report status lines")
     _add_checks_option(p)

@@ -206,7 +206,7 @@ class LogitModel:
         chains: int = 4,
         random_seed: int | None = None,
         sampler: Literal["auto", "bayeslogit", "pymc", "nutpie", "numpyro"] = "auto",
-        target_accept: float = 0.8,
+        target_accept: float | None = None,
         progressbar: bool = True,
         log_likelihood: bool = False,
         method: Literal["nuts", "laplace"] = "nuts",
@@ -237,8 +237,11 @@ class LogitModel:
             own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
             A model with group terms runs nutpie when installed, else PyMC's NUTS, and says so
             on stderr; ``"bayeslogit"`` and ``method="laplace"`` raise a ``SamplerError`` there.
-        target_accept : float
+        target_accept : float or None
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
+            ``None`` (default): 0.8, or what the priors need (the horseshoe: 0.99, as rstanarm's
+            ``hs()``); the rate used is in ``idata.sample_stats.attrs["target_accept"]`` and in
+            the summary.
         progressbar : bool or callable
             Show a progress bar on stderr (terminals and notebooks): draws done, divergences
             so far, time left. bayeslogit's NUTS also accepts a callable, called with a
@@ -280,7 +283,10 @@ class LogitModel:
         tune = None if tune is None else check_int("tune", tune, low=0)  # None: chosen per sampler
         chains = check_int("chains", chains, low=1)
         random_seed = check_seed(random_seed)
-        target_accept = check_probability("target_accept", target_accept)
+        source = "auto" if target_accept is None else "explicit"
+        target_accept = (
+            self.priors.target_accept if target_accept is None else check_probability("target_accept", target_accept)
+        )
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
         idata, used = sampling.sample_posterior(
@@ -294,6 +300,10 @@ class LogitModel:
             progressbar=progressbar,
             method=method,
         )
+        if used != "laplace+psis":  # NUTS: the target acceptance rate used, and who chose it
+            for group in ("posterior", "sample_stats"):
+                if group in idata.children:
+                    idata[group].attrs.update(target_accept=target_accept, target_accept_source=source)
         return PosteriorResults(self, idata, sampler=used, random_seed=random_seed, log_likelihood=log_likelihood)
 
     def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None, predictive: bool = True):

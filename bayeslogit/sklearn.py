@@ -69,8 +69,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         to different values raises an :class:`~bayeslogit.ArgumentError` at ``fit``).
     sampler : {"auto", "pymc", "nutpie", "numpyro"}
         NUTS implementation.
-    target_accept : float
-        NUTS target acceptance rate.
+    target_accept : float or None
+        NUTS target acceptance rate; None (default): 0.8, or 0.99 under a horseshoe prior
+        (:meth:`bayeslogit.LogitModel.sample`).
 
     Attributes
     ----------
@@ -131,7 +132,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         chains=4,
         random_seed=None,
         sampler="auto",
-        target_accept=0.8,
+        target_accept=None,
         prior="deprecated",
         random_state=None,
     ):

@@ -184,6 +184,9 @@ class Prior(JointFamily):
     """The log density is concave (no other posterior mode to look for)."""
     has_density: ClassVar[bool] = True
     """A closed-form marginal density (:meth:`logpdf`) exists."""
+    target_accept: ClassVar[float | None] = None
+    """The NUTS target acceptance rate the family's posterior needs by default (None: the
+    sampler's usual 0.8); ``sample(target_accept=None)`` takes the largest among the priors."""
 
     @property
     def family_class(self) -> type[JointFamily]:

@@ -490,6 +490,10 @@ class Horseshoe(Prior):
     slab_df: float = 4.0
     family_name = "Horseshoe"
     has_density = False
+    # rstanarm's hs() samples with adapt_delta 0.99. Measured (2026-12-07, 200 rows, 20 slopes,
+    # expected_nonzero=3, PyMC's NUTS, two seeds): 32 and 2 divergences at 0.8, none at 0.95 or
+    # 0.99; 0.99 took 2.3x the time of 0.95 and 3x that of 0.8.
+    target_accept = 0.99
 
     def __post_init__(self):
         object.__setattr__(

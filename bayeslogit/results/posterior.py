@@ -381,6 +381,16 @@ class PosteriorResults(Results, PosteriorShortcuts):
         text = str(attrs.get("tuning_steps", "?"))
         return text + " (auto)" if attrs.get("tuning_steps_source") == "auto" else text
 
+    def _target_accept_row(self) -> list[tuple[str, str]]:
+        """``("Target accept:", "0.99 (auto)")`` when NUTS ran at another rate than the usual 0.8."""
+        attrs = self.idata.posterior.attrs
+        rate = attrs.get("target_accept")
+        if rate is None or float(rate) == 0.8:
+            return []
+        return [
+            ("Target accept:", f"{float(rate):g}" + (" (auto)" if attrs.get("target_accept_source") == "auto" else ""))
+        ]
+
     def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
         """Text/HTML summary: model, data, sampler facts, coefficient table and priors.
 
@@ -399,6 +409,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
             ("Sampler:", self.method_label),
             ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
             ("Tuning steps:", self._tuning_text()),
+            *self._target_accept_row(),
             ("Random seed:", str(self.random_seed)),
             ("Divergences:", str(stats.get("divergences", "n/a"))),
         ]
