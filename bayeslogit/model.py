@@ -302,7 +302,18 @@ class LogitModel:
             progressbar=progressbar,
             method=method,
         )
-        return PosteriorResults(self, idata, sampler=used, random_seed=random_seed, log_likelihood=log_likelihood)
+        post = PosteriorResults(self, idata, sampler=used, random_seed=random_seed, log_likelihood=log_likelihood)
+        # what bl.kfold refits each fold with (not saved to files: read from the fit there)
+        post.sample_settings = dict(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            sampler=sampler,
+            target_accept=target_accept,
+            method=method,
+        )
+        return post
 
     def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None, predictive: bool = True):
         """Draw coefficients from the priors and outcomes from them: what the priors imply.

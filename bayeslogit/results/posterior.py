@@ -52,6 +52,9 @@ class PosteriorResults(Results, PosteriorShortcuts):
     """
 
     method = "posterior"
+    #: The ``LogitModel.sample`` arguments that made the fit (``bl.kfold`` refits with them);
+    #: None for a fit loaded from a file.
+    sample_settings: dict[str, Any] | None = None
 
     def __init__(
         self,
