@@ -65,9 +65,17 @@ class LogitModel:
     weights : str, optional
         Column of frequency weights (whole numbers >= 1): a row of weight ``w`` counts as ``w``
         identical rows, exactly, in every fit (MLE, MAP, NUTS, Laplace; statsmodels'
-        ``GLM(freq_weights=)``). Non-integer weights raise a :class:`~bayeslogit.DataError`.
-        The default priors are scaled by the weighted sds. Per-row quantities (LOO, posterior
-        predictive draws of the training rows) treat a weighted row as one group of ``w`` rows.
+        ``GLM(freq_weights=)``). The default priors are scaled by the weighted sds. Per-row
+        quantities (LOO, posterior predictive draws of the training rows) treat a weighted row
+        as one group of ``w`` rows.
+        If any weight is not a whole number, the weights (> 0) are *likelihood weights*, as
+        brms' ``weights()`` and scikit-learn's ``sample_weight`` (0/1 responses only, not with
+        ``trials=``): each row's log-likelihood is multiplied by its weight, in every fit
+        (MLE and MAP equal statsmodels' ``GLM(var_weights=)`` and scikit-learn's
+        ``LogisticRegression(sample_weight=)``). The posterior is then that of a weighted
+        pseudo-likelihood: it is *not* a calibrated Bayesian posterior for survey or
+        importance weights, and its intervals treat the weights as counts (rescaling the
+        weights rescales the information). A replicated row is ``w`` times a 0/1 draw.
     offset : str or array-like, optional
         A column (or one number per row of ``data``) added to the linear predictor with its
         coefficient fixed at 1, ``eta = X @ beta + offset``, in every fit, prediction and
@@ -304,7 +312,24 @@ class LogitModel:
             for group in ("posterior", "sample_stats"):
                 if group in idata.children:
                     idata[group].attrs.update(target_accept=target_accept, target_accept_source=source)
-        return PosteriorResults(self, idata, sampler=used, random_seed=random_seed, log_likelihood=log_likelihood)
+        # what bl.kfold refits each fold with (not saved to files: read from the fit there)
+        settings = dict(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            sampler=sampler,
+            target_accept=None if source == "auto" else target_accept,
+            method=method,
+        )
+        return PosteriorResults(
+            self,
+            idata,
+            sampler=used,
+            random_seed=random_seed,
+            log_likelihood=log_likelihood,
+            sample_settings=settings,
+        )
 
     def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None, predictive: bool = True):
         """Draw coefficients from the priors and outcomes from them: what the priors imply.

@@ -200,6 +200,12 @@ class Prior(JointFamily):
         return self.family_class.family_name
 
     @property
+    def mean_free_tail(self) -> bool:
+        """A tail too heavy for a mean (Cauchy; Student-t with ``nu <= 1``): under separation
+        along this coefficient its posterior mean does not exist."""
+        return False
+
+    @property
     def sampled_scale(self) -> bool:
         """The prior samples its own scale (no MAP, no Laplace approximation, not on the
         compiled sampler): PyMC's or nutpie's NUTS."""

@@ -222,6 +222,10 @@ class StudentT(Prior):
     def derivs(self, x):
         return _student_derivs(self, x, self.nu)
 
+    @property
+    def mean_free_tail(self) -> bool:
+        return self.nu <= 1.0
+
     def kernel_params(self):
         return KERNEL_STUDENT, self.mu, self.sigma, self.nu
 
@@ -264,6 +268,10 @@ class Cauchy(Prior):
 
     def derivs(self, x):
         return _student_derivs(self, x, 1.0)  # Student-t with one d.f.
+
+    @property
+    def mean_free_tail(self) -> bool:
+        return True
 
     def kernel_params(self):
         return KERNEL_STUDENT, self.mu, self.sigma, 1.0
