@@ -392,12 +392,45 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
     if meta["kind"] != "posterior":
         return _load_point(meta, model, tree)
     groups = {k: v.to_dataset() for k, v in tree.children.items() if k != GROUP}
+    _check_draws(groups["posterior"], design.column_names, spath)
     if "constant_data" in groups and "X" not in groups["constant_data"]:
         groups["constant_data"]["X"] = (("obs", "coef"), design.X)  # not stored: rebuilt, checked
     idata = xr.DataTree.from_dict({"/": tree.to_dataset(), **groups})
     return PosteriorResults(
         model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"], label=meta.get("label", "Posterior")
     )
+
+
+def _check_draws(posterior, columns: list[str], spath: str) -> None:
+    """Refuse (:class:`FitFileError`) stored draws bayeslogit never writes: coefficients other
+    than the design's columns (more, fewer, or renamed), or a value that is NaN or infinite in
+    any numeric variable. Such a file is damaged or edited, and would otherwise fail later, deep
+    in ``summary()`` or ``bayeslogit report``, with a pandas error. Checked one chain at a time
+    (a boolean copy of one chain at most)."""
+    if "beta" not in posterior:
+        raise FitFileError(f"{spath!r} is damaged: its posterior has no 'beta' draws")
+    beta = posterior["beta"]
+    coef = [str(c) for c in beta.coords["coef"].values] if "coef" in beta.coords else None
+    if beta.ndim != 3 or beta.dims[-1] != "coef" or coef != list(columns):
+        n = beta.shape[-1] if beta.ndim else 0
+        raise FitFileError(
+            f"{spath!r} is damaged: its draws hold {n} coefficients{f' {coef}' if coef and len(coef) <= 8 else ''} "
+            f"where the design has {len(columns)} ({', '.join(columns[:8])}{', ...' if len(columns) > 8 else ''})"
+        )
+    for name, var in posterior.data_vars.items():
+        values = var.values
+        if values.dtype.kind not in "fc" or values.ndim == 0:
+            continue
+        for chain, block in enumerate(values):
+            finite = np.isfinite(block)
+            if not finite.all():
+                bad = int(finite.size - np.count_nonzero(finite))
+                kinds = "NaN" if np.isnan(block).any() else "infinite"
+                raise FitFileError(
+                    f"{spath!r} is damaged: its draws of {name!r} hold {bad} {kinds} value(s) "
+                    f"in chain {chain}{' (all of its values)' if bad == finite.size else ''}; bayeslogit "
+                    "writes only finite draws"
+                )
 
 
 def _load_point(meta, model, tree):

@@ -158,3 +158,64 @@ def test_a_very_long_stored_formula_is_refused_without_recursion(good, tmp_path)
     deep = _with_formula(good[0], tmp_path / "deep.nc", "y ~ I(" + "(" * 300 + "x1" + ")" * 300 + ")")
     with pytest.raises(bl.FitFileError):
         bl.load(deep)
+
+
+# -- issue 26: stored draws bayeslogit never writes ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"x1": rng.normal(size=80), "x2": rng.normal(size=80)})
+    df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x1)))
+    path = tmp_path_factory.mktemp("draws") / "post.nc"
+    bl.LogitModel("y ~ x1 + x2", df).sample(draws=40, chains=2, random_seed=1, progressbar=False).save(path)
+    return path
+
+
+def _with_draws(src, dst, kind: str):
+    import xarray as xr
+
+    from bayeslogit.io import ENGINE
+
+    if kind in ("nan", "inf"):
+        shutil.copy(src, dst)
+        with h5py.File(dst, "r+") as f:
+            if kind == "nan":
+                f["posterior/beta"][...] = np.nan
+            else:
+                f["posterior/beta"][1, 3, 2] = np.inf
+        return dst
+    with xr.open_datatree(src, engine=ENGINE) as opened:
+        tree = opened.load()
+    groups = {k: tree[k].to_dataset(inherit=False) for k in tree.children}
+    beta = groups["posterior"]["beta"]
+    extra = beta.isel(coef=[0]).assign_coords(coef=["x3"])
+    groups["posterior"] = xr.Dataset({"beta": xr.concat([beta, extra], dim="coef")})
+    xr.DataTree.from_dict({"/": tree.to_dataset(inherit=False), **groups}).to_netcdf(dst, engine=ENGINE)
+    return dst
+
+
+@pytest.mark.parametrize(
+    "kind,message",
+    [
+        ("nan", r"'beta' hold 120 NaN value\(s\) in chain 0 \(all of its values\)"),
+        ("inf", r"'beta' hold 1 infinite value\(s\) in chain 1;"),
+        ("more", r"draws hold 4 coefficients \['Intercept', 'x1', 'x2', 'x3'\] where the design has 3"),
+    ],
+)
+def test_draws_bayeslogit_never_writes_are_a_fit_file_error_at_load(sampled, tmp_path, kind, message):
+    """All-NaN draws, one inf, or more coefficients than the design loaded, then failed in
+    ``summary()`` / ``bayeslogit report`` with a raw pandas ValueError. Refused at load: such
+    draws say nothing about the posterior, and a report that summarises them would mislead."""
+    bad = _with_draws(sampled, tmp_path / f"{kind}.nc", kind)
+    with pytest.raises(bl.FitFileError, match=message):
+        bl.load(bad)
+    r = subprocess.run(
+        [sys.executable, "-m", "bayeslogit", "report", str(bad), "-o", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "is damaged" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert not (tmp_path / "r.html").exists()
