@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ._files import atomic_path
-from ._formula import UnsafeFormula, check_formula
+from ._formula import UnsafeFormula, check_formula, column_bound
 from ._validation import check_bool
 from .design import rebuild_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
@@ -380,6 +380,7 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
                 f"the formula stored in {spath!r} contains {part!r} ({exc.why}); bayeslogit does not "
                 "run code from fit files. If you trust the file: bl.load(path, trust=True)"
             ) from None
+        _check_column_bound(meta, data, spath, namespace)
     design = _rebuild_design(meta, data, namespace, tree, spath, trust=trust)
     try:
         priors = _priors_from_json(meta["priors"])
@@ -399,6 +400,25 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
     return PosteriorResults(
         model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"], label=meta.get("label", "Posterior")
     )
+
+
+def _check_column_bound(meta, data, spath: str, namespace) -> None:
+    """Refuse (:class:`FitFileError`) a stored formula whose design could have more columns than
+    the file declares and the option ``max_columns`` allow, from its terms and the stored rows
+    (:func:`bayeslogit._formula.column_bound`) before anything is evaluated: interactions of
+    factors made from numeric columns (``C(x1):C(x2):C(x3)``, 8 million columns) took minutes
+    and GBs inside patsy before the design's size was known."""
+    from ._options import options
+
+    bound, term_bound, term = column_bound(meta["formula"], data, extra_functions=namespace or ())
+    declared, limit = len(meta["column_names"]), options["max_columns"]
+    if bound > max(declared, limit):
+        raise FitFileError(
+            f"the formula stored in {spath!r} could build up to {bound:,} design columns (the term "
+            f"{term[:80]!r} alone up to {term_bound:,} with the stored rows), more than the "
+            f"{declared:,} the file declares and bl.options['max_columns'] = {limit:,}; nothing was "
+            "evaluated. If the file is yours: with bl.option_context(max_columns=...): bl.load(path)"
+        )
 
 
 def _check_draws(posterior, columns: list[str], spath: str) -> None:
