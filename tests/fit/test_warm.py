@@ -218,7 +218,10 @@ THREADED = (
     "        time.sleep(0.0005)\n"
     # threads threading.active_count() does not see, as a C extension's would be
     "_thread.start_new_thread(blas, ())\n_thread.start_new_thread(chatter, ())\ntime.sleep(0.2)\n"
-) + RUN.replace("sys.exit(rc)", "sys.stdout.flush()\nimport os\nos._exit(rc)")
+    "import os\nfrom bayeslogit.cli import main\nrc = main(sys.argv[1:])\nsys.stdout.flush()\n"
+    # one write(2), so that the chattering thread cannot split the line
+    "os.write(2, f'numba loaded here: {\"numba\" in sys.modules}\\n'.encode())\nos._exit(rc)\n"
+)
 
 
 def test_the_cli_called_from_a_threaded_process_does_not_hang(csv):
