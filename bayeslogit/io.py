@@ -403,8 +403,8 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
 
 
 def _check_column_bound(meta, data, spath: str, namespace) -> None:
-    """Refuse (:class:`FitFileError`) a stored formula whose design could have more columns than
-    the file declares and the option ``max_columns`` allow, from its terms and the stored rows
+    """Refuse (:class:`FitFileError`) a stored formula whose design could have more than twice the
+    columns the file declares and the option ``max_columns`` allow, from its terms and the stored rows
     (:func:`bayeslogit._formula.column_bound`) before anything is evaluated: interactions of
     factors made from numeric columns (``C(x1):C(x2):C(x3)``, 8 million columns) took minutes
     and GBs inside patsy before the design's size was known."""
@@ -412,11 +412,13 @@ def _check_column_bound(meta, data, spath: str, namespace) -> None:
 
     bound, term_bound, term = column_bound(meta["formula"], data, extra_functions=namespace or ())
     declared, limit = len(meta["column_names"]), options["max_columns"]
-    if bound > max(declared, limit):
+    # twice: the bound counts every level of each factor (C(g) * C(h): kg + kh + kg kh + 1 where
+    # the coded design has kg kh), so a legitimate design near the limit stays loadable
+    if bound > 2 * max(declared, limit):
         raise FitFileError(
             f"the formula stored in {spath!r} could build up to {bound:,} design columns (the term "
-            f"{term[:80]!r} alone up to {term_bound:,} with the stored rows), more than the "
-            f"{declared:,} the file declares and bl.options['max_columns'] = {limit:,}; nothing was "
+            f"{term[:80]!r} alone up to {term_bound:,} with the stored rows), more than twice "
+            f"the {declared:,} the file declares and bl.options['max_columns'] = {limit:,}; nothing was "
             "evaluated. If the file is yours: with bl.option_context(max_columns=...): bl.load(path)"
         )
 

@@ -294,6 +294,14 @@ def test_the_column_bound_holds_ordinary_formulas_and_the_option_raises_it(numer
         bound, _, _ = _formula.column_bound(formula, df[["y", "x1", "x2", "g", "b"]])
         assert bound >= len(fit.params)
         np.testing.assert_array_equal(bl.load(tmp_path / f"{i}.nc").params, fit.params)
+    # a legitimate design at the limit loads: the bound (1 + 8 + 5 + 40) passes its 40 columns
+    df["h"] = rng.choice(list("vwxyz"), 300)
+    with bl.option_context(max_columns=40):
+        fit = bl.LogitModel("y ~ C(g) * C(h)", df).fit_map()
+        assert len(fit.params) == 40
+        fit.save(tmp_path / "limit.nc")
+        assert _formula.column_bound("y ~ C(g) * C(h)", df)[0] == 54
+        np.testing.assert_array_equal(bl.load(tmp_path / "limit.nc").params, fit.params)
     crafted = _with_formula(numeric200, tmp_path / "wide.nc", "y ~ C(x1):C(x2)")  # 40,000 columns
     with pytest.raises(bl.FitFileError, match=r"up to 40,001 design columns"):
         bl.load(crafted)
