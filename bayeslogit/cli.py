@@ -245,7 +245,7 @@ def _event(value: str | None):
 
 
 def _warm_kernel(args):
-    """Load bayeslogit's compiled NUTS kernel in a forked process while this one reads the data
+    """Load bayeslogit's compiled NUTS kernel in a second process (a fresh interpreter) while this one reads the data
     (:mod:`bayeslogit.fit.nuts.warm`), when that sampler may run."""
     from .fit.nuts.warm import warm_kernel
 

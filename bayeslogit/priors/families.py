@@ -32,6 +32,7 @@ from .base import (
     ScalePrior,
     check_finite,
     check_positive,
+    check_scale,
     half_cauchy_logpdf,
     std_normal_logpdf,
 )
@@ -88,7 +89,7 @@ class Normal(Prior):
     def __post_init__(self):
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "Normal prior"))
         if not (isinstance(self.sigma, ScalePrior) and self.sigma.normal_hyperprior):
-            object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "Normal prior"))
+            object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Normal prior"))
 
     @property
     def sampled_scale(self) -> bool:
@@ -206,7 +207,7 @@ class StudentT(Prior):
     def __post_init__(self):
         object.__setattr__(self, "nu", check_positive("nu", self.nu, "StudentT prior"))
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "StudentT prior"))
-        object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "StudentT prior"))
+        object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "StudentT prior"))
 
     def params(self):
         return {"nu": self.nu, "mu": self.mu, "sigma": self.sigma}
@@ -254,7 +255,7 @@ class Cauchy(Prior):
 
     def __post_init__(self):
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "Cauchy prior"))
-        object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "Cauchy prior"))
+        object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Cauchy prior"))
 
     def params(self):
         return {"mu": self.mu, "sigma": self.sigma}
@@ -367,7 +368,7 @@ class Laplace(_Kinked):
 
     def __post_init__(self):
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "Laplace prior"))
-        object.__setattr__(self, "b", check_positive("b", self.b, "Laplace prior"))
+        object.__setattr__(self, "b", check_scale("b", self.b, "Laplace prior"))
 
     def params(self):
         return {"mu": self.mu, "b": self.b}
@@ -517,13 +518,23 @@ class Horseshoe(Prior):
     def params(self):
         return {"expected_nonzero": self.expected_nonzero, "slab_scale": self.slab_scale, "slab_df": self.slab_df}
 
-    def tau0(self, n_coef: int, n_obs: int, ybar: float) -> float:
-        """Piironen & Vehtari's global scale for ``n_coef`` coefficients under this prior."""
+    def check_count(self, n_coef: int) -> None:
+        """:class:`~bayeslogit.PriorError` unless ``expected_nonzero`` is below ``n_coef``, the
+        number of coefficients under this prior (checked when the priors are resolved)."""
         p0 = self.expected_nonzero
         if not p0 < n_coef:
             raise PriorError(
                 f"Horseshoe prior: expected_nonzero={p0:g} must be below the number of coefficients under it ({n_coef})"
             )
+
+    @classmethod
+    def check_resolved(cls, priors: list) -> None:
+        priors[0].check_count(len(priors))
+
+    def tau0(self, n_coef: int, n_obs: int, ybar: float) -> float:
+        """Piironen & Vehtari's global scale for ``n_coef`` coefficients under this prior."""
+        self.check_count(n_coef)
+        p0 = self.expected_nonzero
         return p0 / (n_coef - p0) / math.sqrt(ybar * (1 - ybar)) / math.sqrt(n_obs)
 
     def logpdf(self, x):

@@ -368,4 +368,7 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
         x_mean[names.index("Intercept")] = 0.0
     if not centered:
         x_mean = np.zeros_like(x_mean)
-    return ResolvedPriors(priors=priors, centered_intercept=centered, x_mean=x_mean, sources=sources)
+    resolved = ResolvedPriors(priors=priors, centered_intercept=centered, x_mean=x_mean, sources=sources)
+    for group in resolved.by_family():  # e.g. a Horseshoe's p0 below the coefficients under it
+        group.family_class.check_resolved(group.priors)
+    return resolved
