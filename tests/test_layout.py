@@ -216,7 +216,8 @@ FAMILY_CLASSES = [
     "LKJ",
 ]
 FAMILY_HOMES = {
-    "bayeslogit.priors.families": ["Normal", "StudentT", "Cauchy", "Flat", "Laplace", "ElasticNet", "Horseshoe"],
+    "bayeslogit.priors.families": ["Normal", "StudentT", "Cauchy", "Flat", "Laplace", "ElasticNet"],
+    "bayeslogit.priors.horseshoe": ["Horseshoe"],
     "bayeslogit.priors.scales": ["HalfNormal", "HalfStudentT", "LKJ"],
 }
 MAX_FAMILY_MODULES = 3
@@ -362,6 +363,7 @@ INTERNAL_MODULES = [
     "bayeslogit.priors.base",
     "bayeslogit.priors.families",
     "bayeslogit.priors.groups",
+    "bayeslogit.priors.horseshoe",
     "bayeslogit.priors.registry",
     "bayeslogit.priors.resolve",
     "bayeslogit.priors.scales",
