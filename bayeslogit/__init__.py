@@ -33,6 +33,7 @@ from .fit.prior_scale import ScaleChoice, scale_by_cv, scale_by_evidence
 from .interpret.grid import datagrid
 from .interpret.grid_plots import plot_comparisons, plot_predictions, plot_slopes
 from .interpret.hypotheses import hypotheses, lrtest
+from .interpret.kfold import kfold
 from .interpret.loo import compare_models
 from .interpret.marginal import (
     avg_comparisons,
@@ -119,6 +120,7 @@ __all__ = [
     "slopes",
     "compare",
     "compare_models",
+    "kfold",
     "load",
     "lrtest",
     "option_context",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import math
 import sys
 import types
 import unicodedata
@@ -34,6 +35,7 @@ __all__ = [
     "offset_expression",
     "calls_offset",
     "recursion_room",
+    "column_bound",
 ]
 
 FUNCTIONS = frozenset(
@@ -130,6 +132,11 @@ BINOPS = (
 )  # no shifts: 1 << 10**9 is a memory bomb
 UNARY = (ast.UAdd, ast.USub, ast.Not, ast.Invert)
 MAX_POWER = 16
+MAX_BITS = 1100
+"""The largest value (as a power of two) of a constant expression: beyond the largest float."""
+SIZED = frozenset({"bs", "cr", "cc", "poly"})
+"""Functions whose positional arguments after the first are sizes (df, knots, degree): capped as
+the keywords are."""
 MAX_LENGTH = 20_000
 _PATSY_WORDS = FUNCTIONS | {"np", "numpy"}
 
@@ -326,6 +333,46 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
             return
         bad(node, "keyword values and contrast arguments must be constants or lists of constants")
 
+    def sized_list(node) -> None:
+        if isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) > MAX_SMALL:
+            bad(node, f"at most {MAX_SMALL} values")
+
+    bits: dict[int, float | None] = {}
+
+    def magnitude(node) -> float | None:
+        """An upper bound of log2 |value| of a constant expression (None: it reads a column,
+        so numpy computes it in fixed-size numbers); Python's integers have no bound, so
+        ``((2**16)**16)**16...`` would run for minutes with every exponent under the cap."""
+        key = id(node)
+        if key not in bits:
+            bits[key] = _magnitude(node)
+        return bits[key]
+
+    def _magnitude(node) -> float | None:
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool) or v is None:
+                return 0.0
+            if isinstance(v, (int, float)):
+                return math.log2(max(abs(float(v)), 1.0)) if abs(v) < 2**1023 else 1024.0
+            return None
+        if isinstance(node, ast.UnaryOp):
+            m = magnitude(node.operand)
+            return None if m is None else m + 1
+        if isinstance(node, ast.BinOp):
+            left, right = magnitude(node.left), magnitude(node.right)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Pow):
+                e = node.right.value if isinstance(node.right, ast.Constant) else MAX_POWER
+                return left * abs(float(e)) + 1 if isinstance(e, int | float) else None
+            if isinstance(node.op, ast.Mult):
+                return left + right
+            if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)):
+                return left
+            return max(left, right) + 1
+        return None
+
     def visit(node, *, string_ok: bool = False) -> None:
         if isinstance(node, ast.Constant):
             return constant(node, string_ok=string_ok)
@@ -343,6 +390,9 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
                 bad(node, f"a power must be a number of at most {MAX_POWER}")
             visit(node.left)
             visit(node.right)
+            m = magnitude(node)
+            if m is not None and m > MAX_BITS:
+                bad(node, f"its value may reach 2**{m:.0f}; numbers in a stored formula stay below 2**{MAX_BITS}")
             return
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, UNARY):
             return visit(node.operand)
@@ -381,11 +431,14 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
             if node.keywords or not isinstance(arg, ast.Constant) or arg.value not in cols:
                 bad(node, "Q() takes one quoted column name of the stored data")
             return
-        for a in node.args:
+        for i, a in enumerate(node.args):
             if isinstance(a, ast.Starred):
                 bad(a, "star arguments are not allowed")
             if name in CONTRASTS:
                 literal(a)
+            elif name in SIZED and i >= 1:  # bs(x, df, knots, degree), poly(x, degree): as keywords
+                literal(a, small=not isinstance(a, (ast.List, ast.Tuple)))
+                sized_list(a)
             else:
                 visit(a)
         for kw in node.keywords:
@@ -394,6 +447,7 @@ def _check_expression(code: str, columns, extra: frozenset) -> None:
             if kw.arg not in KEYWORDS:
                 bad(node, f"keyword {kw.arg!r} is not allowed")
             literal(kw.value, small=kw.arg in SMALL_KEYWORDS)
+            sized_list(kw.value)
 
     try:
         visit(tree.body)
@@ -413,3 +467,148 @@ def safe_eval_env(namespace: dict[str, Any] | None = None):
     import patsy
 
     return patsy.EvalEnvironment([{"np": _SAFE_NUMPY, "numpy": _SAFE_NUMPY}, dict(namespace or {}), _SHADOW])
+
+
+# -- the size of the design a stored formula builds, before evaluating it --------------------------
+
+_BOOLEAN_NUMPY = frozenset({"isnan"})
+_NUMERIC_WRAPPERS = frozenset({"center", "standardize", "scale", "I"})
+
+
+def column_bound(formula: str, data, *, extra_functions: Iterable[str] = ()) -> tuple[int, int, str]:
+    """An upper bound of the design's columns for a formula that passed :func:`check_formula`,
+    from its terms and the stored ``data`` alone (nothing is evaluated), and the bound and name of
+    its largest term.
+
+    A term's bound is the product of its factors' bounds: 1 for a numeric expression (and for a
+    call of the caller's ``extra_functions``), the distinct values of a categorical column, of a
+    ``C()`` of a column or ``len(levels)``, 2 for a boolean expression, the number of rows for
+    any other categorical expression, a spline's ``df + len(knots) + degree + 1``, ``poly``'s
+    degree, and the product of its margins for ``te()``. Coding only removes columns, so the
+    design has at most the sum over terms (the response and group terms' grouping excluded:
+    ``max_levels`` bounds those)."""
+    extra = frozenset(extra_functions)
+    n_rows = len(data)
+    by_name = {_normal(c): c for c in data.columns if isinstance(c, str)}
+    levels: dict[str, int] = {}
+
+    def column(node):
+        if isinstance(node, ast.Name) and node.id in by_name:
+            return by_name[node.id]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Q"
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in data.columns
+        ):
+            return node.args[0].value
+        return None
+
+    def distinct(col) -> int:
+        if col not in levels:
+            levels[col] = max(int(data[col].nunique(dropna=True)), 1)
+        return levels[col]
+
+    def numeric_column(col) -> bool:
+        dtype = data[col].dtype
+        return getattr(dtype, "kind", "O") in "iufc"
+
+    def fname(node) -> str | None:
+        f = node.func
+        if isinstance(f, ast.Name):
+            return f.id
+        if isinstance(f, ast.Attribute):
+            return "np." + f.attr
+        return None
+
+    def numeric(node) -> bool:
+        """Surely a number per row (patsy: one numeric column)."""
+        col = column(node)
+        if col is not None:
+            return numeric_column(col)
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+        if isinstance(node, ast.UnaryOp):
+            return isinstance(node.op, (ast.UAdd, ast.USub)) and numeric(node.operand)
+        if isinstance(node, ast.BinOp):
+            arithmetic = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+            return isinstance(node.op, arithmetic) and numeric(node.left) and numeric(node.right)
+        if isinstance(node, ast.Call):
+            name = fname(node)
+            if name in extra:
+                return True
+            if name in _NUMERIC_WRAPPERS or (name and name.startswith("np.") and name[3:] not in _BOOLEAN_NUMPY):
+                return all(numeric(a) for a in node.args)
+        return False
+
+    def boolean(node) -> bool:
+        if isinstance(node, (ast.Compare, ast.BoolOp)):
+            return True
+        if isinstance(node, ast.UnaryOp):
+            return isinstance(node.op, (ast.Not, ast.Invert))
+        if isinstance(node, ast.BinOp):
+            return isinstance(node.op, (ast.BitAnd, ast.BitOr, ast.BitXor))
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, bool)
+        col = column(node)
+        if col is not None:
+            return str(data[col].dtype) in ("bool", "boolean")
+        if isinstance(node, ast.Call) and fname(node) == "np.isnan":
+            return True
+        return isinstance(node, ast.Call) and fname(node) == "I" and len(node.args) == 1 and boolean(node.args[0])
+
+    def size(node, i: int, key: str) -> int:
+        arg = node.args[i] if len(node.args) > i else next((k.value for k in node.keywords if k.arg == key), None)
+        if isinstance(arg, (ast.List, ast.Tuple)):
+            return len(arg.elts)
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, int | float) and not isinstance(arg.value, bool):
+            return int(abs(arg.value))
+        return 0
+
+    def width(node) -> int:
+        col = column(node)
+        if col is not None:
+            return 1 if numeric_column(col) and not boolean(node) else distinct(col)
+        if isinstance(node, ast.Call):
+            name = fname(node)
+            if name == "C" and node.args:
+                given = next((k.value for k in node.keywords if k.arg == "levels"), None)
+                if isinstance(given, (ast.List, ast.Tuple)):
+                    return max(len(given.elts), 1)
+                inner = column(node.args[0])
+                if inner is not None:
+                    return distinct(inner)
+                return 2 if boolean(node.args[0]) else max(n_rows, 1)
+            if name in ("bs", "cr", "cc"):
+                degree = size(node, 3, "degree") if name == "bs" else 3
+                return size(node, 1, "df") + size(node, 2, "knots") + max(degree, 3) + 1
+            if name == "poly":
+                return max(size(node, 1, "degree"), 1)
+            if name == "te":
+                out = 1
+                for a in node.args:
+                    out *= width(a)
+                return out
+        if numeric(node):
+            return 1
+        if boolean(node):
+            return 2
+        return max(n_rows, 1)
+
+    found: list[tuple[int, str]] = []  # (bound, term)
+    descs = [formula]
+    if has_group_terms(formula):
+        fixed, group_terms = split_group_terms(formula)
+        descs = [fixed] + [f"_y_ ~ {t.expr}" for t in group_terms]
+    for text in descs:
+        for term in parse_formula(text).rhs_termlist:
+            cols = 1
+            for factor in term.factors:
+                cols *= width(_parse(factor.code).body)
+            found.append((cols, term.name()))
+    if not found:
+        return 0, 0, ""
+    largest = max(found)
+    return sum(c for c, _ in found), largest[0], largest[1]

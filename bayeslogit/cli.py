@@ -78,9 +78,10 @@ def _add_sampling_options(
     g.add_argument(
         "--target-accept",
         type=float,
-        default=0.8,
+        default=None,
         metavar="P",
-        help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8)",
+        help="NUTS target acceptance in (0, 1); raise to 0.95 after divergences (default 0.8; 0.99 "
+        "under a horseshoe prior)",
     )
     g.add_argument("--quiet", action="store_true", help="no progress bar or report status lines")
     _add_checks_option(p)
@@ -244,7 +245,7 @@ def _event(value: str | None):
 
 
 def _warm_kernel(args):
-    """Load bayeslogit's compiled NUTS kernel in a forked process while this one reads the data
+    """Load bayeslogit's compiled NUTS kernel in a second process (a fresh interpreter) while this one reads the data
     (:mod:`bayeslogit.fit.nuts.warm`), when that sampler may run."""
     from .fit.nuts.warm import warm_kernel
 

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ._files import atomic_path
-from ._formula import UnsafeFormula, check_formula
+from ._formula import UnsafeFormula, check_formula, column_bound
 from ._validation import check_bool
 from .design import rebuild_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
@@ -380,6 +380,7 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
                 f"the formula stored in {spath!r} contains {part!r} ({exc.why}); bayeslogit does not "
                 "run code from fit files. If you trust the file: bl.load(path, trust=True)"
             ) from None
+        _check_column_bound(meta, data, spath, namespace)
     design = _rebuild_design(meta, data, namespace, tree, spath, trust=trust)
     try:
         priors = _priors_from_json(meta["priors"])
@@ -392,12 +393,66 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
     if meta["kind"] != "posterior":
         return _load_point(meta, model, tree)
     groups = {k: v.to_dataset() for k, v in tree.children.items() if k != GROUP}
+    _check_draws(groups["posterior"], design.column_names, spath)
     if "constant_data" in groups and "X" not in groups["constant_data"]:
         groups["constant_data"]["X"] = (("obs", "coef"), design.X)  # not stored: rebuilt, checked
     idata = xr.DataTree.from_dict({"/": tree.to_dataset(), **groups})
     return PosteriorResults(
         model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"], label=meta.get("label", "Posterior")
     )
+
+
+def _check_column_bound(meta, data, spath: str, namespace) -> None:
+    """Refuse (:class:`FitFileError`) a stored formula whose design could have more than twice the
+    columns the file declares and the option ``max_columns`` allow, from its terms and the stored rows
+    (:func:`bayeslogit._formula.column_bound`) before anything is evaluated: interactions of
+    factors made from numeric columns (``C(x1):C(x2):C(x3)``, 8 million columns) took minutes
+    and GBs inside patsy before the design's size was known."""
+    from ._options import options
+
+    bound, term_bound, term = column_bound(meta["formula"], data, extra_functions=namespace or ())
+    declared, limit = len(meta["column_names"]), options["max_columns"]
+    # twice: the bound counts every level of each factor (C(g) * C(h): kg + kh + kg kh + 1 where
+    # the coded design has kg kh), so a legitimate design near the limit stays loadable
+    if bound > 2 * max(declared, limit):
+        raise FitFileError(
+            f"the formula stored in {spath!r} could build up to {bound:,} design columns (the term "
+            f"{term[:80]!r} alone up to {term_bound:,} with the stored rows), more than twice "
+            f"the {declared:,} the file declares and bl.options['max_columns'] = {limit:,}; nothing was "
+            "evaluated. If the file is yours: with bl.option_context(max_columns=...): bl.load(path)"
+        )
+
+
+def _check_draws(posterior, columns: list[str], spath: str) -> None:
+    """Refuse (:class:`FitFileError`) stored draws bayeslogit never writes: coefficients other
+    than the design's columns (more, fewer, or renamed), or a value that is NaN or infinite in
+    any numeric variable. Such a file is damaged or edited, and would otherwise fail later, deep
+    in ``summary()`` or ``bayeslogit report``, with a pandas error. Checked one chain at a time
+    (a boolean copy of one chain at most)."""
+    if "beta" not in posterior:
+        raise FitFileError(f"{spath!r} is damaged: its posterior has no 'beta' draws")
+    beta = posterior["beta"]
+    coef = [str(c) for c in beta.coords["coef"].values] if "coef" in beta.coords else None
+    if beta.ndim != 3 or beta.dims[-1] != "coef" or coef != list(columns):
+        n = beta.shape[-1] if beta.ndim else 0
+        raise FitFileError(
+            f"{spath!r} is damaged: its draws hold {n} coefficients{f' {coef}' if coef and len(coef) <= 8 else ''} "
+            f"where the design has {len(columns)} ({', '.join(columns[:8])}{', ...' if len(columns) > 8 else ''})"
+        )
+    for name, var in posterior.data_vars.items():
+        values = var.values
+        if values.dtype.kind not in "fc" or values.ndim == 0:
+            continue
+        for chain, block in enumerate(values):
+            finite = np.isfinite(block)
+            if not finite.all():
+                bad = int(finite.size - np.count_nonzero(finite))
+                kinds = "NaN" if np.isnan(block).any() else "infinite"
+                raise FitFileError(
+                    f"{spath!r} is damaged: its draws of {name!r} hold {bad} {kinds} value(s) "
+                    f"in chain {chain}{' (all of its values)' if bad == finite.size else ''}; bayeslogit "
+                    "writes only finite draws"
+                )
 
 
 def _load_point(meta, model, tree):

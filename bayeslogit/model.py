@@ -65,9 +65,17 @@ class LogitModel:
     weights : str, optional
         Column of frequency weights (whole numbers >= 1): a row of weight ``w`` counts as ``w``
         identical rows, exactly, in every fit (MLE, MAP, NUTS, Laplace; statsmodels'
-        ``GLM(freq_weights=)``). Non-integer weights raise a :class:`~bayeslogit.DataError`.
-        The default priors are scaled by the weighted sds. Per-row quantities (LOO, posterior
-        predictive draws of the training rows) treat a weighted row as one group of ``w`` rows.
+        ``GLM(freq_weights=)``). The default priors are scaled by the weighted sds. Per-row
+        quantities (LOO, posterior predictive draws of the training rows) treat a weighted row
+        as one group of ``w`` rows.
+        If any weight is not a whole number, the weights (> 0) are *likelihood weights*, as
+        brms' ``weights()`` and scikit-learn's ``sample_weight`` (0/1 responses only, not with
+        ``trials=``): each row's log-likelihood is multiplied by its weight, in every fit
+        (MLE and MAP equal statsmodels' ``GLM(var_weights=)`` and scikit-learn's
+        ``LogisticRegression(sample_weight=)``). The posterior is then that of a weighted
+        pseudo-likelihood: it is *not* a calibrated Bayesian posterior for survey or
+        importance weights, and its intervals treat the weights as counts (rescaling the
+        weights rescales the information). A replicated row is ``w`` times a 0/1 draw.
     offset : str or array-like, optional
         A column (or one number per row of ``data``) added to the linear predictor with its
         coefficient fixed at 1, ``eta = X @ beta + offset``, in every fit, prediction and
@@ -206,7 +214,7 @@ class LogitModel:
         chains: int = 4,
         random_seed: int | None = None,
         sampler: Literal["auto", "bayeslogit", "pymc", "nutpie", "numpyro"] = "auto",
-        target_accept: float = 0.8,
+        target_accept: float | None = None,
         progressbar: bool = True,
         log_likelihood: bool = False,
         method: Literal["nuts", "laplace"] = "nuts",
@@ -237,8 +245,11 @@ class LogitModel:
             own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
             A model with group terms runs nutpie when installed, else PyMC's NUTS, and says so
             on stderr; ``"bayeslogit"`` and ``method="laplace"`` raise a ``SamplerError`` there.
-        target_accept : float
+        target_accept : float or None
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
+            ``None`` (default): 0.8, or what the priors need (the horseshoe: 0.99, as rstanarm's
+            ``hs()``); the rate used is in ``idata.sample_stats.attrs["target_accept"]`` and in
+            the summary.
         progressbar : bool or callable
             Show a progress bar on stderr (terminals and notebooks): draws done, divergences
             so far, time left. bayeslogit's NUTS also accepts a callable, called with a
@@ -280,7 +291,10 @@ class LogitModel:
         tune = None if tune is None else check_int("tune", tune, low=0)  # None: chosen per sampler
         chains = check_int("chains", chains, low=1)
         random_seed = check_seed(random_seed)
-        target_accept = check_probability("target_accept", target_accept)
+        source = "auto" if target_accept is None else "explicit"
+        target_accept = (
+            self.priors.target_accept if target_accept is None else check_probability("target_accept", target_accept)
+        )
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
         idata, used = sampling.sample_posterior(
@@ -294,7 +308,28 @@ class LogitModel:
             progressbar=progressbar,
             method=method,
         )
-        return PosteriorResults(self, idata, sampler=used, random_seed=random_seed, log_likelihood=log_likelihood)
+        if used != "laplace+psis":  # NUTS: the target acceptance rate used, and who chose it
+            for group in ("posterior", "sample_stats"):
+                if group in idata.children:
+                    idata[group].attrs.update(target_accept=target_accept, target_accept_source=source)
+        # what bl.kfold refits each fold with (not saved to files: read from the fit there)
+        settings = dict(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            sampler=sampler,
+            target_accept=None if source == "auto" else target_accept,
+            method=method,
+        )
+        return PosteriorResults(
+            self,
+            idata,
+            sampler=used,
+            random_seed=random_seed,
+            log_likelihood=log_likelihood,
+            sample_settings=settings,
+        )
 
     def sample_prior_predictive(self, draws: int = 500, *, random_seed: int | None = None, predictive: bool = True):
         """Draw coefficients from the priors and outcomes from them: what the priors imply.

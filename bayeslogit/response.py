@@ -235,15 +235,23 @@ class Binomial(ResponseFamily):
     summary_label = "Binomial (logit)"
     rate_label = "observed rate"
     trials: np.ndarray
+    #: True for non-integer ``weights=`` of 0/1 rows (``trials`` = the weights, ``y`` =
+    #: weight x outcome): each row's log-likelihood multiplied by its weight, and a replicated
+    #: row is its weight times a 0/1 draw.
+    likelihood_weights: bool
 
-    def __init__(self, trials: np.ndarray):
+    def __init__(self, trials: np.ndarray, likelihood_weights: bool | None = None):
         self.trials = np.asarray(trials)
+        if likelihood_weights is None:  # of all rows: a block of whole-number weights keeps it
+            t = self.trials
+            likelihood_weights = t.dtype.kind == "f" and bool(np.any(t != np.round(t)))
+        self.likelihood_weights = likelihood_weights
 
     def __repr__(self) -> str:
         return f"Binomial(<{self.trials.size} rows of trials>)"
 
     def take(self, rows) -> Binomial:
-        return Binomial(self.trials[rows])
+        return Binomial(self.trials[rows], self.likelihood_weights)
 
     def loglik(self, eta, y):
         return _numerics.binomial_loglik(eta, y, self.trials)
@@ -280,15 +288,24 @@ class Binomial(ResponseFamily):
 
     def pymc_likelihood(self, pm, eta, observed):
         n = pm.Data("trials", self.trials, dims="obs")
+        if self.likelihood_weights:  # a weighted log-likelihood, no Binomial of non-integer counts
+            import pytensor.tensor as pt
+
+            return pm.Potential("y_loglik", pt.sum(observed * eta - n * pt.softplus(eta)))
         return pm.Binomial("y", n=n, logit_p=eta, observed=observed, dims="obs")
 
     def constant_data(self):
         return {"trials": self.trials}
 
     def outcome_dtype(self):
+        if self.likelihood_weights:
+            return np.dtype(np.float64)
         return _blocks.outcome_dtype(int(np.max(self.trials, initial=1)))
 
     def draw(self, p, rng):
+        if self.likelihood_weights:  # a replicated weighted 0/1 row: its weight times a 0/1 draw
+            t = np.asarray(self.trials, dtype=float)
+            return (rng.random(p.T.shape) < p.T) * t
         return rng.binomial(np.asarray(self.trials, dtype=np.int64)[:, None], p).T
 
 

@@ -69,8 +69,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         to different values raises an :class:`~bayeslogit.ArgumentError` at ``fit``).
     sampler : {"auto", "pymc", "nutpie", "numpyro"}
         NUTS implementation.
-    target_accept : float
-        NUTS target acceptance rate.
+    target_accept : float or None
+        NUTS target acceptance rate; None (default): 0.8, or 0.99 under a horseshoe prior
+        (:meth:`bayeslogit.LogitModel.sample`).
 
     Attributes
     ----------
@@ -96,8 +97,10 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
 
     - ``sample_weight``: whole-number weights are frequency weights (``LogitModel(weights=)``:
       a row of weight ``w`` counts as ``w`` identical rows; weight 0 drops the row).
-      Non-integer weights raise an :class:`~bayeslogit.ArgumentError` for now (a weighted
-      likelihood with fractional weights is a different model).
+      Non-integer weights are likelihood weights (each row's log-likelihood multiplied by its
+      weight, as ``LogisticRegression``'s ``sample_weight``: the MAP equals scikit-learn's fit);
+      the posterior is then a weighted pseudo-likelihood's, whose intervals treat the weights
+      as counts (see ``LogitModel``'s ``weights``).
     - multi-class: the ``multi_class=False`` tag declares a binary classifier; more than two
       classes raise ``ValueError("Only binary classification is supported. ...")``, which
       ``check_classifier_not_supporting_multiclass`` verifies.
@@ -131,7 +134,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         chains=4,
         random_seed=None,
         sampler="auto",
-        target_accept=0.8,
+        target_accept=None,
         prior="deprecated",
         random_state=None,
     ):
@@ -164,8 +167,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features), or DataFrame with ``formula``
         y : array-like of shape (n_samples,) with exactly two classes
         sample_weight : array-like of shape (n_samples,), optional
-            Whole numbers >= 0: frequency weights (a row of weight ``w`` counts as ``w`` rows;
-            weight 0 drops it). Non-integer weights raise an ArgumentError.
+            Numbers >= 0; weight 0 drops the row. Whole numbers are frequency weights (a row
+            of weight ``w`` counts as ``w`` rows); if any is not, they are likelihood weights
+            (each row's log-likelihood multiplied by its weight).
 
         Returns
         -------
@@ -208,7 +212,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             if _WEIGHTS in data.columns:
                 raise ArgumentError(f"X may not have a column named {_WEIGHTS!r} with sample_weight")
-            w = _frequency_weights(sample_weight, len(data))
+            w = _sample_weights(sample_weight, len(data))
             keep = w > 0
             if len(np.unique(data.loc[keep, _RESPONSE])) < 2:
                 raise ArgumentError(
@@ -339,8 +343,9 @@ def _dense(X):
     return X.toarray()
 
 
-def _frequency_weights(sample_weight, n: int) -> np.ndarray:
-    """``sample_weight`` as whole-number frequency weights (ArgumentError otherwise)."""
+def _sample_weights(sample_weight, n: int) -> np.ndarray:
+    """``sample_weight`` as ``weights=``: int64 when all are whole numbers (frequency weights),
+    float64 otherwise (likelihood weights); ArgumentError for anything else."""
     try:
         w = np.asarray(sample_weight, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -351,12 +356,6 @@ def _frequency_weights(sample_weight, n: int) -> np.ndarray:
         raise ArgumentError(f"sample_weight.shape == {w.shape}, expected ({n},)")
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise ArgumentError("sample_weight must be finite and >= 0")
-    if np.any(w != np.round(w)):
-        bad = w[w != np.round(w)][:3].tolist()
-        raise ArgumentError(
-            f"sample_weight must be whole numbers (frequency weights: a row of weight w counts as w "
-            f"rows), got e.g. {bad}; non-integer (likelihood) weights are not supported yet"
-        )
     if not np.any(w > 0):
         raise ArgumentError("sample_weight is zero for every row: nothing to fit")
-    return w.astype(np.int64)
+    return w.astype(np.int64) if np.all(w == np.round(w)) else w

@@ -216,7 +216,8 @@ FAMILY_CLASSES = [
     "LKJ",
 ]
 FAMILY_HOMES = {
-    "bayeslogit.priors.families": ["Normal", "StudentT", "Cauchy", "Flat", "Laplace", "ElasticNet", "Horseshoe"],
+    "bayeslogit.priors.families": ["Normal", "StudentT", "Cauchy", "Flat", "Laplace", "ElasticNet"],
+    "bayeslogit.priors.horseshoe": ["Horseshoe"],
     "bayeslogit.priors.scales": ["HalfNormal", "HalfStudentT", "LKJ"],
 }
 MAX_FAMILY_MODULES = 3
@@ -350,6 +351,7 @@ INTERNAL_MODULES = [
     "bayeslogit.interpret.grid_plots",
     "bayeslogit.interpret.group_predict",
     "bayeslogit.interpret.hypotheses",
+    "bayeslogit.interpret.kfold",
     "bayeslogit.interpret.loo",
     "bayeslogit.interpret.marginal",
     "bayeslogit.interpret.pooling",
@@ -362,6 +364,7 @@ INTERNAL_MODULES = [
     "bayeslogit.priors.base",
     "bayeslogit.priors.families",
     "bayeslogit.priors.groups",
+    "bayeslogit.priors.horseshoe",
     "bayeslogit.priors.registry",
     "bayeslogit.priors.resolve",
     "bayeslogit.priors.scales",
@@ -423,6 +426,7 @@ PUBLIC_NAMES = [
     "comparisons",
     "datagrid",
     "hypotheses",
+    "kfold",
     "load",
     "lrtest",
     "option_context",

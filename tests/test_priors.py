@@ -305,3 +305,38 @@ def test_mixed_horseshoe_settings_are_refused(mixed_df):
     model = bl.LogitModel("y ~ x1 + x2 + C(g)", mixed_df, priors={"x1": bl.Horseshoe(1), "C(g)": bl.Horseshoe(1.5)})
     with pytest.raises(bl.PriorError, match="share the same Horseshoe"):
         model.sample_prior_predictive(5, random_seed=1)
+
+
+# -- issue 26: prior arguments a careless user gives ----------------------------------------------
+
+
+@pytest.mark.parametrize("mu", ["0", True, np.bool_(False), b"0"])
+def test_text_or_bool_arguments_are_refused_by_name(mu):
+    with pytest.raises(bl.PriorError, match=r"Normal prior: mu must be a number"):
+        bl.Normal(mu, 1)
+    with pytest.raises(bl.PriorError, match=r"Normal prior: sigma must be a number"):
+        bl.Normal(0, mu)
+    with pytest.raises(bl.PriorError, match=r"HalfNormal scale prior: sigma must be a number"):
+        bl.HalfNormal(mu)
+
+
+@pytest.mark.parametrize("sigma", [1e-300, 1e300, 1e-151, 1e151])
+def test_a_scale_without_a_finite_square_or_inverse_square_is_a_prior_error(sigma, mixed_df):
+    """fit_map() under Normal(0, 1e-300) raised a raw ZeroDivisionError, under 1e300 a raw
+    OverflowError: the prior names the limits instead."""
+    for make in (lambda s: bl.Normal(0, s), lambda s: bl.StudentT(3, 0, s), lambda s: bl.Laplace(0, s)):
+        with pytest.raises(bl.PriorError, match=r"outside \[1e-150, 1e\+150\]"):
+            make(sigma)
+    for s in (1e-150, 1e150):  # the limits themselves: a MAP fit without a raw error
+        fit = bl.LogitModel("y ~ x1", mixed_df, priors=bl.Normal(0, s)).fit_map()
+        assert np.isfinite(fit.params).all()
+
+
+def test_horseshoe_expecting_as_many_nonzero_as_coefficients_is_refused_on_resolving(mixed_df):
+    d = build_design("y ~ x1 + x2", mixed_df)
+    for p0 in (2, 3.5):
+        with pytest.raises(bl.PriorError, match=rf"expected_nonzero={p0:g} .* coefficients under it \(2\)"):
+            resolve_priors(bl.Horseshoe(expected_nonzero=p0), d)
+    with pytest.raises(bl.PriorError, match=r"expected_nonzero=1 .* under it \(1\)"):
+        bl.LogitModel("y ~ x1 + x2", mixed_df, priors={"x1": bl.Horseshoe(expected_nonzero=1)})
+    assert resolve_priors(bl.Horseshoe(expected_nonzero=1.5), d).priors["x2"] == bl.Horseshoe(expected_nonzero=1.5)

@@ -9,6 +9,7 @@ Each payload below is written into a saved fit's formula; it would create a file
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -158,3 +159,152 @@ def test_a_very_long_stored_formula_is_refused_without_recursion(good, tmp_path)
     deep = _with_formula(good[0], tmp_path / "deep.nc", "y ~ I(" + "(" * 300 + "x1" + ")" * 300 + ")")
     with pytest.raises(bl.FitFileError):
         bl.load(deep)
+
+
+# -- issue 26: stored draws bayeslogit never writes ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"x1": rng.normal(size=80), "x2": rng.normal(size=80)})
+    df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x1)))
+    path = tmp_path_factory.mktemp("draws") / "post.nc"
+    bl.LogitModel("y ~ x1 + x2", df).sample(draws=40, chains=2, random_seed=1, progressbar=False).save(path)
+    return path
+
+
+def _with_draws(src, dst, kind: str):
+    import xarray as xr
+
+    from bayeslogit.io import ENGINE
+
+    if kind in ("nan", "inf"):
+        shutil.copy(src, dst)
+        with h5py.File(dst, "r+") as f:
+            if kind == "nan":
+                f["posterior/beta"][...] = np.nan
+            else:
+                f["posterior/beta"][1, 3, 2] = np.inf
+        return dst
+    with xr.open_datatree(src, engine=ENGINE) as opened:
+        tree = opened.load()
+    groups = {k: tree[k].to_dataset(inherit=False) for k in tree.children}
+    beta = groups["posterior"]["beta"]
+    extra = beta.isel(coef=[0]).assign_coords(coef=["x3"])
+    groups["posterior"] = xr.Dataset({"beta": xr.concat([beta, extra], dim="coef")})
+    xr.DataTree.from_dict({"/": tree.to_dataset(inherit=False), **groups}).to_netcdf(dst, engine=ENGINE)
+    return dst
+
+
+@pytest.mark.parametrize(
+    "kind,message",
+    [
+        ("nan", r"'beta' hold 120 NaN value\(s\) in chain 0 \(all of its values\)"),
+        ("inf", r"'beta' hold 1 infinite value\(s\) in chain 1;"),
+        ("more", r"draws hold 4 coefficients \['Intercept', 'x1', 'x2', 'x3'\] where the design has 3"),
+    ],
+)
+def test_draws_bayeslogit_never_writes_are_a_fit_file_error_at_load(sampled, tmp_path, kind, message):
+    """All-NaN draws, one inf, or more coefficients than the design loaded, then failed in
+    ``summary()`` / ``bayeslogit report`` with a raw pandas ValueError. Refused at load: such
+    draws say nothing about the posterior, and a report that summarises them would mislead."""
+    bad = _with_draws(sampled, tmp_path / f"{kind}.nc", kind)
+    with pytest.raises(bl.FitFileError, match=message):
+        bl.load(bad)
+    r = subprocess.run(
+        [sys.executable, "-m", "bayeslogit", "report", str(bad), "-o", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "is damaged" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert not (tmp_path / "r.html").exists()
+
+
+# -- issue 26: formulas within the grammar whose cost is not ----------------------------------------
+
+GUARD = """
+import resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))  # a regression fails, not the machine
+import bayeslogit as bl
+t = time.monotonic()
+try:
+    bl.load(sys.argv[1])
+    print("LOADED")
+except bl.FitFileError as exc:
+    print("REFUSED", exc)
+print("SECONDS", time.monotonic() - t)
+"""
+
+
+@pytest.fixture(scope="module")
+def numeric200(tmp_path_factory):
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"x1": rng.normal(size=200), "x2": rng.normal(size=200), "x3": rng.normal(size=200)})
+    df["y"] = rng.binomial(1, 0.5, 200)
+    path = tmp_path_factory.mktemp("cost") / "numeric.nc"
+    bl.LogitModel("y ~ x1 + x2 + x3", df).fit_mle().save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "formula,message",
+    [
+        # df given positionally (df= is capped at 1,000)
+        ("y ~ bs(x1, 100000) + x2", r"'100000' \(at most 1000\)"),
+        ("y ~ poly(x1, 100000) + x2", r"'100000' \(at most 1000\)"),
+        ("y ~ cr(x1, None, [0.1] * 3) + x2", r"keyword values and contrast arguments must be constants"),
+        # a power tower whose every exponent is at most 16: Python's integers run for minutes
+        ("y ~ x1 + I((((((((2 ** 16) ** 16) ** 16) ** 16) ** 16) ** 16) ** 16) ** 16) + x2", r"may reach 2\*\*"),
+        ("y ~ x1 + I(x2 + (10 ** 16) ** 16 * (10 ** 16) ** 16 * (10 ** 16) ** 16) + x3", r"may reach 2\*\*"),
+        # interactions of factors made from numeric columns: 200 x 200 x 200 = 8 million columns
+        (
+            "y ~ C(x1):C(x2):C(x3)",
+            r"up to 8,000,001 design columns \(the term 'C\(x1\):C\(x2\):C\(x3\)' alone up to 8,000,000",
+        ),
+        ("y ~ te(cr(x1, df=1000), cr(x2, df=1000), cr(x3, df=1000))", r"up to 1,0\d\d,\d{3},\d{3} design"),
+        ("y ~ C(x1 > 0):C(x2 > 0):C(x3 > 0):C(np.isnan(x1)):C(x1):C(x2)", r"up to 640,001 design columns"),
+    ],
+)
+def test_a_formula_within_the_grammar_but_too_costly_is_refused_before_evaluation(
+    numeric200, tmp_path, formula, message
+):
+    crafted = _with_formula(numeric200, tmp_path / "costly.nc", formula)
+    r = subprocess.run([sys.executable, "-c", GUARD, str(crafted)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "REFUSED" in r.stdout, r.stdout[-2000:]
+    assert re.search(message, r.stdout), r.stdout[-2000:]
+    assert float(r.stdout.rsplit("SECONDS", 1)[1]) < 5
+
+
+def test_the_column_bound_holds_ordinary_formulas_and_the_option_raises_it(numeric200, tmp_path):
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x1": rng.normal(size=300), "x2": rng.normal(size=300), "g": rng.choice(list("abcdefgh"), 300)})
+    df["b"] = rng.random(300) > 0.5
+    df["y"] = rng.binomial(1, 0.5, 300)
+    fits = {
+        "y ~ C(g) * x2 + b + bs(x1, 4)": None,
+        'y ~ C(g):b + cr(x1, df=5, constraints="center") + I(x2 > 0) + np.log(np.abs(x2) + 1)': None,
+        'y ~ te(cr(x1, df=3), cc(x2, df=4), constraints="center") + poly(x2, 3)': None,
+    }
+    for i, formula in enumerate(fits):
+        fit = bl.LogitModel(formula, df).fit_mle()
+        fit.save(tmp_path / f"{i}.nc")
+        bound, _, _ = _formula.column_bound(formula, df[["y", "x1", "x2", "g", "b"]])
+        assert bound >= len(fit.params)
+        np.testing.assert_array_equal(bl.load(tmp_path / f"{i}.nc").params, fit.params)
+    # a legitimate design at the limit loads: the bound (1 + 8 + 5 + 40) passes its 40 columns
+    df["h"] = rng.choice(list("vwxyz"), 300)
+    with bl.option_context(max_columns=40):
+        fit = bl.LogitModel("y ~ C(g) * C(h)", df).fit_map()
+        assert len(fit.params) == 40
+        fit.save(tmp_path / "limit.nc")
+        assert _formula.column_bound("y ~ C(g) * C(h)", df)[0] == 54
+        np.testing.assert_array_equal(bl.load(tmp_path / "limit.nc").params, fit.params)
+    crafted = _with_formula(numeric200, tmp_path / "wide.nc", "y ~ C(x1):C(x2)")  # 40,000 columns
+    with pytest.raises(bl.FitFileError, match=r"up to 40,001 design columns"):
+        bl.load(crafted)
+    with bl.option_context(max_columns=50_000), pytest.raises(bl.FitFileError) as info:
+        bl.load(crafted)  # allowed by the option: evaluated, and not the design of the draws
+    assert "design columns" not in str(info.value)[:300]

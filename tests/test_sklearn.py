@@ -201,8 +201,22 @@ def test_sample_weight_is_a_frequency_weight(Xy):
         ref.sample(**{k: SMALL[k] for k in ("draws", "tune", "chains", "random_seed")}, progressbar=False).params,
         rtol=1e-10,
     )
-    with pytest.raises(bl.ArgumentError, match=r"sample_weight must be whole numbers.*not supported yet"):
-        BayesianLogisticRegression(**SMALL).fit(X, y, sample_weight=np.full(len(y), 0.5))
+    with pytest.raises(bl.ArgumentError, match=r"sample_weight must be finite and >= 0"):
+        BayesianLogisticRegression(**SMALL).fit(X, y, sample_weight=np.full(len(y), -0.5))
+
+
+def test_non_integer_sample_weight_is_a_likelihood_weight(Xy):
+    """Non-integer weights scale each row's log-likelihood: the MAP is scikit-learn's fit."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = Xy
+    w = np.random.default_rng(1).uniform(0.1, 3.0, len(y))
+    w[:5] = 0.0  # weight 0 still drops a row
+    clf = BayesianLogisticRegression(priors=bl.sklearn_prior(0.5), **SMALL).fit(X, y, sample_weight=w)
+    assert clf.posterior_.design.weights.dtype == np.float64
+    ref = LogisticRegression(C=0.5, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
+    mode = clf.posterior_.model.fit_map()
+    np.testing.assert_allclose(mode.params.to_numpy(), np.r_[ref.intercept_, ref.coef_[0]], rtol=1e-5, atol=1e-6)
 
 
 def test_random_state_is_the_seed(Xy):

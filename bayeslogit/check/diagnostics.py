@@ -569,7 +569,7 @@ def diagnose(post: PosteriorResults) -> Diagnostics:
                 nbad == 0,
                 f"max k = {np.max(k):.2f}",
                 "LOO is unreliable for the observations with high k (very influential points): "
-                "check them, use K-fold cross-validation (arviz.loo_kfold), or more draws.",
+                "check them, use K-fold cross-validation (bl.kfold(post)), or more draws.",
             )
         )
 

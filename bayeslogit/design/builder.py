@@ -84,8 +84,11 @@ class Design:
         Number of trials per row for aggregated binomial data, else None.
     trials_name : str or None
         The column ``trials`` was read from.
-    weights : ndarray of int64 or None
-        Frequency weights per row (``weights=``): a row of weight ``w`` counts ``w`` times.
+    weights : ndarray of int64 or float64, or None
+        Weights per row (``weights=``): int64 frequency weights (a row of weight ``w`` counts
+        ``w`` times), or float64 likelihood weights when any is not a whole number (each 0/1
+        row's log-likelihood multiplied by its weight; ``y`` and ``trials`` then hold
+        ``w * y`` and ``w``, floats).
         They are folded into ``y`` and ``trials`` (``y = w * successes``, ``trials = w * n``),
         a binomial likelihood equal to the weights-expanded data's in every fit path.
     weights_name : str or None
@@ -290,9 +293,11 @@ def build_design(
         Column holding the number of trials per row (aggregated binomial data); the response
         is then the success count.
     weights : str, optional
-        Column of frequency weights: a row of weight ``w`` counts as ``w`` identical rows
-        (exact for the likelihood, as statsmodels' ``GLM(freq_weights=)``). They must be whole
-        numbers >= 1; other weights are refused with a :class:`~bayeslogit.DataError`.
+        Column of weights > 0. Whole numbers are frequency weights: a row of weight ``w``
+        counts as ``w`` identical rows (exact for the likelihood, as statsmodels'
+        ``GLM(freq_weights=)``). If any weight is not a whole number they are likelihood
+        weights (0/1 responses only): each row's log-likelihood is multiplied by its weight.
+        Zero, negative or non-finite weights raise a :class:`~bayeslogit.DataError`.
     offset : str or array-like, optional
         Column (or one number per row of ``data``) added to the linear predictor with a fixed
         coefficient of 1: ``eta = X @ beta + offset`` (e.g. ``np.log`` of an exposure). The
@@ -438,6 +443,12 @@ def build_design_with_rows(
     w = None
     if weights is not None:
         w = frequency_weights(data[weights], weights)
+        if w.dtype.kind == "f" and n_trials is not None:
+            raise DataError(
+                f"non-integer weights ({weights!r}) are likelihood weights of 0/1 rows; with "
+                "binomial trials they are not supported: use whole-number weights, or one row "
+                "per trial"
+            )
         y, n_trials = w * y, w * (np.ones_like(y) if n_trials is None else n_trials)
 
     check_levels_early(data, [c for c in codes if c != response and c not in offset_terms], names)

@@ -148,20 +148,25 @@ def code_binomial(y: pd.Series, name: str, n: pd.Series, trials: str) -> tuple[n
 
 
 def frequency_weights(s: pd.Series, name: str) -> np.ndarray:
-    """Whole-number weights >= 1, else a DataError naming ``weights=`` and the fix."""
+    """The ``weights=`` column: int64 when every weight is a whole number >= 1 (frequency
+    weights: a row of weight ``w`` counts ``w`` times), float64 when any is not (likelihood
+    weights: each row's log-likelihood multiplied by its weight, as brms' ``weights()`` and
+    scikit-learn's ``sample_weight``); a DataError naming ``weights=`` and the fix for
+    non-finite, zero or negative weights."""
     if s.dtype.kind not in "iufb":
-        raise DataError(f"weights column {name!r} must hold whole numbers >= 1, got dtype {s.dtype}")
+        raise DataError(f"weights column {name!r} must hold positive numbers, got dtype {s.dtype}")
     v = s.to_numpy(dtype=float)
-    bad = ~np.isfinite(v) | (v < 1) | (v != np.round(v))
+    bad = ~np.isfinite(v) | (v <= 0)
     if bad.any():
         first = v[bad][0]
         raise DataError(
-            f"weights column {name!r} must hold whole numbers >= 1 (frequency weights: a row of "
-            f"weight w counts w times); found {first:g} in {int(bad.sum())} row(s). Drop rows of "
-            "weight 0; non-integer weights (survey or importance weights) are not a likelihood "
-            "of these data and are not supported"
+            f"weights column {name!r} must hold finite numbers > 0 (a row of weight w counts w "
+            f"times; non-integer weights scale each row's log-likelihood); found {first:g} in "
+            f"{int(bad.sum())} row(s). Drop rows of weight 0"
         )
-    return v.astype(np.int64)
+    if np.all(v == np.round(v)):
+        return v.astype(np.int64)
+    return v
 
 
 def as_counts(s: pd.Series, what: str) -> np.ndarray:

@@ -114,7 +114,10 @@ def _map(X, y, trials, priors, offset=None):
     return newton(X, y, trials, priors, offset=offset)
 
 
-def _folds(folds, y: np.ndarray, family, random_seed) -> list[tuple[np.ndarray, np.ndarray]]:
+def cv_folds(folds, y: np.ndarray, family, random_seed) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) row indices: ``folds`` stratified folds of the outcome (each outcome's
+    rows shuffled by ``random_seed`` and dealt to the folds in turn), or the pairs given
+    (``scale_by_cv``, ``bl.kfold``)."""
     n = len(y)
     if isinstance(folds, numbers.Integral) and not isinstance(folds, bool):
         k = int(folds)
@@ -191,7 +194,7 @@ def scale_by_cv(
     grid = _grid(Cs)
     d = model.design
     family = response_family(d)
-    pairs = _folds(folds, d.y, family, random_seed)
+    pairs = cv_folds(folds, d.y, family, random_seed)
     scores = np.empty((grid.size, len(pairs)))
     for i, C in enumerate(grid):
         priors = resolve_priors(sklearn_prior(float(C), fit_intercept, l1_ratio=l1_ratio), d)

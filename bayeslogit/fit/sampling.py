@@ -28,7 +28,7 @@ import warnings
 from ..errors import BayeslogitWarning, SamplerError, SeparationWarning
 from . import laplace, pymc_model
 from .nuts import driver
-from .separation import improper_separation
+from .separation import improper_separation, mean_undefined_columns
 
 __all__ = ["sample_posterior"]
 
@@ -61,6 +61,7 @@ def sample_posterior(
     """
     used = pymc_model.resolve_sampler(sampler)
     _warn_if_posterior_improper(model)
+    _warn_if_mean_undefined(model)
     kinked = model.priors.has_kink
     hierarchical = model.priors.sampled_scale
     if model.design.groups is not None:  # group terms: PyMC's model, nutpie or PyMC's NUTS
@@ -132,6 +133,22 @@ def _warn_if_posterior_improper(model) -> None:
             f"{kind} separation among the columns with a Flat prior {cols}: the posterior is "
             "improper and the draws will drift off to infinity; give those columns a proper "
             "prior such as bl.Normal(0, 2.5)",
+            SeparationWarning,
+            stacklevel=4,  # this function, sample_posterior, LogitModel.sample, the user's call
+        )
+
+
+def _warn_if_mean_undefined(model) -> None:
+    """Separation along a coefficient with a Cauchy (or Student-t, nu <= 1) prior: the
+    posterior is proper but that coefficient's mean does not exist: warn."""
+    cols = mean_undefined_columns(model)
+    if cols:
+        warnings.warn(
+            f"the data are separated along {cols}, whose prior is Cauchy or Student-t with nu <= 1: "
+            "the posterior keeps that prior's heavy tail, so their posterior mean and sd do not "
+            "exist (the sample's are arbitrary and vary from run to run); read the median and the "
+            "intervals (summary() shows them), or give those columns a prior with a lighter tail "
+            "such as bl.StudentT(3, 0, 2.5) or bl.Normal(0, 2.5)",
             SeparationWarning,
             stacklevel=4,  # this function, sample_posterior, LogitModel.sample, the user's call
         )

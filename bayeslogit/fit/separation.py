@@ -34,6 +34,8 @@ from ..response import as_response
 __all__ = [
     "detect_separation",
     "improper_separation",
+    "mean_undefined",
+    "mean_undefined_columns",
     "no_separation_certificate",
     "check_separation",
     "LP_MAX_ROWS",
@@ -176,3 +178,68 @@ def improper_separation(X: np.ndarray, y: np.ndarray, trials, priors) -> tuple[s
     if not flat:
         return None, flat
     return detect_separation(X[:, flat] - priors.x_mean[flat], y, trials)[0], flat
+
+
+def mean_undefined(X: np.ndarray, y: np.ndarray, trials, priors) -> list[int]:
+    """Coefficients whose posterior mean does not exist: heavy-tailed prior (Cauchy, or
+    Student-t with ``nu <= 1``) and a separating direction along that coefficient alone.
+
+    If moving ``beta_j`` (with the other proper-prior coefficients held still, in the priors'
+    coordinates: predictors centred when the intercept's prior is, and the Flat ones free)
+    never lowers the likelihood, the posterior of ``beta_j`` keeps the prior's tail on that
+    side, at least; a Cauchy tail (``nu <= 1``) has no mean (Ghosh, Li & Mitra 2018, on
+    Cauchy priors under separation). The check is a small linear program per heavy-tailed
+    column and sign: ``s_i x_i'd >= 0`` on rows with one outcome, ``x_i'd = 0`` on rows with
+    both, ``d_j = +-1``, ``d_k = 0`` for the other proper priors. Returns those ``j`` (sorted).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"y": [0, 0, 1, 1], "x": [-2.0, -1.0, 1.0, 2.0]})
+    >>> m = bl.LogitModel("y ~ x", df, priors=bl.Cauchy(0, 2.5))
+    >>> mean_undefined(m.design.X, m.design.y, m.design.trials, m.priors)
+    [1]
+    """
+    from scipy.optimize import linprog
+
+    values = list(priors.priors.values())
+    heavy = [j for j, p in enumerate(values) if p.mean_free_tail]
+    if not heavy:
+        return []
+    Xc = X - priors.x_mean  # the priors' coordinates (x_mean is zero without centring)
+    n_trials = as_response(trials).kernel_trials(len(y))
+    s_pos, s_neg = y >= n_trials, y <= 0
+    mixed = ~(s_pos | s_neg)
+    sign = np.where(s_pos, 1.0, -1.0)
+    flat = [k for k, p in enumerate(values) if p.improper]
+    out = []
+    for j in heavy:
+        free = [k for k in flat if k != j]
+        for side in (1.0, -1.0):
+            base = side * Xc[:, j]  # eta's change per unit step of beta_j, the free ones aside
+            if not free:
+                ok = np.all(sign[~mixed] * base[~mixed] >= -1e-12) and np.all(np.abs(base[mixed]) <= 1e-12)
+            else:
+                F = Xc[:, free]
+                sF = sign[~mixed, None] * F[~mixed]
+                res = linprog(
+                    np.zeros(len(free)),
+                    A_ub=-sF,
+                    b_ub=sign[~mixed] * base[~mixed],
+                    A_eq=F[mixed] if mixed.any() else None,
+                    b_eq=-base[mixed] if mixed.any() else None,
+                    bounds=(None, None),
+                    method="highs",
+                )
+                ok = res.status == 0
+            if ok:
+                out.append(j)
+                break
+    return out
+
+
+def mean_undefined_columns(model) -> list[str]:
+    """The design columns whose posterior mean does not exist under the model's priors
+    (:func:`mean_undefined`)."""
+    d = model.design
+    return [d.column_names[j] for j in mean_undefined(d.X, d.y, d.trials, model.priors)]

@@ -3,8 +3,9 @@
 - :mod:`~bayeslogit.priors.base`: the interface (:class:`Prior`, :class:`JointFamily`,
   :class:`ScalePrior`, :class:`CorrelationPrior`) and :class:`PriorContext`;
 - :mod:`~bayeslogit.priors.families`: the coefficient families (``Normal``, ``StudentT``,
-  ``Cauchy``, ``Flat``, ``Laplace``, ``ElasticNet``, ``Horseshoe``), the autoscaled default
+  ``Cauchy``, ``Flat``, ``Laplace``, ``ElasticNet``), the autoscaled default
   and :func:`sklearn_prior`;
+- :mod:`~bayeslogit.priors.horseshoe`: the regularized ``Horseshoe``;
 - :mod:`~bayeslogit.priors.scales`: ``HalfNormal``, ``HalfStudentT`` and ``LKJ``;
 - :mod:`~bayeslogit.priors.registry`: the families by name, for the CLI (text) and saved fits
   (JSON);
@@ -29,6 +30,8 @@ from .families import *  # noqa: F403
 from .families import __all__ as _families
 from .groups import *  # noqa: F403
 from .groups import __all__ as _groups
+from .horseshoe import *  # noqa: F403
+from .horseshoe import __all__ as _horseshoe
 from .registry import *  # noqa: F403
 from .registry import __all__ as _registry
 from .resolve import *  # noqa: F403
@@ -36,4 +39,4 @@ from .resolve import __all__ as _resolve
 from .scales import *  # noqa: F403
 from .scales import __all__ as _scales
 
-__all__ = [*_base, *_families, *_scales, *_registry, *_resolve, *_groups]
+__all__ = [*_base, *_families, *_horseshoe, *_scales, *_registry, *_resolve, *_groups]

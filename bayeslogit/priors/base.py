@@ -52,8 +52,34 @@ __all__ = [
 KERNEL_NORMAL, KERNEL_STUDENT, KERNEL_FLAT, KERNEL_LAPLACE, KERNEL_ELASTIC = 0, 1, 2, 3, 4
 
 
+def _refuse_text_and_bool(name: str, value: Any, what: str) -> None:
+    """``float('0')`` and ``float(True)`` succeed: a prior argument given as text or as a bool is
+    almost always a mistake (a column name, a flag in the wrong place), so it is refused."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise PriorError(f"{what}: {name} must be a number, got {value!r} (text and True/False are not numbers)")
+
+
+SCALE_MIN, SCALE_MAX = 1e-150, 1e150
+"""The range of a prior's scale (``sigma``, ``b``): its square and inverse square stay finite
+floats (the MAP's Newton steps use ``1 / sigma**2``; ``1e-300`` divides by zero, ``1e300``
+overflows)."""
+
+
+def check_scale(name: str, value: float, what: str) -> float:
+    """``value`` as a positive float within [:data:`SCALE_MIN`, :data:`SCALE_MAX`], else
+    :class:`~bayeslogit.PriorError` naming the limits."""
+    v = check_positive(name, value, what)
+    if not SCALE_MIN <= v <= SCALE_MAX:
+        raise PriorError(
+            f"{what}: {name}={v:g} is outside [{SCALE_MIN:g}, {SCALE_MAX:g}], the scales whose square "
+            "and inverse square are finite numbers"
+        )
+    return v
+
+
 def check_positive(name: str, value: float, what: str) -> float:
     """``value`` as a positive finite float, else :class:`~bayeslogit.PriorError`."""
+    _refuse_text_and_bool(name, value, what)
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -65,6 +91,7 @@ def check_positive(name: str, value: float, what: str) -> float:
 
 def check_finite(name: str, value: float, what: str) -> float:
     """``value`` as a finite float, else :class:`~bayeslogit.PriorError`."""
+    _refuse_text_and_bool(name, value, what)
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -131,6 +158,11 @@ class JointFamily:
     """The family's name: its JSON ``family``, and ``<family>`` in PyMC variable names (lower case)."""
 
     @classmethod
+    def check_resolved(cls, priors: list) -> None:
+        """Raise :class:`~bayeslogit.PriorError` if these priors cannot hold together over this
+        many coefficients (checked when the priors are resolved); independent families: none."""
+
+    @classmethod
     def pymc_distribution(cls, pm, name: str, priors: list, dim: str) -> Any:
         """One PyMC vector variable ``name`` (dims ``dim``) for independent coefficients."""
         raise NotImplementedError(f"{cls.__name__} has no PyMC distribution")
@@ -184,6 +216,9 @@ class Prior(JointFamily):
     """The log density is concave (no other posterior mode to look for)."""
     has_density: ClassVar[bool] = True
     """A closed-form marginal density (:meth:`logpdf`) exists."""
+    target_accept: ClassVar[float | None] = None
+    """The NUTS target acceptance rate the family's posterior needs by default (None: the
+    sampler's usual 0.8); ``sample(target_accept=None)`` takes the largest among the priors."""
 
     @property
     def family_class(self) -> type[JointFamily]:
@@ -195,6 +230,12 @@ class Prior(JointFamily):
         """The family's name (``"Normal"``, ``"HierNormal"``...): its JSON and PyMC name.
         Do not switch on it: ask the prior (:attr:`has_kink`, :attr:`sampled_scale`...)."""
         return self.family_class.family_name
+
+    @property
+    def mean_free_tail(self) -> bool:
+        """A tail too heavy for a mean (Cauchy; Student-t with ``nu <= 1``): under separation
+        along this coefficient its posterior mean does not exist."""
+        return False
 
     @property
     def sampled_scale(self) -> bool:

@@ -1,9 +1,10 @@
 """The coefficient prior families, each one class owning its math (see :mod:`bayeslogit.priors.base`).
 
 ``Normal`` (fixed scale, or a sampled ``HalfNormal`` scale: :class:`HierarchicalNormal` handles
-those coefficients jointly), ``StudentT``, ``Cauchy``, ``Flat``, ``Laplace``, ``ElasticNet`` and
-the regularized ``Horseshoe``; the autoscaled default (:func:`default_priors`) and
-:func:`sklearn_prior`, the prior whose MAP is scikit-learn's penalised fit.
+those coefficients jointly), ``StudentT``, ``Cauchy``, ``Flat``, ``Laplace`` and ``ElasticNet``
+(the regularized horseshoe has its own module, :mod:`bayeslogit.priors.horseshoe`); the
+autoscaled default (:func:`default_priors`) and :func:`sklearn_prior`, the prior whose MAP is
+scikit-learn's penalised fit.
 
 A prior is a small frozen description (``Normal(0, 2.5)``); it knows how to make its PyMC
 variable but does not import PyMC itself (the fitters pass the ``pm`` module in), so
@@ -32,7 +33,7 @@ from .base import (
     ScalePrior,
     check_finite,
     check_positive,
-    half_cauchy_logpdf,
+    check_scale,
     std_normal_logpdf,
 )
 
@@ -47,7 +48,6 @@ __all__ = [
     "Flat",
     "Laplace",
     "ElasticNet",
-    "Horseshoe",
     "DEFAULT_SCALE",
     "default_priors",
     "SklearnPrior",
@@ -88,7 +88,7 @@ class Normal(Prior):
     def __post_init__(self):
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "Normal prior"))
         if not (isinstance(self.sigma, ScalePrior) and self.sigma.normal_hyperprior):
-            object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "Normal prior"))
+            object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Normal prior"))
 
     @property
     def sampled_scale(self) -> bool:
@@ -206,7 +206,7 @@ class StudentT(Prior):
     def __post_init__(self):
         object.__setattr__(self, "nu", check_positive("nu", self.nu, "StudentT prior"))
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "StudentT prior"))
-        object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "StudentT prior"))
+        object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "StudentT prior"))
 
     def params(self):
         return {"nu": self.nu, "mu": self.mu, "sigma": self.sigma}
@@ -221,6 +221,10 @@ class StudentT(Prior):
 
     def derivs(self, x):
         return _student_derivs(self, x, self.nu)
+
+    @property
+    def mean_free_tail(self) -> bool:
+        return self.nu <= 1.0
 
     def kernel_params(self):
         return KERNEL_STUDENT, self.mu, self.sigma, self.nu
@@ -250,7 +254,7 @@ class Cauchy(Prior):
 
     def __post_init__(self):
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "Cauchy prior"))
-        object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "Cauchy prior"))
+        object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Cauchy prior"))
 
     def params(self):
         return {"mu": self.mu, "sigma": self.sigma}
@@ -264,6 +268,10 @@ class Cauchy(Prior):
 
     def derivs(self, x):
         return _student_derivs(self, x, 1.0)  # Student-t with one d.f.
+
+    @property
+    def mean_free_tail(self) -> bool:
+        return True
 
     def kernel_params(self):
         return KERNEL_STUDENT, self.mu, self.sigma, 1.0
@@ -359,7 +367,7 @@ class Laplace(_Kinked):
 
     def __post_init__(self):
         object.__setattr__(self, "mu", check_finite("mu", self.mu, "Laplace prior"))
-        object.__setattr__(self, "b", check_positive("b", self.b, "Laplace prior"))
+        object.__setattr__(self, "b", check_scale("b", self.b, "Laplace prior"))
 
     def params(self):
         return {"mu": self.mu, "b": self.b}
@@ -461,114 +469,6 @@ class ElasticNet(_Kinked):
             return -l1 * abs(z) - 0.5 * l2 * z * z - log_norm
 
         return pm.CustomDist(name, mu, l1, l2, log_norm, logp=logp, dims=dim)
-
-
-@dataclass(frozen=True)
-class Horseshoe(Prior):
-    """The regularized horseshoe (Piironen & Vehtari 2017), for many predictors, few signals.
-
-    For the coefficients it is given to (jointly): ``beta_j = z_j tau lambda~_j`` with
-    ``z_j ~ N(0, 1)``, local scales ``lambda_j ~ HalfCauchy(1)``,
-    ``lambda~_j^2 = c^2 lambda_j^2 / (c^2 + tau^2 lambda_j^2)``, slab ``c^2 ~
-    InvGamma(slab_df / 2, slab_df slab_scale^2 / 2)`` and global scale ``tau ~
-    HalfCauchy(tau0)``, with ``tau0 = p0 / (D - p0) * sigma / sqrt(n)`` from the expected number
-    of non-zero coefficients ``p0`` among the ``D`` under this prior, ``n`` rows and the
-    logistic pseudo-sd ``sigma = 1 / sqrt(ybar (1 - ybar))`` (their section 3.2). rstanarm's
-    ``hs()`` and brms's ``horseshoe(par_ratio=...)`` are the same prior. Sampled by PyMC's or
-    nutpie's NUTS (non-centred, variables ``hs_tau``, ``hs_lambda``, ``hs_c2``, ``hs_z``); it has
-    no MAP and no closed-form marginal density.
-
-    Examples
-    --------
-    >>> import bayeslogit as bl
-    >>> str(bl.Horseshoe(expected_nonzero=3))
-    'Horseshoe(3, 2, 4)'
-    """
-
-    expected_nonzero: float = 1.0
-    slab_scale: float = 2.0
-    slab_df: float = 4.0
-    family_name = "Horseshoe"
-    has_density = False
-
-    def __post_init__(self):
-        object.__setattr__(
-            self, "expected_nonzero", check_positive("expected_nonzero", self.expected_nonzero, "Horseshoe prior")
-        )
-        object.__setattr__(self, "slab_scale", check_positive("slab_scale", self.slab_scale, "Horseshoe prior"))
-        object.__setattr__(self, "slab_df", check_positive("slab_df", self.slab_df, "Horseshoe prior"))
-
-    @property
-    def sampled_scale(self) -> bool:
-        return True
-
-    def params(self):
-        return {"expected_nonzero": self.expected_nonzero, "slab_scale": self.slab_scale, "slab_df": self.slab_df}
-
-    def tau0(self, n_coef: int, n_obs: int, ybar: float) -> float:
-        """Piironen & Vehtari's global scale for ``n_coef`` coefficients under this prior."""
-        p0 = self.expected_nonzero
-        if not p0 < n_coef:
-            raise PriorError(
-                f"Horseshoe prior: expected_nonzero={p0:g} must be below the number of coefficients under it ({n_coef})"
-            )
-        return p0 / (n_coef - p0) / math.sqrt(ybar * (1 - ybar)) / math.sqrt(n_obs)
-
-    def logpdf(self, x):
-        raise NotImplementedError("the regularized horseshoe has no closed-form marginal density")
-
-    def derivs(self, x):
-        raise NotImplementedError("the regularized horseshoe samples its scales: no MAP, no derivatives")
-
-    def kernel_params(self):
-        raise NotImplementedError(f"{self} is not on the compiled sampler: its scales are sampled (PyMC or nutpie)")
-
-    @classmethod
-    def _shared(cls, priors: list, ctx) -> tuple[Horseshoe, float]:
-        """The one setting every coefficient under the horseshoe shares, and its ``tau0``."""
-        hs = priors[0]
-        if any(p != hs for p in priors):
-            raise PriorError("all coefficients under a Horseshoe prior must share the same Horseshoe(...) settings")
-        return hs, hs.tau0(len(priors), ctx.n_obs, ctx.ybar)
-
-    @classmethod
-    def pymc_variables(cls, pm, pt, priors, dim, ctx):
-        # Piironen & Vehtari (2017), appendix C.1, non-centred
-        hs, tau0 = cls._shared(priors, ctx)
-        tau = pm.HalfCauchy("hs_tau", beta=tau0)
-        lam = pm.HalfCauchy("hs_lambda", beta=1.0, dims=dim)
-        c2 = pm.InverseGamma("hs_c2", alpha=hs.slab_df / 2, beta=hs.slab_df * hs.slab_scale**2 / 2)
-        z = pm.Normal("hs_z", 0.0, 1.0, dims=dim)
-        lam_t = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
-        return z * tau * lam_t
-
-    @classmethod
-    def draw_joint(cls, priors, draws, rng, ctx, dim, out, dims):
-        hs, tau0 = cls._shared(priors, ctx)
-        tau = np.abs(tau0 * rng.standard_cauchy(draws))
-        lam = np.abs(rng.standard_cauchy((draws, len(priors))))
-        c2 = (hs.slab_df * hs.slab_scale**2 / 2) / rng.gamma(hs.slab_df / 2, 1.0, size=draws)
-        z = rng.standard_normal((draws, len(priors)))
-        out["hs_tau"], out["hs_c2"] = tau, c2
-        out["hs_lambda"], dims["hs_lambda"] = lam, [dim]
-        out["hs_z"], dims["hs_z"] = z, [dim]
-        lam_t = np.sqrt(c2[:, None] * lam**2 / (c2[:, None] + tau[:, None] ** 2 * lam**2))
-        return z * tau[:, None] * lam_t
-
-    @classmethod
-    def free_log_prior(cls, priors, free, ctx):
-        from scipy.special import gammaln
-
-        hs, tau0 = cls._shared(priors, ctx)
-        out = {
-            "hs_tau": half_cauchy_logpdf(free("hs_tau", cls.family_name), tau0),
-            "hs_lambda": half_cauchy_logpdf(free("hs_lambda", cls.family_name), 1.0),
-        }
-        a, b = hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2
-        c2 = free("hs_c2", cls.family_name)
-        out["hs_c2"] = np.where(c2 > 0, a * np.log(b) - gammaln(a) - (a + 1) * np.log(c2) - b / c2, -np.inf)
-        out["hs_z"] = std_normal_logpdf(free("hs_z", cls.family_name))
-        return out
 
 
 def default_priors(names: list[str], sd: np.ndarray) -> dict[str, Prior]:

@@ -23,13 +23,13 @@ from .families import (
     ElasticNet,
     Flat,
     HierarchicalNormal,
-    Horseshoe,
     Laplace,
     Normal,
     SklearnPrior,
     StudentT,
     sklearn_prior,
 )
+from .horseshoe import Horseshoe
 from .scales import LKJ, HalfNormal, HalfStudentT
 
 __all__ = [

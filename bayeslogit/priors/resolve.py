@@ -143,6 +143,13 @@ class ResolvedPriors:
         return any(p.has_kink for p in self.priors.values())
 
     @property
+    def target_accept(self) -> float:
+        """The NUTS target acceptance rate these priors need by default: the largest a family
+        asks for (:attr:`~bayeslogit.priors.base.Prior.target_accept`, the horseshoe 0.99), else 0.8."""
+        asked = [p.target_accept for p in self.priors.values() if p.target_accept is not None]
+        return max(asked, default=0.8)
+
+    @property
     def sampled_scale(self) -> bool:
         """Some coefficient's prior samples its own scale (hierarchical Normal, horseshoe): no
         MAP, no Laplace approximation, not on the compiled sampler."""
@@ -361,4 +368,7 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
         x_mean[names.index("Intercept")] = 0.0
     if not centered:
         x_mean = np.zeros_like(x_mean)
-    return ResolvedPriors(priors=priors, centered_intercept=centered, x_mean=x_mean, sources=sources)
+    resolved = ResolvedPriors(priors=priors, centered_intercept=centered, x_mean=x_mean, sources=sources)
+    for group in resolved.by_family():  # e.g. a Horseshoe's p0 below the coefficients under it
+        group.family_class.check_resolved(group.priors)
+    return resolved

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import CorrelationPrior, ScalePrior, check_positive
+from .base import CorrelationPrior, ScalePrior, check_positive, check_scale
 
 __all__ = ["HalfNormal", "HalfStudentT", "LKJ", "DEFAULT_SD", "DEFAULT_LKJ", "lkj_correlation"]
 
@@ -40,7 +40,7 @@ class HalfNormal(ScalePrior):
     normal_hyperprior = True
 
     def __post_init__(self):
-        object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "HalfNormal scale prior"))
+        object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "HalfNormal scale prior"))
 
     def __str__(self) -> str:
         return f"HalfNormal({self.sigma:g})"
@@ -81,7 +81,7 @@ class HalfStudentT(ScalePrior):
 
     def __post_init__(self):
         object.__setattr__(self, "nu", check_positive("nu", self.nu, "HalfStudentT prior"))
-        object.__setattr__(self, "sigma", check_positive("sigma", self.sigma, "HalfStudentT prior"))
+        object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "HalfStudentT prior"))
 
     def __str__(self) -> str:
         return f"HalfStudentT({self.nu:g}, {self.sigma:g})"

@@ -124,7 +124,8 @@ class Results(ResultsShortcuts):
         else:
             coding = f"{d.response} successes of {d.trials_name} trials"
         if d.weights_name is not None:
-            coding += f", rows weighted by {d.weights_name} (frequency weights)"
+            kind = "likelihood" if d.weights.dtype.kind == "f" else "frequency"
+            coding += f", rows weighted by {d.weights_name} ({kind} weights)"
         rows = [
             ("Formula:", d.formula),
             ("Response:", coding),
@@ -134,7 +135,8 @@ class Results(ResultsShortcuts):
         if d.groups is not None:  # multilevel model: its group terms and their level counts
             rows.append(("Group terms:", "; ".join(f"({t.label}): {t.n_levels} levels" for t in d.groups.terms)))
         if d.weights is not None:
-            rows.append(("Weighted observations:", str(int(d.weights.sum()))))
+            total = d.weights.sum()
+            rows.append(("Weighted observations:", f"{total:.6g}" if d.weights.dtype.kind == "f" else str(int(total))))
         if getattr(d, "offset", None) is not None:
             rows.append(("Offset:", f"{d.offset_label} (coefficient fixed at 1)"))
         if d.n_dropped:

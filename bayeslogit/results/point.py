@@ -233,9 +233,10 @@ class MLEResults(PointResults):
 
     @property
     def nobs(self) -> int:
-        """Observations: rows, or the sum of the frequency weights (statsmodels GLM's ``wnobs``)."""
+        """Observations: rows, or the sum of the frequency weights (statsmodels GLM's ``wnobs``);
+        rows under non-integer (likelihood) weights, as statsmodels' ``var_weights``."""
         d = self.design
-        return d.n_obs if d.weights is None else int(d.weights.sum())
+        return d.n_obs if d.weights is None or d.weights.dtype.kind == "f" else int(d.weights.sum())
 
     @property
     def df_resid(self) -> int:
@@ -273,7 +274,12 @@ class MLEResults(PointResults):
             ("Method:", "MLE (Newton)"),
             ("converged:", str(self.converged)),
             ("Iterations:", str(self.iterations)),
-            ("No. Observations:", str(self.nobs) if d.weights is None else f"{self.nobs} ({d.n_obs} weighted rows)"),
+            (
+                "No. Observations:",
+                str(self.nobs)
+                if d.weights is None or d.weights.dtype.kind == "f"
+                else f"{self.nobs} ({d.n_obs} weighted rows)",
+            ),
             ("Df Residuals:", str(self.df_resid)),
             ("Df Model:", str(self.df_model)),
             ("Pseudo R-squ.:", f"{self.prsquared:.4f}"),

@@ -14,6 +14,7 @@ from .. import _blocks
 from .._options import options
 from .._validation import check_bool, check_probability
 from ..errors import ArgumentError, BayeslogitWarning
+from ..fit.separation import mean_undefined_columns
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 from .cache import PosteriorCache
@@ -62,6 +63,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
         random_seed: int | None,
         log_likelihood: bool = False,
         label: str | None = None,
+        sample_settings: dict[str, Any] | None = None,
     ) -> None:
         if label is None:  # labelled by its priors, as MAP fits are ("Posterior Normal(0, 1)")
             label = " ".join(filter(None, ["Posterior", model.priors.describe()]))
@@ -69,6 +71,9 @@ class PosteriorResults(Results, PosteriorShortcuts):
         self.idata = idata
         self.sampler = sampler
         self.random_seed = random_seed
+        #: The ``LogitModel.sample`` arguments that made the fit (``bl.kfold`` refits with them);
+        #: None for a fit loaded from a file.
+        self.sample_settings = None if sample_settings is None else dict(sample_settings)
         self._cache = PosteriorCache.of(self)  # what is derived from the draws (LOO, fitted probabilities...)
         if log_likelihood and "log_likelihood" not in idata.children:
             self.idata["log_likelihood"] = self.log_likelihood().to_dataset()
@@ -381,6 +386,16 @@ class PosteriorResults(Results, PosteriorShortcuts):
         text = str(attrs.get("tuning_steps", "?"))
         return text + " (auto)" if attrs.get("tuning_steps_source") == "auto" else text
 
+    def _target_accept_row(self) -> list[tuple[str, str]]:
+        """``("Target accept:", "0.99 (auto)")`` when NUTS ran at another rate than the usual 0.8."""
+        attrs = self.idata.posterior.attrs
+        rate = attrs.get("target_accept")
+        if rate is None or float(rate) == 0.8:
+            return []
+        return [
+            ("Target accept:", f"{float(rate):g}" + (" (auto)" if attrs.get("target_accept_source") == "auto" else ""))
+        ]
+
     def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
         """Text/HTML summary: model, data, sampler facts, coefficient table and priors.
 
@@ -399,6 +414,7 @@ class PosteriorResults(Results, PosteriorShortcuts):
             ("Sampler:", self.method_label),
             ("Chains x draws:", f"{self.n_chains} x {self.n_draws}"),
             ("Tuning steps:", self._tuning_text()),
+            *self._target_accept_row(),
             ("Random seed:", str(self.random_seed)),
             ("Divergences:", str(stats.get("divergences", "n/a"))),
         ]
@@ -411,6 +427,11 @@ class PosteriorResults(Results, PosteriorShortcuts):
         else:
             info += [("Min ESS (importance sampling):", f"{table['ess_bulk'].min():.0f}")]
         shown = table[[c for c in table.columns if c != "mcse_sd"]]
+        undefined = mean_undefined_columns(self.model)
+        if undefined:  # separation under a Cauchy-tailed prior: no mean or sd to show
+            shown = shown.copy()
+            shown.insert(0, "median", np.median(self.draws(), axis=0))
+            shown.loc[undefined, ["mean", "sd", "mcse_mean"]] = np.nan
         tables = [shown]
         if self.design.groups is not None:  # group sds and correlations, after the population terms
             group = self.group_summary(ci_prob=ci_prob)
@@ -419,6 +440,12 @@ class PosteriorResults(Results, PosteriorShortcuts):
         notes = [
             f"Intervals are {ci_prob:.0%} equal-tailed posterior intervals.",
         ]
+        if undefined:
+            notes.append(
+                f"The data are separated along {', '.join(undefined)}, whose prior is Cauchy-tailed: "
+                "their posterior mean and sd do not exist (shown as NaN); read the median and the "
+                "interval."
+            )
         if self.model.priors.centered_intercept:
             notes.append(
                 "The intercept's prior applies to the log-odds at the predictor means "

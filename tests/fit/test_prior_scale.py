@@ -68,9 +68,9 @@ def test_cv_folds_from_a_seed_are_reproducible_and_stratified(noisy):
     b = bl.scale_by_cv(model, Cs=[0.1, 1, 10], random_seed=3)
     c = bl.scale_by_cv(model, Cs=[0.1, 1, 10], random_seed=4)
     assert a.table.equals(b.table) and not a.table.equals(c.table)
-    from bayeslogit.fit.prior_scale import _folds
+    from bayeslogit.fit.prior_scale import cv_folds
 
-    for _, test in _folds(5, y, None, 3):
+    for _, test in cv_folds(5, y, None, 3):
         assert abs(y[test].mean() - y.mean()) < 0.02
 
 

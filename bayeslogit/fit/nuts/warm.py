@@ -3,20 +3,24 @@
 Why: a whole ``bayeslogit fit`` process on a small CSV spends about 0.55 s loading numba and
 the kernel from numba's disk cache (numba's own first-use set-up: its type and lowering
 registries, LLVM), and that work is pure Python holding the GIL, so a thread cannot overlap
-it with the other imports (measured, benchmarks/README.md). A forked process can: the command
-line calls :func:`warm_kernel` before it reads the CSV; the child imports the kernel on the
-second core while the parent reads the data, builds the design, fits the MLE / MAP and imports
-ArviZ, then runs :func:`~bayeslogit.fit.nuts.driver.sample_nuts` (the same function, the same
-seeds, hence the same draws) on the job the parent sends and sends the draws back.
+it with the other imports (measured, benchmarks/README.md). A second process can: the command
+line calls :func:`warm_kernel` before it reads the CSV; the child, a fresh interpreter, imports
+the kernel on the second core while the parent reads the data, builds the design, fits the MLE /
+MAP and imports ArviZ, then runs :func:`~bayeslogit.fit.nuts.driver.sample_nuts` (the same
+function, the same seeds, hence the same draws) on the job the parent sends through a pipe and
+sends the draws back.
 
-Used only where it can help and cannot hurt: Linux (``fork``), no other Python thread running
-(none can hold a lock at the fork), numba not yet imported in this process (otherwise
-there is nothing to hide), and a small problem (:data:`MAX_BYTES` for the
-design and the draws together, which travel through a pipe); anything else, and any failure of
-the child before it has sent a result, samples in-process as before. Ctrl-C reaches the parent's
-wait, which kills the child and re-raises; the child dies with its parent (Linux's parent-death
-signal), so a SIGTERM or SIGKILL of the command leaves no sampler running. The child leaves through ``os._exit``: no ``atexit``
-handler and no buffered output of the parent runs twice.
+A fresh interpreter, not a fork: a forked child inherits every lock another thread holds at the
+fork (numpy's BLAS threads in a product, a thread writing to stderr, threads of C extensions
+that ``threading`` does not count), and hung on one (issue 26). It is started by
+``subprocess`` (fork + exec in C, no Python in between), so the calling process may run any
+threads. Used only where it can help: Linux, numba not yet imported in this process (otherwise
+there is nothing to hide), and a small problem (:data:`MAX_BYTES` for the design and the draws
+together, which travel through a pipe); anything else, and any failure of the child before it
+has sent a result, samples in-process as before. The child runs in its own session, so a
+terminal's Ctrl-C reaches only the parent's wait, which kills the child and re-raises; the child
+dies with its parent (Linux's parent-death signal), so a SIGTERM or SIGKILL of the command
+leaves no sampler running.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -36,37 +40,50 @@ _ACTIVE: WarmKernel | None = None
 
 
 class WarmKernel:
-    """A forked child that has loaded the kernel and waits for one sampling job."""
+    """A sampler process (a fresh interpreter) that has loaded the kernel and waits for one job."""
 
-    def __init__(self, pid: int, conn) -> None:
-        self.pid: int | None = pid
+    def __init__(self, proc, conn) -> None:
+        self.proc = proc
+        self.pid: int | None = proc.pid
         self.conn = conn
 
     @classmethod
     def start(cls) -> WarmKernel | None:
-        """Fork the child; ``None`` where that cannot help or is not safe: not Linux, numba
-        already loaded, or other Python threads running (one could hold a lock the child needs)."""
-        import threading
-
-        if not sys.platform.startswith("linux") or "numba" in sys.modules or threading.active_count() > 1:
+        """Start the sampler process; ``None`` where that cannot help: not Linux, numba already
+        loaded in this process, or no interpreter to start (an embedded Python)."""
+        if not sys.platform.startswith("linux") or "numba" in sys.modules or not sys.executable:
             return None
-        return cls._fork()
+        return cls._spawn()
 
     @classmethod
-    def _fork(cls) -> WarmKernel:
+    def _spawn(cls) -> WarmKernel | None:
+        """A fresh interpreter, never a fork: a fork copies the locks other threads hold at that
+        moment (numpy's BLAS threads, a thread writing to stderr, threads of C extensions that
+        ``threading`` does not see), and the child hung on one of them. ``subprocess`` starts it
+        with fork + exec in C, running no Python in between; its own session keeps a terminal's
+        Ctrl-C for the parent, which stops the child (and the child dies with its parent)."""
+        import json
+        import subprocess
         from multiprocessing import Pipe
 
         ours, theirs = Pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child (tested through the parent)
-            _die_with(parent)
+        code = (
+            "import json, sys\n"
+            "sys.path[:0] = json.loads(sys.argv[3])\n"
+            "from bayeslogit.fit.nuts.warm import _serve\n"
+            "_serve(int(sys.argv[1]), int(sys.argv[2]))\n"
+        )
+        argv = [sys.executable, "-c", code, str(theirs.fileno()), str(os.getpid()), json.dumps(_package_path())]
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True, close_fds=True
+            )
+        except OSError:
             ours.close()
-            _child(theirs)
-        theirs.close()
-        return cls(pid, ours)
+            return None
+        finally:
+            theirs.close()
+        return cls(proc, ours)
 
     def takes(self, dens, *, chains: int, draws: int, progressbar) -> bool:
         """Whether this job goes to the child: small enough, and a picklable progress spec."""
@@ -79,7 +96,7 @@ class WarmKernel:
         try:
             self.conn.send((dens, mode, kwargs))
             while not self.conn.poll(0.1):  # short waits: Ctrl-C reaches this thread
-                if _gone(self.pid) and not self.conn.poll():
+                if self.proc.poll() is not None and not self.conn.poll():
                     return None
             status, value = self.conn.recv()
         except (EOFError, OSError):
@@ -95,15 +112,22 @@ class WarmKernel:
         """Stop the child (if it still runs) and reap it."""
         if self.pid is None:
             return
-        pid, self.pid = self.pid, None
+        self.pid = None
         self.conn.close()
         with contextlib.suppress(OSError):
-            if os.waitpid(pid, os.WNOHANG) == (0, 0):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
 
 
-def _die_with(parent: int) -> None:  # pragma: no cover - runs in the forked child
+def _package_path() -> list[str]:
+    """The folder holding this ``bayeslogit`` package, then this interpreter's ``sys.path``
+    (the child imports the same code whatever its working directory or ``PYTHONPATH``)."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    return [here] + [p for p in sys.path if p and p != here]
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
     """Ask Linux to SIGKILL this process when its parent dies (``PR_SET_PDEATHSIG``), so that
     a SIGTERM or SIGKILL of the command (``timeout``, a container stop, a CI cancel) never
     leaves the sampler running; then leave at once if the parent died before the request."""
@@ -117,16 +141,14 @@ def _die_with(parent: int) -> None:  # pragma: no cover - runs in the forked chi
         os._exit(1)
 
 
-def _gone(pid: int) -> bool:
-    try:
-        return os.waitpid(pid, os.WNOHANG) != (0, 0)
-    except ChildProcessError:
-        return True
-
-
-def _child(conn) -> None:  # pragma: no cover - runs in the forked child
+def _serve(fd: int, parent: int) -> None:  # pragma: no cover - runs in the child
+    """The child's program: die with the parent, load the kernel, sample the one job sent."""
     code = 0
     try:
+        _die_with(parent)
+        from multiprocessing.connection import Connection
+
+        conn = Connection(fd)
         from . import kernel
         from .driver import ensure_compiled, sample_nuts
 
@@ -137,9 +159,11 @@ def _child(conn) -> None:  # pragma: no cover - runs in the forked child
             conn.send(("ok", sample_nuts(dens, mode, **kwargs)))
         except Exception as exc:  # noqa: BLE001 - the parent raises it
             conn.send(("error", exc))
-    except BaseException:  # Ctrl-C, the parent gone: leave quietly, the parent reports
+    except BaseException:  # the parent gone: leave quietly, the parent reports
         code = 1
     finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
         os._exit(code)
 
 
