@@ -6,7 +6,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from .design.builder import build_design_with_rows
 from .errors import ArgumentError, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
+from .results.categorical import fit_categorical
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -87,6 +88,22 @@ class LogitModel:
     missing : {"raise", "drop"}, default "raise"
         Rows with missing values in the model's columns raise an error naming the columns;
         ``"drop"`` drops them with a warning giving the count.
+    family : {"auto", "bernoulli", "binomial", "multinomial", "ordinal"}, default "auto"
+        The response family. ``"auto"``: two outcomes are binary (Bernoulli; Binomial with
+        ``trials=``), three or more unordered outcomes multinomial, an ordered pandas
+        Categorical with three or more levels ordinal; a one-line note on stderr says which
+        categorical family was chosen. ``"multinomial"``: softmax over the outcomes with the
+        ``reference`` level's coefficients fixed at 0 (statsmodels' ``MNLogit``,
+        ``nnet::multinom``). ``"ordinal"``: cumulative logit with proportional odds,
+        ``P(y <= k) = expit(cutpoint_k - x'beta)``, the cutpoints named ``"Low|Medium"``
+        (``MASS::polr``, statsmodels' ``OrderedModel(distr="logit")``); the formula's intercept
+        is replaced by the cutpoints. Categorical models support MLE and MAP (``fit_mle``,
+        ``fit_map``, Normal/Student-t/Cauchy/Flat priors and ``bl.sklearn_prior`` with L2) and
+        ``sample()`` through PyMC's model (nutpie or PyMC's NUTS; bayeslogit's built-in sampler
+        for these families comes later); not yet: group terms, L1 priors, save/load, LOO, the report.
+    reference : scalar, optional
+        The baseline level of a multinomial response (default: the first level, as ``MNLogit``,
+        ``nnet::multinom`` and brms).
 
     Attributes
     ----------
@@ -120,6 +137,8 @@ class LogitModel:
         weights: str | None = None,
         offset: Any = None,
         missing: Literal["raise", "drop"] = "raise",
+        family: Literal["auto", "bernoulli", "binomial", "multinomial", "ordinal"] = "auto",
+        reference: Any = None,
     ) -> None:
         self.design: Design
         self.design, rows = build_design_with_rows(
@@ -131,6 +150,8 @@ class LogitModel:
             offset=offset,
             missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
+            family=family,
+            reference=reference,
         )
         self.formula = self.design.formula  # with R's "." expanded to the columns
         fixed_priors, group_priors = split_prior_spec(priors)  # keys with '|': group sds, LKJ
@@ -422,6 +443,9 @@ class LogitModel:
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        if self.design.categorical is not None:  # multinomial, ordinal: bayeslogit.results.categorical
+            # a CategoricalResults (typed as the binary results, whose interface it shares)
+            return cast(Any, fit_categorical(self, mle=True, tol=tol, max_iter=max_iter))
         if pooling is not None or self.design.groups is not None:
             sub, how = _pooled_model(self, pooling, "fit_mle")
             return fit_mle(sub, tol=tol, max_iter=max_iter, label=f"MLE ({how})", population_names=self.coef_names)
@@ -463,6 +487,8 @@ class LogitModel:
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        if self.design.categorical is not None:
+            return cast(Any, fit_categorical(self, priors, mle=False, tol=tol, max_iter=max_iter))
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
             sub, how = _pooled_model(self, pooling, "fit_map")
             return fit_map(  # no group sds in the pooled model
