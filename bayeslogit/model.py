@@ -25,8 +25,9 @@ from .design import Design, rebuild_design
 from .design.builder import build_design_with_rows
 from .errors import ArgumentError, DesignError
 from .fit import prior_predictive, pymc_model, sampling
+from .fit.categorical_pymc import sample_categorical
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
-from .results.categorical import fit_categorical
+from .results.categorical import CategoricalPosterior, fit_categorical
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -318,6 +319,22 @@ class LogitModel:
         )
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
+        if self.design.categorical is not None:  # multinomial, ordinal: PyMC's model for now
+            if method != "nuts":
+                raise ArgumentError(
+                    "method='laplace' is not available for multinomial and ordinal models yet; use 'nuts'"
+                )
+            cat_idata, cat_used = sample_categorical(
+                self,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                sampler=sampler,
+                target_accept=target_accept,
+                progressbar=progressbar,
+            )
+            return cast(Any, CategoricalPosterior(self, cat_idata, sampler=cat_used, random_seed=random_seed))
         idata, used = sampling.sample_posterior(
             self,
             draws=draws,

@@ -245,8 +245,27 @@ class Multinomial(CategoricalFamily):
         # mean_i P_ik (B[:, k] - bbar_i)
         return B * (w @ P)[None, :] - (w[:, None] * bbar).T @ P
 
-    def pymc_likelihood(self, pm, eta, observed):
-        return pm.Categorical("y", logit_p=eta, observed=observed, dims="obs")
+    def pymc_theta(self, pm, start: np.ndarray):
+        return pm.Flat("coefs", shape=start.size, initval=start)
+
+    def pymc_likelihood(self, pm, pt, X, y, theta, offset=None):
+        """Add the softmax likelihood of ``y`` to the PyMC model in context (row weights as a
+        weighted log-likelihood potential)."""
+        p = X.shape[1]
+        m = len(self.coef_outcomes)
+        eta = pt.dot(X, theta.reshape((m, p)).T)
+        if offset is not None:
+            eta = eta + pt.as_tensor(np.asarray(offset, dtype=float))[:, None]
+        cols = []
+        for k in range(self.n_outcomes):
+            cols.append(
+                pt.zeros((X.shape[0], 1)) if k not in self.coef_outcomes else eta[:, [self.coef_outcomes.index(k)]]
+            )
+        full = pt.concatenate(cols, axis=1)
+        if self.weights is None:
+            return pm.Categorical("y", logit_p=full, observed=y, dims="obs")
+        logp = pm.logp(pm.Categorical.dist(logit_p=full), y)
+        return pm.Potential("y_loglik", pt.sum(pt.as_tensor(self.weights) * logp))
 
     def draw(self, P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One outcome index per row of the probabilities ``P`` (n, K)."""
@@ -407,8 +426,34 @@ class Ordinal(CategoricalFamily):
         w = self._w(X.shape[0])
         return -np.outer(beta, (w / w.sum()) @ dens)
 
-    def pymc_likelihood(self, pm, eta, observed, cutpoints=None):
-        return pm.OrderedLogistic("y", eta=eta, cutpoints=cutpoints, observed=observed, dims="obs")
+    def pymc_theta(self, pm, start: np.ndarray):
+        """The slopes (flat) and the cutpoints through PyMC's ordered transform (its Jacobian
+        included), as one vector; the priors are added by the caller."""
+        import pytensor.tensor as pt
+
+        q = start.size - (self.n_outcomes - 1)
+        cut = pm.Flat(
+            "cutpoints_free",
+            shape=self.n_outcomes - 1,
+            transform=pm.distributions.transforms.ordered,
+            initval=start[q:],
+        )
+        if q == 0:
+            return cut
+        return pt.concatenate([pm.Flat("slopes", shape=q, initval=start[:q]), cut])
+
+    def pymc_likelihood(self, pm, pt, X, y, theta, offset=None):
+        """Add the cumulative-logit likelihood of ``y`` to the PyMC model in context."""
+        p = X.shape[1]
+        S = self.slope_columns(p)
+        q = len(S)
+        eta = pt.dot(X[:, S], theta[:q]) if q else pt.zeros(X.shape[0])
+        if offset is not None:
+            eta = eta + pt.as_tensor(np.asarray(offset, dtype=float))
+        if self.weights is None:
+            return pm.OrderedLogistic("y", eta=eta, cutpoints=theta[q:], observed=y, dims="obs")
+        logp = pm.logp(pm.OrderedLogistic.dist(eta=eta, cutpoints=theta[q:]), y)
+        return pm.Potential("y_loglik", pt.sum(pt.as_tensor(self.weights) * logp))
 
     def draw(self, P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         u = np.asarray(rng.random(P.shape[0]))

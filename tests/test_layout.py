@@ -334,6 +334,7 @@ INTERNAL_MODULES = [
     "bayeslogit.fit.laplace",
     "bayeslogit.fit.newton",
     "bayeslogit.fit.categorical",
+    "bayeslogit.fit.categorical_pymc",
     "bayeslogit.fit.nuts",
     "bayeslogit.fit.nuts.cache",
     "bayeslogit.fit.nuts.density",

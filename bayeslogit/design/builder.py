@@ -282,6 +282,8 @@ def build_design(
     offset: Any = None,
     missing: Literal["raise", "drop"] = "raise",
     eval_env: int | patsy.EvalEnvironment = 0,
+    family: str = "auto",
+    reference: Any = None,
 ) -> Design:
     """Build the response and design matrix of a logistic regression from a patsy formula.
 
@@ -314,6 +316,9 @@ def build_design(
         What to do with rows holding missing values in the columns the model uses.
     eval_env : int or patsy.EvalEnvironment
         Where patsy looks up functions and names that are not columns (see patsy).
+    family, reference
+        The response family and a multinomial model's baseline level, as
+        :class:`bayeslogit.LogitModel`'s.
 
     Returns
     -------
@@ -338,6 +343,8 @@ def build_design(
         eval_env=eval_env
         if isinstance(eval_env, patsy.EvalEnvironment)
         else patsy.EvalEnvironment.capture(eval_env + 1),
+        family=family,
+        reference=reference,
     )[0]
 
 

@@ -1,7 +1,8 @@
 """The response family of a formula: binary, multinomial or ordinal, and the outcome coding.
 
 ``family="auto"`` (the default of :class:`bayeslogit.LogitModel`) keeps two outcomes binary
-as before, takes three or more unordered outcomes as multinomial and an ordered pandas
+as before, takes three or more unordered outcomes (text or a Categorical; numbers stay 0/1
+data, where three values are an error suggesting ``family="multinomial"``) as multinomial and an ordered pandas
 Categorical (three or more levels) as ordinal, and prints a one-line note on stderr saying
 which (as bambi's informational messages; the group-model sampler fallback says so the same
 way). An explicit family prints nothing.
@@ -51,6 +52,8 @@ def choose_family(y: pd.Series, name: str, family: str, *, trials: Any = None) -
     if family == "auto":
         if trials is not None:
             return "binomial"
+        if y.dtype.kind in "iufcb":  # numbers: 0/1 data (3+ values are an error there, not classes)
+            return "bernoulli"
         _, observed = _levels(y, name)
         if len(observed) <= 2:
             return "bernoulli"

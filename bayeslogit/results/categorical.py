@@ -28,7 +28,7 @@ from ..priors.families import SklearnPrior
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB
 
-__all__ = ["CategoricalResults", "fit_categorical", "outcome_probabilities", "new_rows"]
+__all__ = ["CategoricalResults", "CategoricalPosterior", "fit_categorical", "outcome_probabilities", "new_rows"]
 
 
 def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter: int) -> CategoricalResults:
@@ -281,3 +281,77 @@ class CategoricalResults:
 
     def save(self, *args, **kwargs):
         raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
+
+
+class CategoricalPosterior:
+    """NUTS draws of a multinomial or ordinal model (from :meth:`bayeslogit.LogitModel.sample`).
+
+    ``params`` are the posterior means, labelled as :class:`CategoricalResults`' ``params``;
+    ``coef_table()`` is tidy (``outcome`` and ``term`` columns for a multinomial model) with
+    the posterior mean, sd, an equal-tailed interval, R-hat and bulk ESS; ``predict()`` gives
+    the posterior mean probability of every outcome, computed draw by draw (memory: rows x
+    outcomes, never draws x rows). The draws are ``idata.posterior["theta"]`` (dims ``param``).
+    """
+
+    def __init__(self, model, idata, *, sampler: str, random_seed: int | None):
+        self.model = model
+        self.design = model.design
+        self.family = self.design.response_family
+        self.idata = idata
+        self.sampler = sampler
+        self.random_seed = random_seed
+        self.label = "Posterior"
+        th = idata.posterior["theta"]
+        self._draws = np.asarray(th.values, dtype=float).reshape(-1, th.shape[-1])  # (chains x draws, params)
+
+    def __repr__(self) -> str:
+        return f"<CategoricalPosterior: {self.family!r}, {self._draws.shape[0]} draws ({self.sampler})>"
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(self._draws.mean(axis=0), index=self.family.param_index(self.design.column_names), name="mean")
+
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter."""
+        import arviz as az
+
+        ci_prob = check_probability("ci_prob", ci_prob)
+        lo, hi = (1 - ci_prob) / 2, (1 + ci_prob) / 2
+        th = self.idata.posterior["theta"]
+        table = pd.DataFrame(
+            {
+                "mean": self._draws.mean(axis=0),
+                "sd": self._draws.std(axis=0, ddof=1),
+                f"{100 * lo:g}%": np.quantile(self._draws, lo, axis=0),
+                f"{100 * hi:g}%": np.quantile(self._draws, hi, axis=0),
+                "r_hat": np.asarray(az.rhat(th).values, dtype=float),
+                "ess_bulk": np.asarray(az.ess(th, method="bulk").values, dtype=float),
+            },
+            index=self.family.param_index(self.design.column_names),
+        )
+        return table.reset_index()
+
+    def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
+        post = self.idata.posterior
+        info = [
+            ("Model:", self.family.summary_label),
+            ("Formula:", self.design.formula),
+            ("Outcomes:", ", ".join(map(str, self.family.levels))),
+            ("Observations:", str(self.design.n_obs)),
+            ("Sampler:", self.sampler),
+            ("Draws:", f"{post.sizes['chain']} chains x {post.sizes['draw']}"),
+        ]
+        return Summary(f"{self.family.label} logistic regression (posterior)", info, [self.coef_table(ci_prob=ci_prob)])
+
+    def predict(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.DataFrame:
+        """Posterior mean probability of every outcome (columns: the levels)."""
+        X, off = new_rows(self.model, data, offset)
+        total = np.zeros((X.shape[0], self.family.n_outcomes))
+        for theta in self._draws:
+            total += self.family.probs(X, theta, off)
+        index = None if data is None else data.index
+        return pd.DataFrame(total / len(self._draws), columns=list(self.family.levels), index=index)
+
+    def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
+        """The outcome of highest posterior mean probability for each row."""
+        return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)

@@ -1,0 +1,91 @@
+"""The PyMC model of a multinomial or ordinal response, and its NUTS run.
+
+The family gives the free parameters (:meth:`pymc_theta`: flat vectors; an ordinal model's
+cutpoints through PyMC's ordered transform, whose log-Jacobian PyMC adds) and the likelihood
+(:meth:`pymc_likelihood`: a softmax ``Categorical`` with the reference level's linear
+predictor fixed at 0, or ``OrderedLogistic``). The priors are one potential: the log density
+of each prior family's PyMC distribution (:meth:`~bayeslogit.priors.base.JointFamily.pymc_distribution`)
+at the quantities the family's ``prior_blocks`` say they apply to (each level's coefficients;
+the slopes and the cutpoints' intercepts at centred predictors), the same log prior as the
+MAP's. The posterior holds ``theta`` with dims ``param`` (the labels of the results' ``params``).
+
+bayeslogit's own NUTS does not take these families yet (its compiled kernel is binomial):
+``sampler="auto"`` runs nutpie when installed, else PyMC's NUTS, and ``"bayeslogit"`` raises.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+from ..errors import SamplerError
+from . import pymc_model
+
+__all__ = ["build_categorical_model", "sample_categorical", "param_labels"]
+
+
+def param_labels(index) -> list[str]:
+    """Flat text labels of a parameter index (``"b:x1"`` for ``("b", "x1")``)."""
+    return [":".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in index]
+
+
+def build_categorical_model(design, priors):
+    """The PyMC model of a categorical design under ``priors`` (see the module docstring)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from .categorical import categorical_mode
+
+    if priors.sampled_scale or priors.has_kink:
+        raise SamplerError(
+            "multinomial and ordinal models take priors with a fixed scale and no kink for now "
+            "(Normal, Student-t, Cauchy, Flat); hierarchical, horseshoe, Laplace and elastic-net "
+            "priors come later"
+        )
+    fam = design.response_family
+    p = design.n_coef
+    labels = param_labels(fam.param_index(design.column_names))
+    start = categorical_mode(fam, design.X, design.y, priors, offset=design.offset, max_iter=50).beta
+    names = list(priors.priors)
+    T = priors.centring_map()
+    blocks = []  # (T J, column positions, the prior family's PyMC distribution as a template)
+    for b, (J, include) in enumerate(fam.prior_blocks(p)):
+        for group in priors.by_family([names[j] for j in include]):
+            idx = [int(include[k]) for k in group.index]
+            with pm.Model(coords={group.dim: group.names}):  # a template: only its density is used
+                template = group.family_class.pymc_distribution(pm, f"prior_{b}", group.priors, group.dim)
+            blocks.append((T @ J, idx, template))
+    with pm.Model(coords={"param": labels, "obs": np.arange(design.n_obs)}) as model:
+        theta = fam.pymc_theta(pm, start)
+        terms = [pt.sum(pm.logp(template, pt.dot(pt.as_tensor(M), theta)[idx])) for M, idx, template in blocks]
+        if terms:
+            pm.Potential("log_prior", pt.sum(pt.stack(terms)))
+        pm.Deterministic("theta", theta, dims="param")
+        fam.pymc_likelihood(pm, pt, design.X, design.y, theta, design.offset)
+    return model
+
+
+def sample_categorical(model, *, draws, tune, chains, random_seed, sampler, target_accept, progressbar):
+    """NUTS on :func:`build_categorical_model`; ``(DataTree, sampler used)``."""
+    if sampler == "bayeslogit":
+        raise SamplerError(
+            "bayeslogit's own NUTS does not take multinomial and ordinal models yet (it comes "
+            "later); use sampler='auto', 'nutpie' or 'pymc'"
+        )
+    if sampler == "auto":
+        sampler = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    pm_model = build_categorical_model(model.design, model.priors)
+    idata = pymc_model.sample(
+        pm_model,
+        draws=draws,
+        tune=1000 if tune is None else tune,
+        chains=chains,
+        random_seed=random_seed,
+        progressbar=progressbar,
+        sampler=sampler,
+        target_accept=target_accept,
+    )
+    return idata, sampler
