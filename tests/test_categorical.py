@@ -248,3 +248,47 @@ def test_bad_input_names_the_column_and_the_fix(mn, od):
         bl.LogitModel("y ~ x1", mn, family="poisson")
     with pytest.raises(bl.DesignError, match="ordinal model's cutpoints take the intercept's place"):
         bl.LogitModel("y ~ 0 + x1", od)
+
+
+# -- the posterior (PyMC's model; slow: compiling it takes tens of seconds) ----------------------
+
+
+def _numpy_log_posterior(model, theta):
+    from bayeslogit.fit.categorical import log_prior
+
+    d, fam = model.design, model.design.response_family
+    ll, _, _ = fam.loglik_grad_hess(d.X, d.y, theta, d.offset, hessian=False)
+    return ll + log_prior(model.priors, fam.prior_blocks(d.n_coef), theta)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["multinomial", "ordinal"])
+def test_pymc_model_density_equals_the_map_objective_and_sampling_works(mn, od, kind):
+    """The PyMC model's log density (without the transform's Jacobian) equals the log
+    posterior Newton maximises, at random points; NUTS's posterior mean sits near the mode."""
+    from bayeslogit.fit.categorical_pymc import build_categorical_model
+
+    data = mn if kind == "multinomial" else od
+    model = bl.LogitModel("y ~ x1 + x2", data, family=kind, priors=bl.StudentT(3, 0, 1.5))
+    pm_model = build_categorical_model(model.design, model.priors)
+    logp = pm_model.compile_logp(jacobian=False)
+    fit = model.fit_map()
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        theta = fit.params.to_numpy() + rng.normal(scale=0.1, size=fit.params.size)
+        if kind == "multinomial":
+            point = {"coefs": theta}
+        else:
+            cut = theta[2:]
+            point = {"slopes": theta[:2], "cutpoints_free_ordered__": np.r_[cut[0], np.log(np.diff(cut))]}
+        assert float(logp(point)) == pytest.approx(_numpy_log_posterior(model, theta), abs=1e-6)
+    post = model.sample(draws=500, tune=500, chains=2, random_seed=5, sampler="pymc", progressbar=False)
+    table = post.coef_table()
+    assert (table["r_hat"] < 1.02).all()
+    z = (post.params - fit.params) / table["sd"].to_numpy()
+    assert np.abs(z.to_numpy()).max() < 0.3  # n = 300-400: the posterior is nearly Gaussian at the mode
+    p = post.predict(data.head(3))
+    assert p.columns.tolist() == list(model.design.response_family.levels)
+    assert np.allclose(p.sum(axis=1), 1)
+    with pytest.raises(bl.SamplerError, match="built-in sampler|does not take multinomial"):
+        model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
