@@ -99,9 +99,10 @@ class LogitModel:
         ``P(y <= k) = expit(cutpoint_k - x'beta)``, the cutpoints named ``"Low|Medium"``
         (``MASS::polr``, statsmodels' ``OrderedModel(distr="logit")``); the formula's intercept
         is replaced by the cutpoints. Categorical models support MLE and MAP (``fit_mle``,
-        ``fit_map``, Normal/Student-t/Cauchy/Flat priors and ``bl.sklearn_prior`` with L2) and
+        ``fit_map`` under fixed-scale priors, ``bl.sklearn_prior`` with L2, L1 or elastic net) and
         ``sample()`` through PyMC's model (nutpie or PyMC's NUTS; bayeslogit's built-in sampler
-        for these families comes later); not yet: group terms, L1 priors, save/load, LOO, the report.
+        for these families comes later); not yet: group terms, hierarchical/horseshoe priors,
+        ``method="laplace"``, save/load, LOO, the report.
     reference : scalar, optional
         The baseline level of a multinomial response (default: the first level, as ``MNLogit``,
         ``nnet::multinom`` and brms).

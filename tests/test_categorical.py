@@ -204,10 +204,21 @@ def test_map_under_normal_prior_against_scipy(od):
     assert fit.coef_table().columns.tolist() == ["term", "mode", "sd", "lower", "upper"]
 
 
-def test_l1_priors_say_not_yet(mn):
-    model = bl.LogitModel("y ~ x1", mn, family="multinomial")
-    with pytest.raises(bl.PriorError, match="not supported for multinomial and ordinal"):
-        model.fit_map(priors=bl.sklearn_prior(1.0, l1_ratio=1.0))
+@pytest.mark.parametrize(("c_value", "ratio"), [(0.05, 1.0), (0.3, 0.5)])
+def test_sklearn_l1_and_elastic_net_multinomial(mn, c_value, ratio):
+    """L1 (saga) and elastic net: the lasso zeros and the probabilities of scikit-learn's fit."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    model = bl.LogitModel("y ~ x1 + x2 + C(g)", mn, family="multinomial")
+    fit = model.fit_map(priors=bl.sklearn_prior(c_value, l1_ratio=ratio))
+    X = model.design.X[:, 1:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # saga's convergence warning at tol=1e-12
+        sk = LogisticRegression(C=c_value, l1_ratio=ratio, solver="saga", tol=1e-12, max_iter=100_000).fit(X, mn.y)
+    np.testing.assert_allclose(fit.predict().to_numpy(), sk.predict_proba(X), atol=1e-5)
+    assert fit.converged
 
 
 # -- downstream ----------------------------------------------------------------------------------
@@ -269,7 +280,8 @@ def test_pymc_model_density_equals_the_map_objective_and_sampling_works(mn, od, 
     from bayeslogit.fit.categorical_pymc import build_categorical_model
 
     data = mn if kind == "multinomial" else od
-    model = bl.LogitModel("y ~ x1 + x2", data, family=kind, priors=bl.StudentT(3, 0, 1.5))
+    prior = bl.Laplace(0, 1.0) if kind == "multinomial" else bl.StudentT(3, 0, 1.5)
+    model = bl.LogitModel("y ~ x1 + x2", data, family=kind, priors=prior)
     pm_model = build_categorical_model(model.design, model.priors)
     logp = pm_model.compile_logp(jacobian=False)
     fit = model.fit_map()

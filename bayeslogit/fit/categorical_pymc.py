@@ -39,11 +39,10 @@ def build_categorical_model(design, priors):
 
     from .categorical import categorical_mode
 
-    if priors.sampled_scale or priors.has_kink:
+    if priors.sampled_scale:
         raise SamplerError(
-            "multinomial and ordinal models take priors with a fixed scale and no kink for now "
-            "(Normal, Student-t, Cauchy, Flat); hierarchical, horseshoe, Laplace and elastic-net "
-            "priors come later"
+            "multinomial and ordinal models take priors with a fixed scale for now (Normal, "
+            "Student-t, Cauchy, Flat, Laplace, elastic net); hierarchical and horseshoe priors come later"
         )
     fam = design.response_family
     p = design.n_coef

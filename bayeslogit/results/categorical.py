@@ -59,8 +59,10 @@ def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter:
         r = fam.reference
         for j, c in enumerate(d.column_names):
             fixed[r * p + j] = c in improper
-    res = categorical_mode(fit_fam, d.X, d.y, priors, offset=d.offset, fixed=fixed, tol=tol, max_iter=max_iter)
-    free = np.ones(res.beta.size, dtype=bool) if fixed is None else ~fixed
+    mode = categorical_mode(fit_fam, d.X, d.y, priors, offset=d.offset, fixed=fixed, tol=tol, max_iter=max_iter)
+    res, free = mode.fit, mode.free
+    # parameters held fixed or at a prior's kink (a lasso zero) get variance 0: the Laplace
+    # approximation given the zeros (the posterior, by sample(), gives their uncertainty)
     cov = np.zeros((res.beta.size, res.beta.size))
     cov[np.ix_(free, free)] = covariance(res.neg_hessian)
     theta = res.beta
