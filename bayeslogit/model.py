@@ -5,6 +5,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import Any, Literal, cast
 
@@ -23,9 +24,9 @@ from ._validation import (
 )
 from .design import Design, rebuild_design
 from .design.builder import build_design_with_rows
-from .errors import ArgumentError, DesignError
+from .errors import ArgumentError, BayeslogitWarning, DesignError
 from .fit import prior_predictive, pymc_model, sampling
-from .fit.categorical_pymc import sample_categorical
+from .fit.categorical_pymc import laplace_categorical, sample_categorical
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
 from .results.categorical import CategoricalPosterior, fit_categorical
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
@@ -102,7 +103,8 @@ class LogitModel:
         ``fit_map`` under fixed-scale priors, ``bl.sklearn_prior`` with L2, L1 or elastic net) and
         ``sample()`` through PyMC's model (nutpie or PyMC's NUTS; bayeslogit's built-in sampler
         for these families comes later); not yet: group terms, hierarchical/horseshoe priors,
-        ``method="laplace"``, save/load, LOO, the report.
+        save/load, LOO, the report. ``method="laplace"`` works as for binary models (t proposals at
+        the mode, PSIS, NUTS when k > 0.7) but without the separation check.
     reference : scalar, optional
         The baseline level of a multinomial response (default: the first level, as ``MNLogit``,
         ``nnet::multinom`` and brms).
@@ -321,9 +323,15 @@ class LogitModel:
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
         if self.design.categorical is not None:  # multinomial, ordinal: PyMC's model for now
-            if method != "nuts":
-                raise ArgumentError(
-                    "method='laplace' is not available for multinomial and ordinal models yet; use 'nuts'"
+            if method == "laplace":
+                tree, k = laplace_categorical(self, draws=draws, chains=chains, random_seed=random_seed)
+                if tree is not None:
+                    return cast(Any, CategoricalPosterior(self, tree, sampler="laplace+psis", random_seed=random_seed))
+                warnings.warn(
+                    f"method='laplace': the Laplace approximation is not trusted here (Pareto k = {k:.2f} > 0.7, "
+                    "or priors with a kink or a sampled scale); sampling with NUTS instead",
+                    BayeslogitWarning,
+                    stacklevel=2,
                 )
             cat_idata, cat_used = sample_categorical(
                 self,

@@ -304,3 +304,15 @@ def test_pymc_model_density_equals_the_map_objective_and_sampling_works(mn, od, 
     assert np.allclose(p.sum(axis=1), 1)
     with pytest.raises(bl.SamplerError, match="built-in sampler|does not take multinomial"):
         model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
+    # method="laplace": t proposals + PSIS; the same posterior means as NUTS (within MC error);
+    # under the Laplace prior (a kink) it falls back to NUTS with a warning
+    if kind == "multinomial":
+        with pytest.warns(bl.BayeslogitWarning, match="sampling with NUTS instead"):
+            back = model.sample(draws=100, tune=100, chains=1, random_seed=2, method="laplace", progressbar=False)
+        assert back.sampler != "laplace+psis"
+    else:
+        lap = model.sample(draws=1000, chains=2, random_seed=7, method="laplace", progressbar=False)
+        assert lap.sampler == "laplace+psis" and lap.idata.posterior.attrs["pareto_k"] < 0.7
+        diff = (lap.params - post.params).to_numpy() / table["sd"].to_numpy()
+        assert np.abs(diff).max() < 0.2
+        np.testing.assert_allclose(lap.coef_table()["sd"], table["sd"], rtol=0.15)
