@@ -331,6 +331,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         can differ slightly.) With three or more classes: the log posterior mean probability of
         every class, shape (n_samples, n_classes), whose largest entry is ``predict``'s class.
         """
+        check_is_fitted(self)
         if len(self.classes_) > 2:
             with np.errstate(divide="ignore"):
                 return np.log(self.predict_proba(X))
@@ -339,6 +340,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The class with the largest posterior mean probability."""
+        check_is_fitted(self)
         if len(self.classes_) > 2:
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         p = self.predict_proba(X)[:, 1]
