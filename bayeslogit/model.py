@@ -594,6 +594,15 @@ def _getstate(model: LogitModel) -> dict[str, Any]:
     return state
 
 
+def _family_arguments(design) -> dict[str, Any]:
+    """``family=`` and ``reference=`` that rebuild a stored design's response family."""
+    cat = getattr(design, "categorical", None)
+    if cat is None:
+        return {}
+    ref = getattr(cat, "reference", None)
+    return {"family": cat.name, "reference": None if ref is None else cat.levels[ref]}
+
+
 def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
     """Inverse of :func:`_getstate`: rerun the formula on the stored training rows."""
     stored = state["design"]
@@ -605,6 +614,7 @@ def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
             trials=stored.trials_name,
             weights=stored.weights_name,
             offset=getattr(stored, "offset_name", None),
+            **_family_arguments(stored),
         )
     except Exception as exc:  # noqa: BLE001 - re-raised with the fix
         raise ArgumentError(

@@ -240,6 +240,21 @@ def test_tables_and_predictions(mn, od):
     assert "Medium|High" in str(ofit.summary())
 
 
+def test_categorical_models_pickle(mn, od):
+    import pickle
+
+    for model in (
+        bl.LogitModel(
+            "y ~ x1 + x2", mn.assign(y=mn.y.map({"a": 0, "b": 1, "c": 2})), family="multinomial", reference=2
+        ),
+        bl.LogitModel("y ~ x1", od),
+    ):
+        back = pickle.loads(pickle.dumps(model))
+        assert back.design.response_family.levels == model.design.response_family.levels
+        np.testing.assert_allclose(back.fit_mle().params, model.fit_mle().params, rtol=0, atol=1e-12)
+    assert back.design.family == "ordinal"
+
+
 # -- bad input ------------------------------------------------------------------------------------
 
 
