@@ -32,8 +32,12 @@ def param_labels(index) -> list[str]:
     return [":".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in index]
 
 
-def build_categorical_model(design, priors):
-    """The PyMC model of a categorical design under ``priors`` (see the module docstring)."""
+def build_categorical_model(design, priors, *, response_data: bool = False):
+    """The PyMC model of a categorical design under ``priors`` (see the module docstring).
+
+    With ``response_data=True`` the observed outcome codes are a ``pm.Data`` named ``"y_obs"``,
+    so that one compiled model refits another response of the same length (nutpie's
+    ``with_data``; simulation-based calibration)."""
     import pymc as pm
     import pytensor.tensor as pt
 
@@ -63,7 +67,8 @@ def build_categorical_model(design, priors):
         if terms:
             pm.Potential("log_prior", pt.sum(pt.stack(terms)))
         pm.Deterministic("theta", theta, dims="param")
-        fam.pymc_likelihood(pm, pt, design.X, design.y, theta, design.offset)
+        observed = pm.Data("y_obs", design.y, dims="obs") if response_data else design.y
+        fam.pymc_likelihood(pm, pt, design.X, observed, theta, design.offset)
     return model
 
 
