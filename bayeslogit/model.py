@@ -103,7 +103,7 @@ class LogitModel:
         ``fit_map`` under fixed-scale priors, ``bl.sklearn_prior`` with L2, L1 or elastic net) and
         ``sample()`` through PyMC's model (nutpie or PyMC's NUTS; bayeslogit's built-in sampler
         for these families comes later); not yet: group terms, hierarchical/horseshoe priors,
-        save/load, LOO, the report. ``method="laplace"`` works as for binary models (t proposals at
+        save/load, the report, diagnostics (the posterior has ``loo()``). ``method="laplace"`` works as for binary models (t proposals at
         the mode, PSIS, NUTS when k > 0.7) but without the separation check.
     reference : scalar, optional
         The baseline level of a multinomial response (default: the first level, as ``MNLogit``,

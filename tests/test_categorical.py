@@ -255,6 +255,19 @@ def test_categorical_models_pickle(mn, od):
     assert back.design.family == "ordinal"
 
 
+def test_separated_multinomial_mle_warns():
+    """Iris by its sepals: setosa is linearly separable from versicolor, so the MLE does not
+    exist (statsmodels' MNLogit runs off to other arbitrary values); the MAP stays finite."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris(as_frame=True)
+    df = iris.data.iloc[:, :2].set_axis(["sl", "sw"], axis=1).assign(y=iris.target_names[iris.target])
+    model = bl.LogitModel("y ~ sl + sw", df, family="multinomial")
+    with pytest.warns(bl.SeparationWarning, match="separated by the predictors.*use fit_map"):
+        model.fit_mle()
+    assert model.fit_map().bse.max() < 10
+
+
 # -- bad input ------------------------------------------------------------------------------------
 
 
@@ -319,6 +332,29 @@ def test_pymc_model_density_equals_the_map_objective_and_sampling_works(mn, od, 
     assert np.allclose(p.sum(axis=1), 1)
     with pytest.raises(bl.SamplerError, match="built-in sampler|does not take multinomial"):
         model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
+    # LOO by row blocks = ArviZ's loo on the whole pointwise log-likelihood
+    import arviz as az
+    from scipy.special import log_softmax
+
+    ll = np.stack(
+        [model.design.response_family.loglik_rows_theta(model.design.X, model.design.y, t) for t in post._draws]
+    )
+    tree = post.idata.copy()
+    c, dr = tree.posterior.sizes["chain"], tree.posterior.sizes["draw"]
+    tree["log_likelihood"] = az.from_dict({"log_likelihood": {"y": ll.reshape(c, dr, -1)}}, dims={"y": ["obs"]})[
+        "log_likelihood"
+    ]
+    ref = az.loo(tree)
+    ours = post.loo()
+    assert ours["elpd_loo"] == pytest.approx(float(ref.elpd), rel=1e-9)
+    assert ours["p_loo"] == pytest.approx(float(ref.p), rel=1e-8)
+    assert ours["se"] == pytest.approx(float(ref.se), rel=1e-8)
+    # and the pointwise log-likelihood itself is the categorical one (softmax, by hand)
+    if kind == "multinomial":
+        t = post._draws[0]
+        B = np.c_[np.zeros(3), t.reshape(2, 3).T]  # reference level a at 0
+        by_hand = log_softmax(model.design.X @ B, axis=1)[np.arange(len(data)), model.design.y]
+        np.testing.assert_allclose(ll[0], by_hand, atol=1e-12)
     # method="laplace": t proposals + PSIS; the same posterior means as NUTS (within MC error);
     # under the Laplace prior (a kink) it falls back to NUTS with a warning
     if kind == "multinomial":

@@ -13,6 +13,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -20,13 +21,17 @@ import pandas as pd
 
 from .._numerics import normal_quantile, normal_sf
 from .._validation import check_probability
-from ..errors import ArgumentError
+from ..errors import ArgumentError, SeparationWarning
 from ..fit.categorical import categorical_mode, to_reference
 from ..fit.newton import covariance
 from ..priors import ResolvedPriors, resolve_priors
 from ..priors.families import SklearnPrior
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB
+
+SEPARATION_SE = 1e3
+"""An MLE standard error above this is taken as a sign of separation (the likelihood flat
+along a direction to infinity), with a :class:`~bayeslogit.SeparationWarning`."""
 
 __all__ = ["CategoricalResults", "CategoricalPosterior", "fit_categorical", "outcome_probabilities", "new_rows"]
 
@@ -66,6 +71,16 @@ def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter:
     cov = np.zeros((res.beta.size, res.beta.size))
     cov[np.ix_(free, free)] = covariance(res.neg_hessian)
     theta = res.beta
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    if mle and (not res.converged or np.max(se, initial=0.0) > SEPARATION_SE):
+        warnings.warn(
+            f"the MLE of this {fam.label.lower()} model "
+            + ("did not converge" if not res.converged else f"has standard errors above {SEPARATION_SE:g}")
+            + ": the outcomes look (quasi-)separated by the predictors, so the MLE does not exist and "
+            "its estimates are arbitrary; use fit_map() or sample() (a proper prior keeps them finite)",
+            SeparationWarning,
+            stacklevel=3,
+        )
     if symmetric:
         theta, cov = to_reference(fam, theta, cov, p)
     return CategoricalResults(
@@ -353,6 +368,55 @@ class CategoricalPosterior:
             total += self.family.probs(X, theta, off)
         index = None if data is None else data.index
         return pd.DataFrame(total / len(self._draws), columns=list(self.family.levels), index=index)
+
+    def loo(self) -> pd.Series:
+        """PSIS-LOO (ArviZ's ``loo``, the same numbers): ``elpd_loo``, its ``se``, ``p_loo``,
+        the largest Pareto ``k`` and the count above 0.7, from the per-row categorical
+        log-likelihood computed by row blocks (never draws x rows whole). A weighted row is
+        one group of ``w`` rows, as for binary models. Not for ``method="laplace"`` fits yet.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=60), "y": np.repeat(["a", "b", "c"], 20)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(  # doctest: +SKIP
+        ...     draws=200, tune=200, chains=2, random_seed=1, progressbar=False)
+        >>> post.loo().index.tolist()  # doctest: +SKIP
+        ['elpd_loo', 'se', 'p_loo', 'n_obs', 'max_k', 'n_k_above_0.7']
+        """
+        from arviz_stats.base import array_stats
+        from arviz_stats.loo.loo_helper import _get_r_eff
+
+        from .. import _blocks, _psis
+
+        if self.sampler == "laplace+psis":
+            raise ArgumentError(
+                "loo() of a method='laplace' fit of a categorical model is not supported yet; sample with NUTS"
+            )
+        d, fam = self.design, self.family
+        S, n = self._draws.shape[0], d.n_obs
+        r_eff = float(_get_r_eff(self.idata, S))
+        elpd_i, k_i, p_i = np.empty(n), np.empty(n), np.empty(n)
+        for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
+            Xb, yb = d.X[sl], d.y[sl]
+            ob = None if d.offset is None else d.offset[sl]
+            ll = np.empty((len(yb), S))
+            for s, theta in enumerate(self._draws):
+                ll[:, s] = fam.take(sl).loglik_rows_theta(Xb, yb, theta, ob)
+            elpd_i[sl], k_i[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=r_eff)
+        elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)  # ArviZ's totals
+        return pd.Series(
+            {
+                "elpd_loo": float(elpd),
+                "se": float(se),
+                "p_loo": float(p_loo),
+                "n_obs": n,
+                "max_k": float(np.max(k_i)),
+                "n_k_above_0.7": int(np.sum(k_i > 0.7)),
+            },
+            name="loo",
+        )
 
     def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
         """The outcome of highest posterior mean probability for each row."""
