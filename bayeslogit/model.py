@@ -428,6 +428,11 @@ class LogitModel:
         draws = check_int("draws", draws, low=1)
         random_seed = check_seed(random_seed)
         check_bool("predictive", predictive)
+        if self.design.categorical is not None:
+            raise ArgumentError(
+                "sample_prior_predictive() is not available for multinomial and ordinal models yet; "
+                "draw from the priors with the PyMC model (pm.sample_prior_predictive) instead"
+            )
         return prior_predictive.prior_predictive_tree(
             self.design, self.priors, draws=draws, random_seed=random_seed, predictive=predictive
         )

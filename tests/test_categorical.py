@@ -138,6 +138,19 @@ def test_ordinal_mle_equals_statsmodels_orderedmodel(od):
     np.testing.assert_allclose(fit.predict(od.head(20)).to_numpy(), ref.predict(od.head(20)), atol=1e-7)
 
 
+def test_ordinal_offset_equals_statsmodels(od):
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    off = 0.3 * od.x2.to_numpy()
+    fit = bl.LogitModel("y ~ x1", od, offset=off).fit_mle()
+    exog = od[["x1"]].to_numpy()
+    ref = OrderedModel(od.y, exog, offset=off, distr="logit").fit(method="bfgs", disp=0, gtol=1e-8, maxiter=5000)
+    np.testing.assert_allclose(fit.params.to_numpy()[:1], ref.params.to_numpy()[:1], atol=1e-6)
+    assert fit.llf == pytest.approx(ref.llf, abs=1e-6)
+    with pytest.raises(bl.DesignError, match="offsets are not supported with family='multinomial'"):
+        bl.LogitModel("y ~ x1", od.assign(y=od.y.astype(str)), family="multinomial", offset=off)
+
+
 def test_ordinal_marginal_effects_are_derivatives_of_the_probabilities(od):
     fit = bl.LogitModel("y ~ x1 + x2", od).fit_mle()
     ame = fit.marginal_effects().set_index(["outcome", "term"])["dy/dx"]

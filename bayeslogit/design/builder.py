@@ -508,6 +508,12 @@ def build_design_with_rows(
     if chosen in ("multinomial", "ordinal"):
         if groups is not None:
             raise DesignError(f"group terms are not supported yet with family={chosen!r}; drop the (... | g) terms")
+        if chosen == "multinomial" and off is not None:
+            raise DesignError(
+                "offsets are not supported with family='multinomial' (one offset cannot say which "
+                "outcome's log-odds it shifts); drop the offset, or use family='ordinal' where it "
+                "shifts the linear predictor"
+            )
         categorical = categorical_family_for(chosen, levels, ref, column_names, w)
     design = Design(
         formula=formula,

@@ -297,6 +297,7 @@ class CategoricalResults:
         return out.reset_index()
 
     def save(self, *args, **kwargs):
+        """Not available for multinomial and ordinal fits yet (raises :class:`~bayeslogit.ArgumentError`)."""
         raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
 
 
@@ -421,3 +422,16 @@ class CategoricalPosterior:
     def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
         """The outcome of highest posterior mean probability for each row."""
         return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)
+
+    def save(self, *args, **kwargs):
+        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
+        raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
+
+    def diagnostics(self, *args, **kwargs):
+        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
+        raise ArgumentError(
+            "diagnostics() and report() are not available for multinomial and ordinal fits yet; see "
+            "coef_table() (r_hat, ess_bulk) and loo()"
+        )
+
+    report = diagnostics
