@@ -485,6 +485,12 @@ def _fit(args: argparse.Namespace) -> int:
             offset=args.offset,
             missing=args.missing,
         )
+        if model.design.categorical is not None:  # issue 23: Python only for now
+            raise bl.ArgumentError(
+                f"response {model.design.response!r} has {len(model.design.levels)} outcomes; the command "
+                "line fits binary models only for now. Fit multinomial and ordinal models in Python: "
+                "bl.LogitModel(formula, data, family='multinomial' or 'ordinal')"
+            )
         args.effects = _effects_arg(args.effects)
         if args.effects is not None:  # refused before sampling, naming the predictors
             from .check.statistics import effect_variables
