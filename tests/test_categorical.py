@@ -354,6 +354,13 @@ def test_pymc_model_density_equals_the_map_objective_and_sampling_works(mn, od, 
     assert np.allclose(p.sum(axis=1), 1)
     with pytest.raises(bl.SamplerError, match="built-in sampler|does not take multinomial"):
         model.sample(draws=10, tune=10, chains=1, sampler="bayeslogit", progressbar=False)
+    # posterior predictive draws: per row, the share of each outcome over the draws is the
+    # posterior mean probability (within Monte Carlo error: 1000 draws, 4 sd)
+    rep = post.posterior_predictive(data.head(4), random_seed=1)
+    share = pd.DataFrame({lev: (rep == lev).mean() for lev in p.columns})
+    expect = post.predict(data.head(4))
+    assert np.all(np.abs(share.to_numpy() - expect.to_numpy()) < 4 * np.sqrt(0.25 / len(rep)))
+    assert rep.equals(post.posterior_predictive(data.head(4), random_seed=1))
     # LOO by row blocks = ArviZ's loo on the whole pointwise log-likelihood
     import arviz as az
     from scipy.special import log_softmax

@@ -130,6 +130,16 @@ def test_multiclass_is_multinomial_like_logistic_regression():
     mode = bl.LogitModel("y ~ x0 + x1", df, family="multinomial").fit_map().predict().to_numpy()
     assert np.abs(proba - mode).max() < 0.05
     assert (clf.predict(X) == names).mean() > 0.7
+    # in a Pipeline with GridSearchCV, scored by the multiclass log loss
+    from sklearn.model_selection import GridSearchCV
+
+    pipe = make_pipeline(StandardScaler(), BayesianLogisticRegression(draws=100, tune=100, chains=1, random_seed=1))
+    grid = GridSearchCV(
+        pipe, {"bayesianlogisticregression__priors": [None, bl.Normal(0, 0.1)]}, cv=2, scoring="neg_log_loss"
+    ).fit(X, names)
+    scores = grid.cv_results_["mean_test_score"]
+    assert grid.best_params_["bayesianlogisticregression__priors"] is None  # Normal(0, 0.1) shrinks too hard
+    assert scores[0] > scores[1]
 
 
 def test_pipeline_and_cross_val_score(Xy):

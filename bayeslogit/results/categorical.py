@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._numerics import normal_quantile, normal_sf
-from .._validation import check_probability
+from .._validation import check_probability, check_seed
 from ..errors import ArgumentError, SeparationWarning
 from ..fit.categorical import categorical_mode, to_reference
 from ..fit.newton import covariance
@@ -369,6 +369,30 @@ class CategoricalPosterior:
             total += self.family.probs(X, theta, off)
         index = None if data is None else data.index
         return pd.DataFrame(total / len(self._draws), columns=list(self.family.levels), index=index)
+
+    def posterior_predictive(
+        self, data: pd.DataFrame | None = None, *, random_seed: int | None = None, offset: Any = None
+    ) -> pd.DataFrame:
+        """Replicated outcomes: one outcome per posterior draw (rows) and data row (columns),
+        drawn from each draw's probabilities; values are the outcome levels. Memory: draws x
+        rows outcome codes (the smallest integer type) plus one draw's rows x outcomes
+        probabilities at a time.
+
+        Parameters
+        ----------
+        data : DataFrame, optional
+            New rows (default: the training rows).
+        random_seed : int, optional
+            Same seed -> the same outcomes.
+        """
+        X, off = new_rows(self.model, data, offset)
+        rng = np.random.default_rng(check_seed(random_seed))
+        fam = self.family
+        codes = np.empty((self._draws.shape[0], X.shape[0]), dtype=fam.outcome_dtype())
+        for s, theta in enumerate(self._draws):
+            codes[s] = fam.draw(fam.probs(X, theta, off), rng)
+        levels = np.asarray(fam.levels, dtype=object)
+        return pd.DataFrame(levels[codes], columns=None if data is None else data.index)
 
     def loo(self) -> pd.Series:
         """PSIS-LOO (ArviZ's ``loo``, the same numbers): ``elpd_loo``, its ``se``, ``p_loo``,
