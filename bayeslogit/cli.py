@@ -333,6 +333,21 @@ def _comparison_text(fits, post) -> str:
             cells.append(f"{est:.{k}f} ({sd:.{k}f})" if np.isfinite(sd) else f"{est:.{k}f} (-)")
         cols[label] = cells
     df = pd.DataFrame(cols, index=pd.Index(post.coef_names, name="term"))
+    from .interpret.side_by_side import compare_groups
+
+    groups = compare_groups(*fits, post)
+    if groups is not None:  # the GLMM MLE's group sds next to the posterior's (others: "-")
+        rows = {}
+        for f in (*fits, post):
+            if f.label not in groups.columns.get_level_values(0):
+                rows[f.label] = ["-"] * len(groups)
+                continue
+            est = groups[(f.label, "estimate")].to_numpy()
+            if (f.label, "sd") in groups.columns:  # the posterior: mean (sd)
+                rows[f.label] = [f"{e:.4f} ({s:.4f})" for e, s in zip(est, groups[(f.label, "sd")].to_numpy())]
+            else:  # the GLMM MLE: its estimate (no standard error, as lme4)
+                rows[f.label] = [f"{e:.4f}" for e in est]
+        df = pd.concat([df, pd.DataFrame(rows, index=groups.index)])
     return df.to_string(line_width=WIDTH)
 
 
