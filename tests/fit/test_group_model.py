@@ -265,7 +265,7 @@ def test_cli_fits_a_group_formula(tmp_path):
         timeout=600,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "sd(Intercept | g)" in out.stdout and "MLE (complete pooling)" in out.stdout
+    assert "sd(Intercept | g)" in out.stdout and "MLE (GLMM, Laplace)" in out.stdout
     assert "group terms: sampling with nutpie" in out.stderr
 
 
