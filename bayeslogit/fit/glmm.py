@@ -404,10 +404,10 @@ def fit_glmm(design, *, n_agq: int = 1, beta0: np.ndarray | None = None, max_ite
     # Newton polish with the finite-difference Hessian (also the covariance); theta at 0 held there
     free = ~held
     converged = False
-    Hs = np.full((phi.size, phi.size), np.nan)
     hs = _steps(phi, 1e-4)
-    for _ in range(6):
-        Hs = prob.hessian(phi, free, hs)
+    Hs = prob.hessian(phi, free, hs)  # O(m^2) deviances: once here, once more if Newton moves
+    phi_start = phi.copy()
+    for _ in range(8):
         g = prob.gradient(phi, _steps(phi, 1e-6))
         Hf, gf = Hs[np.ix_(free, free)], g[free]
         try:
@@ -433,11 +433,15 @@ def fit_glmm(design, *, n_agq: int = 1, beta0: np.ndarray | None = None, max_ite
             converged = decrement < 1e-6
             break
         phi = cand
+    if not np.array_equal(phi, phi_start):
+        Hs = prob.hessian(phi, free, hs)
     phi = prob.canonical(phi)
     theta, beta = prob.split(phi)
     free = ~np.isnan(np.diag(Hs))
     half = Hs[np.ix_(free, free)] / 2
-    cov = np.linalg.pinv(half) if not np.all(np.linalg.eigvalsh(half) > 0) else np.linalg.inv(half)
+    positive = bool(np.all(np.linalg.eigvalsh(half) > 0))  # a minimum: else no covariance to trust
+    converged = converged and positive
+    cov = np.linalg.inv(half) if positive else np.linalg.pinv(half)
     beta_idx = np.flatnonzero(free[prob.n_theta :])
     cov_beta = np.full((prob.p, prob.p), np.nan)
     pos = np.arange(free.sum())[np.sum(free[: prob.n_theta]) :]

@@ -11,6 +11,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 
 from .. import _numerics
 from .._validation import check_int
-from ..errors import ArgumentError
+from ..errors import ArgumentError, BayeslogitWarning
 from ..fit.glmm import GLMMFit, fit_glmm
 from ..fit.newton import NewtonResult, newton
 from ..summary import Summary
@@ -215,4 +216,13 @@ def fit_glmm_mle(model: LogitModel, *, nAGQ: int = 1, max_iter: int = 500) -> GL
     d = model.design
     start = newton(d.X, d.y, d.trials, None, offset=d.offset, max_iter=50)
     beta0 = np.where(np.isfinite(start.beta), np.clip(start.beta, -20, 20), 0.0)
-    return GLMMResults(model, fit_glmm(d, n_agq=n_agq, beta0=beta0, max_iter=max_iter))
+    fit = fit_glmm(d, n_agq=n_agq, beta0=beta0, max_iter=max_iter)
+    if not fit.converged:
+        warnings.warn(
+            "the GLMM maximum likelihood did not converge (the approximate deviance has no clear minimum "
+            "where the optimiser stopped: separated data, or a covariance the data cannot determine); "
+            "its estimates and standard errors are not reliable: simplify the group terms, or use sample()",
+            BayeslogitWarning,
+            stacklevel=3,
+        )
+    return GLMMResults(model, fit)

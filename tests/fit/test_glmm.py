@@ -160,7 +160,6 @@ def _split(v):
     return v[0], v[1:]
 
 
-@pytest.mark.slow
 def test_nagq25_is_the_exact_marginal_mle(cbpp_agq):
     ref = _Intercept(lme4_cbpp())
     start = np.r_[1.0, -1.0, 0.0, 0.0, 0.0]  # independent of our fit
@@ -258,7 +257,6 @@ def test_laplace_deviance_matches_a_dense_computation(formula):
     assert prob.deviance(phi) == pytest.approx(_dense_laplace(model, phi), abs=1e-8)
 
 
-@pytest.mark.slow
 def test_crossed_terms_match_lme4():
     fit = bl.LogitModel("y ~ x + (x || g) + (1 | h)", _sim()).fit_mle()
     np.testing.assert_allclose(fit.params.to_numpy(), [-0.3380553, 1.2774410], atol=2e-5)
