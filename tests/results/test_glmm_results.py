@@ -129,3 +129,25 @@ def test_summary_compare_and_save(fit, model, tmp_path):
     np.testing.assert_allclose(table["MLE (GLMM, Laplace)"]["sd"], fit.bse, rtol=1e-14)
     with pytest.raises(bl.ArgumentError, match="GLMMResults"):
         fit.save(tmp_path / "glmm.nc")
+
+
+def test_frequency_weights_equal_the_expanded_rows():
+    """A row of weight w counts as w rows (the trials fold them in): the same GLMM as the expanded data."""
+    df, _ = simulate_groups(8, (5, 15), random_seed=2)
+    w = np.random.default_rng(3).integers(1, 4, len(df))
+    weighted = bl.LogitModel("y ~ x + (1 | g)", df.assign(w=w), weights="w").fit_mle()
+    expanded = bl.LogitModel("y ~ x + (1 | g)", df.loc[df.index.repeat(w)].reset_index(drop=True)).fit_mle()
+    np.testing.assert_allclose(weighted.params, expanded.params, atol=1e-6)
+    np.testing.assert_allclose(weighted.theta, expanded.theta, atol=1e-6)
+    np.testing.assert_allclose(weighted.bse, expanded.bse, rtol=1e-4)
+    assert weighted.llf == pytest.approx(expanded.llf, abs=1e-8)
+
+
+def test_a_constant_offset_moves_the_intercept_only():
+    df, _ = simulate_groups(8, (5, 15), random_seed=2)
+    plain = bl.LogitModel("y ~ x + (1 | g)", df).fit_mle()
+    shifted = bl.LogitModel("y ~ x + (1 | g)", df.assign(o=0.7), offset="o").fit_mle()
+    np.testing.assert_allclose(shifted.params.to_numpy(), plain.params.to_numpy() - [0.7, 0.0], atol=1e-6)
+    np.testing.assert_allclose(shifted.theta, plain.theta, atol=1e-6)
+    assert shifted.llf == pytest.approx(plain.llf, abs=1e-8)
+    np.testing.assert_allclose(shifted.predict()["estimate"], plain.predict()["estimate"], atol=1e-6)
