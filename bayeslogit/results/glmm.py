@@ -19,9 +19,10 @@ import pandas as pd
 
 from .. import _numerics
 from .._validation import check_int
-from ..errors import ArgumentError, BayeslogitWarning
+from ..errors import ArgumentError, BayeslogitWarning, SeparationWarning
 from ..fit.glmm import GLMMFit, fit_glmm
 from ..fit.newton import NewtonResult, newton
+from ..fit.separation import detect_separation
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, resolve_ci_prob
 from .point import PointResults
@@ -218,6 +219,20 @@ def fit_glmm_mle(model: LogitModel, *, nAGQ: int = 1, max_iter: int = 500) -> GL
     beta0 = np.where(np.isfinite(start.beta), np.clip(start.beta, -20, 20), 0.0)
     fit = fit_glmm(d, n_agq=n_agq, beta0=beta0, max_iter=max_iter)
     if not fit.converged:
+        kind, direction = detect_separation(d.X, d.y, d.trials)  # population columns that separate
+        if kind is not None:
+            big = np.abs(direction) > 1e-6 * np.max(np.abs(direction))
+            cols = [n for n, b in zip(d.column_names, big) if b and n != "Intercept"] or [
+                n for n, b in zip(d.column_names, big) if b
+            ]
+            warnings.warn(
+                f"{kind} separation: the outcome is perfectly predicted along {cols}, so the GLMM maximum "
+                "likelihood does not exist either (coefficients diverge; standard errors are meaningless). "
+                "Use sample() with a proper prior, or drop/merge those columns.",
+                SeparationWarning,
+                stacklevel=3,
+            )
+            return GLMMResults(model, fit)
         warnings.warn(
             "the GLMM maximum likelihood did not converge (the approximate deviance has no clear minimum "
             "where the optimiser stopped: separated data, or a covariance the data cannot determine); "

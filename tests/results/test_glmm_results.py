@@ -151,3 +151,12 @@ def test_a_constant_offset_moves_the_intercept_only():
     np.testing.assert_allclose(shifted.theta, plain.theta, atol=1e-6)
     assert shifted.llf == pytest.approx(plain.llf, abs=1e-8)
     np.testing.assert_allclose(shifted.predict()["estimate"], plain.predict()["estimate"], atol=1e-6)
+
+
+def test_separated_population_column_warns_and_says_not_converged():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=200)
+    df = pd.DataFrame({"y": (x > 0).astype(int), "x": x, "g": rng.integers(0, 10, 200).astype(str)})
+    with pytest.warns(bl.SeparationWarning, match=r"separation.*\['x'\].*GLMM"):
+        fit = bl.LogitModel("y ~ x + (1 | g)", df).fit_mle()
+    assert not fit.converged and "did not converge" in str(fit.summary())
