@@ -274,3 +274,29 @@ def test_correlated_term_matches_lme4():
     np.testing.assert_allclose(gs.to_numpy(), [0.799050, 0.607177, -0.8745], atol=3e-3)
     np.testing.assert_allclose(fit.params.to_numpy(), [-0.39146371, 1.25419222], atol=3e-3)
     assert -240.60431 <= fit.llf <= -240.60431 + 3e-3
+
+
+def _big() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n, levels = 100_000, 1000
+    g = rng.integers(0, levels, n)
+    x = rng.normal(size=n)
+    b0, b1 = rng.normal(0, 0.8, levels), rng.normal(0, 0.5, levels)
+    y = rng.random(n) < special.expit(-0.5 + b0[g] + (1 + b1[g]) * x)
+    return pd.DataFrame({"y": y.astype(int), "x": x, "g": [f"g{i:04d}" for i in g]})
+
+
+@pytest.mark.slow
+def test_100k_rows_1000_levels_match_lme4():
+    """lme4 1.1-31 on the same data (written to CSV): glmer(y ~ x + (1 + x | g)) in 18 s,
+    fixef -0.52363173 1.01789585, sds 0.805415 0.505548, cor 0.0276, logLik -55499.6699541;
+    glmer(y ~ x + (1 | g), nAGQ = 10) in 9 s, fixef -0.50779177 0.93477679, theta 0.79398934.
+    (Here about 6 s and 5 s.) The Laplace estimates differ by lme4 issue #998 (~1e-4)."""
+    df = _big()
+    fit = bl.LogitModel("y ~ x + (1 + x | g)", df).fit_mle()
+    np.testing.assert_allclose(fit.params.to_numpy(), [-0.52363173, 1.01789585], atol=5e-4)
+    np.testing.assert_allclose(fit.group_summary()["estimate"], [0.805415, 0.505548, 0.0276], atol=5e-4)
+    assert -55499.6699541 <= fit.llf <= -55499.6699541 + 0.02
+    agq = bl.LogitModel("y ~ x + (1 | g)", df).fit_mle(nAGQ=10)
+    np.testing.assert_allclose(agq.params.to_numpy(), [-0.50779177, 0.93477679], atol=1e-5)
+    assert agq.theta[0] == pytest.approx(0.79398934, abs=1e-5)
