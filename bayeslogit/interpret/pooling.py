@@ -159,6 +159,12 @@ def pooling_table(
             f"{post.design.formula!r}; add it to the fixed part (e.g. y ~ {coef} + ({t.label}))"
         )
     model = post.model
+    for name, given in (("complete", complete), ("none", none)):
+        if given is not None and given.design.groups is not None:  # the GLMM MLE (fit_mle() without pooling=)
+            raise ArgumentError(
+                f"{name}= takes the {name}-pooling fit, model.fit_mle(pooling={name!r}); the fit given has group "
+                "terms (the GLMM maximum likelihood, which pools partially like the posterior)"
+            )
     # pooled fits are MLEResults (the GLMM is fit_mle() without pooling=)
     complete = cast("MLEResults", model.fit_mle(pooling="complete")) if complete is None else complete
     if none is None:  # separated levels are flagged in the table: no warning advising fit_map()
