@@ -2,10 +2,10 @@
 
 For a model with group terms, ``eta = X beta + offset + sum_t v_t(i)' b_t[g_t(i)]`` with every
 level's effects ``b_tj ~ N(0, Sigma_t)``. As in lme4 (Bates, Maechler, Bolker and Walker 2015,
-"Fitting linear mixed-effects models using lme4", J. Stat. Softw. 67(1), section 5 of the
-``glmer`` paper), ``Sigma_t = Lambda_t Lambda_t'`` with ``Lambda_t`` lower triangular and its
-free entries ``theta`` (column by column; diagonal only for ``(x || g)``; the diagonal is
-bounded below by 0), and ``b_tj = Lambda_t u_tj`` with spherical ``u ~ N(0, I)``.
+"Fitting linear mixed-effects models using lme4", J. Stat. Softw. 67(1); lme4's
+``vignette("glmer")``), ``Sigma_t = Lambda_t Lambda_t'`` with ``Lambda_t`` lower triangular and
+its free entries ``theta`` (column by column; diagonal only for ``(x || g)``; the diagonal
+reported >= 0), and ``b_tj = Lambda_t u_tj`` with spherical ``u ~ N(0, I)``.
 
 **Laplace** (``nAGQ=1``, glmer's default): for given ``(beta, theta)`` the conditional modes
 ``u*`` maximise ``l(beta, u) - ||u||^2 / 2`` (penalized IRLS: Newton's method on ``u`` with
@@ -14,7 +14,9 @@ step halving), and
     -2 log L(beta, theta) ~ -2 l(beta, u*) + ||u*||^2 + log det(I + A' W A),
 
 with ``A = Z Lambda`` and ``W`` the IRLS weights at ``u*``: lme4's Laplace deviance,
-binomial coefficients included (so ``llf`` is glmer's ``logLik``). ``A`` is never built dense:
+binomial coefficients included (so ``llf`` is glmer's ``logLik``), except that lme4 takes
+``log det`` from the factorisation made before its last PIRLS update (lme4 issue #998), which
+moves its optimum by up to ~1e-3 from the exact Laplace approximation computed here. ``A`` is never built dense:
 each row holds ``a_i = v_i' Lambda`` (k numbers per term) and its level index. With one group
 term ``I + A'WA`` is block diagonal, one ``k x k`` block per level, summed by ``np.bincount``
 and solved as a batch; with several terms (nested or crossed) ``A`` is a sparse matrix with
@@ -26,12 +28,17 @@ at the level's mode ``u*_j`` and scaled by its Laplace sd ``h_j^{-1/2}`` (Liu an
 ``K = 1`` is the Laplace approximation again.
 
 The outer problem minimises that deviance over ``(theta, beta)`` jointly (glmer's second
-stage) with L-BFGS-B (bounds ``theta_diag >= 0``), gradients by central differences of the
-deviance (the inner modes converge to machine precision, so the differences are smooth),
-then Newton steps with the finite-difference Hessian, which also gives the standard errors:
-as lme4's ``vcov()`` (``use.hessian=TRUE``), the ``beta`` block of the inverse of half the
-Hessian of the deviance in ``(theta, beta)``. At a boundary (some sd estimated as 0) those
-``theta`` are held fixed and the covariance is that of the rest.
+stage) with L-BFGS-B, unbounded (the deviance is even in each column of ``Lambda``, so the
+signs are normalised afterwards; a bound at 0 would stop projected steps at ``theta = 0``, a
+stationary point of every such deviance), gradients by central differences of the deviance
+(the inner modes converge to machine precision, so the differences are smooth), then Newton
+steps with the finite-difference Hessian, which also gives the standard errors: as lme4's
+``vcov()`` (``use.hessian=TRUE``), the ``beta`` block of the inverse of half the Hessian of
+the deviance in ``(theta, beta)``. A diagonal ``theta`` that ends within 1e-3 of 0 with no
+better deviance away from 0 is set to 0 (a singular fit, an sd estimated as 0) and held
+there; the covariance is then that of the other parameters. Cost: each deviance is a few
+Newton steps on ``u`` (``O(rows x k^2 + levels x k^3)`` for one term); the Hessian takes
+``O(m^2)`` deviances for ``m`` parameters, computed once or twice.
 
 Hand-written because no Python library fits glmer's model: statsmodels' ``BinomialBayesMixedGLM``
 is a variational Bayes fit, not the Laplace or quadrature maximum likelihood, and nothing
@@ -150,7 +157,7 @@ class GLMMProblem:
         return np.concatenate([[1.0 if r == c else 0.0 for r, c in lay] for lay in self.layouts])
 
     def lower_bounds(self) -> np.ndarray:
-        """0 for ``theta`` on a diagonal, ``-inf`` below it."""
+        """0 for ``theta`` on a diagonal, ``-inf`` below it (the diagonal's mask: finite entries)."""
         return np.concatenate([[0.0 if r == c else -np.inf for r, c in lay] for lay in self.layouts])
 
     def canonical(self, phi: np.ndarray) -> np.ndarray:
