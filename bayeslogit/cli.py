@@ -343,8 +343,10 @@ def _comparison_text(fits, post) -> str:
                 rows[f.label] = ["-"] * len(groups)
                 continue
             est = groups[(f.label, "estimate")].to_numpy()
-            if (f.label, "sd") in groups.columns:  # the posterior: mean (sd)
-                rows[f.label] = [f"{e:.4f} ({s:.4f})" for e, s in zip(est, groups[(f.label, "sd")].to_numpy())]
+            if f is post:  # mean (sd), rounded to its MCSE as the coefficients' rows
+                mcse = post.group_summary().loc[groups.index, "mcse_mean"].to_numpy()
+                sds = groups[(f.label, "sd")].to_numpy()
+                rows[f.label] = [f"{e:.{_decimals(m)}f} ({s:.{_decimals(m)}f})" for e, s, m in zip(est, sds, mcse)]
             else:  # the GLMM MLE: its estimate (no standard error, as lme4)
                 rows[f.label] = [f"{e:.4f}" for e in est]
         df = pd.concat([df, pd.DataFrame(rows, index=groups.index)])
