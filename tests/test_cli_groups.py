@@ -22,6 +22,7 @@ def group_csv(tmp_path_factory):
     return path, df
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_fit_save_report_and_report_again(group_csv, tmp_path, capsys):
     path, df = group_csv
     fit, out = tmp_path / "fit.nc", tmp_path / "out.html"
