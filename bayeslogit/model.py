@@ -29,6 +29,7 @@ from .fit import prior_predictive, pymc_model, sampling
 from .fit.categorical_pymc import laplace_categorical, sample_categorical
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
 from .results.categorical import CategoricalPosterior, fit_categorical
+from .results.glmm import GLMMResults, fit_glmm_mle
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -438,9 +439,15 @@ class LogitModel:
         )
 
     def fit_mle(
-        self, *, tol: float = 1e-10, max_iter: int = 100, pooling: Literal["complete", "none"] | None = None
-    ) -> MLEResults:
-        """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).
+        self,
+        *,
+        tol: float = 1e-10,
+        max_iter: int = 100,
+        pooling: Literal["complete", "none"] | None = None,
+        nAGQ: int = 1,
+    ) -> MLEResults | GLMMResults:
+        """Maximum-likelihood fit: Newton's method (what statsmodels ``Logit`` reports), or for a
+        model with group terms the GLMM maximum likelihood (what lme4's ``glmer`` reports).
 
         Separated data (the MLE does not exist) give a :class:`~bayeslogit.SeparationWarning`
         naming the columns, and the result's ``separation`` attribute is set; the fit never
@@ -449,13 +456,21 @@ class LogitModel:
         Parameters
         ----------
         tol : float
-            Convergence tolerance on the Newton decrement.
+            Convergence tolerance on the Newton decrement (fixed-effects and pooled fits).
         max_iter : int
-            Maximum Newton iterations.
+            Maximum Newton iterations (fixed-effects and pooled fits); for the GLMM, the
+            maximum outer (L-BFGS-B) iterations is ``5 * max_iter``.
+        pooling : {"complete", "none"}, optional
+            Models with group terms only: fit one of the two pooled extremes instead of the GLMM.
+        nAGQ : int
+            Models with group terms only: 1 (default) integrates the group effects out by the
+            Laplace approximation (glmer's default); ``nAGQ > 1`` by adaptive Gauss-Hermite
+            quadrature with that many nodes per level, for a single scalar group term such as
+            ``(1 | g)`` (glmer's ``nAGQ``).
 
         Returns
         -------
-        MLEResults
+        MLEResults or GLMMResults
 
         Examples
         --------
@@ -464,22 +479,39 @@ class LogitModel:
         >>> bl.LogitModel("y ~ x", df).fit_mle().converged
         True
 
-        A model with group terms (``(1 | g)``) has no MLE here (the GLMM's marginal
-        likelihood is not computed); ``pooling`` fits one of its two extremes instead, which
+        A model with group terms (``(1 | g)``) gets the GLMM maximum likelihood, a
+        :class:`~bayeslogit.GLMMResults`: the group effects ``b_j ~ N(0, Sigma)`` integrated out
+        of the likelihood (Laplace, or ``nAGQ`` quadrature nodes), maximised over the population
+        coefficients and the covariance parameters (lme4's ``theta``); see
+        :mod:`bayeslogit.fit.glmm`. ``pooling`` fits one of the two extremes instead, which
         shown next to the posterior (``bl.compare``) tell the partial-pooling story:
-        ``"complete"`` (the default for such models) drops the group terms; ``"none"`` fits
-        every level's own coefficients as fixed effects, sum-to-zero coded (``C(g, Sum)``,
-        ``C(g, Sum):x``) so that ``Intercept`` and ``x`` stay averages over the levels. The
-        result's ``label`` says which, e.g. ``"MLE (no pooling)"``.
+        ``"complete"`` drops the group terms; ``"none"`` fits every level's own coefficients
+        as fixed effects, sum-to-zero coded (``C(g, Sum)``, ``C(g, Sum):x``) so that
+        ``Intercept`` and ``x`` stay averages over the levels. The result's ``label`` says
+        which: ``"MLE (GLMM, Laplace)"``, ``"MLE (complete pooling)"``, ``"MLE (no pooling)"``.
+        (Before issue 22, ``fit_mle()`` of such a model was the complete-pooling fit.)
+
+        >>> from bayeslogit.datasets import bugs_seeds
+        >>> m = bl.LogitModel("r ~ x1 * x2 + (1 | plate)", bugs_seeds(), trials="n")
+        >>> m.fit_mle().label, m.fit_mle(pooling="complete").label
+        ('MLE (GLMM, Laplace)', 'MLE (complete pooling)')
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        nAGQ = check_int("nAGQ", nAGQ, low=1)
         if self.design.categorical is not None:  # multinomial, ordinal: bayeslogit.results.categorical
             # a CategoricalResults (typed as the binary results, whose interface it shares)
             return cast(Any, fit_categorical(self, mle=True, tol=tol, max_iter=max_iter))
-        if pooling is not None or self.design.groups is not None:
+        if pooling is not None or (self.design.groups is None and nAGQ != 1):
+            if nAGQ != 1:
+                raise ArgumentError(
+                    f"nAGQ={nAGQ} integrates group effects out of the GLMM likelihood; it needs group terms "
+                    "like (1 | g) and no pooling= (a pooled fit has no group effects); leave nAGQ at 1"
+                )
             sub, how = _pooled_model(self, pooling, "fit_mle")
             return fit_mle(sub, tol=tol, max_iter=max_iter, label=f"MLE ({how})", population_names=self.coef_names)
+        if self.design.groups is not None:
+            return fit_glmm_mle(self, nAGQ=nAGQ, max_iter=5 * max_iter)
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
     @renamed_arguments(prior="priors")
