@@ -50,7 +50,7 @@ from .fit.newton import NewtonResult
 from .model import LogitModel, training_rows
 from .priors import ResolvedPriors
 from .results.base import Results
-from .results.glmm import GLMMResults
+from .results.glmm import GLMMResults, glmm_from_state, glmm_state
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
 
@@ -72,9 +72,10 @@ def save(results: Results, path: str | os.PathLike) -> None:
 
     Parameters
     ----------
-    results : PosteriorResults, MLEResults or MAPResults
+    results : PosteriorResults, MLEResults, MAPResults or GLMMResults
         The fit to save. Point fits store their estimate and negative Hessian (so the
-        covariance, and everything computed from it, is restored).
+        covariance, and everything computed from it, is restored); a GLMM fit stores its
+        coefficients, covariance parameters, Hessian, conditional modes and their covariances.
     path : str or path-like
         Destination, conventionally ending in ``.nc``. The fit is written to a temporary file
         in the same folder and renamed over ``path`` only when complete, so an existing file is
@@ -101,13 +102,7 @@ def save(results: Results, path: str | os.PathLike) -> None:
     if not isinstance(results, (PosteriorResults, PointResults)):
         raise ArgumentError(
             "save() supports posterior fits (PosteriorResults) and point fits (MLEResults, "
-            f"MAPResults), got {type(results).__name__}"
-        )
-    if isinstance(results, GLMMResults):
-        raise ArgumentError(
-            "save() does not store GLMM maximum-likelihood fits (GLMMResults) yet; save the posterior "
-            "(sample()) or the pooled fits (fit_mle(pooling='complete')), and refit the GLMM with fit_mle() "
-            "after loading (it takes well under a second for most models)"
+            f"MAPResults, GLMMResults), got {type(results).__name__}"
         )
     model = results.model
     d = model.design
@@ -138,6 +133,11 @@ def save(results: Results, path: str | os.PathLike) -> None:
         if "constant_data" in children and "X" in children["constant_data"]:
             children["constant_data"] = children["constant_data"].drop_vars("X")
         root = results.idata.to_dataset()
+    elif isinstance(results, GLMMResults):  # the GLMM's own numbers (bayeslogit.results.glmm)
+        arrays, facts = glmm_state(results)
+        meta.update(glmm=facts)
+        children = {"point": xr.Dataset(arrays, coords={"coef": list(d.column_names), "coef_b": list(d.column_names)})}
+        root = xr.Dataset()
     else:
         fit = results._newton
         meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
@@ -257,7 +257,7 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
 
     Returns
     -------
-    PosteriorResults, MLEResults or MAPResults
+    PosteriorResults, MLEResults, MAPResults or GLMMResults
         The kind of fit that was saved, with the same draws or estimates (bit-identical),
         formula, design, response coding and priors, so ``predict`` works on new data.
 
@@ -315,7 +315,7 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
         raise FitFileError(f"{spath!r} is damaged or was not written by bayeslogit ({why})") from None
 
 
-_KINDS = ("posterior", "mle", "map")
+_KINDS = ("posterior", "mle", "map", "glmm")
 _PHONY_DIMENSION = b"This is a netCDF dimension but not a netCDF variable"
 
 
@@ -467,6 +467,9 @@ def _load_point(meta, model, tree):
     earlier versions, which lack them, get the defaults: ``"MLE"``, the design's columns)."""
     names = meta.get("population_names")
     point = tree["point"]
+    if meta["kind"] == "glmm":
+        arrays = {name: var.values for name, var in point.to_dataset().data_vars.items()}
+        return glmm_from_state(model, arrays, meta["glmm"], label=meta["label"])
     fit = NewtonResult(
         beta=point["beta"].values.copy(),
         neg_hessian=point["neg_hessian"].values.copy(),
