@@ -212,7 +212,8 @@ def lrtest(big: MLEResults | GLMMResults, small: MLEResults | GLMMResults) -> pd
     ``p_value_boundary`` is the asymptotic null distribution when the GLMM adds a single scalar
     group term (one sd): the 50:50 mixture ``chi2(df - 1)`` and ``chi2(df)`` (Self and Liang
     1987; Stram and Lee 1994), so ``p = (chi2_sf(stat, df - 1) + chi2_sf(stat, df)) / 2`` with
-    ``chi2(0)`` a point mass at 0. With more covariance parameters the mixture's weights depend
+    ``chi2(0)`` a point mass at 0 (with few groups more than half the statistics are 0 and
+    the mixture is conservative too). With more covariance parameters the mixture's weights depend
     on the model, and ``p_value_boundary`` is NaN (use ``p_value``, knowing it is
     conservative, or a parametric bootstrap).
 
