@@ -694,7 +694,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--size",
-        choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "laplace-loo", "grad", "all"],
+        choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "laplace-loo", "grad", "glmm", "all"],
         default="all",
     )
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
@@ -741,6 +741,14 @@ def main(argv=None) -> int:
     if args.size in ("grad", "all"):
         print("grad: the kernel's gradient at n = 100,000, p = 23, float64 vs float32 X", flush=True)
         results["gradient_variants"] = bench_gradient_variants(args.quick)
+    if args.size in ("glmm", "all"):
+        print(
+            "glmm: fit_mle() with group terms (Laplace, nAGQ=25) on cbpp, Seeds, 100,000 rows x 1,000 levels",
+            flush=True,
+        )
+        from bench_glmm import bench_glmm  # benchmarks/ is on sys.path when this file runs as a script
+
+        results["glmm"] = bench_glmm(args.quick)
     if args.size in ("levels", "all"):
         print("levels: y ~ x1 + C(g), g with 5,000 levels, 100,000 rows", flush=True)
         out, err = _run_child("bench.levels_child(100_000, 5000)", 8)
