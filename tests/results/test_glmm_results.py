@@ -210,3 +210,20 @@ def test_separated_population_column_warns_and_says_not_converged():
     with pytest.warns(bl.SeparationWarning, match=r"separation.*\['x'\].*GLMM"):
         fit = bl.LogitModel("y ~ x + (1 | g)", df).fit_mle()
     assert not fit.converged and "did not converge" in str(fit.summary())
+
+
+def test_save_and_load_crossed_terms_without_conditional_covariances(tmp_path):
+    """Two terms (crossed); a fit whose conditional covariances were not computed (several
+    terms with more than 4000 levels x coefficients) stores none and reloads with NaN sds."""
+    from dataclasses import replace
+
+    df, _ = simulate_groups(10, (10, 20), random_seed=6)
+    df["h"] = np.arange(len(df)) % 4
+    model = bl.LogitModel("y ~ x + (x || g) + (1 | h)", df)
+    crossed = model.fit_mle()
+    assert crossed.group_modes()[1].shape == (4, 1)
+    new = df.iloc[:3].assign(g=["new", df["g"].iloc[1], df["g"].iloc[2]], h=[0, 9, 2])
+    _same_after_load(crossed, tmp_path / "crossed.nc", new)
+    bare = bl.GLMMResults(model, replace(crossed._glmm, mode_cov=None))
+    back = _same_after_load(bare, tmp_path / "bare.nc", new)
+    assert back.group_effects()["sd"].isna().all()
