@@ -23,9 +23,11 @@ from ._validation import (
 )
 from .design import Design, rebuild_design
 from .design.builder import build_design_with_rows
+from .design.dask import DaskDesign, build_dask_design, is_dask_frame
 from .errors import ArgumentError, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
+from .results.distributed import fit_map_dask, fit_mle_dask, refuse_sample
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -121,6 +123,11 @@ class LogitModel:
         offset: Any = None,
         missing: Literal["raise", "drop"] = "raise",
     ) -> None:
+        if is_dask_frame(data):  # rows left on the workers: bayeslogit.design.dask
+            self._init_dask(
+                formula, data, priors, event=event, trials=trials, weights=weights, offset=offset, missing=missing
+            )
+            return
         self.design: Design
         self.design, rows = build_design_with_rows(
             formula,
@@ -142,6 +149,52 @@ class LogitModel:
         # caller's later edits of `data` cannot change (a lazy copy under pandas' copy-on-write).
         self._data: pd.DataFrame | None = rows
 
+    def _init_dask(self, formula, data, priors, **options) -> None:
+        """A model over a dask DataFrame: its :class:`~bayeslogit.design.dask.DaskDesign`."""
+        self.design = build_dask_design(formula, data, **options)  # type: ignore[assignment]
+        self.formula = self.design.formula
+        fixed_priors, group_priors = split_prior_spec(priors)
+        if group_priors:
+            raise ArgumentError("group-term priors need group terms, which dask data do not support yet")
+        self.priors = resolve_priors(fixed_priors, self.design)  # type: ignore[arg-type]
+        self._pymc_model = None
+        self._data = None
+
+    def compress(self, *, max_rows: int = 1_000_000) -> LogitModel:
+        """The model of a dask DataFrame on its distinct rows, in memory: every method runs on it.
+
+        Rows sharing every design value, the offset, the response (and trials) become one row
+        weighted by their count (weights summed): exactly the same likelihood, so the same
+        MLE, MAP and posterior, NUTS included. The summary says how many rows became how many
+        patterns. The priors are the dask model's (scaled by the sds of the original rows).
+
+        Parameters
+        ----------
+        max_rows : int
+            The most patterns to accept; more raise a :class:`~bayeslogit.DataError` (continuous
+            predictors rarely repeat: fit the dask model with ``fit_mle``/``fit_map`` instead).
+
+        Returns
+        -------
+        LogitModel
+            An in-memory model (its design holds the patterns; it cannot be saved).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, dask.dataframe as dd, bayeslogit as bl
+        >>> df = pd.DataFrame({"g": ["a", "b"] * 50, "y": [0, 1, 1, 1] * 25})
+        >>> small = bl.LogitModel("y ~ g", dd.from_pandas(df, npartitions=2)).compress()
+        >>> small.design.n_obs, int(small.design.weights.sum())
+        (3, 100)
+        """
+        from .fit.distributed import compress
+
+        if not isinstance(self.design, DaskDesign):
+            raise ArgumentError("compress() is for models of dask DataFrames; this model's rows are in memory")
+        max_rows = check_int("max_rows", max_rows, low=1)
+        small = LogitModel._from_parts(compress(self.design, max_rows=max_rows).design, self.priors)
+        return small
+
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> LogitModel:
         """Rebuild a model from a stored design and priors (used by persistence)."""
@@ -162,7 +215,7 @@ class LogitModel:
 
     def __repr__(self) -> str:
         d = self.design
-        off = f", offset {shorten(d.offset_label or '', 40)}" if d.offset is not None else ""
+        off = f", offset {shorten(d.offset_label, 40)}" if d.offset_label else ""
         return f"<LogitModel {shorten(self.formula)!r}: n={d.n_obs}, {d.n_coef} coef, {d.family}{off}>"
 
     def _repr_html_(self) -> str:
@@ -297,6 +350,8 @@ class LogitModel:
         )
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
+        if isinstance(self.design, DaskDesign):
+            refuse_sample(self, method)
         idata, used = sampling.sample_posterior(
             self,
             draws=draws,
@@ -422,6 +477,8 @@ class LogitModel:
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        if isinstance(self.design, DaskDesign) and pooling is None:
+            return fit_mle_dask(self, tol=tol, max_iter=max_iter)
         if pooling is not None or self.design.groups is not None:
             sub, how = _pooled_model(self, pooling, "fit_mle")
             return fit_mle(sub, tol=tol, max_iter=max_iter, label=f"MLE ({how})", population_names=self.coef_names)
@@ -463,6 +520,8 @@ class LogitModel:
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        if isinstance(self.design, DaskDesign) and pooling is None:
+            return fit_map_dask(self, priors, tol=tol, max_iter=max_iter)
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
             sub, how = _pooled_model(self, pooling, "fit_map")
             return fit_map(  # no group sds in the pooled model
