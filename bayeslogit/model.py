@@ -27,7 +27,7 @@ from .design.dask import DaskDesign, build_dask_design, is_dask_frame
 from .errors import ArgumentError, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
-from .results.distributed import fit_map_dask, fit_mle_dask, refuse_sample
+from .results.distributed import fit_map_dask, fit_mle_dask, sample_dask
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -350,8 +350,8 @@ class LogitModel:
         )
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
-        if isinstance(self.design, DaskDesign):
-            refuse_sample(self, method)
+        if isinstance(self.design, DaskDesign):  # Laplace + PSIS by partitions, or a refusal
+            return sample_dask(self, method=method, draws=draws, chains=chains, random_seed=random_seed)  # type: ignore[return-value]
         idata, used = sampling.sample_posterior(
             self,
             draws=draws,

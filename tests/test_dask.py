@@ -53,9 +53,14 @@ def cluster():
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
         )
         client = distributed.Client(lc, set_as_default=False)
+    client.run(_warm)  # import bayeslogit's dask modules on the workers once
     yield client
     client.close()
     lc.close()
+
+
+def _warm():
+    import bayeslogit.fit.distributed  # noqa: F401
 
 
 def _close(a, b, tol=1e-8):
@@ -69,32 +74,50 @@ def reference(data):
     return m, m.fit_mle(), m.fit_map(), m.fit_map(priors=bl.sklearn_prior(C=0.3))
 
 
-def _check_same(model, reference):
-    m0, mle0, map0, skl0 = reference
-    mle, mp, skl = model.fit_mle(), model.fit_map(), model.fit_map(priors=bl.sklearn_prior(C=0.3))
-    for a, b in ((mle, mle0), (mp, map0), (skl, skl0)):
+def _check_mle(model, reference, *, summary=True):
+    _, mle0, _, _ = reference
+    mle = model.fit_mle()
+    _close(mle.params, mle0.params)
+    _close(mle.bse, mle0.bse)
+    _close(mle.llf, mle0.llf, 1e-6)
+    if summary:  # the null model: Newton on the intercept (with the offset) over the partitions
+        _close(mle.llnull, mle0.llnull, 1e-6)
+        _close(mle.bic, mle0.bic, 1e-6)
+        assert "4 partitions" in str(mle.summary())
+
+
+def _check_map(model, reference, *, sklearn=True):
+    m0, _, map0, skl0 = reference
+    fits = [(model.fit_map(), map0)] + ([(model.fit_map(priors=bl.sklearn_prior(C=0.3)), skl0)] if sklearn else [])
+    for a, b in fits:
         _close(a.params, b.params)
         _close(a.bse, b.bse)
         _close(a.llf, b.llf, 1e-6)
-    _close(mle.llnull, mle0.llnull, 1e-6)
-    _close(mle.bic, mle0.bic, 1e-6)
-    _close(mp.log_posterior, map0.log_posterior, 1e-6)
+    _close(fits[0][0].log_posterior, map0.log_posterior, 1e-6)
     assert list(model.prior_summary()["prior"]) == list(m0.prior_summary()["prior"])
 
 
-def test_threads_equal_in_memory(data, reference):
-    _, ddf = data
+@pytest.fixture(scope="module")
+def threads_model(data):
     with dask.config.set(scheduler="threads"):
-        model = bl.LogitModel(FORMULA, ddf)
-        _check_same(model, reference)
-        assert "4 partitions" in str(model.fit_mle().summary())
+        yield bl.LogitModel(FORMULA, data[1])
+
+
+def test_threads_mle_equal_in_memory(threads_model, reference):
+    with dask.config.set(scheduler="threads"):
+        _check_mle(threads_model, reference)
+
+
+def test_threads_map_equal_in_memory(threads_model, reference):
+    with dask.config.set(scheduler="threads"):
+        _check_map(threads_model, reference)
 
 
 def test_local_cluster_equal_in_memory(data, reference, cluster):
-    _, ddf = data
     with cluster.as_current():
-        model = bl.LogitModel(FORMULA, ddf)
-        _check_same(model, reference)
+        model = bl.LogitModel(FORMULA, data[1])
+        _check_mle(model, reference, summary=False)
+        _check_map(model, reference, sklearn=False)
 
 
 def test_weights_and_trials_equal_in_memory(data):
@@ -154,8 +177,34 @@ def test_sample_refused_with_advice(data):
     _, ddf = data
     with dask.config.set(scheduler="threads"):
         model = bl.LogitModel("y ~ x", ddf)
-        with pytest.raises(bl.SamplerError, match=r"compress\(\)"):
+        with pytest.raises(bl.SamplerError, match=r"method='laplace'.*compress\(\)"):
             model.sample(random_seed=1)
+
+
+def test_laplace_equals_in_memory(data):
+    df, ddf = data
+    f = "y ~ x + C(g) + z"
+    ref = bl.LogitModel(f, df).sample(method="laplace", draws=250, chains=2, random_seed=5, progressbar=False)
+    with dask.config.set(scheduler="threads"):
+        post = bl.LogitModel(f, ddf).sample(method="laplace", draws=250, chains=2, random_seed=5)
+    a, b = post.idata["importance"], ref.idata["importance"]
+    _close(a["proposal"], b["proposal"], 1e-10)  # the same mode, curvature and seed
+    assert np.ptp(a["log_p"].values - b["log_p"].values) < 1e-8  # equal up to a constant
+    _close(post.pareto_k, ref.idata.posterior.attrs["pareto_k"], 1e-8)
+    _close(post.ess_importance, ref.idata.posterior.attrs["ess_importance"], 1e-6)
+    _close(post.params, ref.params, 1e-8)
+    assert post.idata.posterior["beta"].shape == (2, 250, 5)
+    assert "Pareto k" in str(post.summary())
+
+
+def test_laplace_refused_above_k(data, monkeypatch):
+    from bayeslogit.fit import laplace
+
+    _, ddf = data
+    monkeypatch.setattr(laplace, "K_THRESHOLD", -10.0)  # every k is "too high": the refusal path
+    with dask.config.set(scheduler="threads"):
+        with pytest.raises(bl.SamplerError, match=r"Pareto k = .* exceeds -10.*model.compress\(\).sample\(\)"):
+            bl.LogitModel("y ~ x", ddf).sample(method="laplace", draws=100, chains=2, random_seed=1)
 
 
 def test_separation_checked_on_patterns():

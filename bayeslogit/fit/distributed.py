@@ -32,6 +32,8 @@ from ..priors import ResolvedPriors
 from .newton import NewtonResult, prior_terms, solve_pd
 
 __all__ = [
+    "loglik_draws",
+    "log_posterior_draws",
     "PassTotals",
     "data_pass",
     "newton_dask",
@@ -275,3 +277,37 @@ def predict_partition(part: pd.DataFrame, recipe, beta: np.ndarray) -> pd.Series
     return pd.Series(
         _numerics.inv_logit(linear_predictor(X, beta, design.encode_offset(part))), index=part.index, name="estimate"
     )
+
+
+# -- per-draw log-likelihood: draws x partitions, never draws x rows ---------------------------------
+
+
+def _loglik_draws(part: pd.DataFrame, recipe, B: np.ndarray) -> np.ndarray:
+    """Per draw (row of ``B``), the partition's log-likelihood, by row blocks of ``rows x draws``."""
+    from .._blocks import block_rows, row_slices
+
+    a = partition_arrays(part, recipe)
+    total = np.zeros(B.shape[0])
+    if len(a.y) == 0:
+        return total
+    family, y = a.family, np.asarray(a.y_fit, dtype=float)
+    Bt = np.ascontiguousarray(B.T)
+    for sl in row_slices(len(y), block_rows(B.shape[0])):
+        eta = linear_predictor(a.X[sl], Bt, None if a.offset is None else a.offset[sl])  # rows x draws
+        total += family.take(sl).loglik_draws(eta, y[sl]).sum(axis=0)
+    return total
+
+
+def loglik_draws(design: DaskDesign, B: np.ndarray) -> np.ndarray:
+    """The log-likelihood of every draw (row of ``B``), summed over the partitions."""
+    dask, _ = import_dask()
+    B = np.asarray(B, dtype=float)
+    parts = [dask.delayed(_loglik_draws)(p, design.recipe, B) for p in design.partitions()]
+    return np.asarray(_tree_sum(dask, parts).compute())
+
+
+def log_posterior_draws(design: DaskDesign, priors: ResolvedPriors, B: np.ndarray) -> np.ndarray:
+    """Log-likelihood (over the partitions) + joint log prior of every draw (row of ``B``)."""
+    A = np.asarray(B, dtype=float) @ priors.centring_map().T  # each family's own logpdf, vectorised
+    lp = sum(np.asarray(prior.logpdf(A[:, j]), dtype=float) for j, prior in enumerate(priors.priors.values()))
+    return loglik_draws(design, B) + lp

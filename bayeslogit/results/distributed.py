@@ -24,10 +24,19 @@ from ..fit.distributed import compress, final_stats, newton_dask
 from ..fit.separation import detect_separation
 from ..priors import resolve_priors
 from ..summary import Summary
-from .base import DEFAULT_CI_PROB
+from .base import DEFAULT_CI_PROB, Results
 from .point import MAPResults, MLEResults
 
-__all__ = ["DaskMLEResults", "DaskMAPResults", "fit_mle_dask", "fit_map_dask", "refuse_sample", "predict_dask"]
+__all__ = [
+    "DaskMLEResults",
+    "DaskMAPResults",
+    "DaskLaplaceResults",
+    "fit_mle_dask",
+    "fit_map_dask",
+    "sample_dask",
+    "laplace_dask",
+    "predict_dask",
+]
 
 
 class _DaskPoint:
@@ -219,15 +228,162 @@ def fit_map_dask(model, spec=None, *, tol: float = 1e-10, max_iter: int = 100) -
     return DaskMAPResults(model, fit, priors, llf=final_stats(d, fit.beta).loglik, prior_label=label)
 
 
-def refuse_sample(model, method: str):
-    """``sample()`` on dask data: NUTS needs every row at every gradient, so it is refused."""
-    raise SamplerError(
-        f"sample(method={method!r}) on a dask DataFrame is not run: exact NUTS would read every row "
-        "at every gradient (thousands of passes over the data), and no approximation is labelled "
-        "as NUTS. Compress the rows to their distinct patterns and sample in memory "
-        "(model.compress().sample(), exact when predictors repeat: factors, binned values), or use "
-        "fit_map() for the mode with Laplace standard deviations"
-    )
+def sample_dask(model, *, method: str, draws: int, chains: int, random_seed) -> DaskLaplaceResults:
+    """``sample()`` on dask data: ``method="laplace"`` runs (:func:`laplace_dask`); NUTS, which
+    needs every row at every gradient, is refused with the alternatives."""
+    if method != "laplace":
+        raise SamplerError(
+            f"sample(method={method!r}) on a dask DataFrame is not run: exact NUTS would read every "
+            "row at every gradient (thousands of passes over the data), and no approximation is "
+            "labelled as NUTS. Use sample(method='laplace') (the Laplace approximation corrected by "
+            "Pareto-smoothed importance sampling, with its Pareto k), or compress the rows to their "
+            "distinct patterns and sample in memory (model.compress().sample(), exact when "
+            "predictors repeat: factors, binned values)"
+        )
+    return laplace_dask(model, draws=draws, chains=chains, random_seed=random_seed)
+
+
+def laplace_dask(model, *, draws: int, chains: int, random_seed) -> DaskLaplaceResults:
+    """The mode and curvature by :func:`~bayeslogit.fit.distributed.newton_dask`, Student-t
+    proposals, each proposal's log posterior summed over the partitions (one pass for all of
+    them: draws x partitions numbers), PSIS weights and resampling
+    (:func:`bayeslogit.fit.laplace.sample_laplace`). Refused (:class:`~bayeslogit.SamplerError`,
+    with advice) when the data look separated or Pareto k exceeds 0.7."""
+    from ..fit.distributed import log_posterior_draws
+    from ..fit.laplace import K_THRESHOLD, sample_laplace
+    from ..fit.newton import covariance
+    from ..fit.nuts.density import Mode
+
+    d = cast(DaskDesign, model.design)
+    priors = model.priors
+    if priors.has_kink or priors.sampled_scale:
+        raise SamplerError(
+            "sample(method='laplace') on dask data needs smooth priors with fixed scales; compress "
+            "the rows (model.compress()) and sample in memory"
+        )
+    fit = newton_dask(d, priors)
+    if not fit.converged:
+        raise SamplerError(
+            "sample(method='laplace'): Newton's method found no posterior mode; check the data with fit_mle()"
+        )
+    stats = final_stats(d, fit.beta)
+    if stats.max_abs_eta > 15 or stats.min_weight < 1e-8:
+        try:
+            small = compress(d, max_rows=200_000).design
+            kind, _ = detect_separation(small.X, small.y, small.trials)
+        except DataError:
+            kind = "not checked"
+        if kind is not None:
+            raise SamplerError(
+                f"sample(method='laplace'): the data look separated ({kind}; |eta| reaches "
+                f"{stats.max_abs_eta:.3g} at the mode): the posterior has a tail only the prior bounds, "
+                "which a proposal at the mode cannot cover. Compress the rows and sample with NUTS in "
+                "memory (model.compress().sample()), or drop/merge the separating columns"
+            )
+    mode = Mode(beta=fit.beta, cov=covariance(fit.neg_hessian), converged=True, n_iter=fit.iterations)
+    res = sample_laplace(
+        None, mode, draws=draws, chains=chains, random_seed=random_seed,
+        log_posterior=lambda B: log_posterior_draws(d, priors, B),
+    )  # fmt: skip
+    if not res.pareto_k <= K_THRESHOLD:
+        raise SamplerError(
+            f"sample(method='laplace'): Pareto k = {res.pareto_k:.2f} exceeds {K_THRESHOLD}, so the "
+            "importance-weighted Laplace approximation is not trusted (importance-sampling ESS "
+            f"{res.ess_is:.0f} of {draws * chains}). Compress the rows and sample with NUTS in "
+            "memory (model.compress().sample()), or report fit_map()'s mode and Laplace sds as such"
+        )
+    return DaskLaplaceResults(model, res, random_seed=random_seed)
+
+
+class DaskLaplaceResults(Results):
+    """Draws of the PSIS-corrected Laplace approximation of a dask model's posterior.
+
+    Attributes
+    ----------
+    idata : xarray.DataTree
+        ``posterior.beta`` (dims ``chain``, ``draw``, ``coef``: the resampled draws) and
+        ``importance`` (the proposals, their log posterior and log proposal density, the
+        smoothed weights, and per coefficient the importance-sampling MCSE and ESS).
+    pareto_k, ess_importance : float
+        The Pareto k of the importance weights (<= 0.7 here) and their ESS, ``1 / sum w^2``.
+    """
+
+    method = "laplace"
+
+    def __init__(self, model, res, *, random_seed) -> None:
+        import xarray as xr
+        from arviz_base import from_dict
+
+        from ..fit.laplace import PROPOSAL_DF
+
+        self._init_results(model, label="Posterior (Laplace + PSIS)")
+        coef = list(model.design.column_names)
+        tree = from_dict({"posterior": {"beta": res.beta}}, coords={"coef": coef}, dims={"beta": ["coef"]})
+        tree.posterior.attrs.update(
+            pareto_k=res.pareto_k, ess_importance=res.ess_is, sampling_library="bayeslogit (Laplace + PSIS, dask)"
+        )
+        tree["importance"] = xr.Dataset(
+            {
+                "proposal": (("sample", "coef"), res.proposal),
+                "log_p": ("sample", res.log_p),
+                "log_q": ("sample", res.log_q),
+                "weight": ("sample", res.weight),
+                "mcse_mean": ("coef", res.mcse),
+                "ess": ("coef", res.ess_coef),
+            },
+            coords={"coef": coef, "sample": np.arange(res.proposal.shape[0])},
+            attrs={"proposal": f"multivariate Student-t, {PROPOSAL_DF} df, at the Laplace approximation"},
+        )
+        self.idata = tree
+        self.pareto_k = float(res.pareto_k)
+        self.ess_importance = float(res.ess_is)
+        self.random_seed = random_seed
+        self._draws = res.beta.reshape(-1, len(coef))
+
+    @property
+    def params(self) -> pd.Series:
+        """Posterior means."""
+        return pd.Series(self._draws.mean(axis=0), index=self.coef_names, name="mean")
+
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """mean, sd, the equal-tailed ``ci_prob`` interval, and the importance-sampling MCSE of
+        the mean and ESS per coefficient (in place of MCMC's: the draws are resampled)."""
+        lo, hi = np.quantile(self._draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
+        imp = self.idata["importance"]
+        table = pd.DataFrame(
+            {
+                "mean": self.params,
+                "sd": self._draws.std(axis=0, ddof=1),
+                f"eti{ci_prob:.0%}_lb": lo,
+                f"eti{ci_prob:.0%}_ub": hi,
+                "mcse_mean": np.asarray(imp["mcse_mean"]),
+                "ess_is": np.asarray(imp["ess"]),
+            },
+            index=self.coef_names,
+        )
+        table.index.name = "term"
+        return table
+
+    def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
+        d = cast(DaskDesign, self.model.design)
+        info = [
+            ("Formula:", d.formula),
+            ("Data:", f"dask DataFrame, {d.n_obs} rows in {d.n_partitions} partitions"),
+            ("Method:", "Laplace approximation + Pareto-smoothed importance sampling"),
+            ("Draws:", str(self._draws.shape[0])),
+            ("Pareto k:", f"{self.pareto_k:.3f} (trusted below 0.7)"),
+            ("IS ESS:", f"{self.ess_importance:.0f}"),
+        ]
+        notes = [
+            "Draws resampled from Student-t proposals at the posterior mode, each weighted by its "
+            "log posterior summed over the partitions; the MCSE and ESS are importance sampling's."
+        ]
+        return Summary(
+            "Logistic regression, posterior (Laplace + PSIS)", info, [self.coef_table(ci_prob=ci_prob)], notes
+        )
+
+    def predict(self, *args, **kwargs):
+        raise ArgumentError("predict() of a dask posterior is not offered; use fit_map().predict(ddf) for the mode")
 
 
 def predict_dask(design, beta: np.ndarray, data=None):
