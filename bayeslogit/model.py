@@ -48,8 +48,12 @@ class LogitModel:
         checks a formula read from a file against a safe grammar instead.) Group terms in
         lme4's syntax, ``(1 | g)``, ``(1 + x | g)``, ``(x || g)``, ``(1 | g1/g2)``, make it a
         multilevel model (see :mod:`bayeslogit.design.group_terms` and :mod:`bayeslogit.priors.groups`).
-    data : pandas.DataFrame
-        The data.
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        The data. A dask DataFrame (``dd.read_parquet(path)``; the extra
+        ``pip install 'bayeslogit[dask]'``) stays on its workers: ``fit_mle``, ``fit_map``
+        (smooth priors) and ``sample(method="laplace")`` reduce each partition, NUTS is refused
+        (see :meth:`compress`), and the formula may use the columns, numpy's functions and
+        ``C()``/``I()`` only (README, "Data larger than memory").
     priors : Prior or dict, optional
         Coefficient priors. ``None`` (default): rstanarm-style weakly-informative priors,
         ``Normal(0, 2.5/sd(x))`` on slopes and ``Normal(0, 2.5)`` on the intercept at centred

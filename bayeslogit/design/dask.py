@@ -253,15 +253,13 @@ def _sorted_levels(values: pd.Series) -> list:
 
 
 def _moments(part: pd.DataFrame, recipe: DesignRecipe) -> dict[str, Any]:
-    from scipy.linalg import qr
-
     a = partition_arrays(part, recipe)
     X, p = a.X, a.X.shape[1]
     w = np.ones(len(X)) if a.weights is None else np.asarray(a.weights, dtype=float)
     W = float(w.sum())
     mean = (w @ X) / W if W > 0 else np.zeros(p)
     m2 = w @ (X - mean) ** 2 if W > 0 else np.zeros(p)
-    R = qr(X, mode="r")[0][:p] if len(X) else np.zeros((0, p))
+    R = np.linalg.qr(X, mode="r") if len(X) else np.zeros((0, p))  # min(n, p) x p: not n x p
     t = a.trials_fit
     trials = float(len(a.y)) if t is None else float(np.sum(t))
     lo = X.min(axis=0) if len(X) else np.full(p, np.inf)
@@ -274,8 +272,6 @@ def _moments(part: pd.DataFrame, recipe: DesignRecipe) -> dict[str, Any]:
 
 def _combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """Chan et al.'s pairwise update of weighted means and sums of squares; stacked R factors."""
-    from scipy.linalg import qr
-
     out = dict(parts[0])
     for b in parts[1:]:
         W = out["W"] + b["W"]
@@ -284,8 +280,7 @@ def _combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
             out["m2"] = out["m2"] + b["m2"] + delta**2 * (out["W"] * b["W"] / W)
             out["mean"] = out["mean"] + delta * (b["W"] / W)
         out["W"] = W
-        p = out["R"].shape[1]
-        out["R"] = qr(np.vstack([out["R"], b["R"]]), mode="r")[0][:p] if len(b["R"]) else out["R"]
+        out["R"] = np.linalg.qr(np.vstack([out["R"], b["R"]]), mode="r") if len(b["R"]) else out["R"]
         for k in ("n", "y", "trials", "dropped"):
             out[k] = out[k] + b[k]
         out["lo"], out["hi"] = np.minimum(out["lo"], b["lo"]), np.maximum(out["hi"], b["hi"])
