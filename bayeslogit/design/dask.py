@@ -146,6 +146,8 @@ def template_design(recipe: DesignRecipe) -> Design:
         offset_terms=tuple(offset_terms),
         offset_info=offset_info,
     )
+    if len(_TEMPLATES) >= 32:  # a long-lived worker sees many models: keep the cache small
+        _TEMPLATES.clear()
     _TEMPLATES[recipe.key] = design
     return design
 
