@@ -214,6 +214,15 @@ def test_laplace_equals_in_memory(data):
     assert "Pareto k" in str(post.summary())
 
 
+def test_row_level_shortcuts_refused_by_name(threads_model, tmp_path):
+    with dask.config.set(scheduler="threads"):
+        fit = threads_model.fit_mle()
+    with pytest.raises(bl.ArgumentError, match=r"save\(\) needs the rows in memory.*compress"):
+        fit.save(tmp_path / "fit.nc")
+    with pytest.raises(bl.ArgumentError, match=r"report\(\) needs the rows"):
+        fit.report(tmp_path / "r.html")
+
+
 def test_laplace_refused_above_k(data, monkeypatch):
     from bayeslogit.fit import laplace
 

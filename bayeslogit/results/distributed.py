@@ -39,7 +39,33 @@ __all__ = [
 ]
 
 
-class _DaskPoint:
+def _in_memory_only(name: str):
+    def refuse(self, *args, **kwargs):
+        raise ArgumentError(
+            f"{name}() needs the rows in memory, and this fit's rows are in a dask DataFrame; "
+            "compress them (model.compress(), exact when predictors repeat) and fit that model, or "
+            "fit an in-memory sample of the rows"
+        )
+
+    refuse.__name__ = name
+    refuse.__doc__ = f"Not offered on dask data: raises :class:`~bayeslogit.ArgumentError` ({name} reads every row)."
+    return refuse
+
+
+class _NotOnDask:
+    """The shortcuts that read every training row: refused by name, with the way out."""
+
+    save = _in_memory_only("save")
+    loo = _in_memory_only("loo")
+    diagnostics = _in_memory_only("diagnostics")
+    report = _in_memory_only("report")
+    marginal_effects = _in_memory_only("marginal_effects")
+    posterior_predictive = _in_memory_only("posterior_predictive")
+    sample_posterior_predictive = _in_memory_only("sample_posterior_predictive")
+    to_arviz = _in_memory_only("to_arviz")
+
+
+class _DaskPoint(_NotOnDask):
     """What the dask point fits share: the stored log-likelihood, lazy fitted values."""
 
     _llf: float
@@ -295,7 +321,7 @@ def laplace_dask(model, *, draws: int, chains: int, random_seed) -> DaskLaplaceR
     return DaskLaplaceResults(model, res, random_seed=random_seed)
 
 
-class DaskLaplaceResults(Results):
+class DaskLaplaceResults(_NotOnDask, Results):
     """Draws of the PSIS-corrected Laplace approximation of a dask model's posterior.
 
     Attributes
