@@ -230,8 +230,8 @@ class LogitModel:
             ("Observations:", str(d.n_obs)),
             ("Likelihood:", f"{d.family.capitalize()}, logit link"),
         ]
-        if d.offset is not None:
-            info.append(("Offset:", d.offset_label or ""))
+        if d.offset_label:
+            info.append(("Offset:", d.offset_label))
         return Summary("LogitModel", info, [self.prior_summary()]).as_html()
 
     @property

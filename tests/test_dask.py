@@ -214,6 +214,14 @@ def test_laplace_equals_in_memory(data):
     assert "Pareto k" in str(post.summary())
 
 
+def test_reprs(threads_model):
+    assert "offset np.log(e)" in repr(threads_model) and "n=2000" in repr(threads_model)
+    assert "Offset:" in threads_model._repr_html_()
+    with dask.config.set(scheduler="threads"):
+        fit = threads_model.fit_map()
+    assert "n=2000" in repr(fit) and "<table" in fit._repr_html_()
+
+
 def test_row_level_shortcuts_refused_by_name(threads_model, tmp_path):
     with dask.config.set(scheduler="threads"):
         fit = threads_model.fit_mle()
