@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import patsy
 
+from ._options import options
 from ._validation import (
     check_bool,
     check_choice,
@@ -164,7 +165,7 @@ class LogitModel:
         self._pymc_model = None
         self._data = None
 
-    def compress(self, *, max_rows: int = 1_000_000) -> LogitModel:
+    def compress(self, *, max_rows: int | None = None) -> LogitModel:
         """The model of a dask DataFrame on its distinct rows, in memory: every method runs on it.
 
         Rows sharing every design value, the offset, the response (and trials) become one row
@@ -174,9 +175,10 @@ class LogitModel:
 
         Parameters
         ----------
-        max_rows : int
-            The most patterns to accept; more raise a :class:`~bayeslogit.DataError` (continuous
-            predictors rarely repeat: fit the dask model with ``fit_mle``/``fit_map`` instead).
+        max_rows : int, optional
+            The most patterns to accept (default: the option ``max_patterns``, 1,000,000); more
+            raise a :class:`~bayeslogit.DataError` (continuous predictors rarely repeat: fit the
+            dask model with ``fit_mle``/``fit_map`` instead).
 
         Returns
         -------
@@ -195,7 +197,7 @@ class LogitModel:
 
         if not isinstance(self.design, DaskDesign):
             raise ArgumentError("compress() is for models of dask DataFrames; this model's rows are in memory")
-        max_rows = check_int("max_rows", max_rows, low=1)
+        max_rows = options["max_patterns"] if max_rows is None else check_int("max_rows", max_rows, low=1)
         small = LogitModel._from_parts(compress(self.design, max_rows=max_rows).design, self.priors)
         return small
 

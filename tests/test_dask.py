@@ -249,6 +249,10 @@ def test_separation_checked_on_patterns():
         with pytest.warns(bl.SeparationWarning, match="separation"):
             fit = bl.LogitModel("y ~ g + x", ddf).fit_mle()
     assert fit.separation == "complete" and fit.separating_columns == ["g[T.b]"]
+    with dask.config.set(scheduler="threads"), bl.option_context(max_patterns=3):
+        with pytest.warns(bl.SeparationWarning, match="more than 3 distinct patterns, so the exact separation check"):
+            unchecked = bl.LogitModel("y ~ g + x", ddf).fit_mle()
+    assert unchecked.separation is None and "not run" in str(unchecked.summary())
 
 
 @pytest.mark.parametrize(

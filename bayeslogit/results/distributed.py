@@ -17,6 +17,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .._options import options
 from .._validation import check_int, check_number
 from ..design.dask import DaskDesign
 from ..errors import ArgumentError, DataError, SamplerError, SeparationWarning
@@ -193,12 +194,13 @@ def _options(tol, max_iter):
     return check_number("tol", tol, low=0, high=1), check_int("max_iter", max_iter, low=1)
 
 
-def fit_mle_dask(model, *, tol: float = 1e-10, max_iter: int = 100, max_patterns: int = 200_000) -> DaskMLEResults:
+def fit_mle_dask(model, *, tol: float = 1e-10, max_iter: int = 100) -> DaskMLEResults:
     """The MLE of a dask model (see :meth:`LogitModel.fit_mle`). When the estimate looks
     separated (not converged, ``|eta| > 15`` or ``p (1 - p) < 1e-8`` somewhere: the in-memory
-    path's trigger), the exact separation check runs on the compressed patterns (at most
-    ``max_patterns`` of them); with more, a warning says that separation could not be checked."""
+    path's trigger), the exact separation check runs on the compressed patterns (at most the
+    option ``max_patterns`` of them); with more, a warning says that separation was not checked."""
     tol, max_iter = _options(tol, max_iter)
+    max_patterns = options["max_patterns"]
     d = model.design
     fit = newton_dask(d, None, tol=tol, max_iter=max_iter)
     stats = final_stats(d, fit.beta)
@@ -295,7 +297,7 @@ def laplace_dask(model, *, draws: int, chains: int, random_seed) -> DaskLaplaceR
     stats = final_stats(d, fit.beta)
     if stats.max_abs_eta > 15 or stats.min_weight < 1e-8:
         try:
-            small = compress(d, max_rows=200_000).design
+            small = compress(d, max_rows=options["max_patterns"]).design
             kind, _ = detect_separation(small.X, small.y, small.trials)
         except DataError:
             kind = "not checked"
