@@ -752,7 +752,10 @@ def main(argv=None) -> int:
     if args.size in ("dask", "all"):  # issue 25: 3e7 rows from Parquet under a 3 GB cap (bench_dask.py)
         from bench_dask import bench_dask
 
-        results["dask"] = bench_dask(rows=1_000_000 if args.quick else 30_000_000, cap_gb=3.0, cluster_rows=1_000_000)
+        n = 1_000_000 if args.quick else None
+        results["dask"] = bench_dask(
+            rows=n or 30_000_000, cap_gb=3.0, cluster_rows=1_000_000, factor_rows=n or 100_000_000
+        )
     results["machine"]["load_avg_end"] = os.getloadavg()
     results["total_seconds"] = time.perf_counter() - t0
     if sizes:

@@ -10,9 +10,11 @@ resident memory (``ru_maxrss``). dask-ml's ``LogisticRegression`` (a point estim
 standard errors) is timed in the same child when it is installed; otherwise the result says so.
 A second check fits the first ``--cluster-rows`` rows on the threads scheduler and on a
 ``distributed.LocalCluster`` of two worker processes and reports the largest difference of
-the coefficients and standard errors.
+the coefficients and standard errors. A third writes ``--factor-rows`` rows of four two-level
+factors and a ten-level factor (default the issue's 10^8), ``compress()``es them to their
+patterns in a capped child and samples NUTS (the defaults) on them in memory.
 
-Defaults: the issue's 3 x 10^7 rows (``--rows``); ``--quick``: 10^6 rows.
+Defaults: the issue's 3 x 10^7 rows (``--rows``); ``--quick``: 10^6 rows for both.
 """
 
 from __future__ import annotations
@@ -97,6 +99,10 @@ print("RESULT " + json.dumps(out))
 
 
 def fit_capped(path: Path, cap_gb: float) -> dict:
+    return _capped_child(CHILD, path, FORMULA, cap_gb)
+
+
+def _capped_child(code: str, path: Path, formula: str, cap_gb: float) -> dict:
     env = dict(
         os.environ,
         ARROW_DEFAULT_MEMORY_POOL="system",
@@ -108,7 +114,7 @@ def fit_capped(path: Path, cap_gb: float) -> dict:
     )
     t = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), FORMULA, str(int(cap_gb * 2**30))],
+        [sys.executable, "-c", code, str(path), formula, str(int(cap_gb * 2**30))],
         capture_output=True,
         text=True,
         env=env,
@@ -145,7 +151,59 @@ def cluster_check(path: Path, rows: int) -> dict:
     }
 
 
-def bench_dask(*, rows: int, cap_gb: float, cluster_rows: int) -> dict:
+FACTOR_FORMULA = "y ~ C(a) + C(b) + C(c) + C(d) + C(g)"
+
+
+def write_factor_parquet(path: Path, rows: int, *, seed: int = 26) -> float:
+    """Four two-level factors and a ten-level factor (160 cells), int8 columns, 0/1 outcome."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    effects = rng.normal(0, 0.5, size=10)
+    with pq.ParquetWriter(path, pa.schema([(c, pa.int8()) for c in "abcdgy"])) as writer:
+        for start in range(0, rows, 1_000_000):
+            n = min(1_000_000, rows - start)
+            cols = {c: rng.integers(0, 2, n, dtype=np.int8) for c in "abcd"}
+            cols["g"] = rng.integers(0, 10, n, dtype=np.int8)
+            eta = -1 + 0.3 * cols["a"] - 0.2 * cols["b"] + 0.1 * cols["c"] + effects[cols["g"]]
+            cols["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(np.int8)
+            writer.write_table(pa.table(cols))
+    return time.perf_counter() - t
+
+
+COMPRESS_CHILD = """
+import json, resource, sys, time
+import dask, dask.dataframe as dd, pyarrow
+import bayeslogit as bl
+import bayeslogit.fit.distributed
+path, formula, cap = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pyarrow.set_cpu_count(1); pyarrow.set_io_thread_count(1)
+with dask.config.set(scheduler="threads", num_workers=2):
+    dd.read_parquet(path, split_row_groups=True).partitions[:2].a.sum().compute()
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+out = {}
+with dask.config.set(scheduler="threads", num_workers=2):
+    t = time.perf_counter(); model = bl.LogitModel(formula, dd.read_parquet(path, split_row_groups=True))
+    out["design_s"] = time.perf_counter() - t
+    t = time.perf_counter(); small = model.compress(); out["compress_s"] = time.perf_counter() - t
+out["patterns"] = small.design.n_obs
+t = time.perf_counter(); post = small.sample(random_seed=1, progressbar=False); out["nuts_s"] = time.perf_counter() - t
+import arviz as az
+out["min_ess_bulk"] = float(az.ess(post.idata.posterior["beta"].values, method="bulk").min())
+out["summary_says"] = [l.strip() for l in str(post.summary()).splitlines() if "patterns" in l][:1]
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("RESULT " + json.dumps(out))
+"""
+
+
+def compress_and_sample(path: Path, cap_gb: float) -> dict:
+    """``compress()`` the factor data and sample NUTS on the patterns, in a capped child."""
+    return _capped_child(COMPRESS_CHILD, path, FACTOR_FORMULA, cap_gb)
+
+
+def bench_dask(*, rows: int, cap_gb: float, cluster_rows: int, factor_rows: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.parquet"
         print(f"dask: writing {rows:,} rows x {PREDICTORS} predictors to Parquet", flush=True)
@@ -157,6 +215,13 @@ def bench_dask(*, rows: int, cap_gb: float, cluster_rows: int) -> dict:
         print(json.dumps(res["capped"], indent=1), flush=True)
         res["local_cluster"] = cluster_check(path, min(rows, cluster_rows))
         print(json.dumps(res["local_cluster"], indent=1), flush=True)
+        path.unlink()
+        if factor_rows:
+            fpath = Path(tmp) / "factors.parquet"
+            print(f"dask: {factor_rows:,} rows of five factors, compressed, NUTS on the patterns", flush=True)
+            res["compressed"] = {"rows": factor_rows, "write_s": write_factor_parquet(fpath, factor_rows)}
+            res["compressed"].update(compress_and_sample(fpath, cap_gb))
+            print(json.dumps(res["compressed"], indent=1), flush=True)
     return res
 
 
@@ -166,9 +231,15 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="10^6 rows")
     ap.add_argument("--cap-gb", type=float, default=3.0)
     ap.add_argument("--cluster-rows", type=int, default=1_000_000)
+    ap.add_argument("--factor-rows", type=int, default=100_000_000, help="the compression scenario (0: skip)")
     ap.add_argument("--out", default="benchmarks/results/bench_dask.json")
     args = ap.parse_args(argv)
-    res = bench_dask(rows=1_000_000 if args.quick else args.rows, cap_gb=args.cap_gb, cluster_rows=args.cluster_rows)
+    res = bench_dask(
+        rows=1_000_000 if args.quick else args.rows,
+        cap_gb=args.cap_gb,
+        cluster_rows=args.cluster_rows,
+        factor_rows=1_000_000 if args.quick else args.factor_rows,
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))
