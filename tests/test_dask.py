@@ -222,6 +222,11 @@ def test_reprs(threads_model):
     assert "n=2000" in repr(fit) and "<table" in fit._repr_html_()
 
 
+def test_kinked_priors_refused_with_the_way_out(threads_model):
+    with dask.config.set(scheduler="threads"), pytest.raises(bl.ArgumentError, match=r"smooth priors.*compress"):
+        threads_model.fit_map(priors=bl.Laplace(0, 1))
+
+
 def test_row_level_shortcuts_refused_by_name(threads_model, tmp_path):
     with dask.config.set(scheduler="threads"):
         fit = threads_model.fit_mle()
