@@ -132,6 +132,29 @@ def test_weights_and_trials_equal_in_memory(data):
             _close(a.bse, b.bse)
 
 
+@pytest.mark.parametrize(
+    "formula, kw",
+    [
+        ("ans ~ x + flag + cat", {}),  # text response, bool predictor, declared category order
+        ("ans ~ x + flag", {"event": "no"}),
+        ("I(y == 1) ~ x + np.log(e)", {}),
+        ("y ~ x + C(k)", {"offset": "z"}),  # C() of a numeric column, offset column
+    ],
+)
+def test_codings_equal_in_memory(data, formula, kw):
+    df = data[0].assign(
+        ans=np.where(data[0].y == 1, "yes", "no"),
+        flag=data[0].x > 0.3,
+        cat=pd.Categorical(data[0].g, categories=["c", "a", "b"]),
+    )
+    with dask.config.set(scheduler="threads"):
+        a = bl.LogitModel(formula, dd.from_pandas(df, npartitions=3), **kw).fit_mle()
+    b = bl.LogitModel(formula, df, **kw).fit_mle()
+    assert list(a.params.index) == list(b.params.index)
+    _close(a.params, b.params)
+    _close(a.bse, b.bse)
+
+
 def test_predict_is_lazy_and_equal(data, reference):
     df, ddf = data
     _, mle0, _, _ = reference
