@@ -6,6 +6,12 @@ estimate, the null log-likelihood (a Newton fit of the intercept, with the offse
 separation check run on the compressed patterns when they fit in memory. ``fittedvalues`` is a
 lazy dask Series; the per-row residuals are not offered.
 
+:func:`sample_dask` is ``sample()`` on dask data: :func:`laplace_dask` (the Laplace
+approximation corrected by Pareto-smoothed importance sampling, each proposal's log posterior
+summed per partition) as :class:`DaskLaplaceResults`, or, for NUTS, a refusal naming
+``method="laplace"`` and ``compress()``. Shortcuts that read every training row (``save``,
+``report``, ``loo``...) are refused by name with the same way out.
+
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
