@@ -50,6 +50,9 @@ __all__ = [
 # The prior codes of the compiled sampler (bayeslogit.fit.nuts.kernel) and its numpy mirror
 # (bayeslogit.fit.nuts.density): a family's kernel_params() returns one of them.
 KERNEL_NORMAL, KERNEL_STUDENT, KERNEL_FLAT, KERNEL_LAPLACE, KERNEL_ELASTIC = 0, 1, 2, 3, 4
+# The codes of a group sd's prior in the compiled sampler (bayeslogit.fit.nuts.group_kernel):
+# a scale prior's kernel_params() returns one of them.
+KERNEL_HALFNORMAL, KERNEL_HALFSTUDENT = 0, 1
 
 
 def _refuse_text_and_bool(name: str, value: Any, what: str) -> None:
@@ -302,6 +305,11 @@ class ScalePrior:
 
     def logpdf(self, s: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def kernel_params(self) -> tuple[int, float, float]:
+        """``(code, sigma, nu)`` of this prior in the compiled sampler
+        (:mod:`bayeslogit.fit.nuts.group_kernel`)."""
+        raise NotImplementedError(f"{self} is not on the compiled sampler")
 
     def mixture_logpdf(self, z: np.ndarray) -> np.ndarray:
         """Marginal log density of ``N(0, tau)`` with ``tau`` under this prior, by quadrature in

@@ -1,0 +1,179 @@
+"""Group terms on bayeslogit's own NUTS (issue 22): the compiled density against PyMC's.
+
+The reference is PyMC's compiled ``logp``/``dlogp`` of the model bayeslogit builds for nutpie
+(:func:`bayeslogit.fit.pymc_model.build_model`), an independent implementation of the same
+model: at random points of the sampler's position ``theta`` (mapped to PyMC's value variables:
+``beta_normal = T beta``, ``sd_g_log__``, ``z_g``) the log densities agree up to one constant
+and the gradients to 1e-8. PyMC's transform of the LKJ Cholesky factor is not Stan's, so for a
+correlated term the density *without* Jacobians is compared (PyMC ``jacobian=False``), the
+Jacobian of the tanh/partial-correlation transform against a finite-difference determinant, and
+the gradient against finite differences of the compiled density.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bayeslogit as bl
+from bayeslogit.datasets import bugs_seeds
+from bayeslogit.fit.nuts.group_density import GroupDensity, cholesky_corr
+from bayeslogit.fit.pymc_model import build_model
+
+
+def _seeds():
+    df = bugs_seeds()
+    df["blk"] = ["a", "b", "c"] * 7  # a second grouping factor, crossed with plate
+    return df
+
+
+def _families(gd: GroupDensity):
+    return gd.fixed.priors.by_family(list(gd.fixed.priors.priors))
+
+
+def _pymc_point(gd: GroupDensity, theta: np.ndarray, transform=None) -> dict:
+    raw = gd.T @ theta[: gd.p]
+    point = {f"beta_{f.name.lower()}": raw[f.index] for f in _families(gd)}
+    for lay in gd.layouts:
+        k = lay.n_coef
+        point[f"sd_{lay.key}_log__"] = theta[lay.sd0 : lay.sd0 + k]
+        point[f"z_{lay.key}"] = theta[lay.z0 : lay.z0 + lay.n_levels * k].reshape(lay.n_levels, k)
+        if lay.chol0 >= 0:
+            import pytensor.tensor as pt
+
+            L = cholesky_corr(theta[lay.chol0 : lay.chol0 + lay.n_chol], k)
+            point[f"L_{lay.key}_cholesky_corr__"] = transform.forward(pt.as_tensor(L)).eval()
+    return point
+
+
+def _pymc_grad(gd: GroupDensity, model, grad_flat: np.ndarray, point: dict) -> np.ndarray:
+    """PyMC's gradient (value variables, flattened in order) in the order of ``theta``."""
+    parts, pos = {}, 0
+    for v in model.value_vars:
+        size = int(np.size(point[v.name]))
+        parts[v.name] = grad_flat[pos : pos + size]
+        pos += size
+    out = np.empty(gd.dim)
+    g_raw = np.empty(gd.p)
+    for f in _families(gd):
+        g_raw[f.index] = parts[f"beta_{f.name.lower()}"]
+    out[: gd.p] = gd.T.T @ g_raw  # raw = T beta
+    for lay in gd.layouts:
+        out[lay.sd0 : lay.sd0 + lay.n_coef] = parts[f"sd_{lay.key}_log__"]
+        out[lay.z0 : lay.z0 + lay.n_levels * lay.n_coef] = parts[f"z_{lay.key}"]
+    return out
+
+
+@pytest.mark.parametrize(
+    "formula, priors",
+    [
+        ("r ~ x1 * x2 + (1 | plate)", {}),  # the BUGS Seeds model, default HalfStudentT(3, 2.5)
+        ("r ~ x1 + x2 + (1 | plate) + (x1 || blk)", {"1|plate": bl.HalfNormal(0.7), "x1|blk": bl.HalfStudentT(4, 1)}),
+        ("r ~ x1 + (1 | blk/plate)", {"Intercept": bl.StudentT(3, 0, 2), "x1": bl.Cauchy(0, 1)}),  # nested
+    ],
+)
+def test_log_density_and_gradient_match_pymc(formula, priors):
+    m = bl.LogitModel(formula, _seeds(), trials="n", priors=priors)
+    gd = GroupDensity.from_model(m)
+    model = build_model(m.design, m.priors)
+    logp, dlogp = model.compile_logp(), model.compile_dlogp()
+    rng = np.random.default_rng(0)
+    diffs = []
+    for _ in range(4):
+        theta = rng.normal(size=gd.dim) * 0.8
+        lp, g = gd.logp_grad(theta)
+        point = _pymc_point(gd, theta)
+        ref = _pymc_grad(gd, model, dlogp(point), point)
+        np.testing.assert_allclose(g, ref, rtol=1e-8, atol=1e-8 * max(1.0, np.abs(ref).max()))
+        diffs.append(lp - float(logp(point)))
+    # the same density up to its normalising constants (PyMC keeps them, the kernel drops them)
+    np.testing.assert_allclose(diffs, diffs[0], rtol=0, atol=1e-8 * abs(diffs[0]) + 1e-9)
+
+
+def _log_jacobian_fd(y: np.ndarray, k: int) -> float:
+    """log |det d(strict lower triangle of L)/dy| by central differences (independent of the
+    kernel's closed form)."""
+    il = np.tril_indices(k, -1)
+    J = np.empty((y.size, y.size))
+    for a in range(y.size):
+        e = np.zeros(y.size)
+        e[a] = 1e-6
+        J[:, a] = (cholesky_corr(y + e, k)[il] - cholesky_corr(y - e, k)[il]) / 2e-6
+    return float(np.linalg.slogdet(J)[1])
+
+
+def test_correlated_term_density_jacobian_and_gradient():
+    m = bl.LogitModel(
+        "r ~ x1 * x2 + (1 + x1 + x2 | plate) + (x1 || blk)", _seeds(), trials="n", priors={"cor|plate": bl.LKJ(2.5)}
+    )
+    gd = GroupDensity.from_model(m)
+    model = build_model(m.design, m.priors)
+    transform = model.rvs_to_transforms[model["L_plate"]]
+    logp = model.compile_logp(jacobian=False)
+    rng = np.random.default_rng(1)
+    diffs = []
+    for _ in range(4):
+        theta = rng.normal(size=gd.dim) * 0.7
+        lp, g = gd.logp_grad(theta)
+        point = _pymc_point(gd, theta, transform)
+        lay = gd.layouts[0]
+        jac = _log_jacobian_fd(theta[lay.chol0 : lay.chol0 + lay.n_chol], 3)
+        jac += sum(theta[lay.sd0 : lay.sd0 + lay.n_coef].sum() for lay in gd.layouts)  # log sd
+        diffs.append(lp - jac - float(logp(point)))
+        fd = np.array(
+            [(gd.logp_grad(theta + 1e-6 * e)[0] - gd.logp_grad(theta - 1e-6 * e)[0]) / 2e-6 for e in np.eye(gd.dim)]
+        )
+        np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(diffs, diffs[0], rtol=0, atol=1e-7)
+
+
+def test_cholesky_transform_gives_correlation_matrices():
+    y = np.random.default_rng(2).normal(size=(50, 6)) * 2
+    L = cholesky_corr(y, 4)
+    R = L @ np.swapaxes(L, -1, -2)
+    np.testing.assert_allclose(np.diagonal(R, axis1=-2, axis2=-1), 1.0, atol=1e-12)
+    assert np.all(np.linalg.eigvalsh(R) > 0)
+    np.testing.assert_allclose(R[:, 1, 0], np.tanh(y[:, 0]), atol=1e-12)  # first row: the partial is the correlation
+
+
+def test_posterior_has_the_variables_dims_and_coords_of_pymcs_model():
+    """The draws are named as PyMC's model names them (what nutpie's DataTree holds), so
+    every consumer of a posterior reads them unchanged."""
+    m = bl.LogitModel("r ~ x1 * x2 + (1 + x1 | plate) + (1 | blk)", _seeds(), trials="n")
+    post = m.sample(draws=30, tune=60, chains=2, random_seed=3, progressbar=False)
+    assert post.sampler == "bayeslogit"
+    model = build_model(m.design, m.priors)
+    names = [v.name for v in model.free_RVs + model.deterministics]
+    tree = post.idata.posterior
+    assert sorted(tree.data_vars) == sorted(names)
+    for name in names:
+        want = model.named_vars_to_dims.get(name)
+        if want is None:  # L_plate: PyMC's automatic dims
+            want = (f"{name}_dim_0", f"{name}_dim_1")
+        assert tree[name].dims == ("chain", "draw", *want), name
+        for dim in want:
+            if dim in model.coords:
+                assert list(tree[dim].values) == list(model.coords[dim]), dim
+    # b = diag(sd) L z, cor = L L'
+    sd, z, L = tree["sd_plate"].values, tree["z_plate"].values, tree["L_plate"].values
+    b = np.einsum("cdij,cdlj->cdli", L, z) * sd[:, :, None, :]
+    np.testing.assert_allclose(tree["b_plate"].values, b, rtol=1e-12)
+    np.testing.assert_allclose(tree["b_blk"].values, tree["z_blk"].values * tree["sd_blk"].values[:, :, None, :])
+    raw = tree["beta"].values @ m.priors.centring_map().T
+    np.testing.assert_allclose(tree["beta_normal"].values, raw, rtol=1e-12, atol=1e-12)
+
+
+def test_auto_sends_large_positions_and_hierarchical_priors_to_pymcs_model():
+    from bayeslogit.fit import sampling
+
+    m = bl.LogitModel("r ~ x1 + (1 | plate)", _seeds(), trials="n")
+    assert sampling._groups_on_own_nuts(m, "auto", "nuts", False)
+    assert not sampling._groups_on_own_nuts(m, "nutpie", "nuts", False)
+    assert not sampling._groups_on_own_nuts(m, "auto", "nuts", True)  # a sampled coefficient scale
+    old = sampling.MAX_GROUP_DIM
+    try:
+        sampling.MAX_GROUP_DIM = 2 + 1 + 21 - 1  # one below this model's position
+        assert not sampling._groups_on_own_nuts(m, "auto", "nuts", False)
+        assert sampling._groups_on_own_nuts(m, "bayeslogit", "nuts", False)
+    finally:
+        sampling.MAX_GROUP_DIM = old
