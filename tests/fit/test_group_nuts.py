@@ -177,3 +177,31 @@ def test_auto_sends_large_positions_and_hierarchical_priors_to_pymcs_model():
         assert sampling._groups_on_own_nuts(m, "bayeslogit", "nuts", False)
     finally:
         sampling.MAX_GROUP_DIM = old
+
+
+def test_cache_key_holds_the_callees_file(tmp_path):
+    """A cached function calling a jitted function of another file is recompiled when that file
+    changes (numba alone keys the cache on the caller's file: the stale callee would be served)."""
+    import os
+    import subprocess
+    import sys
+
+    pkg = tmp_path / "deppkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "callee.py").write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 1.0\n")
+    (pkg / "caller.py").write_text(
+        "from bayeslogit.fit.nuts.cache import cached_njit\nfrom . import callee\n"
+        "@cached_njit(depends=(callee.__file__,))\ndef g(x):\n    return callee.f(x) * 2.0\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), root]), NUMBA_CACHE_DIR=str(tmp_path / "c"))
+    code = "from deppkg.caller import g; print(g(1.0))"
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+
+    assert run().strip() == "4.0"
+    assert run().strip() == "4.0"  # from the cache
+    (pkg / "callee.py").write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 5.0\n")
+    assert run().strip() == "12.0"

@@ -36,7 +36,7 @@ from .cache import cached_njit
 _FM = {"contract", "reassoc", "nsz", "arcp"}
 
 
-@cached_njit(nogil=True)
+@cached_njit(nogil=True, error_model="numpy")
 def _cholesky_corr(y, k, Lc, Z):
     """Lc (k x k lower) from unconstrained ``y`` (Stan's order: row by row); ``Z`` gets the
     partial correlations ``tanh(y)``. Returns the log Jacobian."""
@@ -59,7 +59,7 @@ def _cholesky_corr(y, k, Lc, Z):
     return lj
 
 
-@cached_njit(nogil=True)
+@cached_njit(nogil=True, error_model="numpy")
 def _cholesky_corr_back(k, Lc, Z, gL, gy):
     """Reverse pass of :func:`_cholesky_corr` with its log Jacobian: ``gy`` gets
     d(log Jacobian + G)/dy given ``gL = dG/dLc`` (lower triangle, diagonal included)."""
@@ -84,7 +84,7 @@ def _cholesky_corr_back(k, Lc, Z, gL, gy):
             gy[pos + j] = gz * (1.0 - z * z) - 2.0 * z
 
 
-@cached_njit(nogil=True)
+@cached_njit(nogil=True, error_model="numpy")
 def _sd_logprior(sd, code, s, nu):
     """Log density of ``sd`` (up to a constant) and its derivative in ``log sd``, Jacobian
     ``log sd`` included."""
@@ -94,7 +94,7 @@ def _sd_logprior(sd, code, s, nu):
     return -0.5 * (nu + 1.0) * np.log1p(t * t / nu) + np.log(sd), -(nu + 1.0) * t * t / (nu + t * t) + 1.0
 
 
-@cached_njit(nogil=True, fastmath=_FM)
+@cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
 def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
     """Log prior of the population coefficients ``beta[:p]`` (``p = T.shape[0]``), codes as
     :meth:`bayeslogit.priors.base.Prior.kernel_params`; sets ``grad[:p]`` to its gradient."""
@@ -127,7 +127,7 @@ def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
     return lp
 
 
-@cached_njit(nogil=True, fastmath=_FM)
+@cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
 def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
     """Log density at ``theta`` (module docstring), gradient into ``grad``."""
     index, values, terms, sdp, eta_lkj = grp

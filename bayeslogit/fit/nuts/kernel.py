@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import group_kernel
 from .cache import cached_njit
 from .group_kernel import fixed_prior, group_logp_grad
+
+# the cached machine code of every function here holds group_kernel's: key the cache on it too
+_DEPENDS = (group_kernel.__file__,)
 
 MAX_DELTA_H = 1000.0
 
 
-@cached_njit(nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
+@cached_njit(depends=_DEPENDS, nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
 def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
     """Log density at ``beta`` (see :mod:`bayeslogit.fit.nuts.density`); writes the gradient to ``grad``.
 
@@ -55,7 +59,7 @@ def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
     return lp
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, gu):
     """Log density in whitened coordinates; ``beta`` and ``gu`` are written in place. With
     group terms (``grp``, :mod:`.group_kernel`), ``beta`` is the whole position ``theta``."""
@@ -82,7 +86,7 @@ def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, gu):
     return lp
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def _dot(a, b):
     s = 0.0
     for i in range(a.shape[0]):
@@ -90,7 +94,7 @@ def _dot(a, b):
     return s
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def _logaddexp(a, b):
     if a == -np.inf:
         return b
@@ -101,7 +105,7 @@ def _logaddexp(a, b):
     return b + np.log1p(np.exp(a - b))
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb):
     """Stan's heuristic: double or halve ``eps`` until one leapfrog step's acceptance
     probability crosses 0.8."""
@@ -131,7 +135,7 @@ def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, n
     return eps
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def init_chain(X, y, m, T, fam, mu, sigma, nu, grp, center, cov0, u0, rng, L, q, g, fst, ist):
     """Start one chain at ``u0``: fills the caller-owned state ``L`` (Cholesky factor of
     ``cov0``), ``q``, ``g``, ``fst`` = [lp, eps, da_mu, h_bar, log_eps_bar] and ``ist`` =
@@ -153,7 +157,7 @@ def init_chain(X, y, m, T, fam, mu, sigma, nu, grp, center, cov0, u0, rng, L, q,
     ist[2] = 0
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def run_block(
     X,
     y,
@@ -423,7 +427,7 @@ def run_block(
     ist[2] = w_n
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def run_chain(
     X,
     y,
