@@ -24,6 +24,7 @@ from bayeslogit.fit.pymc_model import build_model
 def _seeds():
     df = bugs_seeds()
     df["blk"] = ["a", "b", "c"] * 7  # a second grouping factor, crossed with plate
+    df["expo"] = np.linspace(-0.5, 0.5, 21)  # an offset
     return df
 
 
@@ -65,15 +66,19 @@ def _pymc_grad(gd: GroupDensity, model, grad_flat: np.ndarray, point: dict) -> n
 
 
 @pytest.mark.parametrize(
-    "formula, priors",
+    "formula, priors, kw",
     [
-        ("r ~ x1 * x2 + (1 | plate)", {}),  # the BUGS Seeds model, default HalfStudentT(3, 2.5)
-        ("r ~ x1 + x2 + (1 | plate) + (x1 || blk)", {"1|plate": bl.HalfNormal(0.7), "x1|blk": bl.HalfStudentT(4, 1)}),
-        ("r ~ x1 + (1 | blk/plate)", {"Intercept": bl.StudentT(3, 0, 2), "x1": bl.Cauchy(0, 1)}),  # nested
+        ("r ~ x1 * x2 + (1 | plate)", {}, {}),  # the BUGS Seeds model, default HalfStudentT(3, 2.5)
+        (
+            "r ~ x1 + x2 + (1 | plate) + (x1 || blk)",
+            {"1|plate": bl.HalfNormal(0.7), "x1|blk": bl.HalfStudentT(4, 1)},
+            {"offset": "expo"},
+        ),
+        ("r ~ x1 + (1 | blk/plate)", {"Intercept": bl.StudentT(3, 0, 2), "x1": bl.Cauchy(0, 1)}, {}),  # nested
     ],
 )
-def test_log_density_and_gradient_match_pymc(formula, priors):
-    m = bl.LogitModel(formula, _seeds(), trials="n", priors=priors)
+def test_log_density_and_gradient_match_pymc(formula, priors, kw):
+    m = bl.LogitModel(formula, _seeds(), trials="n", priors=priors, **kw)
     gd = GroupDensity.from_model(m)
     model = build_model(m.design, m.priors)
     logp, dlogp = model.compile_logp(), model.compile_dlogp()
