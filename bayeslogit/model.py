@@ -229,7 +229,8 @@ class LogitModel:
             Warm-up iterations per chain. ``None`` (default): 200 for bayeslogit's own NUTS,
             which starts at the posterior mode with the Laplace covariance as its metric and so
             only adapts its step size (``benchmarks/README.md``, "Warm-up length": 1000 spent
-            1.7x the gradients per effective draw for the same posterior), and 1000 for PyMC,
+            1.7x the gradients per effective draw for the same posterior), 1000 for it on a
+            model with group terms (its metric is learnt in warm-up), and 1000 for PyMC,
             nutpie and numpyro. An integer is used as given, whichever the sampler. The warm-up used is in
             ``idata.sample_stats.attrs["tuning_steps"]`` (and ``"tuning_steps_source"``:
             ``"auto"`` or ``"explicit"``) and in the summary's run settings.
@@ -243,8 +244,10 @@ class LogitModel:
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
             and PyMC's NUTS otherwise (separation under flat priors; priors that sample their
             own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
-            A model with group terms runs nutpie when installed, else PyMC's NUTS, and says so
-            on stderr; ``"bayeslogit"`` and ``method="laplace"`` raise a ``SamplerError`` there.
+            A model with group terms runs on it too (non-centred, warm-up adapting a dense
+            metric), unless its position has over 1000 parameters or it also has the priors
+            above: then ``"auto"`` runs nutpie when installed, else PyMC's NUTS, and says so
+            on stderr; ``method="laplace"`` raises a ``SamplerError`` there.
         target_accept : float or None
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
             ``None`` (default): 0.8, or what the priors need (the horseshoe: 0.99, as rstanarm's
