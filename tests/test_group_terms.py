@@ -210,7 +210,11 @@ def test_group_prior_key_without_group_terms():
 
 
 def test_bayeslogit_sampler_with_hierarchical_priors_and_laplace_are_refused():
-    m = bl.LogitModel("y ~ x + (1 | g)", _frame(), priors={"x": bl.Normal(0, bl.HalfNormal(1))})
+    m = bl.LogitModel(
+        "y ~ x + z + (1 | g)",
+        _frame().assign(z=np.arange(len(_frame())) % 5),
+        priors={"x": bl.Horseshoe(1), "z": bl.Horseshoe(1)},
+    )
     with pytest.raises(SamplerError, match="sampler='bayeslogit' takes group terms"):
         m.sample(sampler="bayeslogit", progressbar=False)
     m = bl.LogitModel("y ~ x + (1 | g)", _frame())

@@ -195,6 +195,14 @@ class JointFamily:
         return values
 
     @classmethod
+    def kernel_scales(cls, priors: list) -> Any:
+        """For a family whose coefficients share a sampled scale that the compiled sampler
+        takes (non-centred ``mu + tau z``), ``(scale priors, tau index per coefficient, mu per
+        coefficient)``; None for every other family (independent coefficients need none; the
+        horseshoe is not on the compiled sampler)."""
+        return None
+
+    @classmethod
     def free_log_prior(cls, priors: list, free: FreeDraws, ctx: PriorContext) -> dict[str, np.ndarray]:
         """Log prior density of the posterior draws of the family's free variables other than
         the coefficients (name -> ``(draws, k)``), as ``pm.compute_log_prior`` (untransformed,
@@ -227,6 +235,11 @@ class Prior(JointFamily):
     def family_class(self) -> type[JointFamily]:
         """The class whose classmethods handle every coefficient under this prior's family."""
         return type(self)
+
+    def with_fixed_scale(self) -> Prior:
+        """This prior with a sampled scale fixed at its prior's scale (where the family has
+        one the compiled sampler takes); by default the prior itself."""
+        return self
 
     @property
     def family(self) -> str:

@@ -32,9 +32,19 @@ def _families(gd: GroupDensity):
     return gd.fixed.priors.by_family(list(gd.fixed.priors.priors))
 
 
+def _sampled(gd: GroupDensity) -> set:
+    return {j for h in gd.hier for j in h[0]}
+
+
 def _pymc_point(gd: GroupDensity, theta: np.ndarray, transform=None) -> dict:
-    raw = gd.T @ theta[: gd.p]
-    point = {f"beta_{f.name.lower()}": raw[f.index] for f in _families(gd)}
+    """PyMC's value variables at ``theta``: the population block is in the priors' coordinates
+    (``raw = T beta``: PyMC's ``beta_<family>``), or ``z`` under a sampled scale."""
+    raw = theta[: gd.p]
+    point = {f"beta_{f.name.lower()}": raw[f.index] for f in _families(gd) if f.index[0] not in _sampled(gd)}
+    for idx, taus, z_name, _, first in gd.hier:
+        point[z_name] = theta[idx]
+        for h, name in enumerate(taus):
+            point[f"{name}_log__"] = theta[gd.p + first + h]
     for lay in gd.layouts:
         k = lay.n_coef
         point[f"sd_{lay.key}_log__"] = theta[lay.sd0 : lay.sd0 + k]
@@ -55,10 +65,13 @@ def _pymc_grad(gd: GroupDensity, model, grad_flat: np.ndarray, point: dict) -> n
         parts[v.name] = grad_flat[pos : pos + size]
         pos += size
     out = np.empty(gd.dim)
-    g_raw = np.empty(gd.p)
     for f in _families(gd):
-        g_raw[f.index] = parts[f"beta_{f.name.lower()}"]
-    out[: gd.p] = gd.T.T @ g_raw  # raw = T beta
+        if f.index[0] not in _sampled(gd):
+            out[f.index] = parts[f"beta_{f.name.lower()}"]
+    for idx, taus, z_name, _, first in gd.hier:
+        out[idx] = parts[z_name]
+        for h, name in enumerate(taus):
+            out[gd.p + first + h] = parts[f"{name}_log__"][0]
     for lay in gd.layouts:
         out[lay.sd0 : lay.sd0 + lay.n_coef] = parts[f"sd_{lay.key}_log__"]
         out[lay.z0 : lay.z0 + lay.n_levels * lay.n_coef] = parts[f"z_{lay.key}"]
@@ -75,6 +88,21 @@ def _pymc_grad(gd: GroupDensity, model, grad_flat: np.ndarray, point: dict) -> n
             {"offset": "expo"},
         ),
         ("r ~ x1 + (1 | blk/plate)", {"Intercept": bl.StudentT(3, 0, 2), "x1": bl.Cauchy(0, 1)}, {}),  # nested
+        # sampled coefficient scales: two taus (two distinct HalfNormal scales), with and without group terms
+        (
+            "r ~ x1 * x2 + (1 | plate)",
+            {
+                "x1": bl.Normal(0.5, bl.HalfNormal(1)),
+                "x2": bl.Normal(0, bl.HalfNormal(2)),
+                "x1:x2": bl.Normal(0, bl.HalfNormal(1)),
+            },
+            {},
+        ),
+        (
+            "r ~ x1 * x2",
+            {"x1": bl.Normal(0, bl.HalfNormal(1)), "x2": bl.Normal(0, bl.HalfNormal(1))},
+            {"offset": "expo"},
+        ),
     ],
 )
 def test_log_density_and_gradient_match_pymc(formula, priors, kw):
@@ -141,10 +169,13 @@ def test_cholesky_transform_gives_correlation_matrices():
     np.testing.assert_allclose(R[:, 1, 0], np.tanh(y[:, 0]), atol=1e-12)  # first row: the partial is the correlation
 
 
-def test_posterior_has_the_variables_dims_and_coords_of_pymcs_model():
+@pytest.mark.parametrize(
+    "priors", [None, {"x2": bl.Normal(0, bl.HalfNormal(1)), "x1:x2": bl.Normal(0, bl.HalfNormal(1))}]
+)
+def test_posterior_has_the_variables_dims_and_coords_of_pymcs_model(priors):
     """The draws are named as PyMC's model names them (what nutpie's DataTree holds), so
     every consumer of a posterior reads them unchanged."""
-    m = bl.LogitModel("r ~ x1 * x2 + (1 + x1 | plate) + (1 | blk)", _seeds(), trials="n")
+    m = bl.LogitModel("r ~ x1 * x2 + (1 + x1 | plate) + (1 | blk)", _seeds(), trials="n", priors=priors)
     post = m.sample(draws=30, tune=60, chains=2, random_seed=3, progressbar=False)
     assert post.sampler == "bayeslogit"
     model = build_model(m.design, m.priors)
@@ -153,8 +184,8 @@ def test_posterior_has_the_variables_dims_and_coords_of_pymcs_model():
     assert sorted(tree.data_vars) == sorted(names)
     for name in names:
         want = model.named_vars_to_dims.get(name)
-        if want is None:  # L_plate: PyMC's automatic dims
-            want = (f"{name}_dim_0", f"{name}_dim_1")
+        if want is None:  # L_plate: PyMC's automatic dims; tau: a scalar
+            want = tuple(f"{name}_dim_{i}" for i in range(model[name].ndim))
         assert tree[name].dims == ("chain", "draw", *want), name
         for dim in want:
             if dim in model.coords:
@@ -165,7 +196,12 @@ def test_posterior_has_the_variables_dims_and_coords_of_pymcs_model():
     np.testing.assert_allclose(tree["b_plate"].values, b, rtol=1e-12)
     np.testing.assert_allclose(tree["b_blk"].values, tree["z_blk"].values * tree["sd_blk"].values[:, :, None, :])
     raw = tree["beta"].values @ m.priors.centring_map().T
-    np.testing.assert_allclose(tree["beta_normal"].values, raw, rtol=1e-12, atol=1e-12)
+    normal = [m.design.column_names.index(c) for c in tree["coef_normal"].values]
+    np.testing.assert_allclose(tree["beta_normal"].values, raw[..., normal], rtol=1e-10, atol=1e-12)
+    if priors:  # raw = 0 + tau z for the coefficients under Normal(0, HalfNormal(1))
+        hier = [m.design.column_names.index(c) for c in tree["coef_hiernormal"].values]
+        tau_z = tree["tau"].values[..., None] * tree["z_hiernormal"].values
+        np.testing.assert_allclose(raw[..., hier], tau_z, rtol=1e-10, atol=1e-12)
 
 
 def test_auto_sends_large_positions_and_hierarchical_priors_to_pymcs_model():

@@ -5,7 +5,8 @@
   afresh for every simulated response: truth drawn in numpy from the documented priors, the
   truth's rank among L = 99 thinned draws, chi-square uniformity over 10 bins per quantity at
   1% family-wise (Bonferroni). A varying intercept ``y ~ x + (1 | g)`` and a correlated varying
-  slope ``y ~ x + (1 + x | g)`` under ``LKJ(2)``. A deliberately wrong sd prior must fail
+  slope ``y ~ x + (1 + x | g)`` under ``LKJ(2)``, and two slopes under ``Normal(0,
+  HalfNormal(1))`` (one sampled scale, no group terms). A deliberately wrong sd prior must fail
   (the test has power).
 - Agreement with a long nutpie run (4 x 4000 draws) of the same model (PyMC's model of
   :mod:`bayeslogit.fit.group_model`): posterior means within 4 combined Monte Carlo errors,
@@ -135,6 +136,32 @@ def test_sbc_correlated_varying_slope_is_calibrated():
     p = _pvalues(ranks)
     print(f"SBC (1 + x | g), bayeslogit NUTS: p-values {dict(zip(CS_NAMES, p.round(4)))}; divergences {div}")
     assert np.all(p > ALPHA / len(p)), dict(zip(CS_NAMES, p))
+
+
+# -- a sampled coefficient scale: Normal(0, HalfNormal(1)) --------------------------------------
+
+HN_PRIORS = {"Intercept": bl.Normal(0, 1.5), "x": bl.Normal(0, bl.HalfNormal(1)), "x2": bl.Normal(0, bl.HalfNormal(1))}
+HN_NAMES = ["Intercept", "x", "x2", "tau"]
+
+
+def _hn_truth(rng, d):
+    a, tau = rng.normal(0, 1.5), abs(rng.normal(0, 1))
+    beta = np.r_[a, rng.normal(0, tau, size=2)]
+    return np.r_[beta, tau], d.X @ beta
+
+
+def _hn_extract(p):
+    return np.column_stack([p["beta"].transpose("chain", "draw", "coef").values[0], p["tau"].values[0]])
+
+
+def test_sbc_hierarchical_normal_scale_is_calibrated():
+    frame = _frame(6, 8, 2016).assign(x2=np.random.default_rng(3).normal(size=48)).drop(columns="g")
+    ranks, div = _sbc("y ~ x + x2", HN_PRIORS, frame, _hn_truth, _hn_extract, seed=34)
+    p = _pvalues(ranks)
+    print(
+        f"SBC Normal(0, HalfNormal(1)), bayeslogit NUTS: p-values {dict(zip(HN_NAMES, p.round(4)))}; divergences {div}"
+    )
+    assert np.all(p > ALPHA / len(p)), dict(zip(HN_NAMES, p))
 
 
 # -- long nutpie runs ----------------------------------------------------------------------------

@@ -160,13 +160,17 @@ def prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
 
 
 def no_groups(n: int = 0) -> tuple:
-    """The kernel's group arrays for a model without group terms: ``terms`` has no rows."""
+    """The kernel's group arrays for a model without group terms or sampled scales: ``terms``
+    and ``tau_prior`` have no rows (:mod:`bayeslogit.fit.nuts.group_kernel`)."""
     return (
         np.zeros((n, 0), dtype=np.int64),
         np.zeros((n, 0)),
         np.zeros((0, 6), dtype=np.int64),
         np.zeros((0, 3)),
         np.zeros(0),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        np.zeros((0, 3)),
     )
 
 

@@ -1,7 +1,7 @@
-"""The compiled log density of a model with group terms, for :mod:`bayeslogit.fit.nuts.kernel`.
+"""The compiled log density of a model with group terms or sampled scales, for :mod:`.kernel`.
 
-The sampler's position is ``theta = [beta (p) | per term: log sd (k), Cholesky parameters
-(k(k-1)/2, correlated terms only), z (levels x k, row-major)]`` (layout:
+The sampler's position is ``theta = [population block (p) | log taus | per term: log sd (k),
+Cholesky parameters (k(k-1)/2, correlated terms only), z (levels x k, row-major)]`` (layout:
 :class:`bayeslogit.fit.nuts.group_density.GroupDensity`). Non-centred, as the PyMC model of
 :mod:`bayeslogit.fit.group_model`: ``b_l = diag(sd) L z_l`` with ``z_l ~ N(0, I)``, ``R = L L'``
 under ``LKJ(eta)``; the linear predictor of row ``i`` gains ``sum_c values[i, c] b[index[i], c]``
@@ -13,16 +13,24 @@ partial correlations (Stan reference manual, "Cholesky factors of correlation ma
 its log Jacobian. Sd priors by code (``ScalePrior.kernel_params``): 0 HalfNormal(s), 1
 HalfStudentT(nu, s), densities up to constants.
 
-The group arrays travel as one tuple ``grp = (index, values, terms, sd_prior, eta)``:
+Population coefficients under ``Normal(mu, HalfNormal(s))`` (sampled scale) are non-centred as
+well: ``mu + tau z``, ``z`` in their place in ``theta`` (prior N(0, 1), code 0 with unit scale),
+``log tau`` after the population block.
+
+The group arrays travel as one tuple ``grp = (index, values, terms, sd_prior, eta, hidx, hmu,
+tau_prior)``:
 
 - ``index`` (n, terms) int64: the level of every row in every term;
 - ``values`` (n, K) float64: the terms' value columns side by side;
 - ``terms`` (terms, 6) int64: per term ``k``, first column in ``values`` (and first sd prior),
   levels, theta offset of the log sds, of the Cholesky parameters (-1: none), of ``z``;
 - ``sd_prior`` (K, 3) float64: per sd ``code, s, nu``;
-- ``eta`` (terms,) float64: the LKJ shape of each term (unused for uncorrelated terms).
+- ``eta`` (terms,) float64: the LKJ shape of each term (unused for uncorrelated terms);
+- ``hidx`` (p,) int64: per population coefficient its tau (-1: none); ``hmu`` (p,) its mu;
+- ``tau_prior`` (taus, 3) float64: per tau ``code, s, nu`` as ``sd_prior``.
 
-A fixed-effects model passes ``terms`` with no rows and takes the kernel's own density.
+A model without group terms or sampled scales passes ``terms`` and ``tau_prior`` with no rows
+and takes the kernel's own density.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -130,15 +138,28 @@ def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
 @cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
 def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
     """Log density at ``theta`` (module docstring), gradient into ``grad``."""
-    index, values, terms, sdp, eta_lkj = grp
+    index, values, terms, sdp, eta_lkj, hidx, hmu, hprior = grp
     p = T.shape[0]
     d = theta.shape[0]
     for j in range(p, d):
         grad[j] = 0.0
     lp = fixed_prior(theta, T, fam, mu, sigma, nu, grad)
+    # population coefficients: theta[j], or mu_j + tau z_j under a sampled scale (z_j = theta[j],
+    # whose N(0, 1) prior fixed_prior gives; log tau_h = theta[p + h])
+    nh = hprior.shape[0]
+    pe = np.empty(p)
+    gpe = np.zeros(p)
+    for j in range(p):
+        pe[j] = theta[j]
+        if nh > 0 and hidx[j] >= 0:
+            pe[j] = hmu[j] + np.exp(theta[p + hidx[j]]) * theta[j]
+    for h in range(nh):
+        lpc, gc = _sd_logprior(np.exp(theta[p + h]), int(hprior[h, 0]), hprior[h, 1], hprior[h, 2])
+        lp += lpc
+        grad[p + h] += gc
     nt = terms.shape[0]
     # group effects b, flat, in the same layout as z (theta[z0 + l*k + c] -> b[z0 - zstart + ...])
-    zstart = terms[0, 5]
+    zstart = terms[0, 5] if nt > 0 else d
     b = np.empty(d - zstart)
     gb = np.zeros(d - zstart)
     kmax = 1
@@ -177,7 +198,7 @@ def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
     for i in range(n):
         eta = X[i, p] if has_offset else 0.0
         for k2 in range(p):
-            eta += X[i, k2] * theta[k2]
+            eta += X[i, k2] * pe[k2]
         for t in range(nt):
             k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
             o = z0 - zstart + index[i, t] * k
@@ -193,12 +214,19 @@ def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
         lp += y[i] * eta - m[i] * softplus
         r = y[i] - m[i] * s
         for k2 in range(p):
-            grad[k2] += r * X[i, k2]
+            gpe[k2] += r * X[i, k2]
         for t in range(nt):
             k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
             o = z0 - zstart + index[i, t] * k
             for c in range(k):
                 gb[o + c] += r * values[i, col0 + c]
+    for j in range(p):  # back from the coefficients to z and log tau
+        if nh > 0 and hidx[j] >= 0:
+            tau = np.exp(theta[p + hidx[j]])
+            grad[j] += gpe[j] * tau
+            grad[p + hidx[j]] += gpe[j] * tau * theta[j]
+        else:
+            grad[j] += gpe[j]
     # back from b to z, log sd and the Cholesky parameters
     for t in range(nt):
         k, nl, s0, c0, z0 = terms[t, 0], terms[t, 2], terms[t, 3], terms[t, 4], terms[t, 5]

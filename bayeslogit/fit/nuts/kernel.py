@@ -69,7 +69,7 @@ def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, gu):
         for k in range(j + 1):
             acc += L[j, k] * u[k]
         beta[j] = acc
-    if grp[2].shape[0] == 0:
+    if grp[2].shape[0] == 0 and grp[7].shape[0] == 0:
         lp = logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, gb)
     else:
         lp = group_logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grp, gb)
