@@ -220,6 +220,7 @@ def test_auto_sends_large_positions_and_hierarchical_priors_to_pymcs_model():
         sampling.MAX_GROUP_DIM = old
 
 
+@pytest.mark.slow  # three processes, each importing numba (about 6 s)
 def test_cache_key_holds_the_callees_file(tmp_path):
     """A cached function calling a jitted function of another file is recompiled when that file
     changes (numba alone keys the cache on the caller's file: the stale callee would be served)."""
