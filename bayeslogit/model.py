@@ -5,8 +5,9 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,12 @@ from ._validation import (
 )
 from .design import Design, rebuild_design
 from .design.builder import build_design_with_rows
-from .errors import ArgumentError, DesignError
+from .errors import ArgumentError, BayeslogitWarning, DesignError
 from .fit import prior_predictive, pymc_model, sampling
+from .fit.categorical_pymc import laplace_categorical, sample_categorical
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
+from .results.categorical import CategoricalPosterior, fit_categorical
+from .results.glmm import GLMMResults, fit_glmm_mle
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -87,6 +91,24 @@ class LogitModel:
     missing : {"raise", "drop"}, default "raise"
         Rows with missing values in the model's columns raise an error naming the columns;
         ``"drop"`` drops them with a warning giving the count.
+    family : {"auto", "bernoulli", "binomial", "multinomial", "ordinal"}, default "auto"
+        The response family. ``"auto"``: two outcomes are binary (Bernoulli; Binomial with
+        ``trials=``), three or more unordered outcomes multinomial, an ordered pandas
+        Categorical with three or more levels ordinal; a one-line note on stderr says which
+        categorical family was chosen. ``"multinomial"``: softmax over the outcomes with the
+        ``reference`` level's coefficients fixed at 0 (statsmodels' ``MNLogit``,
+        ``nnet::multinom``). ``"ordinal"``: cumulative logit with proportional odds,
+        ``P(y <= k) = expit(cutpoint_k - x'beta)``, the cutpoints named ``"Low|Medium"``
+        (``MASS::polr``, statsmodels' ``OrderedModel(distr="logit")``); the formula's intercept
+        is replaced by the cutpoints. Categorical models support MLE and MAP (``fit_mle``,
+        ``fit_map`` under fixed-scale priors, ``bl.sklearn_prior`` with L2, L1 or elastic net) and
+        ``sample()`` through PyMC's model (nutpie or PyMC's NUTS; bayeslogit's built-in sampler
+        for these families comes later); not yet: group terms, hierarchical/horseshoe priors,
+        save/load, the report, diagnostics (the posterior has ``loo()``). ``method="laplace"`` works as for binary models (t proposals at
+        the mode, PSIS, NUTS when k > 0.7) but without the separation check.
+    reference : scalar, optional
+        The baseline level of a multinomial response (default: the first level, as ``MNLogit``,
+        ``nnet::multinom`` and brms).
 
     Attributes
     ----------
@@ -120,6 +142,8 @@ class LogitModel:
         weights: str | None = None,
         offset: Any = None,
         missing: Literal["raise", "drop"] = "raise",
+        family: Literal["auto", "bernoulli", "binomial", "multinomial", "ordinal"] = "auto",
+        reference: Any = None,
     ) -> None:
         self.design: Design
         self.design, rows = build_design_with_rows(
@@ -131,6 +155,8 @@ class LogitModel:
             offset=offset,
             missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
+            family=family,
+            reference=reference,
         )
         self.formula = self.design.formula  # with R's "." expanded to the columns
         fixed_priors, group_priors = split_prior_spec(priors)  # keys with '|': group sds, LKJ
@@ -300,6 +326,28 @@ class LogitModel:
         )
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
+        if self.design.categorical is not None:  # multinomial, ordinal: PyMC's model for now
+            if method == "laplace":
+                tree, k = laplace_categorical(self, draws=draws, chains=chains, random_seed=random_seed)
+                if tree is not None:
+                    return cast(Any, CategoricalPosterior(self, tree, sampler="laplace+psis", random_seed=random_seed))
+                warnings.warn(
+                    f"method='laplace': the Laplace approximation is not trusted here (Pareto k = {k:.2f} > 0.7, "
+                    "or priors with a kink or a sampled scale); sampling with NUTS instead",
+                    BayeslogitWarning,
+                    stacklevel=2,
+                )
+            cat_idata, cat_used = sample_categorical(
+                self,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                sampler=sampler,
+                target_accept=target_accept,
+                progressbar=progressbar,
+            )
+            return cast(Any, CategoricalPosterior(self, cat_idata, sampler=cat_used, random_seed=random_seed))
         idata, used = sampling.sample_posterior(
             self,
             draws=draws,
@@ -384,14 +432,25 @@ class LogitModel:
         draws = check_int("draws", draws, low=1)
         random_seed = check_seed(random_seed)
         check_bool("predictive", predictive)
+        if self.design.categorical is not None:
+            raise ArgumentError(
+                "sample_prior_predictive() is not available for multinomial and ordinal models yet; "
+                "draw from the priors with the PyMC model (pm.sample_prior_predictive) instead"
+            )
         return prior_predictive.prior_predictive_tree(
             self.design, self.priors, draws=draws, random_seed=random_seed, predictive=predictive
         )
 
     def fit_mle(
-        self, *, tol: float = 1e-10, max_iter: int = 100, pooling: Literal["complete", "none"] | None = None
-    ) -> MLEResults:
-        """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).
+        self,
+        *,
+        tol: float = 1e-10,
+        max_iter: int = 100,
+        pooling: Literal["complete", "none"] | None = None,
+        nAGQ: int = 1,
+    ) -> MLEResults | GLMMResults:
+        """Maximum-likelihood fit: Newton's method (what statsmodels ``Logit`` reports), or for a
+        model with group terms the GLMM maximum likelihood (what lme4's ``glmer`` reports).
 
         Separated data (the MLE does not exist) give a :class:`~bayeslogit.SeparationWarning`
         naming the columns, and the result's ``separation`` attribute is set; the fit never
@@ -400,13 +459,21 @@ class LogitModel:
         Parameters
         ----------
         tol : float
-            Convergence tolerance on the Newton decrement.
+            Convergence tolerance on the Newton decrement (fixed-effects and pooled fits).
         max_iter : int
-            Maximum Newton iterations.
+            Maximum Newton iterations (fixed-effects and pooled fits); for the GLMM, the
+            maximum outer (L-BFGS-B) iterations is ``5 * max_iter``.
+        pooling : {"complete", "none"}, optional
+            Models with group terms only: fit one of the two pooled extremes instead of the GLMM.
+        nAGQ : int
+            Models with group terms only: 1 (default) integrates the group effects out by the
+            Laplace approximation (glmer's default); ``nAGQ > 1`` by adaptive Gauss-Hermite
+            quadrature with that many nodes per level, for a single scalar group term such as
+            ``(1 | g)`` (glmer's ``nAGQ``).
 
         Returns
         -------
-        MLEResults
+        MLEResults or GLMMResults
 
         Examples
         --------
@@ -415,19 +482,39 @@ class LogitModel:
         >>> bl.LogitModel("y ~ x", df).fit_mle().converged
         True
 
-        A model with group terms (``(1 | g)``) has no MLE here (the GLMM's marginal
-        likelihood is not computed); ``pooling`` fits one of its two extremes instead, which
+        A model with group terms (``(1 | g)``) gets the GLMM maximum likelihood, a
+        :class:`~bayeslogit.GLMMResults`: the group effects ``b_j ~ N(0, Sigma)`` integrated out
+        of the likelihood (Laplace, or ``nAGQ`` quadrature nodes), maximised over the population
+        coefficients and the covariance parameters (lme4's ``theta``); see
+        :mod:`bayeslogit.fit.glmm`. ``pooling`` fits one of the two extremes instead, which
         shown next to the posterior (``bl.compare``) tell the partial-pooling story:
-        ``"complete"`` (the default for such models) drops the group terms; ``"none"`` fits
-        every level's own coefficients as fixed effects, sum-to-zero coded (``C(g, Sum)``,
-        ``C(g, Sum):x``) so that ``Intercept`` and ``x`` stay averages over the levels. The
-        result's ``label`` says which, e.g. ``"MLE (no pooling)"``.
+        ``"complete"`` drops the group terms; ``"none"`` fits every level's own coefficients
+        as fixed effects, sum-to-zero coded (``C(g, Sum)``, ``C(g, Sum):x``) so that
+        ``Intercept`` and ``x`` stay averages over the levels. The result's ``label`` says
+        which: ``"MLE (GLMM, Laplace)"``, ``"MLE (complete pooling)"``, ``"MLE (no pooling)"``.
+        (Before issue 22, ``fit_mle()`` of such a model was the complete-pooling fit.)
+
+        >>> from bayeslogit.datasets import bugs_seeds
+        >>> m = bl.LogitModel("r ~ x1 * x2 + (1 | plate)", bugs_seeds(), trials="n")
+        >>> m.fit_mle().label, m.fit_mle(pooling="complete").label
+        ('MLE (GLMM, Laplace)', 'MLE (complete pooling)')
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
-        if pooling is not None or self.design.groups is not None:
+        nAGQ = check_int("nAGQ", nAGQ, low=1)
+        if self.design.categorical is not None:  # multinomial, ordinal: bayeslogit.results.categorical
+            # a CategoricalResults (typed as the binary results, whose interface it shares)
+            return cast(Any, fit_categorical(self, mle=True, tol=tol, max_iter=max_iter))
+        if pooling is not None or (self.design.groups is None and nAGQ != 1):
+            if nAGQ != 1:
+                raise ArgumentError(
+                    f"nAGQ={nAGQ} integrates group effects out of the GLMM likelihood; it needs group terms "
+                    "like (1 | g) and no pooling= (a pooled fit has no group effects); leave nAGQ at 1"
+                )
             sub, how = _pooled_model(self, pooling, "fit_mle")
             return fit_mle(sub, tol=tol, max_iter=max_iter, label=f"MLE ({how})", population_names=self.coef_names)
+        if self.design.groups is not None:
+            return fit_glmm_mle(self, nAGQ=nAGQ, max_iter=5 * max_iter)
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
     @renamed_arguments(prior="priors")
@@ -466,6 +553,8 @@ class LogitModel:
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        if self.design.categorical is not None:
+            return cast(Any, fit_categorical(self, priors, mle=False, tol=tol, max_iter=max_iter))
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
             sub, how = _pooled_model(self, pooling, "fit_map")
             return fit_map(  # no group sds in the pooled model
@@ -545,6 +634,15 @@ def _getstate(model: LogitModel) -> dict[str, Any]:
     return state
 
 
+def _family_arguments(design) -> dict[str, Any]:
+    """``family=`` and ``reference=`` that rebuild a stored design's response family."""
+    cat = getattr(design, "categorical", None)
+    if cat is None:
+        return {}
+    ref = getattr(cat, "reference", None)
+    return {"family": cat.name, "reference": None if ref is None else cat.levels[ref]}
+
+
 def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
     """Inverse of :func:`_getstate`: rerun the formula on the stored training rows."""
     stored = state["design"]
@@ -556,6 +654,7 @@ def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
             trials=stored.trials_name,
             weights=stored.weights_name,
             offset=getattr(stored, "offset_name", None),
+            **_family_arguments(stored),
         )
     except Exception as exc:  # noqa: BLE001 - re-raised with the fix
         raise ArgumentError(

@@ -92,8 +92,14 @@ def check_positive(name: str, value: float, what: str) -> float:
     return v
 
 
-def check_finite(name: str, value: float, what: str) -> float:
-    """``value`` as a finite float, else :class:`~bayeslogit.PriorError`."""
+LOCATION_MAX = 1e150
+"""The largest prior location (``mu``) in absolute value: the densities square ``x - mu``, which
+overflows to ``inf`` beyond it (``Normal(1e200, 1)`` gave a MAP of zeros)."""
+
+
+def check_location(name: str, value: float, what: str) -> float:
+    """``value`` as a finite float with ``|value| <=`` :data:`LOCATION_MAX`, else
+    :class:`~bayeslogit.PriorError`."""
     _refuse_text_and_bool(name, value, what)
     try:
         v = float(value)
@@ -101,6 +107,11 @@ def check_finite(name: str, value: float, what: str) -> float:
         raise PriorError(f"{what}: {name} must be a number, got {value!r}") from None
     if not math.isfinite(v):
         raise PriorError(f"{what}: {name} must be finite, got {value!r}")
+    if abs(v) > LOCATION_MAX:
+        raise PriorError(
+            f"{what}: {name}={v:g} is outside [-{LOCATION_MAX:g}, {LOCATION_MAX:g}], the locations whose "
+            "distance to a coefficient can be squared"
+        )
     return v
 
 

@@ -31,7 +31,7 @@ from .base import (
     JointFamily,
     Prior,
     ScalePrior,
-    check_finite,
+    check_location,
     check_positive,
     check_scale,
     std_normal_logpdf,
@@ -86,7 +86,7 @@ class Normal(Prior):
     log_concave = True
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "Normal prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "Normal prior"))
         if not (isinstance(self.sigma, ScalePrior) and self.sigma.normal_hyperprior):
             object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Normal prior"))
 
@@ -223,7 +223,7 @@ class StudentT(Prior):
 
     def __post_init__(self):
         object.__setattr__(self, "nu", check_positive("nu", self.nu, "StudentT prior"))
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "StudentT prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "StudentT prior"))
         object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "StudentT prior"))
 
     def params(self):
@@ -271,7 +271,7 @@ class Cauchy(Prior):
     family_name = "Cauchy"
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "Cauchy prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "Cauchy prior"))
         object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Cauchy prior"))
 
     def params(self):
@@ -384,7 +384,7 @@ class Laplace(_Kinked):
     family_name = "Laplace"
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "Laplace prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "Laplace prior"))
         object.__setattr__(self, "b", check_scale("b", self.b, "Laplace prior"))
 
     def params(self):
@@ -440,7 +440,7 @@ class ElasticNet(_Kinked):
     family_name = "ElasticNet"
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "ElasticNet prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "ElasticNet prior"))
         object.__setattr__(self, "l1", check_positive("l1", self.l1, "ElasticNet prior"))
         object.__setattr__(self, "l2", check_positive("l2", self.l2, "ElasticNet prior"))
 

@@ -91,7 +91,7 @@ def test_varying_slopes_against_per_group_statsmodels(slopes_post):
 
     post, df = slopes_post
     m = post.model
-    complete, none = m.fit_mle(), _quiet(m.fit_mle, pooling="none")
+    complete, none = m.fit_mle(pooling="complete"), _quiet(m.fit_mle, pooling="none")
     for coef, j in (("Intercept", 0), ("x", 1)):
         table = bl.pooling_table(post, term="g", coef=coef, complete=complete, none=none)
         assert table.attrs == {"term": "1 + x | g", "coef": coef, "ci_prob": 0.95}
@@ -171,6 +171,8 @@ def test_bad_arguments(slopes_post, seeds_post):
         bl.pooling_table(post, ci_prob=1.5)
     with pytest.raises(ArgumentError, match="group terms"):
         bl.pooling_table(post.model.fit_mle())
+    with pytest.raises(ArgumentError, match=r"complete= takes the complete-pooling fit.*GLMM"):
+        bl.pooling_table(post, complete=post.model.fit_mle())  # the GLMM MLE pools partially
     plain = bl.LogitModel("y ~ x", df).sample(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
     with pytest.raises(ArgumentError, match="group terms"):
         bl.pooling_table(plain)
