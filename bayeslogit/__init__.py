@@ -63,6 +63,7 @@ from .priors import (
     sklearn_prior,
 )
 from .results.base import Results
+from .results.glmm import GLMMResults
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
 
@@ -93,6 +94,7 @@ __all__ = [
     "Horseshoe",
     "FitFileError",
     "FormulaError",
+    "GLMMResults",
     "Laplace",
     "LogitModel",
     "MAPResults",

@@ -63,8 +63,8 @@ def _add_sampling_options(
         "--sampler",
         choices=["auto", "bayeslogit", "pymc", "nutpie", "numpyro"],
         default="auto",
-        help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists, "
-        "else PyMC's; with group terms like (1|g), nutpie when installed, else PyMC's), "
+        help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists "
+        "or the model has group terms like (1|g), else nutpie when installed or PyMC's), "
         "bayeslogit, pymc, nutpie, numpyro (default auto)",
     )
     g.add_argument(
@@ -333,6 +333,23 @@ def _comparison_text(fits, post) -> str:
             cells.append(f"{est:.{k}f} ({sd:.{k}f})" if np.isfinite(sd) else f"{est:.{k}f} (-)")
         cols[label] = cells
     df = pd.DataFrame(cols, index=pd.Index(post.coef_names, name="term"))
+    from .interpret.side_by_side import compare_groups
+
+    groups = compare_groups(*fits, post)
+    if groups is not None:  # the GLMM MLE's group sds next to the posterior's (others: "-")
+        rows = {}
+        for f in (*fits, post):
+            if f.label not in groups.columns.get_level_values(0):
+                rows[f.label] = ["-"] * len(groups)
+                continue
+            est = groups[(f.label, "estimate")].to_numpy()
+            if f is post:  # mean (sd), rounded to its MCSE as the coefficients' rows
+                mcse = post.group_summary().loc[groups.index, "mcse_mean"].to_numpy()
+                sds = groups[(f.label, "sd")].to_numpy()
+                rows[f.label] = [f"{e:.{_decimals(m)}f} ({s:.{_decimals(m)}f})" for e, s, m in zip(est, sds, mcse)]
+            else:  # the GLMM MLE: its estimate (no standard error, as lme4)
+                rows[f.label] = [f"{e:.4f}" for e in est]
+        df = pd.concat([df, pd.DataFrame(rows, index=groups.index)])
     return df.to_string(line_width=WIDTH)
 
 
@@ -485,6 +502,12 @@ def _fit(args: argparse.Namespace) -> int:
             offset=args.offset,
             missing=args.missing,
         )
+        if model.design.categorical is not None:  # issue 23: Python only for now
+            raise bl.ArgumentError(
+                f"response {model.design.response!r} has {len(model.design.levels)} outcomes; the command "
+                "line fits binary models only for now. Fit multinomial and ordinal models in Python: "
+                "bl.LogitModel(formula, data, family='multinomial' or 'ordinal')"
+            )
         args.effects = _effects_arg(args.effects)
         if args.effects is not None:  # refused before sampling, naming the predictors
             from .check.statistics import effect_variables

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["simulate_seed", "SEED_TRUTH", "bugs_seeds", "BUGS_SEEDS_POSTERIOR", "simulate_groups"]
+__all__ = ["simulate_seed", "SEED_TRUTH", "bugs_seeds", "BUGS_SEEDS_POSTERIOR", "lme4_cbpp", "simulate_groups"]
 
 SEED_TRUTH = {"Intercept": -3.0, "x1": 2.0, "x2": -1.5}
 """True coefficients of the seed tutorial: eta = -3 + 2 x1 - 1.5 x2."""
@@ -91,6 +91,47 @@ after 4,000 burn-in; Monte Carlo errors about 0.004 to 0.009). Priors: ``a* ~ N(
 precision ``1 / sigma^2 ~ Gamma(0.001, 0.001)``. In bayeslogit's names: ``alpha0`` is
 ``Intercept``, ``alpha1`` ``x1``, ``alpha2`` ``x2``, ``alpha12`` ``x1:x2``, ``sigma``
 ``sd(Intercept | plate)``."""
+
+
+def lme4_cbpp() -> pd.DataFrame:
+    """lme4's ``cbpp`` data: contagious bovine pleuropneumonia in 15 Ethiopian zebu herds
+    (Lesnoff et al. 2004, Preventive Veterinary Medicine 64, 27-40), new serological cases
+    ``incidence`` among ``size`` cattle per herd and period (four periods; herd 2's fourth and
+    herd 8's later visits are missing, as in lme4: 56 rows).
+
+    lme4's example model is ``glmer(cbind(incidence, size - incidence) ~ period + (1 | herd),
+    family = binomial)``: in bayeslogit
+    ``LogitModel("incidence ~ period + (1 | herd)", lme4_cbpp(), trials="size")``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        56 rows; ``herd`` (1..15), ``incidence``, ``size``, ``period`` (categorical "1".."4").
+
+    Examples
+    --------
+    >>> df = lme4_cbpp()
+    >>> len(df), int(df["incidence"].sum()), int(df["size"].sum())
+    (56, 99, 842)
+    """
+    herd = [1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 8]
+    herd += [9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12, 12, 12, 13, 13, 13, 13]
+    herd += [14, 14, 14, 14, 15, 15, 15, 15]
+    incidence = [2, 3, 4, 0, 3, 1, 1, 8, 2, 0, 2, 2, 0, 2, 0, 5, 0, 0, 1, 3, 0, 0, 1, 8, 1, 3, 0, 12]
+    incidence += [2, 0, 0, 0, 1, 1, 0, 2, 0, 5, 3, 1, 2, 1, 0, 0, 1, 2, 0, 0, 11, 0, 0, 0, 1, 1, 1, 0]
+    size = [14, 12, 9, 5, 22, 18, 21, 22, 16, 16, 20, 10, 10, 9, 6, 18, 25, 24, 4, 17, 17, 18, 20, 16]
+    size += [10, 9, 5, 34, 9, 6, 8, 6, 22, 22, 18, 22, 25, 27, 22, 22, 10, 8, 6, 5, 21, 24, 19, 23]
+    size += [19, 2, 3, 2, 19, 15, 15, 15]
+    period = [1, 2, 3, 4, 1, 2, 3, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1]
+    period += [1, 2, 3, 4] * 7
+    return pd.DataFrame(
+        {
+            "herd": herd,
+            "incidence": incidence,
+            "size": size,
+            "period": pd.Categorical([str(p) for p in period], categories=["1", "2", "3", "4"]),
+        }
+    )
 
 
 def simulate_groups(

@@ -50,6 +50,7 @@ from .fit.newton import NewtonResult
 from .model import LogitModel, training_rows
 from .priors import ResolvedPriors
 from .results.base import Results
+from .results.glmm import GLMMResults
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
 
@@ -101,6 +102,12 @@ def save(results: Results, path: str | os.PathLike) -> None:
         raise ArgumentError(
             "save() supports posterior fits (PosteriorResults) and point fits (MLEResults, "
             f"MAPResults), got {type(results).__name__}"
+        )
+    if isinstance(results, GLMMResults):
+        raise ArgumentError(
+            "save() does not store GLMM maximum-likelihood fits (GLMMResults) yet; save the posterior "
+            "(sample()) or the pooled fits (fit_mle(pooling='complete')), and refit the GLMM with fit_mle() "
+            "after loading (it takes well under a second for most models)"
         )
     model = results.model
     d = model.design

@@ -5,10 +5,10 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-import numpy as np
 import pandas as pd
 import patsy
 
@@ -25,10 +25,14 @@ from ._validation import (
 from .design import Design, rebuild_design
 from .design.builder import build_design_with_rows
 from .design.dask import DaskDesign, build_dask_design, is_dask_frame
-from .errors import ArgumentError, DesignError
+from .errors import ArgumentError, BayeslogitWarning, DesignError
 from .fit import prior_predictive, pymc_model, sampling
+from .fit.categorical_pymc import laplace_categorical, sample_categorical
+from .model_state import model_getstate, model_setstate, training_rows
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
+from .results.categorical import CategoricalPosterior, fit_categorical
 from .results.distributed import fit_map_dask, fit_mle_dask, sample_dask
+from .results.glmm import GLMMResults, fit_glmm_mle
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
 from .summary import Summary, shorten
@@ -94,6 +98,24 @@ class LogitModel:
     missing : {"raise", "drop"}, default "raise"
         Rows with missing values in the model's columns raise an error naming the columns;
         ``"drop"`` drops them with a warning giving the count.
+    family : {"auto", "bernoulli", "binomial", "multinomial", "ordinal"}, default "auto"
+        The response family. ``"auto"``: two outcomes are binary (Bernoulli; Binomial with
+        ``trials=``), three or more unordered outcomes multinomial, an ordered pandas
+        Categorical with three or more levels ordinal; a one-line note on stderr says which
+        categorical family was chosen. ``"multinomial"``: softmax over the outcomes with the
+        ``reference`` level's coefficients fixed at 0 (statsmodels' ``MNLogit``,
+        ``nnet::multinom``). ``"ordinal"``: cumulative logit with proportional odds,
+        ``P(y <= k) = expit(cutpoint_k - x'beta)``, the cutpoints named ``"Low|Medium"``
+        (``MASS::polr``, statsmodels' ``OrderedModel(distr="logit")``); the formula's intercept
+        is replaced by the cutpoints. Categorical models support MLE and MAP (``fit_mle``,
+        ``fit_map`` under fixed-scale priors, ``bl.sklearn_prior`` with L2, L1 or elastic net) and
+        ``sample()`` through PyMC's model (nutpie or PyMC's NUTS; bayeslogit's built-in sampler
+        for these families comes later); not yet: group terms, hierarchical/horseshoe priors,
+        save/load, the report, diagnostics (the posterior has ``loo()``). ``method="laplace"`` works as for binary models (t proposals at
+        the mode, PSIS, NUTS when k > 0.7) but without the separation check.
+    reference : scalar, optional
+        The baseline level of a multinomial response (default: the first level, as ``MNLogit``,
+        ``nnet::multinom`` and brms).
 
     Attributes
     ----------
@@ -127,6 +149,8 @@ class LogitModel:
         weights: str | None = None,
         offset: Any = None,
         missing: Literal["raise", "drop"] = "raise",
+        family: Literal["auto", "bernoulli", "binomial", "multinomial", "ordinal"] = "auto",
+        reference: Any = None,
     ) -> None:
         if is_dask_frame(data):  # rows left on the workers: bayeslogit.design.dask
             self._init_dask(
@@ -143,6 +167,8 @@ class LogitModel:
             offset=offset,
             missing=missing,
             eval_env=patsy.EvalEnvironment.capture(1),
+            family=family,
+            reference=reference,
         )
         self.formula = self.design.formula  # with R's "." expanded to the columns
         fixed_priors, group_priors = split_prior_spec(priors)  # keys with '|': group sds, LKJ
@@ -214,10 +240,10 @@ class LogitModel:
 
     def __getstate__(self):
         # patsy's DesignInfo cannot be pickled: the design is rebuilt from the training rows.
-        return _getstate(self)
+        return model_getstate(self)
 
     def __setstate__(self, state):
-        _setstate(self, state)
+        model_setstate(self, state)
 
     def __repr__(self) -> str:
         d = self.design
@@ -288,7 +314,8 @@ class LogitModel:
             Warm-up iterations per chain. ``None`` (default): 200 for bayeslogit's own NUTS,
             which starts at the posterior mode with the Laplace covariance as its metric and so
             only adapts its step size (``benchmarks/README.md``, "Warm-up length": 1000 spent
-            1.7x the gradients per effective draw for the same posterior), and 1000 for PyMC,
+            1.7x the gradients per effective draw for the same posterior), 1000 for it on a
+            model with group terms or sampled scales (its metric is learnt in warm-up), and 1000 for PyMC,
             nutpie and numpyro. An integer is used as given, whichever the sampler. The warm-up used is in
             ``idata.sample_stats.attrs["tuning_steps"]`` (and ``"tuning_steps_source"``:
             ``"auto"`` or ``"explicit"``) and in the summary's run settings.
@@ -300,10 +327,12 @@ class LogitModel:
             posterior mode with the Laplace covariance as a dense mass matrix; see
             ``benchmarks/README.md``).
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
-            and PyMC's NUTS otherwise (separation under flat priors; priors that sample their
-            own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
-            A model with group terms runs nutpie when installed, else PyMC's NUTS, and says so
-            on stderr; ``"bayeslogit"`` and ``method="laplace"`` raise a ``SamplerError`` there.
+            and PyMC's NUTS otherwise (separation under flat priors; the ``Horseshoe``, which
+            it does not take). A model with group terms or with ``Normal(mu, HalfNormal(s))``
+            (a sampled scale) runs on it too (non-centred, warm-up adapting a dense metric,
+            1000 iterations), unless its position has over 1000 parameters or it also has a
+            horseshoe: then ``"auto"`` runs nutpie when installed, else PyMC's NUTS, and says
+            so on stderr; ``method="laplace"`` raises a ``SamplerError`` with group terms.
         target_accept : float or None
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
             ``None`` (default): 0.8, or what the priors need (the horseshoe: 0.99, as rstanarm's
@@ -358,6 +387,28 @@ class LogitModel:
         check_choice("method", method, ("nuts", "laplace"))
         if isinstance(self.design, DaskDesign):  # Laplace + PSIS by partitions, or a refusal
             return sample_dask(self, method=method, draws=draws, chains=chains, random_seed=random_seed)  # type: ignore[return-value]
+        if self.design.categorical is not None:  # multinomial, ordinal: PyMC's model for now
+            if method == "laplace":
+                tree, k = laplace_categorical(self, draws=draws, chains=chains, random_seed=random_seed)
+                if tree is not None:
+                    return cast(Any, CategoricalPosterior(self, tree, sampler="laplace+psis", random_seed=random_seed))
+                warnings.warn(
+                    f"method='laplace': the Laplace approximation is not trusted here (Pareto k = {k:.2f} > 0.7, "
+                    "or priors with a kink or a sampled scale); sampling with NUTS instead",
+                    BayeslogitWarning,
+                    stacklevel=2,
+                )
+            cat_idata, cat_used = sample_categorical(
+                self,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                sampler=sampler,
+                target_accept=target_accept,
+                progressbar=progressbar,
+            )
+            return cast(Any, CategoricalPosterior(self, cat_idata, sampler=cat_used, random_seed=random_seed))
         idata, used = sampling.sample_posterior(
             self,
             draws=draws,
@@ -442,14 +493,25 @@ class LogitModel:
         draws = check_int("draws", draws, low=1)
         random_seed = check_seed(random_seed)
         check_bool("predictive", predictive)
+        if self.design.categorical is not None:
+            raise ArgumentError(
+                "sample_prior_predictive() is not available for multinomial and ordinal models yet; "
+                "draw from the priors with the PyMC model (pm.sample_prior_predictive) instead"
+            )
         return prior_predictive.prior_predictive_tree(
             self.design, self.priors, draws=draws, random_seed=random_seed, predictive=predictive
         )
 
     def fit_mle(
-        self, *, tol: float = 1e-10, max_iter: int = 100, pooling: Literal["complete", "none"] | None = None
-    ) -> MLEResults:
-        """Maximum-likelihood fit by Newton's method (what statsmodels ``Logit`` reports).
+        self,
+        *,
+        tol: float = 1e-10,
+        max_iter: int = 100,
+        pooling: Literal["complete", "none"] | None = None,
+        nAGQ: int = 1,
+    ) -> MLEResults | GLMMResults:
+        """Maximum-likelihood fit: Newton's method (what statsmodels ``Logit`` reports), or for a
+        model with group terms the GLMM maximum likelihood (what lme4's ``glmer`` reports).
 
         Separated data (the MLE does not exist) give a :class:`~bayeslogit.SeparationWarning`
         naming the columns, and the result's ``separation`` attribute is set; the fit never
@@ -458,13 +520,21 @@ class LogitModel:
         Parameters
         ----------
         tol : float
-            Convergence tolerance on the Newton decrement.
+            Convergence tolerance on the Newton decrement (fixed-effects and pooled fits).
         max_iter : int
-            Maximum Newton iterations.
+            Maximum Newton iterations (fixed-effects and pooled fits); for the GLMM, the
+            maximum outer (L-BFGS-B) iterations is ``5 * max_iter``.
+        pooling : {"complete", "none"}, optional
+            Models with group terms only: fit one of the two pooled extremes instead of the GLMM.
+        nAGQ : int
+            Models with group terms only: 1 (default) integrates the group effects out by the
+            Laplace approximation (glmer's default); ``nAGQ > 1`` by adaptive Gauss-Hermite
+            quadrature with that many nodes per level, for a single scalar group term such as
+            ``(1 | g)`` (glmer's ``nAGQ``).
 
         Returns
         -------
-        MLEResults
+        MLEResults or GLMMResults
 
         Examples
         --------
@@ -473,21 +543,45 @@ class LogitModel:
         >>> bl.LogitModel("y ~ x", df).fit_mle().converged
         True
 
-        A model with group terms (``(1 | g)``) has no MLE here (the GLMM's marginal
-        likelihood is not computed); ``pooling`` fits one of its two extremes instead, which
+        A model with group terms (``(1 | g)``) gets the GLMM maximum likelihood, a
+        :class:`~bayeslogit.GLMMResults`: the group effects ``b_j ~ N(0, Sigma)`` integrated out
+        of the likelihood (Laplace, or ``nAGQ`` quadrature nodes), maximised over the population
+        coefficients and the covariance parameters (lme4's ``theta``); see
+        :mod:`bayeslogit.fit.glmm`. ``pooling`` fits one of the two extremes instead, which
         shown next to the posterior (``bl.compare``) tell the partial-pooling story:
-        ``"complete"`` (the default for such models) drops the group terms; ``"none"`` fits
-        every level's own coefficients as fixed effects, sum-to-zero coded (``C(g, Sum)``,
-        ``C(g, Sum):x``) so that ``Intercept`` and ``x`` stay averages over the levels. The
-        result's ``label`` says which, e.g. ``"MLE (no pooling)"``.
+        ``"complete"`` drops the group terms; ``"none"`` fits every level's own coefficients
+        as fixed effects, sum-to-zero coded (``C(g, Sum)``, ``C(g, Sum):x``) so that
+        ``Intercept`` and ``x`` stay averages over the levels. The result's ``label`` says
+        which: ``"MLE (GLMM, Laplace)"``, ``"MLE (complete pooling)"``, ``"MLE (no pooling)"``.
+        (Before issue 22, ``fit_mle()`` of such a model was the complete-pooling fit.)
+
+        >>> from bayeslogit.datasets import bugs_seeds
+        >>> m = bl.LogitModel("r ~ x1 * x2 + (1 | plate)", bugs_seeds(), trials="n")
+        >>> m.fit_mle().label, m.fit_mle(pooling="complete").label
+        ('MLE (GLMM, Laplace)', 'MLE (complete pooling)')
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        nAGQ = check_int("nAGQ", nAGQ, low=1)
         if isinstance(self.design, DaskDesign) and pooling is None:
+            if nAGQ != 1:
+                raise ArgumentError(
+                    f"nAGQ={nAGQ} needs group terms like (1 | g); a model on dask data has none: leave nAGQ at 1"
+                )
             return fit_mle_dask(self, tol=tol, max_iter=max_iter)
-        if pooling is not None or self.design.groups is not None:
+        if self.design.categorical is not None:  # multinomial, ordinal: bayeslogit.results.categorical
+            # a CategoricalResults (typed as the binary results, whose interface it shares)
+            return cast(Any, fit_categorical(self, mle=True, tol=tol, max_iter=max_iter))
+        if pooling is not None or (self.design.groups is None and nAGQ != 1):
+            if nAGQ != 1:
+                raise ArgumentError(
+                    f"nAGQ={nAGQ} integrates group effects out of the GLMM likelihood; it needs group terms "
+                    "like (1 | g) and no pooling= (a pooled fit has no group effects); leave nAGQ at 1"
+                )
             sub, how = _pooled_model(self, pooling, "fit_mle")
             return fit_mle(sub, tol=tol, max_iter=max_iter, label=f"MLE ({how})", population_names=self.coef_names)
+        if self.design.groups is not None:
+            return fit_glmm_mle(self, nAGQ=nAGQ, max_iter=5 * max_iter)
         return fit_mle(self, tol=tol, max_iter=max_iter)
 
     @renamed_arguments(prior="priors")
@@ -528,6 +622,8 @@ class LogitModel:
         max_iter = check_int("max_iter", max_iter, low=1)
         if isinstance(self.design, DaskDesign) and pooling is None:
             return fit_map_dask(self, priors, tol=tol, max_iter=max_iter)
+        if self.design.categorical is not None:
+            return cast(Any, fit_categorical(self, priors, mle=False, tol=tol, max_iter=max_iter))
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
             sub, how = _pooled_model(self, pooling, "fit_map")
             return fit_map(  # no group sds in the pooled model
@@ -578,57 +674,3 @@ def _pooled_model(model: LogitModel, pooling, where: str) -> tuple[LogitModel, s
     sub = LogitModel._from_parts(design, resolve_priors(None, design))
     sub._data = rows
     return sub, "no pooling"
-
-
-# -- the model's snapshot of its training data ----------------------------------------------------
-
-
-def training_rows(model: LogitModel) -> pd.DataFrame:
-    """The rows and columns of the training data the design was built from."""
-    data = getattr(model, "_data", None)
-    if data is None:
-        raise ArgumentError(
-            "this model does not hold its training data, so its design cannot be stored; "
-            "refit it with bl.LogitModel(formula, data) before saving"
-        )
-    d = model.design
-    if len(data) != d.n_obs:  # pragma: no cover - the snapshot holds exactly the design's rows
-        raise ArgumentError("the model's training data do not match its design; refit before saving")
-    return data.reset_index(drop=True)
-
-
-def _getstate(model: LogitModel) -> dict[str, Any]:
-    """A picklable state of a :class:`~bayeslogit.LogitModel`: the design without its patsy
-    ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
-    state = dict(model.__dict__)
-    state["_data"] = training_rows(model)
-    state["design"] = replace(model.design, design_info=None, offset_info=None, groups=None)  # groups hold patsy too
-    state["_pymc_model"] = None
-    return state
-
-
-def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
-    """Inverse of :func:`_getstate`: rerun the formula on the stored training rows."""
-    stored = state["design"]
-    try:
-        design, _ = rebuild_design(
-            stored.formula,
-            state["_data"],
-            event=stored.event,
-            trials=stored.trials_name,
-            weights=stored.weights_name,
-            offset=getattr(stored, "offset_name", None),
-        )
-    except Exception as exc:  # noqa: BLE001 - re-raised with the fix
-        raise ArgumentError(
-            f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
-            "formulas that call your own functions cannot be pickled, save them with .save(path) and "
-            "bl.load(path, namespace=...)"
-        ) from None
-    if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
-        raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
-    state = dict(state)
-    state["design"] = replace(
-        stored, design_info=design.design_info, offset_info=design.offset_info, groups=design.groups
-    )
-    model.__dict__.update(state)

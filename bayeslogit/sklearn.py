@@ -36,7 +36,7 @@ SPARSE_DENSIFY_LIMIT_BYTES = 100 * 1024**2
 
 
 class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
-    """Bayesian logistic regression as a scikit-learn binary classifier.
+    """Bayesian logistic regression as a scikit-learn classifier (binary or multinomial).
 
     ``fit`` draws from the posterior with NUTS (:meth:`bayeslogit.LogitModel.sample`);
     ``predict_proba`` returns the posterior mean of P(class 1) per row, i.e. the posterior
@@ -101,9 +101,14 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
       weight, as ``LogisticRegression``'s ``sample_weight``: the MAP equals scikit-learn's fit);
       the posterior is then a weighted pseudo-likelihood's, whose intervals treat the weights
       as counts (see ``LogitModel``'s ``weights``).
-    - multi-class: the ``multi_class=False`` tag declares a binary classifier; more than two
-      classes raise ``ValueError("Only binary classification is supported. ...")``, which
-      ``check_classifier_not_supporting_multiclass`` verifies.
+    - multi-class: three or more classes are a multinomial model
+      (``LogitModel(family="multinomial")``, ``classes_[0]`` the reference level) sampled with
+      PyMC's model (nutpie when installed, else PyMC's NUTS; bayeslogit's own NUTS for these
+      models comes later); ``predict_proba`` has one column per class in ``classes_`` order,
+      ``coef_`` is ``(n_classes, n_features)`` with the reference row at 0, and
+      ``decision_function`` the log of ``predict_proba``. (scikit-learn's ``LogisticRegression``
+      uses the symmetric parameterization; its probabilities are those of
+      ``LogitModel(...).fit_map(priors=bl.sklearn_prior(C))``.)
     - determinism: with ``random_seed=None`` two fits give different draws, so the
       ``non_deterministic`` tag is set; with a seed, fits are reproducible and the idempotence
       checks pass.
@@ -151,7 +156,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_class = True  # three or more classes: multinomial (issue 23)
         tags.input_tags.string = False
         tags.input_tags.sparse = True  # densified below SPARSE_DENSIFY_LIMIT_BYTES
         tags.non_deterministic = self.random_seed is None and self.random_state is None
@@ -165,7 +170,7 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), or DataFrame with ``formula``
-        y : array-like of shape (n_samples,) with exactly two classes
+        y : array-like of shape (n_samples,) with two or more classes (three or more: multinomial)
         sample_weight : array-like of shape (n_samples,), optional
             Numbers >= 0; weight 0 drops the row. Whole numbers are frequency weights (a row
             of weight ``w`` counts as ``w`` rows); if any is not, they are likelihood weights
@@ -197,32 +202,43 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
             data = X.reset_index(drop=True).copy()
         check_classification_targets(y)
         self.classes_ = np.unique(y)
-        if len(self.classes_) != 2:
-            what = (
-                "Only binary classification is supported."
-                if len(self.classes_) > 2
-                else "A classifier cannot be trained when only one class is present."
-            )
+        if len(self.classes_) < 2:
             raise ArgumentError(
-                f"{what} BayesianLogisticRegression is a binary classifier, but y has "
-                f"{len(self.classes_)} class(es) {list(self.classes_)[:5]}; it needs exactly two"
+                "A classifier cannot be trained when only one class is present. y has the one class "
+                f"{list(self.classes_)}; it needs at least two"
             )
-        data[_RESPONSE] = (np.asarray(y) == self.classes_[1]).astype(np.int64)
+        multiclass = len(self.classes_) > 2
+        if multiclass:  # the class index 0..K-1: a multinomial model with classes_[0] as the reference
+            data[_RESPONSE] = np.searchsorted(self.classes_, np.asarray(y)).astype(np.int64)
+        else:
+            data[_RESPONSE] = (np.asarray(y) == self.classes_[1]).astype(np.int64)
         weights = None
         if sample_weight is not None:
             if _WEIGHTS in data.columns:
                 raise ArgumentError(f"X may not have a column named {_WEIGHTS!r} with sample_weight")
             w = _sample_weights(sample_weight, len(data))
             keep = w > 0
-            if len(np.unique(data.loc[keep, _RESPONSE])) < 2:
+            present = len(np.unique(data.loc[keep, _RESPONSE]))
+            if present < 2:
                 raise ArgumentError(
                     "only one class is present among the rows with sample_weight > 0; a binary "
                     "classifier needs rows of both classes"
                 )
+            if present < len(self.classes_):
+                raise ArgumentError(
+                    "a class of y has sample_weight 0 in every row; drop those rows from X and y "
+                    "(the classes are those of the rows with weight > 0)"
+                )
             data = data.loc[keep].reset_index(drop=True)
             data[_WEIGHTS] = w[keep]
             weights = _WEIGHTS
-        model = LogitModel(f"{_RESPONSE} ~ {rhs}", data, priors=self._priors(), weights=weights)
+        model = LogitModel(
+            f"{_RESPONSE} ~ {rhs}",
+            data,
+            priors=self._priors(),
+            weights=weights,
+            family="multinomial" if multiclass else "auto",
+        )
         self.posterior_ = model.sample(
             draws=self.draws,
             tune=self.tune,
@@ -235,6 +251,13 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         names = model.coef_names
         means = self.posterior_.params
         self.coef_names_ = [n for n in names if n != "Intercept"]
+        if multiclass:  # (K, p) posterior means, the reference class (classes_[0]) at 0
+            B = np.zeros((len(self.classes_), len(names)))
+            B[1:] = means.to_numpy().reshape(len(self.classes_) - 1, len(names))
+            slopes = [j for j, n in enumerate(names) if n != "Intercept"]
+            self.coef_ = B[:, slopes]
+            self.intercept_ = B[:, names.index("Intercept")] if "Intercept" in names else np.zeros(len(B))
+            return self
         self.coef_ = means.loc[self.coef_names_].to_numpy()[None, :]
         self.intercept_ = np.array([means.get("Intercept", 0.0)])
         return self
@@ -293,8 +316,10 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
         return X.reset_index(drop=True)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Posterior mean probabilities, columns in ``classes_`` order, shape (n_samples, 2)."""
+        """Posterior mean probabilities, columns in ``classes_`` order, shape (n_samples, n_classes)."""
         data = self._new_data(X)
+        if len(self.classes_) > 2:
+            return self.posterior_.predict(data).to_numpy()
         p = self.posterior_.predict(data)["mean"].to_numpy()
         return np.column_stack([1.0 - p, p])
 
@@ -303,13 +328,21 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
 
         ``logit(predict_proba(X)[:, 1])``, so that ``decision_function(X) > 0`` agrees with
         ``predict``. (The posterior mean of the log-odds, ``posterior_.predict(X, kind="linear")``,
-        can differ slightly.)
+        can differ slightly.) With three or more classes: the log posterior mean probability of
+        every class, shape (n_samples, n_classes), whose largest entry is ``predict``'s class.
         """
+        check_is_fitted(self)
+        if len(self.classes_) > 2:
+            with np.errstate(divide="ignore"):
+                return np.log(self.predict_proba(X))
         p = self.predict_proba(X)[:, 1]
         return np.log(p) - np.log1p(-p)
 
     def predict(self, X) -> np.ndarray:
-        """The class with the larger posterior mean probability."""
+        """The class with the largest posterior mean probability."""
+        check_is_fitted(self)
+        if len(self.classes_) > 2:
+            return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         p = self.predict_proba(X)[:, 1]
         return self.classes_[(p > 0.5).astype(int)]
 

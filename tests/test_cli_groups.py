@@ -22,6 +22,7 @@ def group_csv(tmp_path_factory):
     return path, df
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_fit_save_report_and_report_again(group_csv, tmp_path, capsys):
     path, df = group_csv
     fit, out = tmp_path / "fit.nc", tmp_path / "out.html"
@@ -47,7 +48,11 @@ def test_fit_save_report_and_report_again(group_csv, tmp_path, capsys):
     row = re.search(r"^sd\(Intercept \| g\)\s+(.*)$", text, re.M).group(1).split()
     assert re.fullmatch(r"\d+", row[4]) and re.fullmatch(r"\d\.\d{3}", row[6]), row
     assert re.search(r"^sd\(Intercept \| g\)\s+HalfNormal\(1\)\s+group sd", text, re.M)
-    assert "MLE (complete pooling)" in text and "MAP model priors, complete pooling" in text
+    # the GLMM maximum likelihood (glmer's) beside the posterior, its group sd on the sd's row
+    assert "MLE (GLMM, Laplace)" in text and "MAP model priors, complete pooling" in text
+    sd_row = [line for line in text.splitlines() if line.startswith("sd(Intercept | g)")][-1].split()
+    glmm_sd = bl.LogitModel("y ~ x + (1 | g)", df).fit_mle().group_summary()["estimate"].iloc[0]
+    assert sd_row[3] == f"{glmm_sd:.4f}" and sd_row[4] == "-", sd_row
     post = bl.load(fit)
     assert (
         post.design.groups is not None

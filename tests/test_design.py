@@ -92,7 +92,12 @@ BAD = [
         bl.DataError,
         r"response 'y' is constant \(every row is 1\)",
     ),
-    ("three-level string", lambda: build_design("y ~ x", _df(y=list("abcabc"))), bl.DataError, r"'a', 'b', 'c'"),
+    (  # family="auto" takes three text outcomes as multinomial (issue 23)
+        "three-level string",
+        lambda: build_design("y ~ x", _df(y=list("abcabc")), family="bernoulli"),
+        bl.DataError,
+        r"'a', 'b', 'c'.*family='multinomial'",
+    ),
     (
         "event not present",
         lambda: build_design("y ~ x", _df(y=list("ababab")), event="z"),

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 CODE = """
 import json, resource, time, tracemalloc
 resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
@@ -55,6 +57,7 @@ print(json.dumps(dict(peak=peak, seconds=time.perf_counter() - t0, largest=_bloc
 """
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_group_model_at_100k_rows_holds_no_draws_x_rows_array(tmp_path):
     code = textwrap.dedent(CODE).replace("__PATH__", repr(str(tmp_path / "fit.nc")))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}

@@ -209,10 +209,15 @@ def test_group_prior_key_without_group_terms():
 # -- what is refused or routed -------------------------------------------------------------------
 
 
-def test_bayeslogit_sampler_and_laplace_are_refused():
-    m = bl.LogitModel("y ~ x + (1 | g)", _frame())
-    with pytest.raises(SamplerError, match="sampler='bayeslogit' does not take group terms"):
+def test_bayeslogit_sampler_with_hierarchical_priors_and_laplace_are_refused():
+    m = bl.LogitModel(
+        "y ~ x + z + (1 | g)",
+        _frame().assign(z=np.arange(len(_frame())) % 5),
+        priors={"x": bl.Horseshoe(1), "z": bl.Horseshoe(1)},
+    )
+    with pytest.raises(SamplerError, match="sampler='bayeslogit' takes group terms"):
         m.sample(sampler="bayeslogit", progressbar=False)
+    m = bl.LogitModel("y ~ x + (1 | g)", _frame())
     with pytest.raises(SamplerError, match="method='laplace' is not available"):
         m.sample(method="laplace", progressbar=False)
 
@@ -231,7 +236,7 @@ def test_model_pickles_with_its_group_design():
 def test_complete_pooling_mle_is_the_fit_without_group_terms():
     df = _frame(n_groups=6, per=30)
     m = bl.LogitModel("y ~ x + (1 | g)", df)
-    pooled = m.fit_mle()
+    pooled = m.fit_mle(pooling="complete")
     ref = bl.LogitModel("y ~ x", df).fit_mle()
     assert pooled.label == "MLE (complete pooling)"
     np.testing.assert_allclose(pooled.params, ref.params, rtol=1e-10)
@@ -253,7 +258,7 @@ def test_no_pooling_mle_matches_statsmodels_on_sum_coding():
     ref = sm.Logit(y, X).fit(disp=0)
     np.testing.assert_allclose(fit.params.loc[X.columns].to_numpy(), ref.params.to_numpy(), rtol=1e-6, atol=1e-8)
     # Intercept and x are the averages over the groups' own intercepts and slopes under sum coding
-    table = bl.compare(m.fit_mle(), fit)
+    table = bl.compare(m.fit_mle(pooling="complete"), fit)
     assert list(table.index) == ["Intercept", "x"]
 
 

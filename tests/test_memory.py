@@ -82,6 +82,7 @@ def test_diagnostics_loo_save_load_predict_at_100k_rows_hold_no_draws_x_rows_arr
     assert res["size"] < 8e6, res  # data (5 columns x 100,000 rows) + draws, compressed
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_report_at_20k_rows_holds_no_draws_x_rows_array(tmp_path):
     res = _run(
         f"""

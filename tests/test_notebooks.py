@@ -41,7 +41,15 @@ def test_committed_clean(path):
     assert not re.search(r"/work/|/home/|/Users/|/tmp/|[A-Z]:\\\\", text), "machine path in notebook"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+SLOW_NOTEBOOKS = {"05_penalties_are_priors", "06_group_effects", "07_categorical"}
+"""Over 7 s each: run by `make test-slow` (CI), so that `make test` stays under 5 minutes."""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=[pytest.mark.slow] if p.stem in SLOW_NOTEBOOKS else []) for p in NOTEBOOKS],
+    ids=lambda p: p.stem,
+)
 def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("BAYESLOGIT_NOTEBOOK_DRAWS", TEST_DRAWS)
     monkeypatch.setenv("BAYESLOGIT_NOTEBOOK_CHAINS", TEST_CHAINS)

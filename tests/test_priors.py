@@ -332,6 +332,22 @@ def test_a_scale_without_a_finite_square_or_inverse_square_is_a_prior_error(sigm
         assert np.isfinite(fit.params).all()
 
 
+@pytest.mark.parametrize("mu", [1e200, -1e300, 1.0000001e150])
+def test_a_location_whose_distance_cannot_be_squared_is_a_prior_error(mu, mixed_df):
+    """fit_map() under Normal(1e200, 1) returned zeros without a word ((x - mu)^2 overflowed)."""
+    for make in (
+        lambda m: bl.Normal(m, 1),
+        lambda m: bl.StudentT(3, m, 1),
+        lambda m: bl.Cauchy(m, 1),
+        lambda m: bl.Laplace(m, 1),
+        lambda m: bl.ElasticNet(m, 1, 1),
+    ):
+        with pytest.raises(bl.PriorError, match=r"mu=.* is outside \[-1e\+150, 1e\+150\]"):
+            make(mu)
+    fit = bl.LogitModel("y ~ x1", mixed_df, priors=bl.Normal(1e20, 1)).fit_map()  # within: the prior wins
+    np.testing.assert_allclose(fit.params["x1"], 1e20, rtol=1e-6)
+
+
 def test_horseshoe_expecting_as_many_nonzero_as_coefficients_is_refused_on_resolving(mixed_df):
     d = build_design("y ~ x1 + x2", mixed_df)
     for p0 in (2, 3.5):

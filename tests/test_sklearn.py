@@ -104,12 +104,42 @@ def test_deprecated_prior_alias(Xy):
         BayesianLogisticRegression(priors=bl.Normal(0, 1), prior=bl.Normal(0, 1), **SMALL).fit(X, y)
 
 
-def test_binary_only(Xy):
+def test_one_class_is_refused(Xy):
     X, y = Xy
-    with pytest.raises(ValueError, match=r"Only binary classification is supported"):
-        BayesianLogisticRegression(**SMALL).fit(X, np.arange(len(y)) % 3)
     with pytest.raises(bl.ArgumentError, match=r"only one class"):
         BayesianLogisticRegression(**SMALL).fit(X, np.ones(len(y)))
+
+
+@pytest.mark.slow
+def test_multiclass_is_multinomial_like_logistic_regression():
+    """Three classes (issue 23): LogisticRegression's attributes and shapes; the posterior mean
+    probabilities near the MAP's (the posterior is nearly Gaussian at n = 150)."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    X = X[:, [0, 1]]  # sepal length and width: classes overlap, no separation
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = BayesianLogisticRegression(draws=300, tune=300, chains=2, random_seed=1).fit(X, names)
+    assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)
+    assert clf.coef_.shape == (3, 2) and clf.intercept_.shape == (3,) and np.all(clf.coef_[0] == 0)
+    assert clf.decision_function(X).shape == (150, 3)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[np.argmax(proba, axis=1)])
+    df = pd.DataFrame(X, columns=["x0", "x1"]).assign(y=names)
+    mode = bl.LogitModel("y ~ x0 + x1", df, family="multinomial").fit_map().predict().to_numpy()
+    assert np.abs(proba - mode).max() < 0.05
+    assert (clf.predict(X) == names).mean() > 0.7
+    # in a Pipeline with GridSearchCV, scored by the multiclass log loss
+    from sklearn.model_selection import GridSearchCV
+
+    pipe = make_pipeline(StandardScaler(), BayesianLogisticRegression(draws=100, tune=100, chains=1, random_seed=1))
+    grid = GridSearchCV(
+        pipe, {"bayesianlogisticregression__priors": [None, bl.Normal(0, 0.1)]}, cv=2, scoring="neg_log_loss"
+    ).fit(X, names)
+    scores = grid.cv_results_["mean_test_score"]
+    assert grid.best_params_["bayesianlogisticregression__priors"] is None  # Normal(0, 0.1) shrinks too hard
+    assert scores[0] > scores[1]
 
 
 def test_pipeline_and_cross_val_score(Xy):

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._version import __version__
 from ..interpret.prior_plots import plot_prior_predictive
-from ..interpret.side_by_side import compare, plot_compare
+from ..interpret.side_by_side import compare, compare_groups, plot_compare
 from . import figures, statistics
 from .page import figure, info_table, table
 from .scores import fitted_draws_note
@@ -231,6 +231,15 @@ def comparison_section(r: ReportContext) -> str:
                 f"{html.escape(', '.join(getattr(f, 'separating_columns', [])))}: the MLE does not exist and its "
                 "numbers are not estimates.</p>"
             )
+    groups = compare_groups(*fits, post)
+    if groups is not None:  # the GLMM maximum likelihood's group sds next to the posterior's
+        parts.append(
+            "<h3>Group sds and correlations</h3><div class='scroll'>"
+            + groups.to_html(float_format=lambda v: f"{v:.3f}", border=0, na_rep="")
+            + "</div><p class='note'>The GLMM maximum likelihood (lme4's glmer: group effects integrated "
+            "out) gives point estimates; the posterior its means and sds. The pooled fits have no group "
+            "terms.</p>"
+        )
     parts.append(
         figure(
             lambda: plot_compare(*fits, post),

@@ -19,9 +19,10 @@ import pandas as pd
 import patsy
 
 from .._formula import factor_codes, formula_names, free_names, parse_formula, recursion_room
-from ..errors import DataError, DesignError, FormulaError
+from ..errors import ArgumentError, DataError, DesignError, FormulaError
 from ..response import ResponseFamily, as_response
 from ..summary import shorten
+from .categorical import categorical_family_for, choose_family, code_categorical
 from .data_checks import (
     check_column_types,
     check_no_missing,
@@ -130,6 +131,9 @@ class Design:
     offset_info: Any = field(default=None, repr=False)
 
     groups: Any = field(default=None, repr=False)
+    #: a multinomial or ordinal family (:mod:`bayeslogit.response_categorical`): ``y`` holds
+    #: outcome codes 0..K-1 and ``levels`` every outcome; None for binary designs
+    categorical: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         cols = shorten(", ".join(self.column_names), 70)
@@ -202,7 +206,10 @@ class Design:
     @property
     def response_family(self) -> ResponseFamily:
         """The response family (:mod:`bayeslogit.response`): :class:`~bayeslogit.response.Bernoulli`,
-        or :class:`~bayeslogit.response.Binomial` with the trials."""
+        or :class:`~bayeslogit.response.Binomial` with the trials; the categorical family of
+        a multinomial or ordinal design."""
+        if self.categorical is not None:
+            return self.categorical
         return as_response(self.trials)
 
     @property
@@ -275,6 +282,8 @@ def build_design(
     offset: Any = None,
     missing: Literal["raise", "drop"] = "raise",
     eval_env: int | patsy.EvalEnvironment = 0,
+    family: str = "auto",
+    reference: Any = None,
 ) -> Design:
     """Build the response and design matrix of a logistic regression from a patsy formula.
 
@@ -307,6 +316,9 @@ def build_design(
         What to do with rows holding missing values in the columns the model uses.
     eval_env : int or patsy.EvalEnvironment
         Where patsy looks up functions and names that are not columns (see patsy).
+    family, reference
+        The response family and a multinomial model's baseline level, as
+        :class:`bayeslogit.LogitModel`'s.
 
     Returns
     -------
@@ -331,11 +343,13 @@ def build_design(
         eval_env=eval_env
         if isinstance(eval_env, patsy.EvalEnvironment)
         else patsy.EvalEnvironment.capture(eval_env + 1),
+        family=family,
+        reference=reference,
     )[0]
 
 
 def build_design_with_rows(
-    formula, data, *, event, trials, missing, eval_env, weights=None, offset=None
+    formula, data, *, event, trials, missing, eval_env, weights=None, offset=None, family="auto", reference=None
 ) -> tuple[Design, pd.DataFrame]:
     """:func:`build_design`, also returning the training rows of the columns the model reads
     (after ``missing="drop"``, nullable dtypes converted): the model's snapshot of its data."""
@@ -429,17 +443,28 @@ def build_design_with_rows(
     counts = cbind_parts(response)  # R's cbind(successes, failures): binomial, trials = their sum
     if counts is not None and trials is not None:
         raise FormulaError(f"the response {response!r} gives the trials (successes + failures); drop trials={trials!r}")
+    chosen = choose_family(pd.Series(dtype=float), response, family, trials=trials or counts)
     if counts is not None:
         y, n_trials = code_cbind(counts, data, eval_env)
         event, levels = 1, (0, 1)
     elif trials is None:
         y_raw = eval_response(response, data, eval_env)
-        y, event, levels = code_binary(y_raw, response, event)
+        chosen = choose_family(y_raw, response, family)
+        if chosen in ("multinomial", "ordinal"):
+            y, levels, ref = code_categorical(y_raw, response, chosen, reference)
+            event = None
+        else:
+            y, event, levels = code_binary(y_raw, response, event)
         n_trials = None
     else:
         y_raw = eval_response(response, data, eval_env)
         y, n_trials = code_binomial(y_raw, response, data[trials], trials)
         event, levels = 1, (0, 1)
+    if reference is not None and chosen != "multinomial":
+        raise ArgumentError(
+            f"reference={reference!r} picks the baseline outcome of a multinomial model, but response "
+            f"{response!r} is modelled as {chosen}; drop reference= or pass family='multinomial'"
+        )
     w = None
     if weights is not None:
         w = frequency_weights(data[weights], weights)
@@ -449,7 +474,8 @@ def build_design_with_rows(
                 "binomial trials they are not supported: use whole-number weights, or one row "
                 "per trial"
             )
-        y, n_trials = w * y, w * (np.ones_like(y) if n_trials is None else n_trials)
+        if chosen not in ("multinomial", "ordinal"):  # categorical: the family weights each row
+            y, n_trials = w * y, w * (np.ones_like(y) if n_trials is None else n_trials)
 
     check_levels_early(data, [c for c in codes if c != response and c not in offset_terms], names)
     try:
@@ -478,6 +504,17 @@ def build_design_with_rows(
         col = offset_column(data[offset_name], label, exc=DesignError, what="data")
         off = col if off is None else off + col
     groups = build_group_design(group_syntax, data, eval_env) if group_syntax else None
+    categorical = None
+    if chosen in ("multinomial", "ordinal"):
+        if groups is not None:
+            raise DesignError(f"group terms are not supported yet with family={chosen!r}; drop the (... | g) terms")
+        if chosen == "multinomial" and off is not None:
+            raise DesignError(
+                "offsets are not supported with family='multinomial' (one offset cannot say which "
+                "outcome's log-odds it shifts); drop the offset, or use family='ordinal' where it "
+                "shifts the linear predictor"
+            )
+        categorical = categorical_family_for(chosen, levels, ref, column_names, w)
     design = Design(
         formula=formula,
         y=y,
@@ -497,6 +534,7 @@ def build_design_with_rows(
         offset_terms=tuple(offset_terms),
         offset_info=offset_info,
         groups=groups,
+        categorical=categorical,
     )
     return design, _snapshot(data[used])
 

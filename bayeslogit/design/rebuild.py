@@ -31,6 +31,8 @@ def rebuild_design(
     offset: str | None = None,
     namespace: dict[str, Any] | None = None,
     safe: bool = False,
+    family: str = "auto",
+    reference: Any = None,
 ) -> tuple[Design, pd.DataFrame]:
     """The design of ``formula`` built again from stored training rows, and its rows.
 
@@ -47,6 +49,9 @@ def rebuild_design(
         ``weights_name``, ``offset_name``); ``event`` is not used with ``trials``.
     namespace : dict, optional
         Functions of the user's the formula calls (:func:`bayeslogit.load`'s ``namespace``).
+    family, reference
+        A categorical design's family name and multinomial reference level (``"auto"`` and
+        None for binary designs).
     safe : bool
         False: the formula sees numpy (as ``np`` and ``numpy``), patsy's builtins and
         ``namespace``, never the caller's frame. True (a formula read from a file that was not
@@ -85,4 +90,6 @@ def rebuild_design(
         offset=offset,
         missing="raise",
         eval_env=env,
+        family=family,
+        reference=reference,
     )

@@ -91,7 +91,8 @@ def code_binary(y: pd.Series, name: str, event: Any) -> tuple[np.ndarray, Any, t
     if len(observed) > 2:
         raise DataError(
             f"response {name!r} must have two outcomes, but has {len(observed)} distinct values "
-            f"({preview(observed)}); recode it to 0/1 (e.g. 'I(y == \"yes\") ~ ...' or a new column)"
+            f"({preview(observed)}); recode it to 0/1 (e.g. 'I(y == \"yes\") ~ ...' or a new column), "
+            "or pass family='multinomial' (or 'ordinal') to model every outcome"
         )
     kind = y.dtype.kind if not isinstance(y.dtype, pd.CategoricalDtype) else "O"
     if event is None:

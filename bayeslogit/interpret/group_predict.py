@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice
+from ..errors import ArgumentError
 from ..fit.group_model import group_var_names
 
-__all__ = ["NEW_GROUPS", "check_new_groups", "group_rows"]
+__all__ = ["NEW_GROUPS", "check_new_groups", "group_rows", "point_group_eta"]
 
 NEW_GROUPS = ("population", "sample")
 
@@ -74,3 +75,27 @@ def group_rows(
             Gt = np.concatenate([Gt, new], axis=1)
         draws.append(Gt)
     return SimpleNamespace(X=X, offset=offset, groups=replace(d.groups, terms=terms)), draws
+
+
+def point_group_eta(results, new_df: pd.DataFrame | None, *, new_groups: str = "population") -> np.ndarray | float:
+    """The group part of the linear predictor of a GLMM maximum-likelihood fit (lme4's
+    ``predict``): each row's conditional modes (``results.group_modes()``); an unseen level
+    gets zero, the population level. ``0.0`` for a point fit without group modes."""
+    modes = getattr(results, "group_modes", None)
+    groups = results.design.groups
+    if modes is None or groups is None:
+        return 0.0
+    if new_groups == "sample":
+        raise ArgumentError(
+            "new_groups='sample' draws new group effects per posterior draw; a maximum-likelihood fit "
+            "has no draws: use new_groups='population' (unseen levels at the population level), or sample()"
+        )
+    M = modes()
+    if new_df is None:
+        return groups.eta_block(slice(None), [m[None] for m in M])[:, 0]
+    terms, G = [], []
+    for t, m in zip(groups.terms, M):
+        index, values, unseen = t.encode(new_df)
+        terms.append(replace(t, index=index, values=values))
+        G.append(np.concatenate([m, np.zeros((len(unseen), t.n_coef))])[None])
+    return replace(groups, terms=terms).eta_block(slice(None), G)[:, 0]

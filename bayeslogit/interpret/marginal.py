@@ -25,8 +25,9 @@ Uncertainty (``df.attrs["method"]`` says which):
   the quantity in the coefficients (analytic) and ``V = cov_params()``; ``statistic`` =
   estimate / std_error, ``p_value`` two-sided normal; ``conf_low``/``conf_high`` =
   estimate -+ z std_error, except for per-row ``predictions``, whose interval is built on the
-  log-odds scale and mapped to probabilities (as ``predict()``; it stays in (0, 1)). A model
-  with group terms is fitted completely pooled by MLE/MAP: no group effects enter;
+  log-odds scale and mapped to probabilities (as ``predict()``; it stays in (0, 1)). For a
+  model with group terms the point fits' quantities are population-level (the GLMM MLE's
+  conditional modes enter ``predict()`` only; the pooled fits have no group effects);
 - posteriors: the quantity is computed for every draw, by row blocks (no draws x rows array of
   the whole data), then ``estimate`` = posterior mean, ``std_error`` = posterior sd,
   ``conf_low``/``conf_high`` = equal-tailed interval at ``ci_prob``. Group effects are

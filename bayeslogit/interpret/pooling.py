@@ -3,7 +3,7 @@
 For a model with a group term such as ``(1 + x | g)``, each level ``j`` of ``g`` has its own
 value of a varying coefficient (its intercept, its slope of ``x``). Three fits estimate it:
 
-- **complete pooling** (``model.fit_mle()``): the group term dropped; every level gets the one
+- **complete pooling** (``model.fit_mle(pooling="complete")``): the group term dropped; every level gets the one
   pooled MLE;
 - **no pooling** (``model.fit_mle(pooling="none")``): the group term as sum-to-zero coded fixed
   effects, so level ``j``'s value is the population coefficient plus level ``j``'s deviation
@@ -23,7 +23,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -103,7 +103,7 @@ def pooling_table(
     ci_prob : float
         Probability of the intervals (Wald for the no-pooling MLE, equal-tailed for the posterior).
     complete, none : MLEResults, optional
-        ``post.model.fit_mle()`` and ``post.model.fit_mle(pooling="none")`` if already fitted;
+        ``post.model.fit_mle(pooling="complete")`` and ``post.model.fit_mle(pooling="none")`` if already fitted;
         fitted here otherwise.
 
     Returns
@@ -159,11 +159,18 @@ def pooling_table(
             f"{post.design.formula!r}; add it to the fixed part (e.g. y ~ {coef} + ({t.label}))"
         )
     model = post.model
-    complete = model.fit_mle() if complete is None else complete
+    for name, given in (("complete", complete), ("none", none)):
+        if given is not None and given.design.groups is not None:  # the GLMM MLE (fit_mle() without pooling=)
+            raise ArgumentError(
+                f"{name}= takes the {name}-pooling fit, model.fit_mle(pooling={name!r}); the fit given has group "
+                "terms (the GLMM maximum likelihood, which pools partially like the posterior)"
+            )
+    # pooled fits are MLEResults (the GLMM is fit_mle() without pooling=)
+    complete = cast("MLEResults", model.fit_mle(pooling="complete")) if complete is None else complete
     if none is None:  # separated levels are flagged in the table: no warning advising fit_map()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SeparationWarning)
-            none = model.fit_mle(pooling="none")
+            none = cast("MLEResults", model.fit_mle(pooling="none"))
     c = t.coef_names.index(coef)
     d = post.design
     y = np.asarray(d.y, dtype=float)

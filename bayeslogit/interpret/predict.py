@@ -29,7 +29,7 @@ from ..design.response import as_counts
 from ..errors import ArgumentError, DataError
 from ..response import as_response
 from ..results.base import resolve_ci_prob
-from .group_predict import check_new_groups, group_rows
+from .group_predict import check_new_groups, group_rows, point_group_eta
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -139,7 +139,8 @@ def predict(
         cols = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in ("mean", "sd", lb, ub)}
         return pd.DataFrame(cols, index=index)
     beta, V = point_estimates(results)
-    eta = _blocks.linear_predictor(X, beta, off)
+    # a GLMM MLE adds each row's conditional modes (the interval is the population part's)
+    eta = _blocks.linear_predictor(X, beta, off) + point_group_eta(results, new_df, new_groups=new_groups)
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, V, X), 0.0))
     z = _numerics.normal_quantile((1 + prob) / 2)
     lo, hi = eta - z * se, eta + z * se

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..results.point import PointResults
     from ..results.posterior import PosteriorResults
 
-__all__ = ["compare", "plot_compare"]
+__all__ = ["compare", "compare_groups", "plot_compare"]
 
 
 def _labelled(fits, names) -> dict[str, PointResults | PosteriorResults]:
@@ -116,6 +116,30 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
     table.index.name = "term"
     table.columns.names = ["fit", "statistic"]
     table.attrs["ci_prob"] = ci_prob
+    return table
+
+
+def compare_groups(*fits: Results, names: list[str] | None = None) -> pd.DataFrame | None:
+    """The group sds and correlations of the fits that have them, side by side: the GLMM
+    maximum likelihood's estimates (``fit_mle()`` of a model with group terms) and the
+    posterior's means and sds, one row per ``sd(x | g)`` / ``cor(a, b | g)``; None when no fit
+    has group terms (the pooled fits have none). Used by the report and the CLI.
+    """
+    labelled = _labelled(fits, names)
+    cols: dict[tuple[str, str], pd.Series] = {}
+    for name, fit in labelled.items():
+        if fit.design.groups is None or not hasattr(fit, "group_summary"):
+            continue
+        gs = fit.group_summary()
+        if is_posterior(fit):
+            cols[(name, "estimate")], cols[(name, "sd")] = gs["mean"], gs["sd"]
+        else:
+            cols[(name, "estimate")] = gs["estimate"]
+    if not cols:
+        return None
+    table = pd.DataFrame(cols)
+    table.columns.names = ["fit", "statistic"]
+    table.index.name = "term"
     return table
 
 

@@ -31,7 +31,7 @@ from .base import (
     JointFamily,
     Prior,
     ScalePrior,
-    check_finite,
+    check_location,
     check_positive,
     check_scale,
     std_normal_logpdf,
@@ -86,7 +86,7 @@ class Normal(Prior):
     log_concave = True
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "Normal prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "Normal prior"))
         if not (isinstance(self.sigma, ScalePrior) and self.sigma.normal_hyperprior):
             object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Normal prior"))
 
@@ -97,6 +97,11 @@ class Normal(Prior):
     @property
     def family_class(self) -> type[JointFamily]:
         return HierarchicalNormal if self.sampled_scale else Normal
+
+    def with_fixed_scale(self) -> Normal:
+        """``Normal(mu, s)`` for ``Normal(mu, HalfNormal(s))`` (a sampled scale fixed at its
+        prior's scale: the compiled sampler's start), else this prior."""
+        return Normal(self.mu, self.sigma.sigma) if isinstance(self.sigma, ScalePrior) else self
 
     def params(self):
         return {"mu": self.mu, "sigma": self.sigma}
@@ -159,6 +164,19 @@ class HierarchicalNormal(JointFamily):
         return mu + tau_vec * z
 
     @classmethod
+    def kernel_scales(cls, priors):
+        """``(scale priors, tau index per coefficient, mu per coefficient)``: the compiled
+        sampler's non-centred form (:mod:`bayeslogit.fit.nuts.group_kernel`), taus named and
+        ordered as :meth:`pymc_variables` names them."""
+        scales = cls._scales(priors)
+        return scales, [scales.index(p.sigma) for p in priors], [float(p.mu) for p in priors]
+
+    @classmethod
+    def kernel_names(cls, n: int) -> tuple[list[str], str]:
+        """The PyMC names of the ``n`` taus (``tau``, ``tau_2``...) and of the ``z`` vector."""
+        return [cls._tau_name(k) for k in range(n)], "z_hiernormal"
+
+    @classmethod
     def draw_joint(cls, priors, draws, rng, ctx, dim, out, dims):
         scales = cls._scales(priors)
         taus = [s.draw(draws, rng) for s in scales]
@@ -205,7 +223,7 @@ class StudentT(Prior):
 
     def __post_init__(self):
         object.__setattr__(self, "nu", check_positive("nu", self.nu, "StudentT prior"))
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "StudentT prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "StudentT prior"))
         object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "StudentT prior"))
 
     def params(self):
@@ -253,7 +271,7 @@ class Cauchy(Prior):
     family_name = "Cauchy"
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "Cauchy prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "Cauchy prior"))
         object.__setattr__(self, "sigma", check_scale("sigma", self.sigma, "Cauchy prior"))
 
     def params(self):
@@ -366,7 +384,7 @@ class Laplace(_Kinked):
     family_name = "Laplace"
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "Laplace prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "Laplace prior"))
         object.__setattr__(self, "b", check_scale("b", self.b, "Laplace prior"))
 
     def params(self):
@@ -422,7 +440,7 @@ class ElasticNet(_Kinked):
     family_name = "ElasticNet"
 
     def __post_init__(self):
-        object.__setattr__(self, "mu", check_finite("mu", self.mu, "ElasticNet prior"))
+        object.__setattr__(self, "mu", check_location("mu", self.mu, "ElasticNet prior"))
         object.__setattr__(self, "l1", check_positive("l1", self.l1, "ElasticNet prior"))
         object.__setattr__(self, "l2", check_positive("l2", self.l2, "ElasticNet prior"))
 

@@ -452,6 +452,7 @@ def test_factor_levels_in_the_event_rate_check(post7):
     assert reps.shape == (4, 500)
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_report_with_seven_coefficients_renders_in_chromium(post7, tmp_path):
     browser = _chromium()
     if browser is None:

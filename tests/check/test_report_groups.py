@@ -180,3 +180,13 @@ def test_conditional_effects_of_a_group_model_are_population_level(gpost, grepor
     p = expit(c["Intercept"][None, :] + np.outer(t["x"], c["x"]))  # no group part
     np.testing.assert_allclose(t["estimate"], p.mean(axis=1), rtol=1e-10)
     np.testing.assert_allclose(t["conf_high"], np.quantile(p, 0.975, axis=1), rtol=1e-10)
+
+
+def test_comparison_shows_the_glmm_mle_and_its_group_sds(gpost, greport):
+    """fit_mle() of the group model is the GLMM (glmer's) MLE: its coefficients and its group
+    sd sit next to the posterior's in the comparison section."""
+    _, page, _ = greport
+    comparison = _section(page, "comparison")
+    assert "MLE (GLMM, Laplace)" in comparison and "Group sds and correlations" in comparison
+    sd = gpost.model.fit_mle().group_summary()["estimate"].iloc[0]
+    assert f"{sd:.3f}" in comparison.split("Group sds and correlations")[1]

@@ -95,6 +95,7 @@ def pvalues(ranks: np.ndarray) -> np.ndarray:
     return stats.chisquare(counts, axis=1).pvalue
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_group_sbc_smoke_swapped_response_equals_a_fresh_model():
     """The compiled model with a swapped response gives the draws of a model built afresh from
     those data (so the SBC below calibrates bayeslogit's model), and the levels line up."""

@@ -131,6 +131,7 @@ def test_rank_uniformity_test_accepts_uniform_and_rejects_skewed_ranks():
     assert np.all(rank_uniformity_pvalues(u_shaped.astype(np.int64)) < ALPHA / 3)
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_sbc_smoke_swapped_response_equals_a_fresh_model():
     """Five replications run end to end, and a replication fitted by swapping the response into
     the compiled model gives draw-for-draw the draws of a model built from that data afresh."""

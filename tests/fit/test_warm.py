@@ -224,6 +224,7 @@ THREADED = (
 )
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_the_cli_called_from_a_threaded_process_does_not_hang(csv):
     """``cli.main(["fit", ...])`` from a process whose other threads are busy in numpy products
     and in writes to stderr: a forked sampler hung on a futex (inherited locks) in 1 of 6 and

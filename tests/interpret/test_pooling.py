@@ -64,7 +64,12 @@ def test_intercepts_against_closed_form_logits(seeds_post):
     pop = table["population"].iloc[0]
     between = (table["partial"] - pop) * (table["none"] - pop)
     assert (between[ok] >= 0).all()
-    assert (np.abs(table["partial"] - pop) <= np.abs(table["none"] - pop))[ok].all()
+    # (within 4 Monte Carlo errors: plates 12 and 19 have an own logit of 0, 0.03 from the
+    # population mean, as close as the partial-pooling mean's Monte Carlo error at 500 draws)
+    import arviz_stats
+
+    mcse = arviz_stats.mcse(draws.reshape(b.shape), method="mean")  # (chain, draw, level) -> level
+    assert (np.abs(table["partial"] - pop) <= np.abs(table["none"] - pop) + 4 * mcse)[ok].all()
 
 
 def test_wald_intervals_when_no_level_is_separated():
@@ -86,7 +91,7 @@ def test_varying_slopes_against_per_group_statsmodels(slopes_post):
 
     post, df = slopes_post
     m = post.model
-    complete, none = m.fit_mle(), _quiet(m.fit_mle, pooling="none")
+    complete, none = m.fit_mle(pooling="complete"), _quiet(m.fit_mle, pooling="none")
     for coef, j in (("Intercept", 0), ("x", 1)):
         table = bl.pooling_table(post, term="g", coef=coef, complete=complete, none=none)
         assert table.attrs == {"term": "1 + x | g", "coef": coef, "ci_prob": 0.95}
@@ -166,6 +171,8 @@ def test_bad_arguments(slopes_post, seeds_post):
         bl.pooling_table(post, ci_prob=1.5)
     with pytest.raises(ArgumentError, match="group terms"):
         bl.pooling_table(post.model.fit_mle())
+    with pytest.raises(ArgumentError, match=r"complete= takes the complete-pooling fit.*GLMM"):
+        bl.pooling_table(post, complete=post.model.fit_mle())  # the GLMM MLE pools partially
     plain = bl.LogitModel("y ~ x", df).sample(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
     with pytest.raises(ArgumentError, match="group terms"):
         bl.pooling_table(plain)

@@ -78,6 +78,7 @@ for sampler in sys.argv[2:]:
 """
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_same_seed_same_draws_in_a_fresh_process(seed_df, tmp_path):
     """Across runs: a new interpreter (other hash seed, fresh compile caches) gives the same bits."""
     import os

@@ -1,0 +1,461 @@
+"""Point fits (MLE, MAP) of multinomial and ordinal models, per outcome.
+
+:func:`fit_categorical` runs :func:`bayeslogit.fit.categorical.categorical_mode` for a model
+whose design has a categorical family and wraps the result as :class:`CategoricalResults`:
+``params`` labelled by ``(outcome, term)`` (multinomial) or by term with ``MASS::polr``'s
+cutpoint names (ordinal), a tidy ``coef_table()``, ``summary()``, ``predict()`` (the
+probability of every outcome), ``predict_class()``, ``odds_ratios()`` and
+``marginal_effects()`` (statsmodels' ``MNLogit.get_margeff()``).
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._numerics import normal_quantile, normal_sf
+from .._validation import check_probability, check_seed
+from ..errors import ArgumentError, SeparationWarning
+from ..fit.categorical import categorical_mode, to_reference
+from ..fit.newton import covariance
+from ..priors import ResolvedPriors, resolve_priors
+from ..priors.families import SklearnPrior
+from ..summary import Summary
+from .base import DEFAULT_CI_PROB
+
+SEPARATION_SE = 1e3
+"""An MLE standard error above this is taken as a sign of separation (the likelihood flat
+along a direction to infinity), with a :class:`~bayeslogit.SeparationWarning`."""
+
+__all__ = ["CategoricalResults", "CategoricalPosterior", "fit_categorical", "outcome_probabilities", "new_rows"]
+
+
+def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter: int) -> CategoricalResults:
+    """The MLE (``mle=True``) or the MAP under ``spec`` (None: the model's priors) of a
+    categorical model.
+
+    ``bl.sklearn_prior(C)`` on a multinomial model fits scikit-learn's symmetric
+    parameterization: every level's coefficients get the penalty prior ``Normal(0, sqrt(C))``
+    (that proper prior is what makes the K coefficient vectors identifiable: adding one vector
+    to all K changes no probability but lowers the prior density unless their sum is zero);
+    an unpenalised intercept is held at 0 for the reference level. The estimates are reported
+    as differences from the reference level, like every other fit.
+    """
+    d = model.design
+    fam = d.response_family
+    if mle:
+        priors, label = None, "MLE"
+    else:
+        priors = model.priors if spec is None else resolve_priors(spec, d)
+        label = "MAP" if spec is None else f"MAP {spec.describe() if hasattr(spec, 'describe') else spec}"
+    symmetric = isinstance(spec, SklearnPrior) and hasattr(fam, "with_symmetric")
+    p = d.n_coef
+    fit_fam = fam.with_symmetric(True) if symmetric else fam
+    fixed = None
+    if symmetric and priors is not None:
+        improper = set(priors.improper_columns)
+        fixed = np.zeros(fit_fam.n_params(p), dtype=bool)
+        r = fam.reference
+        for j, c in enumerate(d.column_names):
+            fixed[r * p + j] = c in improper
+    mode = categorical_mode(fit_fam, d.X, d.y, priors, offset=d.offset, fixed=fixed, tol=tol, max_iter=max_iter)
+    res, free = mode.fit, mode.free
+    # parameters held fixed or at a prior's kink (a lasso zero) get variance 0: the Laplace
+    # approximation given the zeros (the posterior, by sample(), gives their uncertainty)
+    cov = np.zeros((res.beta.size, res.beta.size))
+    cov[np.ix_(free, free)] = covariance(res.neg_hessian)
+    theta = res.beta
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    if mle and (not res.converged or np.max(se, initial=0.0) > SEPARATION_SE):
+        warnings.warn(
+            f"the MLE of this {fam.label.lower()} model "
+            + ("did not converge" if not res.converged else f"has standard errors above {SEPARATION_SE:g}")
+            + ": the outcomes look (quasi-)separated by the predictors, so the MLE does not exist and "
+            "its estimates are arbitrary; use fit_map() or sample() (a proper prior keeps them finite)",
+            SeparationWarning,
+            stacklevel=3,
+        )
+    if symmetric:
+        theta, cov = to_reference(fam, theta, cov, p)
+    return CategoricalResults(
+        model, theta, cov, label=label, priors=priors, converged=res.converged, iterations=res.iterations
+    )
+
+
+def new_rows(model, data: pd.DataFrame | None, offset: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(X, offset)`` of the training rows (``data=None``) or of new rows."""
+    d = model.design
+    if data is None:
+        return d.X, d.offset
+    return d.encode(data), d.encode_offset(data, offset)
+
+
+def outcome_probabilities(model, theta: np.ndarray, data=None, offset=None) -> pd.DataFrame:
+    """Probabilities of every outcome (columns: the outcome levels) at one parameter vector."""
+    X, off = new_rows(model, data, offset)
+    fam = model.design.response_family
+    index = None if data is None else data.index
+    return pd.DataFrame(fam.probs(X, theta, off), columns=list(fam.levels), index=index)
+
+
+class CategoricalResults:
+    """A point fit (MLE or MAP) of a multinomial or ordinal model.
+
+    Attributes
+    ----------
+    params : pandas.Series
+        Estimates. Multinomial: indexed by ``(outcome, term)`` for every level but the
+        reference (the log relative risk of that level against the reference per unit of the
+        term). Ordinal: the slopes by term, then the cutpoints ``"Low|Medium"``...
+        (``P(y <= k) = expit(cutpoint_k - x'beta)``, ``MASS::polr``'s convention).
+    bse : pandas.Series
+        Standard errors (MLE: observed information; MAP: Laplace sds).
+    llf : float
+        Log-likelihood at the estimate.
+    label : str
+        ``"MLE"``, ``"MAP"`` or ``"MAP <prior>"``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, bayeslogit as bl
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+    >>> fit = bl.LogitModel("y ~ x", df, family="multinomial").fit_mle()
+    >>> fit.params.index.tolist()[:2]
+    [('b', 'Intercept'), ('b', 'x')]
+    """
+
+    def __init__(
+        self, model, theta, cov, *, label: str, priors: ResolvedPriors | None, converged: bool, iterations: int
+    ):
+        self.model = model
+        self.design = model.design
+        self.family = self.design.response_family
+        self._theta = np.asarray(theta, dtype=float)
+        self._cov = np.asarray(cov, dtype=float)
+        self.label = label
+        self.priors = priors
+        self.converged = bool(converged)
+        self.iterations = int(iterations)
+
+    def __repr__(self) -> str:
+        return f"<CategoricalResults {self.label}: {self.family!r}, {self._theta.size} parameters>"
+
+    @property
+    def is_mle(self) -> bool:
+        return self.priors is None
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(self._theta, index=self.family.param_index(self.design.column_names), name=self.label)
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.clip(np.diag(self._cov), 0, None)), index=self.params.index, name="std err")
+
+    def cov_params(self) -> pd.DataFrame:
+        idx = self.params.index
+        return pd.DataFrame(self._cov, index=idx, columns=idx)
+
+    @property
+    def llf(self) -> float:
+        d = self.design
+        return float(np.sum(self.family.loglik_rows_theta(d.X, d.y, self._theta, d.offset)))
+
+    @property
+    def nobs(self) -> float:
+        w = self.family.weights
+        return float(self.design.n_obs if w is None else np.sum(w))
+
+    @property
+    def aic(self) -> float:
+        return -2 * self.llf + 2 * self._theta.size
+
+    @property
+    def bic(self) -> float:
+        return -2 * self.llf + math.log(self.nobs) * self._theta.size
+
+    def conf_int(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        ci_prob = check_probability("ci_prob", ci_prob)
+        z = float(normal_quantile((1 + ci_prob) / 2))
+        return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
+
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """A tidy table, one row per parameter: ``outcome`` (multinomial) and ``term``, then
+        statsmodels' columns for the MLE (``coef``, ``std err``, ``z``, ``P>|z|`` and the Wald
+        interval) or the mode, Laplace sd and interval for a MAP.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> t = bl.LogitModel("y ~ x", df, family="multinomial").fit_mle().coef_table()
+        >>> t.columns.tolist()[:3], t["outcome"].tolist()
+        (['outcome', 'term', 'coef'], ['b', 'b', 'c', 'c'])
+        """
+        ci = self.conf_int(ci_prob=ci_prob)
+        if self.is_mle:
+            z = self.params / self.bse
+            lo, hi = f"[{(1 - ci_prob) / 2:.3g}", f"{(1 + ci_prob) / 2:.3g}]"
+            cols = {"coef": self.params, "std err": self.bse, "z": z, "P>|z|": 2 * normal_sf(np.abs(z.to_numpy()))}
+        else:
+            lo, hi = "lower", "upper"
+            cols = {"mode": self.params, "sd": self.bse}
+        table = pd.DataFrame(cols, index=self.params.index)
+        table[lo], table[hi] = ci["lower"], ci["upper"]
+        return table.reset_index()
+
+    def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
+        """The model, the fit statistics and one coefficient table per outcome (multinomial)
+        or the slopes and cutpoints (ordinal)."""
+        d = self.design
+        info = [
+            ("Model:", self.family.summary_label),
+            ("Formula:", d.formula),
+            ("Outcomes:", ", ".join(map(str, self.family.levels))),
+            ("Observations:", str(d.n_obs)),
+            ("Method:", self.label),
+            ("Log-likelihood:", f"{self.llf:.4f}"),
+            ("Converged:", str(self.converged)),
+        ]
+        if getattr(self.family, "coef_outcomes", None) is not None:
+            info.insert(3, ("Reference:", str(self.family.levels[self.family.reference])))
+        table = self.coef_table(ci_prob=ci_prob)
+        if "outcome" in table:
+            tables = [
+                g.drop(columns="outcome").set_index("term").rename_axis(f"{d.response} = {k}")
+                for k, g in table.groupby("outcome", sort=False)
+            ]
+        else:
+            tables = [table.set_index("term")]
+        return Summary(f"{self.family.label} logistic regression", info, tables)
+
+    def predict(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.DataFrame:
+        """The probability of every outcome, one column per level (rows of ``data``, or the
+        training rows when None).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> p = bl.LogitModel("y ~ x", df, family="multinomial").fit_mle().predict(df.head(2))
+        >>> p.columns.tolist(), bool(np.allclose(p.sum(axis=1), 1))
+        (['a', 'b', 'c'], True)
+        """
+        return outcome_probabilities(self.model, self._theta, data, offset)
+
+    def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
+        """The most probable outcome of each row."""
+        return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)
+
+    def odds_ratios(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """``exp`` of the coefficients and of their interval's ends: relative risk ratios
+        against the reference level (multinomial), or the odds of a higher outcome per unit
+        of the term (ordinal, the same at every cutpoint); the cutpoints are left out."""
+        ci = self.conf_int(ci_prob=ci_prob)
+        table = pd.DataFrame(
+            {"odds_ratio": np.exp(self.params), "lower": np.exp(ci["lower"]), "upper": np.exp(ci["upper"])}
+        )
+        if not isinstance(table.index, pd.MultiIndex):
+            table = table.drop(index=self.family.cutpoint_names)
+        return table.reset_index()
+
+    def marginal_effects(self) -> pd.DataFrame:
+        """Average marginal effects ``mean_i dP(y_i = k) / dx_j`` for every outcome ``k``
+        and every design column but the intercept, with delta-method standard errors (the
+        derivatives of the effects in the parameters by central differences):
+        statsmodels' ``MNLogit(...).get_margeff()`` (``at="overall"``, ``method="dydx"``).
+        """
+        d, fam = self.design, self.family
+        keep = [j for j, c in enumerate(d.column_names) if c != "Intercept"]
+
+        def ame(theta):
+            m = fam.marginal_effects(d.X, theta, d.offset)
+            return m if m.shape[0] == len(keep) else m[keep]
+
+        m = ame(self._theta)
+        J = np.empty((m.size, self._theta.size))
+        for i in range(self._theta.size):
+            h = 1e-6 * max(1.0, abs(self._theta[i]))
+            e = np.zeros_like(self._theta)
+            e[i] = h
+            J[:, i] = (ame(self._theta + e) - ame(self._theta - e)).T.ravel() / (2 * h)
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, self._cov, J), 0, None))
+        terms = [d.column_names[j] for j in keep]
+        index = pd.MultiIndex.from_product([list(fam.levels), terms], names=["outcome", "term"])
+        eff = m.T.ravel()
+        z = eff / se
+        out = pd.DataFrame({"dy/dx": eff, "std err": se, "z": z, "P>|z|": 2 * normal_sf(np.abs(z))}, index=index)
+        return out.reset_index()
+
+    def save(self, *args, **kwargs):
+        """Not available for multinomial and ordinal fits yet (raises :class:`~bayeslogit.ArgumentError`)."""
+        raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
+
+
+class CategoricalPosterior:
+    """NUTS draws of a multinomial or ordinal model (from :meth:`bayeslogit.LogitModel.sample`).
+
+    ``params`` are the posterior means, labelled as :class:`CategoricalResults`' ``params``;
+    ``coef_table()`` is tidy (``outcome`` and ``term`` columns for a multinomial model) with
+    the posterior mean, sd, an equal-tailed interval, R-hat and bulk ESS; ``predict()`` gives
+    the posterior mean probability of every outcome, computed draw by draw (memory: rows x
+    outcomes, never draws x rows). The draws are ``idata.posterior["theta"]`` (dims ``param``).
+    """
+
+    def __init__(self, model, idata, *, sampler: str, random_seed: int | None):
+        self.model = model
+        self.design = model.design
+        self.family = self.design.response_family
+        self.idata = idata
+        self.sampler = sampler
+        self.random_seed = random_seed
+        self.label = "Posterior"
+        th = idata.posterior["theta"]
+        self._draws = np.asarray(th.values, dtype=float).reshape(-1, th.shape[-1])  # (chains x draws, params)
+
+    def __repr__(self) -> str:
+        return f"<CategoricalPosterior: {self.family!r}, {self._draws.shape[0]} draws ({self.sampler})>"
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(self._draws.mean(axis=0), index=self.family.param_index(self.design.column_names), name="mean")
+
+    def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter."""
+        import arviz as az
+
+        ci_prob = check_probability("ci_prob", ci_prob)
+        lo, hi = (1 - ci_prob) / 2, (1 + ci_prob) / 2
+        th = self.idata.posterior["theta"]
+        table = pd.DataFrame(
+            {
+                "mean": self._draws.mean(axis=0),
+                "sd": self._draws.std(axis=0, ddof=1),
+                f"{100 * lo:g}%": np.quantile(self._draws, lo, axis=0),
+                f"{100 * hi:g}%": np.quantile(self._draws, hi, axis=0),
+                "r_hat": np.asarray(az.rhat(th).values, dtype=float),
+                "ess_bulk": np.asarray(az.ess(th, method="bulk").values, dtype=float),
+            },
+            index=self.family.param_index(self.design.column_names),
+        )
+        return table.reset_index()
+
+    def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
+        post = self.idata.posterior
+        info = [
+            ("Model:", self.family.summary_label),
+            ("Formula:", self.design.formula),
+            ("Outcomes:", ", ".join(map(str, self.family.levels))),
+            ("Observations:", str(self.design.n_obs)),
+            ("Sampler:", self.sampler),
+            ("Draws:", f"{post.sizes['chain']} chains x {post.sizes['draw']}"),
+        ]
+        return Summary(f"{self.family.label} logistic regression (posterior)", info, [self.coef_table(ci_prob=ci_prob)])
+
+    def predict(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.DataFrame:
+        """Posterior mean probability of every outcome (columns: the levels)."""
+        X, off = new_rows(self.model, data, offset)
+        total = np.zeros((X.shape[0], self.family.n_outcomes))
+        for theta in self._draws:
+            total += self.family.probs(X, theta, off)
+        index = None if data is None else data.index
+        return pd.DataFrame(total / len(self._draws), columns=list(self.family.levels), index=index)
+
+    def posterior_predictive(
+        self, data: pd.DataFrame | None = None, *, random_seed: int | None = None, offset: Any = None
+    ) -> pd.DataFrame:
+        """Replicated outcomes: one outcome per posterior draw (rows) and data row (columns),
+        drawn from each draw's probabilities; values are the outcome levels. Memory: draws x
+        rows outcome codes (the smallest integer type) plus one draw's rows x outcomes
+        probabilities at a time.
+
+        Parameters
+        ----------
+        data : DataFrame, optional
+            New rows (default: the training rows).
+        random_seed : int, optional
+            Same seed -> the same outcomes.
+        """
+        X, off = new_rows(self.model, data, offset)
+        rng = np.random.default_rng(check_seed(random_seed))
+        fam = self.family
+        codes = np.empty((self._draws.shape[0], X.shape[0]), dtype=fam.outcome_dtype())
+        for s, theta in enumerate(self._draws):
+            codes[s] = fam.draw(fam.probs(X, theta, off), rng)
+        levels = np.asarray(fam.levels, dtype=object)
+        return pd.DataFrame(levels[codes], columns=None if data is None else data.index)
+
+    def loo(self) -> pd.Series:
+        """PSIS-LOO (ArviZ's ``loo``, the same numbers): ``elpd_loo``, its ``se``, ``p_loo``,
+        the largest Pareto ``k`` and the count above 0.7, from the per-row categorical
+        log-likelihood computed by row blocks (never draws x rows whole). A weighted row is
+        one group of ``w`` rows, as for binary models. Not for ``method="laplace"`` fits yet.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=60), "y": np.repeat(["a", "b", "c"], 20)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(  # doctest: +SKIP
+        ...     draws=200, tune=200, chains=2, random_seed=1, progressbar=False)
+        >>> post.loo().index.tolist()  # doctest: +SKIP
+        ['elpd_loo', 'se', 'p_loo', 'n_obs', 'max_k', 'n_k_above_0.7']
+        """
+        from arviz_stats.base import array_stats
+        from arviz_stats.loo.loo_helper import _get_r_eff
+
+        from .. import _blocks, _psis
+
+        if self.sampler == "laplace+psis":
+            raise ArgumentError(
+                "loo() of a method='laplace' fit of a categorical model is not supported yet; sample with NUTS"
+            )
+        d, fam = self.design, self.family
+        S, n = self._draws.shape[0], d.n_obs
+        r_eff = float(_get_r_eff(self.idata, S))
+        elpd_i, k_i, p_i = np.empty(n), np.empty(n), np.empty(n)
+        for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
+            Xb, yb = d.X[sl], d.y[sl]
+            ob = None if d.offset is None else d.offset[sl]
+            ll = np.empty((len(yb), S))
+            for s, theta in enumerate(self._draws):
+                ll[:, s] = fam.take(sl).loglik_rows_theta(Xb, yb, theta, ob)
+            elpd_i[sl], k_i[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=r_eff)
+        elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)  # ArviZ's totals
+        return pd.Series(
+            {
+                "elpd_loo": float(elpd),
+                "se": float(se),
+                "p_loo": float(p_loo),
+                "n_obs": n,
+                "max_k": float(np.max(k_i)),
+                "n_k_above_0.7": int(np.sum(k_i > 0.7)),
+            },
+            name="loo",
+        )
+
+    def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
+        """The outcome of highest posterior mean probability for each row."""
+        return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)
+
+    def save(self, *args, **kwargs):
+        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
+        raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
+
+    def diagnostics(self, *args, **kwargs):
+        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
+        raise ArgumentError(
+            "diagnostics() and report() are not available for multinomial and ordinal fits yet; see "
+            "coef_table() (r_hat, ess_bulk) and loo()"
+        )
+
+    report = diagnostics
