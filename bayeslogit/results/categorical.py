@@ -28,6 +28,8 @@ from ..priors import ResolvedPriors, resolve_priors
 from ..priors.families import SklearnPrior
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB
+from .categorical_draws import ame_draws, ame_terms, summarize
+from .shortcuts import CategoricalShortcuts
 
 SEPARATION_SE = 1e3
 """An MLE standard error above this is taken as a sign of separation (the likelihood flat
@@ -104,7 +106,7 @@ def outcome_probabilities(model, theta: np.ndarray, data=None, offset=None) -> p
     return pd.DataFrame(fam.probs(X, theta, off), columns=list(fam.levels), index=index)
 
 
-class CategoricalResults:
+class CategoricalResults(CategoricalShortcuts):
     """A point fit (MLE or MAP) of a multinomial or ordinal model.
 
     Attributes
@@ -296,12 +298,8 @@ class CategoricalResults:
         out = pd.DataFrame({"dy/dx": eff, "std err": se, "z": z, "P>|z|": 2 * normal_sf(np.abs(z))}, index=index)
         return out.reset_index()
 
-    def save(self, *args, **kwargs):
-        """Not available for multinomial and ordinal fits yet (raises :class:`~bayeslogit.ArgumentError`)."""
-        raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
 
-
-class CategoricalPosterior:
+class CategoricalPosterior(CategoricalShortcuts):
     """NUTS draws of a multinomial or ordinal model (from :meth:`bayeslogit.LogitModel.sample`).
 
     ``params`` are the posterior means, labelled as :class:`CategoricalResults`' ``params``;
@@ -394,6 +392,49 @@ class CategoricalPosterior:
         levels = np.asarray(fam.levels, dtype=object)
         return pd.DataFrame(levels[codes], columns=None if data is None else data.index)
 
+    def odds_ratios(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """``exp`` of every coefficient draw, summarised: ``mean``, ``median``, ``sd`` and the
+        equal-tailed interval (``eti95_lb``, ``eti95_ub``). Relative risk ratios against the
+        reference level (multinomial) or the odds of a higher outcome per unit (ordinal; the
+        cutpoints are left out), as :meth:`CategoricalResults.odds_ratios`."""
+        ci_prob = check_probability("ci_prob", ci_prob)
+        index = self.family.param_index(self.design.column_names)
+        table = summarize(np.exp(self._draws), index, ci_prob, median=True)
+        if not isinstance(table.index, pd.MultiIndex):
+            table = table.drop(index=self.family.cutpoint_names)
+        return table.reset_index()
+
+    def marginal_effect_draws(self) -> np.ndarray:
+        """Average marginal effects ``mean_i dP(y_i = k) / dx_j`` over the training rows (a
+        weighted row counts ``w`` times) at every draw: an array of shape ``(draws, outcomes,
+        terms)`` (chains one after another; outcomes in the order of the levels; terms every
+        design column but ``Intercept``), computed by row blocks."""
+        d = self.design
+        return ame_draws(self.family, d.X, d.offset, self._draws, ame_terms(d)[0])
+
+    def marginal_effects(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """Average marginal effects per outcome and term, summarised over the draws: one row
+        per ``(outcome, term)`` with ``mean``, ``sd`` and the equal-tailed interval. At each
+        draw they are :meth:`CategoricalResults.marginal_effects`' effects (statsmodels'
+        ``get_margeff()`` at the MLE); see :meth:`marginal_effect_draws`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(
+        ...     draws=200, chains=2, random_seed=1, method="laplace")
+        >>> post.marginal_effects().columns.tolist()
+        ['outcome', 'term', 'mean', 'sd', 'eti95_lb', 'eti95_ub']
+        """
+        ci_prob = check_probability("ci_prob", ci_prob)
+        m = self.marginal_effect_draws()
+        index = pd.MultiIndex.from_product(
+            [list(self.family.levels), ame_terms(self.design)[1]], names=["outcome", "term"]
+        )
+        return summarize(m.reshape(m.shape[0], -1), index, ci_prob).reset_index()
+
     def loo(self) -> pd.Series:
         """PSIS-LOO (ArviZ's ``loo``, the same numbers): ``elpd_loo``, its ``se``, ``p_loo``,
         the largest Pareto ``k`` and the count above 0.7, from the per-row categorical
@@ -446,10 +487,6 @@ class CategoricalPosterior:
     def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
         """The outcome of highest posterior mean probability for each row."""
         return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)
-
-    def save(self, *args, **kwargs):
-        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
-        raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
 
     def diagnostics(self, *args, **kwargs):
         """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""

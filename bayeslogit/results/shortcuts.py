@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .point import PointResults
     from .posterior import PosteriorResults
 
-__all__ = ["ResultsShortcuts", "PosteriorShortcuts"]
+__all__ = ["ResultsShortcuts", "PosteriorShortcuts", "CategoricalShortcuts"]
 
 
 class ResultsShortcuts:
@@ -207,6 +207,29 @@ class ResultsShortcuts:
         """Write the fit, its formula, design, response coding and priors to a netCDF file.
 
         Load it back with :func:`bayeslogit.load`; see :mod:`bayeslogit.io`.
+        """
+        from ..io import save
+
+        save(cast("Results", self), path)
+
+
+class CategoricalShortcuts:
+    """``save`` for multinomial and ordinal fits (point fits and posteriors)."""
+
+    def save(self, path) -> None:
+        """Write the fit, its formula, family, reference level, design and priors to a netCDF
+        file; load it back with :func:`bayeslogit.load` (see :mod:`bayeslogit.io`).
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> fit = bl.LogitModel("y ~ x", df, family="multinomial").fit_mle()
+        >>> path = os.path.join(tempfile.mkdtemp(), "fit.nc")
+        >>> fit.save(path)
+        >>> bool((bl.load(path).params == fit.params).all())
+        True
         """
         from ..io import save
 

@@ -1,0 +1,191 @@
+"""Multinomial and ordinal fits downstream (issue 23): save/load, posterior odds ratios and
+average marginal effects per outcome, diagnostics, compare."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from test_categorical import _multinomial_data, _ordinal_data
+
+import bayeslogit as bl
+from bayeslogit.results.categorical import CategoricalPosterior
+
+
+@pytest.fixture(scope="module")
+def mn():
+    return _multinomial_data()
+
+
+@pytest.fixture(scope="module")
+def od():
+    return _ordinal_data()
+
+
+@pytest.fixture(scope="module")
+def mn_model(mn):
+    return bl.LogitModel("y ~ x1 + x2 + C(g)", mn, family="multinomial", reference="b", weights="w")
+
+
+@pytest.fixture(scope="module")
+def od_model(od):
+    return bl.LogitModel("y ~ x1 + x2 + C(g)", od, family="ordinal")
+
+
+def _normal_posterior(model, *, chains=4, draws=1000, seed=0, divergent=0):
+    """A posterior of independent normal draws around the MLE with its standard errors (known
+    moments), with NUTS-like sample stats, as a sampler would return it."""
+    fit = model.fit_mle()
+    rng = np.random.default_rng(seed)
+    mu, sd = fit.params.to_numpy(), fit.bse.to_numpy()
+    theta = mu + sd * rng.standard_normal((chains, draws, mu.size))
+    div = np.zeros((chains, draws), dtype=bool)
+    div.flat[:divergent] = True
+    labels = [":".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in fit.params.index]
+    coords = {"chain": np.arange(chains), "draw": np.arange(draws)}
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"theta": (("chain", "draw", "param"), theta)}, coords={**coords, "param": labels}),
+            "sample_stats": xr.Dataset(
+                {"diverging": (("chain", "draw"), div), "tree_depth": (("chain", "draw"), np.full((chains, draws), 3))},
+                coords=coords,
+            ),
+        }
+    )
+    return CategoricalPosterior(model, tree, sampler="nutpie", random_seed=seed)
+
+
+# -- save / load ---------------------------------------------------------------------------------
+
+
+def _round_trip(fit, tmp_path, data):
+    fit.save(tmp_path / "fit.nc")
+    back = bl.load(tmp_path / "fit.nc")
+    assert type(back) is type(fit)
+    assert back.label == fit.label
+    pd.testing.assert_series_equal(back.params, fit.params)
+    pd.testing.assert_frame_equal(back.predict(data.head(7)), fit.predict(data.head(7)))
+    pd.testing.assert_frame_equal(back.predict(), fit.predict())
+    return back
+
+
+def test_point_fits_round_trip(mn_model, od_model, mn, od, tmp_path):
+    mle = mn_model.fit_mle()
+    back = _round_trip(mle, tmp_path, mn)
+    # the family, reference level and weights come back: same coding, same likelihood
+    assert back.family.levels == ("a", "b", "c") and back.family.levels[back.family.reference] == "b"
+    assert back.params.index[0] == ("a", "Intercept")
+    assert back.llf == pytest.approx(mle.llf, abs=1e-9)
+    pd.testing.assert_series_equal(back.bse, mle.bse)
+    pd.testing.assert_frame_equal(back.marginal_effects(), mle.marginal_effects())
+    assert back.is_mle and back.converged == mle.converged
+    # a MAP under scikit-learn's penalty keeps its label and prior
+    sk = mn_model.fit_map(priors=bl.sklearn_prior(0.5))
+    back = _round_trip(sk, tmp_path, mn)
+    assert not back.is_mle and back.priors.to_json() == sk.priors.to_json()
+    pd.testing.assert_frame_equal(back.coef_table(), sk.coef_table())
+    # ordinal: cutpoints named as MASS::polr does
+    fit = od_model.fit_mle()
+    back = _round_trip(fit, tmp_path, od)
+    assert back.params.index[-3:].tolist() == ["Low|Medium", "Medium|High", "High|Top"]
+    assert back.llf == pytest.approx(fit.llf, abs=1e-9)
+
+
+def test_posteriors_round_trip(mn_model, od_model, mn, od, tmp_path):
+    post = _normal_posterior(mn_model, draws=100, divergent=3)
+    back = _round_trip(post, tmp_path, mn)
+    np.testing.assert_array_equal(back.idata.posterior["theta"].values, post.idata.posterior["theta"].values)
+    assert int(back.idata.sample_stats["diverging"].sum()) == 3
+    assert back.sampler == "nutpie" and back.random_seed == 0
+    lap = od_model.sample(draws=100, chains=2, random_seed=4, method="laplace", progressbar=False)
+    back = _round_trip(lap, tmp_path, od)
+    assert back.sampler == "laplace+psis"
+    pd.testing.assert_frame_equal(back.coef_table(), lap.coef_table())
+
+
+def _rewrite(path, new_path, change_meta=None, change_groups=None):
+    tree = xr.open_datatree(path, engine="h5netcdf").load()
+    groups = {k: v.to_dataset() for k, v in tree.children.items()}
+    meta = json.loads(groups["bayeslogit"].attrs["bayeslogit"])
+    if change_meta:
+        change_meta(meta)
+    if change_groups:
+        change_groups(groups)
+    groups["bayeslogit"].attrs["bayeslogit"] = json.dumps(meta)
+    xr.DataTree.from_dict({"/": tree.to_dataset(), **groups}).to_netcdf(new_path, engine="h5netcdf")
+
+
+def test_damaged_categorical_files_are_fit_file_errors(mn_model, tmp_path):
+    mn_model.fit_mle().save(tmp_path / "fit.nc")
+    cases = [
+        (lambda m: m.__setitem__("family", "poisson"), None, "unknown family"),
+        (lambda m: m.__setitem__("reference", None), None, "'reference'"),
+        (lambda m: m.__setitem__("reference", "zzz"), None, "reference='zzz' is not an outcome"),
+        (lambda m: m.pop("converged"), None, "'converged'"),
+        (None, lambda g: g.__setitem__("point", g["point"].assign(theta=g["point"].theta * np.nan)), "NaN"),
+        (None, lambda g: g.__setitem__("point", g["point"].isel(param=slice(1, None))), "holds parameters"),
+    ]
+    for i, (meta, groups, match) in enumerate(cases):
+        _rewrite(tmp_path / "fit.nc", tmp_path / f"bad{i}.nc", meta, groups)
+        with pytest.raises(bl.FitFileError, match=match):
+            bl.load(tmp_path / f"bad{i}.nc")
+
+
+# -- posterior odds ratios and average marginal effects -------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "ordinal"])
+def test_posterior_ame_at_each_draw_is_the_point_fit_function(mn_model, od_model, kind):
+    """By row blocks (forced small) with frequency weights, each draw's effects are the point
+    fits' function (statsmodels' get_margeff at the MLE) at that draw."""
+    model = mn_model if kind == "multinomial" else od_model
+    post = _normal_posterior(model, chains=2, draws=20)
+    with bl.option_context(block_bytes=8 * 1024):  # blocks of a few dozen rows
+        m = post.marginal_effect_draws()
+    d, fam = model.design, model.design.response_family
+    keep = [j for j, c in enumerate(d.column_names) if c != "Intercept"]
+    theta = post.idata.posterior["theta"].values.reshape(-1, post.idata.posterior.sizes["param"])
+    for s in (0, 7, 39):
+        ref = fam.marginal_effects(d.X, theta[s], d.offset)
+        ref = ref if ref.shape[0] == len(keep) else ref[keep]
+        np.testing.assert_allclose(m[s], ref.T, rtol=0, atol=1e-10)
+    # each draw's effects sum to zero over the outcomes (probabilities sum to one)
+    np.testing.assert_allclose(m.sum(axis=1), 0, atol=1e-12)
+    table = post.marginal_effects(ci_prob=0.9)
+    assert table.columns.tolist() == ["outcome", "term", "mean", "sd", "eti90_lb", "eti90_ub"]
+    np.testing.assert_allclose(table["mean"], m.reshape(m.shape[0], -1).mean(axis=0), rtol=1e-12)
+
+
+def test_posterior_ame_near_the_mle_at_large_n():
+    """Laplace posterior (n = 2000): the posterior mean of each effect is within a tenth of the
+    MLE's delta-method standard error of statsmodels' get_margeff, and its sd within 15% of it."""
+    import statsmodels.api as sm
+
+    df = _multinomial_data(n=2000, seed=3)
+    model = bl.LogitModel("y ~ x1 + x2", df, family="multinomial")
+    post = model.sample(draws=500, chains=2, random_seed=1, method="laplace", progressbar=False)
+    d = model.design
+    me = sm.MNLogit(d.y, d.X).fit(disp=0, method="newton", tol=1e-12).get_margeff()
+    eff, se = me.margeff.T.ravel(), me.margeff_se.T.ravel()  # outcome-major, terms x1, x2
+    table = post.marginal_effects()
+    assert table["outcome"].tolist() == ["a", "a", "b", "b", "c", "c"]
+    np.testing.assert_array_less(np.abs(table["mean"].to_numpy() - eff), 0.1 * se)
+    np.testing.assert_allclose(table["sd"].to_numpy(), se, rtol=0.15)
+
+
+def test_posterior_odds_ratios_are_lognormal_moments(mn_model, od_model):
+    """Normal draws N(mu, s^2): exp has median exp(mu) and mean exp(mu + s^2 / 2)."""
+    post = _normal_posterior(mn_model, chains=4, draws=2000, seed=2)
+    fit = mn_model.fit_mle()
+    mu, s = fit.params.to_numpy(), fit.bse.to_numpy()
+    table = post.odds_ratios()
+    assert table.columns.tolist() == ["outcome", "term", "mean", "median", "sd", "eti95_lb", "eti95_ub"]
+    sd_exp = np.exp(mu + s**2 / 2) * np.sqrt(np.expm1(s**2))
+    np.testing.assert_array_less(np.abs(table["mean"] - np.exp(mu + s**2 / 2)), 4 * sd_exp / np.sqrt(8000))
+    np.testing.assert_allclose(table["median"], np.exp(mu), rtol=4 * s.max() * 1.26 / np.sqrt(8000))
+    np.testing.assert_allclose(table["eti95_lb"], np.exp(mu - 1.959964 * s), rtol=0.05)
+    # ordinal: the slopes only, no cutpoints
+    assert _normal_posterior(od_model, draws=50).odds_ratios()["term"].tolist() == ["C(g)[T.v]", "x1", "x2"]
