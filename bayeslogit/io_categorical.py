@@ -27,7 +27,7 @@ import numpy as np
 from .errors import BayeslogitError, FitFileError
 from .fit.categorical_pymc import param_labels
 from .priors import ResolvedPriors
-from .results.categorical import CategoricalPosterior, CategoricalResults
+from .results.categorical import CategoricalPosterior, CategoricalResults, is_categorical
 
 __all__ = [
     "is_categorical",
@@ -39,11 +39,6 @@ __all__ = [
 ]
 
 FAMILIES = ("multinomial", "ordinal")
-
-
-def is_categorical(results: Any) -> bool:
-    """Whether ``results`` is a multinomial or ordinal fit."""
-    return isinstance(results, (CategoricalResults, CategoricalPosterior))
 
 
 def _plain(v: Any) -> Any:

@@ -36,12 +36,13 @@ def od_model(od):
 
 
 def _normal_posterior(model, *, chains=4, draws=1000, seed=0, divergent=0):
-    """A posterior of independent normal draws around the MLE with its standard errors (known
-    moments), with NUTS-like sample stats, as a sampler would return it."""
+    """A posterior of independent normal draws N(MLE, its covariance) (known moments; the
+    large-sample posterior under a flat prior), with NUTS-like sample stats, as a sampler
+    would return it."""
     fit = model.fit_mle()
     rng = np.random.default_rng(seed)
-    mu, sd = fit.params.to_numpy(), fit.bse.to_numpy()
-    theta = mu + sd * rng.standard_normal((chains, draws, mu.size))
+    mu, L = fit.params.to_numpy(), np.linalg.cholesky(fit.cov_params().to_numpy())
+    theta = mu + rng.standard_normal((chains, draws, mu.size)) @ L.T
     div = np.zeros((chains, draws), dtype=bool)
     div.flat[:divergent] = True
     labels = [":".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in fit.params.index]
@@ -189,3 +190,71 @@ def test_posterior_odds_ratios_are_lognormal_moments(mn_model, od_model):
     np.testing.assert_allclose(table["eti95_lb"], np.exp(mu - 1.959964 * s), rtol=0.05)
     # ordinal: the slopes only, no cutpoints
     assert _normal_posterior(od_model, draws=50).odds_ratios()["term"].tolist() == ["C(g)[T.v]", "x1", "x2"]
+
+
+# -- diagnostics and compare ------------------------------------------------------------------
+
+
+def test_diagnostics_of_nuts_draws_against_arviz(mn_model):
+    import arviz_stats as azs
+
+    good = _normal_posterior(mn_model, chains=4, draws=500, seed=5).diagnostics()
+    frame = good.to_frame()
+    mcmc = ["R-hat (max)", "ESS bulk (min)", "ESS tail (min)", "Divergent transitions"]
+    assert (frame.loc[mcmc, "verdict"] == "ok").all(), frame
+    assert frame.loc["Pareto k (PSIS-LOO)", "value"] == f"{int(good.loo['n_k_above_0.7'])} high"
+    # the per-parameter numbers are ArviZ's on the draws
+    th = _normal_posterior(mn_model, chains=4, draws=500, seed=5).idata.posterior["theta"]
+    np.testing.assert_allclose(good.per_param["r_hat"], azs.rhat(th).values, rtol=1e-12)
+    np.testing.assert_allclose(good.per_param["ess_tail"], azs.ess(th, method="tail").values, rtol=1e-12)
+    # LOO: the blockwise loo() = ArviZ's loo on the log-likelihood written out in numpy (a
+    # weighted row is one group of w rows: w log p)
+    from scipy.special import log_softmax
+
+    d = mn_model.design
+    c, s, m = th.shape
+    B = th.values.reshape(c, s, 2, -1)  # outcomes a and c (b is the reference)
+    eta = np.einsum("np,cskp->csnk", d.X, B)
+    eta = np.concatenate([eta[..., :1], np.zeros(eta.shape[:-1] + (1,)), eta[..., 1:]], axis=-1)
+    ll = d.weights * np.take_along_axis(log_softmax(eta, axis=-1), d.y[None, None, :, None], axis=-1)[..., 0]
+    tree = xr.DataTree.from_dict(
+        {"posterior": th.to_dataset(), "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), ll)})}
+    )
+    ref = azs.loo(tree)
+    assert good.loo["elpd_loo"] == pytest.approx(float(ref.elpd), rel=1e-9)
+    assert good.loo["p_loo"] == pytest.approx(float(ref.p), rel=1e-9)
+    # divergences and a chain stuck elsewhere fail, by name
+    bad = _normal_posterior(mn_model, chains=4, draws=500, seed=5, divergent=4)
+    bad.idata.posterior["theta"].values[0] += 1.0
+    diag = bad.diagnostics()
+    failed = {c.name for c in diag.failed}
+    assert {"Divergent transitions", "R-hat (max)"} <= failed
+    assert diag.to_frame().loc["Divergent transitions", "value"] == "4"
+    assert "Divergent transitions: NUTS could not" in str(diag)
+
+
+def test_diagnostics_of_a_laplace_fit(od_model):
+    post = od_model.sample(draws=500, chains=2, random_seed=2, method="laplace", progressbar=False)
+    diag = post.diagnostics()
+    frame = diag.to_frame()
+    assert frame.index.tolist() == ["Pareto k (importance sampling)", "IS-ESS (importance sampling)"]
+    assert float(frame.loc["Pareto k (importance sampling)", "value"]) == pytest.approx(
+        post.idata.posterior.attrs["pareto_k"], abs=0.005
+    )
+    assert diag.ok and diag.loo is None
+
+
+def test_compare_categorical_fits_side_by_side(mn_model, od_model):
+    mle, map_ = mn_model.fit_mle(), mn_model.fit_map(priors=bl.Normal(0, 1))
+    post = _normal_posterior(mn_model, chains=2, draws=2000, seed=7)
+    table = bl.compare(mle, map_, post, ci_prob=0.9)
+    assert table.index.names == ["outcome", "term"]
+    assert table.columns.get_level_values(0).unique().tolist() == ["MLE", "MAP Normal(0, 1)", "Posterior"]
+    pd.testing.assert_series_equal(table[("MLE", "estimate")], mle.params, check_names=False)
+    # 90% Wald interval: estimate -/+ 1.6449 se
+    np.testing.assert_allclose(table[("MLE", "upper")] - mle.params, 1.644854 * mle.bse, rtol=1e-6)
+    # normal draws around the MLE with its se: the posterior columns near the MLE's (MC error)
+    np.testing.assert_allclose(table[("Posterior", "estimate")], mle.params, atol=4 * mle.bse.max() / np.sqrt(4000))
+    np.testing.assert_allclose(table[("Posterior", "sd")], mle.bse, rtol=0.05)
+    with pytest.raises(bl.ArgumentError, match="same formula, family and reference"):
+        bl.compare(mle, od_model.fit_mle())

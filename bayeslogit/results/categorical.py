@@ -29,13 +29,21 @@ from ..priors.families import SklearnPrior
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB
 from .categorical_draws import ame_draws, ame_terms, summarize
-from .shortcuts import CategoricalShortcuts
+from .shortcuts import CategoricalPosteriorShortcuts, CategoricalShortcuts
 
 SEPARATION_SE = 1e3
 """An MLE standard error above this is taken as a sign of separation (the likelihood flat
 along a direction to infinity), with a :class:`~bayeslogit.SeparationWarning`."""
 
-__all__ = ["CategoricalResults", "CategoricalPosterior", "fit_categorical", "outcome_probabilities", "new_rows"]
+__all__ = [
+    "CategoricalResults",
+    "CategoricalPosterior",
+    "fit_categorical",
+    "outcome_probabilities",
+    "new_rows",
+    "is_categorical",
+    "estimates",
+]
 
 
 def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter: int) -> CategoricalResults:
@@ -299,7 +307,7 @@ class CategoricalResults(CategoricalShortcuts):
         return out.reset_index()
 
 
-class CategoricalPosterior(CategoricalShortcuts):
+class CategoricalPosterior(CategoricalPosteriorShortcuts):
     """NUTS draws of a multinomial or ordinal model (from :meth:`bayeslogit.LogitModel.sample`).
 
     ``params`` are the posterior means, labelled as :class:`CategoricalResults`' ``params``;
@@ -488,11 +496,26 @@ class CategoricalPosterior(CategoricalShortcuts):
         """The outcome of highest posterior mean probability for each row."""
         return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)
 
-    def diagnostics(self, *args, **kwargs):
+    def report(self, *args, **kwargs):
         """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
         raise ArgumentError(
-            "diagnostics() and report() are not available for multinomial and ordinal fits yet; see "
-            "coef_table() (r_hat, ess_bulk) and loo()"
+            "report() is not available for multinomial and ordinal fits yet; see diagnostics(), "
+            "coef_table() and bl.compare()"
         )
 
-    report = diagnostics
+
+def is_categorical(fit: Any) -> bool:
+    """Whether ``fit`` is a multinomial or ordinal fit (a point fit or a posterior)."""
+    return isinstance(fit, (CategoricalResults, CategoricalPosterior))
+
+
+def estimates(fit: CategoricalResults | CategoricalPosterior, ci_prob: float) -> pd.DataFrame:
+    """``estimate``, ``sd``, ``lower``, ``upper`` per parameter (indexed as ``params``): the
+    MLE or mode with its Wald / Laplace interval, or the posterior mean, sd and equal-tailed
+    interval of the draws (:func:`bayeslogit.compare`)."""
+    if isinstance(fit, CategoricalPosterior):
+        th = fit.idata.posterior["theta"].values
+        table = summarize(th.reshape(-1, th.shape[-1]), fit.params.index, ci_prob)
+        return table.set_axis(["estimate", "sd", "lower", "upper"], axis=1)
+    ci = fit.conf_int(ci_prob=ci_prob)
+    return pd.DataFrame({"estimate": fit.params, "sd": fit.bse, "lower": ci["lower"], "upper": ci["upper"]})

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .point import PointResults
     from .posterior import PosteriorResults
 
-__all__ = ["ResultsShortcuts", "PosteriorShortcuts", "CategoricalShortcuts"]
+__all__ = ["ResultsShortcuts", "PosteriorShortcuts", "CategoricalShortcuts", "CategoricalPosteriorShortcuts"]
 
 
 class ResultsShortcuts:
@@ -234,6 +234,29 @@ class CategoricalShortcuts:
         from ..io import save
 
         save(cast("Results", self), path)
+
+
+class CategoricalPosteriorShortcuts(CategoricalShortcuts):
+    """``save`` and ``diagnostics`` for multinomial and ordinal posteriors."""
+
+    def diagnostics(self):
+        """Convergence checks with verdicts (R-hat, bulk and tail ESS, divergences, tree depth,
+        E-BFMI; the proposal's Pareto k for ``method="laplace"``) and PSIS-LOO's Pareto k, with
+        the per-parameter statistics; see :mod:`bayeslogit.check.categorical`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(
+        ...     draws=300, chains=2, random_seed=1, method="laplace")
+        >>> post.diagnostics().ok
+        True
+        """
+        from ..check.categorical import diagnose_categorical
+
+        return diagnose_categorical(self)
 
 
 class PosteriorShortcuts:
