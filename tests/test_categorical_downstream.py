@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import arviz_stats  # noqa: F401 - imported once here, not inside the first test that needs it
 import numpy as np
 import pandas as pd
 import pytest
@@ -258,3 +259,60 @@ def test_compare_categorical_fits_side_by_side(mn_model, od_model):
     np.testing.assert_allclose(table[("Posterior", "sd")], mle.bse, rtol=0.05)
     with pytest.raises(bl.ArgumentError, match="same formula, family and reference"):
         bl.compare(mle, od_model.fit_mle())
+
+
+# -- the HTML report -----------------------------------------------------------------------------
+
+
+def test_report_statistics_against_references(mn_model, od_model):
+    from sklearn.metrics import confusion_matrix
+
+    from bayeslogit.check import categorical_statistics as st
+
+    post = _normal_posterior(mn_model, chains=2, draws=200, seed=8)
+    probs = post.predict()
+    d, w = mn_model.design, mn_model.design.weights
+    counts = st.confusion_counts(post, probs)
+    ref = confusion_matrix(d.y, probs.to_numpy().argmax(axis=1), sample_weight=w)
+    np.testing.assert_array_equal(counts.to_numpy(), ref)
+    cal = st.outcome_calibration(post, probs, bins=10)
+    assert len(cal) == 30
+    for k, level in enumerate(["a", "b", "c"]):
+        t = cal[cal["outcome"] == level]
+        # the bins' weighted averages are the overall weighted share and mean probability
+        assert np.average(t["observed"], weights=t["n"]) == pytest.approx(np.average(d.y == k, weights=w), abs=1e-12)
+        assert np.average(t["predicted"], weights=t["n"]) == pytest.approx(
+            np.average(probs[level], weights=w), abs=1e-12
+        )
+        assert t["predicted"].is_monotonic_increasing
+    # ordinal: the curves at the posterior mean of expit(cut - eta), observed shares per bin
+    opost = _normal_posterior(od_model, chains=2, draws=2000, seed=9)
+    curves, observed = st.cumulative_curves(opost, bins=8)
+    mle = od_model.fit_mle()
+    i0 = int(np.argmin(np.abs(curves["eta"])))
+    for name in ["Low|Medium", "Medium|High", "High|Top"]:
+        expected = 1 / (1 + np.exp(-(mle.params[name] - curves["eta"][i0])))
+        assert curves[name][i0] == pytest.approx(expected, abs=0.01)
+        assert (curves[f"{name} lower"] <= curves[name]).all() and (curves[name] <= curves[f"{name} upper"]).all()
+    eta = od_model.design.X[:, 1:] @ opost.params.iloc[:3].to_numpy()  # columns C(g)[T.v], x1, x2
+    lowest = np.argsort(eta, kind="stable")[:50]  # the first of 8 bins of 400 rows
+    assert observed["Low|Medium"].iloc[0] == pytest.approx(np.mean(od_model.design.y[lowest] <= 0), abs=1e-12)
+    assert observed["eta"].iloc[0] == pytest.approx(eta[lowest].mean(), abs=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "ordinal"])
+def test_report_is_one_self_contained_page(mn_model, od_model, kind, tmp_path):
+    model = mn_model if kind == "multinomial" else od_model
+    post = _normal_posterior(model, chains=2, draws=200, seed=10)
+    out = post.report(tmp_path / "r.html", fits=(model.fit_mle(),), run_info={"data source": "test.csv"})
+    text = out.read_text()
+    sections = ["model", "comparison", "diagnostics", "effects", "predictions", "loo", "run"]
+    sections += ["cumulative"] if kind == "ordinal" else []
+    for anchor in sections:
+        assert f"<h2 id='{anchor}'>" in text
+    assert ("<h2 id='cumulative'>" in text) == (kind == "ordinal")
+    assert text.count("data:image/png;base64,") == (4 if kind == "ordinal" else 3)
+    assert "could not be drawn" not in text and "test.csv" in text
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    with pytest.raises(bl.ArgumentError, match="same model"):
+        post.report(tmp_path / "r2.html", fits=((od_model if kind == "multinomial" else mn_model).fit_mle(),))

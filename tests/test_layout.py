@@ -310,6 +310,8 @@ PUBLIC_MODULES = ["bayeslogit", "bayeslogit.datasets", "bayeslogit.errors", "bay
 INTERNAL_MODULES = [
     "bayeslogit.check",
     "bayeslogit.check.categorical",
+    "bayeslogit.check.categorical_report",
+    "bayeslogit.check.categorical_statistics",
     "bayeslogit.check.diagnostics",
     "bayeslogit.check.figures",
     "bayeslogit.check.page",

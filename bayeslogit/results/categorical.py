@@ -337,7 +337,7 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
 
     def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
         """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter."""
-        import arviz as az
+        import arviz_stats as az  # the statistics half of ArviZ: no plotting import
 
         ci_prob = check_probability("ci_prob", ci_prob)
         lo, hi = (1 - ci_prob) / 2, (1 + ci_prob) / 2
@@ -495,13 +495,6 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
     def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
         """The outcome of highest posterior mean probability for each row."""
         return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)
-
-    def report(self, *args, **kwargs):
-        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
-        raise ArgumentError(
-            "report() is not available for multinomial and ordinal fits yet; see diagnostics(), "
-            "coef_table() and bl.compare()"
-        )
 
 
 def is_categorical(fit: Any) -> bool:
