@@ -316,3 +316,55 @@ def test_report_is_one_self_contained_page(mn_model, od_model, kind, tmp_path):
     assert "http://" not in text and "https://" not in text and "<script" not in text
     with pytest.raises(bl.ArgumentError, match="same model"):
         post.report(tmp_path / "r2.html", fits=((od_model if kind == "multinomial" else mn_model).fit_mle(),))
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_command_line_fits_multinomial_and_ordinal(mn, od, tmp_path, capsys):
+    from bayeslogit.cli import main
+
+    mn[["y", "x1", "x2"]].to_csv(tmp_path / "mn.csv", index=False)
+    opts = ["--method", "laplace", "--draws", "300", "--chains", "2", "--quiet", "--ignore-checks"]
+    out = [str(tmp_path / "mn.nc"), str(tmp_path / "mn.html")]
+    assert (
+        main(
+            [
+                "fit",
+                str(tmp_path / "mn.csv"),
+                "y ~ x1 + x2",
+                "--reference",
+                "c",
+                *opts,
+                "--save",
+                out[0],
+                "--report",
+                out[1],
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    post = bl.load(out[0])
+    mle = bl.LogitModel("y ~ x1 + x2", mn, family="multinomial", reference="c").fit_mle()
+    pd.testing.assert_index_equal(post.params.index, mle.params.index)  # the reference level came through
+    assert f"{mle.params[('a', 'x1')]:.4f}" in printed  # the MLE column of the comparison
+    assert "<h2 id='predictions'>" in (tmp_path / "mn.html").read_text()
+    # `bayeslogit report` re-renders it from the saved posterior
+    assert main(["report", out[0], "-o", str(tmp_path / "again.html"), "--quiet", "--ignore-checks"]) == 0
+    assert "confusion matrix" in (tmp_path / "again.html").read_text()
+    # ordinal: a CSV has no ordered categories; --order gives the levels, lowest first
+    od.assign(y=od.y.astype(str))[["y", "x1"]].to_csv(tmp_path / "od.csv", index=False)
+    order = ["--order", "Low,Medium,High,Top"]
+    assert main(["fit", str(tmp_path / "od.csv"), "y ~ x1", *order, *opts, "--save", str(tmp_path / "od.nc")]) == 0
+    fit = bl.load(tmp_path / "od.nc")
+    assert fit.params.index.tolist() == ["x1", "Low|Medium", "Medium|High", "High|Top"]
+    ref = bl.LogitModel("y ~ x1", od).fit_mle()
+    assert f"{ref.params['Low|Medium']:.4f}" in capsys.readouterr().out
+    # bad options are one-line errors before sampling
+    assert main(["fit", str(tmp_path / "od.csv"), "y ~ x1", "--order", "Low,Medium", *opts]) == 2
+    assert "three or more distinct levels" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "od.csv"), "y ~ x1", "--order", "Low,Medium,High", *opts]) == 2
+    assert "not in --order" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "mn.csv"), "y ~ x1", "--effects", "x1", *opts]) == 2
+    assert "drop --effects" in capsys.readouterr().err

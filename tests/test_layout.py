@@ -47,7 +47,7 @@ STAGES = [
     ("model", ["model"]),
     ("interpret", ["interpret", "io", "io_categorical"]),
     ("check", ["check"]),
-    ("entry points", ["sklearn", "cli", "__init__", "__main__"]),
+    ("entry points", ["sklearn", "cli", "cli_categorical", "__init__", "__main__"]),
 ]
 MARKED_EXCEPTION = "bayeslogit.results.shortcuts"
 
@@ -321,6 +321,7 @@ INTERNAL_MODULES = [
     "bayeslogit.check.sensitivity",
     "bayeslogit.check.statistics",
     "bayeslogit.cli",
+    "bayeslogit.cli_categorical",
     "bayeslogit.design",
     "bayeslogit.design.builder",
     "bayeslogit.design.categorical",
