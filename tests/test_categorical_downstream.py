@@ -368,3 +368,50 @@ def test_command_line_fits_multinomial_and_ordinal(mn, od, tmp_path, capsys):
     assert "not in --order" in capsys.readouterr().err
     assert main(["fit", str(tmp_path / "mn.csv"), "y ~ x1", "--effects", "x1", *opts]) == 2
     assert "drop --effects" in capsys.readouterr().err
+
+
+# -- prior predictive ----------------------------------------------------------------------------
+
+
+def test_multinomial_prior_draws_have_the_prior_moments(mn):
+    """Normal(0, 1) slopes, a Normal(0, 2.5) intercept at centred predictors, for each
+    non-reference level independently; outcomes drawn from each draw's probabilities."""
+    model = bl.LogitModel(
+        "y ~ x1 + x2", mn, family="multinomial", priors={"x1": bl.Normal(0, 1), "x2": bl.Normal(0, 1)}
+    )
+    tree = model.sample_prior_predictive(4000, random_seed=3)
+    theta = tree.prior["theta"].values[0]
+    assert tree.prior["theta"].coords["param"].values.tolist()[:3] == ["b:Intercept", "b:x1", "b:x2"]
+    xm = mn[["x1", "x2"]].mean().to_numpy()
+    se = 4 / np.sqrt(4000)
+    for lvl in range(2):
+        b = theta[:, 3 * lvl : 3 * lvl + 3]
+        centred = b[:, 0] + b[:, 1:] @ xm  # the intercept at the predictor means
+        assert centred.std() == pytest.approx(2.5, rel=se)
+        np.testing.assert_allclose(b[:, 1:].std(axis=0), 1, rtol=se)
+        assert abs(centred.mean()) < 4 * 2.5 / np.sqrt(4000)
+    assert abs(np.corrcoef(theta[:, 1], theta[:, 4])[0, 1]) < 4 / np.sqrt(4000)  # levels independent
+    # the replicated outcomes follow each draw's probabilities (first rows, mean over draws)
+    codes = tree.prior_predictive["y"].values[0]
+    fam, d = model.design.response_family, model.design
+    P = np.mean([fam.probs(d.X[:5], t) for t in theta], axis=0)
+    freq = np.stack([(codes[:, :5] == k).mean(axis=0) for k in range(3)], axis=1)
+    np.testing.assert_allclose(freq, P, atol=4 * 0.5 / np.sqrt(4000))
+    assert tree.observed_data.attrs["levels"] == ["a", "b", "c"]
+    np.testing.assert_array_equal(tree.observed_data["y"].values, d.y)
+
+
+def test_ordinal_prior_cutpoints_are_sorted_intercept_draws(od):
+    """Three cutpoints: the intercept prior's iid draws sorted, so at x = the means their
+    expected values are the normal order statistics -/+ 0.8463 sd and 0 (closed form)."""
+    model = bl.LogitModel("y ~ x1", od, priors={"x1": bl.Normal(0, 1)})
+    tree = model.sample_prior_predictive(6000, random_seed=4, predictive=False)
+    assert "prior_predictive" not in tree.children
+    theta = tree.prior["theta"].values[0]  # x1, then the three cutpoints
+    assert (np.diff(theta[:, 1:], axis=1) > 0).all()
+    centred = theta[:, 1:] - (theta[:, 0] * od["x1"].mean())[:, None]  # -a_k, a_k the centred intercepts
+    expected = 2.5 * np.array([-0.846284, 0.0, 0.846284])
+    np.testing.assert_allclose(centred.mean(axis=0), expected, atol=4 * 2.5 * 0.75 / np.sqrt(6000))
+    assert theta[:, 0].std() == pytest.approx(1, rel=4 / np.sqrt(6000))
+    with pytest.raises(bl.PriorError, match="Flat"):
+        bl.LogitModel("y ~ x1", od, priors={"x1": bl.Flat()}).sample_prior_predictive(10, random_seed=1)

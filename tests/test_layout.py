@@ -349,6 +349,7 @@ INTERNAL_MODULES = [
     "bayeslogit.fit.glmm",
     "bayeslogit.fit.penalized",
     "bayeslogit.fit.prior_predictive",
+    "bayeslogit.fit.prior_predictive_categorical",
     "bayeslogit.fit.prior_scale",
     "bayeslogit.fit.pymc_model",
     "bayeslogit.fit.sampling",
