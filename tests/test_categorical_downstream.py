@@ -415,3 +415,22 @@ def test_ordinal_prior_cutpoints_are_sorted_intercept_draws(od):
     assert theta[:, 0].std() == pytest.approx(1, rel=4 / np.sqrt(6000))
     with pytest.raises(bl.PriorError, match="Flat"):
         bl.LogitModel("y ~ x1", od, priors={"x1": bl.Flat()}).sample_prior_predictive(10, random_seed=1)
+
+
+@pytest.mark.slow
+def test_a_nuts_posterior_end_to_end(od_model, od, tmp_path):
+    """PyMC's NUTS: the sampler's stats reach the diagnostics, the file and the report; the
+    posterior AME is near the MLE's (statsmodels' get_margeff equivalent) at n = 400."""
+    post = od_model.sample(draws=400, tune=400, chains=2, random_seed=11, sampler="pymc", progressbar=False)
+    frame = post.diagnostics().to_frame()
+    assert {"R-hat (max)", "Divergent transitions", "Tree depth saturation", "E-BFMI (min over chains)"} <= set(
+        frame.index
+    )
+    back = _round_trip(post, tmp_path, od)
+    assert set(back.idata.sample_stats.data_vars) == set(post.idata.sample_stats.data_vars)
+    pd.testing.assert_frame_equal(back.diagnostics().to_frame(), frame)
+    mle = od_model.fit_mle().marginal_effects()
+    me = post.marginal_effects()
+    np.testing.assert_array_less(np.abs(me["mean"] - mle["dy/dx"]), 0.25 * mle["std err"])
+    text = back.report(tmp_path / "r.html", fits=(od_model.fit_mle(),)).read_text()
+    assert "E-BFMI" in text and "<h2 id='cumulative'>" in text
