@@ -13,6 +13,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..summary import Summary
-from .diagnostics import BFMI_MIN, ESS_PER_CHAIN, RHAT_MAX, Check
+from .diagnostics import BFMI_MIN, ESS_PER_CHAIN, RHAT_MAX, TEXT_WIDTH, Check
 
 __all__ = ["CategoricalDiagnostics", "diagnose_categorical"]
 
@@ -66,17 +67,19 @@ class CategoricalDiagnostics:
         rows = [{"check": c.name, **{k: getattr(c, k) for k in keys}} for c in self.checks]
         return pd.DataFrame(rows).set_index("check")
 
-    def _summary(self) -> Summary:
+    def _summary(self, *, text: bool = False) -> Summary:
         status = "all checks pass" if self.ok else f"{len(self.failed)} check(s) FAILED"
         info = [("Chains x draws:", f"{self.n_chains} x {self.n_draws}"), ("Verdict:", status)]
         tables: list[pd.DataFrame] = [self.to_frame()[["value", "rule", "verdict", "detail"]], self.per_param]
         if self.loo is not None:
             tables.append(self.loo.to_frame("PSIS-LOO"))
         notes = [f"{c.name}: {c.suggestion}" for c in self.failed if c.suggestion] + self.notes
+        if text:  # print(): no line wider than TEXT_WIDTH
+            notes = ["\n".join(textwrap.wrap(n, TEXT_WIDTH, subsequent_indent="    ")) for n in notes]
         return Summary("Posterior diagnostics", info, tables, notes)
 
     def __str__(self) -> str:
-        return str(self._summary())
+        return str(self._summary(text=True))
 
     def __repr__(self) -> str:
         return str(self)

@@ -365,7 +365,8 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
             ("Sampler:", self.sampler),
             ("Draws:", f"{post.sizes['chain']} chains x {post.sizes['draw']}"),
         ]
-        return Summary(f"{self.family.label} logistic regression (posterior)", info, [self.coef_table(ci_prob=ci_prob)])
+        table = self.coef_table(ci_prob=ci_prob).set_index(list(self.params.index.names))
+        return Summary(f"{self.family.label} logistic regression (posterior)", info, [table])
 
     def predict(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.DataFrame:
         """Posterior mean probability of every outcome (columns: the levels)."""
