@@ -94,6 +94,11 @@ def test_point_fits_round_trip(mn_model, od_model, mn, od, tmp_path):
     back = _round_trip(fit, tmp_path, od)
     assert back.params.index[-3:].tolist() == ["Low|Medium", "Medium|High", "High|Top"]
     assert back.llf == pytest.approx(fit.llf, abs=1e-9)
+    # an ordinal offset (a column) is stored and checked like a binary model's
+    off = od.assign(o=np.linspace(-0.5, 0.5, len(od)))
+    fit = bl.LogitModel("y ~ x1", off, family="ordinal", offset="o").fit_map()
+    back = _round_trip(fit, tmp_path, off)
+    np.testing.assert_array_equal(back.design.offset, fit.design.offset)
 
 
 def test_posteriors_round_trip(mn_model, od_model, mn, od, tmp_path):
