@@ -66,8 +66,8 @@ def _add_sampling_options(
         "--sampler",
         choices=["auto", "bayeslogit", "pymc", "nutpie", "numpyro"],
         default="auto",
-        help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists, "
-        "else PyMC's; with group terms like (1|g), nutpie when installed, else PyMC's), "
+        help="NUTS implementation: auto (bayeslogit's own NUTS when the posterior mode exists "
+        "or the model has group terms like (1|g), else nutpie when installed or PyMC's), "
         "bayeslogit, pymc, nutpie, numpyro (default auto)",
     )
     g.add_argument(

@@ -256,7 +256,8 @@ class LogitModel:
             Warm-up iterations per chain. ``None`` (default): 200 for bayeslogit's own NUTS,
             which starts at the posterior mode with the Laplace covariance as its metric and so
             only adapts its step size (``benchmarks/README.md``, "Warm-up length": 1000 spent
-            1.7x the gradients per effective draw for the same posterior), and 1000 for PyMC,
+            1.7x the gradients per effective draw for the same posterior), 1000 for it on a
+            model with group terms or sampled scales (its metric is learnt in warm-up), and 1000 for PyMC,
             nutpie and numpyro. An integer is used as given, whichever the sampler. The warm-up used is in
             ``idata.sample_stats.attrs["tuning_steps"]`` (and ``"tuning_steps_source"``:
             ``"auto"`` or ``"explicit"``) and in the summary's run settings.
@@ -268,10 +269,12 @@ class LogitModel:
             posterior mode with the Laplace covariance as a dense mass matrix; see
             ``benchmarks/README.md``).
             ``"auto"`` (default) uses it whenever Newton's method finds the posterior mode,
-            and PyMC's NUTS otherwise (separation under flat priors; priors that sample their
-            own scale, ``Normal(0, HalfNormal(s))`` and ``Horseshoe``, which it does not take).
-            A model with group terms runs nutpie when installed, else PyMC's NUTS, and says so
-            on stderr; ``"bayeslogit"`` and ``method="laplace"`` raise a ``SamplerError`` there.
+            and PyMC's NUTS otherwise (separation under flat priors; the ``Horseshoe``, which
+            it does not take). A model with group terms or with ``Normal(mu, HalfNormal(s))``
+            (a sampled scale) runs on it too (non-centred, warm-up adapting a dense metric,
+            1000 iterations), unless its position has over 1000 parameters or it also has a
+            horseshoe: then ``"auto"`` runs nutpie when installed, else PyMC's NUTS, and says
+            so on stderr; ``method="laplace"`` raises a ``SamplerError`` with group terms.
         target_accept : float or None
             NUTS target acceptance rate in (0, 1); raise it (e.g. 0.95) after divergences.
             ``None`` (default): 0.8, or what the priors need (the horseshoe: 0.99, as rstanarm's

@@ -17,6 +17,7 @@ Usage::
     python benchmarks/bench.py --size cli        # `bayeslogit fit` vs statsmodels, whole processes
     python benchmarks/bench.py --size laplace-loo  # corrected Laplace LOO vs NUTS; PSIS vs ArviZ's loop
     python benchmarks/bench.py --size grad       # kernel gradient, float64 vs float32 X (n=100,000)
+    python benchmarks/bench.py --size groups     # group models: bayeslogit's NUTS vs nutpie (groups.py)
 
 The ``pipeline`` section (issue 11) runs each scenario in a fresh subprocess that records its
 own peak resident memory (``getrusage(RUSAGE_SELF).ru_maxrss``) and the seconds of every step:
@@ -694,7 +695,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--size",
-        choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "laplace-loo", "grad", "all"],
+        choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "laplace-loo", "grad", "groups", "all"],
         default="all",
     )
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
@@ -741,6 +742,11 @@ def main(argv=None) -> int:
     if args.size in ("grad", "all"):
         print("grad: the kernel's gradient at n = 100,000, p = 23, float64 vs float32 X", flush=True)
         results["gradient_variants"] = bench_gradient_variants(args.quick)
+    if args.size in ("groups", "all"):
+        print("groups: Seeds, cbpp, a correlated slope; warm fits, bayeslogit's NUTS vs nutpie", flush=True)
+        from groups import compare  # benchmarks/groups.py
+
+        results["groups"] = compare(1 if args.quick else 5)
     if args.size in ("levels", "all"):
         print("levels: y ~ x1 + C(g), g with 5,000 levels, 100,000 rows", flush=True)
         out, err = _run_child("bench.levels_child(100_000, 5000)", 8)

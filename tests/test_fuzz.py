@@ -115,6 +115,12 @@ def test_design_mle_map_give_a_result_or_a_package_error(case):
         d = model.design
         assert d.n_obs + d.n_dropped == len(df)  # rows are never lost silently
         assert d.X.shape == (d.n_obs, len(d.column_names)) and np.all(np.isfinite(d.X))
+        if d.categorical is not None:  # three or more text outcomes: multinomial under family="auto"
+            event("categorical")
+            assert set(np.unique(d.y)) == set(range(len(d.categorical.levels)))
+            fit = model.fit_map(priors=bl.Normal(0, 1))  # a proper prior: a finite mode always
+            assert np.all(np.isfinite(fit.params)), fit.params
+            return
         assert set(np.unique(d.y)) == {0, 1}
         for fit in (model.fit_mle(), model.fit_map(), model.fit_map(priors=bl.Normal(0, 1))):
             assert list(fit.params.index) == d.column_names

@@ -343,6 +343,8 @@ INTERNAL_MODULES = [
     "bayeslogit.fit.nuts.cache",
     "bayeslogit.fit.nuts.density",
     "bayeslogit.fit.nuts.driver",
+    "bayeslogit.fit.nuts.group_density",
+    "bayeslogit.fit.nuts.group_kernel",
     "bayeslogit.fit.nuts.kernel",
     "bayeslogit.fit.nuts.progress",
     "bayeslogit.fit.nuts.warm",

@@ -5,9 +5,13 @@ its arguments, calls it and wraps the draws as results). In order:
 
 - ``sampler`` is checked (an unknown or uninstalled sampler fails first), and flat priors on
   separating columns warn that the posterior is improper;
-- a model with group terms runs PyMC's model: ``"auto"`` picks nutpie when installed, else
-  PyMC's NUTS (bayeslogit's NUTS and the Laplace method take only the population coefficients);
-- hierarchical and horseshoe priors (which sample their own scale) also go to PyMC's model;
+- a model with group terms: ``"auto"`` and ``"bayeslogit"`` run bayeslogit's own NUTS
+  (:func:`.nuts.driver.sample_group_model`) unless a coefficient prior samples a scale the
+  kernel does not take (the horseshoe) or the position has more than :data:`MAX_GROUP_DIM`
+  parameters (its dense metric), when ``"auto"`` picks nutpie when installed, else PyMC's NUTS;
+  ``"nutpie"``/``"pymc"`` run PyMC's model;
+- ``Normal(mu, HalfNormal(s))`` (a sampled scale) without group terms: the same sampler; the
+  horseshoe goes to PyMC's model;
 - ``method="laplace"``: Laplace draws corrected by PSIS (:mod:`.laplace`) when the posterior is
   smooth and the approximation is trusted, else NUTS with a warning saying why;
 - ``"auto"`` and ``"bayeslogit"``: bayeslogit's own NUTS (:mod:`.nuts.driver`) when Newton's
@@ -28,9 +32,15 @@ import warnings
 from ..errors import BayeslogitWarning, SamplerError, SeparationWarning
 from . import laplace, pymc_model
 from .nuts import driver
+from .nuts.group_density import supports
 from .separation import improper_separation, mean_undefined_columns
 
 __all__ = ["sample_posterior"]
+
+#: The largest position (population coefficients, group sds, correlations, levels x varying
+#: coefficients) that ``sampler="auto"`` puts on bayeslogit's NUTS: its dense metric costs
+#: O(dim^2) per gradient and memory; larger models go to nutpie (or PyMC).
+MAX_GROUP_DIM = 1000
 
 
 def sample_posterior(
@@ -56,7 +66,7 @@ def sample_posterior(
     ------
     SamplerError
         An unknown or uninstalled sampler; ``sampler="bayeslogit"`` for a model it does not
-        take (group terms, hierarchical or horseshoe priors) or without a posterior mode;
+        take (horseshoe priors) or, without group terms and sampled scales, without a posterior mode;
         ``method="laplace"`` with group terms.
     """
     used = pymc_model.resolve_sampler(sampler)
@@ -64,13 +74,37 @@ def sample_posterior(
     _warn_if_mean_undefined(model)
     kinked = model.priors.has_kink
     hierarchical = model.priors.sampled_scale
-    if model.design.groups is not None:  # group terms: PyMC's model, nutpie or PyMC's NUTS
-        used = _group_sampler(sampler, used, method, progressbar)
+    own_scales = not hierarchical or supports(model.priors)  # sampled scales the kernel takes
+    if model.design.groups is not None:  # group terms: bayeslogit's NUTS, nutpie or PyMC's NUTS
+        if _groups_on_own_nuts(model, sampler, method, not own_scales):
+            idata = driver.sample_group_model(
+                model,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                target_accept=target_accept,
+                progressbar=progressbar,
+            )
+            return idata, "bayeslogit"
+        used = _group_sampler(sampler, used, method, progressbar, not own_scales)
         hierarchical = True
+    elif hierarchical and own_scales and sampler in ("auto", "bayeslogit") and method != "laplace":
+        idata = driver.sample_group_model(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+        )
+        return idata, "bayeslogit"
     if hierarchical and sampler == "bayeslogit":
         raise SamplerError(
-            "sampler='bayeslogit' does not take hierarchical or horseshoe priors (their scale is "
-            "sampled too); use sampler='auto' (which runs PyMC's NUTS for them), 'pymc' or 'nutpie'"
+            "sampler='bayeslogit' does not take horseshoe priors (their global and local scales "
+            "are sampled too); use sampler='auto' (which runs nutpie or PyMC's NUTS for them), "
+            "'pymc' or 'nutpie'"
         )
     # stacklevel 3: this function, LogitModel.sample, the user's call
     if method == "laplace" and (kinked or hierarchical):
@@ -154,17 +188,34 @@ def _warn_if_mean_undefined(model) -> None:
         )
 
 
-def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:
-    """The sampler of a model with group terms: bayeslogit's own NUTS and the Laplace method
-    take only the population coefficients, so ``"auto"`` runs nutpie when installed (fast on
-    the non-centred funnel of group sds), else PyMC's NUTS, and says so on stderr."""
+def _groups_on_own_nuts(model, sampler: str, method: str, hierarchical: bool) -> bool:
+    """Whether a model with group terms runs on bayeslogit's NUTS: ``"auto"`` or
+    ``"bayeslogit"``, ``method="nuts"``, no coefficient prior sampling its own scale, and (for
+    ``"auto"``) a position of at most :data:`MAX_GROUP_DIM` parameters."""
+    if sampler not in ("auto", "bayeslogit") or method == "laplace" or hierarchical:
+        return False
+    if sampler == "bayeslogit":
+        return True
+    d = model.design
+    dim = d.X.shape[1]
+    for t in d.groups.terms:
+        k = t.n_coef
+        dim += k + k * (k - 1) // 2 + t.n_levels * k
+    return dim <= MAX_GROUP_DIM
+
+
+def _group_sampler(sampler: str, used: str, method: str, progressbar, hierarchical: bool) -> str:
+    """The sampler of a model with group terms not on bayeslogit's NUTS (see
+    :func:`_groups_on_own_nuts`): ``"auto"`` runs nutpie when installed (fast on the non-centred
+    funnel of group sds), else PyMC's NUTS, and says so on stderr."""
     import importlib.util
     import sys
 
-    if sampler == "bayeslogit":
+    if sampler == "bayeslogit" and hierarchical:
         raise SamplerError(
-            "sampler='bayeslogit' does not take group terms like (1 | g) (their sds are sampled "
-            "too); use sampler='auto' (nutpie when installed, else PyMC), 'nutpie' or 'pymc'"
+            "sampler='bayeslogit' takes group terms like (1 | g) but not, beside them, horseshoe "
+            "coefficient priors (their scales are sampled too); use sampler='auto' (nutpie when "
+            "installed, else PyMC), 'nutpie' or 'pymc'"
         )
     if method == "laplace":
         raise SamplerError(
@@ -176,7 +227,8 @@ def _group_sampler(sampler: str, used: str, method: str, progressbar) -> str:
     used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
     if progressbar:
         print(
-            f"group terms: sampling with {used} (bayeslogit's own NUTS takes no group terms)",
+            f"group terms: sampling with {used} (bayeslogit's own NUTS takes up to {MAX_GROUP_DIM} "
+            "parameters and no horseshoe coefficient priors beside group terms)",
             file=sys.stderr,
             flush=True,
         )

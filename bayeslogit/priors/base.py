@@ -50,6 +50,9 @@ __all__ = [
 # The prior codes of the compiled sampler (bayeslogit.fit.nuts.kernel) and its numpy mirror
 # (bayeslogit.fit.nuts.density): a family's kernel_params() returns one of them.
 KERNEL_NORMAL, KERNEL_STUDENT, KERNEL_FLAT, KERNEL_LAPLACE, KERNEL_ELASTIC = 0, 1, 2, 3, 4
+# The codes of a group sd's prior in the compiled sampler (bayeslogit.fit.nuts.group_kernel):
+# a scale prior's kernel_params() returns one of them.
+KERNEL_HALFNORMAL, KERNEL_HALFSTUDENT = 0, 1
 
 
 def _refuse_text_and_bool(name: str, value: Any, what: str) -> None:
@@ -203,6 +206,14 @@ class JointFamily:
         return values
 
     @classmethod
+    def kernel_scales(cls, priors: list) -> Any:
+        """For a family whose coefficients share a sampled scale that the compiled sampler
+        takes (non-centred ``mu + tau z``), ``(scale priors, tau index per coefficient, mu per
+        coefficient)``; None for every other family (independent coefficients need none; the
+        horseshoe is not on the compiled sampler)."""
+        return None
+
+    @classmethod
     def free_log_prior(cls, priors: list, free: FreeDraws, ctx: PriorContext) -> dict[str, np.ndarray]:
         """Log prior density of the posterior draws of the family's free variables other than
         the coefficients (name -> ``(draws, k)``), as ``pm.compute_log_prior`` (untransformed,
@@ -235,6 +246,11 @@ class Prior(JointFamily):
     def family_class(self) -> type[JointFamily]:
         """The class whose classmethods handle every coefficient under this prior's family."""
         return type(self)
+
+    def with_fixed_scale(self) -> Prior:
+        """This prior with a sampled scale fixed at its prior's scale (where the family has
+        one the compiled sampler takes); by default the prior itself."""
+        return self
 
     @property
     def family(self) -> str:
@@ -313,6 +329,11 @@ class ScalePrior:
 
     def logpdf(self, s: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def kernel_params(self) -> tuple[int, float, float]:
+        """``(code, sigma, nu)`` of this prior in the compiled sampler
+        (:mod:`bayeslogit.fit.nuts.group_kernel`)."""
+        raise NotImplementedError(f"{self} is not on the compiled sampler")
 
     def mixture_logpdf(self, z: np.ndarray) -> np.ndarray:
         """Marginal log density of ``N(0, tau)`` with ``tau`` under this prior, by quadrature in

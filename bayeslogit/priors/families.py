@@ -98,6 +98,11 @@ class Normal(Prior):
     def family_class(self) -> type[JointFamily]:
         return HierarchicalNormal if self.sampled_scale else Normal
 
+    def with_fixed_scale(self) -> Normal:
+        """``Normal(mu, s)`` for ``Normal(mu, HalfNormal(s))`` (a sampled scale fixed at its
+        prior's scale: the compiled sampler's start), else this prior."""
+        return Normal(self.mu, self.sigma.sigma) if isinstance(self.sigma, ScalePrior) else self
+
     def params(self):
         return {"mu": self.mu, "sigma": self.sigma}
 
@@ -157,6 +162,19 @@ class HierarchicalNormal(JointFamily):
         tau_vec = pt.stack([taus[scales.index(p.sigma)] for p in priors])
         mu = np.array([p.mu for p in priors], dtype=float)
         return mu + tau_vec * z
+
+    @classmethod
+    def kernel_scales(cls, priors):
+        """``(scale priors, tau index per coefficient, mu per coefficient)``: the compiled
+        sampler's non-centred form (:mod:`bayeslogit.fit.nuts.group_kernel`), taus named and
+        ordered as :meth:`pymc_variables` names them."""
+        scales = cls._scales(priors)
+        return scales, [scales.index(p.sigma) for p in priors], [float(p.mu) for p in priors]
+
+    @classmethod
+    def kernel_names(cls, n: int) -> tuple[list[str], str]:
+        """The PyMC names of the ``n`` taus (``tau``, ``tau_2``...) and of the ``z`` vector."""
+        return [cls._tau_name(k) for k in range(n)], "z_hiernormal"
 
     @classmethod
     def draw_joint(cls, priors, draws, rng, ctx, dim, out, dims):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import CorrelationPrior, ScalePrior, check_positive, check_scale
+from .base import KERNEL_HALFNORMAL, KERNEL_HALFSTUDENT, CorrelationPrior, ScalePrior, check_positive, check_scale
 
 __all__ = ["HalfNormal", "HalfStudentT", "LKJ", "DEFAULT_SD", "DEFAULT_LKJ", "lkj_correlation"]
 
@@ -55,6 +55,9 @@ class HalfNormal(ScalePrior):
 
     def draw(self, size, rng):
         return np.abs(rng.normal(0.0, self.sigma, size=size))
+
+    def kernel_params(self):
+        return KERNEL_HALFNORMAL, self.sigma, 1.0
 
     def pymc_variable(self, pm, name):
         return pm.HalfNormal(name, sigma=self.sigma)
@@ -98,6 +101,9 @@ class HalfStudentT(ScalePrior):
 
     def draw(self, size, rng):
         return np.abs(self.sigma * rng.standard_t(self.nu, size=size))
+
+    def kernel_params(self):
+        return KERNEL_HALFSTUDENT, self.sigma, self.nu
 
     def pymc_variable(self, pm, name):
         return pm.HalfStudentT(name, nu=self.nu, sigma=self.sigma)

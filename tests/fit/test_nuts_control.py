@@ -48,6 +48,7 @@ def test_blocks_of_any_size_give_the_draws_of_one_run(small, block):
         dens.mu,
         dens.sigma,
         dens.nu,
+        dens.kernel_groups(),
         mode.beta,
         mode.cov,
     )

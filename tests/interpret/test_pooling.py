@@ -64,7 +64,12 @@ def test_intercepts_against_closed_form_logits(seeds_post):
     pop = table["population"].iloc[0]
     between = (table["partial"] - pop) * (table["none"] - pop)
     assert (between[ok] >= 0).all()
-    assert (np.abs(table["partial"] - pop) <= np.abs(table["none"] - pop))[ok].all()
+    # (within 4 Monte Carlo errors: plates 12 and 19 have an own logit of 0, 0.03 from the
+    # population mean, as close as the partial-pooling mean's Monte Carlo error at 500 draws)
+    import arviz_stats
+
+    mcse = arviz_stats.mcse(draws.reshape(b.shape), method="mean")  # (chain, draw, level) -> level
+    assert (np.abs(table["partial"] - pop) <= np.abs(table["none"] - pop) + 4 * mcse)[ok].all()
 
 
 def test_wald_intervals_when_no_level_is_separated():

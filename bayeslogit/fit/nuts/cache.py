@@ -35,13 +35,21 @@ def _private_tmp() -> str:
     return path
 
 
-def cached_njit(**options):
+def cached_njit(depends: tuple[str, ...] = (), **options):
     """``numba.njit(cache=True, **options)``, falling back to a private temporary cache
-    folder and then to no disk cache when numba finds no writable cache location."""
+    folder and then to no disk cache when numba finds no writable cache location.
+
+    ``depends``: source files of other modules whose jitted functions this one calls. numba
+    keys a cached function on its own file's contents only, and the cached machine code holds
+    its callees: a changed callee in another file would be served stale. Their contents join
+    the key (:func:`_depends_on`)."""
     from numba import njit
     from numba.core import config
 
     def decorate(func):
+        return _depends_on(_decorate(func), depends)
+
+    def _decorate(func):
         try:
             return _saves_or_not(njit(cache=True, **options)(func))
         except RuntimeError:  # numba: "cannot cache function ...: no locator available"
@@ -56,6 +64,22 @@ def cached_njit(**options):
             config.CACHE_DIR = old  # the function's locator is already bound: no global effect
 
     return decorate
+
+
+def _depends_on(dispatcher, files: tuple[str, ...]):
+    """The dispatcher, its disk cache keyed also on the contents of ``files`` (numba compares
+    the key stored in the cache index with the current one, and recompiles when they differ)."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if not files or cache_file is None or not hasattr(cache_file, "_source_stamp"):
+        return dispatcher
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in files:
+        with open(path, "rb") as f:
+            h.update(f.read())
+    cache_file._source_stamp = (cache_file._source_stamp, h.hexdigest())
+    return dispatcher
 
 
 def _saves_or_not(dispatcher):

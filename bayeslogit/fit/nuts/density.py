@@ -97,7 +97,7 @@ class LogDensity:
             n_rows=d.n_obs,
             priors=model.priors,
             offset=rest[0] if rest else None,
-            **_prior_arrays(model.priors, d.column_names),
+            **prior_arrays(model.priors, d.column_names),
         )
 
     @property
@@ -111,6 +111,11 @@ class LogDensity:
         if self.offset is None:
             return self.X
         return np.ascontiguousarray(np.column_stack([self.X, self.offset]))
+
+    def kernel_groups(self) -> tuple:
+        """The group arrays the compiled kernel takes (:mod:`bayeslogit.fit.nuts.group_kernel`):
+        none here (:func:`no_groups`)."""
+        return no_groups(self.X.shape[0])
 
     def _prior(self, B: np.ndarray):
         raw = B @ self.T.T  # (k, p)
@@ -144,7 +149,7 @@ class LogDensity:
         return lp, g
 
 
-def _prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
+def prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
     """The kernel's per-coefficient prior arrays, from each prior's
     :meth:`~bayeslogit.priors.base.Prior.kernel_params` (sampled scales are not on this sampler)."""
     p = len(names)
@@ -152,6 +157,21 @@ def _prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
     for j, name in enumerate(names):
         fam[j], mu[j], sigma[j], nu[j] = priors.priors[name].kernel_params()
     return dict(T=priors.centring_map(), family=fam, mu=mu, sigma=sigma, nu=nu)
+
+
+def no_groups(n: int = 0) -> tuple:
+    """The kernel's group arrays for a model without group terms or sampled scales: ``terms``
+    and ``tau_prior`` have no rows (:mod:`bayeslogit.fit.nuts.group_kernel`)."""
+    return (
+        np.zeros((n, 0), dtype=np.int64),
+        np.zeros((n, 0)),
+        np.zeros((0, 6), dtype=np.int64),
+        np.zeros((0, 3)),
+        np.zeros(0),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        np.zeros((0, 3)),
+    )
 
 
 @dataclass

@@ -21,43 +21,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import group_kernel
 from .cache import cached_njit
+from .group_kernel import fixed_prior, group_logp_grad
+
+# the cached machine code of every function here holds group_kernel's: key the cache on it too
+_DEPENDS = (group_kernel.__file__,)
 
 MAX_DELTA_H = 1000.0
 
 
-@cached_njit(nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
+@cached_njit(depends=_DEPENDS, nogil=True, fastmath={"contract", "reassoc", "nsz", "arcp"})
 def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
     """Log density at ``beta`` (see :mod:`bayeslogit.fit.nuts.density`); writes the gradient to ``grad``.
 
     ``X`` has ``p`` columns, or ``p + 1`` when the model has an offset: then its last column is
     the offset, added to ``eta`` (:meth:`bayeslogit.fit.nuts.density.LogDensity.kernel_X`)."""
     p = beta.shape[0]
-    lp = 0.0
-    g_raw = np.zeros(p)
-    for j in range(p):
-        raw = 0.0
-        for k in range(p):
-            raw += T[j, k] * beta[k]
-        z = (raw - mu[j]) / sigma[j]
-        if fam[j] == 0:
-            lp -= 0.5 * z * z
-            g_raw[j] = -z / sigma[j]
-        elif fam[j] == 1:
-            lp -= 0.5 * (nu[j] + 1.0) * np.log1p(z * z / nu[j])
-            g_raw[j] = -(nu[j] + 1.0) * z / (nu[j] + z * z) / sigma[j]
-        elif fam[j] == 3:  # Laplace(mu, b): sigma = b
-            lp -= abs(z)
-            g_raw[j] = -np.sign(z) / sigma[j]
-        elif fam[j] == 4:  # elastic net: sigma = 1 / l1, nu = l2
-            d = raw - mu[j]
-            lp -= abs(z) + 0.5 * nu[j] * d * d
-            g_raw[j] = -np.sign(z) / sigma[j] - nu[j] * d
-    for k in range(p):
-        acc = 0.0
-        for j in range(p):
-            acc += T[j, k] * g_raw[j]
-        grad[k] = acc
+    lp = fixed_prior(beta, T, fam, mu, sigma, nu, grad)
     n = X.shape[0]
     has_offset = X.shape[1] > p
     for i in range(n):
@@ -78,16 +59,20 @@ def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
     return lp
 
 
-@cached_njit(nogil=True)
-def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, gu):
-    """Log density in whitened coordinates; ``beta`` and ``gu`` are written in place."""
+@cached_njit(depends=_DEPENDS, nogil=True)
+def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, gu):
+    """Log density in whitened coordinates; ``beta`` and ``gu`` are written in place. With
+    group terms (``grp``, :mod:`.group_kernel`), ``beta`` is the whole position ``theta``."""
     p = u.shape[0]
     for j in range(p):
         acc = center[j]
         for k in range(j + 1):
             acc += L[j, k] * u[k]
         beta[j] = acc
-    lp = logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, gb)
+    if grp[2].shape[0] == 0 and grp[7].shape[0] == 0:
+        lp = logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, gb)
+    else:
+        lp = group_logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grp, gb)
     for k in range(p):  # gu = L' gb
         acc = 0.0
         for j in range(k, p):
@@ -101,7 +86,7 @@ def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, gu):
     return lp
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def _dot(a, b):
     s = 0.0
     for i in range(a.shape[0]):
@@ -109,7 +94,7 @@ def _dot(a, b):
     return s
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def _logaddexp(a, b):
     if a == -np.inf:
         return b
@@ -120,8 +105,8 @@ def _logaddexp(a, b):
     return b + np.log1p(np.exp(a - b))
 
 
-@cached_njit(nogil=True)
-def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb):
+@cached_njit(depends=_DEPENDS, nogil=True)
+def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb):
     """Stan's heuristic: double or halve ``eps`` until one leapfrog step's acceptance
     probability crosses 0.8."""
     p = q.shape[0]
@@ -135,7 +120,7 @@ def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, n
         for i in range(p):
             pn[i] = p0[i] + 0.5 * eps * g[i]
             qn[i] = q[i] + eps * pn[i]
-        lpn = _logp_u(qn, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, gn)
+        lpn = _logp_u(qn, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, gn)
         for i in range(p):
             pn[i] += 0.5 * eps * gn[i]
         H = -lpn + 0.5 * _dot(pn, pn)
@@ -150,8 +135,8 @@ def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, n
     return eps
 
 
-@cached_njit(nogil=True)
-def init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, fst, ist):
+@cached_njit(depends=_DEPENDS, nogil=True)
+def init_chain(X, y, m, T, fam, mu, sigma, nu, grp, center, cov0, u0, rng, L, q, g, fst, ist):
     """Start one chain at ``u0``: fills the caller-owned state ``L`` (Cholesky factor of
     ``cov0``), ``q``, ``g``, ``fst`` = [lp, eps, da_mu, h_bar, log_eps_bar] and ``ist`` =
     [n_grad, da_t, w_n] (see :func:`run_block`)."""
@@ -160,8 +145,8 @@ def init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, f
     beta = np.empty(p)
     gb = np.empty(p)
     q[:] = u0
-    lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, g)
-    eps = _init_step_size(0.9 / p**0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb)
+    lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, g)
+    eps = _init_step_size(0.9 / p**0.25, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb)
     fst[0] = lp
     fst[1] = eps
     fst[2] = np.log(2.0 * eps)
@@ -172,7 +157,7 @@ def init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, f
     ist[2] = 0
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def run_block(
     X,
     y,
@@ -182,6 +167,7 @@ def run_block(
     mu,
     sigma,
     nu,
+    grp,
     center,
     cov0,
     rng,
@@ -288,7 +274,7 @@ def run_block(
                 for i in range(p):
                     cp[i] += 0.5 * e * cg[i]
                     cq[i] += e * cp[i]
-                clp = _logp_u(cq, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, cg)
+                clp = _logp_u(cq, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, cg)
                 n_grad += 1
                 for i in range(p):
                     cp[i] += 0.5 * e * cg[i]
@@ -404,12 +390,12 @@ def run_block(
                     cov = 0.5 * (cov + cov.T)
                     L[:, :] = np.linalg.cholesky(cov)
                     q[:] = np.linalg.solve(L, beta - center)
-                    lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb, g)
+                    lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, g)
                     n_grad += 1
                     w_n = 0
                     w_mean[:] = 0.0
                     w_m2[:, :] = 0.0
-                    eps = _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, beta, gb)
+                    eps = _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb)
                     da_mu = np.log(2.0 * eps)
                     h_bar = 0.0
                     log_eps_bar = 0.0
@@ -441,7 +427,7 @@ def run_block(
     ist[2] = w_n
 
 
-@cached_njit(nogil=True)
+@cached_njit(depends=_DEPENDS, nogil=True)
 def run_chain(
     X,
     y,
@@ -451,6 +437,7 @@ def run_chain(
     mu,
     sigma,
     nu,
+    grp,
     center,
     cov0,
     u0,
@@ -474,7 +461,7 @@ def run_chain(
     g = np.empty(p)
     fst = np.empty(5)
     ist = np.zeros(3, dtype=np.int64)
-    init_chain(X, y, m, T, fam, mu, sigma, nu, center, cov0, u0, rng, L, q, g, fst, ist)
+    init_chain(X, y, m, T, fam, mu, sigma, nu, grp, center, cov0, u0, rng, L, q, g, fst, ist)
     run_block(
         X,
         y,
@@ -484,6 +471,7 @@ def run_chain(
         mu,
         sigma,
         nu,
+        grp,
         center,
         cov0,
         rng,

@@ -1,0 +1,351 @@
+"""Models with group terms or sampled coefficient scales on bayeslogit's NUTS: layout, start, names.
+
+The compiled density is :func:`bayeslogit.fit.nuts.group_kernel.group_logp_grad`; this module
+lays out its position ``theta = [population block | log taus | per term: log sd, Cholesky
+parameters, z]``, packs the arrays it takes, chooses where chains start and the initial metric,
+and turns draws of ``theta`` into the variables PyMC's model gives (``beta``, ``beta_<family>``,
+``tau``, ``z_hiernormal``, ``sd_g``, ``z_g``, ``b_g``, ``L_g``, ``cor_g``; same names, dims and
+coords: :mod:`bayeslogit.fit.pymc_model`, :mod:`bayeslogit.fit.group_model`), so every consumer
+of a posterior is unchanged.
+
+The population block is in the priors' coordinates ``raw = T beta`` (``T`` the centring map,
+unit determinant; the kernel gets ``X T^-1``), a coefficient under ``Normal(mu, HalfNormal(s))``
+as its ``z`` (``raw = mu + tau z``). Start: the posterior mode of the model without group terms
+(a sampled scale fixed at its prior's scale) and its Laplace covariance; log sds at ``log 0.5``
+(taus at half their prior's scale) with sd 0.5; ``z`` at 0 with unit variance; the dense metric is
+then adapted in Stan's windows.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..group_model import group_var_names
+from .density import LogDensity, Mode, newton_mode
+
+#: Log sd where chains start (sd 0.5 on the logit scale), and the initial metric's sd of log sd.
+START_LOG_SD, START_LOG_SD_SCALE = float(np.log(0.5)), 0.5
+
+
+@dataclass
+class TermLayout:
+    """Where one group term's parameters sit in ``theta`` (plain data: the warm sampler
+    process receives it pickled, and a term's patsy design does not pickle)."""
+
+    key: str
+    levels: list[str]
+    coef_names: list[str]
+    sd0: int
+    chol0: int  # -1: uncorrelated (or one coefficient)
+    z0: int
+
+    @property
+    def n_coef(self) -> int:
+        return len(self.coef_names)
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def n_chol(self) -> int:
+        k = self.n_coef
+        return k * (k - 1) // 2 if self.chol0 >= 0 else 0
+
+
+@dataclass
+class GroupDensity:
+    """The posterior of a model with group terms, as the compiled kernel takes it.
+
+    Exposes what :func:`bayeslogit.fit.nuts.driver.sample_nuts` reads of a
+    :class:`~bayeslogit.fit.nuts.density.LogDensity` (``X``, ``y``, ``m``, ``T``, prior arrays,
+    ``offset``, ``dim``, :meth:`kernel_X`, :meth:`kernel_groups`). Rows are not collapsed.
+    """
+
+    fixed: LogDensity  # the population part, rows as in the design (not collapsed), X T^-1
+    layouts: list[TermLayout]
+    grp: tuple = field(repr=False)
+    dim: int
+    Tinv: np.ndarray = field(repr=False)  # beta = Tinv raw
+    hier: list = field(default_factory=list)  # per sampled-scale family: (indices, tau names, z name, dim, first tau)
+
+    # the attributes the driver and the warm sampler read, forwarded from the population part
+    @property
+    def X(self):
+        return self.fixed.X
+
+    @property
+    def y(self):
+        return self.fixed.y
+
+    @property
+    def m(self):
+        return self.fixed.m
+
+    @property
+    def T(self):
+        return self.fixed.T
+
+    @property
+    def family(self):
+        return self.fixed.family
+
+    @property
+    def mu(self):
+        return self.fixed.mu
+
+    @property
+    def sigma(self):
+        return self.fixed.sigma
+
+    @property
+    def nu(self):
+        return self.fixed.nu
+
+    @property
+    def offset(self):
+        return self.fixed.offset
+
+    @property
+    def p(self) -> int:
+        return self.fixed.dim
+
+    def kernel_X(self) -> np.ndarray:
+        return self.fixed.kernel_X()
+
+    def kernel_groups(self) -> tuple:
+        return self.grp
+
+    @classmethod
+    def from_model(cls, model) -> GroupDensity:
+        """Build from a :class:`~bayeslogit.LogitModel` with group terms and/or coefficient
+        priors with a sampled scale that the kernel takes (:func:`supports`)."""
+        from ...response import response_family
+
+        d = model.design
+        priors = model.priors
+        names = list(d.column_names)
+        p = len(names)
+        off = getattr(d, "offset", None)
+        # the population block in the priors' coordinates raw = T beta (T: the centring map,
+        # unit determinant): X T^-1 raw = X beta
+        T = priors.centring_map()
+        Tinv = np.linalg.inv(T)
+        fam, mu, sigma, nu = np.zeros(p, np.int64), np.zeros(p), np.ones(p), np.ones(p)
+        hidx, hmu = np.full(p, -1, np.int64), np.zeros(p)
+        tau_priors: list = []
+        hier: list[tuple] = []  # (coefficient indices, tau names, z name, dim, first tau)
+        for group in priors.by_family(names):
+            scales = group.family_class.kernel_scales(group.priors)
+            if scales is None:
+                for j in group.index:
+                    fam[j], mu[j], sigma[j], nu[j] = priors.priors[names[j]].kernel_params()
+                continue
+            taus, which, mus = scales
+            first = len(tau_priors)
+            for j, h, m in zip(group.index, which, mus):
+                hidx[j], hmu[j] = first + h, m  # z_j ~ N(0, 1): code 0, mu 0, sigma 1
+            tau_priors.extend(taus)
+            hier.append((list(group.index), *group.family_class.kernel_names(len(taus)), group.dim, first))
+        fixed = LogDensity(
+            X=np.ascontiguousarray(np.asarray(d.X, dtype=float) @ Tinv),
+            y=np.asarray(d.y, dtype=float),
+            m=response_family(d).kernel_trials(d.n_obs),
+            n_rows=d.n_obs,
+            priors=priors,
+            offset=None if off is None else np.ascontiguousarray(off, dtype=float),
+            T=np.eye(p),
+            family=fam,
+            mu=mu,
+            sigma=sigma,
+            nu=nu,
+        )
+        gp = priors.groups
+        terms = d.groups.terms if d.groups is not None else []
+        pos, col = p + len(tau_priors), 0
+        layouts: list[TermLayout] = []
+        rows: list[list[int]] = []
+        sdp: list[list[float]] = []
+        for t in terms:
+            k = t.n_coef
+            sd0 = pos
+            pos += k
+            chol0 = -1
+            if t.key in gp.cor and k > 1:
+                chol0 = pos
+                pos += k * (k - 1) // 2
+            z0 = pos
+            pos += t.n_levels * k
+            layouts.append(TermLayout(t.key, list(t.levels), list(t.coef_names), sd0, chol0, z0))
+            rows.append([k, col, t.n_levels, sd0, chol0, z0])
+            sdp.extend(list(q.kernel_params()) for q in gp.sd[t.key])
+            col += k
+        n = d.n_obs
+        grp = (
+            np.ascontiguousarray(np.column_stack([t.index for t in terms]).astype(np.int64))
+            if terms
+            else np.zeros((n, 0), np.int64),
+            np.ascontiguousarray(np.column_stack([t.values for t in terms]).astype(float))
+            if terms
+            else np.zeros((n, 0)),
+            np.ascontiguousarray(np.asarray(rows, dtype=np.int64).reshape(-1, 6)),
+            np.ascontiguousarray(np.asarray(sdp, dtype=float).reshape(-1, 3)),
+            np.asarray([float(gp.cor[t.key].eta) if t.key in gp.cor else 1.0 for t in terms], dtype=float),
+            hidx,
+            hmu,
+            np.ascontiguousarray(np.asarray([q.kernel_params() for q in tau_priors], dtype=float).reshape(-1, 3)),
+        )
+        return cls(fixed=fixed, layouts=layouts, grp=grp, dim=pos, Tinv=Tinv, hier=hier)
+
+    def start(self, model) -> Mode:
+        """The chains' centre and initial metric (module docstring), as a :class:`Mode`: the
+        population block from the posterior mode of the model without group terms (a sampled
+        scale fixed at its prior's scale) and its Laplace covariance, in the kernel's coordinates."""
+        from dataclasses import replace
+        from types import SimpleNamespace
+
+        d = self.dim
+        p = self.p
+        center, cov = np.zeros(d), np.eye(d)
+        hidx, hmu, tau_priors = self.grp[5], self.grp[6], self.grp[7]
+        priors = model.priors
+        fixed = {n: q.with_fixed_scale() for n, q in priors.priors.items()}
+        pooled = LogDensity.from_model(SimpleNamespace(design=model.design, priors=replace(priors, priors=fixed)))
+        mode = newton_mode(pooled)
+        if mode.converged:
+            T = np.linalg.inv(self.Tinv)
+            center[:p] = T @ mode.beta
+            cov[:p, :p] = T @ mode.cov @ T.T
+        for j in range(p):  # z = (raw - mu) / tau at tau = the prior's scale
+            if hidx[j] >= 0:
+                s = tau_priors[hidx[j], 1]
+                center[j] = (center[j] - hmu[j]) / s
+                cov[j, :] /= s
+                cov[:, j] /= s
+        for h in range(tau_priors.shape[0]):
+            center[p + h] = np.log(tau_priors[h, 1]) + START_LOG_SD  # half the prior's scale
+            cov[p + h, :] = cov[:, p + h] = 0.0
+            cov[p + h, p + h] = START_LOG_SD_SCALE**2
+        for lay in self.layouts:
+            k = lay.n_coef
+            center[lay.sd0 : lay.sd0 + k] = START_LOG_SD
+            idx = np.arange(lay.sd0, lay.sd0 + k)
+            cov[idx, idx] = START_LOG_SD_SCALE**2
+            if lay.chol0 >= 0:
+                idx = np.arange(lay.chol0, lay.chol0 + lay.n_chol)
+                cov[idx, idx] = 0.25
+        return Mode(center, cov, True, 0)
+
+    def coefficients(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(raw, beta)`` of draws ``theta`` (leading axes kept): the coefficients in the
+        priors' coordinates and on the original scale."""
+        p = self.p
+        raw = np.array(theta[..., :p])
+        hidx, hmu = self.grp[5], self.grp[6]
+        for j in range(p):
+            if hidx[j] >= 0:
+                raw[..., j] = hmu[j] + np.exp(theta[..., p + hidx[j]]) * theta[..., j]
+        return raw, raw @ self.Tinv.T
+
+    def logp_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Log density (up to a constant) and gradient at one position, by the compiled kernel."""
+        from . import group_kernel
+
+        f = self.fixed
+        g = np.empty(self.dim)
+        lp = group_kernel.group_logp_grad(
+            np.ascontiguousarray(theta, dtype=float),
+            f.kernel_X(),
+            f.y,
+            f.m,
+            f.T,
+            f.family.astype(np.int64),
+            f.mu,
+            f.sigma,
+            f.nu,
+            self.grp,
+            g,
+        )
+        return float(lp), g
+
+    def posterior(self, theta: np.ndarray, priors, column_names: list[str]):
+        """The posterior variables of draws ``theta`` ``(chains, draws, dim)``, named as in
+        PyMC's model: ``(values, dims, coords)`` for :func:`arviz_base.from_dict`."""
+        C, D = theta.shape[:2]
+        p = self.p
+        raw, beta = self.coefficients(theta)
+        values: dict = {}
+        dims: dict = {}
+        coords: dict = {"coef": list(column_names)}
+        sampled = {j for h in self.hier for j in h[0]}
+        for group in priors.by_family(column_names):
+            coords[group.dim] = list(group.names)
+            if group.index[0] in sampled:
+                continue
+            var = f"beta_{group.name.lower()}"
+            values[var], dims[var] = raw[..., group.index], [group.dim]
+        for idx, tau_names, z_name, dim, first in self.hier:  # as the family's pymc_variables names them
+            for h, name in enumerate(tau_names):
+                values[name] = np.exp(theta[..., p + first + h])
+            values[z_name], dims[z_name] = theta[..., idx], [dim]
+        for lay in self.layouts:
+            t = lay
+            v = group_var_names(t)
+            k = t.n_coef
+            coords[v["level"]], coords[v["coef"]] = list(t.levels), list(t.coef_names)
+            sd = np.exp(theta[..., lay.sd0 : lay.sd0 + k])
+            z = theta[..., lay.z0 : lay.z0 + t.n_levels * k].reshape(C, D, t.n_levels, k)
+            values[v["sd"]], dims[v["sd"]] = sd, [v["coef"]]
+            values[v["z"]], dims[v["z"]] = z, [v["level"], v["coef"]]
+            if lay.chol0 >= 0:
+                L = cholesky_corr(theta[..., lay.chol0 : lay.chol0 + lay.n_chol], k)
+                values[v["L"]], dims[v["L"]] = L, [f"{v['L']}_dim_0", f"{v['L']}_dim_1"]
+                coords[v["coef"] + "_"] = list(t.coef_names)
+                values[v["cor"]], dims[v["cor"]] = L @ np.swapaxes(L, -1, -2), [v["coef"], v["coef"] + "_"]
+                b = np.einsum("cdij,cdlj->cdli", L, z) * sd[:, :, None, :]
+            else:
+                b = z * sd[:, :, None, :]
+            values[v["b"]], dims[v["b"]] = b, [v["level"], v["coef"]]
+        values["beta"], dims["beta"] = beta, ["coef"]
+        return values, dims, coords
+
+
+def supports(priors) -> bool:
+    """Whether every coefficient prior is on the compiled sampler: fixed scales, or a sampled
+    scale its family puts there (``Normal(mu, HalfNormal(s))``; not the horseshoe)."""
+    return all(
+        g.family_class.kernel_scales(g.priors) is not None
+        for g in priors.by_family()
+        if any(q.sampled_scale for q in g.priors)
+    )
+
+
+def cholesky_corr(y: np.ndarray, k: int) -> np.ndarray:
+    """Stan's Cholesky factor of a correlation matrix from ``k(k-1)/2`` unconstrained values
+    (last axis), vectorised over the leading axes (numpy mirror of the compiled transform).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L = cholesky_corr(np.array([0.3]), 2)
+    >>> bool(np.allclose((L @ L.T)[0, 1], np.tanh(0.3)))
+    True
+    """
+    y = np.asarray(y, dtype=float)
+    shape = y.shape[:-1]
+    L = np.zeros(shape + (k, k))
+    L[..., 0, 0] = 1.0
+    pos = 0
+    for i in range(1, k):
+        s = np.zeros(shape)
+        for j in range(i):
+            z = np.tanh(y[..., pos])
+            L[..., i, j] = z * np.sqrt(1.0 - s)
+            s = s + L[..., i, j] ** 2
+            pos += 1
+        L[..., i, i] = np.sqrt(1.0 - s)
+    return L

@@ -1,0 +1,257 @@
+"""The compiled log density of a model with group terms or sampled scales, for :mod:`.kernel`.
+
+The sampler's position is ``theta = [population block (p) | log taus | per term: log sd (k),
+Cholesky parameters (k(k-1)/2, correlated terms only), z (levels x k, row-major)]`` (layout:
+:class:`bayeslogit.fit.nuts.group_density.GroupDensity`). Non-centred, as the PyMC model of
+:mod:`bayeslogit.fit.group_model`: ``b_l = diag(sd) L z_l`` with ``z_l ~ N(0, I)``, ``R = L L'``
+under ``LKJ(eta)``; the linear predictor of row ``i`` gains ``sum_c values[i, c] b[index[i], c]``
+per term (a gather, never a dense ``Z``), so a gradient costs O(rows x terms + levels x k^2).
+
+The transforms are Stan's: ``sd = exp(log sd)`` (log Jacobian ``log sd``); the Cholesky factor
+of a correlation matrix from ``k(k-1)/2`` unconstrained values through ``tanh`` to canonical
+partial correlations (Stan reference manual, "Cholesky factors of correlation matrices"), with
+its log Jacobian. Sd priors by code (``ScalePrior.kernel_params``): 0 HalfNormal(s), 1
+HalfStudentT(nu, s), densities up to constants.
+
+Population coefficients under ``Normal(mu, HalfNormal(s))`` (sampled scale) are non-centred as
+well: ``mu + tau z``, ``z`` in their place in ``theta`` (prior N(0, 1), code 0 with unit scale),
+``log tau`` after the population block.
+
+The group arrays travel as one tuple ``grp = (index, values, terms, sd_prior, eta, hidx, hmu,
+tau_prior)``:
+
+- ``index`` (n, terms) int64: the level of every row in every term;
+- ``values`` (n, K) float64: the terms' value columns side by side;
+- ``terms`` (terms, 6) int64: per term ``k``, first column in ``values`` (and first sd prior),
+  levels, theta offset of the log sds, of the Cholesky parameters (-1: none), of ``z``;
+- ``sd_prior`` (K, 3) float64: per sd ``code, s, nu``;
+- ``eta`` (terms,) float64: the LKJ shape of each term (unused for uncorrelated terms);
+- ``hidx`` (p,) int64: per population coefficient its tau (-1: none); ``hmu`` (p,) its mu;
+- ``tau_prior`` (taus, 3) float64: per tau ``code, s, nu`` as ``sd_prior``.
+
+A model without group terms or sampled scales passes ``terms`` and ``tau_prior`` with no rows
+and takes the kernel's own density.
+
+Internal (not public API): see ARCHITECTURE.md, "Public surface".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cache import cached_njit
+
+_FM = {"contract", "reassoc", "nsz", "arcp"}
+
+
+@cached_njit(nogil=True, error_model="numpy")
+def _cholesky_corr(y, k, Lc, Z):
+    """Lc (k x k lower) from unconstrained ``y`` (Stan's order: row by row); ``Z`` gets the
+    partial correlations ``tanh(y)``. Returns the log Jacobian."""
+    lj = 0.0
+    Lc[:, :] = 0.0
+    Lc[0, 0] = 1.0
+    pos = 0
+    for i in range(1, k):
+        s = 0.0
+        for j in range(i):
+            z = np.tanh(y[pos])
+            Z[i, j] = z
+            lj += np.log1p(-z * z)  # d tanh / dy
+            if j > 0:
+                lj += 0.5 * np.log1p(-s)
+            Lc[i, j] = z * np.sqrt(1.0 - s)
+            s += Lc[i, j] * Lc[i, j]
+            pos += 1
+        Lc[i, i] = np.sqrt(1.0 - s)
+    return lj
+
+
+@cached_njit(nogil=True, error_model="numpy")
+def _cholesky_corr_back(k, Lc, Z, gL, gy):
+    """Reverse pass of :func:`_cholesky_corr` with its log Jacobian: ``gy`` gets
+    d(log Jacobian + G)/dy given ``gL = dG/dLc`` (lower triangle, diagonal included)."""
+    pos = k * (k - 1) // 2
+    for i in range(k - 1, 0, -1):
+        pos -= i
+        # recompute the running sums s_j (sum of squares before column j)
+        s_before = np.empty(i + 1)
+        s = 0.0
+        for j in range(i):
+            s_before[j] = s
+            s += Lc[i, j] * Lc[i, j]
+        s_before[i] = s
+        gs = gL[i, i] * (-0.5 / Lc[i, i])
+        for j in range(i - 1, -1, -1):
+            gx = gL[i, j] + 2.0 * Lc[i, j] * gs
+            w = np.sqrt(1.0 - s_before[j])
+            z = Z[i, j]
+            gz = gx * w
+            if j > 0:
+                gs += gx * z * (-0.5 / w) - 0.5 / (1.0 - s_before[j])
+            gy[pos + j] = gz * (1.0 - z * z) - 2.0 * z
+
+
+@cached_njit(nogil=True, error_model="numpy")
+def _sd_logprior(sd, code, s, nu):
+    """Log density of ``sd`` (up to a constant) and its derivative in ``log sd``, Jacobian
+    ``log sd`` included."""
+    if code == 0:  # HalfNormal(s)
+        return -0.5 * (sd / s) ** 2 + np.log(sd), -((sd / s) ** 2) + 1.0
+    t = sd / s  # HalfStudentT(nu, s)
+    return -0.5 * (nu + 1.0) * np.log1p(t * t / nu) + np.log(sd), -(nu + 1.0) * t * t / (nu + t * t) + 1.0
+
+
+@cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
+def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
+    """Log prior of the population coefficients ``beta[:p]`` (``p = T.shape[0]``), codes as
+    :meth:`bayeslogit.priors.base.Prior.kernel_params`; sets ``grad[:p]`` to its gradient."""
+    p = T.shape[0]
+    lp = 0.0
+    g_raw = np.zeros(p)
+    for j in range(p):
+        raw = 0.0
+        for k in range(p):
+            raw += T[j, k] * beta[k]
+        z = (raw - mu[j]) / sigma[j]
+        if fam[j] == 0:
+            lp -= 0.5 * z * z
+            g_raw[j] = -z / sigma[j]
+        elif fam[j] == 1:
+            lp -= 0.5 * (nu[j] + 1.0) * np.log1p(z * z / nu[j])
+            g_raw[j] = -(nu[j] + 1.0) * z / (nu[j] + z * z) / sigma[j]
+        elif fam[j] == 3:  # Laplace(mu, b): sigma = b
+            lp -= abs(z)
+            g_raw[j] = -np.sign(z) / sigma[j]
+        elif fam[j] == 4:  # elastic net: sigma = 1 / l1, nu = l2
+            d = raw - mu[j]
+            lp -= abs(z) + 0.5 * nu[j] * d * d
+            g_raw[j] = -np.sign(z) / sigma[j] - nu[j] * d
+    for k in range(p):
+        acc = 0.0
+        for j in range(p):
+            acc += T[j, k] * g_raw[j]
+        grad[k] = acc
+    return lp
+
+
+@cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
+def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
+    """Log density at ``theta`` (module docstring), gradient into ``grad``."""
+    index, values, terms, sdp, eta_lkj, hidx, hmu, hprior = grp
+    p = T.shape[0]
+    d = theta.shape[0]
+    for j in range(p, d):
+        grad[j] = 0.0
+    lp = fixed_prior(theta, T, fam, mu, sigma, nu, grad)
+    # population coefficients: theta[j], or mu_j + tau z_j under a sampled scale (z_j = theta[j],
+    # whose N(0, 1) prior fixed_prior gives; log tau_h = theta[p + h])
+    nh = hprior.shape[0]
+    pe = np.empty(p)
+    gpe = np.zeros(p)
+    for j in range(p):
+        pe[j] = theta[j]
+        if nh > 0 and hidx[j] >= 0:
+            pe[j] = hmu[j] + np.exp(theta[p + hidx[j]]) * theta[j]
+    for h in range(nh):
+        lpc, gc = _sd_logprior(np.exp(theta[p + h]), int(hprior[h, 0]), hprior[h, 1], hprior[h, 2])
+        lp += lpc
+        grad[p + h] += gc
+    nt = terms.shape[0]
+    # group effects b, flat, in the same layout as z (theta[z0 + l*k + c] -> b[z0 - zstart + ...])
+    zstart = terms[0, 5] if nt > 0 else d
+    b = np.empty(d - zstart)
+    gb = np.zeros(d - zstart)
+    kmax = 1
+    for t in range(nt):
+        kmax = max(kmax, terms[t, 0])
+    Lc = np.zeros((kmax, kmax))
+    Zc = np.zeros((kmax, kmax))
+    gL = np.zeros((kmax, kmax))
+    sd = np.empty(kmax)
+    for t in range(nt):
+        k, col0, nl, s0, c0, z0 = terms[t, 0], terms[t, 1], terms[t, 2], terms[t, 3], terms[t, 4], terms[t, 5]
+        for c in range(k):
+            sd[c] = np.exp(theta[s0 + c])
+            lpc, gc = _sd_logprior(sd[c], int(sdp[col0 + c, 0]), sdp[col0 + c, 1], sdp[col0 + c, 2])
+            lp += lpc
+            grad[s0 + c] += gc
+        if c0 >= 0:
+            lp += _cholesky_corr(theta[c0 : c0 + k * (k - 1) // 2], k, Lc, Zc)
+            for i in range(1, k):  # LKJ(eta) on the Cholesky factor
+                lp += (k - i - 1 + 2.0 * (eta_lkj[t] - 1.0)) * np.log(Lc[i, i])
+        for lv in range(nl):
+            o = z0 + lv * k
+            for c in range(k):
+                zc = theta[o + c]
+                lp -= 0.5 * zc * zc
+                grad[o + c] -= zc
+                if c0 >= 0:
+                    acc = 0.0
+                    for j in range(c + 1):
+                        acc += Lc[c, j] * theta[o + j]
+                    b[o - zstart + c] = sd[c] * acc
+                else:
+                    b[o - zstart + c] = sd[c] * zc
+    n = X.shape[0]
+    has_offset = X.shape[1] > p
+    for i in range(n):
+        eta = X[i, p] if has_offset else 0.0
+        for k2 in range(p):
+            eta += X[i, k2] * pe[k2]
+        for t in range(nt):
+            k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
+            o = z0 - zstart + index[i, t] * k
+            for c in range(k):
+                eta += values[i, col0 + c] * b[o + c]
+        a = np.exp(-abs(eta))
+        if eta >= 0:
+            softplus = eta + np.log1p(a)
+            s = 1.0 / (1.0 + a)
+        else:
+            softplus = np.log1p(a)
+            s = a / (1.0 + a)
+        lp += y[i] * eta - m[i] * softplus
+        r = y[i] - m[i] * s
+        for k2 in range(p):
+            gpe[k2] += r * X[i, k2]
+        for t in range(nt):
+            k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
+            o = z0 - zstart + index[i, t] * k
+            for c in range(k):
+                gb[o + c] += r * values[i, col0 + c]
+    for j in range(p):  # back from the coefficients to z and log tau
+        if nh > 0 and hidx[j] >= 0:
+            tau = np.exp(theta[p + hidx[j]])
+            grad[j] += gpe[j] * tau
+            grad[p + hidx[j]] += gpe[j] * tau * theta[j]
+        else:
+            grad[j] += gpe[j]
+    # back from b to z, log sd and the Cholesky parameters
+    for t in range(nt):
+        k, nl, s0, c0, z0 = terms[t, 0], terms[t, 2], terms[t, 3], terms[t, 4], terms[t, 5]
+        if c0 >= 0:
+            _cholesky_corr(theta[c0 : c0 + k * (k - 1) // 2], k, Lc, Zc)
+            gL[:, :] = 0.0
+            for i in range(1, k):
+                gL[i, i] = (k - i - 1 + 2.0 * (eta_lkj[t] - 1.0)) / Lc[i, i]
+        for c in range(k):
+            sd[c] = np.exp(theta[s0 + c])
+        for lv in range(nl):
+            o = z0 + lv * k
+            ob = o - zstart
+            for c in range(k):
+                g = gb[ob + c]
+                if c0 >= 0:
+                    acc = 0.0
+                    for j in range(c + 1):
+                        acc += Lc[c, j] * theta[o + j]
+                        grad[o + j] += g * sd[c] * Lc[c, j]
+                        gL[c, j] += g * sd[c] * theta[o + j]
+                    grad[s0 + c] += g * sd[c] * acc
+                else:
+                    grad[o + c] += g * sd[c]
+                    grad[s0 + c] += g * b[ob + c]
+        if c0 >= 0:
+            _cholesky_corr_back(k, Lc, Zc, gL, grad[c0 : c0 + k * (k - 1) // 2])
+    return lp
