@@ -439,3 +439,11 @@ def test_a_nuts_posterior_end_to_end(od_model, od, tmp_path):
     np.testing.assert_array_less(np.abs(me["mean"] - mle["dy/dx"]), 0.25 * mle["std err"])
     text = back.report(tmp_path / "r.html", fits=(od_model.fit_mle(),)).read_text()
     assert "E-BFMI" in text and "<h2 id='cumulative'>" in text
+
+
+def test_laplace_coef_table_reports_importance_sampling_ess(od_model):
+    post = od_model.sample(draws=300, chains=2, random_seed=6, method="laplace", progressbar=False)
+    table = post.coef_table()
+    assert table["r_hat"].isna().all()
+    np.testing.assert_allclose(table["ess_bulk"], post.idata.posterior.attrs["ess_is"], rtol=0)
+    assert (table["ess_bulk"] < 600).all()  # at most the number of proposals

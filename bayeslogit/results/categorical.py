@@ -336,7 +336,11 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
         return pd.Series(self._draws.mean(axis=0), index=self.family.param_index(self.design.column_names), name="mean")
 
     def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
-        """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter."""
+        """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter.
+
+        A ``method="laplace"`` fit is importance sampling, not MCMC: no R-hat (NaN), and its
+        ESS is the importance-sampling ESS of the weighted proposals (the same for every
+        parameter; the resampled draws repeat proposals, so ESS of the draws would overstate it)."""
         import arviz_stats as az  # the statistics half of ArviZ: no plotting import
 
         ci_prob = check_probability("ci_prob", ci_prob)
@@ -353,6 +357,9 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
             },
             index=self.family.param_index(self.design.column_names),
         )
+        if self.sampler == "laplace+psis":
+            table["r_hat"] = np.nan
+            table["ess_bulk"] = float(self.idata.posterior.attrs.get("ess_is", np.nan))
         return table.reset_index()
 
     def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
