@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 12), f"bayeslogit needs Python >= 3.12, the venv has {sys.version.split()[0]}: rm -rf $(VENV) and set PYTHON=python3.12"'
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,dask]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

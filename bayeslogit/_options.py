@@ -15,7 +15,9 @@ thread, as ArviZ's ``rcParams`` are.
 - ``fitted_max_cells`` (100,000,000): rows x draws above which the fitted probabilities and
   power-scaling run on evenly spaced draws;
 - ``log_likelihood_warn_bytes`` (1 GiB): a materialised log-likelihood above this warns first;
-- ``predictive_warn_bytes`` (1 GiB): prior predictive outcomes above this warn first.
+- ``predictive_warn_bytes`` (1 GiB): prior predictive outcomes above this warn first;
+- ``max_patterns`` (1,000,000): distinct rows of a dask DataFrame's design collected to memory
+  at most (``LogitModel.compress()``, the dask fits' separation check).
 
 ``options.describe(name)`` says more about each.
 
@@ -84,6 +86,13 @@ _DECLARED: dict[str, _Option] = {
     ),
     "predictive_warn_bytes": _Option(
         2**30, 0, "Simulating prior predictive outcomes above this many bytes warns with the size first."
+    ),
+    "max_patterns": _Option(
+        1_000_000,
+        1,
+        "Rows of a dask DataFrame are compressed to their distinct patterns (and collected to memory) "
+        "only up to this many patterns: model.compress() refuses above it, and a dask fit that looks "
+        "separated is then not checked (it warns).",
     ),
     "load_max_bytes": _Option(
         8 * 2**30,

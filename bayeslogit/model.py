@@ -9,10 +9,10 @@ import warnings
 from dataclasses import replace
 from typing import Any, Literal, cast
 
-import numpy as np
 import pandas as pd
 import patsy
 
+from ._options import options
 from ._validation import (
     check_bool,
     check_choice,
@@ -24,12 +24,15 @@ from ._validation import (
 )
 from .design import Design, rebuild_design
 from .design.builder import build_design_with_rows
+from .design.dask import DaskDesign, build_dask_design, is_dask_frame
 from .errors import ArgumentError, BayeslogitWarning, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .fit.categorical_pymc import laplace_categorical, sample_categorical
 from .fit.prior_predictive_categorical import categorical_prior_predictive_tree
+from .model_state import model_getstate, model_setstate, training_rows
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
 from .results.categorical import CategoricalPosterior, fit_categorical
+from .results.distributed import fit_map_dask, fit_mle_dask, sample_dask
 from .results.glmm import GLMMResults, fit_glmm_mle
 from .results.point import MAPResults, MLEResults, fit_map, fit_mle
 from .results.posterior import PosteriorResults
@@ -51,8 +54,12 @@ class LogitModel:
         checks a formula read from a file against a safe grammar instead.) Group terms in
         lme4's syntax, ``(1 | g)``, ``(1 + x | g)``, ``(x || g)``, ``(1 | g1/g2)``, make it a
         multilevel model (see :mod:`bayeslogit.design.group_terms` and :mod:`bayeslogit.priors.groups`).
-    data : pandas.DataFrame
-        The data.
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        The data. A dask DataFrame (``dd.read_parquet(path)``; the extra
+        ``pip install 'bayeslogit[dask]'``) stays on its workers: ``fit_mle``, ``fit_map``
+        (smooth priors) and ``sample(method="laplace")`` reduce each partition, NUTS is refused
+        (see :meth:`compress`), and the formula may use the columns, numpy's functions and
+        ``C()``/``I()`` only (README, "Data larger than memory").
     priors : Prior or dict, optional
         Coefficient priors. ``None`` (default): rstanarm-style weakly-informative priors,
         ``Normal(0, 2.5/sd(x))`` on slopes and ``Normal(0, 2.5)`` on the intercept at centred
@@ -146,6 +153,11 @@ class LogitModel:
         family: Literal["auto", "bernoulli", "binomial", "multinomial", "ordinal"] = "auto",
         reference: Any = None,
     ) -> None:
+        if is_dask_frame(data):  # rows left on the workers: bayeslogit.design.dask
+            self._init_dask(
+                formula, data, priors, event=event, trials=trials, weights=weights, offset=offset, missing=missing
+            )
+            return
         self.design: Design
         self.design, rows = build_design_with_rows(
             formula,
@@ -169,6 +181,53 @@ class LogitModel:
         # caller's later edits of `data` cannot change (a lazy copy under pandas' copy-on-write).
         self._data: pd.DataFrame | None = rows
 
+    def _init_dask(self, formula, data, priors, **options) -> None:
+        """A model over a dask DataFrame: its :class:`~bayeslogit.design.dask.DaskDesign`."""
+        self.design = build_dask_design(formula, data, **options)  # type: ignore[assignment]
+        self.formula = self.design.formula
+        fixed_priors, group_priors = split_prior_spec(priors)
+        if group_priors:
+            raise ArgumentError("group-term priors need group terms, which dask data do not support yet")
+        self.priors = resolve_priors(fixed_priors, self.design)  # type: ignore[arg-type]
+        self._pymc_model = None
+        self._data = None
+
+    def compress(self, *, max_rows: int | None = None) -> LogitModel:
+        """The model of a dask DataFrame on its distinct rows, in memory: every method runs on it.
+
+        Rows sharing every design value, the offset, the response (and trials) become one row
+        weighted by their count (weights summed): exactly the same likelihood, so the same
+        MLE, MAP and posterior, NUTS included. The summary says how many rows became how many
+        patterns. The priors are the dask model's (scaled by the sds of the original rows).
+
+        Parameters
+        ----------
+        max_rows : int, optional
+            The most patterns to accept (default: the option ``max_patterns``, 1,000,000); more
+            raise a :class:`~bayeslogit.DataError` (continuous predictors rarely repeat: fit the
+            dask model with ``fit_mle``/``fit_map`` instead).
+
+        Returns
+        -------
+        LogitModel
+            An in-memory model (its design holds the patterns; it cannot be saved).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, dask.dataframe as dd, bayeslogit as bl
+        >>> df = pd.DataFrame({"g": ["a", "b"] * 50, "y": [0, 1, 1, 1] * 25})
+        >>> small = bl.LogitModel("y ~ g", dd.from_pandas(df, npartitions=2)).compress()
+        >>> small.design.n_obs, int(small.design.weights.sum())
+        (3, 100)
+        """
+        from .fit.distributed import compress
+
+        if not isinstance(self.design, DaskDesign):
+            raise ArgumentError("compress() is for models of dask DataFrames; this model's rows are in memory")
+        max_rows = options["max_patterns"] if max_rows is None else check_int("max_rows", max_rows, low=1)
+        small = LogitModel._from_parts(compress(self.design, max_rows=max_rows).design, self.priors)
+        return small
+
     @classmethod
     def _from_parts(cls, design: Design, priors: ResolvedPriors) -> LogitModel:
         """Rebuild a model from a stored design and priors (used by persistence)."""
@@ -182,14 +241,14 @@ class LogitModel:
 
     def __getstate__(self):
         # patsy's DesignInfo cannot be pickled: the design is rebuilt from the training rows.
-        return _getstate(self)
+        return model_getstate(self)
 
     def __setstate__(self, state):
-        _setstate(self, state)
+        model_setstate(self, state)
 
     def __repr__(self) -> str:
         d = self.design
-        off = f", offset {shorten(d.offset_label or '', 40)}" if d.offset is not None else ""
+        off = f", offset {shorten(d.offset_label, 40)}" if d.offset_label else ""
         return f"<LogitModel {shorten(self.formula)!r}: n={d.n_obs}, {d.n_coef} coef, {d.family}{off}>"
 
     def _repr_html_(self) -> str:
@@ -200,8 +259,8 @@ class LogitModel:
             ("Observations:", str(d.n_obs)),
             ("Likelihood:", f"{d.family.capitalize()}, logit link"),
         ]
-        if d.offset is not None:
-            info.append(("Offset:", d.offset_label or ""))
+        if d.offset_label:
+            info.append(("Offset:", d.offset_label))
         return Summary("LogitModel", info, [self.prior_summary()]).as_html()
 
     @property
@@ -327,6 +386,8 @@ class LogitModel:
         )
         check_choice("sampler", sampler, pymc_model.SAMPLERS)
         check_choice("method", method, ("nuts", "laplace"))
+        if isinstance(self.design, DaskDesign):  # Laplace + PSIS by partitions, or a refusal
+            return sample_dask(self, method=method, draws=draws, chains=chains, random_seed=random_seed)  # type: ignore[return-value]
         if self.design.categorical is not None:  # multinomial, ordinal: PyMC's model for now
             if method == "laplace":
                 tree, k = laplace_categorical(self, draws=draws, chains=chains, random_seed=random_seed)
@@ -505,6 +566,12 @@ class LogitModel:
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
         nAGQ = check_int("nAGQ", nAGQ, low=1)
+        if isinstance(self.design, DaskDesign) and pooling is None:
+            if nAGQ != 1:
+                raise ArgumentError(
+                    f"nAGQ={nAGQ} needs group terms like (1 | g); a model on dask data has none: leave nAGQ at 1"
+                )
+            return fit_mle_dask(self, tol=tol, max_iter=max_iter)
         if self.design.categorical is not None:  # multinomial, ordinal: bayeslogit.results.categorical
             # a CategoricalResults (typed as the binary results, whose interface it shares)
             return cast(Any, fit_categorical(self, mle=True, tol=tol, max_iter=max_iter))
@@ -556,6 +623,8 @@ class LogitModel:
         """
         tol = check_number("tol", tol, low=0, high=1)
         max_iter = check_int("max_iter", max_iter, low=1)
+        if isinstance(self.design, DaskDesign) and pooling is None:
+            return fit_map_dask(self, priors, tol=tol, max_iter=max_iter)
         if self.design.categorical is not None:
             return cast(Any, fit_categorical(self, priors, mle=False, tol=tol, max_iter=max_iter))
         if pooling is not None or self.design.groups is not None:  # as fit_mle(pooling=...)
@@ -608,67 +677,3 @@ def _pooled_model(model: LogitModel, pooling, where: str) -> tuple[LogitModel, s
     sub = LogitModel._from_parts(design, resolve_priors(None, design))
     sub._data = rows
     return sub, "no pooling"
-
-
-# -- the model's snapshot of its training data ----------------------------------------------------
-
-
-def training_rows(model: LogitModel) -> pd.DataFrame:
-    """The rows and columns of the training data the design was built from."""
-    data = getattr(model, "_data", None)
-    if data is None:
-        raise ArgumentError(
-            "this model does not hold its training data, so its design cannot be stored; "
-            "refit it with bl.LogitModel(formula, data) before saving"
-        )
-    d = model.design
-    if len(data) != d.n_obs:  # pragma: no cover - the snapshot holds exactly the design's rows
-        raise ArgumentError("the model's training data do not match its design; refit before saving")
-    return data.reset_index(drop=True)
-
-
-def _getstate(model: LogitModel) -> dict[str, Any]:
-    """A picklable state of a :class:`~bayeslogit.LogitModel`: the design without its patsy
-    ``DesignInfo`` (rebuilt from the training rows on unpickling) and no cached PyMC model."""
-    state = dict(model.__dict__)
-    state["_data"] = training_rows(model)
-    state["design"] = replace(model.design, design_info=None, offset_info=None, groups=None)  # groups hold patsy too
-    state["_pymc_model"] = None
-    return state
-
-
-def _family_arguments(design) -> dict[str, Any]:
-    """``family=`` and ``reference=`` that rebuild a stored design's response family."""
-    cat = getattr(design, "categorical", None)
-    if cat is None:
-        return {}
-    ref = getattr(cat, "reference", None)
-    return {"family": cat.name, "reference": None if ref is None else cat.levels[ref]}
-
-
-def _setstate(model: LogitModel, state: dict[str, Any]) -> None:
-    """Inverse of :func:`_getstate`: rerun the formula on the stored training rows."""
-    stored = state["design"]
-    try:
-        design, _ = rebuild_design(
-            stored.formula,
-            state["_data"],
-            event=stored.event,
-            trials=stored.trials_name,
-            weights=stored.weights_name,
-            offset=getattr(stored, "offset_name", None),
-            **_family_arguments(stored),
-        )
-    except Exception as exc:  # noqa: BLE001 - re-raised with the fix
-        raise ArgumentError(
-            f"cannot unpickle the model {stored.formula!r}: rebuilding its design failed ({exc}); "
-            "formulas that call your own functions cannot be pickled, save them with .save(path) and "
-            "bl.load(path, namespace=...)"
-        ) from None
-    if not (design.column_names == stored.column_names and np.array_equal(design.X, stored.X)):
-        raise ArgumentError(f"cannot unpickle the model {stored.formula!r}: its design changed")
-    state = dict(state)
-    state["design"] = replace(
-        stored, design_info=design.design_info, offset_info=design.offset_info, groups=design.groups
-    )
-    model.__dict__.update(state)

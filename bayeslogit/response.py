@@ -84,6 +84,11 @@ class ResponseFamily:
         returned: the by-row-block form LOO and prior sensitivity use)."""
         raise NotImplementedError
 
+    def loglik_draws_total(self, eta: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per draw, the log-likelihood summed over the rows of ``eta`` ``(rows, draws)``
+        (the dask Laplace path's per-partition totals); families override it with BLAS sums."""
+        return self.loglik_draws(eta, y).sum(axis=0)
+
     def mean(self, eta: np.ndarray) -> np.ndarray:
         """Expected outcome of each row (the score is ``X' (y - mean)``)."""
         raise NotImplementedError
@@ -178,6 +183,9 @@ class Bernoulli(ResponseFamily):
         np.subtract(yc * eta, out, out=out)
         return out
 
+    def loglik_draws_total(self, eta, y):
+        return np.asarray(y, dtype=float) @ eta - np.ones(eta.shape[0]) @ _numerics.softplus(eta)
+
     def mean(self, eta):
         return _numerics.inv_logit(eta)
 
@@ -265,6 +273,11 @@ class Binomial(ResponseFamily):
         np.subtract(yc * eta, out, out=out)
         out += const[:, None]
         return out
+
+    def loglik_draws_total(self, eta, y):
+        m = np.asarray(self.trials, dtype=float)
+        const = float(np.sum(_numerics.log_binomial_coefficient(m, y)))
+        return np.asarray(y, dtype=float) @ eta - m @ _numerics.softplus(eta) + const
 
     def mean(self, eta):
         return self.trials * _numerics.inv_logit(eta)

@@ -17,6 +17,7 @@ Usage::
     python benchmarks/bench.py --size cli        # `bayeslogit fit` vs statsmodels, whole processes
     python benchmarks/bench.py --size laplace-loo  # corrected Laplace LOO vs NUTS; PSIS vs ArviZ's loop
     python benchmarks/bench.py --size grad       # kernel gradient, float64 vs float32 X (n=100,000)
+    python benchmarks/bench.py --size dask       # 3e7 rows from Parquet under a 3 GB cap (bench_dask.py)
     python benchmarks/bench.py --size groups     # group models: bayeslogit's NUTS vs nutpie (groups.py)
 
 The ``pipeline`` section (issue 11) runs each scenario in a fresh subprocess that records its
@@ -695,7 +696,21 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--size",
-        choices=["S", "L", "pipeline", "big", "N1M", "Lap10M", "cli", "levels", "laplace-loo", "grad", "groups", "all"],
+        choices=[
+            "S",
+            "L",
+            "pipeline",
+            "big",
+            "N1M",
+            "Lap10M",
+            "cli",
+            "levels",
+            "laplace-loo",
+            "grad",
+            "dask",
+            "groups",
+            "all",
+        ],
         default="all",
     )
     ap.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
@@ -754,6 +769,13 @@ def main(argv=None) -> int:
         print(json.dumps(results["levels"], indent=1), flush=True)
     if args.size in ("big", "N1M", "Lap10M", "all"):
         results["big"] = bench_big(args.quick, None if args.size in ("big", "all") else [args.size])
+    if args.size in ("dask", "all"):  # issue 25: 3e7 rows from Parquet under a 3 GB cap (bench_dask.py)
+        from bench_dask import bench_dask
+
+        n = 1_000_000 if args.quick else None
+        results["dask"] = bench_dask(
+            rows=n or 30_000_000, cap_gb=3.0, cluster_rows=1_000_000, factor_rows=n or 100_000_000
+        )
     results["machine"]["load_avg_end"] = os.getloadavg()
     results["total_seconds"] = time.perf_counter() - t0
     if sizes:

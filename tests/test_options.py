@@ -14,6 +14,7 @@ DEFAULTS = {
     "fitted_max_cells": 100_000_000,
     "log_likelihood_warn_bytes": 2**30,
     "predictive_warn_bytes": 2**30,
+    "max_patterns": 1_000_000,
     "load_max_bytes": 8 * 2**30,
 }
 

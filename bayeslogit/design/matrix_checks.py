@@ -185,6 +185,38 @@ def check_rank(X: np.ndarray, names: list[str]) -> None:
             for sl in row_slices(n, rows):
                 R = qr(np.vstack([R, X[sl] / scale]), mode="r", overwrite_a=True)[0][:p]
             R, piv = qr(R, mode="r", pivoting=True)
+    _rank_verdict(R, piv, n, names)
+
+
+def check_rank_from_r(
+    R: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: np.ndarray, n: int, names: list[str]
+) -> None:
+    """:func:`check_rank` from what row blocks held elsewhere reduce to: the ``R`` of a QR of
+    ``X`` (any row order: ``R'R = X'X``), the column minima, maxima and max-abs ``scale``
+    (the design of a dask DataFrame, :mod:`bayeslogit.design.dask`). The same verdicts and
+    messages: ``R diag(1/scale)`` is the ``R`` of ``X / scale``."""
+    from scipy.linalg import qr
+
+    p = len(names)
+    intercept = [i for i, nm in enumerate(names) if nm == "Intercept"]
+    const = [names[i] for i in range(p) if i not in intercept and hi[i] - lo[i] == 0]
+    if const and (intercept or len(const) > 1):
+        raise DesignError(
+            f"design column(s) {const} are constant, which duplicates the intercept; drop them from the formula"
+        )
+    if n < p:
+        raise DesignError(
+            f"the design has {p} columns but only {n} rows; the coefficients are not identified "
+            "(use fewer predictors or more data)"
+        )
+    scale = np.where(scale == 0, 1.0, scale)
+    R, piv = qr(R / scale, mode="r", pivoting=True)
+    _rank_verdict(R, piv, n, names)
+
+
+def _rank_verdict(R: np.ndarray, piv: np.ndarray, n: int, names: list[str]) -> None:
+    """Raise DesignError when the pivoted ``R`` of the scaled design is rank deficient."""
+    p = len(names)
     diag = np.abs(np.diag(R))
     tol = diag.max() * max(n, p) * np.finfo(float).eps * 10
     rank = int(np.sum(diag > tol))

@@ -126,14 +126,23 @@ def log_density_blocks(
 
 
 def sample_laplace(
-    dens: LogDensity, mode: Mode, *, draws: int, chains: int, random_seed, df: int | None = PROPOSAL_DF
+    dens: LogDensity | None,
+    mode: Mode,
+    *,
+    draws: int,
+    chains: int,
+    random_seed,
+    df: int | None = PROPOSAL_DF,
+    log_posterior=None,
 ) -> LaplaceDraws:
     """Student-t (``df``; None: Gaussian) proposals at the Laplace approximation, PSIS weights,
-    systematic resampling (see the module docstring)."""
+    systematic resampling (see the module docstring). ``log_posterior(B)``, when given, is the
+    unnormalised log posterior of each row of ``B`` in place of ``dens``'s (the dask fits sum
+    it over partitions: :mod:`bayeslogit.fit.distributed`)."""
     from arviz_stats.base import array_stats
 
     rng = np.random.default_rng(random_seed)
-    S, d = chains * draws, dens.dim
+    S, d = chains * draws, mode.beta.size
     L = np.linalg.cholesky(mode.cov)
     Z = rng.standard_normal((S, d))
     if df:
@@ -143,7 +152,11 @@ def sample_laplace(
         T = Z
         log_q = -0.5 * np.einsum("sd,sd->s", Z, Z)
     B = mode.beta + T @ L.T
-    log_p = log_density_blocks(dens, B)
+    if log_posterior is not None:
+        log_p = np.asarray(log_posterior(B), dtype=float)
+    else:
+        assert dens is not None
+        log_p = log_density_blocks(dens, B)
     log_ratio = np.where(np.isfinite(log_p), log_p - log_q, -np.inf)
     # ArviZ's psislw follows the LOO convention (it is given log-likelihoods, whose negatives
     # are the log ratios), hence the minus sign.

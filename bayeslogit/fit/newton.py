@@ -24,7 +24,7 @@ from ..errors import ArgumentError
 from ..priors import ResolvedPriors
 from ..response import ResponseFamily, as_response
 
-__all__ = ["NewtonResult", "newton", "neg_hessian", "check_newton_args", "prior_terms"]
+__all__ = ["NewtonResult", "newton", "neg_hessian", "check_newton_args", "prior_terms", "solve_pd"]
 
 
 @dataclass
@@ -148,6 +148,9 @@ def _solve_pd(H: np.ndarray, g: np.ndarray) -> np.ndarray:
         except np.linalg.LinAlgError:
             lam = scale * 1e-10 if lam == 0.0 else lam * 10.0
     return np.linalg.lstsq(H, g, rcond=None)[0]  # pragma: no cover - last resort
+
+
+solve_pd = _solve_pd  # the public name (the dask fits' Newton, bayeslogit.fit.distributed)
 
 
 def covariance(neg_hessian: np.ndarray) -> np.ndarray:

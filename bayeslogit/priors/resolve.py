@@ -295,6 +295,25 @@ def _term_columns(design: Design) -> dict[str, list[str]]:
     return out
 
 
+def column_moments(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """The design columns' sds (R's ``sd()``, n - 1 in the denominator, as rstanarm's
+    autoscaling; frequency weights: the sample sd of the expanded data, ``sum w (x - m)^2 /
+    (sum w - 1)``) and (weighted) means. A design whose rows are not in memory (a dask
+    DataFrame's, :mod:`bayeslogit.design.dask`) gives its own, reduced over its partitions."""
+    own = getattr(design, "column_moments", None)
+    if own is not None:
+        return own()
+    X = design.X
+    w = getattr(design, "weights", None)
+    if w is None:
+        sd = column_sd(X, ddof=1)  # X.std(axis=0, ddof=1), by row blocks when X is large
+    else:
+        total = float(np.sum(w))
+        ss = np.asarray(w, dtype=float) @ (X - np.average(X, axis=0, weights=w)) ** 2
+        sd = np.sqrt(ss / (total - 1)) if total > 1 else np.zeros(X.shape[1])
+    return sd, np.average(X, axis=0, weights=w)
+
+
 def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     """Give every design column a prior (see the module docstring for the rules).
 
@@ -319,16 +338,7 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
     ['Normal(0, 2.5)', 'Normal(0, 1)']
     """
     names = design.column_names
-    X = design.X
-    # R's sd() (n - 1 in the denominator), as rstanarm's autoscaling; frequency weights: the
-    # sample sd of the expanded data, sum w (x - m)^2 / (sum w - 1)
-    w = getattr(design, "weights", None)
-    if w is None:
-        sd = column_sd(X, ddof=1)  # X.std(axis=0, ddof=1), by row blocks when X is large
-    else:
-        total = float(np.sum(w))
-        ss = np.asarray(w, dtype=float) @ (X - np.average(X, axis=0, weights=w)) ** 2
-        sd = np.sqrt(ss / (total - 1)) if total > 1 else np.zeros(X.shape[1])
+    sd, x_mean = column_moments(design)
     priors = default_priors(names, sd)
     sources = {name: "default" for name in names}
     centered = design.has_intercept
@@ -363,7 +373,6 @@ def resolve_priors(spec: PriorSpec, design: Design) -> ResolvedPriors:
             "priors must be None, one prior such as bl.Normal(0, 1), or a dict mapping design "
             f"columns to priors; got {type(spec).__name__}"
         )
-    x_mean = np.average(X, axis=0, weights=w)
     if design.has_intercept:
         x_mean[names.index("Intercept")] = 0.0
     if not centered:

@@ -30,7 +30,7 @@ from .base import DEFAULT_CI_PROB, Results
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import LogitModel
 
-__all__ = ["PointResults", "MLEResults", "MAPResults", "fit_mle", "fit_map"]
+__all__ = ["PointResults", "MLEResults", "MAPResults", "fit_mle", "fit_map", "describe_spec"]
 
 
 class PointResults(Results):
@@ -468,6 +468,11 @@ def fit_map(
         )
     fit = newton(d.X, d.y, d.trials, priors, tol=tol, max_iter=max_iter, offset=d.offset)
     return MAPResults(model, fit, priors, prior_label=label, population_names=population_names)
+
+
+def describe_spec(spec) -> str:
+    """The priors of a fit in words (its label): ``"Normal(0, 1)"``, ``"custom priors"``..."""
+    return _describe_spec(spec)
 
 
 def _describe_spec(spec) -> str:
