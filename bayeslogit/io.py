@@ -58,7 +58,7 @@ from .io_categorical import (
 from .model import LogitModel, training_rows
 from .priors import ResolvedPriors
 from .results.base import Results
-from .results.glmm import GLMMResults
+from .results.glmm import GLMMResults, glmm_from_state, glmm_state
 from .results.point import MAPResults, MLEResults, PointResults
 from .results.posterior import PosteriorResults
 
@@ -80,9 +80,10 @@ def save(results: Results, path: str | os.PathLike) -> None:
 
     Parameters
     ----------
-    results : PosteriorResults, MLEResults or MAPResults
+    results : PosteriorResults, MLEResults, MAPResults or GLMMResults
         The fit to save. Point fits store their estimate and negative Hessian (so the
-        covariance, and everything computed from it, is restored).
+        covariance, and everything computed from it, is restored); a GLMM fit stores its
+        coefficients, covariance parameters, Hessian, conditional modes and their covariances.
     path : str or path-like
         Destination, conventionally ending in ``.nc``. The fit is written to a temporary file
         in the same folder and renamed over ``path`` only when complete, so an existing file is
@@ -110,13 +111,7 @@ def save(results: Results, path: str | os.PathLike) -> None:
     if not (isinstance(results, (PosteriorResults, PointResults)) or categorical):
         raise ArgumentError(
             "save() supports posterior fits (PosteriorResults, CategoricalPosterior) and point fits "
-            f"(MLEResults, MAPResults, CategoricalResults), got {type(results).__name__}"
-        )
-    if isinstance(results, GLMMResults):
-        raise ArgumentError(
-            "save() does not store GLMM maximum-likelihood fits (GLMMResults) yet; save the posterior "
-            "(sample()) or the pooled fits (fit_mle(pooling='complete')), and refit the GLMM with fit_mle() "
-            "after loading (it takes well under a second for most models)"
+            f"(MLEResults, MAPResults, GLMMResults, CategoricalResults), got {type(results).__name__}"
         )
     model = results.model
     d = model.design
@@ -150,6 +145,11 @@ def save(results: Results, path: str | os.PathLike) -> None:
         if "constant_data" in children and "X" in children["constant_data"]:
             children["constant_data"] = children["constant_data"].drop_vars("X")
         root = results.idata.to_dataset()
+    elif isinstance(results, GLMMResults):  # the GLMM's own numbers (bayeslogit.results.glmm)
+        arrays, facts = glmm_state(results)
+        meta.update(glmm=facts)
+        children = {"point": xr.Dataset(arrays, coords={"coef": list(d.column_names), "coef_b": list(d.column_names)})}
+        root = xr.Dataset()
     else:
         fit = cast(PointResults, results)._newton
         meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
@@ -269,7 +269,7 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
 
     Returns
     -------
-    PosteriorResults, MLEResults or MAPResults
+    PosteriorResults, MLEResults, MAPResults or GLMMResults
         The kind of fit that was saved, with the same draws or estimates (bit-identical),
         formula, design, response coding and priors, so ``predict`` works on new data.
 
@@ -327,7 +327,7 @@ def load(path: str | os.PathLike, *, trust: bool = False, namespace: dict[str, A
         raise FitFileError(f"{spath!r} is damaged or was not written by bayeslogit ({why})") from None
 
 
-_KINDS = ("posterior", "mle", "map")
+_KINDS = ("posterior", "mle", "map", "glmm")
 _PHONY_DIMENSION = b"This is a netCDF dimension but not a netCDF variable"
 
 
@@ -481,6 +481,9 @@ def _load_point(meta, model, tree):
     earlier versions, which lack them, get the defaults: ``"MLE"``, the design's columns)."""
     names = meta.get("population_names")
     point = tree["point"]
+    if meta["kind"] == "glmm":
+        arrays = {name: var.values for name, var in point.to_dataset().data_vars.items()}
+        return glmm_from_state(model, arrays, meta["glmm"], label=meta["label"])
     fit = NewtonResult(
         beta=point["beta"].values.copy(),
         neg_hessian=point["neg_hessian"].values.copy(),

@@ -709,6 +709,7 @@ def main(argv=None) -> int:
             "grad",
             "dask",
             "groups",
+            "glmm",
             "all",
         ],
         default="all",
@@ -757,6 +758,14 @@ def main(argv=None) -> int:
     if args.size in ("grad", "all"):
         print("grad: the kernel's gradient at n = 100,000, p = 23, float64 vs float32 X", flush=True)
         results["gradient_variants"] = bench_gradient_variants(args.quick)
+    if args.size in ("glmm", "all"):
+        print(
+            "glmm: fit_mle() with group terms (Laplace, nAGQ=25) on cbpp, Seeds, 100,000 rows x 1,000 levels",
+            flush=True,
+        )
+        from bench_glmm import bench_glmm  # benchmarks/ is on sys.path when this file runs as a script
+
+        results["glmm"] = bench_glmm(args.quick)
     if args.size in ("groups", "all"):
         print("groups: Seeds, cbpp, a correlated slope; warm fits, bayeslogit's NUTS vs nutpie", flush=True)
         from groups import compare  # benchmarks/groups.py

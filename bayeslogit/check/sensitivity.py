@@ -61,7 +61,10 @@ def joint_log_prior_draws(post: PosteriorResults) -> dict[str, np.ndarray]:
     non-centred free variables: ``tau`` (``tau_2``, ... for further distinct scales) ~
     ``HalfNormal(s)`` and ``z_hiernormal`` ~ ``N(0, 1)``; ``Horseshoe`` ones through ``hs_tau`` ~
     ``HalfCauchy(tau0)``, ``hs_lambda`` ~ ``HalfCauchy(1)``, ``hs_c2`` ~ ``InvGamma(df/2, df
-    s^2/2)`` and ``hs_z`` ~ ``N(0, 1)``, read from ``post.idata.posterior``.
+    s^2/2)`` and ``hs_z`` ~ ``N(0, 1)``, read from ``post.idata.posterior``. Group terms enter
+    through theirs (:func:`bayeslogit.fit.group_model.group_free_log_prior`): ``sd_g`` under
+    its sd priors, ``z_g`` ~ ``N(0, 1)`` and ``L_g``, the Cholesky factor of the correlations,
+    under ``LKJ`` (one number per draw, as PyMC's multivariate log density).
 
     Raises
     ------
@@ -90,7 +93,12 @@ def joint_log_prior_draws(post: PosteriorResults) -> dict[str, np.ndarray]:
         return v.transpose("chain", "draw", ...).values.reshape(post.n_chains * post.n_draws, -1)
 
     ctx = PriorContext.from_design(post.design)
-    return post.model.priors.free_log_prior(post.draws(), draws, ctx)
+    out = post.model.priors.free_log_prior(post.draws(), draws, ctx)
+    if post.design.groups is not None:  # the group terms' sds, standardised effects, correlations
+        from ..fit.group_model import group_free_log_prior
+
+        out.update(group_free_log_prior(post.design, post.model.priors.groups, draws))
+    return out
 
 
 def arviz_log_prior(post: PosteriorResults):
@@ -100,11 +108,6 @@ def arviz_log_prior(post: PosteriorResults):
     (dim ``coef``) when all are, else under their PyMC variable (``beta_normal``...)."""
     import xarray as xr
 
-    if post.design.groups is not None:
-        raise ArgumentError(
-            "the log_prior group needs the joint prior density of the group terms' sds and "
-            "correlations, which is not computed here; use to_arviz(log_prior=False) for fits with group terms"
-        )
     posterior = post.idata.posterior
     C, D = post.n_chains, post.n_draws
     out = {}
@@ -121,6 +124,8 @@ def arviz_log_prior(post: PosteriorResults):
         var = posterior[name]
         dims = [d for d in var.dims if d not in ("chain", "draw")]
         shape = [var.sizes[d] for d in dims]
+        if values.shape[1] == 1 and int(np.prod(shape)) != 1:  # a multivariate density (L_g): one per draw
+            dims, shape = [], []
         out[name] = (("chain", "draw", *dims), values.reshape(C, D, *shape))
     return xr.Dataset(out, coords={k: v for k, v in posterior.coords.items()})
 
@@ -147,17 +152,20 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
         The fit, under any priors. With ``Normal(mu, HalfNormal(s))`` (``HierNormal``) or
         ``Horseshoe`` priors the power-scaled prior is the joint prior of the model's free
         variables, scales included (:func:`joint_log_prior_draws`), computed from their
-        posterior draws.
+        posterior draws; so it is with group terms (their sds, standardised effects and
+        correlations are free variables too).
     threshold : float
         Sensitivity from which a component counts as influential (0.05, as psense_summary).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by design column name; columns ``prior``, ``likelihood`` (sensitivities),
-        ``diagnosis`` and ``in prior tail`` (True when the posterior median of the quantity
-        the prior applies to lies outside the prior's central range ``mu +- 2 scale``,
-        :meth:`bayeslogit.priors.Prior.typical_range`).
+        Indexed by design column name, then (with group terms) by group sd as
+        ``group_summary()`` names them (``sd(x | g)``); columns ``prior``, ``likelihood``
+        (sensitivities), ``diagnosis`` and ``in prior tail`` (True when the posterior median of
+        the quantity the prior applies to lies outside the prior's central range
+        ``mu +- 2 scale``, :meth:`bayeslogit.priors.Prior.typical_range`; always False for
+        group sds).
 
     Raises
     ------
@@ -177,19 +185,16 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
     import xarray as xr
     from arviz_stats import psense
 
-    if post.design.groups is not None:
-        raise ArgumentError(
-            "prior_sensitivity needs the joint prior density of the group terms' sds and correlations, "
-            "which is not computed here; not available for fits with group terms"
-        )
     d = post.design
     C, D_all = post.n_chains, post.n_draws
     keep = _sensitivity_draws(d.n_obs, C, D_all)
     D = keep.size
     names = post.coef_names
     B = post.draws().reshape(C, D_all, len(names))[:, keep].reshape(C * D, len(names))
-    hierarchical = post.model.priors.sampled_scale
+    hierarchical = post.model.priors.sampled_scale or d.groups is not None
     coords = {"chain": np.arange(C), "draw": np.arange(D), "coef": names}
+    posterior = {"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}
+    sd_names = _group_sds(post, keep, posterior, coords)
     if hierarchical:  # the joint log prior of the free variables (scales included), summed per draw
         # np.asarray: sum()'s start 0 types the total ndarray | int (the dict is never empty)
         total = np.asarray(sum(v.sum(axis=1) for v in joint_log_prior_draws(post).values())).reshape(C, D_all)[:, keep]
@@ -204,7 +209,7 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
     ll = post._cache.loglik_totals(keep).reshape(C, D)  # one pass over draws x rows, kept (or LOO's)
     tree = xr.DataTree.from_dict(
         {
-            "posterior": xr.Dataset({"beta": (("chain", "draw", "coef"), B.reshape(C, D, len(names)))}, coords=coords),
+            "posterior": xr.Dataset(posterior, coords=coords),
             "log_prior": log_prior,
             "log_likelihood": xr.Dataset(
                 {"y": (("chain", "draw"), ll)}, coords={"chain": coords["chain"], "draw": coords["draw"]}
@@ -214,8 +219,12 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
 
     def sense(component: str, total: np.ndarray) -> pd.Series:
         if np.ptp(total) == 0:  # e.g. flat priors: power-scaling a constant changes nothing
-            return pd.Series(0.0, index=names)
-        return psense(tree, var_names=["beta"], group=component)["beta"].to_series().reindex(names)
+            return pd.Series(0.0, index=names + sd_names)
+        found = psense(tree, var_names=list(posterior), group=component)
+        parts = [found["beta"].to_series().reindex(names)]
+        if sd_names:
+            parts.append(found["sd"].to_series().reindex(sd_names))
+        return pd.concat(parts)
 
     out = pd.DataFrame({"prior": sense("prior", lp_total), "likelihood": sense("likelihood", ll)})
     out.index.name = "term"
@@ -230,9 +239,28 @@ def prior_sensitivity(post: PosteriorResults, *, threshold: float = PSENSE_THRES
     out["diagnosis"] = out.apply(diagnosis, axis=1)
     med = np.median(post.draws() @ post.model.priors.centring_map().T, axis=0)
     ranges = [post.model.priors.priors[name].typical_range() for name in names]
-    out["in prior tail"] = [r is not None and not (r[0] <= m <= r[1]) for m, r in zip(med, ranges)]
+    out["in prior tail"] = [r is not None and not (r[0] <= m <= r[1]) for m, r in zip(med, ranges)] + [False] * len(
+        sd_names
+    )
     out.attrs["draws_used"], out.attrs["draws"] = C * D, C * D_all
     return out
+
+
+def _group_sds(post: PosteriorResults, keep: np.ndarray, posterior: dict, coords: dict) -> list[str]:
+    """Add the group sds' draws (of the kept draws) to ``posterior`` as ``sd`` (dim ``group_sd``,
+    named as ``group_summary()``: ``sd(x | g)``) and return their names (none without groups)."""
+    from ..fit.group_model import group_var_names
+
+    if post.design.groups is None:
+        return []
+    names, blocks = [], []
+    for t in post.design.groups.terms:
+        sd = post.idata.posterior[group_var_names(t)["sd"]].transpose("chain", "draw", ...).values[:, keep]
+        names += [f"sd({c} | {t.group_name})" for c in t.coef_names]
+        blocks.append(sd.reshape(sd.shape[0], sd.shape[1], -1))
+    posterior["sd"] = (("chain", "draw", "group_sd"), np.concatenate(blocks, axis=-1))
+    coords["group_sd"] = names
+    return names
 
 
 def _sensitivity_draws(n: int, chains: int, draws: int) -> np.ndarray:

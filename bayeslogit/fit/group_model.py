@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["group_eta", "group_var_names"]
+__all__ = ["group_eta", "group_free_log_prior", "group_var_names"]
 
 
 def group_var_names(term) -> dict[str, str]:
@@ -103,3 +103,31 @@ def draw_group_prior(design, gpriors, draws: int, rng: np.random.Generator):
         values[v["b"]], dims[v["b"]] = b, [v["level"], v["coef"]]
         G.append(b)
     return values, dims, coords, G
+
+
+def group_free_log_prior(design, gpriors, free) -> dict[str, np.ndarray]:
+    """Log prior density of the posterior draws of every group term's free variables, as
+    ``pm.compute_log_prior`` of the model :func:`group_eta` builds (untransformed values, no
+    Jacobian): name -> ``(draws, m)``, ``free(var, family)`` giving a variable's draws as
+    ``(draws, m)``. Per term: ``sd_g`` (or ``sd_g_0``, ``sd_g_1``... when its sds' priors are of
+    different families) by each sd prior's log density; ``z_g`` standard normal; ``L_g`` (a
+    correlated term with ``k > 1``) by the correlation prior's density of the Cholesky factor
+    (:meth:`~bayeslogit.priors.base.CorrelationPrior.cholesky_logpdf`)."""
+    out: dict[str, np.ndarray] = {}
+    for t in design.groups.terms:
+        v = group_var_names(t)
+        priors = gpriors.sd[t.key]
+        if len({type(p) for p in priors}) == 1:
+            sd = free(v["sd"], "group sd")
+            out[v["sd"]] = np.column_stack([p.logpdf(sd[:, c]) for c, p in enumerate(priors)])
+        else:
+            for c, p in enumerate(priors):
+                name = f"{v['sd']}_{c}"
+                out[name] = np.asarray(p.logpdf(free(name, "group sd")), dtype=float).reshape(-1, 1)
+        z = free(v["z"], "group effect")
+        out[v["z"]] = -0.5 * z**2 - 0.5 * np.log(2 * np.pi)
+        if t.correlated and t.n_coef > 1:
+            k = t.n_coef
+            L = free(v["L"], "group correlation").reshape(-1, k, k)
+            out[v["L"]] = gpriors.cor[t.key].cholesky_logpdf(L)[:, None]
+    return out

@@ -11,7 +11,8 @@ the coefficients: names of coefficients (``fit.coef_names``, e.g. ``x1``, ``C(g)
   mean, ``std_error`` = posterior sd, equal-tailed interval at ``ci_prob``, and ``prob_gt_0``,
   the posterior probability that ``c beta - r > 0``.
 
-``lrtest(big, small)``: the likelihood-ratio test between nested MLE fits.
+``lrtest(big, small)``: the likelihood-ratio test between nested MLE fits, GLMM maximum
+likelihoods (``fit_mle()`` of models with group terms) included.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -31,6 +32,7 @@ from ..results.base import resolve_ci_prob
 from .predict import is_posterior, point_estimates
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..results.glmm import GLMMResults
     from ..results.point import MLEResults, PointResults
     from ..results.posterior import PosteriorResults
 
@@ -187,7 +189,7 @@ def _same(a, b) -> bool:
     return a.shape == b.shape and bool(np.array_equal(a, b))
 
 
-def lrtest(big: MLEResults, small: MLEResults) -> pd.DataFrame:
+def lrtest(big: MLEResults | GLMMResults, small: MLEResults | GLMMResults) -> pd.DataFrame:
     """Likelihood-ratio test of the nested MLE fit ``small`` against ``big``.
 
     ``statistic = 2 (llf_big - llf_small)``, referred to a chi-squared distribution with
@@ -197,10 +199,29 @@ def lrtest(big: MLEResults, small: MLEResults) -> pd.DataFrame:
     weights, offset) and every column of ``small``'s design lies in the column space of
     ``big``'s (e.g. a subset of its columns); otherwise an :class:`~bayeslogit.ArgumentError`.
 
+    **GLMM fits** (``fit_mle()`` of a model with group terms, :class:`~bayeslogit.GLMMResults`,
+    whose ``llf`` is the Laplace or ``nAGQ`` approximate marginal log-likelihood): two GLMMs are
+    nested when they have the same group terms (same grouping, varying coefficients and levels)
+    and the same ``nAGQ``, and their population columns are nested as above; ``df`` is the
+    difference in population columns (lme4's ``anova``). A GLMM against the complete-pooling MLE
+    of a smaller or equal population design (``fit_mle(pooling="complete")``, or the model
+    without its group terms) tests the group variances too: ``df`` adds the covariance
+    parameters (``len(big.theta)``). Those variances are on the boundary of their space (an sd
+    of 0) under the smaller model, where the chi-squared reference does not hold: ``p_value``
+    is the naive chi-squared one, conservative (too large; what lme4's ``anova`` prints), and
+    ``p_value_boundary`` is the asymptotic null distribution when the GLMM adds a single scalar
+    group term (one sd): the 50:50 mixture ``chi2(df - 1)`` and ``chi2(df)`` (Self and Liang
+    1987; Stram and Lee 1994), so ``p = (chi2_sf(stat, df - 1) + chi2_sf(stat, df)) / 2`` with
+    ``chi2(0)`` a point mass at 0 (with few groups more than half the statistics are 0 and
+    the mixture is conservative too). With more covariance parameters the mixture's weights depend
+    on the model, and ``p_value_boundary`` is NaN (use ``p_value``, knowing it is
+    conservative, or a parametric bootstrap).
+
     Returns
     -------
     pandas.DataFrame
-        One row: ``llf_big``, ``llf_small``, ``statistic``, ``df``, ``p_value``.
+        One row: ``llf_big``, ``llf_small``, ``statistic``, ``df``, ``p_value`` (and for a GLMM
+        against a fit without group terms, ``p_value_boundary``).
 
     Examples
     --------
@@ -212,14 +233,16 @@ def lrtest(big: MLEResults, small: MLEResults) -> pd.DataFrame:
     >>> int(bl.lrtest(big, small)["df"].iloc[0])
     1
     """
+    from ..results.glmm import GLMMResults
     from ..results.point import MLEResults
 
     for name, fit in (("big", big), ("small", small)):
-        if not isinstance(fit, MLEResults):
+        if not isinstance(fit, (MLEResults, GLMMResults)):
             raise ArgumentError(
                 f"lrtest: {name} must be a maximum-likelihood fit (fit_mle()), got {type(fit).__name__}; "
                 "a likelihood-ratio test compares maximized likelihoods"
             )
+    n_variance = _glmm_nesting(big, small)
     db, ds = big.design, small.design
     if db.n_obs != ds.n_obs or not _same(db.y, ds.y):
         raise ArgumentError(
@@ -244,7 +267,7 @@ def lrtest(big: MLEResults, small: MLEResults) -> pd.DataFrame:
             f"lrtest: the fits are not nested: the columns {outside} of the smaller model are not among (nor "
             f"combinations of) the columns {list(big.coef_names)} of the larger one{hint}"
         )
-    df = int(rank_b - rank_s)
+    df = int(rank_b - rank_s) + n_variance
     if df < 1:
         raise ArgumentError(
             f"lrtest: the two designs span the same columns (rank {rank_b}); there is no restriction to test"
@@ -262,4 +285,54 @@ def lrtest(big: MLEResults, small: MLEResults) -> pd.DataFrame:
     out.attrs["method"] = (
         "likelihood-ratio test: statistic = 2 (llf_big - llf_small) ~ chi2(df) under the smaller model"
     )
+    if n_variance:
+        terms = big.design.groups.terms
+        if len(terms) == 1 and terms[0].n_coef == 1:  # one sd on the boundary: 50:50 chi2(df - 1), chi2(df)
+            low = float(_numerics.chi2_sf(max(stat, 0.0), df - 1)) if df > 1 else float(stat <= 0)
+            out["p_value_boundary"] = 0.5 * (low + out["p_value"].iloc[0])
+        else:
+            out["p_value_boundary"] = np.nan
+        out.attrs["method"] += (
+            f"; {n_variance} group covariance parameter(s) tested at the boundary (sd = 0): p_value is "
+            "conservative (lme4's anova); p_value_boundary the 50:50 chi-squared mixture (one scalar group term only)"
+        )
     return out
+
+
+def _glmm_nesting(big, small) -> int:
+    """The covariance parameters ``big`` adds over ``small`` (0 between two GLMMs with the same
+    group terms, or two plain MLEs); an :class:`~bayeslogit.ArgumentError` when the group parts
+    are not nested that way."""
+    from ..results.glmm import GLMMResults
+
+    gb, gs = isinstance(big, GLMMResults), isinstance(small, GLMMResults)
+    if gs and not gb:
+        raise ArgumentError(
+            "lrtest: the fits are not nested that way round: small has group terms and big has none; "
+            "the first fit is the larger model: lrtest(glmm, pooled)"
+        )
+    if not gb:
+        return 0
+    if not gs:
+        return len(big.theta)
+    tb, ts = big.design.groups.terms, small.design.groups.terms
+    same = len(tb) == len(ts) and all(
+        a.label == b.label
+        and a.correlated == b.correlated
+        and list(a.levels) == list(b.levels)
+        and _same(a.index, b.index)
+        and _same(a.values, b.values)
+        for a, b in zip(tb, ts)
+    )
+    if not same:
+        raise ArgumentError(
+            f"lrtest: two GLMMs are compared here only with the same group terms ({[t.label for t in tb]} and "
+            f"{[t.label for t in ts]}); to test a group term, compare the GLMM with the fit without it "
+            "(fit_mle(pooling='complete') when it was the only one)"
+        )
+    if big.n_agq != small.n_agq:
+        raise ArgumentError(
+            f"lrtest: the GLMM likelihoods use different approximations (nAGQ={big.n_agq} and {small.n_agq}); "
+            "fit both with the same nAGQ"
+        )
+    return 0

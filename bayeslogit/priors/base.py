@@ -375,3 +375,9 @@ class CorrelationPrior:
     def draw(self, k: int, rng: np.random.Generator) -> np.ndarray:
         """One exact ``k x k`` correlation matrix."""
         raise NotImplementedError
+
+    def cholesky_logpdf(self, L: np.ndarray) -> np.ndarray:
+        """Log density of Cholesky factors ``L`` (``(draws, k, k)``, lower triangular) of the
+        correlation matrices, as the PyMC variable's (the density of the factor, the Jacobian
+        from the matrix included): shape ``(draws,)``."""
+        raise NotImplementedError

@@ -3,7 +3,7 @@
 A scale prior is the prior of a group term's sd (:mod:`bayeslogit.priors.groups`) or, for
 ``HalfNormal``, the sampled scale of a hierarchical ``Normal(mu, HalfNormal(s))``. Each owns its
 log density, its exact draws and its PyMC variable; ``LKJ`` owns its PyMC variable (the
-Cholesky factor) and its exact draws (:func:`lkj_correlation`).
+Cholesky factor), the log density of that factor and its exact draws (:func:`lkj_correlation`).
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -142,6 +142,25 @@ class LKJ(CorrelationPrior):
 
     def draw(self, k, rng):
         return lkj_correlation(self.eta, k, rng)
+
+    def cholesky_logpdf(self, L):
+        """``log c_k(eta) + sum_i (2 eta - 2 + k - i) log L_ii`` (``i = 1..k``): the LKJ density
+        ``c_k det(R)^(eta - 1)`` of ``R = L L'`` (``det R = prod L_ii^2``) times the Jacobian of
+        ``L -> R``, ``prod_i L_ii^(k - i)`` (Lewandowski, Kurowicka and Joe 2009; Stan's
+        ``lkj_corr_cholesky``), with the normalising constant
+        ``log c_k = sum_{i=1}^{k-1} [log Gamma(eta + (k-1)/2) - log Gamma(eta + (k-1-i)/2) - i/2 log pi]``."""
+        from scipy.special import gammaln
+
+        L = np.asarray(L, dtype=float)
+        k = L.shape[-1]
+        i = np.arange(1, k)
+        log_c = float(
+            np.sum(gammaln(self.eta + (k - 1) / 2) - gammaln(self.eta + (k - 1 - i) / 2) - 0.5 * i * np.log(np.pi))
+        )
+        diag = np.diagonal(L, axis1=-2, axis2=-1)
+        exponents = 2 * self.eta - 2 + k - np.arange(1, k + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return log_c + np.sum(exponents * np.log(diag), axis=-1)
 
 
 def lkj_correlation(eta: float, k: int, rng: np.random.Generator) -> np.ndarray:

@@ -10,9 +10,11 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +32,7 @@ from .point import PointResults
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import LogitModel
 
-__all__ = ["GLMMResults", "fit_glmm_mle"]
+__all__ = ["GLMMResults", "fit_glmm_mle", "glmm_from_state", "glmm_state"]
 
 
 class GLMMResults(PointResults):
@@ -241,3 +243,89 @@ def fit_glmm_mle(model: LogitModel, *, nAGQ: int = 1, max_iter: int = 500) -> GL
             stacklevel=3,
         )
     return GLMMResults(model, fit)
+
+
+# -- what save() stores of a GLMM fit, and rebuilding it (bayeslogit.io) ----------------------
+
+
+def _levels_digest(levels: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(levels).encode()).hexdigest()
+
+
+def glmm_state(results: GLMMResults) -> tuple[dict[str, tuple[tuple[str, ...], np.ndarray]], dict[str, Any]]:
+    """The arrays (``name -> (dims, values)``) and JSON facts that restore ``results`` on a
+    rebuilt model: every field of its :class:`~bayeslogit.fit.glmm.GLMMFit`, term ``i``'s
+    ``Lambda``, modes and conditional covariances as ``lambda_i``, ``modes_i``, ``mode_cov_i``,
+    and a digest of each term's levels (checked on loading against the rebuilt design)."""
+    f = results._glmm
+    arrays: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+        "beta": (("coef",), f.beta),
+        "theta": (("theta_entry",), f.theta),
+        "hessian": (("phi", "phi_b"), f.hessian),
+        "cov_beta": (("coef", "coef_b"), f.cov_beta),
+    }
+    for i, (lam, modes) in enumerate(zip(f.lambdas, f.modes)):
+        arrays[f"lambda_{i}"] = ((f"k_{i}", f"k_{i}b"), lam)
+        arrays[f"modes_{i}"] = ((f"level_{i}", f"k_{i}"), modes)
+        if f.mode_cov is not None:
+            arrays[f"mode_cov_{i}"] = ((f"level_{i}", f"k_{i}", f"k_{i}b"), f.mode_cov[i])
+    facts = {
+        "deviance": float(f.deviance),
+        "iterations": int(f.iterations),
+        "converged": bool(f.converged),
+        "n_agq": int(f.n_agq),
+        "boundary": [int(i) for i in f.boundary],
+        "has_mode_cov": f.mode_cov is not None,
+        "levels_sha256": [_levels_digest(t.levels) for t in results.design.groups.terms],
+    }
+    return arrays, facts
+
+
+def glmm_from_state(
+    model: LogitModel, arrays: Mapping[str, np.ndarray], facts: Mapping[str, Any], *, label: str
+) -> GLMMResults:
+    """The :class:`GLMMResults` that :func:`glmm_state` described, on ``model`` (rebuilt from
+    the stored rows). Raises ``ValueError`` naming the first stored number that does not fit
+    the model (a damaged or edited file)."""
+    d = model.design
+    terms = d.groups.terms if d.groups is not None else []
+    if [_levels_digest(t.levels) for t in terms] != list(facts["levels_sha256"]):
+        raise ValueError("the stored group levels differ from those of the rebuilt design")
+    p = d.n_coef
+    n_theta = sum(t.n_coef * (t.n_coef + 1) // 2 if t.correlated else t.n_coef for t in terms)
+    m = n_theta + p
+    shapes: dict[str, tuple[int, ...]] = {"beta": (p,), "theta": (n_theta,), "hessian": (m, m), "cov_beta": (p, p)}
+    for i, t in enumerate(terms):
+        k, L = t.n_coef, t.n_levels
+        shapes.update({f"lambda_{i}": (k, k), f"modes_{i}": (L, k)})
+        if facts["has_mode_cov"]:
+            shapes[f"mode_cov_{i}"] = (L, k, k)
+    got = {}
+    for name, shape in shapes.items():
+        if name not in arrays:
+            raise ValueError(f"the stored GLMM fit lacks {name!r}")
+        values = np.array(arrays[name], dtype=float)
+        if values.shape != shape:
+            raise ValueError(f"the stored {name!r} has shape {values.shape}, the model needs {shape}")
+        if name in ("beta", "theta") or name.startswith(("lambda_", "modes_")):
+            if not np.all(np.isfinite(values)):
+                raise ValueError(f"the stored {name!r} holds values that are not finite")
+        got[name] = values
+    boundary = [int(i) for i in facts["boundary"]]
+    if not all(0 <= i < n_theta for i in boundary):
+        raise ValueError(f"the stored boundary indices {boundary} are outside theta (length {n_theta})")
+    fit = GLMMFit(
+        beta=got["beta"],
+        theta=got["theta"],
+        lambdas=[got[f"lambda_{i}"] for i in range(len(terms))],
+        modes=[got[f"modes_{i}"] for i in range(len(terms))],
+        mode_cov=[got[f"mode_cov_{i}"] for i in range(len(terms))] if facts["has_mode_cov"] else None,
+        deviance=float(facts["deviance"]),
+        hessian=got["hessian"],
+        cov_beta=got["cov_beta"],
+        converged=bool(facts["converged"]),
+        iterations=int(facts["iterations"]),
+        n_agq=int(facts["n_agq"]),
+        boundary=boundary,
+    )
+    return GLMMResults(model, fit, label=label)

@@ -412,8 +412,8 @@ class PosteriorShortcuts:
         log_prior : bool
             Add the log prior density of every draw per free variable, named as
             ``pm.compute_log_prior`` names them (``beta`` per coefficient for closed-form
-            priors; ``tau``, ``z_hiernormal``, ``hs_*``... for hierarchical ones). Not
-            available for fits with group terms (ArgumentError).
+            priors; ``tau``, ``z_hiernormal``, ``hs_*``... for hierarchical ones; ``sd_g``,
+            ``z_g`` and ``L_g``, one number per draw, for a group term's).
 
         Returns
         -------

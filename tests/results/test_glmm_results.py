@@ -116,7 +116,7 @@ def test_singular_fit_holds_the_sd_at_zero():
     assert "Singular fit" in str(fit.summary())
 
 
-def test_summary_compare_and_save(fit, model, tmp_path):
+def test_summary_and_compare(fit, model):
     text = str(fit.summary())
     for piece in ("Laplace approximation", "sd(Intercept | herd)", "AIC:", "period[T.2]"):
         assert piece in text
@@ -127,8 +127,58 @@ def test_summary_compare_and_save(fit, model, tmp_path):
         "MLE (no pooling)",
     ]
     np.testing.assert_allclose(table["MLE (GLMM, Laplace)"]["sd"], fit.bse, rtol=1e-14)
-    with pytest.raises(bl.ArgumentError, match="GLMMResults"):
-        fit.save(tmp_path / "glmm.nc")
+
+
+def _same_after_load(fit, path, new):
+    fit.save(path)
+    back = bl.load(path)
+    assert isinstance(back, bl.GLMMResults) and back.label == fit.label and back.n_agq == fit.n_agq
+    pd.testing.assert_series_equal(back.params, fit.params, check_exact=True)
+    pd.testing.assert_series_equal(back.bse, fit.bse, check_exact=True)
+    pd.testing.assert_frame_equal(back.group_summary(), fit.group_summary(), check_exact=True)
+    pd.testing.assert_frame_equal(back.group_effects(), fit.group_effects(), check_exact=True)
+    assert back.llf == fit.llf and back.aic == fit.aic and back.boundary == fit.boundary
+    np.testing.assert_array_equal(back.theta, fit.theta)
+    pd.testing.assert_frame_equal(back.predict(new), fit.predict(new), check_exact=True)
+    pd.testing.assert_frame_equal(back.predict(), fit.predict(), check_exact=True)
+    assert str(back.summary()) == str(fit.summary())
+    return back
+
+
+def test_save_and_load_restore_the_glmm_fit(fit, tmp_path):
+    """Everything a GLMM fit reports is bit-identical after bl.load: coefficients, standard
+    errors, group sds, modes and their sds, llf, predictions for seen and unseen levels (the
+    unseen level's prediction is the population part alone, as before saving)."""
+    new = lme4_cbpp().iloc[[0, 5, 9]].copy()
+    new["herd"] = [1, 3, 99]
+    back = _same_after_load(fit, tmp_path / "glmm.nc", new)
+    eta = back.model.design.encode(new.iloc[[2]]) @ back.params.to_numpy()  # unseen: no group part
+    np.testing.assert_allclose(back.predict(new.iloc[[2]])["estimate"], special.expit(eta), rtol=1e-12)
+
+
+def test_save_and_load_a_correlated_slope_and_a_singular_nagq_fit(tmp_path):
+    df, _ = simulate_groups(12, (10, 30), random_seed=5)
+    slope = bl.LogitModel("y ~ x + (1 + x | g)", df).fit_mle()
+    new = df.iloc[:4].assign(g=["zz", df["g"].iloc[0], "yy", df["g"].iloc[3]])
+    _same_after_load(slope, tmp_path / "slope.nc", new)
+    rng = np.random.default_rng(4)
+    base = pd.DataFrame({"x": rng.normal(size=40)})
+    base["y"] = (rng.random(40) < special.expit(0.3 + base["x"])).astype(int)
+    same = pd.concat([base.assign(g=f"g{j}") for j in range(5)], ignore_index=True)
+    singular = bl.LogitModel("y ~ x + (1 | g)", same).fit_mle(nAGQ=5)
+    assert singular.boundary
+    _same_after_load(singular, tmp_path / "singular.nc", same.iloc[:3].assign(g=["g1", "new", "g4"]))
+
+
+def test_a_damaged_glmm_file_is_refused(fit, tmp_path):
+    import h5py
+
+    path = tmp_path / "glmm.nc"
+    fit.save(path)
+    with h5py.File(path, "a") as f:
+        del f["point/modes_0"]
+    with pytest.raises(bl.FitFileError, match="modes_0"):
+        bl.load(path)
 
 
 def test_frequency_weights_equal_the_expanded_rows():
@@ -160,3 +210,20 @@ def test_separated_population_column_warns_and_says_not_converged():
     with pytest.warns(bl.SeparationWarning, match=r"separation.*\['x'\].*GLMM"):
         fit = bl.LogitModel("y ~ x + (1 | g)", df).fit_mle()
     assert not fit.converged and "did not converge" in str(fit.summary())
+
+
+def test_save_and_load_crossed_terms_without_conditional_covariances(tmp_path):
+    """Two terms (crossed); a fit whose conditional covariances were not computed (several
+    terms with more than 4000 levels x coefficients) stores none and reloads with NaN sds."""
+    from dataclasses import replace
+
+    df, _ = simulate_groups(10, (10, 20), random_seed=6)
+    df["h"] = np.arange(len(df)) % 4
+    model = bl.LogitModel("y ~ x + (x || g) + (1 | h)", df)
+    crossed = model.fit_mle()
+    assert crossed.group_modes()[1].shape == (4, 1)
+    new = df.iloc[:3].assign(g=["new", df["g"].iloc[1], df["g"].iloc[2]], h=[0, 9, 2])
+    _same_after_load(crossed, tmp_path / "crossed.nc", new)
+    bare = bl.GLMMResults(model, replace(crossed._glmm, mode_cov=None))
+    back = _same_after_load(bare, tmp_path / "bare.nc", new)
+    assert back.group_effects()["sd"].isna().all()
