@@ -24,6 +24,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import Any
+
+from . import cli_categorical
 
 EXIT_USAGE = 2
 EXIT_CHECKS = 3
@@ -134,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="COLUMN",
         help="column added to the linear predictor with coefficient 1 (e.g. a log exposure); "
         "the formula may also hold offset(expr) terms",
+    )
+    fit.add_argument(
+        "--family",
+        choices=["auto", "bernoulli", "binomial", "multinomial", "ordinal"],
+        default="auto",
+        help="response family (default auto: two outcomes binary, three or more multinomial, ordinal with --order)",
+    )
+    fit.add_argument("--reference", metavar="LEVEL", help="multinomial baseline outcome (default: the first level)")
+    fit.add_argument(
+        "--order", metavar="L1,L2,...", help="ordinal outcomes' levels, lowest first: the response becomes ordered"
     )
     fit.add_argument(
         "--missing",
@@ -405,7 +418,8 @@ def _print_results(post, fits) -> object:
     if fits:
         print("MLE / MAP / posterior: estimate (sd); sd is the standard error (MLE), the Laplace sd (MAP)")
         print("or the posterior sd. Intervals: `bayeslogit report`, or bl.compare() in Python.")
-        print(_comparison_text(fits, post))
+        cat = cli_categorical.is_categorical(post)
+        print(cli_categorical.comparison_text(fits, post, WIDTH) if cat else _comparison_text(fits, post))
         print()
     return diag
 
@@ -451,9 +465,12 @@ def _write_outputs(post, args, fits=(), *, save: str | None = None) -> None:
         info = {"data source": getattr(args, "source", "not recorded")}
         if getattr(args, "run_time", None):
             info["run time"] = args.run_time
-        page = render_report(
-            post, fits=fits, progress=not args.quiet, run_info=info, effects=getattr(args, "effects", None)
-        )
+        if cli_categorical.is_categorical(post):
+            page = cli_categorical.render_page(post, fits, info, quiet=args.quiet)
+        else:
+            page = render_report(
+                post, fits=fits, progress=not args.quiet, run_info=info, effects=getattr(args, "effects", None)
+            )
     label = "--output" if args.command == "report" else "--report"
     names = []
     with OutputSet() as out:
@@ -490,7 +507,7 @@ def _fit(args: argparse.Namespace) -> int:
 
     _check_paths({"DATA.csv": args.data}, {"--save": args.save, "--report": args.report})
     with _warm_kernel(args) as child:
-        df = _read_csv(args.data)
+        df = cli_categorical.ordered_response(_read_csv(args.data), args.formula, args.order)
         args.source = f"{args.data} (CSV)"
         priors = parse_priors(args.prior)
         model = bl.LogitModel(
@@ -501,13 +518,11 @@ def _fit(args: argparse.Namespace) -> int:
             trials=args.trials,
             offset=args.offset,
             missing=args.missing,
+            family=args.family,
+            reference=args.reference,
         )
-        if model.design.categorical is not None:  # issue 23: Python only for now
-            raise bl.ArgumentError(
-                f"response {model.design.response!r} has {len(model.design.levels)} outcomes; the command "
-                "line fits binary models only for now. Fit multinomial and ordinal models in Python: "
-                "bl.LogitModel(formula, data, family='multinomial' or 'ordinal')"
-            )
+        if model.design.categorical is not None:  # multinomial, ordinal: bayeslogit.cli_categorical
+            cli_categorical.check_categorical_options(args)
         args.effects = _effects_arg(args.effects)
         if args.effects is not None:  # refused before sampling, naming the predictors
             from .check.statistics import effect_variables
@@ -532,10 +547,10 @@ def _report(args: argparse.Namespace) -> int:
     if args.output is None:
         args.output = default_report_path(args.fit_file)
     _check_paths({"FIT.nc": args.fit_file}, {"--output": args.output})
-    post = bl.load(args.fit_file, trust=args.trust)
-    if not isinstance(post, bl.PosteriorResults):
+    post: Any = bl.load(args.fit_file, trust=args.trust)  # a binary or a categorical posterior
+    if not isinstance(post, bl.PosteriorResults) and not cli_categorical.is_categorical(post, posterior=True):
         raise ArgumentError(
-            f"{args.fit_file!r} holds a {post.method.upper()} fit; the report needs a posterior "
+            f"{args.fit_file!r} holds a {post.label} fit; the report needs a posterior "
             "(save one with `bayeslogit fit ... --save FIT.nc`)"
         )
     fits = _point_fits(post.model)

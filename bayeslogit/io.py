@@ -47,6 +47,14 @@ from ._validation import check_bool
 from .design import rebuild_design
 from .errors import ArgumentError, BayeslogitError, FitFileError
 from .fit.newton import NewtonResult
+from .io_categorical import (
+    categorical_groups,
+    categorical_meta,
+    check_categorical_meta,
+    family_arguments,
+    is_categorical,
+    load_categorical,
+)
 from .model import LogitModel, training_rows
 from .priors import ResolvedPriors
 from .results.base import Results
@@ -99,17 +107,18 @@ def save(results: Results, path: str | os.PathLike) -> None:
     """
     import xarray as xr
 
-    if not isinstance(results, (PosteriorResults, PointResults)):
+    categorical = is_categorical(results)  # multinomial, ordinal: bayeslogit.io_categorical
+    if not (isinstance(results, (PosteriorResults, PointResults)) or categorical):
         raise ArgumentError(
-            "save() supports posterior fits (PosteriorResults) and point fits (MLEResults, "
-            f"MAPResults, GLMMResults), got {type(results).__name__}"
+            "save() supports posterior fits (PosteriorResults, CategoricalPosterior) and point fits "
+            f"(MLEResults, MAPResults, GLMMResults, CategoricalResults), got {type(results).__name__}"
         )
     model = results.model
     d = model.design
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "kind": "posterior" if isinstance(results, PosteriorResults) else results.method,
+        "kind": "posterior" if isinstance(results, PosteriorResults) else getattr(results, "method", None),
         "formula": model.formula,
         "response": d.response,
         "event": _encode_value(d.event),
@@ -121,13 +130,16 @@ def save(results: Results, path: str | os.PathLike) -> None:
         "column_names": list(d.column_names),
         "priors": _priors_to_json(model.priors),
         "label": results.label,
-        "population_names": results.population_names,
+        "population_names": getattr(results, "population_names", None),
     }
     group = _frame_to_dataset(training_rows(model))
     meta["X_sha256"] = _design_digest(d.X)
     if d.offset is not None:
         meta["offset_sha256"] = _design_digest(d.offset[:, None])
-    if isinstance(results, PosteriorResults):
+    if categorical:
+        meta.update(categorical_meta(results))
+        root, children = categorical_groups(results, NOT_STORED)
+    elif isinstance(results, PosteriorResults):
         meta.update(sampler=results.sampler, random_seed=results.random_seed)
         children = {name: node.to_dataset() for name, node in results.idata.children.items() if name not in NOT_STORED}
         if "constant_data" in children and "X" in children["constant_data"]:
@@ -139,7 +151,7 @@ def save(results: Results, path: str | os.PathLike) -> None:
         children = {"point": xr.Dataset(arrays, coords={"coef": list(d.column_names), "coef_b": list(d.column_names)})}
         root = xr.Dataset()
     else:
-        fit = results._newton
+        fit = cast(PointResults, results)._newton
         meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
         if isinstance(results, MAPResults):
             meta.update(
@@ -397,6 +409,8 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
         raise FitFileError(f"{spath!r} is damaged: its stored priors are invalid ({exc})") from None
     model = LogitModel._from_parts(design, priors)
     model._data = data
+    if "family" in meta:
+        return load_categorical(meta, model, tree, spath)
     if meta["kind"] != "posterior":
         return _load_point(meta, model, tree)
     groups = {k: v.to_dataset() for k, v in tree.children.items() if k != GROUP}
@@ -542,6 +556,7 @@ def _check_meta(meta: dict, path: str) -> None:
             raise FitFileError(f"{path!r} is damaged: {key!r} has the wrong type ({type(meta[key]).__name__})")
     if meta["kind"] not in _KINDS:
         raise FitFileError(f"{path!r} is damaged: unknown kind of fit {meta['kind']!r}")
+    check_categorical_meta(meta, path)
     if not all(isinstance(c, str) for c in meta["column_names"]):
         raise FitFileError(f"{path!r} is damaged: 'column_names' must be text")
     # written since issue 21 (older files lack them and get the defaults)
@@ -617,6 +632,7 @@ def _rebuild_design(meta, data, namespace, tree, path, *, trust: bool):
             offset=meta.get("offset"),
             namespace=namespace,
             safe=not trust,
+            **family_arguments(meta),
         )
     except BayeslogitError as exc:
         raise FitFileError(

@@ -28,6 +28,7 @@ from .design.dask import DaskDesign, build_dask_design, is_dask_frame
 from .errors import ArgumentError, BayeslogitWarning, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .fit.categorical_pymc import laplace_categorical, sample_categorical
+from .fit.prior_predictive_categorical import categorical_prior_predictive_tree
 from .model_state import model_getstate, model_setstate, training_rows
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
 from .results.categorical import CategoricalPosterior, fit_categorical
@@ -454,6 +455,9 @@ class LogitModel:
         a centred intercept its prior is on the log-odds at the predictor means, and ``beta``
         holds the original-scale coefficients. To add these groups to a posterior fit (for
         ``az.plot_prior_posterior``) use :meth:`PosteriorResults.sample_prior_predictive`.
+        A multinomial or ordinal model's ``prior`` group holds ``theta`` (dims ``param``, labelled
+        as the fits' ``params``) and its outcomes are level codes (the levels in the groups'
+        ``levels`` attribute); see :mod:`bayeslogit.fit.prior_predictive_categorical`.
 
         Parameters
         ----------
@@ -493,10 +497,9 @@ class LogitModel:
         draws = check_int("draws", draws, low=1)
         random_seed = check_seed(random_seed)
         check_bool("predictive", predictive)
-        if self.design.categorical is not None:
-            raise ArgumentError(
-                "sample_prior_predictive() is not available for multinomial and ordinal models yet; "
-                "draw from the priors with the PyMC model (pm.sample_prior_predictive) instead"
+        if self.design.categorical is not None:  # theta (dims param) and outcome codes
+            return categorical_prior_predictive_tree(
+                self.design, self.priors, draws=draws, random_seed=random_seed, predictive=predictive
             )
         return prior_predictive.prior_predictive_tree(
             self.design, self.priors, draws=draws, random_seed=random_seed, predictive=predictive

@@ -281,15 +281,6 @@ def test_separated_multinomial_mle_warns():
     assert model.fit_map().bse.max() < 10
 
 
-def test_the_command_line_says_categorical_models_are_python_only(mn, tmp_path, capsys):
-    from bayeslogit.cli import main
-
-    path = tmp_path / "three.csv"
-    mn[["y", "x1"]].to_csv(path, index=False)
-    assert main(["fit", str(path), "y ~ x1", "--quiet"]) == 2
-    assert "has 3 outcomes; the command line fits binary models only for now" in capsys.readouterr().err
-
-
 # -- bad input ------------------------------------------------------------------------------------
 
 

@@ -45,9 +45,9 @@ STAGES = [
     ("fit", ["fit"]),
     ("results", ["results"]),
     ("model", ["model", "model_state"]),
-    ("interpret", ["interpret", "io"]),
+    ("interpret", ["interpret", "io", "io_categorical"]),
     ("check", ["check"]),
-    ("entry points", ["sklearn", "cli", "__init__", "__main__"]),
+    ("entry points", ["sklearn", "cli", "cli_categorical", "__init__", "__main__"]),
 ]
 MARKED_EXCEPTION = "bayeslogit.results.shortcuts"
 
@@ -309,6 +309,9 @@ PUBLIC_MODULES = ["bayeslogit", "bayeslogit.datasets", "bayeslogit.errors", "bay
 """The modules users import; ARCHITECTURE.md lists the same ones."""
 INTERNAL_MODULES = [
     "bayeslogit.check",
+    "bayeslogit.check.categorical",
+    "bayeslogit.check.categorical_report",
+    "bayeslogit.check.categorical_statistics",
     "bayeslogit.check.diagnostics",
     "bayeslogit.check.figures",
     "bayeslogit.check.page",
@@ -318,6 +321,7 @@ INTERNAL_MODULES = [
     "bayeslogit.check.sensitivity",
     "bayeslogit.check.statistics",
     "bayeslogit.cli",
+    "bayeslogit.cli_categorical",
     "bayeslogit.design",
     "bayeslogit.design.builder",
     "bayeslogit.design.dask",
@@ -349,6 +353,7 @@ INTERNAL_MODULES = [
     "bayeslogit.fit.glmm",
     "bayeslogit.fit.penalized",
     "bayeslogit.fit.prior_predictive",
+    "bayeslogit.fit.prior_predictive_categorical",
     "bayeslogit.fit.prior_scale",
     "bayeslogit.fit.pymc_model",
     "bayeslogit.fit.sampling",
@@ -367,6 +372,7 @@ INTERNAL_MODULES = [
     "bayeslogit.interpret.predict",
     "bayeslogit.interpret.side_by_side",
     "bayeslogit.io",
+    "bayeslogit.io_categorical",
     "bayeslogit.model",
     "bayeslogit.model_state",
     "bayeslogit.priors",
@@ -387,6 +393,7 @@ INTERNAL_MODULES = [
     "bayeslogit.results.groups",
     "bayeslogit.results.point",
     "bayeslogit.results.categorical",
+    "bayeslogit.results.categorical_draws",
     "bayeslogit.results.posterior",
     "bayeslogit.results.shortcuts",
     "bayeslogit.summary",

@@ -42,6 +42,10 @@ __all__ = [
     "energy_fig",
     "caterpillar_fig",
     "conditional_effects_fig",
+    "categorical_forest_fig",
+    "confusion_fig",
+    "outcome_calibration_fig",
+    "cumulative_fig",
 ]
 
 CHAIN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -458,4 +462,87 @@ def conditional_effects_fig(panels: Sequence[tuple[str, str, pd.DataFrame]], yla
         ax.set_ylabel(ylabel, fontsize=8)
     for ax in axes[k:]:
         ax.set_visible(False)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# multinomial and ordinal posteriors (numbers from .categorical_statistics)
+
+
+def categorical_forest_fig(panels: dict[str, pd.DataFrame], ci_prob: float) -> Figure:
+    """One forest panel per outcome (multinomial: log relative risk against the reference) or
+    the ordinal slopes and cutpoints: posterior mean and equal-tailed interval per term."""
+    from matplotlib.figure import Figure
+
+    rows = max(len(t) for t in panels.values())
+    fig = Figure(figsize=(3.6 * len(panels), 0.9 + 0.42 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(panels), squeeze=False)[0])
+    for ax, (name, t) in zip(axes, panels.items()):
+        y = np.arange(len(t))[::-1]
+        mean = t["mean"].to_numpy()
+        ax.errorbar(mean, y, xerr=[mean - t["lower"].to_numpy(), t["upper"].to_numpy() - mean], fmt="o", capsize=3)
+        ax.set_yticks(y, [str(v) for v in t.index])
+        ax.axvline(0, color="grey", lw=0.8, ls=":")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel(f"posterior mean, {ci_prob:.0%} interval", fontsize=8)
+    return fig
+
+
+def confusion_fig(counts: pd.DataFrame) -> Figure:
+    """Heat map of observed (rows) by predicted (columns) outcome counts, each row shaded by
+    its share of the observed outcome's rows, the count written in each cell."""
+    from matplotlib.figure import Figure
+
+    values = counts.to_numpy()
+    share = values / np.maximum(values.sum(axis=1, keepdims=True), 1e-300)
+    K = len(counts)
+    fig = Figure(figsize=(1.6 + 0.8 * K, 1.2 + 0.7 * K), layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(K):
+        for j in range(K):
+            ax.text(
+                j, i, f"{values[i, j]:g}", ha="center", va="center", color="white" if share[i, j] > 0.6 else "black"
+            )
+    ax.set_xticks(range(K), [str(c) for c in counts.columns])
+    ax.set_yticks(range(K), [str(c) for c in counts.index])
+    ax.set_xlabel("predicted (most probable)")
+    ax.set_ylabel("observed")
+    fig.colorbar(im, ax=ax, label="share of the observed outcome's rows")
+    return fig
+
+
+def outcome_calibration_fig(table: pd.DataFrame) -> Figure:
+    """Observed share against mean predicted probability per bin, one line per outcome."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1)
+    for outcome, t in table.groupby("outcome", sort=False):
+        ax.plot(t["predicted"], t["observed"], "o-", ms=4, label=str(outcome))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("predicted probability (posterior mean, in sample)")
+    ax.set_ylabel("observed share")
+    ax.legend(title="outcome", fontsize=8, frameon=False)
+    return fig
+
+
+def cumulative_fig(curves: pd.DataFrame, observed: pd.DataFrame, names: Sequence[str]) -> Figure:
+    """Ordinal: ``P(y <= k)`` against the linear predictor, per cutpoint the posterior mean
+    curve with its 90% band and the observed cumulative shares of binned rows (points)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for i, name in enumerate(names):
+        colour = CHAIN_COLOURS[i % len(CHAIN_COLOURS)]
+        ax.fill_between(curves["eta"], curves[f"{name} lower"], curves[f"{name} upper"], color=colour, alpha=0.2, lw=0)
+        ax.plot(curves["eta"], curves[name], color=colour, label=f"P(y <= {name.split('|')[0]})")
+        ax.plot(observed["eta"], observed[name], "o", color=colour, ms=4)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("linear predictor x'beta (posterior mean slopes)")
+    ax.set_ylabel("cumulative probability")
+    ax.legend(fontsize=8, frameon=False)
     return fig

@@ -6,7 +6,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,8 @@ import pandas as pd
 from .._validation import check_probability
 from ..errors import ArgumentError, SeparationWarning
 from ..results.base import DEFAULT_CI_PROB, Results
+from ..results.categorical import estimates as categorical_estimates
+from ..results.categorical import is_categorical
 from ..results.point import MLEResults
 from .predict import is_posterior, summarize_draws
 
@@ -34,7 +36,7 @@ def _labelled(fits, names) -> dict[str, PointResults | PosteriorResults]:
     if not fits:
         raise ArgumentError("compare needs at least one fit, e.g. bl.compare(mle, map_, post)")
     for f in fits:
-        if not isinstance(f, Results):
+        if not isinstance(f, Results) and not is_categorical(f):
             raise ArgumentError(f"compare takes bayeslogit results (fit_mle/fit_map/sample), got {type(f).__name__}")
     if names is None:
         names = [f.label for f in fits]
@@ -47,6 +49,14 @@ def _labelled(fits, names) -> dict[str, PointResults | PosteriorResults]:
             key, k = f"{name} ({k})", k + 1
         out[key] = fit
     first = next(iter(out.values()))
+    if any(is_categorical(f) for f in out.values()):  # multinomial, ordinal: the same parameters
+        for key, fit in out.items():
+            if not (is_categorical(fit) and fit.params.index.equals(first.params.index)):
+                raise ArgumentError(
+                    f"fit {key!r} does not have the parameters of {next(iter(out))!r}; compare "
+                    "multinomial or ordinal fits of the same formula, family and reference level"
+                )
+        return out
     for key, fit in out.items():
         # a no-pooling fit of a model with group terms (fit_mle(pooling="none")) is compared on
         # the population coefficients it shares with the others (population_names)
@@ -60,6 +70,8 @@ def _labelled(fits, names) -> dict[str, PointResults | PosteriorResults]:
 
 def _estimates(fit: PointResults | PosteriorResults, ci_prob: float) -> pd.DataFrame:
     """estimate, sd, lower, upper for one fit: Wald/Laplace for point fits, ETI for draws."""
+    if is_categorical(fit):
+        return categorical_estimates(cast(Any, fit), ci_prob)
     if is_posterior(fit):
         table = pd.DataFrame(summarize_draws(fit.draws(), ci_prob, ("lower", "upper")), index=fit.coef_names)
         return table.rename(columns={"mean": "estimate"})
@@ -87,7 +99,8 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
     Returns
     -------
     pandas.DataFrame
-        Indexed by term; columns a (fit, statistic) MultiIndex with statistics
+        Indexed by term (multinomial fits: by ``outcome`` and ``term``; ordinal: the slopes
+        then the cutpoints); columns a (fit, statistic) MultiIndex with statistics
         ``estimate`` (MLE / mode / posterior mean), ``sd`` (standard error / Laplace sd /
         posterior sd), ``lower``, ``upper``. Prints as text; renders as HTML in notebooks.
 
@@ -113,7 +126,8 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
             )
     parts = {name: _estimates(fit, ci_prob) for name, fit in labelled.items()}
     table = pd.concat(parts, axis=1)
-    table.index.name = "term"
+    if table.index.nlevels == 1:
+        table.index.name = "term"
     table.columns.names = ["fit", "statistic"]
     table.attrs["ci_prob"] = ci_prob
     return table
@@ -128,7 +142,7 @@ def compare_groups(*fits: Results, names: list[str] | None = None) -> pd.DataFra
     labelled = _labelled(fits, names)
     cols: dict[tuple[str, str], pd.Series] = {}
     for name, fit in labelled.items():
-        if fit.design.groups is None or not hasattr(fit, "group_summary"):
+        if is_categorical(fit) or fit.design.groups is None or not hasattr(fit, "group_summary"):
             continue
         gs = fit.group_summary()
         if is_posterior(fit):
@@ -162,7 +176,7 @@ def plot_compare(
 
     table = compare(*fits, names=names, ci_prob=ci_prob)
     fit_names = list(dict.fromkeys(table.columns.get_level_values(0)))
-    terms = list(table.index)
+    terms = [":".join(map(str, t)) if isinstance(t, tuple) else str(t) for t in table.index]
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 0.6 + 0.55 * len(terms) * max(1, len(fit_names) / 2)))
     else:

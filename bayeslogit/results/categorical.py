@@ -28,12 +28,22 @@ from ..priors import ResolvedPriors, resolve_priors
 from ..priors.families import SklearnPrior
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB
+from .categorical_draws import ame_draws, ame_terms, summarize
+from .shortcuts import CategoricalPosteriorShortcuts, CategoricalShortcuts
 
 SEPARATION_SE = 1e3
 """An MLE standard error above this is taken as a sign of separation (the likelihood flat
 along a direction to infinity), with a :class:`~bayeslogit.SeparationWarning`."""
 
-__all__ = ["CategoricalResults", "CategoricalPosterior", "fit_categorical", "outcome_probabilities", "new_rows"]
+__all__ = [
+    "CategoricalResults",
+    "CategoricalPosterior",
+    "fit_categorical",
+    "outcome_probabilities",
+    "new_rows",
+    "is_categorical",
+    "estimates",
+]
 
 
 def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter: int) -> CategoricalResults:
@@ -104,7 +114,7 @@ def outcome_probabilities(model, theta: np.ndarray, data=None, offset=None) -> p
     return pd.DataFrame(fam.probs(X, theta, off), columns=list(fam.levels), index=index)
 
 
-class CategoricalResults:
+class CategoricalResults(CategoricalShortcuts):
     """A point fit (MLE or MAP) of a multinomial or ordinal model.
 
     Attributes
@@ -296,12 +306,8 @@ class CategoricalResults:
         out = pd.DataFrame({"dy/dx": eff, "std err": se, "z": z, "P>|z|": 2 * normal_sf(np.abs(z))}, index=index)
         return out.reset_index()
 
-    def save(self, *args, **kwargs):
-        """Not available for multinomial and ordinal fits yet (raises :class:`~bayeslogit.ArgumentError`)."""
-        raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
 
-
-class CategoricalPosterior:
+class CategoricalPosterior(CategoricalPosteriorShortcuts):
     """NUTS draws of a multinomial or ordinal model (from :meth:`bayeslogit.LogitModel.sample`).
 
     ``params`` are the posterior means, labelled as :class:`CategoricalResults`' ``params``;
@@ -330,8 +336,12 @@ class CategoricalPosterior:
         return pd.Series(self._draws.mean(axis=0), index=self.family.param_index(self.design.column_names), name="mean")
 
     def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
-        """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter."""
-        import arviz as az
+        """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter.
+
+        A ``method="laplace"`` fit is importance sampling, not MCMC: no R-hat (NaN), and its
+        ESS is the importance-sampling ESS of the weighted proposals (the same for every
+        parameter; the resampled draws repeat proposals, so ESS of the draws would overstate it)."""
+        import arviz_stats as az  # the statistics half of ArviZ: no plotting import
 
         ci_prob = check_probability("ci_prob", ci_prob)
         lo, hi = (1 - ci_prob) / 2, (1 + ci_prob) / 2
@@ -347,6 +357,9 @@ class CategoricalPosterior:
             },
             index=self.family.param_index(self.design.column_names),
         )
+        if self.sampler == "laplace+psis":
+            table["r_hat"] = np.nan
+            table["ess_bulk"] = float(self.idata.posterior.attrs.get("ess_is", np.nan))
         return table.reset_index()
 
     def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> Summary:
@@ -359,7 +372,8 @@ class CategoricalPosterior:
             ("Sampler:", self.sampler),
             ("Draws:", f"{post.sizes['chain']} chains x {post.sizes['draw']}"),
         ]
-        return Summary(f"{self.family.label} logistic regression (posterior)", info, [self.coef_table(ci_prob=ci_prob)])
+        table = self.coef_table(ci_prob=ci_prob).set_index(list(self.params.index.names))
+        return Summary(f"{self.family.label} logistic regression (posterior)", info, [table])
 
     def predict(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.DataFrame:
         """Posterior mean probability of every outcome (columns: the levels)."""
@@ -393,6 +407,49 @@ class CategoricalPosterior:
             codes[s] = fam.draw(fam.probs(X, theta, off), rng)
         levels = np.asarray(fam.levels, dtype=object)
         return pd.DataFrame(levels[codes], columns=None if data is None else data.index)
+
+    def odds_ratios(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """``exp`` of every coefficient draw, summarised: ``mean``, ``median``, ``sd`` and the
+        equal-tailed interval (``eti95_lb``, ``eti95_ub``). Relative risk ratios against the
+        reference level (multinomial) or the odds of a higher outcome per unit (ordinal; the
+        cutpoints are left out), as :meth:`CategoricalResults.odds_ratios`."""
+        ci_prob = check_probability("ci_prob", ci_prob)
+        index = self.family.param_index(self.design.column_names)
+        table = summarize(np.exp(self._draws), index, ci_prob, median=True)
+        if not isinstance(table.index, pd.MultiIndex):
+            table = table.drop(index=self.family.cutpoint_names)
+        return table.reset_index()
+
+    def marginal_effect_draws(self) -> np.ndarray:
+        """Average marginal effects ``mean_i dP(y_i = k) / dx_j`` over the training rows (a
+        weighted row counts ``w`` times) at every draw: an array of shape ``(draws, outcomes,
+        terms)`` (chains one after another; outcomes in the order of the levels; terms every
+        design column but ``Intercept``), computed by row blocks."""
+        d = self.design
+        return ame_draws(self.family, d.X, d.offset, self._draws, ame_terms(d)[0])
+
+    def marginal_effects(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """Average marginal effects per outcome and term, summarised over the draws: one row
+        per ``(outcome, term)`` with ``mean``, ``sd`` and the equal-tailed interval. At each
+        draw they are :meth:`CategoricalResults.marginal_effects`' effects (statsmodels'
+        ``get_margeff()`` at the MLE); see :meth:`marginal_effect_draws`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(
+        ...     draws=200, chains=2, random_seed=1, method="laplace")
+        >>> post.marginal_effects().columns.tolist()
+        ['outcome', 'term', 'mean', 'sd', 'eti95_lb', 'eti95_ub']
+        """
+        ci_prob = check_probability("ci_prob", ci_prob)
+        m = self.marginal_effect_draws()
+        index = pd.MultiIndex.from_product(
+            [list(self.family.levels), ame_terms(self.design)[1]], names=["outcome", "term"]
+        )
+        return summarize(m.reshape(m.shape[0], -1), index, ci_prob).reset_index()
 
     def loo(self) -> pd.Series:
         """PSIS-LOO (ArviZ's ``loo``, the same numbers): ``elpd_loo``, its ``se``, ``p_loo``,
@@ -447,15 +504,19 @@ class CategoricalPosterior:
         """The outcome of highest posterior mean probability for each row."""
         return self.predict(data, offset=offset).idxmax(axis=1).rename(self.design.response)
 
-    def save(self, *args, **kwargs):
-        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
-        raise ArgumentError("saving multinomial and ordinal fits is not supported yet; pickle the results instead")
 
-    def diagnostics(self, *args, **kwargs):
-        """Not available for multinomial and ordinal posteriors yet (raises :class:`~bayeslogit.ArgumentError`)."""
-        raise ArgumentError(
-            "diagnostics() and report() are not available for multinomial and ordinal fits yet; see "
-            "coef_table() (r_hat, ess_bulk) and loo()"
-        )
+def is_categorical(fit: Any) -> bool:
+    """Whether ``fit`` is a multinomial or ordinal fit (a point fit or a posterior)."""
+    return isinstance(fit, (CategoricalResults, CategoricalPosterior))
 
-    report = diagnostics
+
+def estimates(fit: CategoricalResults | CategoricalPosterior, ci_prob: float) -> pd.DataFrame:
+    """``estimate``, ``sd``, ``lower``, ``upper`` per parameter (indexed as ``params``): the
+    MLE or mode with its Wald / Laplace interval, or the posterior mean, sd and equal-tailed
+    interval of the draws (:func:`bayeslogit.compare`)."""
+    if isinstance(fit, CategoricalPosterior):
+        th = fit.idata.posterior["theta"].values
+        table = summarize(th.reshape(-1, th.shape[-1]), fit.params.index, ci_prob)
+        return table.set_axis(["estimate", "sd", "lower", "upper"], axis=1)
+    ci = fit.conf_int(ci_prob=ci_prob)
+    return pd.DataFrame({"estimate": fit.params, "sd": fit.bse, "lower": ci["lower"], "upper": ci["upper"]})

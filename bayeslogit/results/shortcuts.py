@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .point import PointResults
     from .posterior import PosteriorResults
 
-__all__ = ["ResultsShortcuts", "PosteriorShortcuts"]
+__all__ = ["ResultsShortcuts", "PosteriorShortcuts", "CategoricalShortcuts", "CategoricalPosteriorShortcuts"]
 
 
 class ResultsShortcuts:
@@ -211,6 +211,74 @@ class ResultsShortcuts:
         from ..io import save
 
         save(cast("Results", self), path)
+
+
+class CategoricalShortcuts:
+    """``save`` for multinomial and ordinal fits (point fits and posteriors)."""
+
+    def save(self, path) -> None:
+        """Write the fit, its formula, family, reference level, design and priors to a netCDF
+        file; load it back with :func:`bayeslogit.load` (see :mod:`bayeslogit.io`).
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> fit = bl.LogitModel("y ~ x", df, family="multinomial").fit_mle()
+        >>> path = os.path.join(tempfile.mkdtemp(), "fit.nc")
+        >>> fit.save(path)
+        >>> bool((bl.load(path).params == fit.params).all())
+        True
+        """
+        from ..io import save
+
+        save(cast("Results", self), path)
+
+
+class CategoricalPosteriorShortcuts(CategoricalShortcuts):
+    """``save``, ``diagnostics`` and ``report`` for multinomial and ordinal posteriors."""
+
+    def diagnostics(self):
+        """Convergence checks with verdicts (R-hat, bulk and tail ESS, divergences, tree depth,
+        E-BFMI; the proposal's Pareto k for ``method="laplace"``) and PSIS-LOO's Pareto k, with
+        the per-parameter statistics; see :mod:`bayeslogit.check.categorical`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(
+        ...     draws=300, chains=2, random_seed=1, method="laplace")
+        >>> post.diagnostics().ok
+        True
+        """
+        from ..check.categorical import diagnose_categorical
+
+        return diagnose_categorical(self)
+
+    def report(self, path, *, fits=(), title: str | None = None, run_info: dict | None = None, progress: bool = False):
+        """Write a self-contained HTML report: the model, the estimates next to ``fits`` (MLE,
+        MAP of the same model) with a per-outcome forest plot, the diagnostics, odds ratios and
+        average marginal effects per outcome, the confusion matrix, per-outcome calibration,
+        the cumulative-probability plot (ordinal) and PSIS-LOO; see
+        :mod:`bayeslogit.check.categorical_report`. Returns the path written.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(
+        ...     draws=300, chains=2, random_seed=1, method="laplace")
+        >>> out = post.report(os.path.join(tempfile.mkdtemp(), "r.html"))
+        >>> out.read_text().startswith("<!DOCTYPE html>")
+        True
+        """
+        from ..check.categorical_report import write_categorical_report
+
+        return write_categorical_report(self, path, fits=fits, title=title, run_info=run_info, progress=progress)
 
 
 class PosteriorShortcuts:
