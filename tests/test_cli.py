@@ -124,6 +124,7 @@ def test_parse_priors():
         parse_priors(["normal(0,1)", "x1=normal(0,2)"])
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_fit_prints_summary_diagnostics_comparison_and_writes_report(csv, mixed_df, tmp_path, capsys):
     out, saved = tmp_path / "fit.html", tmp_path / "fit.nc"
     code = main(

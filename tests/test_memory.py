@@ -52,6 +52,7 @@ def _run(body: str, *, n: int, draws: int, limit_gb: float = 6.0) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_diagnostics_loo_save_load_predict_at_100k_rows_hold_no_draws_x_rows_array(tmp_path):
     res = _run(
         f"""

@@ -42,6 +42,7 @@ RUN = (
 )
 
 
+@pytest.mark.slow  # over 4 s: `make test` stays under 5 minutes on 2 cores
 def test_cli_samples_in_the_warm_process_and_prints_the_in_process_results(csv):
     argv = ("fit", str(csv), "y ~ x1 + x2", "--seed", "11", "--quiet")
     warm_run = _cli(RUN, *argv)
