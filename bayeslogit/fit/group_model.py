@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["group_eta", "group_free_log_prior", "group_var_names"]
+__all__ = ["group_eta", "group_free_log_prior", "group_var_names", "sd_part_names"]
 
 
 def group_var_names(term) -> dict[str, str]:
@@ -38,13 +38,19 @@ def group_var_names(term) -> dict[str, str]:
     }
 
 
+def sd_part_names(name: str, priors: list) -> list[str]:
+    """The per-coefficient sd variables of a term whose sd priors are of different families
+    (``sd_g_0``, ``sd_g_1``, ... stacked into ``sd_g``); ``[]`` when one vector ``sd_g`` holds them."""
+    return [f"{name}_{j}" for j in range(len(priors))] if len({type(p) for p in priors}) > 1 else []
+
+
 def _sd_rv(pm, pt, name: str, priors: list, dim: str):
     """One vector of sds when every coefficient's prior is of the same family, else a stack
     (each scale prior makes its own PyMC variable: :class:`~bayeslogit.priors.base.ScalePrior`)."""
-    fams = {type(p) for p in priors}
-    if len(fams) == 1:
+    names = sd_part_names(name, priors)
+    if not names:
         return type(priors[0]).pymc_vector(pm, name, priors, dim)
-    parts = [p.pymc_variable(pm, f"{name}_{j}") for j, p in enumerate(priors)]
+    parts = [p.pymc_variable(pm, part) for part, p in zip(names, priors)]
     return pm.Deterministic(name, pt.stack(parts), dims=dim)
 
 

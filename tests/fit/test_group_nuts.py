@@ -170,7 +170,12 @@ def test_cholesky_transform_gives_correlation_matrices():
 
 
 @pytest.mark.parametrize(
-    "priors", [None, {"x2": bl.Normal(0, bl.HalfNormal(1)), "x1:x2": bl.Normal(0, bl.HalfNormal(1))}]
+    "priors",
+    [
+        None,
+        {"x2": bl.Normal(0, bl.HalfNormal(1)), "x1:x2": bl.Normal(0, bl.HalfNormal(1))},
+        {"x1|plate": bl.HalfNormal(1)},  # sd priors of two families: sd_plate_0, sd_plate_1 as in PyMC's model
+    ],
 )
 def test_posterior_has_the_variables_dims_and_coords_of_pymcs_model(priors):
     """The draws are named as PyMC's model names them (what nutpie's DataTree holds), so
@@ -198,7 +203,10 @@ def test_posterior_has_the_variables_dims_and_coords_of_pymcs_model(priors):
     raw = tree["beta"].values @ m.priors.centring_map().T
     normal = [m.design.column_names.index(c) for c in tree["coef_normal"].values]
     np.testing.assert_allclose(tree["beta_normal"].values, raw[..., normal], rtol=1e-10, atol=1e-12)
-    if priors:  # raw = 0 + tau z for the coefficients under Normal(0, HalfNormal(1))
+    for j in (0, 1):
+        if f"sd_plate_{j}" in names:
+            np.testing.assert_array_equal(tree[f"sd_plate_{j}"].values, tree["sd_plate"].values[..., j])
+    if priors and "x2" in priors:  # raw = 0 + tau z for the coefficients under Normal(0, HalfNormal(1))
         hier = [m.design.column_names.index(c) for c in tree["coef_hiernormal"].values]
         tau_z = tree["tau"].values[..., None] * tree["z_hiernormal"].values
         np.testing.assert_allclose(raw[..., hier], tau_z, rtol=1e-10, atol=1e-12)

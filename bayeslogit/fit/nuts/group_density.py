@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..group_model import group_var_names
+from ..group_model import group_var_names, sd_part_names
 from .density import LogDensity, Mode, newton_mode
 
 #: Log sd where chains start (sd 0.5 on the logit scale), and the initial metric's sd of log sd.
@@ -300,6 +300,8 @@ class GroupDensity:
             sd = np.exp(theta[..., lay.sd0 : lay.sd0 + k])
             z = theta[..., lay.z0 : lay.z0 + t.n_levels * k].reshape(C, D, t.n_levels, k)
             values[v["sd"]], dims[v["sd"]] = sd, [v["coef"]]
+            for j, part in enumerate(sd_part_names(v["sd"], priors.groups.sd[t.key])):
+                values[part], dims[part] = sd[..., j], []  # mixed sd families: as PyMC's model has them
             values[v["z"]], dims[v["z"]] = z, [v["level"], v["coef"]]
             if lay.chol0 >= 0:
                 L = cholesky_corr(theta[..., lay.chol0 : lay.chol0 + lay.n_chol], k)
