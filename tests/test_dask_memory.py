@@ -101,7 +101,7 @@ def test_parquet_larger_than_the_cap_fits(tmp_path):
     pq.write_table(table, path, row_group_size=ROW_GROUP)
     del table
     design_bytes = ROWS * (PREDICTORS + 1) * 8
-    assert design_bytes > 1.4 * HEADROOM  # the design alone does not fit in what the child may allocate
+    assert design_bytes > 1.3 * HEADROOM  # the design alone (1.39x) does not fit in what the child may allocate
 
     assert _child(path, "pandas")["memory_error"]  # holding the data in the capped child fails
     got = _child(path, "dask")  # under the same cap: completes
