@@ -63,6 +63,7 @@ def categorical_meta(results) -> dict[str, Any]:
             kind="mle" if results.is_mle else "map",
             converged=results.converged,
             iterations=results.iterations,
+            separation=results.separation,
             fit_priors=None if results.priors is None else results.priors.to_json(),
         )
     return meta
@@ -155,4 +156,13 @@ def load_categorical(meta: dict[str, Any], model, tree, path: str):
         priors=priors,
         converged=meta["converged"],
         iterations=meta["iterations"],
+        separation=_separation(meta, path),
     )
+
+
+def _separation(meta: dict[str, Any], path: str) -> str | None:
+    """The stored separation of an MLE (absent from files of earlier versions: None)."""
+    value = meta.get("separation")
+    if value not in (None, "complete", "quasi-complete"):
+        raise FitFileError(f"{path!r} is damaged: 'separation' is {value!r}")
+    return value

@@ -243,11 +243,17 @@ def test_diagnostics_of_a_laplace_fit(od_model):
     post = od_model.sample(draws=500, chains=2, random_seed=2, method="laplace", progressbar=False)
     diag = post.diagnostics()
     frame = diag.to_frame()
-    assert frame.index.tolist() == ["Pareto k (importance sampling)", "IS-ESS (importance sampling)"]
+    assert frame.index.tolist() == [
+        "Pareto k (importance sampling)",
+        "IS-ESS (importance sampling)",
+        "Pareto k (PSIS-LOO)",
+    ]
     assert float(frame.loc["Pareto k (importance sampling)", "value"]) == pytest.approx(
         post.idata.posterior.attrs["pareto_k"], abs=0.005
     )
-    assert diag.ok and diag.loo is None
+    # LOO on the proposals with the approximate-posterior correction, and the notes say so
+    assert diag.ok and diag.loo is not None and diag.loo.attrs["approx_posterior"]
+    assert any("approximate-posterior correction" in note for note in diag.notes)
 
 
 def test_compare_categorical_fits_side_by_side(mn_model, od_model):
