@@ -38,6 +38,8 @@ SEPARATION_SE = 1e3
 :data:`SEPARATION_P`) makes the MLE suspect: the linear program of
 :mod:`bayeslogit.fit.categorical_separation` then decides whether the data are separated."""
 SEPARATION_P = 1e-8
+CHECK_ALWAYS_MARGINS = 50_000
+"""Up to this many margins (rows x (outcomes - 1)) every MLE is checked for separation."""
 
 __all__ = [
     "CategoricalResults",
@@ -127,8 +129,14 @@ def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter:
 
 
 def _suspect(fam, design, theta: np.ndarray, se: np.ndarray, converged: bool) -> bool:
-    """Whether an MLE shows a symptom of separation: no convergence, a standard error above
-    :data:`SEPARATION_SE`, or a fitted probability below :data:`SEPARATION_P` (by row blocks)."""
+    """Whether to check an MLE for separation: always when the data have at most
+    :data:`CHECK_ALWAYS_MARGINS` margins (rows x other outcomes; the check then costs well under
+    a second), else when it shows a symptom: no convergence, a standard error above
+    :data:`SEPARATION_SE`, or a fitted probability below :data:`SEPARATION_P` (by row blocks).
+    The symptoms alone miss separation when Newton stops early (a loose ``tol``: the
+    estimates are still finite, the standard errors moderate)."""
+    if design.n_obs * (fam.n_outcomes - 1) <= CHECK_ALWAYS_MARGINS:
+        return True
     if not converged or np.max(se, initial=0.0) > SEPARATION_SE:
         return True
     off = design.offset
