@@ -377,8 +377,22 @@ def test_command_line_fits_multinomial_and_ordinal(mn, od, tmp_path, capsys):
     assert "three or more distinct levels" in capsys.readouterr().err
     assert main(["fit", str(tmp_path / "od.csv"), "y ~ x1", "--order", "Low,Medium,High", *opts]) == 2
     assert "not in --order" in capsys.readouterr().err
-    assert main(["fit", str(tmp_path / "mn.csv"), "y ~ x1", "--effects", "x1", *opts]) == 2
-    assert "drop --effects" in capsys.readouterr().err
+    # --effects: the posterior average marginal effects per outcome of the named variables'
+    # design columns, as post.marginal_effects() gives them; an unknown name fails before sampling
+    mn[["y", "x1", "x2", "g"]].to_csv(tmp_path / "mng.csv", index=False)
+    args = ["fit", str(tmp_path / "mng.csv"), "y ~ x1 + x2 + C(g)", *opts]
+    assert main([*args, "--effects", "g,x1", "--save", str(tmp_path / "mng.nc")]) == 0
+    printed = capsys.readouterr().out
+    block = " ".join(printed.split("Average marginal effects per outcome")[1].split())
+    ame = bl.load(tmp_path / "mng.nc").marginal_effects()
+    shown = ame[ame["term"].isin(["C(g)[T.v]", "x1"])]
+    assert len(shown) == 6 and not ame[ame["term"] == "x2"]["term"].isin(block.split()).any()
+    for _, row in shown.iterrows():
+        line = f"{row['outcome']} {row['term']} {row['mean']:.4f} {row['sd']:.4f} {row['eti95_lb']:.4f}"
+        assert line in block, line
+    assert main([*args, "--effects", "x9"]) == 2
+    err = capsys.readouterr().err
+    assert "effects: 'x9' is not a predictor of the model 'y ~ x1 + x2 + C(g)'; its predictors are" in err
 
 
 # -- prior predictive ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from ..priors import ResolvedPriors, resolve_priors
 from ..priors.families import SklearnPrior
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB
-from .categorical_draws import ame_draws, ame_terms, summarize
+from .categorical_draws import ame_draws, ame_terms, effect_rows, summarize
 from .shortcuts import CategoricalPosteriorShortcuts, CategoricalShortcuts
 
 SEPARATION_SE = 1e3
@@ -347,17 +347,35 @@ class CategoricalResults(CategoricalShortcuts):
             table = table.drop(index=self.family.cutpoint_names)
         return table.reset_index()
 
-    def marginal_effects(self) -> pd.DataFrame:
+    def marginal_effects(self, *, data: pd.DataFrame | None = None, offset: Any = None) -> pd.DataFrame:
         """Average marginal effects ``mean_i dP(y_i = k) / dx_j`` for every outcome ``k``
         and every design column but the intercept, with delta-method standard errors (the
         derivatives of the effects in the parameters by central differences):
         statsmodels' ``MNLogit(...).get_margeff()`` (``at="overall"``, ``method="dydx"``).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Rows to average over, each once (default: the training rows, a weighted row
+            counting ``w`` times).
+        offset : array-like, optional
+            With ``data`` and a model offset given as an array: the rows' offset.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> fit = bl.LogitModel("y ~ x", df, family="multinomial").fit_mle()
+        >>> fit.marginal_effects(data=df.head(10))["outcome"].tolist()
+        ['a', 'b', 'c']
         """
-        d, fam = self.design, self.family
+        d = self.design
+        fam, X, off = effect_rows(self.model, data, offset)
         keep = [j for j, c in enumerate(d.column_names) if c != "Intercept"]
 
         def ame(theta):
-            m = fam.marginal_effects(d.X, theta, d.offset)
+            m = fam.marginal_effects(X, theta, off)
             return m if m.shape[0] == len(keep) else m[keep]
 
         m = ame(self._theta)
@@ -494,19 +512,24 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
             table = table.drop(index=self.family.cutpoint_names)
         return table.reset_index()
 
-    def marginal_effect_draws(self) -> np.ndarray:
+    def marginal_effect_draws(self, *, data: pd.DataFrame | None = None, offset: Any = None) -> np.ndarray:
         """Average marginal effects ``mean_i dP(y_i = k) / dx_j`` over the training rows (a
-        weighted row counts ``w`` times) at every draw: an array of shape ``(draws, outcomes,
-        terms)`` (chains one after another; outcomes in the order of the levels; terms every
-        design column but ``Intercept``), computed by row blocks."""
-        d = self.design
-        return ame_draws(self.family, d.X, d.offset, self._draws, ame_terms(d)[0])
+        weighted row counts ``w`` times) or the rows of ``data`` (each once; ``offset``: their
+        offset) at every draw: an array of shape ``(draws, outcomes, terms)`` (chains one after
+        another; outcomes in the order of the levels; terms every design column but
+        ``Intercept``), computed by row blocks."""
+        fam, X, off = effect_rows(self.model, data, offset)
+        return ame_draws(fam, X, off, self._draws, ame_terms(self.design)[0])
 
-    def marginal_effects(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+    def marginal_effects(
+        self, *, data: pd.DataFrame | None = None, ci_prob: float = DEFAULT_CI_PROB, offset: Any = None
+    ) -> pd.DataFrame:
         """Average marginal effects per outcome and term, summarised over the draws: one row
         per ``(outcome, term)`` with ``mean``, ``sd`` and the equal-tailed interval. At each
         draw they are :meth:`CategoricalResults.marginal_effects`' effects (statsmodels'
-        ``get_margeff()`` at the MLE); see :meth:`marginal_effect_draws`.
+        ``get_margeff()`` at the MLE); see :meth:`marginal_effect_draws`. ``data``: rows to
+        average over, each once (default: the training rows, a weighted row counting ``w``
+        times); ``offset``: their offset.
 
         Examples
         --------
@@ -519,7 +542,7 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
         ['outcome', 'term', 'mean', 'sd', 'eti95_lb', 'eti95_ub']
         """
         ci_prob = check_probability("ci_prob", ci_prob)
-        m = self.marginal_effect_draws()
+        m = self.marginal_effect_draws(data=data, offset=offset)
         index = pd.MultiIndex.from_product(
             [list(self.family.levels), ame_terms(self.design)[1]], names=["outcome", "term"]
         )

@@ -86,3 +86,84 @@ def test_ordinal_marginal_effect_standard_errors_equal_an_independent_delta_meth
         e[a] = h
         num = (ame_and_jacobian(phi + e)[0] - ame_and_jacobian(phi - e)[0]) / (2 * h)
         np.testing.assert_allclose(J[..., a], num, atol=1e-8)
+
+
+def _multinomial_data(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n), "g": rng.choice(["u", "v"], size=n)})
+    eta = np.c_[np.zeros(n), 0.5 + df.x1, -0.3 + 0.8 * df.x2 - 0.5 * df.x1 + 0.4 * (df.g == "v")]
+    P = np.exp(eta)
+    P /= P.sum(axis=1, keepdims=True)
+    df["y"] = np.array(["a", "b", "c"])[(np.cumsum(P, axis=1) < rng.random(n)[:, None]).sum(axis=1)]
+    df["w"] = rng.integers(1, 4, size=n)
+    return df
+
+
+def _normal_posterior(model, *, draws=40, seed=0):
+    import xarray as xr
+
+    from bayeslogit.results.categorical import CategoricalPosterior
+
+    fit = model.fit_mle()
+    rng = np.random.default_rng(seed)
+    mu, L = fit.params.to_numpy(), np.linalg.cholesky(fit.cov_params().to_numpy())
+    theta = mu + rng.standard_normal((2, draws // 2, mu.size)) @ L.T
+    labels = [":".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in fit.params.index]
+    tree = xr.DataTree.from_dict(
+        {"posterior": xr.Dataset({"theta": (("chain", "draw", "param"), theta)}, coords={"param": labels})}
+    )
+    return CategoricalPosterior(model, tree, sampler="nutpie", random_seed=seed)
+
+
+def _fd_ame(model, theta, data, column, h=1e-6):
+    """d mean_i P(y_i = k) / d column, by central differences of the probabilities of ``data``
+    (through the family's probabilities on the encoded rows, nothing of the effects' code)."""
+    fam, d = model.design.response_family, model.design
+    up, down = d.encode(data.assign(**{column: data[column] + h})), d.encode(data.assign(**{column: data[column] - h}))
+    return (fam.probs(up, theta) - fam.probs(down, theta)).mean(axis=0) / (2 * h)
+
+
+@pytest.fixture(scope="module", params=["multinomial", "ordinal"])
+def model_and_data(request):
+    if request.param == "multinomial":
+        df = _multinomial_data()
+        return bl.LogitModel("y ~ x1 + x2 + C(g)", df, family="multinomial", weights="w"), df
+    df = _ordinal_data()
+    return bl.LogitModel("y ~ x1 + x2 + C(g)", df, family="ordinal"), df
+
+
+def test_point_and_posterior_effects_on_new_data(model_and_data):
+    model, df = model_and_data
+    levels = list(model.design.response_family.levels)
+    new = df.sample(50, random_state=3).assign(x1=lambda t: t.x1 + 1.0).drop(columns="y")
+    fit = model.fit_mle()
+    table = fit.marginal_effects(data=new).set_index(["outcome", "term"])
+    for col in ("x1", "x2"):
+        ref = _fd_ame(model, fit.params.to_numpy(), new, col)
+        np.testing.assert_allclose(table.xs(col, level="term").loc[levels, "dy/dx"], ref, atol=1e-7)
+    assert (table["std err"] > 0).all()
+    post = _normal_posterior(model)
+    m = post.marginal_effect_draws(data=new)
+    assert m.shape == (40, len(levels), 3)
+    for s in (0, 17, 39):
+        ref = _fd_ame(model, post.draws()[s], new, "x2")
+        np.testing.assert_allclose(m[s, :, 2], ref, atol=1e-7)
+    summary = post.marginal_effects(data=new).set_index(["outcome", "term"])
+    np.testing.assert_allclose(summary.xs("x1", level="term").loc[levels, "mean"], m[:, :, 1].mean(axis=0), rtol=1e-12)
+    # the training rows as data=: each row once, so the weights (multinomial) no longer count
+    train = post.marginal_effect_draws(data=df)
+    same = np.allclose(train, post.marginal_effect_draws())
+    assert same == (model.design.weights is None)
+
+
+def test_effects_data_errors_name_the_argument(model_and_data):
+    model, df = model_and_data
+    fit = model.fit_mle()
+    with pytest.raises(bl.ArgumentError, match="data must be a non-empty pandas DataFrame.*got ndarray"):
+        fit.marginal_effects(data=df[["x1"]].to_numpy())
+    with pytest.raises(bl.ArgumentError, match="data must be a non-empty pandas DataFrame.*with no rows"):
+        _normal_posterior(model).marginal_effects(data=df.head(0))
+    with pytest.raises(bl.ArgumentError, match="offset= gives the offset of the rows of data=.*drop offset="):
+        fit.marginal_effects(offset=np.zeros(len(df)))
+    with pytest.raises(bl.DataError, match="x2"):
+        fit.marginal_effects(data=df.drop(columns="x2"))
