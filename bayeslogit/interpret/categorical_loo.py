@@ -13,7 +13,8 @@ log-likelihood ``w_i log P(y_i | theta)`` (a weighted row is one group of ``w_i`
   subsampling error, also reported alone.
 - **Laplace fits** (``method="laplace"``): on the raw Student-t proposals kept in the fit's
   ``importance`` group, with the approximate-posterior correction (ArviZ's
-  ``loo_approximate_posterior``), as for binary Laplace fits.
+  ``loo_approximate_posterior``), as for binary Laplace fits; proposals of posterior density 0
+  (ordinal cutpoints out of order) are left out.
 
 Memory: one block of rows x draws at a time (:mod:`bayeslogit._blocks`), never draws x rows x
 outcomes.
@@ -41,13 +42,19 @@ __all__ = ["categorical_loo", "loo_draws"]
 
 def loo_draws(post: CategoricalPosterior) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """``(theta draws, log_p, log_q)``: a Laplace fit's proposals with the target's and the
-    proposal's log densities, else the posterior draws and ``None, None``."""
+    proposal's log densities, else the posterior draws and ``None, None``.
+
+    Proposals outside the parameter space (an ordinal model's cutpoints out of order: the
+    posterior density is 0, ``log_p = -inf``) have importance weight 0 and no defined
+    likelihood, so they are left out (the ratios of the others are unchanged)."""
     if post.sampler == "laplace+psis" and "importance" in post.idata.children:
         imp = post.idata["importance"]
+        log_p = np.asarray(imp["log_p"].values, dtype=float)
+        keep = np.isfinite(log_p)
         return (
-            np.asarray(imp["proposal"].values, dtype=float),
-            np.asarray(imp["log_p"].values, dtype=float),
-            np.asarray(imp["log_q"].values, dtype=float),
+            np.asarray(imp["proposal"].values, dtype=float)[keep],
+            log_p[keep],
+            np.asarray(imp["log_q"].values, dtype=float)[keep],
         )
     return post.draws(), None, None
 

@@ -107,7 +107,7 @@ def test_exact_and_subsampled_loo_equal_arviz(kind, mn_model, od_model, monkeypa
     draws = post.draws()
     ll = _by_hand(model, draws)
     tree = _tree(post, draws, ll, chains=2)
-    monkeypatch.setitem(bl.options, "block_bytes", 8 * 1000 * 37)  # ~37 rows per block: many blocks
+    monkeypatch.setitem(bl.options, "block_bytes", 8 * 1003 * 97)  # ~97 rows per block: 6-7 blocks, the last short
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = azs.loo(tree, var_name="y")
@@ -206,6 +206,16 @@ def test_laplace_loo_survives_save_and_load(od_model, tmp_path):
     back = bl.load(tmp_path / "fit.nc")
     pd.testing.assert_series_equal(back.loo(), post.loo())
     assert back.loo().attrs["label"] == post.loo().attrs["label"]
+    # a damaged importance group is a FitFileError naming it
+    tree = xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf").load()
+    groups = {k: v.to_dataset() for k, v in tree.children.items()}
+    for i, (name, bad) in enumerate([("log_q", np.inf), ("log_p", np.nan), ("proposal", np.nan)]):
+        imp = groups["importance"].copy(deep=True)
+        imp[name].values.flat[3] = bad
+        damaged = {**groups, "importance": imp}
+        xr.DataTree.from_dict({"/": tree.to_dataset(), **damaged}).to_netcdf(tmp_path / f"bad{i}.nc", engine="h5netcdf")
+        with pytest.raises(bl.FitFileError, match="damaged: its (importance group holds NaN|'proposal' holds NaN)"):
+            bl.load(tmp_path / f"bad{i}.nc")
 
 
 @pytest.mark.slow
@@ -276,3 +286,39 @@ def test_loo_at_20k_rows_holds_no_draws_x_rows_array():
     assert res["exact"] == "exact" and res["m"] == 2000
     assert max(res["peak_exact"], res["peak_sub"]) < 64 * 2**20, res
     assert abs(res["elpd"][0] - res["elpd"][1]) < 3 * res["sub_se"], res
+
+
+def test_laplace_loo_leaves_out_proposals_with_cutpoints_out_of_order():
+    """A rare middle level (4 of 40 rows): the two cutpoints are close and uncertain, so some
+    t proposals cross them (posterior density 0, log_p = -inf). They carry no weight and have
+    no likelihood: LOO runs on the others, = ArviZ's loo_approximate_posterior on those."""
+    import arviz_stats as azs
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    lev = ["L", "M", "H"]
+    y = np.array(lev)[np.digitize(x + rng.logistic(size=40), [0.0, 0.25])]
+    model = bl.LogitModel("y ~ x", pd.DataFrame({"x": x, "y": pd.Categorical(y, lev, ordered=True)}))
+    post = model.sample(draws=500, chains=2, random_seed=1, method="laplace")
+    assert post.sampler == "laplace+psis"
+    imp = post.idata["importance"]
+    keep = np.isfinite(imp["log_p"].values)
+    assert 0 < (~keep).sum() < 200  # some proposals crossed
+    P = imp["proposal"].values[keep]
+    ll = np.stack([model.design.response_family.loglik_rows_theta(model.design.X, model.design.y, t) for t in P])
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"theta": (("chain", "draw", "param"), P[None])}),
+            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), ll[None])}),
+        }
+    )
+    log_p = xr.DataArray(imp["log_p"].values[keep][None], dims=("chain", "draw"))
+    log_q = xr.DataArray(imp["log_q"].values[keep][None], dims=("chain", "draw"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = azs.loo_approximate_posterior(tree, log_p, log_q, var_name="y")
+    loo = post.loo()
+    np.testing.assert_allclose(
+        loo[["elpd_loo", "se", "p_loo"]].to_numpy(dtype=float), [ref.elpd, ref.se, ref.p], rtol=1e-8
+    )
+    assert post.diagnostics().loo is not None
