@@ -29,6 +29,7 @@ from .errors import ArgumentError, BayeslogitWarning, DesignError
 from .fit import prior_predictive, pymc_model, sampling
 from .fit.categorical_laplace import laplace_categorical
 from .fit.categorical_pymc import sample_categorical
+from .fit.categorical_separation import warn_if_improper
 from .fit.prior_predictive_categorical import categorical_prior_predictive_tree
 from .model_state import model_getstate, model_setstate, training_rows
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
@@ -390,6 +391,7 @@ class LogitModel:
         if isinstance(self.design, DaskDesign):  # Laplace + PSIS by partitions, or a refusal
             return sample_dask(self, method=method, draws=draws, chains=chains, random_seed=random_seed)  # type: ignore[return-value]
         if self.design.categorical is not None:  # multinomial, ordinal: PyMC's model for now
+            warn_if_improper(self, stacklevel=2)  # Flat priors on separated data
             if method == "laplace":
                 tree, why = laplace_categorical(self, draws=draws, chains=chains, random_seed=random_seed)
                 if tree is not None:

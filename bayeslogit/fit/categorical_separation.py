@@ -34,6 +34,8 @@ __all__ = [
     "categorical_separation",
     "describe_separation",
     "no_separation_certificate",
+    "improper_separation",
+    "warn_if_improper",
     "CERTIFICATE_MIN_RATIO",
     "LP_MAX_MARGINS",
 ]
@@ -91,12 +93,19 @@ def no_separation_certificate(family, M, X: np.ndarray, y: np.ndarray, theta: np
 
 
 def categorical_separation(
-    family, X: np.ndarray, y: np.ndarray, theta: np.ndarray | None = None, offset: np.ndarray | None = None
+    family,
+    X: np.ndarray,
+    y: np.ndarray,
+    theta: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
+    *,
+    fixed: np.ndarray | None = None,
 ) -> CategoricalSeparation | None:
     """None when the data are not separated, else what separates them (see the module
     docstring). With ``theta`` (the MLE or a posterior mode; ``offset`` the model's), the
     one-pass certificate of :func:`no_separation_certificate` is tried first and the linear
-    program runs only when it is inconclusive.
+    program runs only when it is inconclusive. ``fixed`` (a matrix ``C``): only directions with
+    ``C d = 0`` count (those along which the priors stay constant, :func:`improper_separation`).
 
     Examples
     --------
@@ -127,7 +136,10 @@ def categorical_separation(
     # d = u - v (u, v >= 0), minimal L1: every margin A d >= 0, their sum >= 1
     A_ub = sp.vstack([sp.hstack([-A, A]), sp.csr_matrix(np.r_[-total, total][None, :])]).tocsr()
     b_ub = np.r_[np.zeros(m), -1.0]
-    res = linprog(np.ones(2 * q), A_ub=A_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    C = None if fixed is None or len(fixed) == 0 else np.asarray(fixed, dtype=float) / norms
+    A_eq = None if C is None else np.hstack([C, -C])
+    b_eq = None if C is None else np.zeros(C.shape[0])
+    res = linprog(np.ones(2 * q), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     if res.status != 0:
         return None
     d_scaled = res.x[:q] - res.x[q:]
@@ -140,6 +152,8 @@ def categorical_separation(
         np.r_[np.zeros(q), -1.0],
         A_ub=sp.hstack([-A, sp.csr_matrix(np.ones((m, 1)))]).tocsr(),
         b_ub=np.zeros(m),
+        A_eq=None if C is None else np.hstack([C, np.zeros((C.shape[0], 1))]),
+        b_eq=b_eq,
         bounds=[(-1.0, 1.0)] * q + [(None, 1.0)],
         method="highs",
     )
@@ -162,3 +176,56 @@ def describe_separation(sep: CategoricalSeparation, family, column_names: list[s
     big = np.abs(sep.direction) > 1e-6 * np.max(np.abs(sep.direction))
     cols = [lab for lab, b in zip(labels, big, strict=True) if b]
     return f"{sep.kind} separation of {shown}{more} along {cols}"
+
+
+def improper_separation(model) -> tuple[CategoricalSeparation | None, list[str]]:
+    """Separation along directions that only improper (Flat) priors govern, which leaves the
+    posterior improper: ``(separation or None, the Flat-prior columns)``.
+
+    A direction ``d`` keeps the log prior constant iff every proper prior's quantity (a level's
+    coefficient, an ordinal cutpoint's intercept, at centred predictors when the intercept's
+    prior is centred: ``prior_blocks`` and ``centring_map``) stays put; if the likelihood does not
+    fall along such a ``d`` either, the posterior's mass along it is infinite. None when no
+    column has a Flat prior.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, bayeslogit as bl
+    >>> df = pd.DataFrame({"x": [-2.0, -1.0, 0.0, 0.1, 1.0, 2.0], "y": list("aabbcc")})
+    >>> flat = {"Intercept": bl.Flat(), "x": bl.Flat()}
+    >>> improper_separation(bl.LogitModel("y ~ x", df, family="multinomial", priors=flat))[0].kind
+    'complete'
+    """
+    d, priors = model.design, model.priors
+    flat = list(priors.improper_columns)
+    if not flat:
+        return None, flat
+    fam = d.response_family
+    names = list(priors.priors)
+    T = priors.centring_map()
+    rows = []
+    for J, include in fam.prior_blocks(d.n_coef):
+        M = T @ J
+        rows += [M[j] for j in include if not priors.priors[names[j]].improper]
+    fixed = np.array(rows) if rows else None
+    return categorical_separation(fam, d.X, d.y, fixed=fixed), flat
+
+
+def warn_if_improper(model, *, stacklevel: int) -> None:
+    """A :class:`~bayeslogit.SeparationWarning` when Flat priors leave the posterior improper
+    (:func:`improper_separation`), as the binary path warns before sampling."""
+    import warnings
+
+    from ..errors import SeparationWarning
+
+    sep, flat = improper_separation(model)
+    if sep is None:
+        return
+    d = model.design
+    what = describe_separation(sep, d.response_family, d.column_names)
+    warnings.warn(
+        f"{what}, among the columns with a Flat prior {flat}: the posterior is improper and the draws "
+        "will drift off to infinity; give those columns a proper prior such as bl.Normal(0, 2.5)",
+        SeparationWarning,
+        stacklevel=stacklevel + 1,
+    )

@@ -170,3 +170,40 @@ def test_laplace_falls_back_to_nuts_on_separated_data(monkeypatch):
     # not separated: Laplace runs (no NUTS)
     ok = bl.LogitModel("y ~ x + g", _data(), family="multinomial", priors=bl.Normal(0, 2.5))
     assert ok.sample(draws=100, chains=2, random_seed=1, method="laplace").sampler == "laplace+psis"
+
+
+def test_flat_priors_on_separated_data_warn_that_the_posterior_is_improper(monkeypatch):
+    """Flat priors on every parameter of quasi-separated data: the posterior is improper, as
+    for binary data; with a proper prior on the intercept (centred) and a Flat slope, a
+    direction must leave the centred intercept in place, and here none separates."""
+    import bayeslogit.model as model_module
+    from bayeslogit.fit.categorical_separation import improper_separation
+
+    class Ran(Exception):
+        pass
+
+    def nuts(*args, **kwargs):
+        raise Ran
+
+    monkeypatch.setattr(model_module, "sample_categorical", nuts)
+    df = _data(kind="pair")
+    flat = bl.LogitModel("y ~ x + g", df, family="multinomial", priors={"Intercept": bl.Flat(), "g[T.v]": bl.Flat()})
+    with pytest.warns(
+        bl.SeparationWarning,
+        match=r"^quasi-complete separation of 'a' from 'c'.*Flat prior \['Intercept', 'g\[T.v\]'\]: the posterior is improper",
+    ):
+        with pytest.raises(Ran):
+            flat.sample(draws=10, chains=1, random_seed=1)
+    # the separating direction needs the g column: a proper prior on it makes the posterior proper
+    proper_g = bl.LogitModel("y ~ x + g", df, family="multinomial", priors={"Intercept": bl.Flat(), "x": bl.Flat()})
+    assert improper_separation(proper_g)[0] is None
+    assert improper_separation(_model(df, "multinomial")) == (None, [])
+    # ordinal: the cutpoints' prior is the intercept's at centred predictors, which a step of g
+    # alone shifts, so a Flat g with a proper intercept prior leaves the posterior proper
+    top = _ordinal(kind="top")
+    for priors, kind in (
+        ({"g[T.v]": bl.Flat()}, None),
+        ({"g[T.v]": bl.Flat(), "Intercept": bl.Flat()}, "quasi-complete"),
+    ):
+        sep = improper_separation(bl.LogitModel("y ~ x + g", top, family="ordinal", priors=priors))[0]
+        assert (sep and sep.kind) == kind
