@@ -360,7 +360,10 @@ def test_command_line_fits_multinomial_and_ordinal(mn, od, tmp_path, capsys):
     mle = bl.LogitModel("y ~ x1 + x2", mn, family="multinomial", reference="c").fit_mle()
     pd.testing.assert_index_equal(post.params.index, mle.params.index)  # the reference level came through
     assert f"{mle.params[('a', 'x1')]:.4f}" in printed  # the MLE column of the comparison
-    assert "<h2 id='predictions'>" in (tmp_path / "mn.html").read_text()
+    page = (tmp_path / "mn.html").read_text()
+    assert "<h2 id='predictions'>" in page
+    # the Laplace fit's PSIS-LOO, on its proposals with the approximate-posterior correction
+    assert "<h2 id='loo'>" in page and "approximate-posterior correction" in page
     # `bayeslogit report` re-renders it from the saved posterior
     assert main(["report", out[0], "-o", str(tmp_path / "again.html"), "--quiet", "--ignore-checks"]) == 0
     assert "confusion matrix" in (tmp_path / "again.html").read_text()
