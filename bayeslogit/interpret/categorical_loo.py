@@ -35,9 +35,9 @@ from .._options import options
 from .._validation import check_choice, check_int
 from ..errors import ArgumentError
 from ..results.categorical import CategoricalPosterior
-from .loo import LOO_SUBSAMPLE, exact_elpd, subsample_elpd, subsample_rows
+from .loo import LOO_SUBSAMPLE, LooResult, exact_elpd, subsample_elpd, subsample_rows
 
-__all__ = ["categorical_loo", "loo_draws"]
+__all__ = ["categorical_loo", "categorical_psis_loo", "loo_draws"]
 
 
 def loo_draws(post: CategoricalPosterior) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -122,6 +122,44 @@ def _label(post: CategoricalPosterior, method: str, n: int, m: int, sub_se: floa
     return text
 
 
+def categorical_psis_loo(
+    post: CategoricalPosterior,
+    *,
+    method: Literal["auto", "exact", "subsample"] = "auto",
+    observations: Any = None,
+    seed: int = 0,
+) -> LooResult:
+    """PSIS-LOO of a categorical posterior as the binary fits' :class:`~bayeslogit.interpret.loo.LooResult`
+    (ArviZ's ``ELPDData``, the method, its label, the rows with an exact PSIS value), which
+    :func:`bayeslogit.compare_models` ranks; arguments as :func:`categorical_loo`."""
+    if not isinstance(post, CategoricalPosterior):
+        raise ArgumentError(f"post must be a multinomial or ordinal posterior, got {type(post).__name__}")
+    check_choice("method", method, ("auto", "exact", "subsample"))
+    seed = check_int("seed", seed)
+    n = post.design.n_obs
+    S = loo_draws(post)[0].shape[0]
+    if method == "auto":
+        method = "exact" if n * S <= options["loo_exact_max_cells"] else "subsample"
+    if method == "exact":
+        if observations is not None:
+            raise ArgumentError(
+                "observations= picks a LOO subsample; exact LOO uses every row: drop observations= "
+                "or pass method='subsample'"
+            )
+        elpd_i, k, p_i, S, log_p, _ = _psis_values(post, np.arange(n))
+        res = exact_elpd(elpd_i, k, p_i, n_samples=S, approx_posterior=log_p is not None)
+        rows, sub_se = np.arange(n), None
+    else:
+        rows = subsample_rows(n, min(n, LOO_SUBSAMPLE) if observations is None else observations, seed)
+        elpd_s, k_s, p_s, S, log_p, log_q = _psis_values(post, rows)
+        if not np.all(np.isfinite(elpd_s)):
+            raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
+        res = subsample_elpd(elpd_s, k_s, p_s, rows=rows, approx=_plpd(post), n_samples=S, log_p=log_p, log_q=log_q)
+        sub_se = float(res.subsampling_se)
+    label = _label(post, method, n, rows.size, sub_se, S)
+    return LooResult(res, method, label, rows, bool(res.approx_posterior))
+
+
 def categorical_loo(
     post: CategoricalPosterior,
     *,
@@ -149,7 +187,7 @@ def categorical_loo(
         rows with an exact PSIS value), ``subsample_size`` and ``subsampling_se`` (0 when
         exact); ``attrs``: ``method`` (``"exact"`` or ``"subsample"``), ``label`` (one
         sentence saying how it was computed) and ``approx_posterior`` (True for a Laplace
-        fit's corrected LOO).
+        fit's corrected LOO). :func:`categorical_psis_loo` gives ArviZ's object.
 
     Examples
     --------
@@ -161,46 +199,21 @@ def categorical_loo(
     >>> categorical_loo(post, method="subsample", observations=40).attrs["method"]
     'subsample'
     """
-    if not isinstance(post, CategoricalPosterior):
-        raise ArgumentError(f"post must be a multinomial or ordinal posterior, got {type(post).__name__}")
-    check_choice("method", method, ("auto", "exact", "subsample"))
-    seed = check_int("seed", seed)
-    n = post.design.n_obs
-    S = loo_draws(post)[0].shape[0]
-    if method == "auto":
-        method = "exact" if n * S <= options["loo_exact_max_cells"] else "subsample"
-    if method == "exact":
-        if observations is not None:
-            raise ArgumentError(
-                "observations= picks a LOO subsample; exact LOO uses every row: drop observations= "
-                "or pass method='subsample'"
-            )
-        elpd_i, k, p_i, S, log_p, _ = _psis_values(post, np.arange(n))
-        res = exact_elpd(elpd_i, k, p_i, n_samples=S, approx_posterior=log_p is not None)
-        rows, sub_se = np.arange(n), 0.0
-    else:
-        rows = subsample_rows(n, min(n, LOO_SUBSAMPLE) if observations is None else observations, seed)
-        elpd_s, k_s, p_s, S, log_p, log_q = _psis_values(post, rows)
-        res = subsample_elpd(elpd_s, k_s, p_s, rows=rows, approx=_plpd(post), n_samples=S, log_p=log_p, log_q=log_q)
-        if not np.all(np.isfinite(elpd_s)):
-            raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
-        sub_se, k = float(res.subsampling_se), k_s
+    res = categorical_psis_loo(post, method=method, observations=observations, seed=seed)
+    e = res.elpd_data
+    k = np.asarray(e.pareto_k.values, dtype=float)[res.rows]
     out = pd.Series(
         {
-            "elpd_loo": float(res.elpd),
-            "se": float(res.se),
-            "p_loo": float(res.p),
-            "n_obs": n,
+            "elpd_loo": float(e.elpd),
+            "se": float(e.se),
+            "p_loo": float(e.p),
+            "n_obs": int(e.n_data_points),
             "max_k": float(np.max(k)),
             "n_k_above_0.7": int(np.sum(k > 0.7)),
-            "subsample_size": int(rows.size),
-            "subsampling_se": sub_se,
+            "subsample_size": int(res.rows.size),
+            "subsampling_se": float(getattr(e, "subsampling_se", 0.0)) if res.method == "subsample" else 0.0,
         },
         name="loo",
     )
-    out.attrs.update(
-        method=method,
-        label=_label(post, method, n, rows.size, sub_se, S),
-        approx_posterior=bool(res.approx_posterior),
-    )
+    out.attrs.update(method=res.method, label=res.label, approx_posterior=res.approx_posterior)
     return out

@@ -54,6 +54,7 @@ from .. import _blocks, _psis
 from .._options import options
 from .._validation import check_choice, check_int
 from ..errors import ArgumentError, ParetoKWarning
+from ..results.categorical import CategoricalPosterior
 from ..results.posterior import PosteriorResults
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -396,7 +397,9 @@ def subsample_elpd(
     )
 
 
-def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stacking") -> pd.DataFrame:
+def compare_models(
+    fits: Mapping[str, PosteriorResults | CategoricalPosterior], *, method: str = "stacking"
+) -> pd.DataFrame:
     """Compare posterior fits of the same data by PSIS-LOO expected log predictive density.
 
     Each fit's PSIS-LOO is computed by :func:`psis_loo` (exact by row blocks, or subsampled
@@ -408,9 +411,10 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
 
     Parameters
     ----------
-    fits : dict of str -> PosteriorResults
+    fits : dict of str -> PosteriorResults or CategoricalPosterior
         At least two posterior fits of the same observations (same response values, in the
-        same order), keyed by the names to show.
+        same order), keyed by the names to show; multinomial and ordinal posteriors too (their
+        PSIS-LOO by :func:`bayeslogit.interpret.categorical_loo.categorical_psis_loo`).
     method : {"stacking", "bb-pseudo-bma", "pseudo-bma"}
         How ArviZ computes the model weights.
 
@@ -442,9 +446,11 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
         )
     if not (isinstance(method, str) and method.lower() in _METHODS):  # any case, as ArviZ
         check_choice("method", method, _METHODS)
+    from .categorical_loo import categorical_psis_loo  # multinomial, ordinal (it imports this module)
+
     first_name, first = next(iter(fits.items()))
     for name, fit in fits.items():
-        if not isinstance(fit, PosteriorResults):
+        if not isinstance(fit, (PosteriorResults, CategoricalPosterior)):
             raise ArgumentError(
                 f"fits[{name!r}] is a {type(fit).__name__}; LOO comparison needs posterior fits (model.sample(...))"
             )
@@ -460,7 +466,8 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
         rows = np.sort(np.random.default_rng(0).choice(n, size=min(n, LOO_SUBSAMPLE), replace=False))
     loos, high, labels = {}, {}, {}
     for name, fit in fits.items():
-        res = psis_loo(fit, method="subsample", observations=rows) if subsample else psis_loo(fit, method="exact")
+        loo_of: Any = psis_loo if isinstance(fit, PosteriorResults) else categorical_psis_loo
+        res = loo_of(fit, method="subsample", observations=rows) if subsample else loo_of(fit, method="exact")
         elpd = res.elpd_data
         k = np.asarray(elpd.pareto_k.values).ravel()
         finite = np.isfinite(k)

@@ -422,6 +422,15 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
     def params(self) -> pd.Series:
         return pd.Series(self._draws.mean(axis=0), index=self.family.param_index(self.design.column_names), name="mean")
 
+    @property
+    def n_chains(self) -> int:
+        return int(self.idata.posterior.sizes["chain"])
+
+    @property
+    def n_draws(self) -> int:
+        """Draws per chain."""
+        return int(self.idata.posterior.sizes["draw"])
+
     def draws(self) -> np.ndarray:
         """The parameter draws, shape ``(chains x draws, parameters)`` (chains one after
         another; parameters in the order of :attr:`params`)."""

@@ -322,3 +322,24 @@ def test_laplace_loo_leaves_out_proposals_with_cutpoints_out_of_order():
         loo[["elpd_loo", "se", "p_loo"]].to_numpy(dtype=float), [ref.elpd, ref.se, ref.p], rtol=1e-8
     )
     assert post.diagnostics().loo is not None
+
+
+def test_compare_models_ranks_categorical_posteriors(monkeypatch):
+    """bl.compare_models takes multinomial posteriors: their elpd is loo()'s, the model with the
+    predictor that matters ranks first, and above the option every fit is subsampled on the
+    same rows (the difference estimator needs them alike)."""
+    df = _multinomial_data()
+    full = _normal_posterior(bl.LogitModel("y ~ x1 + x2", df, family="multinomial"), draws=200)
+    small = _normal_posterior(bl.LogitModel("y ~ x1", df, family="multinomial"), draws=200)
+    table = bl.compare_models({"x1 + x2": full, "x1": small})
+    assert table.index.tolist() == ["x1 + x2", "x1"]
+    assert table.loc["x1 + x2", "elpd"] == pytest.approx(full.loo()["elpd_loo"], rel=1e-12)
+    assert table.loc["x1", "elpd"] == pytest.approx(small.loo()["elpd_loo"], rel=1e-12)
+    assert abs(table.loc["x1", "elpd_diff"]) > 3 * table.loc["x1", "dse"]  # x2 matters (coefficient 0.8)
+    assert table["loo_method"].str.startswith("PSIS-LOO, exact (all 600 rows)").all()
+    monkeypatch.setitem(bl.options, "loo_exact_max_cells", 1000)
+    sub = bl.compare_models({"x1 + x2": full, "x1": small})
+    assert sub["loo_method"].str.startswith("PSIS-LOO with subsampling: 600 of 600 rows").all()
+    with pytest.raises(bl.ArgumentError, match="fitted to different observations"):
+        other = bl.LogitModel("y ~ x1", _multinomial_data(seed=5), family="multinomial")
+        bl.compare_models({"a": full, "b": _normal_posterior(other, draws=20)})
