@@ -123,6 +123,12 @@ class CategoricalFamily(ResponseFamily):
             ll = np.log(p[np.arange(len(y)), y])
         return ll if self.weights is None else ll * self.weights
 
+    def loglik_rows_draws(self, X, y, thetas, offset=None) -> np.ndarray:
+        """The (weighted) log-likelihood of each row at each parameter vector (rows of
+        ``thetas``), shape ``(rows, draws)``, ``-inf`` outside the parameter space; memory rows
+        x draws x outcomes, so callers pass blocks (:mod:`bayeslogit._blocks`)."""
+        raise NotImplementedError
+
     def _w(self, n: int) -> np.ndarray:
         return np.ones(n) if self.weights is None else np.asarray(self.weights, dtype=float)
 
@@ -230,6 +236,19 @@ class Multinomial(CategoricalFamily):
 
     def probs(self, X, theta, offset=None):
         return softmax(self.eta(X, theta, offset), axis=1)
+
+    def loglik_rows_draws(self, X, y, thetas, offset=None):
+        """``w_i log softmax(eta_i)_{y_i}`` per row and draw: one matrix product for all draws."""
+        n, p = X.shape
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        S, cols = thetas.shape[0], self.coef_outcomes
+        eta = np.zeros((n, S, self.n_outcomes))
+        eta[:, :, cols] = (X @ thetas.reshape(S * len(cols), p).T).reshape(n, S, len(cols))
+        if offset is not None:
+            eta[:, :, cols] += np.asarray(offset, dtype=float)[:, None, None]
+        idx = np.broadcast_to(np.asarray(y, dtype=np.int64)[:, None, None], (n, S, 1))
+        ll = np.take_along_axis(log_softmax(eta, axis=2), idx, axis=2)[..., 0]
+        return ll if self.weights is None else ll * self.weights[:, None]
 
     def loglik_grad_hess(self, X, y, theta, offset=None, *, hessian=True):
         n, p = X.shape
@@ -435,6 +454,25 @@ class Ordinal(CategoricalFamily):
         n = len(eta)
         cum = np.hstack([np.zeros((n, 1)), cum, np.ones((n, 1))])
         return np.diff(cum, axis=1)
+
+    def loglik_rows_draws(self, X, y, thetas, offset=None):
+        """``w_i log(F(cut_{y_i} - eta_i) - F(cut_{y_i - 1} - eta_i))`` per row and draw
+        (``-inf`` for a draw whose cutpoints are out of order)."""
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        S = thetas.shape[0]
+        q = len(self.slope_columns(X.shape[1]))
+        beta, cut = thetas[:, :q], thetas[:, q:]
+        eta = X[:, self.slope_columns(X.shape[1])] @ beta.T  # (n, S)
+        if offset is not None:
+            eta = eta + np.asarray(offset, dtype=float)[:, None]
+        ext = np.hstack([np.full((S, 1), -np.inf), cut, np.full((S, 1), np.inf)])
+        y = np.asarray(y, dtype=np.int64)
+        a, b = ext[:, y + 1].T - eta, ext[:, y].T - eta
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            D = np.where(b > 0, expit(-b) - expit(-a), expit(a) - expit(b))
+            ll = np.where(D > 0, np.log(np.where(D > 0, D, 1.0)), -np.inf)
+        ll[:, np.any(np.diff(cut, axis=1) <= 0, axis=1)] = -np.inf
+        return ll if self.weights is None else ll * self.weights[:, None]
 
     def _bounds(self, cut, eta, y):
         """``a = theta_y - eta`` and ``b = theta_{y-1} - eta`` (+-inf at the ends)."""

@@ -26,13 +26,34 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _blocks
 from .categorical import categorical_mode, log_prior
 from .categorical_pymc import param_labels
 from .categorical_separation import categorical_separation, describe_separation
 from .laplace import K_THRESHOLD, PROPOSAL_DF
 from .newton import covariance
 
-__all__ = ["laplace_categorical"]
+__all__ = ["laplace_categorical", "log_likelihood"]
+
+BATCH = 256
+"""Proposals whose log-likelihood is computed in one matrix product per block of rows."""
+
+
+def log_likelihood(family, X: np.ndarray, y: np.ndarray, thetas: np.ndarray, offset=None) -> np.ndarray:
+    """The total (weighted) log-likelihood at each row of ``thetas`` (``-inf`` outside the
+    parameter space): batches of :data:`BATCH` parameter vectors by row blocks, so memory is
+    one block's rows x batch x outcomes (:mod:`bayeslogit._blocks`)."""
+    S, n = thetas.shape[0], X.shape[0]
+    out = np.zeros(S)
+    for start in range(0, S, BATCH):
+        batch = thetas[start : start + BATCH]
+        step = _blocks.block_rows(batch.shape[0] * (family.n_outcomes + 1))
+        for sl in _blocks.row_slices(n, step):
+            ob = None if offset is None else offset[sl]
+            out[start : start + batch.shape[0]] += (
+                family.take(sl).loglik_rows_draws(X[sl], y[sl], batch, ob).sum(axis=0)
+            )
+    return out
 
 
 def laplace_categorical(model, *, draws: int, chains: int, random_seed):
@@ -66,11 +87,10 @@ def laplace_categorical(model, *, draws: int, chains: int, random_seed):
     log_q = -0.5 * (PROPOSAL_DF + m) * np.log1p(np.einsum("sd,sd->s", Z, Z) / PROPOSAL_DF)  # up to a constant
     proposals = np.tile(mode.beta, (S, 1))
     proposals[:, free] += Z @ L.T
+    log_p = log_likelihood(fam, d.X, d.y, proposals, d.offset)
     blocks = fam.prior_blocks(d.n_coef)
-    log_p = np.empty(S)
-    for s in range(S):  # one proposal at a time: memory rows x outcomes
-        ll, _, _ = fam.loglik_grad_hess(d.X, d.y, proposals[s], d.offset, hessian=False)
-        log_p[s] = ll + log_prior(priors, blocks, proposals[s])[0] if np.isfinite(ll) else -np.inf
+    for s in np.flatnonzero(np.isfinite(log_p)):
+        log_p[s] += log_prior(priors, blocks, proposals[s])[0]
     log_ratio = np.where(np.isfinite(log_p), log_p - log_q, -np.inf)
     log_w, k = array_stats.psislw(-(log_ratio - np.max(log_ratio)))  # LOO's sign convention
     k = float(k)

@@ -62,17 +62,11 @@ def loo_draws(post: CategoricalPosterior) -> tuple[np.ndarray, np.ndarray | None
 def _loglik_blocks(post: CategoricalPosterior, draws: np.ndarray, rows: np.ndarray):
     """``(positions, rows x draws log-likelihood)`` for ``rows`` by row blocks."""
     d, fam = post.design, post.family
-    S = draws.shape[0]
-    step = _blocks.block_rows(S + fam.n_outcomes)
+    step = _blocks.block_rows(draws.shape[0] * (fam.n_outcomes + 1))  # the family's rows x draws x outcomes
     for sl in _blocks.row_slices(rows.size, step):
         idx = rows[sl]
-        Xb, yb = d.X[idx], d.y[idx]
         ob = None if d.offset is None else d.offset[idx]
-        fam_b = fam.take(idx)
-        ll = np.empty((idx.size, S))
-        for s, theta in enumerate(draws):
-            ll[:, s] = fam_b.loglik_rows_theta(Xb, yb, theta, ob)
-        yield sl, ll
+        yield sl, fam.take(idx).loglik_rows_draws(d.X[idx], d.y[idx], draws, ob)
 
 
 def _psis_values(post: CategoricalPosterior, rows: np.ndarray):
