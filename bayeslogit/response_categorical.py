@@ -296,25 +296,23 @@ class Multinomial(CategoricalFamily):
         block = np.full(K, -1)
         block[cols] = np.arange(len(cols))
         y = np.asarray(y, dtype=np.int64)
-        rows, idx, vals = [], [], []
-        r = 0
-        for k in range(K):
-            keep = np.flatnonzero(y != k)  # rows i with y_i != k: margin x_i'(d_{y_i} - d_k)
-            m = keep.size
-            rr = r + np.arange(m)
+        data, indices, counts = [], [], []
+        for k in range(K):  # rows i with y_i != k: + x_i in the block of y_i, - x_i in the block of k
+            keep = np.flatnonzero(y != k)
             own = block[y[keep]]
-            has = own >= 0
-            if has.any():  # + x_i in the block of y_i
-                rows.append(np.repeat(rr[has], p))
-                idx.append((own[has, None] * p + np.arange(p)).ravel())
-                vals.append(X[keep[has]].ravel())
-            if block[k] >= 0:  # - x_i in the block of k
-                rows.append(np.repeat(rr, p))
-                idx.append(np.tile(block[k] * p + np.arange(p), m))
-                vals.append(-X[keep].ravel())
-            r += m
+            vals = np.hstack([X[keep], -X[keep]])  # (m, 2p), built in row order: CSR directly
+            idx = np.hstack(
+                [own[:, None] * p + np.arange(p), np.broadcast_to(block[k] * p + np.arange(p), (keep.size, p))]
+            )
+            mask = np.zeros((keep.size, 2 * p), dtype=bool)
+            mask[:, :p] = (own >= 0)[:, None]
+            mask[:, p:] = block[k] >= 0
+            data.append(vals[mask])
+            indices.append(idx[mask])
+            counts.append(mask.sum(axis=1))
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))])
         return sp.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(idx))), shape=(r, self.n_params(p))
+            (np.concatenate(data), np.concatenate(indices), indptr), shape=(indptr.size - 1, self.n_params(p))
         )
 
     def margin_outcomes(self, y) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _blocks
+
 __all__ = [
     "CategoricalSeparation",
     "categorical_separation",
@@ -79,7 +81,11 @@ def no_separation_certificate(family, M, X: np.ndarray, y: np.ndarray, theta: np
     if not np.all(np.isfinite(a)) or np.min(a) <= CERTIFICATE_MIN_RATIO * np.max(a):
         return float("inf")
     g = M.T @ a
-    G = (M.T @ M.multiply(a[:, None])).toarray()
+    q = M.shape[1]
+    G = np.zeros((q, q))
+    for sl in _blocks.row_slices(M.shape[0], _blocks.block_rows(q)):  # dense blocks: one BLAS product each
+        Mb = M[sl].toarray()
+        G += Mb.T @ (a[sl, None] * Mb)
     try:
         u = np.linalg.solve(G, g)
     except np.linalg.LinAlgError:
@@ -122,13 +128,14 @@ def categorical_separation(
     from scipy.optimize import linprog
 
     fam, Xk, yk = family, X, np.asarray(y, dtype=np.int64)
-    M = fam.separation_margins(Xk, yk).tocsc()
+    M = fam.separation_margins(Xk, yk).tocsr()
     m, q = M.shape
     if theta is not None:
         if no_separation_certificate(fam, M, Xk, yk, np.asarray(theta, dtype=float), offset) < 0.9:
             return None
     if m > LP_MAX_MARGINS:
         return CategoricalSeparation("not checked", None, ())
+    M = M.tocsc()
     norms = np.sqrt(np.asarray(M.multiply(M).sum(axis=0)).ravel())
     norms = np.where(norms > 0, norms, 1.0)
     A = (M @ sp.diags(1.0 / norms)).tocsr()

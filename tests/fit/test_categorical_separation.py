@@ -207,3 +207,28 @@ def test_flat_priors_on_separated_data_warn_that_the_posterior_is_improper(monke
     ):
         sep = improper_separation(bl.LogitModel("y ~ x + g", top, family="ordinal", priors=priors))[0]
         assert (sep and sep.kind) == kind
+
+
+def test_multinomial_margins_and_their_weights_by_hand():
+    """The margin matrix, row by row from its definition (reference level in the middle), and
+    the margin weights: M' a is the log-likelihood's gradient."""
+    from bayeslogit.response_categorical import Multinomial
+
+    rng = np.random.default_rng(4)
+    X, y, w = rng.normal(size=(40, 3)), rng.integers(0, 4, size=40), rng.integers(1, 3, size=40).astype(float)
+    fam = Multinomial(("a", "b", "c", "d"), reference=2, weights=w)
+    block = {0: 0, 1: 1, 3: 2}
+    rows = []
+    for k in range(4):
+        for i in np.flatnonzero(y != k):
+            r = np.zeros(9)
+            if y[i] in block:
+                r[3 * block[y[i]] : 3 * block[y[i]] + 3] += X[i]
+            if k in block:
+                r[3 * block[k] : 3 * block[k] + 3] -= X[i]
+            rows.append(r)
+    M = fam.separation_margins(X, y)
+    np.testing.assert_array_equal(M.toarray(), np.array(rows))
+    theta = rng.normal(size=9)
+    grad = fam.loglik_grad_hess(X, y, theta, hessian=False)[1]
+    np.testing.assert_allclose(M.T @ fam.margin_weights(X, y, theta), grad, atol=1e-12)
