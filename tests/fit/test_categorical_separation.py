@@ -209,7 +209,7 @@ def test_flat_priors_on_separated_data_warn_that_the_posterior_is_improper(monke
         assert (sep and sep.kind) == kind
 
 
-def test_multinomial_margins_and_their_weights_by_hand():
+def test_margins_and_their_weights_by_hand():
     """The margin matrix, row by row from its definition (reference level in the middle), and
     the margin weights: M' a is the log-likelihood's gradient."""
     from bayeslogit.response_categorical import Multinomial
@@ -232,3 +232,10 @@ def test_multinomial_margins_and_their_weights_by_hand():
     theta = rng.normal(size=9)
     grad = fam.loglik_grad_hess(X, y, theta, hessian=False)[1]
     np.testing.assert_allclose(M.T @ fam.margin_weights(X, y, theta), grad, atol=1e-12)
+    # ordinal: the upper and lower margins' weights give the gradient too
+    from bayeslogit.response_categorical import Ordinal
+
+    od = Ordinal(("a", "b", "c", "d"), intercept=None, weights=w)
+    theta = np.r_[rng.normal(size=3), -1.0, 0.2, 1.5]
+    grad = od.loglik_grad_hess(X, y, theta, hessian=False)[1]
+    np.testing.assert_allclose(od.separation_margins(X, y).T @ od.margin_weights(X, y, theta), grad, atol=1e-12)
