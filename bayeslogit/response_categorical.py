@@ -241,13 +241,16 @@ class Multinomial(CategoricalFamily):
         """``w_i log softmax(eta_i)_{y_i}`` per row and draw: one matrix product for all draws."""
         n, p = X.shape
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
-        S, cols = thetas.shape[0], self.coef_outcomes
-        eta = np.zeros((n, S, self.n_outcomes))
-        eta[:, :, cols] = (X @ thetas.reshape(S * len(cols), p).T).reshape(n, S, len(cols))
-        if offset is not None:
-            eta[:, :, cols] += np.asarray(offset, dtype=float)[:, None, None]
-        idx = np.broadcast_to(np.asarray(y, dtype=np.int64)[:, None, None], (n, S, 1))
-        ll = np.take_along_axis(log_softmax(eta, axis=2), idx, axis=2)[..., 0]
+        S = thetas.shape[0]
+        eta = np.zeros((self.n_outcomes, n, S))  # outcome first: the reductions over it are elementwise
+        for a, k in enumerate(self.coef_outcomes):
+            eta[k] = X @ thetas[:, a * p : (a + 1) * p].T
+            if offset is not None:
+                eta[k] += np.asarray(offset, dtype=float)[:, None]
+        top = eta.max(axis=0)
+        lse = top + np.log(np.exp(eta - top).sum(axis=0))
+        idx = np.broadcast_to(np.asarray(y, dtype=np.int64)[None, :, None], (1, n, S))
+        ll = np.take_along_axis(eta, idx, axis=0)[0] - lse
         return ll if self.weights is None else ll * self.weights[:, None]
 
     def loglik_grad_hess(self, X, y, theta, offset=None, *, hessian=True):
