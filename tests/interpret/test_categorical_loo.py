@@ -279,7 +279,7 @@ def test_loo_at_20k_rows_holds_no_draws_x_rows_array():
     """20,000 rows x 2,000 draws x 3 outcomes: one draws x rows array would be 320 MB (x 3 for
     the outcomes); exact LOO by row blocks (``auto`` at 4e7 cells) and the subsampled one each
     peak under 96 MiB (blocks capped at 8 MiB, a few temporaries of a block each; observed
-    57 MB), and agree within the subsampling error."""
+    47 MB), and agree within the subsampling error."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(MEMORY)], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
