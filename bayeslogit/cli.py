@@ -161,7 +161,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="VAR[,VAR...]",
         help="print the average marginal effects of these predictors (bl.avg_slopes: a slope for a "
         "number, contrasts for a factor) and draw them in the report's conditional-effects section "
-        "(default: every predictor, up to 12, in the report only)",
+        "(default: every predictor, up to 12, in the report only); multinomial and ordinal models: "
+        "dP(y = k)/dx per outcome of their design columns, printed (the report shows every column's)",
     )
     fit.add_argument("--save", metavar="FIT.nc", help="save the posterior (netCDF) for `bayeslogit report` or bl.load")
 
@@ -521,8 +522,6 @@ def _fit(args: argparse.Namespace) -> int:
             family=args.family,
             reference=args.reference,
         )
-        if model.design.categorical is not None:  # multinomial, ordinal: bayeslogit.cli_categorical
-            cli_categorical.check_categorical_options(args)
         args.effects = _effects_arg(args.effects)
         if args.effects is not None:  # refused before sampling, naming the predictors
             from .check.statistics import effect_variables
@@ -532,8 +531,9 @@ def _fit(args: argparse.Namespace) -> int:
         fits = _point_fits(model)
         post = _sample(model, args, prefetch=child is not None)
     diag = _print_results(post, fits)
-    if args.effects:
-        print(_effects_text(post, args.effects))
+    if args.effects:  # multinomial, ordinal: per outcome (bayeslogit.cli_categorical)
+        cat = cli_categorical.is_categorical(post)
+        print(cli_categorical.effects_text(post, args.effects, WIDTH) if cat else _effects_text(post, args.effects))
         print()
     _write_outputs(post, args, fits, save=args.save)
     return _exit_status(diag, args)

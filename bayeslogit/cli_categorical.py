@@ -3,7 +3,8 @@
 A CSV file has no ordered categories, so ``--order Low,Medium,High`` makes the response column
 an ordered pandas Categorical in that order (``family="auto"`` then takes it as ordinal); every
 response value must be one of the listed levels. ``--family`` and ``--reference`` are passed to
-:class:`bayeslogit.LogitModel`. The comparison printed next to the posterior is
+:class:`bayeslogit.LogitModel`. ``--effects x1,g`` prints the posterior average marginal effects
+on every outcome of the design columns of those variables (the report shows all of them). The comparison printed next to the posterior is
 :func:`bayeslogit.compare`'s estimate (sd) per fit, one row per outcome and term; the report
 is :mod:`bayeslogit.check.categorical_report`'s.
 
@@ -14,7 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ordered_response", "comparison_text", "render_page", "check_categorical_options", "is_categorical"]
+__all__ = [
+    "ordered_response",
+    "comparison_text",
+    "render_page",
+    "effect_columns",
+    "effects_text",
+    "is_categorical",
+]
 
 
 def is_categorical(fit: Any, *, posterior: bool = False) -> bool:
@@ -54,15 +62,42 @@ def ordered_response(df, formula: str, order: str | None):
     return out
 
 
-def check_categorical_options(args) -> None:
-    """Options that do not apply to a multinomial or ordinal model, refused before sampling."""
-    from .errors import ArgumentError
+def effect_columns(design, variables: list[str], columns) -> list[str]:
+    """The design columns through which ``variables`` enter the formula (every column of a term
+    whose factors use one of them: ``x1``, ``C(g)[T.v]``, ``x1:x2``), in design order."""
+    from .design.names import identifiers
 
-    if getattr(args, "effects", None):
-        raise ArgumentError(
-            "--effects draws conditional effects of binary models; for multinomial and ordinal models the "
-            "report shows the average marginal effects on every outcome (drop --effects)"
-        )
+    info = design.design_info
+    wanted = set(variables)
+    out: list[str] = []
+    for term, sl in info.term_slices.items():
+        used = {name for f in term.factors for name in identifiers(f.code) if name in columns}
+        if used & wanted:
+            out += info.column_names[sl]
+    return out
+
+
+def effects_text(post, variables: list[str], width: int) -> str:
+    """``--effects`` of a multinomial or ordinal posterior: the average marginal effects
+    ``dP(y = k) / dx`` (:meth:`~bayeslogit.results.categorical.CategoricalPosterior.marginal_effects`)
+    of the design columns of ``variables``, per outcome: posterior mean, sd and 95% interval."""
+    import textwrap
+
+    import pandas as pd
+
+    from .model import training_rows
+
+    cols = effect_columns(post.design, variables, training_rows(post.model).columns)
+    table = post.marginal_effects()
+    shown = table[table["term"].isin(cols)].copy()
+    for c in shown.columns[2:]:
+        shown[c] = shown[c].map(lambda v: f"{v:.4f}")
+    head = (
+        "Average marginal effects per outcome, dP(y = k)/dx by design column (posterior mean, sd, "
+        "95% interval; post.marginal_effects()):"
+    )
+    with pd.option_context("display.width", width):
+        return textwrap.fill(head, width) + "\n" + shown.to_string(index=False, line_width=width)
 
 
 def comparison_text(fits, post, width: int) -> str:

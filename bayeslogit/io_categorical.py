@@ -63,6 +63,7 @@ def categorical_meta(results) -> dict[str, Any]:
             kind="mle" if results.is_mle else "map",
             converged=results.converged,
             iterations=results.iterations,
+            separation=results.separation,
             fit_priors=None if results.priors is None else results.priors.to_json(),
         )
     return meta
@@ -124,6 +125,20 @@ def _check_numbers(ds, name: str, labels: list[str], path: str) -> np.ndarray:
     return values
 
 
+def _check_importance(imp, labels: list[str], path: str) -> None:
+    """A Laplace fit's ``importance`` group: finite proposals labelled as the model's
+    parameters, and per proposal a finite ``log_q`` and a ``log_p`` that is finite or ``-inf``
+    (a proposal outside the parameter space)."""
+    proposals = _check_numbers(imp, "proposal", labels, path)
+    S = proposals.shape[0]
+    for name in ("log_p", "log_q"):
+        if name not in imp or imp[name].shape != (S,):
+            raise FitFileError(f"{path!r} is damaged: its importance group has no {name!r} per proposal")
+    log_p, log_q = (np.asarray(imp[k].values, dtype=float) for k in ("log_p", "log_q"))
+    if not np.all(np.isfinite(log_q)) or np.any(np.isnan(log_p) | (log_p == np.inf)):
+        raise FitFileError(f"{path!r} is damaged: its importance group holds NaN or infinite log densities")
+
+
 def load_categorical(meta: dict[str, Any], model, tree, path: str):
     """The categorical fit stored in ``tree`` (described by ``meta``) for the rebuilt ``model``."""
     design = model.design
@@ -135,6 +150,8 @@ def load_categorical(meta: dict[str, Any], model, tree, path: str):
         draws = _check_numbers(groups["posterior"], "theta", labels, path)
         if draws.ndim != 3:
             raise FitFileError(f"{path!r} is damaged: its draws have dims {groups['posterior']['theta'].dims}")
+        if "importance" in groups:  # a Laplace fit's proposals, for LOO
+            _check_importance(groups["importance"], labels, path)
         idata = xr.DataTree.from_dict({"/": tree.to_dataset(), **groups})
         seed = meta.get("random_seed")
         return CategoricalPosterior(model, idata, sampler=str(meta.get("sampler")), random_seed=seed)
@@ -155,4 +172,13 @@ def load_categorical(meta: dict[str, Any], model, tree, path: str):
         priors=priors,
         converged=meta["converged"],
         iterations=meta["iterations"],
+        separation=_separation(meta, path),
     )
+
+
+def _separation(meta: dict[str, Any], path: str) -> str | None:
+    """The stored separation of an MLE (absent from files of earlier versions: None)."""
+    value = meta.get("separation")
+    if value not in (None, "complete", "quasi-complete"):
+        raise FitFileError(f"{path!r} is damaged: 'separation' is {value!r}")
+    return value

@@ -27,7 +27,9 @@ from .design.builder import build_design_with_rows
 from .design.dask import DaskDesign, build_dask_design, is_dask_frame
 from .errors import ArgumentError, BayeslogitWarning, DesignError
 from .fit import prior_predictive, pymc_model, sampling
-from .fit.categorical_pymc import laplace_categorical, sample_categorical
+from .fit.categorical_laplace import laplace_categorical
+from .fit.categorical_pymc import sample_categorical
+from .fit.categorical_separation import warn_if_improper
 from .fit.prior_predictive_categorical import categorical_prior_predictive_tree
 from .model_state import model_getstate, model_setstate, training_rows
 from .priors import PriorSpec, ResolvedPriors, resolve_group_priors, resolve_priors, split_prior_spec
@@ -113,7 +115,7 @@ class LogitModel:
         ``sample()`` through PyMC's model (nutpie or PyMC's NUTS; bayeslogit's built-in sampler
         for these families comes later); not yet: group terms, hierarchical/horseshoe priors,
         save/load, the report, diagnostics (the posterior has ``loo()``). ``method="laplace"`` works as for binary models (t proposals at
-        the mode, PSIS, NUTS when k > 0.7) but without the separation check.
+        the mode, PSIS, NUTS when k > 0.7 or when a linear program finds an outcome pair separated).
     reference : scalar, optional
         The baseline level of a multinomial response (default: the first level, as ``MNLogit``,
         ``nnet::multinom`` and brms).
@@ -389,13 +391,13 @@ class LogitModel:
         if isinstance(self.design, DaskDesign):  # Laplace + PSIS by partitions, or a refusal
             return sample_dask(self, method=method, draws=draws, chains=chains, random_seed=random_seed)  # type: ignore[return-value]
         if self.design.categorical is not None:  # multinomial, ordinal: PyMC's model for now
+            warn_if_improper(self, stacklevel=2)  # Flat priors on separated data
             if method == "laplace":
-                tree, k = laplace_categorical(self, draws=draws, chains=chains, random_seed=random_seed)
+                tree, why = laplace_categorical(self, draws=draws, chains=chains, random_seed=random_seed)
                 if tree is not None:
                     return cast(Any, CategoricalPosterior(self, tree, sampler="laplace+psis", random_seed=random_seed))
                 warnings.warn(
-                    f"method='laplace': the Laplace approximation is not trusted here (Pareto k = {k:.2f} > 0.7, "
-                    "or priors with a kink or a sampled scale); sampling with NUTS instead",
+                    f"method='laplace': {why}, so the Laplace approximation is not trusted; sampling with NUTS instead",
                     BayeslogitWarning,
                     stacklevel=2,
                 )

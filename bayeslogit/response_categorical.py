@@ -96,12 +96,38 @@ class CategoricalFamily(ResponseFamily):
         ``loglik`` is ``-inf`` where ``theta`` is outside the parameter space."""
         raise NotImplementedError
 
+    def separation_margins(self, X: np.ndarray, y: np.ndarray):
+        """The margins of a direction ``d`` of the parameters, a sparse matrix ``M`` (one row
+        per margin, one column per parameter): the log-likelihood of every row is
+        non-decreasing along ``theta + t d`` (``t`` to infinity) iff ``M d >= 0``, and it then
+        rises without bound unless ``M d = 0``. The data are separated (the MLE does not
+        exist) iff some ``d`` has ``M d >= 0`` and ``M d != 0``
+        (:mod:`bayeslogit.fit.categorical_separation`)."""
+        raise NotImplementedError
+
+    def margin_outcomes(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each row of :meth:`separation_margins`: the outcome of its data row and the
+        outcome that a positive margin separates it from."""
+        raise NotImplementedError
+
+    def margin_weights(self, X, y, theta, offset=None) -> np.ndarray:
+        """Positive multipliers ``a`` of the margins at ``theta`` with ``M' a`` the gradient of
+        the (weighted) log-likelihood (``M``: :meth:`separation_margins`): the start of the
+        one-pass certificate of no separation (:mod:`bayeslogit.fit.categorical_separation`)."""
+        raise NotImplementedError
+
     def loglik_rows_theta(self, X, y, theta, offset=None) -> np.ndarray:
         """The (weighted) log-likelihood of each row at one ``theta``."""
         p = self.probs(X, theta, offset)
         with np.errstate(divide="ignore"):
             ll = np.log(p[np.arange(len(y)), y])
         return ll if self.weights is None else ll * self.weights
+
+    def loglik_rows_draws(self, X, y, thetas, offset=None) -> np.ndarray:
+        """The (weighted) log-likelihood of each row at each parameter vector (rows of
+        ``thetas``), shape ``(rows, draws)``, ``-inf`` outside the parameter space; memory rows
+        x draws x outcomes, so callers pass blocks (:mod:`bayeslogit._blocks`)."""
+        raise NotImplementedError
 
     def _w(self, n: int) -> np.ndarray:
         return np.ones(n) if self.weights is None else np.asarray(self.weights, dtype=float)
@@ -211,6 +237,22 @@ class Multinomial(CategoricalFamily):
     def probs(self, X, theta, offset=None):
         return softmax(self.eta(X, theta, offset), axis=1)
 
+    def loglik_rows_draws(self, X, y, thetas, offset=None):
+        """``w_i log softmax(eta_i)_{y_i}`` per row and draw: one matrix product for all draws."""
+        n, p = X.shape
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        S = thetas.shape[0]
+        eta = np.zeros((self.n_outcomes, n, S))  # outcome first: the reductions over it are elementwise
+        for a, k in enumerate(self.coef_outcomes):
+            eta[k] = X @ thetas[:, a * p : (a + 1) * p].T
+            if offset is not None:
+                eta[k] += np.asarray(offset, dtype=float)[:, None]
+        top = eta.max(axis=0)
+        lse = top + np.log(np.exp(eta - top).sum(axis=0))
+        idx = np.broadcast_to(np.asarray(y, dtype=np.int64)[None, :, None], (1, n, S))
+        ll = np.take_along_axis(eta, idx, axis=0)[0] - lse
+        return ll if self.weights is None else ll * self.weights[:, None]
+
     def loglik_grad_hess(self, X, y, theta, offset=None, *, hessian=True):
         n, p = X.shape
         eta = self.eta(X, theta, offset)
@@ -244,6 +286,56 @@ class Multinomial(CategoricalFamily):
         bbar = P @ B.T  # (n, p): sum_m P_m beta_m
         # mean_i P_ik (B[:, k] - bbar_i)
         return B * (w @ P)[None, :] - (w[:, None] * bbar).T @ P
+
+    def separation_margins(self, X, y):
+        """``x_i'(d_{y_i} - d_k)`` for every row ``i`` and every other outcome ``k`` (the
+        reference level's ``d`` is 0): ``n (K - 1)`` margins. A positive one means outcome
+        ``y_i`` gains on ``k`` along ``d`` at row ``i``; all non-negative, some positive, means
+        some outcome pair is (quasi-)separated (Albert & Anderson 1984)."""
+        import scipy.sparse as sp
+
+        n, p = X.shape
+        K, cols = self.n_outcomes, self.coef_outcomes
+        block = np.full(K, -1)
+        block[cols] = np.arange(len(cols))
+        y = np.asarray(y, dtype=np.int64)
+        data, indices, counts = [], [], []
+        for k in range(K):  # rows i with y_i != k: + x_i in the block of y_i, - x_i in the block of k
+            keep = np.flatnonzero(y != k)
+            own = block[y[keep]]
+            vals = np.hstack([X[keep], -X[keep]])  # (m, 2p), built in row order: CSR directly
+            idx = np.hstack(
+                [own[:, None] * p + np.arange(p), np.broadcast_to(block[k] * p + np.arange(p), (keep.size, p))]
+            )
+            mask = np.zeros((keep.size, 2 * p), dtype=bool)
+            mask[:, :p] = (own >= 0)[:, None]
+            mask[:, p:] = block[k] >= 0
+            data.append(vals[mask])
+            indices.append(idx[mask])
+            counts.append(mask.sum(axis=1))
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))])
+        return sp.csr_matrix(
+            (np.concatenate(data), np.concatenate(indices), indptr), shape=(indptr.size - 1, self.n_params(p))
+        )
+
+    def margin_outcomes(self, y) -> tuple[np.ndarray, np.ndarray]:
+        """For each row of :meth:`separation_margins`: the row's outcome and the outcome it is
+        compared with."""
+        y = np.asarray(y, dtype=np.int64)
+        own, other = [], []
+        for k in range(self.n_outcomes):
+            keep = y != k
+            own.append(y[keep])
+            other.append(np.full(int(keep.sum()), k))
+        return np.concatenate(own), np.concatenate(other)
+
+    def margin_weights(self, X, y, theta, offset=None):
+        """``w_i P(y = k | x_i)`` for the margin of row ``i`` against outcome ``k``: the
+        gradient's row ``i`` is ``x_i (e_{y_i} - P_i) = sum_k P_ik x_i (e_{y_i} - e_k)``."""
+        P = self.probs(X, theta, offset)
+        w = self._w(X.shape[0])
+        y = np.asarray(y, dtype=np.int64)
+        return np.concatenate([(w * P[:, k])[y != k] for k in range(self.n_outcomes)])
 
     def pymc_theta(self, pm, start: np.ndarray):
         return pm.Flat("coefs", shape=start.size, initval=start)
@@ -364,6 +456,25 @@ class Ordinal(CategoricalFamily):
         cum = np.hstack([np.zeros((n, 1)), cum, np.ones((n, 1))])
         return np.diff(cum, axis=1)
 
+    def loglik_rows_draws(self, X, y, thetas, offset=None):
+        """``w_i log(F(cut_{y_i} - eta_i) - F(cut_{y_i - 1} - eta_i))`` per row and draw
+        (``-inf`` for a draw whose cutpoints are out of order)."""
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        S = thetas.shape[0]
+        q = len(self.slope_columns(X.shape[1]))
+        beta, cut = thetas[:, :q], thetas[:, q:]
+        eta = X[:, self.slope_columns(X.shape[1])] @ beta.T  # (n, S)
+        if offset is not None:
+            eta = eta + np.asarray(offset, dtype=float)[:, None]
+        ext = np.hstack([np.full((S, 1), -np.inf), cut, np.full((S, 1), np.inf)])
+        y = np.asarray(y, dtype=np.int64)
+        a, b = ext[:, y + 1].T - eta, ext[:, y].T - eta
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            D = np.where(b > 0, expit(-b) - expit(-a), expit(a) - expit(b))
+            ll = np.where(D > 0, np.log(np.where(D > 0, D, 1.0)), -np.inf)
+        ll[:, np.any(np.diff(cut, axis=1) <= 0, axis=1)] = -np.inf
+        return ll if self.weights is None else ll * self.weights[:, None]
+
     def _bounds(self, cut, eta, y):
         """``a = theta_y - eta`` and ``b = theta_{y-1} - eta`` (+-inf at the ends)."""
         ext = np.concatenate([[-np.inf], cut, [np.inf]])
@@ -425,6 +536,55 @@ class Ordinal(CategoricalFamily):
         dens = np.diff(f, axis=1)  # (n, K): f(theta_k - eta) - f(theta_{k-1} - eta)
         w = self._w(X.shape[0])
         return -np.outer(beta, (w / w.sum()) @ dens)
+
+    def separation_margins(self, X, y):
+        """For a row at outcome ``k``: ``d_cut_k - x_i'd_beta`` (its upper cutpoint moves away,
+        when ``k`` is not the highest level) and ``x_i'd_beta - d_cut_{k-1}`` (its lower one,
+        when ``k`` is not the lowest). The cutpoints stay ordered along ``d`` when every
+        margin is non-negative, as every level has rows."""
+        import scipy.sparse as sp
+
+        n, p = X.shape
+        K = self.n_outcomes
+        Xs = X[:, self.slope_columns(p)]
+        y = np.asarray(y, dtype=np.int64)
+        up, lo = np.flatnonzero(y < K - 1), np.flatnonzero(y > 0)
+        top = sp.hstack(
+            [
+                sp.csr_matrix(-Xs[up]),
+                sp.csr_matrix((np.ones(up.size), (np.arange(up.size), y[up])), shape=(up.size, K - 1)),
+            ]
+        )
+        bottom = sp.hstack(
+            [
+                sp.csr_matrix(Xs[lo]),
+                sp.csr_matrix((-np.ones(lo.size), (np.arange(lo.size), y[lo] - 1)), shape=(lo.size, K - 1)),
+            ]
+        )
+        return sp.vstack([top, bottom]).tocsr()
+
+    def margin_outcomes(self, y) -> tuple[np.ndarray, np.ndarray]:
+        """For each row of :meth:`separation_margins`: the row's outcome and the neighbouring
+        outcome it is separated from when that margin is positive."""
+        y = np.asarray(y, dtype=np.int64)
+        up, lo = y[y < self.n_outcomes - 1], y[y > 0]
+        return np.concatenate([up, lo]), np.concatenate([up + 1, lo - 1])
+
+    def margin_weights(self, X, y, theta, offset=None):
+        """``w_i f(a_i) / D_i`` for the upper margins and ``w_i f(b_i) / D_i`` for the lower
+        ones (``a``, ``b`` the row's cutpoints minus ``eta``, ``D`` its probability): the
+        gradient of the row's log-likelihood in those directions."""
+        _, cut = self.split(theta, X.shape[1])
+        eta = self.eta(X, theta, offset)
+        y = np.asarray(y, dtype=np.int64)
+        a, b = self._bounds(cut, eta, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            D = np.where(b > 0, expit(-b) - expit(-a), expit(a) - expit(b))
+            Fa, Fb = expit(a), expit(b)
+            ga, gb = Fa * (1 - Fa) / D, Fb * (1 - Fb) / D
+        w = self._w(X.shape[0])
+        K = self.n_outcomes
+        return np.concatenate([(w * ga)[y < K - 1], (w * gb)[y > 0]])
 
     def pymc_theta(self, pm, start: np.ndarray):
         """The slopes (flat) and the cutpoints through PyMC's ordered transform (its Jacobian

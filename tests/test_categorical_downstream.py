@@ -243,11 +243,17 @@ def test_diagnostics_of_a_laplace_fit(od_model):
     post = od_model.sample(draws=500, chains=2, random_seed=2, method="laplace", progressbar=False)
     diag = post.diagnostics()
     frame = diag.to_frame()
-    assert frame.index.tolist() == ["Pareto k (importance sampling)", "IS-ESS (importance sampling)"]
+    assert frame.index.tolist() == [
+        "Pareto k (importance sampling)",
+        "IS-ESS (importance sampling)",
+        "Pareto k (PSIS-LOO)",
+    ]
     assert float(frame.loc["Pareto k (importance sampling)", "value"]) == pytest.approx(
         post.idata.posterior.attrs["pareto_k"], abs=0.005
     )
-    assert diag.ok and diag.loo is None
+    # LOO on the proposals with the approximate-posterior correction, and the notes say so
+    assert diag.ok and diag.loo is not None and diag.loo.attrs["approx_posterior"]
+    assert any("approximate-posterior correction" in note for note in diag.notes)
 
 
 def test_compare_categorical_fits_side_by_side(mn_model, od_model):
@@ -354,7 +360,10 @@ def test_command_line_fits_multinomial_and_ordinal(mn, od, tmp_path, capsys):
     mle = bl.LogitModel("y ~ x1 + x2", mn, family="multinomial", reference="c").fit_mle()
     pd.testing.assert_index_equal(post.params.index, mle.params.index)  # the reference level came through
     assert f"{mle.params[('a', 'x1')]:.4f}" in printed  # the MLE column of the comparison
-    assert "<h2 id='predictions'>" in (tmp_path / "mn.html").read_text()
+    page = (tmp_path / "mn.html").read_text()
+    assert "<h2 id='predictions'>" in page
+    # the Laplace fit's PSIS-LOO, on its proposals with the approximate-posterior correction
+    assert "<h2 id='loo'>" in page and "approximate-posterior correction" in page
     # `bayeslogit report` re-renders it from the saved posterior
     assert main(["report", out[0], "-o", str(tmp_path / "again.html"), "--quiet", "--ignore-checks"]) == 0
     assert "confusion matrix" in (tmp_path / "again.html").read_text()
@@ -371,8 +380,22 @@ def test_command_line_fits_multinomial_and_ordinal(mn, od, tmp_path, capsys):
     assert "three or more distinct levels" in capsys.readouterr().err
     assert main(["fit", str(tmp_path / "od.csv"), "y ~ x1", "--order", "Low,Medium,High", *opts]) == 2
     assert "not in --order" in capsys.readouterr().err
-    assert main(["fit", str(tmp_path / "mn.csv"), "y ~ x1", "--effects", "x1", *opts]) == 2
-    assert "drop --effects" in capsys.readouterr().err
+    # --effects: the posterior average marginal effects per outcome of the named variables'
+    # design columns, as post.marginal_effects() gives them; an unknown name fails before sampling
+    mn[["y", "x1", "x2", "g"]].to_csv(tmp_path / "mng.csv", index=False)
+    args = ["fit", str(tmp_path / "mng.csv"), "y ~ x1 + x2 + C(g)", *opts]
+    assert main([*args, "--effects", "g,x1", "--save", str(tmp_path / "mng.nc")]) == 0
+    printed = capsys.readouterr().out
+    block = " ".join(printed.split("Average marginal effects per outcome")[1].split())
+    ame = bl.load(tmp_path / "mng.nc").marginal_effects()
+    shown = ame[ame["term"].isin(["C(g)[T.v]", "x1"])]
+    assert len(shown) == 6 and not ame[ame["term"] == "x2"]["term"].isin(block.split()).any()
+    for _, row in shown.iterrows():
+        line = f"{row['outcome']} {row['term']} {row['mean']:.4f} {row['sd']:.4f} {row['eti95_lb']:.4f}"
+        assert line in block, line
+    assert main([*args, "--effects", "x9"]) == 2
+    err = capsys.readouterr().err
+    assert "effects: 'x9' is not a predictor of the model 'y ~ x1 + x2 + C(g)'; its predictors are" in err
 
 
 # -- prior predictive ----------------------------------------------------------------------------

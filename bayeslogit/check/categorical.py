@@ -6,7 +6,8 @@ every parameter (ArviZ's ``rhat`` and ``ess`` on the ``theta`` draws), no diverg
 no transition at the maximum tree depth, E-BFMI >= 0.3 (when the sampler recorded them), and
 PSIS-LOO's Pareto k <= 0.7 for every row (from the blockwise
 :meth:`~bayeslogit.results.categorical.CategoricalPosterior.loo`). A ``method="laplace"`` fit
-is importance sampling, not MCMC: its checks are the proposal's Pareto k and importance ESS.
+is importance sampling, not MCMC: its checks are the proposal's Pareto k and importance ESS,
+and its PSIS-LOO runs on the proposals with the approximate-posterior correction.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -212,23 +213,20 @@ def diagnose_categorical(post: Any) -> CategoricalDiagnostics:
     checks = _importance_checks(post, th) if laplace else _mcmc_checks(post, th, table)
     table["sd"] = values.std(axis=0, ddof=1)
     notes: list[str] = []
-    loo = None
-    if laplace:
-        notes.append("PSIS-LOO is not computed for method='laplace' fits of categorical models; sample with NUTS.")
-    else:
-        loo = post.loo()
-        nbad = int(loo["n_k_above_0.7"])
-        checks.append(
-            Check(
-                "Pareto k (PSIS-LOO)",
-                f"{nbad} high",
-                f"all <= {K_MAX}",
-                nbad == 0,
-                f"max k = {loo['max_k']:.2f}",
-                "LOO is unreliable for the rows with high k (very influential points): check them, or "
-                "use K-fold cross-validation.",
-            )
+    loo = post.loo()
+    nbad = int(loo["n_k_above_0.7"])
+    checks.append(
+        Check(
+            "Pareto k (PSIS-LOO)",
+            f"{nbad} high",
+            f"all <= {K_MAX}",
+            nbad == 0,
+            f"max k = {loo['max_k']:.2f}",
+            "LOO is unreliable for the rows with high k (very influential points): check them, or "
+            "use K-fold cross-validation.",
         )
+    )
+    notes.append(loo.attrs["label"] + ".")
     return CategoricalDiagnostics(
         checks=checks,
         per_param=table,

@@ -196,7 +196,7 @@ def loo_section(r: CategoricalContext) -> str:
     """PSIS-LOO as the diagnostics computed it."""
     loo = r.diag.loo
     body = (
-        table(loo.to_frame("PSIS-LOO"))
+        table(loo.to_frame("PSIS-LOO")) + f"<p class='note'>{html.escape(str(loo.attrs.get('label', '')))}.</p>"
         if loo is not None
         else "<p class='note'>PSIS-LOO not available (see the diagnostics above).</p>"
     )

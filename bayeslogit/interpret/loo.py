@@ -54,12 +54,21 @@ from .. import _blocks, _psis
 from .._options import options
 from .._validation import check_choice, check_int
 from ..errors import ArgumentError, ParetoKWarning
+from ..results.categorical import CategoricalPosterior
 from ..results.posterior import PosteriorResults
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
 
-__all__ = ["compare_models", "psis_loo", "LooResult", "LOO_SUBSAMPLE"]
+__all__ = [
+    "compare_models",
+    "psis_loo",
+    "LooResult",
+    "LOO_SUBSAMPLE",
+    "exact_elpd",
+    "subsample_elpd",
+    "subsample_rows",
+]
 
 _METHODS = ("stacking", "bb-pseudo-bma", "pseudo-bma")
 
@@ -231,11 +240,6 @@ def _psis_loo(post: PosteriorResults, method: str, observations, seed: int) -> L
 
 def _exact(post: PosteriorResults):
     """Exact PSIS-LOO by row blocks, as ArviZ's ``ELPDDataLOO`` (no draws x rows array kept)."""
-    import xarray as xr
-    from arviz_stats.base import array_stats
-    from arviz_stats.loo.loo_helper import _warn_pareto_k
-    from arviz_stats.utils import ELPDDataLOO
-
     n = post.design.n_obs
     B, log_p, log_q = _loo_draws(post)
     S = B.shape[0]
@@ -249,24 +253,39 @@ def _exact(post: PosteriorResults):
         warnings.simplefilter("ignore")  # high Pareto k is reported, in words, by the callers
         for sl, ll in passes:
             elpd_i[sl], k[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=reff, log_p=log_p, log_q=log_q)
-        elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
+    return exact_elpd(elpd_i, k, p_i, n_samples=S, approx_posterior=log_p is not None)
+
+
+def exact_elpd(elpd_i: np.ndarray, k: np.ndarray, p_i: np.ndarray, *, n_samples: int, approx_posterior: bool):
+    """ArviZ's ``ELPDDataLOO`` from the per-row PSIS values of every row (``elpd_i``, Pareto
+    ``k``, ``p_loo_i``, as :func:`bayeslogit._psis.loo_rows` gives them), totalled as
+    ``arviz.loo`` totals them."""
+    import xarray as xr
+    from arviz_stats.base import array_stats
+    from arviz_stats.loo.loo_helper import _warn_pareto_k
+    from arviz_stats.utils import ELPDDataLOO
+
     if not np.all(np.isfinite(elpd_i)):
         raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
+    n = elpd_i.size
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)
     coords = {"obs": np.arange(n)}
     kda = xr.DataArray(k, dims="obs", coords=coords, name="y")
-    warn, good_k = _warn_pareto_k(kda, S, suppress=True)
+    warn, good_k = _warn_pareto_k(kda, n_samples, suppress=True)
     return ELPDDataLOO(
         elpd=float(elpd),
         se=float(se),
         p=float(p_loo),
-        n_samples=S,
+        n_samples=n_samples,
         n_data_points=n,
         scale="log",
         warning=bool(warn),
         good_k=float(good_k),
         elpd_i=kda.copy(data=elpd_i),
         pareto_k=kda,
-        approx_posterior=log_p is not None,
+        approx_posterior=approx_posterior,
     )
 
 
@@ -282,6 +301,19 @@ def _psis_rows(post: PosteriorResults, rows: np.ndarray, reff: float):
     return elpd_i, k, p_i
 
 
+def subsample_rows(n: int, observations, seed: int) -> np.ndarray:
+    """The sorted rows of a LOO subsample: ``observations`` rows drawn at random with ``seed``
+    (an int), or the given row indices; an ``ArgumentError`` naming the range otherwise."""
+    if isinstance(observations, (int, np.integer)):
+        if not 1 <= int(observations) <= n:
+            raise ArgumentError(f"observations must be between 1 and {n}, got {observations}")
+        return np.sort(np.random.default_rng(seed).choice(n, size=int(observations), replace=False))
+    rows = np.unique(np.asarray(observations, dtype=np.int64))
+    if rows.size == 0 or rows[0] < 0 or rows[-1] >= n:
+        raise ArgumentError(f"observations must be row indices in [0, {n})")
+    return rows
+
+
 def _subsample(post: PosteriorResults, observations, seed: int):
     """PSIS-LOO on a subsample with the point-estimate (plpd) difference estimator.
 
@@ -290,20 +322,9 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     subsample's log-likelihood is made by row blocks instead of as one draws x m array
     ArviZ copies several times (512 MB at 4,000 draws x 2,000 rows).
     """
-    import xarray as xr
-    from arviz_stats.loo.loo_helper import _prepare_full_arrays, _warn_pareto_k
-    from arviz_stats.utils import ELPDDataLOOSubsample
-
     d = post.design
-    n, S = d.n_obs, post.n_chains * post.n_draws
-    if isinstance(observations, (int, np.integer)):
-        if not 1 <= int(observations) <= n:
-            raise ArgumentError(f"observations must be between 1 and {n}, got {observations}")
-        rows = np.sort(np.random.default_rng(seed).choice(n, size=int(observations), replace=False))
-    else:
-        rows = np.unique(np.asarray(observations, dtype=np.int64))
-        if rows.size == 0 or rows[0] < 0 or rows[-1] >= n:
-            raise ArgumentError(f"observations must be row indices in [0, {n})")
+    n = d.n_obs
+    rows = subsample_rows(n, observations, seed)
     # point-estimate approximation log p(y_i | posterior mean) for every row: O(n p)
     bbar = post.draws().mean(axis=0).reshape(1, -1)
     G = post.group_draws()
@@ -312,8 +333,32 @@ def _subsample(post: PosteriorResults, observations, seed: int):
         [d.response_family.loglik_rows(d, sl, bbar, gbar)[:, 0] for sl in _blocks.row_slices(n, _blocks.block_rows(1))]
     )
     B, log_p, log_q = _loo_draws(post)
-    S = B.shape[0]
     elpd_s, k_s, p_s = _psis_rows(post, rows, 1.0 if log_p is not None else _r_eff(post))
+    return subsample_elpd(elpd_s, k_s, p_s, rows=rows, approx=approx, n_samples=B.shape[0], log_p=log_p, log_q=log_q)
+
+
+def subsample_elpd(
+    elpd_s: np.ndarray,
+    k_s: np.ndarray,
+    p_s: np.ndarray,
+    *,
+    rows: np.ndarray,
+    approx: np.ndarray,
+    n_samples: int,
+    log_p: np.ndarray | None = None,
+    log_q: np.ndarray | None = None,
+):
+    """ArviZ's ``ELPDDataLOOSubsample`` from the exact PSIS values of the subsample ``rows``
+    (``elpd_s``, ``k_s``, ``p_s``) and the point-estimate approximation ``approx`` of every
+    row's log predictive density: ``arviz_stats.loo_subsample(method="plpd")``'s estimators
+    (``diff_srs_estimator`` for elpd, ``srs_estimator`` for p_loo). ``log_p``/``log_q``: the
+    target's and proposal's log densities when the draws are an approximation's proposals."""
+    import xarray as xr
+    from arviz_stats.loo.loo_helper import _prepare_full_arrays, _warn_pareto_k
+    from arviz_stats.utils import ELPDDataLOOSubsample
+
+    n = approx.size
+    S = n_samples
     approx_all = xr.DataArray(approx, dims="obs", coords={"obs": np.arange(n)}, name="y")
     approx_sample = xr.DataArray(approx[rows], dims="__obs__")
     elpd_da = xr.DataArray(elpd_s, dims="__obs__")
@@ -352,7 +397,9 @@ def _subsample(post: PosteriorResults, observations, seed: int):
     )
 
 
-def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stacking") -> pd.DataFrame:
+def compare_models(
+    fits: Mapping[str, PosteriorResults | CategoricalPosterior], *, method: str = "stacking"
+) -> pd.DataFrame:
     """Compare posterior fits of the same data by PSIS-LOO expected log predictive density.
 
     Each fit's PSIS-LOO is computed by :func:`psis_loo` (exact by row blocks, or subsampled
@@ -364,9 +411,10 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
 
     Parameters
     ----------
-    fits : dict of str -> PosteriorResults
+    fits : dict of str -> PosteriorResults or CategoricalPosterior
         At least two posterior fits of the same observations (same response values, in the
-        same order), keyed by the names to show.
+        same order), keyed by the names to show; multinomial and ordinal posteriors too (their
+        PSIS-LOO by :func:`bayeslogit.interpret.categorical_loo.categorical_psis_loo`).
     method : {"stacking", "bb-pseudo-bma", "pseudo-bma"}
         How ArviZ computes the model weights.
 
@@ -398,9 +446,11 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
         )
     if not (isinstance(method, str) and method.lower() in _METHODS):  # any case, as ArviZ
         check_choice("method", method, _METHODS)
+    from .categorical_loo import categorical_psis_loo  # multinomial, ordinal (it imports this module)
+
     first_name, first = next(iter(fits.items()))
     for name, fit in fits.items():
-        if not isinstance(fit, PosteriorResults):
+        if not isinstance(fit, (PosteriorResults, CategoricalPosterior)):
             raise ArgumentError(
                 f"fits[{name!r}] is a {type(fit).__name__}; LOO comparison needs posterior fits (model.sample(...))"
             )
@@ -416,7 +466,8 @@ def compare_models(fits: Mapping[str, PosteriorResults], *, method: str = "stack
         rows = np.sort(np.random.default_rng(0).choice(n, size=min(n, LOO_SUBSAMPLE), replace=False))
     loos, high, labels = {}, {}, {}
     for name, fit in fits.items():
-        res = psis_loo(fit, method="subsample", observations=rows) if subsample else psis_loo(fit, method="exact")
+        loo_of: Any = psis_loo if isinstance(fit, PosteriorResults) else categorical_psis_loo
+        res = loo_of(fit, method="subsample", observations=rows) if subsample else loo_of(fit, method="exact")
         elpd = res.elpd_data
         k = np.asarray(elpd.pareto_k.values).ravel()
         finite = np.isfinite(k)

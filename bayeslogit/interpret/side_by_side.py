@@ -116,10 +116,12 @@ def compare(*fits: Results, names: list[str] | None = None, ci_prob: float = DEF
     check_probability("ci_prob", ci_prob)
     labelled = _labelled(fits, names)
     for name, fit in labelled.items():
-        if isinstance(fit, MLEResults) and fit.separation:
+        separation = getattr(fit, "separation", None) if isinstance(fit, MLEResults) or is_categorical(fit) else None
+        if separation:  # a categorical MLE names its separated outcome pairs in fit_mle()'s warning
+            along = f" (along {fit.separating_columns})" if isinstance(fit, MLEResults) else ""
             warnings.warn(
-                f"compare(): {name!r} is an MLE of {fit.separation}ly separated data (along "
-                f"{fit.separating_columns}): it does not exist, so its estimates and sds are where the "
+                f"compare(): {name!r} is an MLE of {separation}ly separated data{along}: it does "
+                "not exist, so its estimates and sds are where the "
                 "optimiser stopped, not estimates; read the MAP or posterior columns instead",
                 SeparationWarning,
                 stacklevel=2,

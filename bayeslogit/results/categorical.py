@@ -19,21 +19,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _blocks
 from .._numerics import normal_quantile, normal_sf
 from .._validation import check_probability, check_seed
-from ..errors import ArgumentError, SeparationWarning
+from ..errors import SeparationWarning
 from ..fit.categorical import categorical_mode, to_reference
+from ..fit.categorical_separation import categorical_separation, describe_separation
 from ..fit.newton import covariance
 from ..priors import ResolvedPriors, resolve_priors
 from ..priors.families import SklearnPrior
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB
-from .categorical_draws import ame_draws, ame_terms, summarize
+from .categorical_draws import ame_draws, ame_terms, effect_rows, summarize
 from .shortcuts import CategoricalPosteriorShortcuts, CategoricalShortcuts
 
 SEPARATION_SE = 1e3
-"""An MLE standard error above this is taken as a sign of separation (the likelihood flat
-along a direction to infinity), with a :class:`~bayeslogit.SeparationWarning`."""
+"""An MLE standard error above this (or no convergence, or a fitted probability below
+:data:`SEPARATION_P`) makes the MLE suspect: the linear program of
+:mod:`bayeslogit.fit.categorical_separation` then decides whether the data are separated."""
+SEPARATION_P = 1e-8
+CHECK_ALWAYS_MARGINS = 50_000
+"""Up to this many margins (rows x (outcomes - 1)) every MLE is checked for separation."""
 
 __all__ = [
     "CategoricalResults",
@@ -82,20 +88,62 @@ def fit_categorical(model, spec: Any = None, *, mle: bool, tol: float, max_iter:
     cov[np.ix_(free, free)] = covariance(res.neg_hessian)
     theta = res.beta
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    if mle and (not res.converged or np.max(se, initial=0.0) > SEPARATION_SE):
-        warnings.warn(
-            f"the MLE of this {fam.label.lower()} model "
-            + ("did not converge" if not res.converged else f"has standard errors above {SEPARATION_SE:g}")
-            + ": the outcomes look (quasi-)separated by the predictors, so the MLE does not exist and "
-            "its estimates are arbitrary; use fit_map() or sample() (a proper prior keeps them finite)",
-            SeparationWarning,
-            stacklevel=3,
-        )
+    separation = None
+    if mle and _suspect(fam, d, res.beta, se, res.converged):
+        sep = categorical_separation(fam, d.X, d.y, res.beta, d.offset)
+        if sep is not None and sep.kind != "not checked":
+            separation = sep.kind
+            warnings.warn(
+                f"{describe_separation(sep, fam, d.column_names)}: the outcomes are separated by the "
+                f"predictors, so the MLE of this {fam.label.lower()} model does not exist (coefficients "
+                "diverge; standard errors are meaningless); use fit_map() or sample() (a proper prior "
+                "keeps them finite), or drop/merge those columns or outcomes",
+                SeparationWarning,
+                stacklevel=3,
+            )
+        elif sep is not None:  # too large for the linear program: the symptoms, in words
+            warnings.warn(
+                f"the MLE of this {fam.label.lower()} model "
+                + (
+                    "did not converge"
+                    if not res.converged
+                    else "has huge standard errors or fitted probabilities near 0"
+                )
+                + f" and {describe_separation(sep, fam, d.column_names)}: the outcomes may be separated by the "
+                "predictors, so the MLE may not exist; use fit_map() or sample() (a proper prior keeps them finite)",
+                SeparationWarning,
+                stacklevel=3,
+            )
     if symmetric:
         theta, cov = to_reference(fam, theta, cov, p)
     return CategoricalResults(
-        model, theta, cov, label=label, priors=priors, converged=res.converged, iterations=res.iterations
+        model,
+        theta,
+        cov,
+        label=label,
+        priors=priors,
+        converged=res.converged and separation is None,  # separated: the optimum is at infinity
+        iterations=res.iterations,
+        separation=separation,
     )
+
+
+def _suspect(fam, design, theta: np.ndarray, se: np.ndarray, converged: bool) -> bool:
+    """Whether to check an MLE for separation: always when the data have at most
+    :data:`CHECK_ALWAYS_MARGINS` margins (rows x other outcomes; the check then costs well under
+    a second), else when it shows a symptom: no convergence, a standard error above
+    :data:`SEPARATION_SE`, or a fitted probability below :data:`SEPARATION_P` (by row blocks).
+    The symptoms alone miss separation when Newton stops early (a loose ``tol``: the
+    estimates are still finite, the standard errors moderate)."""
+    if design.n_obs * (fam.n_outcomes - 1) <= CHECK_ALWAYS_MARGINS:
+        return True
+    if not converged or np.max(se, initial=0.0) > SEPARATION_SE:
+        return True
+    off = design.offset
+    for sl in _blocks.row_slices(design.n_obs, _blocks.block_rows(fam.n_outcomes)):
+        if np.min(fam.probs(design.X[sl], theta, None if off is None else off[sl])) < SEPARATION_P:
+            return True
+    return False
 
 
 def new_rows(model, data: pd.DataFrame | None, offset: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -130,6 +178,10 @@ class CategoricalResults(CategoricalShortcuts):
         Log-likelihood at the estimate.
     label : str
         ``"MLE"``, ``"MAP"`` or ``"MAP <prior>"``.
+    separation : str or None
+        MLE only: ``"complete"`` or ``"quasi-complete"`` when a linear program found some
+        outcome pair separated by the predictors (the MLE does not exist: the values are where
+        Newton stopped), else None.
 
     Examples
     --------
@@ -142,7 +194,16 @@ class CategoricalResults(CategoricalShortcuts):
     """
 
     def __init__(
-        self, model, theta, cov, *, label: str, priors: ResolvedPriors | None, converged: bool, iterations: int
+        self,
+        model,
+        theta,
+        cov,
+        *,
+        label: str,
+        priors: ResolvedPriors | None,
+        converged: bool,
+        iterations: int,
+        separation: str | None = None,
     ):
         self.model = model
         self.design = model.design
@@ -153,6 +214,7 @@ class CategoricalResults(CategoricalShortcuts):
         self.priors = priors
         self.converged = bool(converged)
         self.iterations = int(iterations)
+        self.separation = separation
 
     def __repr__(self) -> str:
         return f"<CategoricalResults {self.label}: {self.family!r}, {self._theta.size} parameters>"
@@ -235,6 +297,13 @@ class CategoricalResults(CategoricalShortcuts):
             ("Log-likelihood:", f"{self.llf:.4f}"),
             ("Converged:", str(self.converged)),
         ]
+        notes = []
+        if self.separation:
+            notes.append(
+                f"WARNING: {self.separation} separation: the MLE does not exist; estimates and standard "
+                "errors are where Newton stopped and are not meaningful. Use fit_map() or sample() "
+                "with a proper prior."
+            )
         if getattr(self.family, "coef_outcomes", None) is not None:
             info.insert(3, ("Reference:", str(self.family.levels[self.family.reference])))
         table = self.coef_table(ci_prob=ci_prob)
@@ -245,7 +314,7 @@ class CategoricalResults(CategoricalShortcuts):
             ]
         else:
             tables = [table.set_index("term")]
-        return Summary(f"{self.family.label} logistic regression", info, tables)
+        return Summary(f"{self.family.label} logistic regression", info, tables, notes)
 
     def predict(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.DataFrame:
         """The probability of every outcome, one column per level (rows of ``data``, or the
@@ -278,17 +347,35 @@ class CategoricalResults(CategoricalShortcuts):
             table = table.drop(index=self.family.cutpoint_names)
         return table.reset_index()
 
-    def marginal_effects(self) -> pd.DataFrame:
+    def marginal_effects(self, *, data: pd.DataFrame | None = None, offset: Any = None) -> pd.DataFrame:
         """Average marginal effects ``mean_i dP(y_i = k) / dx_j`` for every outcome ``k``
         and every design column but the intercept, with delta-method standard errors (the
         derivatives of the effects in the parameters by central differences):
         statsmodels' ``MNLogit(...).get_margeff()`` (``at="overall"``, ``method="dydx"``).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Rows to average over, each once (default: the training rows, a weighted row
+            counting ``w`` times).
+        offset : array-like, optional
+            With ``data`` and a model offset given as an array: the rows' offset.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> fit = bl.LogitModel("y ~ x", df, family="multinomial").fit_mle()
+        >>> fit.marginal_effects(data=df.head(10))["outcome"].tolist()
+        ['a', 'b', 'c']
         """
-        d, fam = self.design, self.family
+        d = self.design
+        fam, X, off = effect_rows(self.model, data, offset)
         keep = [j for j, c in enumerate(d.column_names) if c != "Intercept"]
 
         def ame(theta):
-            m = fam.marginal_effects(d.X, theta, d.offset)
+            m = fam.marginal_effects(X, theta, off)
             return m if m.shape[0] == len(keep) else m[keep]
 
         m = ame(self._theta)
@@ -334,6 +421,20 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
     @property
     def params(self) -> pd.Series:
         return pd.Series(self._draws.mean(axis=0), index=self.family.param_index(self.design.column_names), name="mean")
+
+    @property
+    def n_chains(self) -> int:
+        return int(self.idata.posterior.sizes["chain"])
+
+    @property
+    def n_draws(self) -> int:
+        """Draws per chain."""
+        return int(self.idata.posterior.sizes["draw"])
+
+    def draws(self) -> np.ndarray:
+        """The parameter draws, shape ``(chains x draws, parameters)`` (chains one after
+        another; parameters in the order of :attr:`params`)."""
+        return self._draws
 
     def coef_table(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
         """Posterior mean, sd, equal-tailed ``ci_prob`` interval, R-hat and bulk ESS per parameter.
@@ -420,19 +521,24 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
             table = table.drop(index=self.family.cutpoint_names)
         return table.reset_index()
 
-    def marginal_effect_draws(self) -> np.ndarray:
+    def marginal_effect_draws(self, *, data: pd.DataFrame | None = None, offset: Any = None) -> np.ndarray:
         """Average marginal effects ``mean_i dP(y_i = k) / dx_j`` over the training rows (a
-        weighted row counts ``w`` times) at every draw: an array of shape ``(draws, outcomes,
-        terms)`` (chains one after another; outcomes in the order of the levels; terms every
-        design column but ``Intercept``), computed by row blocks."""
-        d = self.design
-        return ame_draws(self.family, d.X, d.offset, self._draws, ame_terms(d)[0])
+        weighted row counts ``w`` times) or the rows of ``data`` (each once; ``offset``: their
+        offset) at every draw: an array of shape ``(draws, outcomes, terms)`` (chains one after
+        another; outcomes in the order of the levels; terms every design column but
+        ``Intercept``), computed by row blocks."""
+        fam, X, off = effect_rows(self.model, data, offset)
+        return ame_draws(fam, X, off, self._draws, ame_terms(self.design)[0])
 
-    def marginal_effects(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+    def marginal_effects(
+        self, *, data: pd.DataFrame | None = None, ci_prob: float = DEFAULT_CI_PROB, offset: Any = None
+    ) -> pd.DataFrame:
         """Average marginal effects per outcome and term, summarised over the draws: one row
         per ``(outcome, term)`` with ``mean``, ``sd`` and the equal-tailed interval. At each
         draw they are :meth:`CategoricalResults.marginal_effects`' effects (statsmodels'
-        ``get_margeff()`` at the MLE); see :meth:`marginal_effect_draws`.
+        ``get_margeff()`` at the MLE); see :meth:`marginal_effect_draws`. ``data``: rows to
+        average over, each once (default: the training rows, a weighted row counting ``w``
+        times); ``offset``: their offset.
 
         Examples
         --------
@@ -445,60 +551,11 @@ class CategoricalPosterior(CategoricalPosteriorShortcuts):
         ['outcome', 'term', 'mean', 'sd', 'eti95_lb', 'eti95_ub']
         """
         ci_prob = check_probability("ci_prob", ci_prob)
-        m = self.marginal_effect_draws()
+        m = self.marginal_effect_draws(data=data, offset=offset)
         index = pd.MultiIndex.from_product(
             [list(self.family.levels), ame_terms(self.design)[1]], names=["outcome", "term"]
         )
         return summarize(m.reshape(m.shape[0], -1), index, ci_prob).reset_index()
-
-    def loo(self) -> pd.Series:
-        """PSIS-LOO (ArviZ's ``loo``, the same numbers): ``elpd_loo``, its ``se``, ``p_loo``,
-        the largest Pareto ``k`` and the count above 0.7, from the per-row categorical
-        log-likelihood computed by row blocks (never draws x rows whole). A weighted row is
-        one group of ``w`` rows, as for binary models. Not for ``method="laplace"`` fits yet.
-
-        Examples
-        --------
-        >>> import numpy as np, pandas as pd, bayeslogit as bl
-        >>> rng = np.random.default_rng(1)
-        >>> df = pd.DataFrame({"x": rng.normal(size=60), "y": np.repeat(["a", "b", "c"], 20)})
-        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(  # doctest: +SKIP
-        ...     draws=200, tune=200, chains=2, random_seed=1, progressbar=False)
-        >>> post.loo().index.tolist()  # doctest: +SKIP
-        ['elpd_loo', 'se', 'p_loo', 'n_obs', 'max_k', 'n_k_above_0.7']
-        """
-        from arviz_stats.base import array_stats
-        from arviz_stats.loo.loo_helper import _get_r_eff
-
-        from .. import _blocks, _psis
-
-        if self.sampler == "laplace+psis":
-            raise ArgumentError(
-                "loo() of a method='laplace' fit of a categorical model is not supported yet; sample with NUTS"
-            )
-        d, fam = self.design, self.family
-        S, n = self._draws.shape[0], d.n_obs
-        r_eff = float(_get_r_eff(self.idata, S))
-        elpd_i, k_i, p_i = np.empty(n), np.empty(n), np.empty(n)
-        for sl in _blocks.row_slices(n, _blocks.block_rows(S)):
-            Xb, yb = d.X[sl], d.y[sl]
-            ob = None if d.offset is None else d.offset[sl]
-            ll = np.empty((len(yb), S))
-            for s, theta in enumerate(self._draws):
-                ll[:, s] = fam.take(sl).loglik_rows_theta(Xb, yb, theta, ob)
-            elpd_i[sl], k_i[sl], p_i[sl] = _psis.loo_rows(ll, r_eff=r_eff)
-        elpd, se, p_loo, _ = array_stats.loo_summary(elpd_i, p_i)  # ArviZ's totals
-        return pd.Series(
-            {
-                "elpd_loo": float(elpd),
-                "se": float(se),
-                "p_loo": float(p_loo),
-                "n_obs": n,
-                "max_k": float(np.max(k_i)),
-                "n_k_above_0.7": int(np.sum(k_i > 0.7)),
-            },
-            name="loo",
-        )
 
     def predict_class(self, data: pd.DataFrame | None = None, *, offset: Any = None) -> pd.Series:
         """The outcome of highest posterior mean probability for each row."""

@@ -18,7 +18,35 @@ import pandas as pd
 
 from .. import _blocks
 
-__all__ = ["ame_terms", "ame_draws", "summarize", "interval_columns"]
+__all__ = ["ame_terms", "ame_draws", "summarize", "interval_columns", "effect_rows"]
+
+
+def effect_rows(model, data, offset=None):
+    """``(family, X, offset)`` of the rows effects average over: the training rows with their
+    weights (``data`` None; a weighted row counts ``w`` times), or the rows of ``data``, each
+    once (``offset``: their offset, as :meth:`predict` takes it)."""
+    import copy
+
+    from ..errors import ArgumentError
+
+    d = model.design
+    fam = d.response_family
+    if data is None:
+        if offset is not None:
+            raise ArgumentError(
+                "offset= gives the offset of the rows of data=; without data= the training rows' own "
+                "offset is used: drop offset= or pass data="
+            )
+        return fam, d.X, d.offset
+    if not isinstance(data, pd.DataFrame) or len(data) == 0:
+        raise ArgumentError(
+            f"data must be a non-empty pandas DataFrame of rows with the model's predictors, got "
+            f"{type(data).__name__}{' with no rows' if isinstance(data, pd.DataFrame) else ''}; "
+            "leave it out to average over the training rows"
+        )
+    unweighted = copy.copy(fam)
+    unweighted.weights = None
+    return unweighted, d.encode(data), d.encode_offset(data, offset)
 
 
 def interval_columns(ci_prob: float) -> tuple[str, str]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
     from .base import Results
+    from .categorical import CategoricalPosterior
     from .point import PointResults
     from .posterior import PosteriorResults
 
@@ -237,7 +238,35 @@ class CategoricalShortcuts:
 
 
 class CategoricalPosteriorShortcuts(CategoricalShortcuts):
-    """``save``, ``diagnostics`` and ``report`` for multinomial and ordinal posteriors."""
+    """``save``, ``loo``, ``diagnostics`` and ``report`` for multinomial and ordinal posteriors."""
+
+    def loo(self, *, method: Literal["auto", "exact", "subsample"] = "auto", observations=None, seed: int = 0):
+        """PSIS-LOO from the per-row categorical log-likelihood (a weighted row is one group of
+        ``w`` rows), by row blocks: exact (``arviz.loo``'s numbers) when rows x draws is at most
+        the ``loo_exact_max_cells`` option, else on a subsample of 2,000 rows with the
+        point-estimate difference estimator (``arviz_stats.loo_subsample(method="plpd")``'s).
+        A ``method="laplace"`` fit's LOO runs on its proposals with the approximate-posterior
+        correction. See :func:`bayeslogit.interpret.categorical_loo.categorical_loo`.
+
+        Returns
+        -------
+        pandas.Series
+            ``elpd_loo``, ``se``, ``p_loo``, ``n_obs``, ``max_k``, ``n_k_above_0.7``,
+            ``subsample_size``, ``subsampling_se``; ``attrs["label"]`` says how it was computed.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, bayeslogit as bl
+        >>> rng = np.random.default_rng(1)
+        >>> df = pd.DataFrame({"x": rng.normal(size=90), "y": np.repeat(["a", "b", "c"], 30)})
+        >>> post = bl.LogitModel("y ~ x", df, family="multinomial").sample(
+        ...     draws=300, chains=2, random_seed=1, method="laplace")
+        >>> post.loo().index.tolist()[:3]
+        ['elpd_loo', 'se', 'p_loo']
+        """
+        from ..interpret.categorical_loo import categorical_loo
+
+        return categorical_loo(cast("CategoricalPosterior", self), method=method, observations=observations, seed=seed)
 
     def diagnostics(self):
         """Convergence checks with verdicts (R-hat, bulk and tail ESS, divergences, tree depth,
