@@ -366,6 +366,7 @@ INTERNAL_MODULES = [
     "bayeslogit.interpret.hypotheses",
     "bayeslogit.interpret.kfold",
     "bayeslogit.interpret.loo",
+    "bayeslogit.interpret.loo_dask",
     "bayeslogit.interpret.marginal",
     "bayeslogit.interpret.pooling",
     "bayeslogit.interpret.prior_plots",

@@ -33,6 +33,7 @@ from ..priors import resolve_priors
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 from .point import MAPResults, MLEResults
+from .shortcuts import DaskPosteriorShortcuts
 
 __all__ = [
     "DaskMLEResults",
@@ -109,6 +110,13 @@ class _DaskPoint(_NotOnDask):
         if new_df is None or not isinstance(new_df, pd.DataFrame):
             return predict_dask(d, beta, new_df)
         return predict_partition(new_df, d.recipe, beta)
+
+    def loo(self, *args, **kwargs):
+        """Not offered: LOO averages over a posterior, and a point fit has no draws."""
+        raise ArgumentError(
+            "loo() needs a posterior (PSIS-LOO averages over draws) and a point fit has none; on dask "
+            "data run sample(method='laplace') and call its loo() (subsampled across the partitions)"
+        )
 
     def _per_row(self, *args, **kwargs):
         raise ArgumentError("per-row residuals of dask data are not computed; use predict() on the rows you need")
@@ -329,7 +337,7 @@ def laplace_dask(model, *, draws: int, chains: int, random_seed) -> DaskLaplaceR
     return DaskLaplaceResults(model, res, random_seed=random_seed)
 
 
-class DaskLaplaceResults(_NotOnDask, Results):
+class DaskLaplaceResults(DaskPosteriorShortcuts, _NotOnDask, Results):
     """Draws of the PSIS-corrected Laplace approximation of a dask model's posterior.
 
     Attributes

@@ -31,7 +31,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .point import PointResults
     from .posterior import PosteriorResults
 
-__all__ = ["ResultsShortcuts", "PosteriorShortcuts", "CategoricalShortcuts", "CategoricalPosteriorShortcuts"]
+__all__ = [
+    "ResultsShortcuts",
+    "PosteriorShortcuts",
+    "CategoricalShortcuts",
+    "CategoricalPosteriorShortcuts",
+    "DaskPosteriorShortcuts",
+]
 
 
 class ResultsShortcuts:
@@ -486,3 +492,43 @@ class PosteriorShortcuts:
             run_info=run_info,
             effects=effects,
         )
+
+
+class DaskPosteriorShortcuts:
+    """``loo`` for the Laplace fit of a dask DataFrame (rows left in their partitions)."""
+
+    def loo(self, *, observations: int | None = None, seed: int = 0):
+        """PSIS-LOO on a subsample of rows drawn across the partitions (two passes over the
+        data; the rows outside the subsample enter through the point-estimate approximation,
+        summed per partition). See :func:`bayeslogit.interpret.loo_dask.dask_loo`.
+
+        Parameters
+        ----------
+        observations : int, optional
+            Rows in the subsample (default 2,000, or all rows when fewer).
+        seed : int
+            Seed of the subsample: the same seed picks the same rows as ``loo(method="subsample")``
+            of an in-memory fit of the same rows.
+
+        Returns
+        -------
+        bayeslogit.interpret.loo.LooResult
+            ``elpd_data`` (ArviZ's ``ELPDDataLOOSubsample``, ``elpd_i`` and ``pareto_k`` on the
+            subsampled rows only), ``label`` (says how it was computed).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, dask, dask.dataframe as dd, bayeslogit as bl
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=400)})
+        >>> df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x)))
+        >>> with dask.config.set(scheduler="threads"):
+        ...     post = bl.LogitModel("y ~ x", dd.from_pandas(df, npartitions=4)).sample(
+        ...         method="laplace", draws=200, chains=2, random_seed=1)
+        ...     res = post.loo(observations=100, seed=1)
+        >>> res.short_label
+        'subsampled, 100 of 400 rows, approximate-posterior corrected'
+        """
+        from ..interpret.loo_dask import dask_loo
+
+        return dask_loo(self, observations=observations, seed=seed)
