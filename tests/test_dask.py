@@ -253,8 +253,6 @@ def test_kinked_priors_refused_with_the_way_out(threads_model):
 def test_row_level_shortcuts_refused_by_name(threads_model, tmp_path):
     with dask.config.set(scheduler="threads"):
         fit = threads_model.fit_mle()
-    with pytest.raises(bl.ArgumentError, match=r"save\(\) needs the rows in memory.*compress"):
-        fit.save(tmp_path / "fit.nc")
     with pytest.raises(bl.ArgumentError, match=r"report\(\) needs the rows"):
         fit.report(tmp_path / "r.html")
 

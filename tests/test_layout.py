@@ -45,7 +45,7 @@ STAGES = [
     ("fit", ["fit"]),
     ("results", ["results"]),
     ("model", ["model", "model_state"]),
-    ("interpret", ["interpret", "io", "io_categorical"]),
+    ("interpret", ["interpret", "io", "io_categorical", "io_dask"]),
     ("check", ["check"]),
     ("entry points", ["sklearn", "cli", "cli_categorical", "__init__", "__main__"]),
 ]
@@ -374,6 +374,7 @@ INTERNAL_MODULES = [
     "bayeslogit.interpret.side_by_side",
     "bayeslogit.io",
     "bayeslogit.io_categorical",
+    "bayeslogit.io_dask",
     "bayeslogit.model",
     "bayeslogit.model_state",
     "bayeslogit.priors",

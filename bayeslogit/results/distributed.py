@@ -63,7 +63,6 @@ def _in_memory_only(name: str):
 class _NotOnDask:
     """The shortcuts that read every training row: refused by name, with the way out."""
 
-    save = _in_memory_only("save")
     loo = _in_memory_only("loo")
     diagnostics = _in_memory_only("diagnostics")
     report = _in_memory_only("report")
@@ -434,6 +433,8 @@ def predict_dask(design, beta: np.ndarray, data=None):
     from ..design.dask import is_dask_frame
     from ..fit.distributed import predict_partition
 
+    if data is None and design.frame is None:
+        design.partitions()  # a fit loaded without its rows: raises, saying so
     frame = design.frame if data is None else data
     if not is_dask_frame(frame):
         raise DataError(f"predict_dask needs a dask DataFrame, got {type(frame).__name__}")
