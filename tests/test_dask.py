@@ -253,8 +253,10 @@ def test_kinked_priors_refused_with_the_way_out(threads_model):
 def test_row_level_shortcuts_refused_by_name(threads_model, tmp_path):
     with dask.config.set(scheduler="threads"):
         fit = threads_model.fit_mle()
-    with pytest.raises(bl.ArgumentError, match=r"report\(\) needs the rows"):
+    with pytest.raises(bl.ArgumentError, match=r"report\(\) are for posterior fits.*method='laplace'"):
         fit.report(tmp_path / "r.html")
+    with pytest.raises(bl.ArgumentError, match=r"marginal_effects\(\) needs the rows in memory.*compress"):
+        fit.marginal_effects()
 
 
 def test_laplace_refused_above_k(data, monkeypatch):
@@ -386,7 +388,12 @@ def test_loo_on_local_cluster_equals_threads(data, laplace_pair, cluster):
     with cluster.as_current():
         post = bl.LogitModel(LOO_FORMULA, data[1]).sample(method="laplace", draws=250, chains=2, random_seed=5)
         a = post.loo(observations=300, seed=3)
+        diag = post.diagnostics(observations=300, seed=3)  # the same rows: LOO reused, scores added
     _check_loo(a, ref.loo(method="subsample", observations=300, seed=3))
+    with dask.config.set(scheduler="threads"):
+        threads = laplace_pair[1].diagnostics(observations=300, seed=3)
+    for key in ("brier", "log_score", "auc", "miscalibration"):
+        _close(getattr(diag.fit, key), getattr(threads.fit, key), 1e-12)
 
 
 def test_loo_of_point_fit_refused(threads_model):

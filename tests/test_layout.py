@@ -309,6 +309,7 @@ PUBLIC_MODULES = ["bayeslogit", "bayeslogit.datasets", "bayeslogit.errors", "bay
 """The modules users import; ARCHITECTURE.md lists the same ones."""
 INTERNAL_MODULES = [
     "bayeslogit.check",
+    "bayeslogit.check.dask_report",
     "bayeslogit.check.categorical",
     "bayeslogit.check.categorical_report",
     "bayeslogit.check.categorical_statistics",

@@ -29,6 +29,7 @@ Internal (not public API): see ARCHITECTURE.md, "Public surface".
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,14 @@ from ..response import as_response
 from ..results.cache import pass_rows
 from .loo import LOO_SUBSAMPLE, LooResult
 
-__all__ = ["dask_loo", "plpd_sums", "subsample_rows", "diff_estimator_from_sums"]
+__all__ = [
+    "RowSubsample",
+    "draw_subsample",
+    "dask_loo",
+    "plpd_sums",
+    "subsample_rows",
+    "diff_estimator_from_sums",
+]
 
 
 def _plpd_part(part: pd.DataFrame, recipe, beta: np.ndarray) -> np.ndarray:
@@ -110,25 +118,49 @@ def diff_estimator_from_sums(
     return float(elpd), float(np.sqrt(sub_var)), float(np.sqrt(max(0.0, total)))
 
 
-def dask_loo(post, *, observations: int | None = None, seed: int = 0) -> LooResult:
-    """Subsampled PSIS-LOO of a :class:`~bayeslogit.results.distributed.DaskLaplaceResults`
-    (see the module docstring): two passes over the partitions, ``observations`` rows
-    (default ``min(n, LOO_SUBSAMPLE)``) drawn with ``seed``."""
-    import xarray as xr
-    from arviz_stats.base import array_stats
-    from arviz_stats.loo.loo_helper import _warn_pareto_k
-    from arviz_stats.utils import ELPDDataLOOSubsample
+@dataclass
+class RowSubsample:
+    """Rows drawn across the partitions (sorted global indices ``rows`` of ``n``) with their
+    design values, and the plpd sums over all rows at ``beta`` (the posterior mean)."""
 
+    rows: np.ndarray
+    n: int
+    n_partitions: int
+    seed: int
+    X: np.ndarray
+    y: np.ndarray
+    trials: np.ndarray | None
+    offset: np.ndarray | None
+    beta: np.ndarray
+    approx_sum: float
+    approx_sumsq: float
+
+    @property
+    def family(self):
+        """The response family of the subsampled rows."""
+        return as_response(self.trials)
+
+    def describe(self) -> str:
+        """``"a random subsample of 2,000 of 10,000,000 rows (seed 0)"``."""
+        return f"a random subsample of {self.rows.size:,} of {self.n:,} rows (seed {self.seed})"
+
+
+def _cache(post) -> dict:
+    return post.__dict__.setdefault("_dask_cache", {})
+
+
+def draw_subsample(post, *, observations: int | None = None, seed: int = 0) -> RowSubsample:
+    """The subsample of :func:`dask_loo` (two passes; kept on the fit per size and seed)."""
     seed = check_int("seed", seed)
     d = post.model.design
     n = d.n_obs
     m = min(n, LOO_SUBSAMPLE) if observations is None else check_int("observations", observations)
     if not 1 <= m <= n:
         raise ArgumentError(f"observations must be between 1 and {n} (the rows), got {m}")
-    imp = post.idata["importance"]
-    B = np.asarray(imp["proposal"].values, dtype=float)
-    log_p = np.asarray(imp["log_p"].values, dtype=float)
-    log_q = np.asarray(imp["log_q"].values, dtype=float)
+    key = ("subsample", m, seed)
+    cache = _cache(post)
+    if key in cache:
+        return cache[key]
     bbar = post.params.to_numpy()  # the posterior mean, as the in-memory plpd
     counts, approx_sum, approx_sumsq = plpd_sums(d, bbar)
     if int(counts.sum()) != n:
@@ -137,19 +169,46 @@ def dask_loo(post, *, observations: int | None = None, seed: int = 0) -> LooResu
             "changed since the fit; refit the model"
         )
     rows = np.sort(np.random.default_rng(seed).choice(n, size=m, replace=False))
-    sub = subsample_rows(d, counts, rows)
-    fam = as_response(sub["trials"])
-    y = sub["y"]
-    approx_s = fam.loglik_draws(_blocks.linear_predictor(sub["X"], bbar, sub["offset"])[:, None], y)[:, 0]
+    got = subsample_rows(d, counts, rows)
+    cache[key] = RowSubsample(
+        rows, n, d.n_partitions, seed, got["X"], got["y"], got["trials"], got["offset"], bbar, approx_sum, approx_sumsq
+    )
+    return cache[key]
+
+
+def dask_loo(post, *, observations: int | None = None, seed: int = 0) -> LooResult:
+    """Subsampled PSIS-LOO of a :class:`~bayeslogit.results.distributed.DaskLaplaceResults`
+    (see the module docstring): two passes over the partitions, ``observations`` rows
+    (default ``min(n, LOO_SUBSAMPLE)``) drawn with ``seed``; kept on the fit."""
+    sub = draw_subsample(post, observations=observations, seed=seed)
+    key = ("loo", sub.rows.size, sub.seed)
+    cache = _cache(post)
+    if key not in cache:
+        cache[key] = _loo(post, sub)
+    return cache[key]
+
+
+def _loo(post, sub: RowSubsample) -> LooResult:
+    import xarray as xr
+    from arviz_stats.base import array_stats
+    from arviz_stats.loo.loo_helper import _warn_pareto_k
+    from arviz_stats.utils import ELPDDataLOOSubsample
+
+    imp = post.idata["importance"]
+    B = np.asarray(imp["proposal"].values, dtype=float)
+    log_p = np.asarray(imp["log_p"].values, dtype=float)
+    log_q = np.asarray(imp["log_q"].values, dtype=float)
+    n, m, rows, fam, y = sub.n, sub.rows.size, sub.rows, sub.family, sub.y
+    approx_s = fam.loglik_draws(_blocks.linear_predictor(sub.X, sub.beta, sub.offset)[:, None], y)[:, 0]
     elpd_s, k_s, p_s = np.empty(m), np.empty(m), np.empty(m)
     Bt = np.ascontiguousarray(B.T)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # high Pareto k is reported by the callers, in words
         for sl in _blocks.row_slices(m, pass_rows(B.shape[0])):
-            off = None if sub["offset"] is None else sub["offset"][sl]
-            ll = fam.take(sl).loglik_draws(_blocks.linear_predictor(sub["X"][sl], Bt, off), y[sl])
+            off = None if sub.offset is None else sub.offset[sl]
+            ll = fam.take(sl).loglik_draws(_blocks.linear_predictor(sub.X[sl], Bt, off), y[sl])
             elpd_s[sl], k_s[sl], p_s[sl] = _psis.loo_rows(ll, r_eff=1.0, log_p=log_p, log_q=log_q)
-    elpd, sub_se, se = diff_estimator_from_sums(elpd_s, approx_s, approx_sum, approx_sumsq, n)
+    elpd, sub_se, se = diff_estimator_from_sums(elpd_s, approx_s, sub.approx_sum, sub.approx_sumsq, n)
     p_loo = float(array_stats.srs_estimator(p_s, n_data_points=n)[0])
     coords = {"obs": rows}
     k_da = xr.DataArray(k_s, dims="obs", coords=coords, name="y")
@@ -162,8 +221,8 @@ def dask_loo(post, *, observations: int | None = None, seed: int = 0) -> LooResu
         elpd_loo_approx=None, log_jacobian=None,  # type: ignore[arg-type]
     )  # fmt: skip
     label = (
-        f"PSIS-LOO with subsampling: {m:,} of {n:,} rows drawn across the {d.n_partitions} partitions "
-        f"(seed {seed}), point-estimate (plpd) difference estimator (Magnusson et al. 2019), the plpd "
+        f"PSIS-LOO with subsampling: {m:,} of {n:,} rows drawn across the {sub.n_partitions} partitions "
+        f"(seed {sub.seed}), point-estimate (plpd) difference estimator (Magnusson et al. 2019), the plpd "
         f"summed per partition over all rows; the SE includes a subsampling SE of {sub_se:.3f}; on the "
         f"{B.shape[0]:,} Laplace proposals with the approximate-posterior correction (ratios "
         "p / (q p(y_i)), Magnusson et al. 2019; arviz_stats.loo_approximate_posterior)"

@@ -110,6 +110,15 @@ class _DaskPoint(_NotOnDask):
             return predict_dask(d, beta, new_df)
         return predict_partition(new_df, d.recipe, beta)
 
+    def diagnostics(self, *args, **kwargs):
+        """Not offered: the diagnostics and the report are a posterior's."""
+        raise ArgumentError(
+            "diagnostics() and report() are for posterior fits; on dask data run "
+            "sample(method='laplace') and call its diagnostics() or report(path, fits=(this fit,))"
+        )
+
+    report = diagnostics
+
     def loo(self, *args, **kwargs):
         """Not offered: LOO averages over a posterior, and a point fit has no draws."""
         raise ArgumentError(

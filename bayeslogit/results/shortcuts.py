@@ -495,7 +495,43 @@ class PosteriorShortcuts:
 
 
 class DaskPosteriorShortcuts:
-    """``loo`` for the Laplace fit of a dask DataFrame (rows left in their partitions)."""
+    """``loo``, ``diagnostics`` and ``report`` for the Laplace fit of a dask DataFrame (rows left
+    in their partitions)."""
+
+    def diagnostics(self, *, observations: int | None = None, seed: int = 0):
+        """Importance sampling's Pareto k and ESS, and PSIS-LOO and the fit-quality scores on a
+        row subsample (the LOO's; say so in their notes). See
+        :func:`bayeslogit.check.dask_report.dask_diagnose`.
+
+        Returns
+        -------
+        bayeslogit.check.diagnostics.Diagnostics
+        """
+        from ..check.dask_report import dask_diagnose
+
+        return dask_diagnose(self, observations=observations, seed=seed)
+
+    def report(
+        self,
+        path,
+        *,
+        fits=(),
+        title: str | None = None,
+        run_info: dict | None = None,
+        observations: int | None = None,
+        seed: int = 0,
+        progress: bool = False,
+    ):
+        """Write a self-contained HTML report: the model, the posterior, the diagnostics, the
+        fit quality and binned residuals on a row subsample, the event rate over all rows (one
+        pass over the partitions) and PSIS-LOO, each saying which rows it used. See
+        :func:`bayeslogit.check.dask_report.write_dask_report`."""
+        from ..check.dask_report import write_dask_report
+
+        return write_dask_report(
+            self, path, fits=fits, title=title, run_info=run_info, observations=observations, seed=seed,
+            progress=progress,
+        )  # fmt: skip
 
     def loo(self, *, observations: int | None = None, seed: int = 0):
         """PSIS-LOO on a subsample of rows drawn across the partitions (two passes over the
