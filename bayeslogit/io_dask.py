@@ -240,7 +240,12 @@ def load_dask(meta: dict[str, Any], tree, spath: str):
         weights_name=meta.get("weights"), offset_name=meta.get("offset"), offset_terms=tuple(dm["offset_terms"]),
         saved_partitions=int(dm["n_partitions"]),
     )  # fmt: skip
-    model = LogitModel._from_parts(design, ResolvedPriors.from_json(meta["priors"]))  # type: ignore[arg-type]
+    try:
+        priors = ResolvedPriors.from_json(meta["priors"])
+        fit_priors = ResolvedPriors.from_json(dm["fit_priors"]) if meta["kind"] == "map" else None
+    except BayeslogitError as exc:
+        raise FitFileError(f"{spath!r} is damaged: its stored priors are invalid ({exc})") from None
+    model = LogitModel._from_parts(design, priors)  # type: ignore[arg-type]
     if meta["kind"] == "posterior":
         return _load_laplace(model, tree, dm, meta, spath)
     point = tree["point"]
@@ -249,10 +254,8 @@ def load_dask(meta: dict[str, Any], tree, spath: str):
         logpost=float(dm["logpost"]), iterations=int(dm["iterations"]), converged=bool(dm["converged"]),
     )  # fmt: skip
     _finite(spath, beta=fit.beta, neg_hessian=fit.neg_hessian)
-    if meta["kind"] == "map":
-        return DaskMAPResults(
-            model, fit, ResolvedPriors.from_json(dm["fit_priors"]), llf=float(dm["llf"]), prior_label=dm["prior_label"]
-        )
+    if fit_priors is not None:
+        return DaskMAPResults(model, fit, fit_priors, llf=float(dm["llf"]), prior_label=dm["prior_label"])
     res = DaskMLEResults(
         model, fit, llf=float(dm["llf"]), separation=dm["separation"], separating_columns=dm["separating_columns"]
     )

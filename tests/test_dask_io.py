@@ -131,6 +131,7 @@ def test_filtered_frame_stores_no_path(parquet, tmp_path):
         (lambda m: m.update(formula="y ~ __import__('os').system('touch pwned')"), "does not run code"),
         (lambda m: m["dask"]["columns"][0].update(dtype="evil"), "unknown dtype 'evil'"),
         (lambda m: m.update(column_names=["Intercept", "x"]), "other columns than the fit"),
+        (lambda m: m["priors"]["priors"]["x"].update(family="Nope"), "its stored priors are invalid"),
     ],
 )
 def test_a_damaged_or_crafted_file_is_refused(fits, tmp_path, edit, match, monkeypatch):
