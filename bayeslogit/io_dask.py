@@ -98,11 +98,20 @@ def _proto(columns: list, spath: str) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def dask_meta(results) -> dict[str, Any]:
-    """The JSON description of a dask fit (added to :mod:`bayeslogit.io`'s)."""
-    d: DaskDesign = results.model.design
+def design_meta(d: DaskDesign) -> dict[str, Any]:
+    """The JSON description of a dask design: its recipe (formula, response coding, the columns'
+    dtypes and levels), its reduced statistics and the Parquet source."""
     r = d.recipe
-    out: dict[str, Any] = {
+    return {
+        "formula": d.formula,
+        "response": d.response,
+        "event": _plain(d.event),
+        "levels": [_plain(v) for v in d.levels],
+        "trials": d.trials_name,
+        "weights": d.weights_name,
+        "offset": d.offset_name,
+        "n_dropped": int(d.n_dropped),
+        "column_names": list(d.column_names),
         "columns": _columns(r.proto),
         "used": list(r.used),
         "categorical": list(r.categorical),
@@ -118,6 +127,11 @@ def dask_meta(results) -> dict[str, Any]:
         "total_weight": float(d.total_weight),
         "parquet": parquet_source(d.frame),
     }
+
+
+def dask_meta(results) -> dict[str, Any]:
+    """The JSON description of a dask fit (added to :mod:`bayeslogit.io`'s)."""
+    out = design_meta(results.model.design)
     if isinstance(results, DaskLaplaceResults):
         out.update(pareto_k=results.pareto_k, ess_importance=results.ess_importance)
     else:
@@ -206,40 +220,49 @@ def _reopen(parquet, used: list[str]):
         return None
 
 
-def load_dask(meta: dict[str, Any], tree, spath: str):
-    """A dask fit from its description and groups (see the module docstring)."""
-    from .model import LogitModel
-
-    dm = meta["dask"]
+def design_from_meta(dm: dict[str, Any], spath: str) -> DaskDesign:
+    """The dask design :func:`design_meta` described: patsy's ``DesignInfo`` rebuilt on zero
+    rows of the stored dtypes (the formula checked against the safe grammar first), the frame
+    reopened from the Parquet source when it still exists (else None: no rows)."""
     proto = _proto(dm["columns"], spath)
     try:
-        check_formula(meta["formula"], proto.columns)
+        check_formula(dm["formula"], proto.columns)
     except UnsafeFormula as exc:
         raise FitFileError(
             f"the formula stored in {spath!r} contains {exc.part[:80]!r} ({exc.why}); bayeslogit does not "
             "run code from fit files, and dask fits never need more than the safe grammar"
         ) from None
     recipe = DesignRecipe(
-        key=uuid.uuid4().hex, formula=meta["formula"], proto=proto, used=tuple(dm["used"]),
-        categorical=tuple(dm["categorical"]), response=meta["response"], event_value=dm["event_value"],
-        trials=meta["trials"], weights=meta.get("weights"), likelihood_weights=bool(dm["likelihood_weights"]),
-        offset=meta.get("offset"), missing=dm["missing"],
+        key=uuid.uuid4().hex, formula=dm["formula"], proto=proto, used=tuple(dm["used"]),
+        categorical=tuple(dm["categorical"]), response=dm["response"], event_value=dm["event_value"],
+        trials=dm["trials"], weights=dm["weights"], likelihood_weights=bool(dm["likelihood_weights"]),
+        offset=dm["offset"], missing=dm["missing"],
     )  # fmt: skip
     try:
         template = template_design(recipe)
     except BayeslogitError as exc:
         raise FitFileError(f"cannot rebuild the design stored in {spath!r}: {exc}") from None
-    if list(template.column_names) != list(meta["column_names"]):
+    if list(template.column_names) != list(dm["column_names"]):
         raise FitFileError(f"the design rebuilt from {spath!r} has other columns than the fit; the file is damaged")
-    design = DaskDesign(
-        formula=meta["formula"], response=meta["response"], event=meta["event"], levels=tuple(meta["levels"]),
+    return DaskDesign(
+        formula=dm["formula"], response=dm["response"], event=dm["event"], levels=tuple(dm["levels"]),
         column_names=list(template.column_names), design_info=template.design_info, recipe=recipe,
-        frame=_reopen(dm["parquet"], list(dm["used"])), n_obs=int(dm["n_obs"]), n_dropped=int(meta["n_dropped"]),
+        frame=_reopen(dm["parquet"], list(dm["used"])), n_obs=int(dm["n_obs"]), n_dropped=int(dm["n_dropped"]),
         x_mean=np.asarray(dm["x_mean"], dtype=float), x_sd=np.asarray(dm["x_sd"], dtype=float),
-        ybar=float(dm["ybar"]), total_weight=float(dm["total_weight"]), trials_name=meta["trials"],
-        weights_name=meta.get("weights"), offset_name=meta.get("offset"), offset_terms=tuple(dm["offset_terms"]),
+        ybar=float(dm["ybar"]), total_weight=float(dm["total_weight"]), trials_name=dm["trials"],
+        weights_name=dm["weights"], offset_name=dm["offset"], offset_terms=tuple(dm["offset_terms"]),
         saved_partitions=int(dm["n_partitions"]),
     )  # fmt: skip
+
+
+def load_dask(meta: dict[str, Any], tree, spath: str):
+    """A dask fit from its description and groups (see the module docstring)."""
+    from .model import LogitModel
+
+    dm = meta["dask"]
+    if any(dm[k] != meta[k] for k in ("formula", "response", "trials", "column_names")):
+        raise FitFileError(f"{spath!r} is damaged: its dask design does not match its description")
+    design = design_from_meta(dm, spath)
     try:
         priors = ResolvedPriors.from_json(meta["priors"])
         fit_priors = ResolvedPriors.from_json(dm["fit_priors"]) if meta["kind"] == "map" else None

@@ -125,12 +125,18 @@ def test_filtered_frame_stores_no_path(parquet, tmp_path):
     assert bl.load(tmp_path / "f.nc").model.design.frame is None
 
 
+def _both(meta, **kw):
+    meta.update(kw)
+    meta["dask"].update(kw)
+
+
 @pytest.mark.parametrize(
     "edit, match",
     [
-        (lambda m: m.update(formula="y ~ __import__('os').system('touch pwned')"), "does not run code"),
+        (lambda m: _both(m, formula="y ~ __import__('os').system('touch pwned')"), "does not run code"),
         (lambda m: m["dask"]["columns"][0].update(dtype="evil"), "unknown dtype 'evil'"),
-        (lambda m: m.update(column_names=["Intercept", "x"]), "other columns than the fit"),
+        (lambda m: _both(m, column_names=["Intercept", "x"]), "other columns than the fit"),
+        (lambda m: m.update(column_names=["Intercept", "x"]), "does not match its description"),
         (lambda m: m["priors"]["priors"]["x"].update(family="Nope"), "its stored priors are invalid"),
     ],
 )
