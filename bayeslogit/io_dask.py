@@ -20,6 +20,10 @@ description, with a ``"dask"`` entry):
   coefficients, tables, summaries and ``predict(new_data)`` (pandas or dask) work, and what
   needs the training rows says so.
 
+The fits of a model made by ``compress()`` (in memory, on the patterns) are stored the same
+way: the patterns (design rows with their counts; at most the option ``max_patterns``) with
+the dask design's recipe, never the original rows (:func:`save_compressed`).
+
 Loading runs no code from the file: the formula must pass the safe grammar
 (:func:`bayeslogit._formula.check_formula`) and is evaluated on zero rows in the safe
 environment; dtypes come from a fixed list.
@@ -46,7 +50,19 @@ from .fit.newton import NewtonResult
 from .priors import ResolvedPriors
 from .results.distributed import DaskLaplaceResults, DaskMAPResults, DaskMLEResults
 
-__all__ = ["is_dask_results", "dask_meta", "dask_groups", "save_dask", "load_dask"]
+__all__ = [
+    "is_dask_results",
+    "is_compressed_fit",
+    "design_meta",
+    "design_from_meta",
+    "dask_meta",
+    "dask_groups",
+    "dask_groups_point",
+    "save_dask",
+    "load_dask",
+    "save_compressed",
+    "load_compressed",
+]
 
 _DTYPES = frozenset(
     {"bool", "float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16", "uint8"}
@@ -308,3 +324,133 @@ def _load_laplace(model, tree, dm, meta, spath: str):
         ess_coef=arrays["ess_coef"],
     )  # fmt: skip
     return DaskLaplaceResults(model, draws, random_seed=meta.get("random_seed"))
+
+
+# -- the fits of a compressed model (model.compress(): the patterns, in memory) ------------------
+
+
+def is_compressed_fit(results) -> bool:
+    """True for the in-memory fits (MLE, MAP, posterior) of a model made by ``compress()``."""
+    return getattr(getattr(results, "model", None), "_compressed_from", None) is not None
+
+
+def _pattern_group(d):
+    import xarray as xr
+
+    data: dict[str, Any] = {"X": (("pattern", "coef"), d.X), "y": (("pattern",), np.asarray(d.y))}
+    for name in ("trials", "weights", "offset"):
+        v = getattr(d, name)
+        if v is not None:
+            data[name] = (("pattern",), np.asarray(v))
+    return xr.Dataset(data, coords={"coef": list(d.column_names)})
+
+
+def save_compressed(results, path, *, header: dict[str, Any], group: str, engine: Literal["h5netcdf"]) -> None:
+    """Write a fit of a compressed model: the patterns (design rows with their counts, at most
+    the option ``max_patterns``), the dask design they came from (:func:`design_meta`), and the
+    fit (the posterior's groups but the derived log-likelihood, or the estimate and Hessian)."""
+    import xarray as xr
+
+    from .results.posterior import PosteriorResults
+
+    model = results.model
+    d = model.design
+    meta: dict[str, Any] = {
+        **header, "kind": "posterior" if isinstance(results, PosteriorResults) else results.method,
+        "formula": model.formula, "response": d.response, "event": _plain(d.event),
+        "levels": [_plain(v) for v in d.levels], "trials": d.trials_name, "weights": d.weights_name,
+        "offset": d.offset_name, "n_dropped": int(d.n_dropped), "column_names": list(d.column_names),
+        "priors": model.priors.to_json(), "label": results.label,
+        "compressed": design_meta(model._compressed_from),
+    }  # fmt: skip
+    if isinstance(results, PosteriorResults):
+        meta.update(sampler=results.sampler, random_seed=results.random_seed)
+        groups = {k: v.to_dataset() for k, v in results.idata.children.items() if k != "log_likelihood"}
+        if "constant_data" in groups and "X" in groups["constant_data"]:
+            groups["constant_data"] = groups["constant_data"].drop_vars("X")  # the patterns hold it
+        root = results.idata.to_dataset()
+    else:
+        fit = results._newton
+        meta.update(logpost=float(fit.logpost), iterations=int(fit.iterations), converged=bool(fit.converged))
+        if results.method == "map":
+            meta.update(
+                fit_priors=results.priors.to_json(), prior_label=results.prior_label,
+                at_kink=[bool(k) for k in results.at_kink],
+            )  # fmt: skip
+        else:
+            meta.update(separation=results.separation, separating_columns=list(results.separating_columns))
+        groups = {"point": dask_groups_point(fit, list(d.column_names))}
+        root = xr.Dataset()
+    groups["patterns"] = _pattern_group(d)
+    tree = xr.DataTree.from_dict({"/": root, **groups, group: xr.Dataset(attrs={group: json.dumps(meta)})})
+    from io import BytesIO
+
+    buf = BytesIO()
+    tree.to_netcdf(buf, engine=engine, mode="w")
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(buf.getbuffer())
+
+
+def dask_groups_point(fit, coef: list[str]):
+    """The ``point`` group: the estimate and the negative Hessian."""
+    import xarray as xr
+
+    return xr.Dataset(
+        {"beta": (("coef",), fit.beta), "neg_hessian": (("coef", "coef_b"), fit.neg_hessian)},
+        coords={"coef": coef, "coef_b": coef},
+    )
+
+
+def load_compressed(meta: dict[str, Any], tree, spath: str):
+    """A fit of a compressed model (:func:`save_compressed`): the patterns' design with the
+    ``DesignInfo`` rebuilt from the dask design's recipe, so ``predict`` encodes new rows."""
+    import xarray as xr
+
+    from .design import Design
+    from .model import LogitModel
+    from .results.point import MAPResults, MLEResults
+    from .results.posterior import PosteriorResults
+
+    source = design_from_meta(meta["compressed"], spath)
+    if list(source.column_names) != list(meta["column_names"]) or "patterns" not in tree.children:
+        raise FitFileError(f"{spath!r} is damaged: its patterns do not match its design")
+    pat = tree["patterns"]
+    X = np.asarray(pat["X"].values, dtype=float)
+    opt = {k: (np.asarray(pat[k].values) if k in pat else None) for k in ("trials", "weights", "offset")}
+    _finite(spath, X=X, y=np.asarray(pat["y"].values, dtype=float))
+    template = template_design(source.recipe)
+    design = Design(
+        formula=meta["formula"], y=np.asarray(pat["y"].values), X=np.ascontiguousarray(X),
+        column_names=list(meta["column_names"]), design_info=source.design_info, response=meta["response"],
+        event=meta["event"], levels=tuple(meta["levels"]), trials=opt["trials"], trials_name=meta["trials"],
+        n_dropped=int(meta["n_dropped"]), weights=opt["weights"], weights_name=meta["weights"],
+        offset=opt["offset"], offset_name=meta["offset"], offset_terms=source.offset_terms,
+        offset_info=template.offset_info,
+    )  # fmt: skip
+    try:
+        priors = ResolvedPriors.from_json(meta["priors"])
+        fit_priors = ResolvedPriors.from_json(meta["fit_priors"]) if meta["kind"] == "map" else None
+    except BayeslogitError as exc:
+        raise FitFileError(f"{spath!r} is damaged: its stored priors are invalid ({exc})") from None
+    model = LogitModel._from_parts(design, priors)
+    model._compressed_from = source  # type: ignore[attr-defined]  # saved again as it was
+    label = meta["label"]
+    if meta["kind"] == "posterior":
+        groups = {k: v.to_dataset() for k, v in tree.children.items() if k not in ("patterns", "bayeslogit")}
+        if "constant_data" in groups:
+            groups["constant_data"]["X"] = (("obs", "coef"), design.X)
+        idata = xr.DataTree.from_dict({"/": tree.to_dataset(), **groups})
+        return PosteriorResults(model, idata, sampler=meta["sampler"], random_seed=meta["random_seed"], label=label)
+    point = tree["point"]
+    fit = NewtonResult(
+        beta=point["beta"].values.copy(), neg_hessian=point["neg_hessian"].values.copy(),
+        logpost=float(meta["logpost"]), iterations=int(meta["iterations"]), converged=bool(meta["converged"]),
+    )  # fmt: skip
+    _finite(spath, beta=fit.beta, neg_hessian=fit.neg_hessian)
+    if fit_priors is not None:
+        at_kink = np.asarray(meta["at_kink"], dtype=bool)
+        return MAPResults(model, fit, fit_priors, prior_label=meta["prior_label"], at_kink=at_kink)
+    return MLEResults(
+        model, fit, separation=meta["separation"], separating_columns=meta["separating_columns"], label=label
+    )

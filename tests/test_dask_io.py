@@ -51,6 +51,14 @@ def fits(parquet):
         return m.fit_mle(), m.fit_map(), m.sample(method="laplace", draws=150, chains=2, random_seed=4)
 
 
+def _shapes(path) -> list[tuple]:
+    """The shape of every array in the file."""
+    out: list[tuple] = []
+    with h5py.File(path) as f:
+        f.visititems(lambda name, obj: out.append(obj.shape) if isinstance(obj, h5py.Dataset) else None)
+    return out
+
+
 def _same(a, b):
     pd.testing.assert_series_equal(a.params, b.params, check_exact=True)
     pd.testing.assert_frame_equal(a.coef_table(), b.coef_table(), check_exact=True)
@@ -69,11 +77,9 @@ def test_round_trip_without_rows(fits, parquet, tmp_path, which):
         back = bl.load(path)
     assert type(back) is type(fit)
     _same(back, fit)
-    with h5py.File(path) as f:  # nothing of the rows' length is stored
-        sizes = []
-        f.visititems(lambda name, obj: sizes.append(obj.shape) if isinstance(obj, h5py.Dataset) else None)
+    with h5py.File(path) as f:
         meta = json.loads(f["bayeslogit"].attrs["bayeslogit"])
-    assert all(len(df) not in s for s in sizes)
+    assert all(len(df) not in s for s in _shapes(path))  # nothing of the rows' length is stored
     assert meta["dask"]["parquet"] is not None  # fits come from read_parquet: the path is kept
     if which < 2:
         new = df.head(40)
@@ -151,3 +157,36 @@ def test_a_damaged_or_crafted_file_is_refused(fits, tmp_path, edit, match, monke
     with pytest.raises(bl.FitFileError, match=match):
         bl.load(path)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_compressed_model_fits_round_trip(tmp_path):
+    """The fits of model.compress() store the patterns and the dask design's recipe (not the
+    rows): the same numbers, summary (with its 'rows became patterns' line), predictions of new
+    rows and LOO after loading, and a loaded fit saves again."""
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"g": rng.choice(["a", "b", "c"], 3000), "h": rng.choice(["u", "v"], 3000)})
+    df["k"] = rng.integers(0, 3, 3000)
+    df["y"] = rng.binomial(1, 0.3 + 0.2 * (df.g == "b"))
+    with dask.config.set(scheduler="threads"):
+        small = bl.LogitModel("y ~ C(g) * h + C(k)", dd.from_pandas(df, npartitions=3)).compress()
+    post = small.sample(draws=200, tune=200, chains=2, random_seed=1, progressbar=False)
+    full_model = bl.LogitModel("y ~ C(g) * h + C(k)", df)
+    full = {"mle": full_model.fit_mle(), "map": full_model.fit_map()}
+    for fit in (small.fit_mle(), small.fit_map(), post):
+        path = tmp_path / "c.nc"
+        fit.save(path)
+        back = bl.load(path)
+        assert type(back) is type(fit)
+        _same(back, fit)
+        m = small.design.n_obs
+        said = f"3000 ({m} weighted rows)" if fit.method == "mle" else f"3000 rows became {m} patterns"
+        assert said in str(back.summary())
+        new = df.head(30)
+        np.testing.assert_array_equal(back.predict(new).to_numpy(), fit.predict(new).to_numpy())
+        if fit is not post:
+            ref = full[fit.method].predict(new).iloc[:, 0]  # the in-memory fit of the rows themselves
+            np.testing.assert_allclose(back.predict(new).iloc[:, 0], ref, rtol=0, atol=1e-8)
+        assert all(3000 not in s for s in _shapes(path))
+        back.save(tmp_path / "again.nc")
+        _same(bl.load(tmp_path / "again.nc"), fit)
+    assert back.loo().elpd_data.elpd == post.loo().elpd_data.elpd
