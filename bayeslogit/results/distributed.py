@@ -9,8 +9,12 @@ lazy dask Series; the per-row residuals are not offered.
 :func:`sample_dask` is ``sample()`` on dask data: :func:`laplace_dask` (the Laplace
 approximation corrected by Pareto-smoothed importance sampling, each proposal's log posterior
 summed per partition) as :class:`DaskLaplaceResults`, or, for NUTS, a refusal naming
-``method="laplace"`` and ``compress()``. Shortcuts that read every training row (``save``,
-``report``, ``loo``...) are refused by name with the same way out.
+``method="laplace"`` and ``compress()``. The Laplace fit's ``loo``, ``diagnostics`` and
+``report`` work on a row subsample drawn across the partitions
+(:class:`~bayeslogit.results.shortcuts.DaskPosteriorShortcuts`), ``save`` stores no rows
+(:mod:`bayeslogit.io_dask`); the shortcuts that read every training row (``marginal_effects``,
+``posterior_predictive``...) are refused by name with the way out, and a point fit's ``loo``,
+``diagnostics`` and ``report`` point to ``sample(method="laplace")``.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
