@@ -4,8 +4,9 @@
 ``rows x 8`` standard-normal predictors and a 0/1 outcome to Parquet (row groups of 250,000
 rows, written in chunks so that the writer never holds the table), then in a fresh
 subprocess capped at ``--cap-gb`` of address space (``RLIMIT_AS``; default 3 GB, the issue's
-target) runs ``fit_mle()`` and ``sample(method="laplace")`` on ``dd.read_parquet`` with the
-threads scheduler, recording the seconds of each step, the number of data passes and the peak
+target) runs ``fit_mle()`` and ``sample(method="laplace")`` (then its subsampled ``loo()``,
+``report()`` and ``save()`` + ``bl.load()``) on ``dd.read_parquet`` with the threads scheduler,
+recording the seconds of each step, the number of data passes and the peak
 resident memory (``ru_maxrss``). dask-ml's ``LogisticRegression`` (a point estimate without
 standard errors) is timed in the same child when it is installed (with the largest difference of
 its coefficients from ``fit_mle()``'s); otherwise the result says so.
@@ -69,6 +70,7 @@ laplace_draws = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
 pyarrow.set_cpu_count(1); pyarrow.set_io_thread_count(1)
 with dask.config.set(scheduler="threads", num_workers=2):   # thread pools started before the cap
     dd.read_parquet(path, split_row_groups=True).partitions[:2].x0.sum().compute()
+import bayeslogit.check.dask_report, bayeslogit.io, matplotlib.figure  # the report's modules, before the cap
 try:  # dask-ml (optional) imported before the cap too, as bayeslogit is
     from dask_ml.linear_model import LogisticRegression
     dask_ml_missing = None
@@ -93,6 +95,13 @@ with dask.config.set(scheduler="threads", num_workers=2):
         post = model.sample(method="laplace", draws=laplace_draws, chains=4, random_seed=1)
         out["laplace_s"] = time.perf_counter() - t
         out["pareto_k"] = post.pareto_k; out["ess_importance"] = post.ess_importance
+        import os, tempfile
+        where = tempfile.mkdtemp()
+        t = time.perf_counter(); loo = post.loo(); out["loo_s"] = time.perf_counter() - t
+        out["loo_subsampling_se"] = loo.elpd_data.subsampling_se
+        t = time.perf_counter(); post.report(os.path.join(where, "r.html")); out["report_s"] = time.perf_counter() - t
+        t = time.perf_counter(); post.save(os.path.join(where, "p.nc")); bl.load(os.path.join(where, "p.nc"))
+        out["save_load_s"] = time.perf_counter() - t
     else:
         out["laplace"] = "skipped (--laplace-draws 0)"
     if dask_ml_missing:

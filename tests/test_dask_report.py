@@ -112,3 +112,21 @@ def test_report_written_self_contained_and_names_the_subsample(pair, tmp_path):
         post.report(tmp_path / "no" / "r.html")
     with pytest.raises(bl.ArgumentError, match=r"posterior fits.*method='laplace'"):
         mle.report(tmp_path / "m.html")
+
+
+def test_cli_report_of_a_saved_dask_fit(tmp_path, monkeypatch):
+    """``bayeslogit report FIT.nc`` of a saved dask Laplace fit reopens its Parquet files and
+    writes the dask report (the default subsample named on the page)."""
+    from bayeslogit.cli import main
+
+    df = _frame(800, seed=4)
+    df.to_parquet(tmp_path / "rows.parquet")
+    with dask.config.set(scheduler="threads"):
+        post = bl.LogitModel(FORMULA, dd.read_parquet(str(tmp_path / "rows.parquet"))).sample(
+            method="laplace", draws=150, chains=2, random_seed=3
+        )
+        post.save(tmp_path / "fit.nc")
+        status = main(["report", str(tmp_path / "fit.nc"), "--output", str(tmp_path / "r.html"), "--ignore-checks"])
+    text = (tmp_path / "r.html").read_text()
+    assert status == 0 and "a random subsample of 800 of 800 rows (seed 0)" in text
+    assert "the Parquet files named in" in text
