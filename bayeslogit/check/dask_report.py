@@ -41,6 +41,8 @@ __all__ = ["RATE_DRAWS", "expected_event_rate", "subsample_probabilities", "dask
 
 RATE_DRAWS = 200
 """Evenly spaced draws of the expected event rate (one pass; rows x draws work per partition)."""
+BLOCK_BYTES = 2 * 2**20
+"""Rows x draws blocks of the per-row work (in cache; little memory per worker thread)."""
 
 
 def _draws(post) -> np.ndarray:
@@ -53,7 +55,7 @@ def subsample_probabilities(post, sub: RowSubsample) -> np.ndarray:
     ``expit(x beta)``), by row blocks."""
     Bt = np.ascontiguousarray(_draws(post).T)
     out = np.empty(sub.rows.size)
-    for sl in _blocks.row_slices(sub.rows.size, _blocks.block_rows(Bt.shape[1])):
+    for sl in _blocks.row_slices(sub.rows.size, _blocks.block_rows(Bt.shape[1], block_bytes=BLOCK_BYTES)):
         off = None if sub.offset is None else sub.offset[sl]
         out[sl] = _numerics.inv_logit(_blocks.linear_predictor(sub.X[sl], Bt, off)).mean(axis=1)
     return out
@@ -68,7 +70,7 @@ def _rate_part(part: pd.DataFrame, recipe, Bt: np.ndarray) -> np.ndarray:
     m = np.ones(len(a.y)) if a.trials_fit is None else np.asarray(a.trials_fit, dtype=float)
     out[0], out[1] = float(np.sum(a.y_fit)), float(m.sum())
     with _blocks.one_blas_thread():
-        for sl in _blocks.row_slices(len(m), _blocks.block_rows(Bt.shape[1])):
+        for sl in _blocks.row_slices(len(m), _blocks.block_rows(Bt.shape[1], block_bytes=BLOCK_BYTES)):
             off = None if a.offset is None else a.offset[sl]
             out[2:] += m[sl] @ _numerics.inv_logit(_blocks.linear_predictor(a.X[sl], Bt, off))
     return out
