@@ -381,6 +381,14 @@ def test_loo_subsample_weights_and_dropped_rows(data):
             a = post.loo(observations=200, seed=7)
     assert post.model.design.n_obs == 1979
     _check_loo(a, ref.loo(method="subsample", observations=200, seed=7))
+    from bayeslogit.check.dask_report import expected_event_rate
+
+    with dask.config.set(scheduler="threads"):  # the report's event rates: dropped rows left out, weights counted
+        rate = expected_event_rate(post)
+    kept = df[df.x.notna()]
+    for level in "abc":
+        rows = kept[kept.g == level]
+        _close(rate.loc[f"g = {level}", "observed"], (rows.w * rows.y).sum() / rows.w.sum(), 1e-12)
 
 
 def test_loo_on_local_cluster_equals_threads(data, laplace_pair, cluster):

@@ -83,9 +83,14 @@ def test_event_rate_and_binned_residuals(pair):
     B = ref.draws()
     keep = np.unique(np.linspace(0, B.shape[0] - 1, 50).round().astype(int))
     d = ref.design
-    eta = d.X @ B[keep].T + d.offset[:, None]
-    np.testing.assert_allclose(rate["expected"], (1 / (1 + np.exp(-eta))).mean(axis=0), rtol=1e-10)
-    assert rate["observed"] == df.y.mean()
+    p = 1 / (1 + np.exp(-(d.X @ B[keep].T + d.offset[:, None])))  # rows x draws, in memory
+    assert list(rate.index) == ["overall", "g = a", "g = b", "g = c"]
+    for name, rows in [("overall", np.ones(len(df), bool))] + [(f"g = {v}", (df.g == v).to_numpy()) for v in "abc"]:
+        want = p[rows].mean(axis=0)
+        np.testing.assert_allclose(rate.attrs["draws"][list(rate.index).index(name)], want, rtol=1e-10)
+        np.testing.assert_allclose(rate.loc[name, "observed"], df.y[rows].mean(), rtol=1e-12)
+        np.testing.assert_allclose(rate.loc[name, "97.5%"], np.quantile(want, 0.975), rtol=1e-10)
+    assert rate.loc["g = b", "observed"] < rate.loc["g = a", "observed"]  # the levels differ: not all-row copies
     from bayeslogit.check.scores import fitted_probabilities
 
     rows = sub.rows
@@ -106,6 +111,7 @@ def test_report_written_self_contained_and_names_the_subsample(pair, tmp_path):
     assert text.startswith("<!DOCTYPE html>") and "<script" not in text and 'src="http' not in text
     assert "a random subsample of 400 of 1,600 rows (seed 2)" in text
     assert f"{diag.fit.brier:.4f}" in text and f"{df.y.mean():.4f}" in text
+    assert f"{df.y[df.g == 'c'].mean():.4f}" in text and "g = c" in text  # the per-level event rate
     assert "400 of 1,600 rows drawn across the 4 partitions" in text
     assert "data:image/png;base64," in text and "test frame" in text
     with pytest.raises(bl.ArgumentError, match="does not exist"):

@@ -13,8 +13,9 @@ Where each number comes from (the page and ``diagnostics()`` say the same):
   (:func:`~bayeslogit.check.statistics.binned_residuals_of`), each of the posterior-mean
   probabilities over the draws, exactly as the in-memory fit computes them on those rows;
 - **one pass over all rows** (per partition, :func:`expected_event_rate`): the observed event
-  rate against the posterior of the expected event rate (the mean fitted probability over
-  every row, per draw, for up to :data:`RATE_DRAWS` evenly spaced draws).
+  rate, overall and per factor level, against the posterior of the expected event rate (the
+  mean fitted probability over those rows, per draw, for up to :data:`RATE_DRAWS` evenly
+  spaced draws).
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -35,7 +36,7 @@ from ..errors import ArgumentError
 from ..interpret.loo_dask import RowSubsample, dask_loo, draw_subsample
 from .diagnostics import ESS_PER_CHAIN, Check, Diagnostics
 from .scores import fit_quality_of
-from .statistics import binned_residuals_of
+from .statistics import PPC_MAX_LEVELS, binned_residuals_of
 
 __all__ = ["RATE_DRAWS", "expected_event_rate", "subsample_probabilities", "dask_diagnose", "write_dask_report"]
 
@@ -61,24 +62,44 @@ def subsample_probabilities(post, sub: RowSubsample) -> np.ndarray:
     return out
 
 
-def _rate_part(part: pd.DataFrame, recipe, Bt: np.ndarray) -> np.ndarray:
-    """``[events, trials, expected events per draw...]`` of one partition."""
-    a = partition_arrays(part, recipe)
-    out = np.zeros(2 + Bt.shape[1])
-    if len(a.y) == 0:
-        return out
-    m = np.ones(len(a.y)) if a.trials_fit is None else np.asarray(a.trials_fit, dtype=float)
-    out[0], out[1] = float(np.sum(a.y_fit)), float(m.sum())
-    with _blocks.one_blas_thread():
-        for sl in _blocks.row_slices(len(m), _blocks.block_rows(Bt.shape[1], block_bytes=BLOCK_BYTES)):
-            off = None if a.offset is None else a.offset[sl]
-            out[2:] += m[sl] @ _numerics.inv_logit(_blocks.linear_predictor(a.X[sl], Bt, off))
+def _groups(recipe) -> list[tuple[str, object]]:
+    """``(column, level)`` of every factor level the event-rate check shows (the first
+    :data:`~bayeslogit.check.statistics.PPC_MAX_LEVELS` levels of each factor)."""
+    out = []
+    for c in recipe.categorical:
+        if c in (recipe.response, recipe.trials, recipe.weights, recipe.offset):
+            continue
+        out += [(c, level) for level in list(recipe.proto[c].dtype.categories)[:PPC_MAX_LEVELS]]
     return out
 
 
-def expected_event_rate(post, *, max_draws: int = RATE_DRAWS) -> dict:
-    """One pass over the partitions: the observed event rate (events / trials over every row)
-    and, per draw (up to ``max_draws`` evenly spaced), the expected rate ``sum m_i p_i / sum m_i``."""
+def _rate_part(part: pd.DataFrame, recipe, Bt: np.ndarray) -> np.ndarray:
+    """Per group (every row, then each factor level of :func:`_groups`): ``[events, trials,
+    expected events per draw...]`` of one partition, shape ``(1 + levels, 2 + draws)``."""
+    groups = _groups(recipe)
+    a = partition_arrays(part, recipe)
+    out = np.zeros((1 + len(groups), 2 + Bt.shape[1]))
+    if len(a.y) == 0:
+        return out
+    kept = part.loc[~part[list(recipe.used)].isna().any(axis=1).to_numpy()]  # the rows partition_arrays keeps
+    Z = np.ones((len(a.y), 1 + len(groups)))  # column 0: every row; then one indicator per level
+    for j, (c, level) in enumerate(groups, start=1):
+        Z[:, j] = (kept[c].astype(object) == level).to_numpy()
+    m = np.ones(len(a.y)) if a.trials_fit is None else np.asarray(a.trials_fit, dtype=float)
+    out[:, 0], out[:, 1] = Z.T @ np.asarray(a.y_fit, dtype=float), Z.T @ m
+    with _blocks.one_blas_thread():
+        for sl in _blocks.row_slices(len(m), _blocks.block_rows(Bt.shape[1], block_bytes=BLOCK_BYTES)):
+            off = None if a.offset is None else a.offset[sl]
+            out[:, 2:] += (Z[sl] * m[sl, None]).T @ _numerics.inv_logit(_blocks.linear_predictor(a.X[sl], Bt, off))
+    return out
+
+
+def expected_event_rate(post, *, max_draws: int = RATE_DRAWS) -> pd.DataFrame:
+    """One pass over the partitions: the observed event rate (events / trials) over every row
+    and per factor level, and the posterior of the expected rate ``sum m_i p_i / sum m_i`` over
+    the same rows (up to ``max_draws`` evenly spaced draws): one row per group, the columns
+    ``observed``, ``expected (mean)``, ``2.5%``, ``97.5%``, ``P(expected >= observed)``; the
+    expected rate per draw in ``attrs["draws"]`` (groups x draws)."""
     dask, _ = import_dask()
     B = _draws(post)
     keep = np.unique(np.linspace(0, B.shape[0] - 1, min(max_draws, B.shape[0])).round().astype(np.int64))
@@ -86,7 +107,17 @@ def expected_event_rate(post, *, max_draws: int = RATE_DRAWS) -> dict:
     d = post.model.design
     parts = [dask.delayed(_rate_part)(p, d.recipe, Bt) for p in d.partitions()]
     total = np.sum(np.stack(dask.compute(*parts)), axis=0)
-    return {"observed": total[0] / total[1], "expected": total[2:] / total[1], "draws": keep.size, "of": B.shape[0]}
+    names = ["overall"] + [f"{c} = {level}" for c, level in _groups(d.recipe)]
+    with np.errstate(invalid="ignore", divide="ignore"):  # a level absent from the data: NaN
+        obs = total[:, 0] / total[:, 1]
+        exp = total[:, 2:] / total[:, 1:2]
+    out = pd.DataFrame(
+        {"observed": obs, "expected (mean)": exp.mean(axis=1), "2.5%": np.quantile(exp, 0.025, axis=1),
+         "97.5%": np.quantile(exp, 0.975, axis=1), "P(expected >= observed)": (exp >= obs[:, None]).mean(axis=1)},
+        index=pd.Index(names, name="event rate"),
+    )  # fmt: skip
+    out.attrs.update(draws=exp, n_draws=keep.size, of=B.shape[0])
+    return out
 
 
 def dask_diagnose(post, *, observations: int | None = None, seed: int = 0) -> Diagnostics:
@@ -174,21 +205,17 @@ def _sections(post, diag: Diagnostics, fits: Sequence, run_info: dict | None, su
         + f"<p class='note'>{html.escape(diag.fit.note)}. Brier score: lower is better; log score: higher is "
         "better; AUC: 0.5 no discrimination; miscalibration (PAV/CORP): 0 is perfectly calibrated.</p>"
     )  # fmt: skip
-    rate = expected_event_rate(post)
-    lo, hi = np.quantile(rate["expected"], [0.025, 0.975])
-    rate_table = pd.DataFrame(
-        {"observed": [rate["observed"]], "expected (mean)": [float(np.mean(rate["expected"]))],
-         "2.5%": [lo], "97.5%": [hi], "P(expected >= observed)": [float(np.mean(rate["expected"] >= rate["observed"]))]},
-        index=pd.Index(["event rate"], name=f"all {d.n_obs:,} rows"),
-    )  # fmt: skip
+    rate_table = expected_event_rate(post)
     trials = np.ones(sub.rows.size) if sub.trials is None else np.asarray(sub.trials, dtype=float)
     bins = binned_residuals_of(subsample_probabilities(post, sub), np.asarray(sub.y, dtype=float), trials)
     k = len(bins)
     out.append(
         "<h2 id='ppc'>Predictive checks</h2>" + table(rate_table, digits=4)
-        + f"<p class='note'>Over all {d.n_obs:,} rows, one pass over the partitions: the observed event rate "
-        f"and the expected rate (mean fitted probability) under {rate['draws']:,} evenly spaced of the "
-        f"{rate['of']:,} draws.</p>"
+        + f"<p class='note'>Over all {d.n_obs:,} rows and per factor level, one pass over the partitions: the "
+        f"observed event rate and the expected rate (mean fitted probability) under {rate_table.attrs['n_draws']:,} "
+        f"evenly spaced of the {rate_table.attrs['of']:,} draws; an observed rate outside the interval is one "
+        "the model does not reproduce (the expected rate, not a replicated one: at these sizes the "
+        "binomial noise of a replicate is small).</p>"
         + figure(
             lambda: figures.binned_residual_fig(bins), "binned residual plot",
             f"Binned residuals on {sub.describe()}: those rows sorted by fitted probability (posterior mean) "
