@@ -503,9 +503,29 @@ class DaskPosteriorShortcuts:
         row subsample (the LOO's; say so in their notes). See
         :func:`bayeslogit.check.dask_report.dask_diagnose`.
 
+        Parameters
+        ----------
+        observations : int, optional
+            Rows in the subsample (default 2,000, or all rows when fewer).
+        seed : int
+            Seed of the subsample (the same rows as ``loo(seed=seed)``).
+
         Returns
         -------
         bayeslogit.check.diagnostics.Diagnostics
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, dask, dask.dataframe as dd, bayeslogit as bl
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=400)})
+        >>> df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x)))
+        >>> with dask.config.set(scheduler="threads"):
+        ...     post = bl.LogitModel("y ~ x", dd.from_pandas(df, npartitions=4)).sample(
+        ...         method="laplace", draws=200, chains=2, random_seed=1)
+        ...     diag = post.diagnostics(observations=100)
+        >>> diag.to_frame().index[0]
+        'Pareto k (importance sampling)'
         """
         from ..check.dask_report import dask_diagnose
 
@@ -525,7 +545,40 @@ class DaskPosteriorShortcuts:
         """Write a self-contained HTML report: the model, the posterior, the diagnostics, the
         fit quality and binned residuals on a row subsample, the event rate over all rows (one
         pass over the partitions) and PSIS-LOO, each saying which rows it used. See
-        :func:`bayeslogit.check.dask_report.write_dask_report`."""
+        :func:`bayeslogit.check.dask_report.write_dask_report`.
+
+        Parameters
+        ----------
+        path : str or Path
+            Output file (``.html``), written to a temporary file and renamed.
+        fits : sequence of results
+            Point fits of the same model (``fit_mle()``, ``fit_map()``) whose tables are shown too.
+        title : str, optional
+            Page title.
+        run_info : dict, optional
+            Shown under "Run information": ``"data source"`` and other facts.
+        observations, seed : int
+            The row subsample (as :meth:`diagnostics`).
+        progress : bool
+            Print a line when the file is written.
+
+        Returns
+        -------
+        pathlib.Path
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, pandas as pd, dask, dask.dataframe as dd, bayeslogit as bl
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=400)})
+        >>> df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x)))
+        >>> with dask.config.set(scheduler="threads"):
+        ...     post = bl.LogitModel("y ~ x", dd.from_pandas(df, npartitions=4)).sample(
+        ...         method="laplace", draws=200, chains=2, random_seed=1)
+        ...     out = post.report(os.path.join(tempfile.mkdtemp(), "r.html"), observations=100)
+        >>> "a random subsample of 100 of 400 rows" in out.read_text()
+        True
+        """
         from ..check.dask_report import write_dask_report
 
         return write_dask_report(
