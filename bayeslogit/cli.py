@@ -543,11 +543,16 @@ def _report(args: argparse.Namespace) -> int:
     import bayeslogit as bl
 
     from .errors import ArgumentError
+    from .results.distributed import DaskLaplaceResults
 
     if args.output is None:
         args.output = default_report_path(args.fit_file)
     _check_paths({"FIT.nc": args.fit_file}, {"--output": args.output})
     post: Any = bl.load(args.fit_file, trust=args.trust)  # a binary or a categorical posterior
+    if isinstance(post, DaskLaplaceResults):  # rows from its Parquet files, on a subsample (check/dask_report.py)
+        post.report(args.output, run_info={"data source": f"the Parquet files named in {args.fit_file}"})
+        print(f"[report] wrote {args.output}", file=sys.stderr, flush=True)
+        return _exit_status(post.diagnostics(), args)
     if not isinstance(post, bl.PosteriorResults) and not cli_categorical.is_categorical(post, posterior=True):
         raise ArgumentError(
             f"{args.fit_file!r} holds a {post.label} fit; the report needs a posterior "

@@ -25,6 +25,8 @@ skipped, their design matrix compared element by element).
 Formulas that call functions other than numpy (as ``np``/``numpy``) and patsy's builtins need
 those passed to :func:`load` as ``namespace``.
 
+The fits of a dask DataFrame store no rows: see :mod:`bayeslogit.io_dask`.
+
 The file is written with the ``h5netcdf`` engine (netCDF4/HDF5 format), which supports the
 groups of a ``DataTree``.
 
@@ -55,6 +57,7 @@ from .io_categorical import (
     is_categorical,
     load_categorical,
 )
+from .io_dask import is_compressed_fit, is_dask_results, load_compressed, load_dask, save_compressed, save_dask
 from .model import LogitModel, training_rows
 from .priors import ResolvedPriors
 from .results.base import Results
@@ -107,6 +110,11 @@ def save(results: Results, path: str | os.PathLike) -> None:
     """
     import xarray as xr
 
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION}
+    if is_dask_results(results):  # the rows stay where they are: bayeslogit.io_dask
+        return save_dask(results, path, header=header, group=GROUP, engine=ENGINE)
+    if is_compressed_fit(results):  # model.compress(): the patterns, no rows (bayeslogit.io_dask)
+        return save_compressed(results, path, header=header, group=GROUP, engine=ENGINE)
     categorical = is_categorical(results)  # multinomial, ordinal: bayeslogit.io_categorical
     if not (isinstance(results, (PosteriorResults, PointResults)) or categorical):
         raise ArgumentError(
@@ -388,6 +396,8 @@ def _load_tree(tree, spath: str, *, trust: bool, namespace):
     import xarray as xr
 
     meta = _read_meta(tree, spath)
+    if "dask" in meta or "compressed" in meta:  # a dask fit, or a compressed one: no rows stored (io_dask)
+        return load_dask(meta, tree, spath) if "dask" in meta else load_compressed(meta, tree, spath)
     group = tree[GROUP].to_dataset()
     data = _dataset_to_frame(group)
     if not trust:

@@ -212,7 +212,8 @@ class LogitModel:
         Returns
         -------
         LogitModel
-            An in-memory model (its design holds the patterns; it cannot be saved).
+            An in-memory model (its design holds the patterns; its fits' ``save()`` stores the
+            patterns and the dask design's recipe, never the rows).
 
         Examples
         --------
@@ -228,6 +229,7 @@ class LogitModel:
             raise ArgumentError("compress() is for models of dask DataFrames; this model's rows are in memory")
         max_rows = options["max_patterns"] if max_rows is None else check_int("max_rows", max_rows, low=1)
         small = LogitModel._from_parts(compress(self.design, max_rows=max_rows).design, self.priors)
+        small._compressed_from = self.design  # type: ignore[attr-defined]  # its fits save the patterns + recipe
         return small
 
     @classmethod

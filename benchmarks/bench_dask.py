@@ -4,10 +4,12 @@
 ``rows x 8`` standard-normal predictors and a 0/1 outcome to Parquet (row groups of 250,000
 rows, written in chunks so that the writer never holds the table), then in a fresh
 subprocess capped at ``--cap-gb`` of address space (``RLIMIT_AS``; default 3 GB, the issue's
-target) runs ``fit_mle()`` and ``sample(method="laplace")`` on ``dd.read_parquet`` with the
-threads scheduler, recording the seconds of each step, the number of data passes and the peak
+target) runs ``fit_mle()`` and ``sample(method="laplace")`` (then its subsampled ``loo()``,
+``report()`` and ``save()`` + ``bl.load()``) on ``dd.read_parquet`` with the threads scheduler,
+recording the seconds of each step, the number of data passes and the peak
 resident memory (``ru_maxrss``). dask-ml's ``LogisticRegression`` (a point estimate without
-standard errors) is timed in the same child when it is installed; otherwise the result says so.
+standard errors) is timed in the same child when it is installed (with the largest difference of
+its coefficients from ``fit_mle()``'s); otherwise the result says so.
 A second check fits the first ``--cluster-rows`` rows on the threads scheduler and on a
 ``distributed.LocalCluster`` of two worker processes and reports the largest difference of
 the coefficients and standard errors. A third writes ``--factor-rows`` rows of four two-level
@@ -64,9 +66,16 @@ import bayeslogit as bl
 import bayeslogit.fit.distributed as fd, bayeslogit.results.distributed
 
 path, formula, cap = sys.argv[1], sys.argv[2], int(sys.argv[3])
+laplace_draws = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
 pyarrow.set_cpu_count(1); pyarrow.set_io_thread_count(1)
 with dask.config.set(scheduler="threads", num_workers=2):   # thread pools started before the cap
     dd.read_parquet(path, split_row_groups=True).partitions[:2].x0.sum().compute()
+import bayeslogit.check.dask_report, bayeslogit.io, matplotlib.figure  # the report's modules, before the cap
+try:  # dask-ml (optional) imported before the cap too, as bayeslogit is
+    from dask_ml.linear_model import LogisticRegression
+    dask_ml_missing = None
+except ImportError as exc:
+    dask_ml_missing = f"not installed ({exc})"
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 passes = {"n": 0}
 real = fd.data_pass
@@ -81,28 +90,43 @@ with dask.config.set(scheduler="threads", num_workers=2):
     t = time.perf_counter(); mle = model.fit_mle(); out["fit_mle_s"] = time.perf_counter() - t
     out["fit_mle_passes"] = passes["n"]; out["fit_mle_iterations"] = mle.iterations
     out["params"] = mle.params.tolist(); out["bse"] = mle.bse.tolist()
-    t = time.perf_counter()
-    post = model.sample(method="laplace", draws=1000, chains=4, random_seed=1)
-    out["laplace_s"] = time.perf_counter() - t
-    out["pareto_k"] = post.pareto_k; out["ess_importance"] = post.ess_importance
-    try:
-        from dask_ml.linear_model import LogisticRegression
-    except ImportError as exc:
-        out["dask_ml"] = f"not installed ({exc})"
+    if laplace_draws:
+        t = time.perf_counter()
+        post = model.sample(method="laplace", draws=laplace_draws, chains=4, random_seed=1)
+        out["laplace_s"] = time.perf_counter() - t
+        out["pareto_k"] = post.pareto_k; out["ess_importance"] = post.ess_importance
+        import os, tempfile
+        where = tempfile.mkdtemp()
+        t = time.perf_counter(); loo = post.loo(); out["loo_s"] = time.perf_counter() - t
+        out["loo_subsampling_se"] = loo.elpd_data.subsampling_se
+        t = time.perf_counter(); post.report(os.path.join(where, "r.html")); out["report_s"] = time.perf_counter() - t
+        t = time.perf_counter(); post.save(os.path.join(where, "p.nc")); bl.load(os.path.join(where, "p.nc"))
+        out["save_load_s"] = time.perf_counter() - t
     else:
-        X = ddf[[c for c in ddf.columns if c != "y"]].to_dask_array(lengths=True)
-        t = time.perf_counter(); LogisticRegression(penalty="none", solver="newton").fit(X, ddf["y"].to_dask_array(lengths=True))
-        out["dask_ml_s"] = time.perf_counter() - t
+        out["laplace"] = "skipped (--laplace-draws 0)"
+    if dask_ml_missing:
+        out["dask_ml"] = dask_ml_missing
+    else:  # one array of the same frame: projected separately, X and y can come out in different partitions
+        try:
+            t = time.perf_counter()
+            cols = [c for c in ddf.columns if c != "y"]
+            arr = ddf[cols + ["y"]].to_dask_array(lengths=True)
+            lr = LogisticRegression(penalty="none", solver="newton").fit(arr[:, : len(cols)], arr[:, len(cols)])
+            out["dask_ml_s"] = time.perf_counter() - t
+            theirs = np.concatenate([[lr.intercept_], np.ravel(lr.coef_)])
+            out["dask_ml_max_abs_diff_params"] = float(np.max(np.abs(theirs - np.asarray(out["params"]))))
+        except Exception as exc:  # a failure of dask-ml is reported, not the end of the run
+            out["dask_ml"] = f"failed: {type(exc).__name__}: {str(exc)[:300]}"
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print("RESULT " + json.dumps(out))
 """
 
 
-def fit_capped(path: Path, cap_gb: float) -> dict:
-    return _capped_child(CHILD, path, FORMULA, cap_gb)
+def fit_capped(path: Path, cap_gb: float, laplace_draws: int = 1000) -> dict:
+    return _capped_child(CHILD, path, FORMULA, cap_gb, str(laplace_draws))
 
 
-def _capped_child(code: str, path: Path, formula: str, cap_gb: float) -> dict:
+def _capped_child(code: str, path: Path, formula: str, cap_gb: float, *extra: str) -> dict:
     env = dict(
         os.environ,
         ARROW_DEFAULT_MEMORY_POOL="system",
@@ -114,7 +138,7 @@ def _capped_child(code: str, path: Path, formula: str, cap_gb: float) -> dict:
     )
     t = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(path), formula, str(int(cap_gb * 2**30))],
+        [sys.executable, "-c", code, str(path), formula, str(int(cap_gb * 2**30)), *extra],
         capture_output=True,
         text=True,
         env=env,
@@ -203,7 +227,9 @@ def compress_and_sample(path: Path, cap_gb: float) -> dict:
     return _capped_child(COMPRESS_CHILD, path, FACTOR_FORMULA, cap_gb)
 
 
-def bench_dask(*, rows: int, cap_gb: float, cluster_rows: int, factor_rows: int | None = None) -> dict:
+def bench_dask(
+    *, rows: int, cap_gb: float, cluster_rows: int, factor_rows: int | None = None, laplace_draws: int = 1000
+) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.parquet"
         print(f"dask: writing {rows:,} rows x {PREDICTORS} predictors to Parquet", flush=True)
@@ -211,7 +237,7 @@ def bench_dask(*, rows: int, cap_gb: float, cluster_rows: int, factor_rows: int 
         res["parquet_mb"] = path.stat().st_size / 2**20
         res["design_mb"] = rows * (PREDICTORS + 1) * 8 / 2**20
         print(f"dask: fit_mle and method='laplace' under RLIMIT_AS = {cap_gb} GB", flush=True)
-        res["capped"] = fit_capped(path, cap_gb)
+        res["capped"] = fit_capped(path, cap_gb, laplace_draws)
         print(json.dumps(res["capped"], indent=1), flush=True)
         res["local_cluster"] = cluster_check(path, min(rows, cluster_rows))
         print(json.dumps(res["local_cluster"], indent=1), flush=True)
@@ -232,13 +258,15 @@ def main(argv=None) -> int:
     ap.add_argument("--cap-gb", type=float, default=3.0)
     ap.add_argument("--cluster-rows", type=int, default=1_000_000)
     ap.add_argument("--factor-rows", type=int, default=100_000_000, help="the compression scenario (0: skip)")
+    ap.add_argument("--laplace-draws", type=int, default=1000, help="per chain, 4 chains (0: skip the Laplace fit)")
     ap.add_argument("--out", default="benchmarks/results/bench_dask.json")
     args = ap.parse_args(argv)
     res = bench_dask(
         rows=1_000_000 if args.quick else args.rows,
         cap_gb=args.cap_gb,
         cluster_rows=args.cluster_rows,
-        factor_rows=1_000_000 if args.quick else args.factor_rows,
+        factor_rows=1_000_000 if args.quick and args.factor_rows else args.factor_rows,
+        laplace_draws=args.laplace_draws,
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

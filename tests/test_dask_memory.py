@@ -5,7 +5,9 @@ The child process imports everything, starts its thread pools (pyarrow's, dask's
 cannot be started under the cap), reads its own address-space size ``V``, caps itself at
 ``V + HEADROOM`` bytes (``RLIMIT_AS``: every further allocation and file read must fit in the
 headroom; pyarrow's system allocator, one malloc arena and a fixed mmap threshold, so that
-address space reserved but unused is not what runs out) and fits ``fit_mle()`` on ``dd.read_parquet`` with the threads scheduler. The design matrix alone (``rows x columns x 8`` bytes) is larger than the
+address space reserved but unused is not what runs out) and fits ``fit_mle()`` on ``dd.read_parquet`` with the threads scheduler,
+then ``sample(method="laplace")``, its ``loo()`` (rows subsampled across the partitions), its
+``report()`` and ``save()``. The design matrix alone (``rows x columns x 8`` bytes) is larger than the
 headroom, so holding the data would fail (checked: reading the file with pandas in the same
 capped child raises ``MemoryError``). The reference is the in-memory fit of the same rows in
 this (uncapped) process.
@@ -39,6 +41,7 @@ CHILD = textwrap.dedent(
     import numpy as np, pandas as pd, dask, dask.dataframe as dd, pyarrow, pyarrow.parquet as pq
     import bayeslogit as bl
     import bayeslogit.fit.distributed, bayeslogit.results.distributed, scipy.linalg
+    import bayeslogit.check.dask_report, bayeslogit.io, matplotlib.figure, os, tempfile
 
     def vm(key):
         return next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith(key))
@@ -58,6 +61,19 @@ CHILD = textwrap.dedent(
             print(json.dumps({"memory_error": True}))
         else:
             print(json.dumps({"memory_error": False}))
+        sys.exit(0)
+    if mode == "laplace":  # the Laplace fit, its LOO on rows subsampled across the partitions, report, file
+        with dask.config.set(scheduler="threads", num_workers=2):
+            model = bl.LogitModel(formula, dd.read_parquet(path, split_row_groups=True))
+            post = model.sample(method="laplace", draws=100, chains=2, random_seed=4)
+            loo = post.loo(observations=500, seed=1).elpd_data
+            where = tempfile.mkdtemp()
+            post.report(os.path.join(where, "r.html"), observations=500, seed=1)
+            post.save(os.path.join(where, "p.nc"))
+            html = open(os.path.join(where, "r.html")).read()
+        print(json.dumps({"loo": [loo.elpd, loo.se, loo.subsampling_se], "laplace": post.params.tolist(),
+                          "report_names_subsample": "subsample of 500 of 5,000,000 rows (seed 1)" in html,
+                          "file_bytes": os.path.getsize(os.path.join(where, "p.nc"))}))
         sys.exit(0)
     with dask.config.set(scheduler="threads", num_workers=2):
         fit = bl.LogitModel(formula, dd.read_parquet(path, split_row_groups=True)).fit_mle()
@@ -106,7 +122,16 @@ def test_parquet_larger_than_the_cap_fits(tmp_path):
     assert _child(path, "pandas")["memory_error"]  # holding the data in the capped child fails
     got = _child(path, "dask")  # under the same cap: completes
 
-    ref = bl.LogitModel(FORMULA, pd.DataFrame({**{f"x{j}": X[:, j] for j in range(PREDICTORS)}, "y": y})).fit_mle()
+    model = bl.LogitModel(FORMULA, pd.DataFrame({**{f"x{j}": X[:, j] for j in range(PREDICTORS)}, "y": y}))
+    ref = model.fit_mle()
     np.testing.assert_allclose(got["params"], ref.params.to_numpy(), rtol=0, atol=1e-8)
     np.testing.assert_allclose(got["bse"], ref.bse.to_numpy(), rtol=0, atol=1e-10)
     assert got["n"] == ROWS
+    # the Laplace fit, LOO (subsampled across the partitions) and the report under the same cap:
+    # the in-memory Laplace fit and its subsampled LOO of the same rows and seeds
+    got = _child(path, "laplace")
+    post = model.sample(method="laplace", draws=100, chains=2, random_seed=4, progressbar=False)
+    np.testing.assert_allclose(got["laplace"], post.params.to_numpy(), rtol=0, atol=1e-8)
+    loo = post.loo(method="subsample", observations=500, seed=1).elpd_data
+    np.testing.assert_allclose(got["loo"], [loo.elpd, loo.se, loo.subsampling_se], rtol=0, atol=1e-6)  # elpd ~ -3e6
+    assert got["report_names_subsample"] and got["file_bytes"] < 1e6  # no rows in the file

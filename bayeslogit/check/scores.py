@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "FitQuality",
     "fit_quality",
+    "fit_quality_of",
     "fitted_probabilities",
     "fitted_draws_note",
     "weighted_auc",
@@ -170,12 +171,21 @@ def fit_quality(post: PosteriorResults) -> FitQuality:
     >>> 0 <= fit_quality(post).auc <= 1
     True
     """
+    d = post.design
+    y = np.asarray(d.y, dtype=float)
+    return fit_quality_of(
+        fitted_probabilities(post), y, d.response_family.kernel_trials(len(y)), note=fitted_draws_note(post)
+    )
+
+
+def fit_quality_of(p: np.ndarray, y: np.ndarray, n: np.ndarray, *, note: str = "") -> FitQuality:
+    """:func:`fit_quality` of probabilities ``p``, successes ``y`` and trials ``n`` per row (the
+    rows of a fit, or a subsample of them)."""
     from scipy.optimize import isotonic_regression
 
-    d = post.design
-    p = np.clip(fitted_probabilities(post), 1e-15, 1 - 1e-15)
-    y = np.asarray(d.y, dtype=float)
-    n = d.response_family.kernel_trials(len(y))
+    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    y = np.asarray(y, dtype=float)
+    n = np.asarray(n, dtype=float)
     fail = n - y
     total = n.sum()
 
@@ -204,5 +214,5 @@ def fit_quality(post: PosteriorResults) -> FitQuality:
         discrimination=unc - brier(cep),
         uncertainty=unc,
         n_trials=int(total),
-        note=fitted_draws_note(post),
+        note=note,
     )

@@ -44,6 +44,7 @@ __all__ = [
     "separation_rows",
     "residual_bins",
     "binned_residuals",
+    "binned_residuals_of",
     "event_rate_ppc",
     "marginal_effect_rows",
     "caterpillar_data",
@@ -278,8 +279,11 @@ def binned_residuals(post) -> pd.DataFrame:
     About 95% of the residuals should lie within +-2 SE."""
     d = post.design
     p = fitted_probabilities(post)
-    m = d.response_family.kernel_trials(len(p))
-    y = np.asarray(d.y, dtype=float)
+    return binned_residuals_of(p, np.asarray(d.y, dtype=float), d.response_family.kernel_trials(len(p)))
+
+
+def binned_residuals_of(p: np.ndarray, y: np.ndarray, m: np.ndarray) -> pd.DataFrame:
+    """:func:`binned_residuals` of probabilities ``p``, successes ``y`` and trials ``m`` per row."""
     order = np.argsort(p, kind="mergesort")
     rows = []
     for g in np.array_split(order, residual_bins(len(p))):

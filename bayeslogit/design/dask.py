@@ -59,6 +59,7 @@ __all__ = [
     "build_dask_design",
     "partition_arrays",
     "template_design",
+    "parquet_source",
 ]
 
 INSTALL_HINT = "pip install 'bayeslogit[dask]'"
@@ -321,6 +322,7 @@ class DaskDesign:
     offset_name: str | None = None
     offset_terms: tuple = ()
     groups: Any = None
+    saved_partitions: int = 0  # a design loaded from a file without its rows (frame None): its partitions then
 
     @property
     def n_coef(self) -> int:
@@ -350,7 +352,7 @@ class DaskDesign:
 
     @property
     def n_partitions(self) -> int:
-        return int(self.frame.npartitions)
+        return self.saved_partitions if self.frame is None else int(self.frame.npartitions)
 
     def column_moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Column sds (n - 1; weighted as the in-memory design) and means, for the priors."""
@@ -358,6 +360,12 @@ class DaskDesign:
 
     def partitions(self) -> list:
         """The partitions as dask delayed objects (nothing computed)."""
+        if self.frame is None:
+            raise DataError(
+                "this fit was loaded from a file, which holds no rows (and no Parquet path that still "
+                "exists), so what reads the training rows cannot run; fit LogitModel(formula, ddf) on "
+                "the data again for that (predict(new_data) works as it is)"
+            )
         return list(self.frame.to_delayed())
 
     def encode(self, data: pd.DataFrame) -> np.ndarray:
@@ -504,6 +512,28 @@ def build_dask_design(
         offset_name=offset,
         offset_terms=tuple(template.offset_terms),
     )
+
+
+def parquet_source(frame) -> str | list[str] | None:
+    """The Parquet path(s) ``frame`` reads when it is ``dd.read_parquet(path)`` with at most a
+    column selection (no filters, no other step); None for anything else (a saved fit then
+    stores no path: the rows could differ from the file's)."""
+    expr = getattr(frame, "expr", None)
+    while expr is not None and type(expr).__name__ == "Projection":
+        expr = expr.dependencies()[0]
+    if expr is None or not type(expr).__name__.startswith("ReadParquet"):
+        return None
+    try:
+        path, filters = expr.operand("path"), expr.operand("filters")
+    except (AttributeError, KeyError, ValueError):
+        return None
+    if filters:
+        return None
+    if isinstance(path, str):
+        return path
+    if isinstance(path, (list, tuple)) and path and all(isinstance(x, str) for x in path):
+        return list(path)
+    return None
 
 
 def _c_arguments(codes: list[str]) -> set[str]:

@@ -285,6 +285,7 @@ def predict_partition(part: pd.DataFrame, recipe, beta: np.ndarray) -> pd.Series
 def _loglik_draws(part: pd.DataFrame, recipe, B: np.ndarray) -> np.ndarray:
     """Per draw (row of ``B``), the partition's log-likelihood, by row blocks of ``rows x draws``."""
     from .._blocks import block_rows, one_blas_thread, row_slices
+    from .._psis import CACHE_CELLS
 
     a = partition_arrays(part, recipe)
     total = np.zeros(B.shape[0])
@@ -293,7 +294,9 @@ def _loglik_draws(part: pd.DataFrame, recipe, B: np.ndarray) -> np.ndarray:
     family, y = a.family, np.asarray(a.y_fit, dtype=float)
     Bt = np.ascontiguousarray(B.T)
     with one_blas_thread():  # the scheduler's threads are the parallelism; a BLAS pool each is 10x slower
-        for sl in row_slices(len(y), block_rows(B.shape[0], block_bytes=8 * 2**20)):  # in cache, as laplace.py
+        # blocks of 2 MB (PSIS's size): 2x faster than 8 MB ones at 4,000 draws (in cache), and a
+        # quarter of the memory per thread (the out-of-core test's Laplace fit needs it)
+        for sl in row_slices(len(y), block_rows(B.shape[0], block_bytes=8 * CACHE_CELLS)):
             eta = linear_predictor(a.X[sl], Bt, None if a.offset is None else a.offset[sl])  # rows x draws
             total += family.take(sl).loglik_draws_total(eta, y[sl])
     return total

@@ -9,8 +9,12 @@ lazy dask Series; the per-row residuals are not offered.
 :func:`sample_dask` is ``sample()`` on dask data: :func:`laplace_dask` (the Laplace
 approximation corrected by Pareto-smoothed importance sampling, each proposal's log posterior
 summed per partition) as :class:`DaskLaplaceResults`, or, for NUTS, a refusal naming
-``method="laplace"`` and ``compress()``. Shortcuts that read every training row (``save``,
-``report``, ``loo``...) are refused by name with the same way out.
+``method="laplace"`` and ``compress()``. The Laplace fit's ``loo``, ``diagnostics`` and
+``report`` work on a row subsample drawn across the partitions
+(:class:`~bayeslogit.results.shortcuts.DaskPosteriorShortcuts`), ``save`` stores no rows
+(:mod:`bayeslogit.io_dask`); the shortcuts that read every training row (``marginal_effects``,
+``posterior_predictive``...) are refused by name with the way out, and a point fit's ``loo``,
+``diagnostics`` and ``report`` point to ``sample(method="laplace")``.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -33,6 +37,7 @@ from ..priors import resolve_priors
 from ..summary import Summary
 from .base import DEFAULT_CI_PROB, Results
 from .point import MAPResults, MLEResults
+from .shortcuts import DaskPosteriorShortcuts
 
 __all__ = [
     "DaskMLEResults",
@@ -62,7 +67,6 @@ def _in_memory_only(name: str):
 class _NotOnDask:
     """The shortcuts that read every training row: refused by name, with the way out."""
 
-    save = _in_memory_only("save")
     loo = _in_memory_only("loo")
     diagnostics = _in_memory_only("diagnostics")
     report = _in_memory_only("report")
@@ -109,6 +113,22 @@ class _DaskPoint(_NotOnDask):
         if new_df is None or not isinstance(new_df, pd.DataFrame):
             return predict_dask(d, beta, new_df)
         return predict_partition(new_df, d.recipe, beta)
+
+    def diagnostics(self, *args, **kwargs):
+        """Not offered: the diagnostics and the report are a posterior's."""
+        raise ArgumentError(
+            "diagnostics() and report() are for posterior fits; on dask data run "
+            "sample(method='laplace') and call its diagnostics() or report(path, fits=(this fit,))"
+        )
+
+    report = diagnostics
+
+    def loo(self, *args, **kwargs):
+        """Not offered: LOO averages over a posterior, and a point fit has no draws."""
+        raise ArgumentError(
+            "loo() needs a posterior (PSIS-LOO averages over draws) and a point fit has none; on dask "
+            "data run sample(method='laplace') and call its loo() (subsampled across the partitions)"
+        )
 
     def _per_row(self, *args, **kwargs):
         raise ArgumentError("per-row residuals of dask data are not computed; use predict() on the rows you need")
@@ -329,7 +349,7 @@ def laplace_dask(model, *, draws: int, chains: int, random_seed) -> DaskLaplaceR
     return DaskLaplaceResults(model, res, random_seed=random_seed)
 
 
-class DaskLaplaceResults(_NotOnDask, Results):
+class DaskLaplaceResults(DaskPosteriorShortcuts, _NotOnDask, Results):
     """Draws of the PSIS-corrected Laplace approximation of a dask model's posterior.
 
     Attributes
@@ -426,6 +446,8 @@ def predict_dask(design, beta: np.ndarray, data=None):
     from ..design.dask import is_dask_frame
     from ..fit.distributed import predict_partition
 
+    if data is None and design.frame is None:
+        design.partitions()  # a fit loaded without its rows: raises, saying so
     frame = design.frame if data is None else data
     if not is_dask_frame(frame):
         raise DataError(f"predict_dask needs a dask DataFrame, got {type(frame).__name__}")

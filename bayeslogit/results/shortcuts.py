@@ -32,7 +32,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .point import PointResults
     from .posterior import PosteriorResults
 
-__all__ = ["ResultsShortcuts", "PosteriorShortcuts", "CategoricalShortcuts", "CategoricalPosteriorShortcuts"]
+__all__ = [
+    "ResultsShortcuts",
+    "PosteriorShortcuts",
+    "CategoricalShortcuts",
+    "CategoricalPosteriorShortcuts",
+    "DaskPosteriorShortcuts",
+]
 
 
 class ResultsShortcuts:
@@ -515,3 +521,132 @@ class PosteriorShortcuts:
             run_info=run_info,
             effects=effects,
         )
+
+
+class DaskPosteriorShortcuts:
+    """``loo``, ``diagnostics`` and ``report`` for the Laplace fit of a dask DataFrame (rows left
+    in their partitions)."""
+
+    def diagnostics(self, *, observations: int | None = None, seed: int = 0):
+        """Importance sampling's Pareto k and ESS, and PSIS-LOO and the fit-quality scores on a
+        row subsample (the LOO's; say so in their notes). See
+        :func:`bayeslogit.check.dask_report.dask_diagnose`.
+
+        Parameters
+        ----------
+        observations : int, optional
+            Rows in the subsample (default 2,000, or all rows when fewer).
+        seed : int
+            Seed of the subsample (the same rows as ``loo(seed=seed)``).
+
+        Returns
+        -------
+        bayeslogit.check.diagnostics.Diagnostics
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, dask, dask.dataframe as dd, bayeslogit as bl
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=400)})
+        >>> df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x)))
+        >>> with dask.config.set(scheduler="threads"):
+        ...     post = bl.LogitModel("y ~ x", dd.from_pandas(df, npartitions=4)).sample(
+        ...         method="laplace", draws=200, chains=2, random_seed=1)
+        ...     diag = post.diagnostics(observations=100)
+        >>> diag.to_frame().index[0]
+        'Pareto k (importance sampling)'
+        """
+        from ..check.dask_report import dask_diagnose
+
+        return dask_diagnose(self, observations=observations, seed=seed)
+
+    def report(
+        self,
+        path,
+        *,
+        fits=(),
+        title: str | None = None,
+        run_info: dict | None = None,
+        observations: int | None = None,
+        seed: int = 0,
+        progress: bool = False,
+    ):
+        """Write a self-contained HTML report: the model, the posterior, the diagnostics, the
+        fit quality and binned residuals on a row subsample, the event rate over all rows (one
+        pass over the partitions) and PSIS-LOO, each saying which rows it used. See
+        :func:`bayeslogit.check.dask_report.write_dask_report`.
+
+        Parameters
+        ----------
+        path : str or Path
+            Output file (``.html``), written to a temporary file and renamed.
+        fits : sequence of results
+            Point fits of the same model (``fit_mle()``, ``fit_map()``) whose tables are shown too.
+        title : str, optional
+            Page title.
+        run_info : dict, optional
+            Shown under "Run information": ``"data source"`` and other facts.
+        observations, seed : int
+            The row subsample (as :meth:`diagnostics`).
+        progress : bool
+            Print a line when the file is written.
+
+        Returns
+        -------
+        pathlib.Path
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, pandas as pd, dask, dask.dataframe as dd, bayeslogit as bl
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=400)})
+        >>> df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x)))
+        >>> with dask.config.set(scheduler="threads"):
+        ...     post = bl.LogitModel("y ~ x", dd.from_pandas(df, npartitions=4)).sample(
+        ...         method="laplace", draws=200, chains=2, random_seed=1)
+        ...     out = post.report(os.path.join(tempfile.mkdtemp(), "r.html"), observations=100)
+        >>> "a random subsample of 100 of 400 rows" in out.read_text()
+        True
+        """
+        from ..check.dask_report import write_dask_report
+
+        return write_dask_report(
+            self, path, fits=fits, title=title, run_info=run_info, observations=observations, seed=seed,
+            progress=progress,
+        )  # fmt: skip
+
+    def loo(self, *, observations: int | None = None, seed: int = 0):
+        """PSIS-LOO on a subsample of rows drawn across the partitions (two passes over the
+        data; the rows outside the subsample enter through the point-estimate approximation,
+        summed per partition). See :func:`bayeslogit.interpret.loo_dask.dask_loo`.
+
+        Parameters
+        ----------
+        observations : int, optional
+            Rows in the subsample (default 2,000, or all rows when fewer).
+        seed : int
+            Seed of the subsample: the same seed picks the same rows as ``loo(method="subsample")``
+            of an in-memory fit of the same rows.
+
+        Returns
+        -------
+        bayeslogit.interpret.loo.LooResult
+            ``elpd_data`` (ArviZ's ``ELPDDataLOOSubsample``, ``elpd_i`` and ``pareto_k`` on the
+            subsampled rows only), ``label`` (says how it was computed).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, dask, dask.dataframe as dd, bayeslogit as bl
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=400)})
+        >>> df["y"] = rng.binomial(1, 1 / (1 + np.exp(-df.x)))
+        >>> with dask.config.set(scheduler="threads"):
+        ...     post = bl.LogitModel("y ~ x", dd.from_pandas(df, npartitions=4)).sample(
+        ...         method="laplace", draws=200, chains=2, random_seed=1)
+        ...     res = post.loo(observations=100, seed=1)
+        >>> res.short_label
+        'subsampled, 100 of 400 rows, approximate-posterior corrected'
+        """
+        from ..interpret.loo_dask import dask_loo
+
+        return dask_loo(self, observations=observations, seed=seed)
