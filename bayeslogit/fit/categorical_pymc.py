@@ -9,8 +9,13 @@ at the quantities the family's ``prior_blocks`` say they apply to (each level's 
 the slopes and the cutpoints' intercepts at centred predictors), the same log prior as the
 MAP's. The posterior holds ``theta`` with dims ``param`` (the labels of the results' ``params``).
 
-bayeslogit's own NUTS does not take these families yet (its compiled kernel is binomial):
-``sampler="auto"`` runs nutpie when installed, else PyMC's NUTS, and ``"bayeslogit"`` raises.
+``sampler="auto"`` and ``"bayeslogit"`` run bayeslogit's own NUTS on the same posterior
+(:mod:`bayeslogit.fit.nuts.categorical_density`: the compiled kernel's softmax and
+cumulative-logit densities, checked against this model's ``logp`` and ``dlogp`` in the tests);
+``"auto"`` falls back to this model (nutpie when installed, else PyMC's NUTS) when Newton's
+method finds no posterior mode or the model has more than
+:data:`~bayeslogit.fit.nuts.categorical_density.MAX_DIM` parameters, where ``"bayeslogit"``
+raises. ``"nutpie"`` and ``"pymc"`` always run this model.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -23,6 +28,7 @@ import numpy as np
 
 from ..errors import SamplerError
 from . import pymc_model
+from .nuts.categorical_density import SAMPLED_SCALE_MESSAGE
 
 __all__ = ["build_categorical_model", "sample_categorical", "param_labels"]
 
@@ -44,10 +50,7 @@ def build_categorical_model(design, priors, *, response_data: bool = False):
     from .categorical import categorical_mode
 
     if priors.sampled_scale:
-        raise SamplerError(
-            "multinomial and ordinal models take priors with a fixed scale for now (Normal, "
-            "Student-t, Cauchy, Flat, Laplace, elastic net); hierarchical and horseshoe priors come later"
-        )
+        raise SamplerError(SAMPLED_SCALE_MESSAGE)
     fam = design.response_family
     p = design.n_coef
     labels = param_labels(fam.param_index(design.column_names))
@@ -73,12 +76,22 @@ def build_categorical_model(design, priors, *, response_data: bool = False):
 
 
 def sample_categorical(model, *, draws, tune, chains, random_seed, sampler, target_accept, progressbar):
-    """NUTS on :func:`build_categorical_model`; ``(DataTree, sampler used)``."""
-    if sampler == "bayeslogit":
-        raise SamplerError(
-            "bayeslogit's own NUTS does not take multinomial and ordinal models yet (it comes "
-            "later); use sampler='auto', 'nutpie' or 'pymc'"
+    """NUTS on this posterior (module docstring); ``(DataTree, sampler used)``."""
+    if sampler in ("auto", "bayeslogit"):
+        from .nuts.categorical_density import sample_categorical_model
+
+        tree = sample_categorical_model(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            required=sampler == "bayeslogit",
+            progressbar=progressbar,
         )
+        if tree is not None:
+            return tree, "bayeslogit"
     if sampler == "auto":
         sampler = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
     pm_model = build_categorical_model(model.design, model.priors)
