@@ -191,21 +191,24 @@ def test_bayeslogit_sampler_runs_the_categorical_kernel_with_pymcs_layout():
 
 
 def test_without_a_mode_auto_falls_back_and_bayeslogit_says_why(monkeypatch):
-    """Flat priors on separated outcomes leave no posterior mode: ``required`` raises a
-    SamplerError naming the way out, otherwise None (the caller runs PyMC's model); likewise a
-    position above MAX_DIM for ``"auto"``; priors with a sampled scale are refused."""
+    """No posterior mode (Newton's method fails): ``required`` raises a SamplerError naming the
+    way out, otherwise None (the caller runs PyMC's model); likewise a position above MAX_DIM
+    for ``"auto"``; priors with a sampled scale are refused."""
     from bayeslogit.fit.nuts import categorical_density
+    from bayeslogit.fit.nuts.density import Mode
 
-    x = np.linspace(-2, 2, 30)
-    df = pd.DataFrame({"x": x, "y": np.where(x < -0.5, "a", np.where(x < 0.7, "b", "c"))})
-    model = bl.LogitModel("y ~ x", df, family="multinomial", priors=bl.Flat())
+    model = bl.LogitModel("y ~ x1", _frame(), family="multinomial")
     kw = dict(draws=10, tune=10, chains=1, random_seed=1, target_accept=0.8)
+    assert categorical_density.sample_categorical_model(model, required=False, **kw) is not None
+    monkeypatch.setattr(categorical_density, "MAX_DIM", 3)
+    assert categorical_density.sample_categorical_model(model, required=False, **kw) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        categorical_density.CategoricalDensity, "start", lambda self, m: Mode(np.zeros(6), np.eye(6), False, 100)
+    )
     assert categorical_density.sample_categorical_model(model, required=False, **kw) is None
     with pytest.raises(bl.SamplerError, match="proper priors"):
         model.sample(sampler="bayeslogit", progressbar=False, draws=10, tune=10, chains=1)
-    ok = bl.LogitModel("y ~ x1", _frame(), family="multinomial")
-    monkeypatch.setattr(categorical_density, "MAX_DIM", 3)
-    assert categorical_density.sample_categorical_model(ok, required=False, **kw) is None
     hier = bl.LogitModel("y ~ x1", _frame(), family="multinomial", priors=bl.Normal(0, bl.HalfNormal(1.0)))
     with pytest.raises(bl.SamplerError, match="fixed scale"):
         hier.sample(sampler="bayeslogit", progressbar=False, draws=10, tune=10, chains=1)

@@ -36,6 +36,10 @@ MULTINOMIAL, ORDINAL = 1, 2
 #: O(dim^2) per gradient); larger models go to nutpie (or PyMC), as for group models.
 MAX_DIM = 1000
 
+#: A Laplace sd (in the kernel's coordinates) above this at the mode means the mode is not a proper
+#: maximum (separation under flat priors): the heuristic of the categorical MLE's warning.
+SEPARATION_SD = 1e3
+
 SAMPLED_SCALE_MESSAGE = (
     "multinomial and ordinal models take priors with a fixed scale for now (Normal, "
     "Student-t, Cauchy, Flat, Laplace, elastic net); hierarchical and horseshoe priors come later"
@@ -176,6 +180,9 @@ class CategoricalDensity:
                 cov = np.linalg.inv((neg + neg.T) / 2)
                 cov = (cov + cov.T) / 2
                 np.linalg.cholesky(cov)
+                # Newton "converges" far out along a separating direction when the log-likelihood
+                # flattens there: Laplace sds this large mean no mode (as the MLE's warning)
+                ok = bool(np.sqrt(np.diag(cov)).max(initial=0.0) < SEPARATION_SD)
             except np.linalg.LinAlgError:
                 ok = False
         if not ok or not np.all(np.isfinite(cov)):
