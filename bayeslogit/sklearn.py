@@ -102,9 +102,9 @@ class BayesianLogisticRegression(ClassifierMixin, BaseEstimator):
       the posterior is then a weighted pseudo-likelihood's, whose intervals treat the weights
       as counts (see ``LogitModel``'s ``weights``).
     - multi-class: three or more classes are a multinomial model
-      (``LogitModel(family="multinomial")``, ``classes_[0]`` the reference level) sampled with
-      PyMC's model (nutpie when installed, else PyMC's NUTS; bayeslogit's own NUTS for these
-      models comes later); ``predict_proba`` has one column per class in ``classes_`` order,
+      (``LogitModel(family="multinomial")``, ``classes_[0]`` the reference level) sampled, with
+      ``sampler="auto"``, by bayeslogit's own NUTS as binary models are; ``predict_proba`` has
+      one column per class in ``classes_`` order,
       ``coef_`` is ``(n_classes, n_features)`` with the reference row at 0, and
       ``decision_function`` the log of ``predict_proba``. (scikit-learn's ``LogisticRegression``
       uses the symmetric parameterization; its probabilities are those of

@@ -19,6 +19,7 @@ Usage::
     python benchmarks/bench.py --size grad       # kernel gradient, float64 vs float32 X (n=100,000)
     python benchmarks/bench.py --size dask       # 3e7 rows from Parquet under a 3 GB cap (bench_dask.py)
     python benchmarks/bench.py --size groups     # group models: bayeslogit's NUTS vs nutpie (groups.py)
+    python benchmarks/bench.py --size categorical  # multinomial/ordinal: wine, 1e5 x 10 x 5 vs nutpie
 
 The ``pipeline`` section (issue 11) runs each scenario in a fresh subprocess that records its
 own peak resident memory (``getrusage(RUSAGE_SELF).ru_maxrss``) and the seconds of every step:
@@ -710,6 +711,7 @@ def main(argv=None) -> int:
             "dask",
             "groups",
             "glmm",
+            "categorical",
             "all",
         ],
         default="all",
@@ -771,6 +773,11 @@ def main(argv=None) -> int:
         from groups import compare  # benchmarks/groups.py
 
         results["groups"] = compare(1 if args.quick else 5)
+    if args.size in ("categorical", "all"):  # issue 23 (bench_categorical.py)
+        print("categorical: wine posterior warm; 100,000 x 10 x 5 ESS/s, bayeslogit's NUTS vs nutpie", flush=True)
+        from bench_categorical import bench_categorical
+
+        results["categorical"] = bench_categorical(args.quick)
     if args.size in ("levels", "all"):
         print("levels: y ~ x1 + C(g), g with 5,000 levels, 100,000 rows", flush=True)
         out, err = _run_child("bench.levels_child(100_000, 5000)", 8)

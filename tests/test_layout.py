@@ -346,6 +346,8 @@ INTERNAL_MODULES = [
     "bayeslogit.fit.categorical_separation",
     "bayeslogit.fit.nuts",
     "bayeslogit.fit.nuts.cache",
+    "bayeslogit.fit.nuts.categorical_density",
+    "bayeslogit.fit.nuts.categorical_kernel",
     "bayeslogit.fit.nuts.density",
     "bayeslogit.fit.nuts.driver",
     "bayeslogit.fit.nuts.group_density",

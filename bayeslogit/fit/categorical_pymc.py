@@ -9,8 +9,13 @@ at the quantities the family's ``prior_blocks`` say they apply to (each level's 
 the slopes and the cutpoints' intercepts at centred predictors), the same log prior as the
 MAP's. The posterior holds ``theta`` with dims ``param`` (the labels of the results' ``params``).
 
-bayeslogit's own NUTS does not take these families yet (its compiled kernel is binomial):
-``sampler="auto"`` runs nutpie when installed, else PyMC's NUTS, and ``"bayeslogit"`` raises.
+``sampler="auto"`` and ``"bayeslogit"`` run bayeslogit's own NUTS on the same posterior
+(:mod:`bayeslogit.fit.nuts.categorical_density`: the compiled kernel's softmax and
+cumulative-logit densities, checked against this model's ``logp`` and ``dlogp`` in the tests);
+``"auto"`` falls back to this model (nutpie when installed, else PyMC's NUTS) when Newton's
+method finds no posterior mode or the model has more than
+:data:`~bayeslogit.fit.nuts.categorical_density.MAX_DIM` parameters, where ``"bayeslogit"``
+raises. ``"nutpie"`` and ``"pymc"`` always run this model.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
@@ -23,6 +28,7 @@ import numpy as np
 
 from ..errors import SamplerError
 from . import pymc_model
+from .nuts.categorical_density import SAMPLED_SCALE_MESSAGE
 
 __all__ = ["build_categorical_model", "sample_categorical", "param_labels"]
 
@@ -44,10 +50,7 @@ def build_categorical_model(design, priors, *, response_data: bool = False):
     from .categorical import categorical_mode
 
     if priors.sampled_scale:
-        raise SamplerError(
-            "multinomial and ordinal models take priors with a fixed scale for now (Normal, "
-            "Student-t, Cauchy, Flat, Laplace, elastic net); hierarchical and horseshoe priors come later"
-        )
+        raise SamplerError(SAMPLED_SCALE_MESSAGE)
     fam = design.response_family
     p = design.n_coef
     labels = param_labels(fam.param_index(design.column_names))
@@ -73,12 +76,22 @@ def build_categorical_model(design, priors, *, response_data: bool = False):
 
 
 def sample_categorical(model, *, draws, tune, chains, random_seed, sampler, target_accept, progressbar):
-    """NUTS on :func:`build_categorical_model`; ``(DataTree, sampler used)``."""
-    if sampler == "bayeslogit":
-        raise SamplerError(
-            "bayeslogit's own NUTS does not take multinomial and ordinal models yet (it comes "
-            "later); use sampler='auto', 'nutpie' or 'pymc'"
+    """NUTS on this posterior (module docstring); ``(DataTree, sampler used)``."""
+    if sampler in ("auto", "bayeslogit"):
+        from .nuts.categorical_density import sample_categorical_model
+
+        tree = sample_categorical_model(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            required=sampler == "bayeslogit",
+            progressbar=progressbar,
         )
+        if tree is not None:
+            return tree, "bayeslogit"
     if sampler == "auto":
         sampler = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
     pm_model = build_categorical_model(model.design, model.priors)
@@ -93,59 +106,3 @@ def sample_categorical(model, *, draws, tune, chains, random_seed, sampler, targ
         target_accept=target_accept,
     )
     return idata, sampler
-
-
-def laplace_categorical(model, *, draws: int, chains: int, random_seed):
-    """``method="laplace"`` for a categorical model: multivariate Student-t proposals
-    (:data:`bayeslogit.fit.laplace.PROPOSAL_DF` degrees of freedom) at the posterior mode with the
-    Laplace covariance, Pareto-smoothed importance weights (ArviZ's ``psislw``) and systematic
-    resampling, as :func:`bayeslogit.fit.laplace.sample_laplace` does for binary models;
-    ``(DataTree, Pareto k)``, the tree None when k > 0.7 (the caller runs NUTS instead).
-
-    No separation check runs first (the binary path's linear program is for one outcome):
-    under separation the posterior's prior-bounded tail shows as a large k here, but k from a
-    few thousand proposals can understate it; NUTS is the safer choice on such data.
-    """
-    import arviz as az
-    from arviz_stats.base import array_stats
-
-    from .categorical import categorical_mode, log_prior
-    from .laplace import K_THRESHOLD, PROPOSAL_DF
-    from .newton import covariance
-
-    d, priors = model.design, model.priors
-    fam = d.response_family
-    if priors.sampled_scale or priors.has_kink:
-        return None, float("nan")
-    mode = categorical_mode(fam, d.X, d.y, priors, offset=d.offset)
-    free = mode.free
-    cov = covariance(mode.fit.neg_hessian)
-    rng = np.random.default_rng(random_seed)
-    S, m = chains * draws, int(free.sum())
-    L = np.linalg.cholesky(cov)
-    Z = rng.standard_normal((S, m)) / np.sqrt(rng.chisquare(PROPOSAL_DF, size=S) / PROPOSAL_DF)[:, None]
-    log_q = -0.5 * (PROPOSAL_DF + m) * np.log1p(np.einsum("sd,sd->s", Z, Z) / PROPOSAL_DF)
-    draws_all = np.tile(mode.beta, (S, 1))
-    draws_all[:, free] += Z @ L.T
-    blocks = fam.prior_blocks(d.n_coef)
-    log_p = np.empty(S)
-    for s in range(S):
-        ll, _, _ = fam.loglik_grad_hess(d.X, d.y, draws_all[s], d.offset, hessian=False)
-        log_p[s] = ll + log_prior(priors, blocks, draws_all[s])[0] if np.isfinite(ll) else -np.inf
-    log_ratio = np.where(np.isfinite(log_p), log_p - log_q, -np.inf)
-    log_w, k = array_stats.psislw(-(log_ratio - np.max(log_ratio)))  # LOO's sign convention
-    k = float(k)
-    if not k <= K_THRESHOLD:
-        return None, k
-    w = np.exp(log_w - np.logaddexp.reduce(log_w))
-    cdf = np.cumsum(w)
-    cdf[-1] = 1.0
-    idx = rng.permutation(np.searchsorted(cdf, (rng.random() + np.arange(S)) / S))
-    labels = param_labels(fam.param_index(d.column_names))
-    tree = az.from_dict(
-        {"posterior": {"theta": draws_all[idx].reshape(chains, draws, -1)}},
-        coords={"param": labels},
-        dims={"theta": ["param"]},
-    )
-    tree["posterior"].attrs.update(pareto_k=k, ess_is=float(1.0 / np.sum(w**2)))
-    return tree, k

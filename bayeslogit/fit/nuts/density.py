@@ -161,7 +161,8 @@ def prior_arrays(priors: ResolvedPriors, names: list[str]) -> dict:
 
 def no_groups(n: int = 0) -> tuple:
     """The kernel's group arrays for a model without group terms or sampled scales: ``terms``
-    and ``tau_prior`` have no rows (:mod:`bayeslogit.fit.nuts.group_kernel`)."""
+    and ``tau_prior`` have no rows, and the response is binary
+    (:mod:`bayeslogit.fit.nuts.group_kernel`)."""
     return (
         np.zeros((n, 0), dtype=np.int64),
         np.zeros((n, 0)),
@@ -171,7 +172,14 @@ def no_groups(n: int = 0) -> tuple:
         np.zeros(0, dtype=np.int64),
         np.zeros(0),
         np.zeros((0, 3)),
+        no_categorical(),
     )
+
+
+def no_categorical() -> np.ndarray:
+    """The kernel's categorical description of a binary response (kind 0:
+    :mod:`bayeslogit.fit.nuts.categorical_kernel`)."""
+    return np.zeros(4, dtype=np.int64)
 
 
 @dataclass

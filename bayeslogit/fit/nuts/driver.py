@@ -37,6 +37,7 @@ from .density import LogDensity, Mode, column_scales, newton_mode, no_groups, ot
 from .progress import Progress, ProgressSpec
 
 if TYPE_CHECKING:
+    from .categorical_density import CategoricalDensity
     from .group_density import GroupDensity
 
 
@@ -230,7 +231,7 @@ def start_points(mode: Mode, chains: int, rngs, *, spread: float = 2.0, modes: l
 
 
 def sample_nuts(
-    dens: LogDensity | GroupDensity,
+    dens: LogDensity | GroupDensity | CategoricalDensity,
     mode: Mode,
     *,
     draws: int,

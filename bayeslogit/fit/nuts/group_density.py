@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..group_model import group_var_names, sd_part_names
-from .density import LogDensity, Mode, newton_mode
+from .density import LogDensity, Mode, newton_mode, no_categorical
 
 #: Log sd where chains start (sd 0.5 on the logit scale), and the initial metric's sd of log sd.
 START_LOG_SD, START_LOG_SD_SCALE = float(np.log(0.5)), 0.5
@@ -198,6 +198,7 @@ class GroupDensity:
             hidx,
             hmu,
             np.ascontiguousarray(np.asarray([q.kernel_params() for q in tau_priors], dtype=float).reshape(-1, 3)),
+            no_categorical(),
         )
         return cls(fixed=fixed, layouts=layouts, grp=grp, dim=pos, Tinv=Tinv, hier=hier)
 

@@ -18,7 +18,7 @@ well: ``mu + tau z``, ``z`` in their place in ``theta`` (prior N(0, 1), code 0 w
 ``log tau`` after the population block.
 
 The group arrays travel as one tuple ``grp = (index, values, terms, sd_prior, eta, hidx, hmu,
-tau_prior)``:
+tau_prior, cat)``:
 
 - ``index`` (n, terms) int64: the level of every row in every term;
 - ``values`` (n, K) float64: the terms' value columns side by side;
@@ -27,7 +27,9 @@ tau_prior)``:
 - ``sd_prior`` (K, 3) float64: per sd ``code, s, nu``;
 - ``eta`` (terms,) float64: the LKJ shape of each term (unused for uncorrelated terms);
 - ``hidx`` (p,) int64: per population coefficient its tau (-1: none); ``hmu`` (p,) its mu;
-- ``tau_prior`` (taus, 3) float64: per tau ``code, s, nu`` as ``sd_prior``.
+- ``tau_prior`` (taus, 3) float64: per tau ``code, s, nu`` as ``sd_prior``;
+- ``cat`` int64: the categorical families' description (:mod:`.categorical_kernel`), ``[0, ...]``
+  for a binary response.
 
 A model without group terms or sampled scales passes ``terms`` and ``tau_prior`` with no rows
 and takes the kernel's own density.
@@ -104,12 +106,15 @@ def _sd_logprior(sd, code, s, nu):
 
 @cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
 def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
-    """Log prior of the population coefficients ``beta[:p]`` (``p = T.shape[0]``), codes as
-    :meth:`bayeslogit.priors.base.Prior.kernel_params`; sets ``grad[:p]`` to its gradient."""
-    p = T.shape[0]
+    """Log prior of the population coefficients ``beta[:p]`` (``p = T.shape[1]``): one prior
+    per row of ``T`` at ``(T beta)_j``, codes as :meth:`bayeslogit.priors.base.Prior.kernel_params`
+    (``T`` is square but for the categorical families' stacked map, :mod:`.categorical_kernel`);
+    sets ``grad[:p]`` to its gradient."""
+    r = T.shape[0]
+    p = T.shape[1]
     lp = 0.0
-    g_raw = np.zeros(p)
-    for j in range(p):
+    g_raw = np.zeros(r)
+    for j in range(r):
         raw = 0.0
         for k in range(p):
             raw += T[j, k] * beta[k]
@@ -129,7 +134,7 @@ def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
             g_raw[j] = -np.sign(z) / sigma[j] - nu[j] * d
     for k in range(p):
         acc = 0.0
-        for j in range(p):
+        for j in range(r):
             acc += T[j, k] * g_raw[j]
         grad[k] = acc
     return lp
@@ -138,7 +143,16 @@ def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
 @cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
 def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
     """Log density at ``theta`` (module docstring), gradient into ``grad``."""
-    index, values, terms, sdp, eta_lkj, hidx, hmu, hprior = grp
+    index, values, terms, sdp, eta_lkj, hidx, hmu, hprior = (
+        grp[0],
+        grp[1],
+        grp[2],
+        grp[3],
+        grp[4],
+        grp[5],
+        grp[6],
+        grp[7],
+    )
     p = T.shape[0]
     d = theta.shape[0]
     for j in range(p, d):

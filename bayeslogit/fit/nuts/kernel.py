@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import group_kernel
+from . import categorical_kernel, group_kernel
 from .cache import cached_njit
+from .categorical_kernel import categorical_logp_grad
 from .group_kernel import fixed_prior, group_logp_grad
 
-# the cached machine code of every function here holds group_kernel's: key the cache on it too
-_DEPENDS = (group_kernel.__file__,)
+# the cached machine code of every function here holds these modules': key the cache on them too
+_DEPENDS = (group_kernel.__file__, categorical_kernel.__file__)
 
 MAX_DELTA_H = 1000.0
 
@@ -62,14 +63,18 @@ def logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grad):
 @cached_njit(depends=_DEPENDS, nogil=True)
 def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, gu):
     """Log density in whitened coordinates; ``beta`` and ``gu`` are written in place. With
-    group terms (``grp``, :mod:`.group_kernel`), ``beta`` is the whole position ``theta``."""
+    group terms (``grp``, :mod:`.group_kernel`), ``beta`` is the whole position ``theta``; for
+    a multinomial or ordinal response (``grp[8][0] > 0``, :mod:`.categorical_kernel`), ``y``
+    holds outcome codes, ``m`` row weights and ``T`` the stacked prior map."""
     p = u.shape[0]
     for j in range(p):
         acc = center[j]
         for k in range(j + 1):
             acc += L[j, k] * u[k]
         beta[j] = acc
-    if grp[2].shape[0] == 0 and grp[7].shape[0] == 0:
+    if grp[8][0] > 0:
+        lp = categorical_logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grp[8], gb)
+    elif grp[2].shape[0] == 0 and grp[7].shape[0] == 0:
         lp = logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, gb)
     else:
         lp = group_logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grp, gb)
