@@ -102,7 +102,10 @@ class Horseshoe(Prior):
         raise NotImplementedError("the regularized horseshoe samples its scales: no MAP, no derivatives")
 
     def kernel_params(self):
-        raise NotImplementedError(f"{self} samples its scales: the compiled sampler takes it through kernel_scales")
+        raise NotImplementedError(
+            f"{self} is not on the compiled sampler coefficient by coefficient: its scales are sampled "
+            "(the sampler takes them through kernel_scales)"
+        )
 
     def with_fixed_scale(self):
         """``Normal(0, slab_scale)``: the slab, where the compiled sampler's start takes the
