@@ -158,3 +158,38 @@ def test_position_size_counts_the_horseshoes_scales():
         assert not sampling._groups_on_own_nuts(m, "auto", "nuts", False)
     finally:
         sampling.MAX_GROUP_DIM = old
+
+
+@pytest.mark.slow  # netCDF save and load, a model rebuilt: about 3-7 s on the shared machine
+def test_draws_round_trip_and_feed_the_joint_log_prior(tmp_path):
+    """A horseshoe posterior from bayeslogit's NUTS saves and loads, and prior sensitivity's
+    joint log prior reads its hs_* draws (checked against scipy's densities, draw by draw)."""
+    from scipy import stats
+
+    from bayeslogit.check.diagnostics import joint_log_prior_draws
+
+    m = bl.LogitModel(
+        "y ~ x0 + x1 + x2 + x3 + x4 + x5",
+        _data(),
+        priors={"Intercept": bl.Normal(0, 2.5), "x0": HS, "x1": HS, "x2": HS, "x3": HS, "x4": HS, "x5": HS},
+    )
+    post = m.sample(draws=40, tune=80, chains=1, random_seed=5, progressbar=False)
+    assert post.sampler == "bayeslogit"
+    post.save(tmp_path / "hs.nc")
+    back = bl.load(tmp_path / "hs.nc")
+    np.testing.assert_array_equal(back.draws(), post.draws())
+    np.testing.assert_array_equal(back.idata.posterior["hs_lambda"].values, post.idata.posterior["hs_lambda"].values)
+    got = joint_log_prior_draws(post)
+    p = post.idata.posterior
+    tau, c2 = p["hs_tau"].values[0], p["hs_c2"].values[0]
+    lam, z = p["hs_lambda"].values[0], p["hs_z"].values[0]
+    tau0 = HS.tau0(6, m.design.n_obs, float(m.design.y.mean()))
+    want = (
+        stats.halfcauchy.logpdf(tau, scale=tau0)
+        + stats.halfcauchy.logpdf(lam).sum(axis=1)
+        + stats.invgamma.logpdf(c2, 2.0, scale=4.0 * 4.0 / 2)
+        + stats.norm.logpdf(z).sum(axis=1)
+        + stats.norm.logpdf(p["beta"].values[0][:, 0], 0, 2.5)
+    )
+    total = sum(v.reshape(v.shape[0], -1).sum(axis=1) for v in got.values())
+    np.testing.assert_allclose(total, want, rtol=1e-10)
