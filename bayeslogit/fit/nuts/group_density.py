@@ -4,15 +4,18 @@ The compiled density is :func:`bayeslogit.fit.nuts.group_kernel.group_logp_grad`
 lays out its position ``theta = [population block | log taus | per term: log sd, Cholesky
 parameters, z]``, packs the arrays it takes, chooses where chains start and the initial metric,
 and turns draws of ``theta`` into the variables PyMC's model gives (``beta``, ``beta_<family>``,
-``tau``, ``z_hiernormal``, ``sd_g``, ``z_g``, ``b_g``, ``L_g``, ``cor_g``; same names, dims and
+``tau``, ``z_hiernormal``, ``hs_tau``, ``hs_c2``, ``hs_lambda``, ``hs_z``, ``sd_g``, ``z_g``,
+``b_g``, ``L_g``, ``cor_g``; same names, dims and
 coords: :mod:`bayeslogit.fit.pymc_model`, :mod:`bayeslogit.fit.group_model`), so every consumer
 of a posterior is unchanged.
 
 The population block is in the priors' coordinates ``raw = T beta`` (``T`` the centring map,
 unit determinant; the kernel gets ``X T^-1``), a coefficient under ``Normal(mu, HalfNormal(s))``
-as its ``z`` (``raw = mu + tau z``). Start: the posterior mode of the model without group terms
+as its ``z`` (``raw = mu + tau z``), a horseshoe coefficient as its ``z`` (``raw = z tau
+lambda~``). Start: the posterior mode of the model without group terms
 (a sampled scale fixed at its prior's scale) and its Laplace covariance; log sds at ``log 0.5``
-(taus at half their prior's scale) with sd 0.5; ``z`` at 0 with unit variance; the dense metric is
+(taus at half their prior's scale, the horseshoe's ``c2`` at ``slab_scale^2``, its ``z`` at 0)
+with sd 0.5; ``z`` at 0 with unit variance; the dense metric is
 then adapted in Stan's windows.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
@@ -342,8 +345,8 @@ class GroupDensity:
 
 
 def supports(priors) -> bool:
-    """Whether every coefficient prior is on the compiled sampler: fixed scales, or a sampled
-    scale its family puts there (``Normal(mu, HalfNormal(s))``; not the horseshoe)."""
+    """Whether every coefficient prior is on the compiled sampler: fixed scales, or sampled
+    scales its family puts there (``Normal(mu, HalfNormal(s))``, the regularized horseshoe)."""
     return all(
         g.family_class.kernel_scales(g.priors) is not None
         for g in priors.by_family()
