@@ -101,7 +101,7 @@ def test_sbc_horseshoe_on_bayeslogits_nuts_is_calibrated(monkeypatch):
 def test_sbc_detects_a_wrong_horseshoe_prior(monkeypatch):
     """Truth with p0 = 1 (tau0 = 1/3 of the pseudo-sd over sqrt(n)), fit with p0 = 3 (tau0 9x
     larger): the global scale's ranks pile up at the bottom."""
-    ranks, _ = _sbc(monkeypatch, bl.Horseshoe(expected_nonzero=3), seed=42, reps=200)
+    ranks, _ = _sbc(monkeypatch, bl.Horseshoe(expected_nonzero=3), seed=42, reps=100)
     p = _pvalues(ranks)
     print(f"SBC wrong horseshoe prior: p-values {dict(zip(NAMES, p.round(4)))}")
     assert p[NAMES.index("hs_tau")] < ALPHA / len(p), dict(zip(NAMES, p))
