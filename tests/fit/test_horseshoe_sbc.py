@@ -11,8 +11,9 @@ The horseshoe's ``tau0`` depends on the response mean at build time (Piironen & 
 pseudo-sd), so a model built on simulated data would have a data-dependent prior; the test
 fixes the response mean seen by the sampler's prior at 0.5 (the truth's ``tau0``).
 
-Runtime (500 + 200 replications) on 2 shared cores: see the commit that added it and
-benchmarks/README.md.
+Runtime on the 2 shared cores at a load average of 7-9 (four sessions): 500 replications
+about 5.5 minutes (p-values 0.11-0.86, no divergences), the wrong prior (100 replications) 48 s
+(``hs_tau``'s p below 1e-4); a lighter load takes about half.
 """
 
 from __future__ import annotations
