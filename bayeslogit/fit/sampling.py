@@ -101,6 +101,8 @@ def sample_posterior(
             progressbar=progressbar,
         )
         return idata, "bayeslogit"
+    elif hierarchical and sampler == "auto" and method != "laplace":  # too large for the dense metric
+        used = _auto_fallback("sampled coefficient scales", progressbar)
     if hierarchical and sampler == "bayeslogit":
         raise SamplerError(
             "sampler='bayeslogit' does not take these coefficient priors (a sampled scale the "
@@ -223,8 +225,6 @@ def _group_sampler(sampler: str, used: str, method: str, progressbar, hierarchic
     """The sampler of a model with group terms not on bayeslogit's NUTS (see
     :func:`_groups_on_own_nuts`): ``"auto"`` runs nutpie when installed (fast on the non-centred
     funnel of group sds), else PyMC's NUTS, and says so on stderr."""
-    import importlib.util
-    import sys
 
     if sampler == "bayeslogit" and hierarchical:
         raise SamplerError(
@@ -239,10 +239,19 @@ def _group_sampler(sampler: str, used: str, method: str, progressbar, hierarchic
         )
     if sampler != "auto":
         return used
+    return _auto_fallback("group terms", progressbar)
+
+
+def _auto_fallback(what: str, progressbar) -> str:
+    """``sampler="auto"`` for a model too large for bayeslogit's NUTS (:data:`MAX_GROUP_DIM`):
+    nutpie when installed (fast on non-centred funnels), else PyMC's NUTS; says so on stderr."""
+    import importlib.util
+    import sys
+
     used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
     if progressbar:
         print(
-            f"group terms: sampling with {used} (bayeslogit's own NUTS takes up to {MAX_GROUP_DIM} parameters)",
+            f"{what}: sampling with {used} (bayeslogit's own NUTS takes up to {MAX_GROUP_DIM} parameters)",
             file=sys.stderr,
             flush=True,
         )

@@ -193,3 +193,24 @@ def test_draws_round_trip_and_feed_the_joint_log_prior(tmp_path):
     )
     total = sum(v.reshape(v.shape[0], -1).sum(axis=1) for v in got.values())
     np.testing.assert_allclose(total, want, rtol=1e-10)
+
+
+def test_auto_sends_a_horseshoe_too_large_for_the_dense_metric_to_nutpie(monkeypatch, capsys):
+    pytest.importorskip("nutpie")
+    from xarray import DataTree
+
+    from bayeslogit.fit import sampling
+
+    seen = {}
+
+    def fake(model, **kw):
+        seen.update(kw)
+        return DataTree()
+
+    monkeypatch.setattr(sampling.pymc_model, "sample", fake)
+    monkeypatch.setattr(sampling, "MAX_GROUP_DIM", 10)  # this model's position: 7 + 2 + 6
+    m = bl.LogitModel("y ~ x0 + x1 + x2 + x3 + x4 + x5", _data(), priors=HS)
+    kw = {"draws": 10, "tune": None, "chains": 1, "random_seed": 0, "target_accept": 0.99, "method": "nuts"}
+    _, used = sampling.sample_posterior(m, sampler="auto", progressbar=True, **kw)
+    assert used == seen["sampler"] == "nutpie"
+    assert "sampled coefficient scales: sampling with nutpie" in capsys.readouterr().err
