@@ -1,4 +1,5 @@
-"""Simulation-based calibration of the regularized horseshoe on bayeslogit's own NUTS (issue 22).
+"""The regularized horseshoe on bayeslogit's own NUTS, statistically (issue 22): simulation-based
+calibration, a wrong prior it detects, and agreement with a long nutpie run (last test).
 
 As tests/fit/test_group_nuts_slow.py (Talts et al. 2018): ``LogitModel.sample``'s defaults
 (``sampler="auto"``: bayeslogit's NUTS, its default warm-up and the horseshoe's target_accept
@@ -106,3 +107,37 @@ def test_sbc_detects_a_wrong_horseshoe_prior(monkeypatch):
     p = _pvalues(ranks)
     print(f"SBC wrong horseshoe prior: p-values {dict(zip(NAMES, p.round(4)))}")
     assert p[NAMES.index("hs_tau")] < ALPHA / len(p), dict(zip(NAMES, p))
+
+
+def _sparse() -> pd.DataFrame:
+    rng = np.random.default_rng(15)
+    X = rng.normal(size=(120, 10))
+    df = pd.DataFrame(X, columns=[f"x{j}" for j in range(10)])
+    return df.assign(y=rng.binomial(1, expit(0.2 + X[:, :2] @ np.array([1.2, -0.9]))))
+
+
+def test_horseshoe_agrees_with_a_long_nutpie_run():
+    """``sample()``'s defaults (bayeslogit's NUTS, 4 x 1000) against nutpie 4 x 4000 of PyMC's
+    model of the same prior: the coefficients' posterior means within 4 combined Monte Carlo
+    errors and sds within 12%; the scales ``hs_tau``, ``hs_c2``, ``hs_lambda`` (their posteriors
+    keep the half-Cauchy / inverse-gamma tails, so means and sds are not estimable) by their
+    quartiles, within 15% or 0.02 (``hs_tau``: 0.002)."""
+    pytest.importorskip("nutpie")
+    import arviz_stats
+
+    model = bl.LogitModel("y ~ .", _sparse(), priors=bl.Horseshoe(expected_nonzero=2))
+    ours = model.sample(random_seed=1, progressbar=False)
+    assert ours.sampler == "bayeslogit"
+    div = int(ours.idata.sample_stats["diverging"].sum())
+    ref = model.sample(draws=4000, chains=4, random_seed=2, progressbar=False, sampler="nutpie")
+    print(f"horseshoe agreement: divergences bayeslogit {div}, nutpie {int(ref.idata.sample_stats['diverging'].sum())}")
+    a, b = ours.idata.posterior["beta"], ref.idata.posterior["beta"]
+    ma, mb = a.mean(("chain", "draw")).values, b.mean(("chain", "draw")).values
+    ea = arviz_stats.mcse(a.to_dataset(), method="mean")["beta"].values
+    eb = arviz_stats.mcse(b.to_dataset(), method="mean")["beta"].values
+    assert np.all(np.abs(ma - mb) <= 4 * np.hypot(ea, eb)), (ma, mb)
+    np.testing.assert_allclose(a.std(("chain", "draw")).values, b.std(("chain", "draw")).values, rtol=0.12)
+    for name, atol in (("hs_tau", 0.002), ("hs_c2", 0.02), ("hs_lambda", 0.02)):
+        qa = ours.idata.posterior[name].quantile([0.25, 0.5, 0.75], ("chain", "draw")).values
+        qb = ref.idata.posterior[name].quantile([0.25, 0.5, 0.75], ("chain", "draw")).values
+        np.testing.assert_allclose(qa, qb, rtol=0.15, atol=atol, err_msg=name)
