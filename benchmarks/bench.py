@@ -769,7 +769,9 @@ def main(argv=None) -> int:
 
         results["glmm"] = bench_glmm(args.quick)
     if args.size in ("groups", "all"):
-        print("groups: Seeds, cbpp, a correlated slope; warm fits, bayeslogit's NUTS vs nutpie", flush=True)
+        print(
+            "groups: Seeds, cbpp, a correlated slope, the horseshoe; warm fits, bayeslogit's NUTS vs nutpie", flush=True
+        )
         from groups import compare  # benchmarks/groups.py
 
         results["groups"] = compare(1 if args.quick else 5)

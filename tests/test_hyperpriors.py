@@ -44,7 +44,7 @@ def test_horseshoe_global_scale_follows_piironen_vehtari():
         bl.Horseshoe(expected_nonzero=10).tau0(10, 400, 0.5)
 
 
-def test_no_map_for_sampled_scales_and_no_fast_sampler_for_the_horseshoe():
+def test_no_map_for_sampled_scales_and_the_horseshoe_on_bayeslogits_sampler():
     df = simulate_seed(100, random_seed=1)
     model = bl.LogitModel("y ~ x1 + x2", df, priors=bl.Normal(0, bl.HalfNormal(1)))
     with pytest.raises(bl.ArgumentError, match=r"fit_map\(\) has no mode to find for \['x1', 'x2'\]"):
@@ -52,8 +52,8 @@ def test_no_map_for_sampled_scales_and_no_fast_sampler_for_the_horseshoe():
     post = model.sample(sampler="bayeslogit", draws=10, tune=10, chains=1, progressbar=False)  # issue 22
     assert post.sampler == "bayeslogit"
     hs = bl.LogitModel("y ~ x1 + x2", df, priors=bl.Horseshoe(1))
-    with pytest.raises(bl.SamplerError, match=r"sampler='bayeslogit' does not take horseshoe priors"):
-        hs.sample(sampler="bayeslogit", draws=10, tune=10, chains=1, progressbar=False)
+    post = hs.sample(sampler="bayeslogit", draws=10, tune=10, chains=1, progressbar=False)  # issue 22
+    assert post.sampler == "bayeslogit" and post.idata.posterior["hs_lambda"].shape == (1, 10, 2)
 
 
 def test_bad_hyperprior_names_the_parameter():

@@ -169,10 +169,11 @@ def test_kernel_params_are_the_compiled_samplers_codes(prior, expected):
 
 
 @pytest.mark.parametrize("prior", [bl.Normal(0, bl.HalfNormal(1)), bl.Horseshoe(2)], ids=str)
-def test_sampled_scale_families_are_not_on_the_compiled_sampler(prior):
+def test_sampled_scale_families_have_no_per_coefficient_kernel_code(prior):
     assert prior.sampled_scale
     with pytest.raises(NotImplementedError, match="not on the compiled sampler"):
         prior.kernel_params()
+    assert prior.family_class.kernel_scales([prior]) is not None  # the compiled sampler takes them jointly
     with pytest.raises(NotImplementedError):
         prior.derivs(0.0)
 

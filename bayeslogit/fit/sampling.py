@@ -7,11 +7,11 @@ its arguments, calls it and wraps the draws as results). In order:
   separating columns warn that the posterior is improper;
 - a model with group terms: ``"auto"`` and ``"bayeslogit"`` run bayeslogit's own NUTS
   (:func:`.nuts.driver.sample_group_model`) unless a coefficient prior samples a scale the
-  kernel does not take (the horseshoe) or the position has more than :data:`MAX_GROUP_DIM`
-  parameters (its dense metric), when ``"auto"`` picks nutpie when installed, else PyMC's NUTS;
-  ``"nutpie"``/``"pymc"`` run PyMC's model;
-- ``Normal(mu, HalfNormal(s))`` (a sampled scale) without group terms: the same sampler; the
-  horseshoe goes to PyMC's model;
+  kernel does not take (none of today's families) or the position has more than
+  :data:`MAX_GROUP_DIM` parameters (its dense metric), when ``"auto"`` picks nutpie when
+  installed, else PyMC's NUTS; ``"nutpie"``/``"pymc"`` run PyMC's model;
+- sampled coefficient scales without group terms (``Normal(mu, HalfNormal(s))``, the
+  regularized horseshoe): the same sampler, the same size limit;
 - ``method="laplace"``: Laplace draws corrected by PSIS (:mod:`.laplace`) when the posterior is
   smooth and the approximation is trusted, else NUTS with a warning saying why;
 - ``"auto"`` and ``"bayeslogit"``: bayeslogit's own NUTS (:mod:`.nuts.driver`) when Newton's
@@ -66,7 +66,7 @@ def sample_posterior(
     ------
     SamplerError
         An unknown or uninstalled sampler; ``sampler="bayeslogit"`` for a model it does not
-        take (horseshoe priors) or, without group terms and sampled scales, without a posterior mode;
+        take (a sampled scale without a kernel code) or, without group terms and sampled scales, without a posterior mode;
         ``method="laplace"`` with group terms.
     """
     used = pymc_model.resolve_sampler(sampler)
@@ -75,6 +75,7 @@ def sample_posterior(
     kinked = model.priors.has_kink
     hierarchical = model.priors.sampled_scale
     own_scales = not hierarchical or supports(model.priors)  # sampled scales the kernel takes
+    small = sampler == "bayeslogit" or _position_size(model) <= MAX_GROUP_DIM
     if model.design.groups is not None:  # group terms: bayeslogit's NUTS, nutpie or PyMC's NUTS
         if _groups_on_own_nuts(model, sampler, method, not own_scales):
             idata = driver.sample_group_model(
@@ -89,7 +90,7 @@ def sample_posterior(
             return idata, "bayeslogit"
         used = _group_sampler(sampler, used, method, progressbar, not own_scales)
         hierarchical = True
-    elif hierarchical and own_scales and sampler in ("auto", "bayeslogit") and method != "laplace":
+    elif hierarchical and own_scales and small and sampler in ("auto", "bayeslogit") and method != "laplace":
         idata = driver.sample_group_model(
             model,
             draws=draws,
@@ -100,11 +101,13 @@ def sample_posterior(
             progressbar=progressbar,
         )
         return idata, "bayeslogit"
+    elif hierarchical and sampler == "auto" and method != "laplace":  # too large for the dense metric
+        used = _auto_fallback("sampled coefficient scales", progressbar)
     if hierarchical and sampler == "bayeslogit":
         raise SamplerError(
-            "sampler='bayeslogit' does not take horseshoe priors (their global and local scales "
-            "are sampled too); use sampler='auto' (which runs nutpie or PyMC's NUTS for them), "
-            "'pymc' or 'nutpie'"
+            "sampler='bayeslogit' does not take these coefficient priors (a sampled scale the "
+            "compiled sampler has no code for); use sampler='auto' (which runs nutpie or PyMC's "
+            "NUTS for them), 'pymc' or 'nutpie'"
         )
     # stacklevel 3: this function, LogitModel.sample, the user's call
     if method == "laplace" and (kinked or hierarchical):
@@ -196,26 +199,38 @@ def _groups_on_own_nuts(model, sampler: str, method: str, hierarchical: bool) ->
         return False
     if sampler == "bayeslogit":
         return True
+    return _position_size(model) <= MAX_GROUP_DIM
+
+
+def _position_size(model) -> int:
+    """The size of bayeslogit's NUTS position for ``model``: population coefficients, their
+    sampled scales (a horseshoe: ``tau``, ``c2`` and one ``lambda`` per coefficient), group sds,
+    correlations and levels x varying coefficients."""
+    from ..priors.base import PriorContext
+
     d = model.design
     dim = d.X.shape[1]
-    for t in d.groups.terms:
+    if model.priors.sampled_scale:
+        ctx = PriorContext.from_design(d)
+        for g in model.priors.by_family():
+            scales = g.family_class.kernel_scales(g.priors, ctx)
+            dim += 0 if scales is None else len(scales[0])
+    for t in d.groups.terms if d.groups is not None else []:
         k = t.n_coef
         dim += k + k * (k - 1) // 2 + t.n_levels * k
-    return dim <= MAX_GROUP_DIM
+    return dim
 
 
 def _group_sampler(sampler: str, used: str, method: str, progressbar, hierarchical: bool) -> str:
     """The sampler of a model with group terms not on bayeslogit's NUTS (see
     :func:`_groups_on_own_nuts`): ``"auto"`` runs nutpie when installed (fast on the non-centred
     funnel of group sds), else PyMC's NUTS, and says so on stderr."""
-    import importlib.util
-    import sys
 
     if sampler == "bayeslogit" and hierarchical:
         raise SamplerError(
-            "sampler='bayeslogit' takes group terms like (1 | g) but not, beside them, horseshoe "
-            "coefficient priors (their scales are sampled too); use sampler='auto' (nutpie when "
-            "installed, else PyMC), 'nutpie' or 'pymc'"
+            "sampler='bayeslogit' takes group terms like (1 | g) but not, beside them, coefficient "
+            "priors whose sampled scale the compiled sampler has no code for; use sampler='auto' "
+            "(nutpie when installed, else PyMC), 'nutpie' or 'pymc'"
         )
     if method == "laplace":
         raise SamplerError(
@@ -224,11 +239,19 @@ def _group_sampler(sampler: str, used: str, method: str, progressbar, hierarchic
         )
     if sampler != "auto":
         return used
+    return _auto_fallback("group terms", progressbar)
+
+
+def _auto_fallback(what: str, progressbar) -> str:
+    """``sampler="auto"`` for a model too large for bayeslogit's NUTS (:data:`MAX_GROUP_DIM`):
+    nutpie when installed (fast on non-centred funnels), else PyMC's NUTS; says so on stderr."""
+    import importlib.util
+    import sys
+
     used = "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
     if progressbar:
         print(
-            f"group terms: sampling with {used} (bayeslogit's own NUTS takes up to {MAX_GROUP_DIM} "
-            "parameters and no horseshoe coefficient priors beside group terms)",
+            f"{what}: sampling with {used} (bayeslogit's own NUTS takes up to {MAX_GROUP_DIM} parameters)",
             file=sys.stderr,
             flush=True,
         )

@@ -45,6 +45,7 @@ __all__ = [
     "ScalePrior",
     "CorrelationPrior",
     "PriorContext",
+    "KernelScale",
 ]
 
 # The prior codes of the compiled sampler (bayeslogit.fit.nuts.kernel) and its numpy mirror
@@ -52,7 +53,7 @@ __all__ = [
 KERNEL_NORMAL, KERNEL_STUDENT, KERNEL_FLAT, KERNEL_LAPLACE, KERNEL_ELASTIC = 0, 1, 2, 3, 4
 # The codes of a group sd's prior in the compiled sampler (bayeslogit.fit.nuts.group_kernel):
 # a scale prior's kernel_params() returns one of them.
-KERNEL_HALFNORMAL, KERNEL_HALFSTUDENT = 0, 1
+KERNEL_HALFNORMAL, KERNEL_HALFSTUDENT, KERNEL_INVGAMMA = 0, 1, 2
 
 
 def _refuse_text_and_bool(name: str, value: Any, what: str) -> None:
@@ -153,6 +154,30 @@ class PriorContext:
         return cls(design.n_obs, response_family(design).mean_response(design.y))
 
 
+@dataclass(frozen=True)
+class KernelScale:
+    """One sampled scale of the compiled sampler (:mod:`bayeslogit.fit.nuts.group_kernel`),
+    for a family without a :class:`ScalePrior` of its own (the horseshoe): its prior's code
+    (``KERNEL_HALFSTUDENT`` with ``nu = 1``: half-Cauchy; ``KERNEL_INVGAMMA``: ``s`` the shape,
+    ``nu`` the scale), and for a coefficient's local scale the indices, among the family's
+    scales, of the global scale ``tau`` and the slab ``c2`` it is regularized by (-1: none).
+
+    Examples
+    --------
+    >>> KernelScale(KERNEL_HALFSTUDENT, 1.0, 1.0, tau=0, c2=1).kernel_params()
+    (1, 1.0, 1.0, 0, 1)
+    """
+
+    code: int
+    s: float
+    nu: float
+    tau: int = -1
+    c2: int = -1
+
+    def kernel_params(self) -> tuple[int, float, float, int, int]:
+        return self.code, self.s, self.nu, self.tau, self.c2
+
+
 FreeDraws = Callable[[str, str], np.ndarray]
 """``free(var, family) -> (draws, k)``: posterior draws of a free variable of the PyMC model
 (the family's name only goes into the message when the draws are missing)."""
@@ -205,12 +230,17 @@ class JointFamily:
         out[var], dims[var] = values, [dim]
         return values
 
+    kernel_vectors: ClassVar[tuple[str, ...]] = ()
+    """The names among :meth:`kernel_scales`' scales that PyMC's model holds as one vector over
+    the family's coefficients (the horseshoe's ``hs_lambda``); the others are scalars."""
+
     @classmethod
-    def kernel_scales(cls, priors: list) -> Any:
-        """For a family whose coefficients share a sampled scale that the compiled sampler
-        takes (non-centred ``mu + tau z``), ``(scale priors, tau index per coefficient, mu per
-        coefficient)``; None for every other family (independent coefficients need none; the
-        horseshoe is not on the compiled sampler)."""
+    def kernel_scales(cls, priors: list, ctx: PriorContext | None = None) -> Any:
+        """For a family whose coefficients have sampled scales that the compiled sampler takes
+        (non-centred ``mu + scale z``), ``(scales, scale index per coefficient, mu per
+        coefficient)``, each scale an object with ``kernel_params()`` (:class:`KernelScale`,
+        or a :class:`ScalePrior`); None for every other family (independent coefficients need
+        none). ``ctx`` is only None when the caller asks whether the family is on the sampler."""
         return None
 
     @classmethod

@@ -164,7 +164,7 @@ class HierarchicalNormal(JointFamily):
         return mu + tau_vec * z
 
     @classmethod
-    def kernel_scales(cls, priors):
+    def kernel_scales(cls, priors, ctx=None):
         """``(scale priors, tau index per coefficient, mu per coefficient)``: the compiled
         sampler's non-centred form (:mod:`bayeslogit.fit.nuts.group_kernel`), taus named and
         ordered as :meth:`pymc_variables` names them."""

@@ -4,15 +4,18 @@ The compiled density is :func:`bayeslogit.fit.nuts.group_kernel.group_logp_grad`
 lays out its position ``theta = [population block | log taus | per term: log sd, Cholesky
 parameters, z]``, packs the arrays it takes, chooses where chains start and the initial metric,
 and turns draws of ``theta`` into the variables PyMC's model gives (``beta``, ``beta_<family>``,
-``tau``, ``z_hiernormal``, ``sd_g``, ``z_g``, ``b_g``, ``L_g``, ``cor_g``; same names, dims and
+``tau``, ``z_hiernormal``, ``hs_tau``, ``hs_c2``, ``hs_lambda``, ``hs_z``, ``sd_g``, ``z_g``,
+``b_g``, ``L_g``, ``cor_g``; same names, dims and
 coords: :mod:`bayeslogit.fit.pymc_model`, :mod:`bayeslogit.fit.group_model`), so every consumer
 of a posterior is unchanged.
 
 The population block is in the priors' coordinates ``raw = T beta`` (``T`` the centring map,
 unit determinant; the kernel gets ``X T^-1``), a coefficient under ``Normal(mu, HalfNormal(s))``
-as its ``z`` (``raw = mu + tau z``). Start: the posterior mode of the model without group terms
+as its ``z`` (``raw = mu + tau z``), a horseshoe coefficient as its ``z`` (``raw = z tau
+lambda~``). Start: the posterior mode of the model without group terms
 (a sampled scale fixed at its prior's scale) and its Laplace covariance; log sds at ``log 0.5``
-(taus at half their prior's scale) with sd 0.5; ``z`` at 0 with unit variance; the dense metric is
+(taus at half their prior's scale, the horseshoe's ``c2`` at ``slab_scale^2``, its ``z`` at 0)
+with sd 0.5; ``z`` at 0 with unit variance; the dense metric is
 then adapted in Stan's windows.
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...priors.base import KERNEL_INVGAMMA, PriorContext
 from ..group_model import group_var_names, sd_part_names
 from .density import LogDensity, Mode, newton_mode, no_categorical
 
@@ -72,6 +76,7 @@ class GroupDensity:
     dim: int
     Tinv: np.ndarray = field(repr=False)  # beta = Tinv raw
     hier: list = field(default_factory=list)  # per sampled-scale family: (indices, tau names, z name, dim, first tau)
+    vectors: set = field(default_factory=set)  # scale names PyMC's model holds as vectors (hs_lambda)
 
     # the attributes the driver and the warm sampler read, forwarded from the population part
     @property
@@ -139,8 +144,10 @@ class GroupDensity:
         hidx, hmu = np.full(p, -1, np.int64), np.zeros(p)
         tau_priors: list = []
         hier: list[tuple] = []  # (coefficient indices, tau names, z name, dim, first tau)
+        vectors: set[str] = set()
+        ctx = PriorContext.from_design(d)
         for group in priors.by_family(names):
-            scales = group.family_class.kernel_scales(group.priors)
+            scales = group.family_class.kernel_scales(group.priors, ctx)
             if scales is None:
                 for j in group.index:
                     fam[j], mu[j], sigma[j], nu[j] = priors.priors[names[j]].kernel_params()
@@ -149,8 +156,11 @@ class GroupDensity:
             first = len(tau_priors)
             for j, h, m in zip(group.index, which, mus):
                 hidx[j], hmu[j] = first + h, m  # z_j ~ N(0, 1): code 0, mu 0, sigma 1
-            tau_priors.extend(taus)
+            for q in taus:  # (code, s, nu, tau row, c2 row): a horseshoe's local scale links its tau and slab
+                row = [*q.kernel_params(), -1, -1][:5]
+                tau_priors.append(row[:3] + ([first + row[3], first + row[4]] if row[3] >= 0 else [-1, -1]))
             hier.append((list(group.index), *group.family_class.kernel_names(len(taus)), group.dim, first))
+            vectors.update(group.family_class.kernel_vectors)
         fixed = LogDensity(
             X=np.ascontiguousarray(np.asarray(d.X, dtype=float) @ Tinv),
             y=np.asarray(d.y, dtype=float),
@@ -197,10 +207,10 @@ class GroupDensity:
             np.asarray([float(gp.cor[t.key].eta) if t.key in gp.cor else 1.0 for t in terms], dtype=float),
             hidx,
             hmu,
-            np.ascontiguousarray(np.asarray([q.kernel_params() for q in tau_priors], dtype=float).reshape(-1, 3)),
+            np.ascontiguousarray(np.asarray(tau_priors, dtype=float).reshape(-1, 5)),
             no_categorical(),
         )
-        return cls(fixed=fixed, layouts=layouts, grp=grp, dim=pos, Tinv=Tinv, hier=hier)
+        return cls(fixed=fixed, layouts=layouts, grp=grp, dim=pos, Tinv=Tinv, hier=hier, vectors=vectors)
 
     def start(self, model) -> Mode:
         """The chains' centre and initial metric (module docstring), as a :class:`Mode`: the
@@ -222,13 +232,19 @@ class GroupDensity:
             center[:p] = T @ mode.beta
             cov[:p, :p] = T @ mode.cov @ T.T
         for j in range(p):  # z = (raw - mu) / tau at tau = the prior's scale
-            if hidx[j] >= 0:
+            if hidx[j] >= 0 and tau_priors[hidx[j], 3] >= 0:  # a horseshoe's z: at 0, unit sd
+                center[j] = 0.0
+                cov[j, :] = cov[:, j] = 0.0
+                cov[j, j] = 1.0
+            elif hidx[j] >= 0:
                 s = tau_priors[hidx[j], 1]
                 center[j] = (center[j] - hmu[j]) / s
                 cov[j, :] /= s
                 cov[:, j] /= s
         for h in range(tau_priors.shape[0]):
-            center[p + h] = np.log(tau_priors[h, 1]) + START_LOG_SD  # half the prior's scale
+            code, s, nu = tau_priors[h, :3]
+            # half the prior's scale; an inverse gamma InvGamma(a, b) at b / a
+            center[p + h] = np.log(nu / s) if code == KERNEL_INVGAMMA else np.log(s) + START_LOG_SD
             cov[p + h, :] = cov[:, p + h] = 0.0
             cov[p + h, p + h] = START_LOG_SD_SCALE**2
         for lay in self.layouts:
@@ -246,10 +262,17 @@ class GroupDensity:
         priors' coordinates and on the original scale."""
         p = self.p
         raw = np.array(theta[..., :p])
-        hidx, hmu = self.grp[5], self.grp[6]
+        hidx, hmu, rows = self.grp[5], self.grp[6], self.grp[7]
         for j in range(p):
-            if hidx[j] >= 0:
-                raw[..., j] = hmu[j] + np.exp(theta[..., p + hidx[j]]) * theta[..., j]
+            h = hidx[j]
+            if h < 0:
+                continue
+            scale = np.exp(theta[..., p + h])
+            if rows[h, 3] >= 0:  # a horseshoe: tau lambda~, lambda~^2 = c2 lambda^2 / (c2 + tau^2 lambda^2)
+                lt, lc = theta[..., p + int(rows[h, 3])], theta[..., p + int(rows[h, 4])]
+                ll = theta[..., p + h]
+                scale = np.exp(lt + 0.5 * (lc + 2 * ll - np.logaddexp(lc, 2 * (lt + ll))))
+            raw[..., j] = hmu[j] + scale * theta[..., j]
         return raw, raw @ self.Tinv.T
 
     def logp_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -290,8 +313,12 @@ class GroupDensity:
             var = f"beta_{group.name.lower()}"
             values[var], dims[var] = raw[..., group.index], [group.dim]
         for idx, tau_names, z_name, dim, first in self.hier:  # as the family's pymc_variables names them
-            for h, name in enumerate(tau_names):
-                values[name] = np.exp(theta[..., p + first + h])
+            for name in dict.fromkeys(tau_names):
+                rows = [p + first + h for h, n in enumerate(tau_names) if n == name]
+                if name in self.vectors:  # one per coefficient (hs_lambda)
+                    values[name], dims[name] = np.exp(theta[..., rows]), [dim]
+                else:
+                    values[name] = np.exp(theta[..., rows[0]])
             values[z_name], dims[z_name] = theta[..., idx], [dim]
         for lay in self.layouts:
             t = lay
@@ -318,8 +345,8 @@ class GroupDensity:
 
 
 def supports(priors) -> bool:
-    """Whether every coefficient prior is on the compiled sampler: fixed scales, or a sampled
-    scale its family puts there (``Normal(mu, HalfNormal(s))``; not the horseshoe)."""
+    """Whether every coefficient prior is on the compiled sampler: fixed scales, or sampled
+    scales its family puts there (``Normal(mu, HalfNormal(s))``, the regularized horseshoe)."""
     return all(
         g.family_class.kernel_scales(g.priors) is not None
         for g in priors.by_family()

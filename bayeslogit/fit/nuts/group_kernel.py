@@ -11,11 +11,15 @@ The transforms are Stan's: ``sd = exp(log sd)`` (log Jacobian ``log sd``); the C
 of a correlation matrix from ``k(k-1)/2`` unconstrained values through ``tanh`` to canonical
 partial correlations (Stan reference manual, "Cholesky factors of correlation matrices"), with
 its log Jacobian. Sd priors by code (``ScalePrior.kernel_params``): 0 HalfNormal(s), 1
-HalfStudentT(nu, s), densities up to constants.
+HalfStudentT(nu, s), 2 InvGamma(s, nu) (the horseshoe's slab), densities up to constants.
 
 Population coefficients under ``Normal(mu, HalfNormal(s))`` (sampled scale) are non-centred as
 well: ``mu + tau z``, ``z`` in their place in ``theta`` (prior N(0, 1), code 0 with unit scale),
-``log tau`` after the population block.
+``log tau`` after the population block. Under the regularized horseshoe, ``z_j tau lambda~_j``
+with ``lambda~_j^2 = c2 lambda_j^2 / (c2 + tau^2 lambda_j^2)``: ``log tau``, ``log c2`` and one
+``log lambda_j`` per coefficient after the population block, ``tau``, ``lambda_j`` half-Cauchy
+(code 1, ``nu = 1``), ``c2`` inverse gamma (code 2: ``s`` the shape, ``nu`` the scale), every
+log scale with its Jacobian (PyMC's log transform: the density of PyMC's model).
 
 The group arrays travel as one tuple ``grp = (index, values, terms, sd_prior, eta, hidx, hmu,
 tau_prior, cat)``:
@@ -27,7 +31,8 @@ tau_prior, cat)``:
 - ``sd_prior`` (K, 3) float64: per sd ``code, s, nu``;
 - ``eta`` (terms,) float64: the LKJ shape of each term (unused for uncorrelated terms);
 - ``hidx`` (p,) int64: per population coefficient its tau (-1: none); ``hmu`` (p,) its mu;
-- ``tau_prior`` (taus, 3) float64: per tau ``code, s, nu`` as ``sd_prior``;
+- ``tau_prior`` (taus, 5) float64: per tau ``code, s, nu`` as ``sd_prior``, then for a horseshoe's
+  local scale the rows of its ``tau`` and ``c2`` (-1 for any other scale);
 - ``cat`` int64: the categorical families' description (:mod:`.categorical_kernel`), ``[0, ...]``
   for a binary response.
 
@@ -100,8 +105,30 @@ def _sd_logprior(sd, code, s, nu):
     ``log sd`` included."""
     if code == 0:  # HalfNormal(s)
         return -0.5 * (sd / s) ** 2 + np.log(sd), -((sd / s) ** 2) + 1.0
+    if code == 2:  # InvGamma(a = s, b = nu) (the horseshoe's slab c^2)
+        return -s * np.log(sd) - nu / sd, -s + nu / sd
     t = sd / s  # HalfStudentT(nu, s)
     return -0.5 * (nu + 1.0) * np.log1p(t * t / nu) + np.log(sd), -(nu + 1.0) * t * t / (nu + t * t) + 1.0
+
+
+@cached_njit(nogil=True, error_model="numpy")
+def _coef_scale(theta, p, hprior, h):
+    """The scale ``r`` of a population coefficient whose scale is row ``h`` of ``hprior``
+    (``raw = mu + r z``) and ``d log r`` by its own log scale, the horseshoe's ``log tau`` and
+    its ``log c2``: ``exp(theta[p + h])``, 1, 0, 0 for a plain ``tau``; for a horseshoe's local
+    scale (``hprior[h, 3:5]``: the rows of ``tau`` and ``c2``) ``r = tau lambda~`` with
+    ``lambda~^2 = c2 lambda^2 / (c2 + tau^2 lambda^2)``, in logs (no overflow)."""
+    if hprior.shape[1] < 5 or hprior[h, 3] < 0:
+        return np.exp(theta[p + h]), 1.0, 0.0, 0.0
+    ll = theta[p + h]
+    lt = theta[p + int(hprior[h, 3])]
+    lc = theta[p + int(hprior[h, 4])]
+    lu = 2.0 * (lt + ll)  # log tau^2 lambda^2
+    dl = lu - lc
+    w = 1.0 / (1.0 + np.exp(-dl))  # tau^2 lambda^2 / (c2 + tau^2 lambda^2)
+    log_sum = max(lu, lc) + np.log1p(np.exp(-abs(dl)))
+    r = np.exp(lt + 0.5 * (lc + 2.0 * ll - log_sum))
+    return r, 1.0 - w, 1.0 - w, 0.5 * w
 
 
 @cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
@@ -166,7 +193,7 @@ def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
     for j in range(p):
         pe[j] = theta[j]
         if nh > 0 and hidx[j] >= 0:
-            pe[j] = hmu[j] + np.exp(theta[p + hidx[j]]) * theta[j]
+            pe[j] = hmu[j] + _coef_scale(theta, p, hprior, hidx[j])[0] * theta[j]
     for h in range(nh):
         lpc, gc = _sd_logprior(np.exp(theta[p + h]), int(hprior[h, 0]), hprior[h, 1], hprior[h, 2])
         lp += lpc
@@ -236,9 +263,14 @@ def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
                 gb[o + c] += r * values[i, col0 + c]
     for j in range(p):  # back from the coefficients to z and log tau
         if nh > 0 and hidx[j] >= 0:
-            tau = np.exp(theta[p + hidx[j]])
-            grad[j] += gpe[j] * tau
-            grad[p + hidx[j]] += gpe[j] * tau * theta[j]
+            h = hidx[j]
+            r, d_own, d_tau, d_c2 = _coef_scale(theta, p, hprior, h)
+            grad[j] += gpe[j] * r
+            v = gpe[j] * r * theta[j]
+            grad[p + h] += v * d_own
+            if d_tau != 0.0 or d_c2 != 0.0:
+                grad[p + int(hprior[h, 3])] += v * d_tau
+                grad[p + int(hprior[h, 4])] += v * d_c2
         else:
             grad[j] += gpe[j]
     # back from b to z, log sd and the Cholesky parameters
