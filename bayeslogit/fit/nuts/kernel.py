@@ -14,6 +14,15 @@ coordinates ``u`` with ``beta = center + L u`` (a dense mass matrix ``(L L')^-1`
 dual-averaging step size and doubling windows for re-estimating ``L L'`` (shrunk towards the
 Laplace covariance).
 
+The metric is dense (``L`` lower-triangular ``p x p``: O(p^2) per leapfrog step) or diagonal
+(issue 22: ``L`` is ``(p, 1)``, its diagonal, O(p) per step, for group models with thousands of
+level effects). The chain state says which: ``ist[3] = 1`` (a 4th entry; the driver's
+``_ChainState(d, diag=True)``) with ``L``, ``cov0`` and the window's ``w_m2`` of shape
+``(p, 1)``. Its windows estimate variances regularized as Stan's,
+``(n / (n + 5)) var + 1e-3 * 5 / (n + 5)``. The dense path's arithmetic is unchanged (same
+operations in the same order), so its draws are bit-identical to before the diagonal mode; both
+modes share one compiled function each (no extra specializations, no extra compile time).
+
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
@@ -152,7 +161,7 @@ def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, n
 @cached_njit(depends=_DEPENDS, nogil=True)
 def init_chain(X, y, m, T, fam, mu, sigma, nu, grp, center, cov0, u0, rng, L, q, g, fst, ist):
     """Start one chain at ``u0``: fills the caller-owned state ``L`` (Cholesky factor of
-    ``cov0``), ``q``, ``g``, ``fst`` = [lp, eps, da_mu, h_bar, log_eps_bar] and ``ist`` =
+    ``cov0``; with ``ist[3] = 1``, the square roots of the variances ``cov0[:, 0]``), ``q``, ``g``, ``fst`` = [lp, eps, da_mu, h_bar, log_eps_bar] and ``ist`` =
     [n_grad, da_t, w_n] (see :func:`run_block`)."""
     p = u0.shape[0]
     if ist.shape[0] > 3 and ist[3] != 0:  # diagonal metric: L and cov0 are (p, 1)
