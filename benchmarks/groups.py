@@ -12,7 +12,7 @@ defaults (4 chains x 1000 draws; ``sampler="auto"``, which is bayeslogit's NUTS,
 and the group sds, divergences. The ratios are nutpie / bayeslogit (time) and bayeslogit /
 nutpie (ESS per second), from the same run.
 
-``metric``: the correlated varying slope with 25 to 400 levels (20 rows each), bayeslogit's
+``metric``: the correlated varying slope with 25 to 200 levels (20 rows each), bayeslogit's
 NUTS with the dense and with the diagonal metric, ``seeds`` runs each: min bulk ESS per second
 (the measurement behind ``DENSE_MAX_DIM``).
 
@@ -29,7 +29,7 @@ Usage::
 
     python benchmarks/groups.py compare [--reps 5]
     python benchmarks/groups.py tune [--seeds 5]
-    python benchmarks/groups.py metric [--seeds 2]
+    python benchmarks/groups.py metric [--seeds 2 --sweep 25,50,100,200]
     python benchmarks/groups.py large [--rows 100000 --levels 1000]
 """
 
@@ -173,14 +173,14 @@ def fit_with_memory(model, *, seed: int, **kw) -> dict:
     return res
 
 
-def metric_sweep(seeds: int) -> dict:
+def metric_sweep(seeds: int, sweep: tuple[int, ...] = (25, 50, 100, 200)) -> dict:
     from bayeslogit.fit.nuts import driver
 
     out: dict = {}
     model = bl.LogitModel("y ~ x + (1 + x | g)", sim_slopes(500, 25))
     fit(model, seed=0, tune=100, draws=100)  # the kernel loaded
     orig = driver.sample_group_model
-    for levels in (25, 100, 200, 400):
+    for levels in sweep:
         model = bl.LogitModel("y ~ x + (1 + x | g)", sim_slopes(20 * levels, levels))
         out[levels] = {}
         for metric in ("dense", "diag"):
@@ -244,6 +244,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--levels", type=int, default=1000)
+    ap.add_argument("--sweep", default="25,50,100,200", help="metric: levels to measure, comma-separated")
     ap.add_argument("--out", default=None, help="JSON output path")
     args = ap.parse_args(argv)
     import pymc  # noqa: F401  (imported up front: not part of either fit's time)
@@ -251,7 +252,7 @@ def main(argv=None) -> int:
     if args.what == "compare":
         res = compare(args.reps)
     elif args.what == "metric":
-        res = metric_sweep(args.seeds)
+        res = metric_sweep(args.seeds, tuple(int(v) for v in args.sweep.split(",")))
     elif args.what == "large":
         res = large(args.rows, args.levels)
     else:

@@ -14,11 +14,21 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import bayeslogit as bl
 from bayeslogit.datasets import simulate_seed
 from bayeslogit.fit import sampling
 from bayeslogit.fit.nuts import density, driver
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _kernel_loaded():
+    """The compiled kernel loaded (or compiled) once, before the timed tests."""
+    from bayeslogit.fit.nuts import kernel
+
+    driver.ensure_compiled(kernel)
+
 
 MU = np.array([1.0, -2.0, 0.0, 3.0])
 SD = np.array([0.05, 0.2, 1.0, 5.0])
@@ -93,10 +103,10 @@ def test_large_group_model_samples_on_bayeslogit_with_the_diagonal_metric():
     dim = 2 + 3 + 2 * 510  # coefficients, 2 sds + 1 correlation, levels x 2
     assert dim > 1000 > driver.DENSE_MAX_DIM  # over the old limit, which sent it to nutpie
     assert sampling._groups_on_own_nuts(model, "auto", "nuts", False)
-    post = model.sample(draws=20, tune=60, chains=1, random_seed=0, progressbar=False)
+    post = model.sample(draws=10, tune=40, chains=1, random_seed=0, progressbar=False)
     assert post.sampler == "bayeslogit"
     assert post.idata.posterior.attrs["metric"] == "diag"
-    assert post.idata.posterior["beta"].shape == (1, 20, 2)
+    assert post.idata.posterior["beta"].shape == (1, 10, 2)
 
 
 def test_small_group_model_keeps_the_dense_metric_and_the_limit_routes_to_nutpie():
