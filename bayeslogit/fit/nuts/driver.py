@@ -82,7 +82,7 @@ DEFAULT_TUNE_GROUPS = 1000
 #: The largest position (group model) sampled with a dense metric; larger ones get a diagonal
 #: metric (O(dim) instead of O(dim^2) per leapfrog step and memory). benchmarks/README.md
 #: ("Dense or diagonal metric") measured the crossover in ESS per second.
-DENSE_MAX_DIM = 300
+DENSE_MAX_DIM = 100
 
 _COMPILED = False
 
