@@ -335,7 +335,8 @@ class LogitModel:
             and PyMC's NUTS otherwise (separation under flat priors; the ``Horseshoe``, which
             it does not take). A model with group terms or with ``Normal(mu, HalfNormal(s))``
             (a sampled scale) runs on it too (non-centred, warm-up adapting a dense metric,
-            1000 iterations), unless its position has over 1000 parameters or it also has a
+            diagonal over 100 parameters, 1000 iterations), unless its position has over 5000
+            parameters or it also has a
             horseshoe: then ``"auto"`` runs nutpie when installed, else PyMC's NUTS, and says
             so on stderr; ``method="laplace"`` raises a ``SamplerError`` with group terms.
         target_accept : float or None

@@ -15,6 +15,16 @@ defaults (4 chains x 1000 draws; ``sampler="auto"``, which is bayeslogit's NUTS,
 and the group sds, divergences. The ratios are nutpie / bayeslogit (time) and bayeslogit /
 nutpie (ESS per second), from the same run.
 
+``metric``: the correlated varying slope with 25 to 200 levels (20 rows each), bayeslogit's
+NUTS with the dense and with the diagonal metric, ``seeds`` runs each: min bulk ESS per second
+(the measurement behind ``DENSE_MAX_DIM``).
+
+``large``: ``y ~ x + (1 + x | g)`` with ``--rows`` rows (default 100,000) over ``--levels``
+levels (default 1,000; simulated), one default fit each of bayeslogit's NUTS (diagonal metric
+above ``DENSE_MAX_DIM``) and nutpie, each after a first fit that compiles (nutpie's model) or
+loads the kernel; wall time, min bulk ESS per second and the peak resident memory above the
+process's before the call (polled every 20 ms).
+
 ``tune``: bayeslogit's NUTS with warm-ups of 150 to 1000 iterations, ``seeds`` runs each:
 divergences, max R-hat, min bulk ESS (the measurement behind ``DEFAULT_TUNE_GROUPS``).
 
@@ -22,6 +32,8 @@ Usage::
 
     python benchmarks/groups.py compare [--reps 5] [--models horseshoe]
     python benchmarks/groups.py tune [--seeds 5]
+    python benchmarks/groups.py metric [--seeds 2 --sweep 25,50,100,200]
+    python benchmarks/groups.py large [--rows 100000 --levels 1000]
 """
 
 from __future__ import annotations
@@ -90,6 +102,7 @@ def diagnostics(post, seconds: float) -> dict:
         "max_rhat": max(float(rhat[v].max()) for v in names),
         "divergences": int(post.idata.sample_stats["diverging"].sum()),
         "sampler": post.sampler,
+        "metric": post.idata.posterior.attrs.get("metric"),
     }
 
 
@@ -131,6 +144,91 @@ def compare(reps: int) -> dict:
     return out
 
 
+def sim_slopes(rows: int, levels: int, seed: int = 22) -> pd.DataFrame:
+    """``y ~ x + (1 + x | g)`` data: ``rows`` rows spread evenly over ``levels`` levels."""
+    rng = np.random.default_rng(seed)
+    g = np.arange(rows) % levels
+    x = rng.normal(size=rows)
+    b = rng.multivariate_normal([0, 0], [[0.5, 0.2], [0.2, 0.3]], size=levels)
+    eta = -0.3 + 0.8 * x + b[g, 0] + b[g, 1] * x
+    y = rng.binomial(1, 1 / (1 + np.exp(-eta)))
+    return pd.DataFrame({"y": y, "x": x, "g": [f"g{i}" for i in g]})
+
+
+def _rss() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def fit_with_memory(model, *, seed: int, **kw) -> dict:
+    """:func:`fit`, plus the peak resident memory above the process's at the call (MB)."""
+    import threading
+
+    base, peak, stop = _rss(), [0], threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _rss())
+            stop.wait(0.02)
+
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    try:
+        res = fit(model, seed=seed, **kw)
+    finally:
+        stop.set()
+        t.join()
+    res["peak_rss_above_start_mb"] = (max(peak[0], _rss()) - base) / 2**20
+    return res
+
+
+def metric_sweep(seeds: int, sweep: tuple[int, ...] = (25, 50, 100, 200)) -> dict:
+    from bayeslogit.fit.nuts import driver
+
+    out: dict = {}
+    model = bl.LogitModel("y ~ x + (1 + x | g)", sim_slopes(500, 25))
+    fit(model, seed=0, tune=100, draws=100)  # the kernel loaded
+    orig = driver.sample_group_model
+    for levels in sweep:
+        model = bl.LogitModel("y ~ x + (1 + x | g)", sim_slopes(20 * levels, levels))
+        out[levels] = {}
+        for metric in ("dense", "diag"):
+            driver.sample_group_model = lambda *a, _m=metric, **k: orig(*a, metric=_m, **k)
+            try:
+                rows = [fit(model, seed=s) for s in range(seeds)]
+            finally:
+                driver.sample_group_model = orig
+            summary = {
+                "dim": 5 + 2 * levels,
+                "median_ess_per_s": float(np.median([r["ess_per_s"] for r in rows])),
+                "median_seconds": float(np.median([r["seconds"] for r in rows])),
+                "median_min_ess": float(np.median([r["min_ess_bulk"] for r in rows])),
+                "max_rhat": max(r["max_rhat"] for r in rows),
+                "divergences": [r["divergences"] for r in rows],
+            }
+            out[levels][metric] = summary
+            print(f"levels={levels:4d} {metric:5s}: {summary}", flush=True)
+    return out
+
+
+def large(rows: int, levels: int) -> dict:
+    model = bl.LogitModel("y ~ x + (1 + x | g)", sim_slopes(rows, levels))
+    fit(model, seed=0, tune=20, draws=20)  # the kernel loaded
+    fit(model, seed=0, tune=20, draws=20, sampler="nutpie")  # nutpie's model compiled
+    out: dict = {"rows": rows, "levels": levels}
+    for name, kw in (("bayeslogit", {}), ("nutpie", {"sampler": "nutpie"})):
+        res = fit_with_memory(model, seed=1, **kw)
+        out[name] = res
+        print(f"{name:10s}: {res}", flush=True)
+    out["ess_per_s_ratio"] = out["bayeslogit"]["ess_per_s"] / out["nutpie"]["ess_per_s"]
+    out["time_ratio_nutpie_over_bayeslogit"] = out["nutpie"]["seconds"] / out["bayeslogit"]["seconds"]
+    print(f"ESS/s ratio bayeslogit / nutpie: {out['ess_per_s_ratio']:.2f}", flush=True)
+    return out
+
+
 def tune_sweep(seeds: int) -> dict:
     out: dict = {}
     for name, make in MODELS.items():
@@ -153,9 +251,12 @@ def tune_sweep(seeds: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["compare", "tune"])
+    ap.add_argument("what", choices=["compare", "tune", "metric", "large"])
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--levels", type=int, default=1000)
+    ap.add_argument("--sweep", default="25,50,100,200", help="metric: levels to measure, comma-separated")
     ap.add_argument("--out", default=None, help="JSON output path")
     ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of " + ", ".join(MODELS))
     args = ap.parse_args(argv)
@@ -163,7 +264,14 @@ def main(argv=None) -> int:
 
     for name in set(MODELS) - set(args.models.split(",")):
         del MODELS[name]
-    res = compare(args.reps) if args.what == "compare" else tune_sweep(args.seeds)
+    if args.what == "compare":
+        res = compare(args.reps)
+    elif args.what == "metric":
+        res = metric_sweep(args.seeds, tuple(int(v) for v in args.sweep.split(",")))
+    elif args.what == "large":
+        res = large(args.rows, args.levels)
+    else:
+        res = tune_sweep(args.seeds)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(res, indent=2))

@@ -8,8 +8,8 @@ its arguments, calls it and wraps the draws as results). In order:
 - a model with group terms: ``"auto"`` and ``"bayeslogit"`` run bayeslogit's own NUTS
   (:func:`.nuts.driver.sample_group_model`) unless a coefficient prior samples a scale the
   kernel does not take (none of today's families) or the position has more than
-  :data:`MAX_GROUP_DIM` parameters (its dense metric), when ``"auto"`` picks nutpie when
-  installed, else PyMC's NUTS; ``"nutpie"``/``"pymc"`` run PyMC's model;
+  :data:`MAX_GROUP_DIM` parameters (its memory), when ``"auto"`` picks nutpie when installed,
+  else PyMC's NUTS; ``"nutpie"``/``"pymc"`` run PyMC's model;
 - sampled coefficient scales without group terms (``Normal(mu, HalfNormal(s))``, the
   regularized horseshoe): the same sampler, the same size limit;
 - ``method="laplace"``: Laplace draws corrected by PSIS (:mod:`.laplace`) when the posterior is
@@ -38,9 +38,11 @@ from .separation import improper_separation, mean_undefined_columns
 __all__ = ["sample_posterior"]
 
 #: The largest position (population coefficients, group sds, correlations, levels x varying
-#: coefficients) that ``sampler="auto"`` puts on bayeslogit's NUTS: its dense metric costs
-#: O(dim^2) per gradient and memory; larger models go to nutpie (or PyMC).
-MAX_GROUP_DIM = 1000
+#: coefficients) that ``sampler="auto"`` puts on bayeslogit's NUTS. Above
+#: :data:`.nuts.driver.DENSE_MAX_DIM` it samples with a diagonal metric (O(dim) per gradient);
+#: the limit bounds its memory (the starting metric is a dense dim x dim matrix, 200 MB here,
+#: and each chain's tree keeps about 2 x 1024 x dim floats); larger models go to nutpie (or PyMC).
+MAX_GROUP_DIM = 5000
 
 
 def sample_posterior(

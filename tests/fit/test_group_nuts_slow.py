@@ -10,7 +10,8 @@
   (the test has power).
 - Agreement with a long nutpie run (4 x 4000 draws) of the same model (PyMC's model of
   :mod:`bayeslogit.fit.group_model`): posterior means within 4 combined Monte Carlo errors,
-  posterior sds within 12%, for lme4's cbpp model and a correlated varying slope.
+  posterior sds within 12%, for lme4's cbpp model and a correlated varying slope, and a
+  correlated varying slope over 150 levels (a position over ``DENSE_MAX_DIM``: the diagonal metric).
 """
 
 from __future__ import annotations
@@ -193,12 +194,37 @@ def _slopes() -> pd.DataFrame:
 )
 def test_agrees_with_a_long_nutpie_run(make):
     pytest.importorskip("nutpie")
-    import arviz_stats
-
     model = make()
     ours = model.sample(random_seed=1, progressbar=False)  # defaults: 4 x 1000, bayeslogit's NUTS
     assert ours.sampler == "bayeslogit" and int(ours.idata.sample_stats["diverging"].sum()) == 0
     ref = model.sample(draws=4000, chains=4, random_seed=2, progressbar=False, sampler="nutpie")
+    _agree(ours, ref)
+
+
+def test_diagonal_metric_agrees_with_a_long_nutpie_run():
+    """A correlated slope over 150 levels: a position over DENSE_MAX_DIM, so the diagonal metric."""
+    pytest.importorskip("nutpie")
+    from bayeslogit.fit.nuts.driver import DENSE_MAX_DIM
+
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(150), 12)
+    x = rng.normal(size=g.size)
+    b = rng.multivariate_normal([0, 0], [[0.5, 0.2], [0.2, 0.3]], size=150)
+    y = rng.binomial(1, expit(-0.3 + 0.8 * x + b[g, 0] + b[g, 1] * x))
+    model = bl.LogitModel("y ~ x + (1 + x | g)", pd.DataFrame({"y": y, "x": x, "g": [f"g{i}" for i in g]}))
+    ours = model.sample(random_seed=1, progressbar=False)
+    assert ours.sampler == "bayeslogit" and ours.idata.posterior.attrs["metric"] == "diag"
+    assert 5 + 2 * 150 > DENSE_MAX_DIM
+    assert int(ours.idata.sample_stats["diverging"].sum()) == 0
+    ref = model.sample(draws=4000, chains=4, random_seed=2, progressbar=False, sampler="nutpie")
+    _agree(ours, ref)
+
+
+def _agree(ours, ref) -> None:
+    """Means within 4 combined MCSE and sds within 12% for every population coefficient, group
+    sd, correlation and group effect."""
+    import arviz_stats
+
     names = [v for v in ref.idata.posterior.data_vars if v.startswith(("beta", "sd_", "cor_", "b_"))]
     for name in names:
         a, b = ours.idata.posterior[name], ref.idata.posterior[name]

@@ -79,6 +79,10 @@ DEFAULT_TUNE_OTHER = 1000
 #: dense metric is learnt in Stan's windows; benchmarks/README.md ("Group models") measured the
 #: divergences, R-hat and ESS of shorter warm-ups.
 DEFAULT_TUNE_GROUPS = 1000
+#: The largest position (group model) sampled with a dense metric; larger ones get a diagonal
+#: metric (O(dim) instead of O(dim^2) per leapfrog step and memory). benchmarks/README.md
+#: ("Dense or diagonal metric") measured the crossover in ESS per second.
+DENSE_MAX_DIM = 100
 
 _COMPILED = False
 
@@ -187,16 +191,21 @@ def ensure_compiled(kernel) -> float:
 
 
 class _ChainState:
-    """One chain's state between blocks of iterations (owned by the driver, filled by the kernel)."""
+    """One chain's state between blocks of iterations (owned by the driver, filled by the kernel).
 
-    def __init__(self, d: int) -> None:
-        self.L = np.zeros((d, d))
+    ``diag=True``: a diagonal metric, O(d) per leapfrog step; ``L`` and the window's sums of
+    squares are then ``(d, 1)`` and ``ist[3] = 1`` tells the kernel."""
+
+    def __init__(self, d: int, diag: bool = False) -> None:
+        w = 1 if diag else d
+        self.L = np.zeros((d, w))
         self.q = np.zeros(d)
         self.g = np.zeros(d)
         self.fst = np.zeros(5)
-        self.ist = np.zeros(3, dtype=np.int64)
+        self.ist = np.zeros(4, dtype=np.int64)
+        self.ist[3] = int(diag)
         self.w_mean = np.zeros(d)
-        self.w_m2 = np.zeros((d, d))
+        self.w_m2 = np.zeros((d, w))
 
     def init_arrays(self):
         return self.L, self.q, self.g, self.fst, self.ist
@@ -216,8 +225,8 @@ def start_points(mode: Mode, chains: int, rngs, *, spread: float = 2.0, modes: l
     do not mix. With several modes, chains go round-robin to them (each from its own Laplace
     approximation)."""
     d = mode.beta.shape[0]
-    L = np.linalg.cholesky(mode.cov)
     modes = modes or [mode]
+    L = np.linalg.cholesky(mode.cov) if len(modes) > 1 else None
     out = []
     for c in range(chains):
         z = spread * rngs[c].standard_normal(d)
@@ -226,7 +235,7 @@ def start_points(mode: Mode, chains: int, rngs, *, spread: float = 2.0, modes: l
             out.append(z)
         else:
             start = m.beta + np.linalg.cholesky(m.cov) @ z
-            out.append(np.linalg.solve(L, start - mode.beta))
+            out.append(np.linalg.solve(L, start - mode.beta))  # type: ignore[arg-type]
     return out
 
 
@@ -246,8 +255,14 @@ def sample_nuts(
     progressbar: ProgressSpec = False,
     modes: list[Mode] | None = None,
     spread: float = 2.0,
+    metric: str = "dense",
 ) -> NutsResult:
     """Run ``chains`` NUTS chains of the compiled kernel, on threads; return the kept draws.
+
+    ``metric="diag"``: a diagonal mass matrix (O(dim) per leapfrog step instead of O(dim^2)),
+    starting from the diagonal of ``mode.cov``; with ``adapt_metric=True`` its windows estimate
+    variances regularized as Stan's, ``(n / (n + 5)) var + 1e-3 * 5 / (n + 5)`` (``shrink`` is
+    not used). Only a single start mode is supported with it.
 
     The mass matrix is the Laplace covariance throughout; ``adapt_metric=True`` re-estimates it
     in Stan's warm-up windows (shrunk towards Laplace by ``shrink`` pseudo-draws, default
@@ -283,6 +298,7 @@ def sample_nuts(
             progressbar=progressbar,
             modes=modes,
             spread=spread,
+            metric=metric,
         )
         if res is not None:
             return res
@@ -290,6 +306,9 @@ def sample_nuts(
 
     compile_s = ensure_compiled(kernel)
     d = dens.dim
+    diag = metric == "diag"
+    if diag and modes is not None and len(modes) > 1:
+        raise SamplerError("metric='diag' starts every chain at one mode: pass modes=None")
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     rngs = [np.random.default_rng(s) for s in seeds]
     u0 = start_points(mode, chains, rngs, modes=modes, spread=spread)
@@ -313,7 +332,7 @@ def sample_nuts(
             dens.nu,
         )
         + (arrays(*dens.kernel_groups()),)
-        + arrays(mode.beta, mode.cov)
+        + arrays(mode.beta, np.diag(mode.cov)[:, None] if diag else mode.cov)
     )
     total = tune + draws
     done = np.zeros(chains, dtype=np.int64)
@@ -331,7 +350,7 @@ def sample_nuts(
             except queue.Empty:
                 return
             try:
-                st = _ChainState(d)
+                st = _ChainState(d, diag)
                 kernel.init_chain(*args, np.ascontiguousarray(u0[c]), rngs[c], *st.init_arrays())
                 it, block = 0, 10
                 while it < total and not stop.is_set():
@@ -518,12 +537,15 @@ def sample_group_model(
     random_seed,
     target_accept: float,
     progressbar: ProgressSpec = False,
+    metric: str | None = None,
 ):
     """Sample a model with group terms (:mod:`.group_density`) and return an ArviZ ``DataTree``
     with the variables, dims and coords of PyMC's model of it, the sampler statistics of
     :func:`sample_nuts`, ``observed_data`` and ``constant_data`` as :func:`to_datatree`.
-    ``tune=None``: :data:`DEFAULT_TUNE_GROUPS`; the dense metric is adapted in Stan's windows,
-    starting from :meth:`.group_density.GroupDensity.start`."""
+    ``tune=None``: :data:`DEFAULT_TUNE_GROUPS`; the metric is adapted in Stan's windows,
+    starting from :meth:`.group_density.GroupDensity.start`: dense up to
+    :data:`DENSE_MAX_DIM` parameters, diagonal above (``metric``: ``"dense"`` or ``"diag"``
+    overrides; the choice is in the ``metric`` attribute of ``posterior``)."""
     from arviz_base import from_dict
 
     from .group_density import GroupDensity
@@ -532,6 +554,7 @@ def sample_group_model(
     tune = DEFAULT_TUNE_GROUPS if tune is None else tune
     dens = GroupDensity.from_model(model)
     mode = dens.start(model)
+    metric = ("dense" if dens.dim <= DENSE_MAX_DIM else "diag") if metric is None else metric
     res = sample_nuts(
         dens,
         mode,
@@ -543,6 +566,7 @@ def sample_group_model(
         progressbar=progressbar,
         adapt_metric=True,
         spread=1.0,
+        metric=metric,
     )
     d = model.design
     values, dims, coords = dens.posterior(res.beta, model.priors, list(d.column_names))
@@ -561,6 +585,7 @@ def sample_group_model(
         tuning_steps_source=source,
         sampling_library="bayeslogit (numba NUTS)",
         gradient_evaluations_per_chain=res.n_grad,
+        metric=metric,
     )
     tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
     if res.compile_s > 0:

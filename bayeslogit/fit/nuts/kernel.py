@@ -14,6 +14,15 @@ coordinates ``u`` with ``beta = center + L u`` (a dense mass matrix ``(L L')^-1`
 dual-averaging step size and doubling windows for re-estimating ``L L'`` (shrunk towards the
 Laplace covariance).
 
+The metric is dense (``L`` lower-triangular ``p x p``: O(p^2) per leapfrog step) or diagonal
+(issue 22: ``L`` is ``(p, 1)``, its diagonal, O(p) per step, for group models with thousands of
+level effects). The chain state says which: ``ist[3] = 1`` (a 4th entry; the driver's
+``_ChainState(d, diag=True)``) with ``L``, ``cov0`` and the window's ``w_m2`` of shape
+``(p, 1)``. Its windows estimate variances regularized as Stan's,
+``(n / (n + 5)) var + 1e-3 * 5 / (n + 5)``. The dense path's arithmetic is unchanged (same
+operations in the same order), so its draws are bit-identical to before the diagonal mode; both
+modes share one compiled function each (no extra specializations, no extra compile time).
+
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
 
@@ -67,22 +76,31 @@ def _logp_u(u, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, gu):
     a multinomial or ordinal response (``grp[8][0] > 0``, :mod:`.categorical_kernel`), ``y``
     holds outcome codes, ``m`` row weights and ``T`` the stacked prior map."""
     p = u.shape[0]
-    for j in range(p):
-        acc = center[j]
-        for k in range(j + 1):
-            acc += L[j, k] * u[k]
-        beta[j] = acc
+    diag = L.shape[1] != p  # a diagonal metric: L is (p, 1), its diagonal
+    if diag:
+        for j in range(p):
+            beta[j] = center[j] + L[j, 0] * u[j]
+    else:
+        for j in range(p):
+            acc = center[j]
+            for k in range(j + 1):
+                acc += L[j, k] * u[k]
+            beta[j] = acc
     if grp[8][0] > 0:
         lp = categorical_logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grp[8], gb)
     elif grp[2].shape[0] == 0 and grp[7].shape[0] == 0:
         lp = logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, gb)
     else:
         lp = group_logp_grad(beta, X, y, m, T, fam, mu, sigma, nu, grp, gb)
-    for k in range(p):  # gu = L' gb
-        acc = 0.0
-        for j in range(k, p):
-            acc += L[j, k] * gb[j]
-        gu[k] = acc
+    if diag:
+        for k in range(p):
+            gu[k] = L[k, 0] * gb[k]
+    else:
+        for k in range(p):  # gu = L' gb
+            acc = 0.0
+            for j in range(k, p):
+                acc += L[j, k] * gb[j]
+            gu[k] = acc
     if not np.isfinite(lp):
         return -np.inf
     for k in range(p):
@@ -143,10 +161,14 @@ def _init_step_size(eps, q, lp, g, rng, center, L, X, y, m, T, fam, mu, sigma, n
 @cached_njit(depends=_DEPENDS, nogil=True)
 def init_chain(X, y, m, T, fam, mu, sigma, nu, grp, center, cov0, u0, rng, L, q, g, fst, ist):
     """Start one chain at ``u0``: fills the caller-owned state ``L`` (Cholesky factor of
-    ``cov0``), ``q``, ``g``, ``fst`` = [lp, eps, da_mu, h_bar, log_eps_bar] and ``ist`` =
+    ``cov0``; with ``ist[3] = 1``, the square roots of the variances ``cov0[:, 0]``), ``q``, ``g``, ``fst`` = [lp, eps, da_mu, h_bar, log_eps_bar] and ``ist`` =
     [n_grad, da_t, w_n] (see :func:`run_block`)."""
     p = u0.shape[0]
-    L[:, :] = np.linalg.cholesky(cov0)
+    if ist.shape[0] > 3 and ist[3] != 0:  # diagonal metric: L and cov0 are (p, 1)
+        for i in range(p):
+            L[i, 0] = np.sqrt(cov0[i, 0])
+    else:
+        L[:, :] = np.linalg.cholesky(cov0)
     beta = np.empty(p)
     gb = np.empty(p)
     q[:] = u0
@@ -206,6 +228,7 @@ def run_block(
     rate, energy, lp, step size.
     """
     p = q.shape[0]
+    diag = ist.shape[0] > 3 and ist[3] != 0  # diagonal metric: L, cov0 and w_m2 are (p, 1)
     beta = np.empty(p)
     gb = np.empty(p)
     lp = fst[0]
@@ -371,7 +394,14 @@ def run_block(
             w = da_t**-0.75
             log_eps_bar = w * log_eps + (1.0 - w) * log_eps_bar
             eps = np.exp(log_eps)
-            if win_start <= it < last_end:
+            if win_start <= it < last_end and diag:
+                w_n += 1  # Welford's update of the window's mean and sums of squares
+                for i in range(p):
+                    bi = center[i] + L[i, 0] * q[i]
+                    di = bi - w_mean[i]
+                    w_mean[i] += di / w_n
+                    w_m2[i, 0] += di * (bi - w_mean[i])
+            elif win_start <= it < last_end:
                 for i in range(p):  # beta of the current state, for the covariance window
                     acc = center[i]
                     for k in range(i + 1):
@@ -385,7 +415,15 @@ def run_block(
                     for k in range(p):
                         w_m2[i, k] += d_old[i] * d_new[k]
             for e_i in range(n_ends):
-                if it + 1 == win_ends[e_i]:
+                if it + 1 == win_ends[e_i] and diag:
+                    # Stan's regularized variances: (n / (n + 5)) var + 1e-3 * 5 / (n + 5)
+                    for i in range(p):
+                        bi = center[i] + L[i, 0] * q[i]  # current state, before L changes
+                        vi = w_m2[i, 0] / (w_n - 1)
+                        vi = (w_n / (w_n + 5.0)) * vi + 1e-3 * (5.0 / (w_n + 5.0))
+                        L[i, 0] = np.sqrt(vi)
+                        q[i] = (bi - center[i]) / L[i, 0]
+                elif it + 1 == win_ends[e_i]:
                     for i in range(p):  # current state on the beta scale, before L changes
                         acc = center[i]
                         for k in range(i + 1):
@@ -395,6 +433,7 @@ def run_block(
                     cov = 0.5 * (cov + cov.T)
                     L[:, :] = np.linalg.cholesky(cov)
                     q[:] = np.linalg.solve(L, beta - center)
+                if it + 1 == win_ends[e_i]:
                     lp = _logp_u(q, center, L, X, y, m, T, fam, mu, sigma, nu, grp, beta, gb, g)
                     n_grad += 1
                     w_n = 0
@@ -410,6 +449,9 @@ def run_block(
         else:
             k = it - tune
             for i in range(p):
+                if diag:
+                    out_beta[k, i] = center[i] + L[i, 0] * q[i]
+                    continue
                 acc = center[i]
                 for kk in range(i + 1):
                     acc += L[i, kk] * q[kk]
