@@ -230,6 +230,7 @@ def _mutation(draw):
     return src, kind, draw(st.floats(0.0, 1.0)), None
 
 
+@pytest.mark.slow  # over 3 s: `make test` stays under 5 minutes on 2 cores
 @settings(
     max_examples=120,
     deadline=None,

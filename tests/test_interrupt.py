@@ -125,6 +125,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow  # over 3 s: `make test` stays under 5 minutes on 2 cores
 def test_ctrl_c_during_nutpies_compile_exits_130_at_once(tmp_path):
     """Ctrl-C during nutpie's compile (``--sampler nutpie``; group terms sampled with nutpie by
     default before issue 22) used to be lost, and sampling ran to the end (375-386 s in the CLI)."""

@@ -171,6 +171,7 @@ def test_laplace_log_density_by_row_blocks_equals_the_compiled_kernel():
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.slow  # over 3 s: `make test` stays under 5 minutes on 2 cores
 def test_laplace_at_200k_rows_holds_no_draws_x_rows_array():
     """``sample(method="laplace")`` at 200,000 rows, 4,000 proposals: one draws x rows array
     would be 6.4 GB; the traced peak stays near the data (X 8 MB) plus the 8 MiB blocks."""

@@ -41,7 +41,13 @@ def test_committed_clean(path):
     assert not re.search(r"/work/|/home/|/Users/|/tmp/|[A-Z]:\\\\", text), "machine path in notebook"
 
 
-SLOW_NOTEBOOKS = {"05_penalties_are_priors", "06_group_effects", "07_categorical"}
+SLOW_NOTEBOOKS = {
+    "03_diagnostics_and_reporting",
+    "04_large_data",
+    "05_penalties_are_priors",
+    "06_group_effects",
+    "07_categorical",
+}
 """Over 7 s each: run by `make test-slow` (CI), so that `make test` stays under 5 minutes."""
 
 

@@ -273,6 +273,7 @@ def test_cli_fits_a_group_formula(tmp_path):
 # -- agreement with a long reference run -----------------------------------------------------------
 
 
+@pytest.mark.slow  # over 3 s: `make test` stays under 5 minutes on 2 cores
 def test_posterior_agrees_with_a_long_run_of_a_hand_written_model():
     """Varying intercept, explicit priors: bayeslogit (4 x 1000 draws) against an independently
     written PyMC model (centred b ~ N(0, sd), 4 x 4000 draws with nutpie). Means within 4

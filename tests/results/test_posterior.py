@@ -55,7 +55,10 @@ def _small(df, **kw):
     return bl.LogitModel("y ~ x1 + x2", df).sample(draws=60, tune=60, chains=2, progressbar=False, **kw)
 
 
-@pytest.mark.parametrize("sampler", ["pymc", "nutpie"])
+@pytest.mark.parametrize(
+    "sampler",
+    ["pymc", pytest.param("nutpie", marks=pytest.mark.slow)],  # nutpie: over 5 s (it compiles)
+)
 def test_same_seed_same_draws_and_other_seed_differs(seed_df, sampler):
     if sampler == "nutpie":
         pytest.importorskip("nutpie")
