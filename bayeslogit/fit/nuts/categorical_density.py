@@ -225,7 +225,7 @@ def sample_categorical_model(
     from arviz_base import from_dict
 
     from ..categorical_pymc import param_labels
-    from .driver import DEFAULT_TUNE_AT_MODE, sample_nuts
+    from .driver import DEFAULT_TUNE_AT_MODE, sample_nuts, tag_run
 
     dens = CategoricalDensity.from_model(model)
     if dens.dim > MAX_DIM and not required:
@@ -262,16 +262,7 @@ def sample_categorical_model(
         coords={"param": labels, "obs": np.arange(d.n_obs)},
         dims={"theta": ["param"], "y": ["obs"]},
     )
-    tree.posterior.attrs.update(
-        tuning_steps=tune,
-        tuning_steps_source=source,
-        sampling_library="bayeslogit (numba NUTS)",
-        gradient_evaluations_per_chain=res.n_grad,
-        target_accept=target_accept,
-    )
-    tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
-    if res.compile_s > 0:
-        tree.posterior.attrs["compile_time"] = float(res.compile_s)
+    tag_run(tree, res, tune=tune, source=source, target_accept=target_accept)
     return tree
 
 

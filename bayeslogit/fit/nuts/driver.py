@@ -440,6 +440,22 @@ def to_datatree(model, beta: np.ndarray, *, sample_stats: dict | None = None):
     )
 
 
+def tag_run(tree, res: NutsResult, *, tune: int, source: str, **extra) -> None:
+    """Write what every bayeslogit NUTS run records on its DataTree: the warm-up length and
+    where it came from, the library, gradients per chain, the compile time of a first run on
+    this machine (the report's run time counts it apart), plus ``extra`` posterior attrs."""
+    tree.posterior.attrs.update(
+        tuning_steps=tune,
+        tuning_steps_source=source,
+        sampling_library="bayeslogit (numba NUTS)",
+        gradient_evaluations_per_chain=res.n_grad,
+        **extra,
+    )
+    tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
+    if res.compile_s > 0:
+        tree.posterior.attrs["compile_time"] = float(res.compile_s)
+
+
 def sample_model(
     model,
     *,
@@ -477,16 +493,7 @@ def sample_model(
         modes=modes,
     )
     tree = to_datatree(model, res.beta / s, sample_stats=res.stats)
-    tree.posterior.attrs.update(
-        tuning_steps=tune,
-        tuning_steps_source=source,
-        sampling_library="bayeslogit (numba NUTS)",
-        gradient_evaluations_per_chain=res.n_grad,
-        start_modes=len(modes),
-    )
-    tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
-    if res.compile_s > 0:  # the first run on this machine: the report's run time counts it apart
-        tree.posterior.attrs["compile_time"] = float(res.compile_s)
+    tag_run(tree, res, tune=tune, source=source, start_modes=len(modes))
     if np.any(s != 1.0):
         tree.posterior.attrs["internal_column_scale"] = [float(v) for v in s]
     return tree
@@ -580,14 +587,5 @@ def sample_group_model(
         coords=coords,
         dims=dims,
     )
-    tree.posterior.attrs.update(
-        tuning_steps=tune,
-        tuning_steps_source=source,
-        sampling_library="bayeslogit (numba NUTS)",
-        gradient_evaluations_per_chain=res.n_grad,
-        metric=metric,
-    )
-    tree.sample_stats.attrs.update(tuning_steps=tune, tuning_steps_source=source)
-    if res.compile_s > 0:
-        tree.posterior.attrs["compile_time"] = float(res.compile_s)
+    tag_run(tree, res, tune=tune, source=source, metric=metric)
     return tree
