@@ -772,9 +772,12 @@ def main(argv=None) -> int:
         print(
             "groups: Seeds, cbpp, a correlated slope, the horseshoe; warm fits, bayeslogit's NUTS vs nutpie", flush=True
         )
-        from groups import compare  # benchmarks/groups.py
+        from groups import compare, large  # benchmarks/groups.py
 
         results["groups"] = compare(1 if args.quick else 5)
+        rows, levels = (5_000, 100) if args.quick else (100_000, 1000)
+        print(f"groups: y ~ x + (1 + x | g), {rows:,} rows x {levels:,} levels, ESS/s vs nutpie", flush=True)
+        results["groups"]["large"] = large(rows, levels)
     if args.size in ("categorical", "all"):  # issue 23 (bench_categorical.py)
         print("categorical: wine posterior warm; 100,000 x 10 x 5 ESS/s, bayeslogit's NUTS vs nutpie", flush=True)
         from bench_categorical import bench_categorical

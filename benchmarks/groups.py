@@ -101,6 +101,8 @@ def diagnostics(post, seconds: float) -> dict:
         "ess_per_s": min_ess / seconds,
         "max_rhat": max(float(rhat[v].max()) for v in names),
         "divergences": int(post.idata.sample_stats["diverging"].sum()),
+        # leapfrog steps (gradients) over the kept draws, all chains: ESS per gradient
+        "draw_gradients": int(post.idata.sample_stats["n_steps"].sum()) if "n_steps" in post.idata.sample_stats else None,
         "sampler": post.sampler,
         "metric": post.idata.posterior.attrs.get("metric"),
     }

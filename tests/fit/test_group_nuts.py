@@ -13,6 +13,7 @@ the gradient against finite differences of the compiled density.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayeslogit as bl
@@ -121,6 +122,54 @@ def test_log_density_and_gradient_match_pymc(formula, priors, kw):
         diffs.append(lp - float(logp(point)))
     # the same density up to its normalising constants (PyMC keeps them, the kernel drops them)
     np.testing.assert_allclose(diffs, diffs[0], rtol=0, atol=1e-8 * abs(diffs[0]) + 1e-9)
+
+
+def _long(n: int = 3000, seed: int = 5) -> pd.DataFrame:
+    """Bernoulli and binomial rows (trials 1 to 3: both of the data pass's branches), in
+    random order, a 5-level factor (runs of ~600 rows: several of the kernel's blocks a run)
+    crossed with a 40-level one."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(list("abcde"), n), "h": rng.integers(0, 40, n)})
+    df["h"] = "h" + df["h"].astype(str)
+    p = 1 / (1 + np.exp(-(0.3 + 0.7 * df["x"] + df["g"].map(dict(zip("abcde", [-1, -0.5, 0, 0.5, 1]))))))
+    df["y"] = rng.binomial(1, p)
+    df["n"] = rng.integers(1, 4, n)
+    df["r"] = rng.binomial(df["n"], p)
+    return df
+
+
+@pytest.mark.parametrize(
+    "formula, kw", [("y ~ x + (1 | g) + (x || h)", {}), ("r ~ x + (1 + x || g) + (1 | h)", {"trials": "n"})]
+)
+def test_log_density_matches_pymc_over_many_rows(formula, kw):
+    """Thousands of rows: the data pass's runs of one level, its blocks within a run, the
+    Bernoulli rows' one log a block and the binomial rows' log a row, against PyMC's density."""
+    m = bl.LogitModel(formula, _long(), **kw)
+    gd = GroupDensity.from_model(m)
+    assert np.all(np.diff(gd.grp[0][:, 0]) >= 0)  # rows sorted by the first term's level
+    model = build_model(m.design, m.priors)
+    logp, dlogp = model.compile_logp(), model.compile_dlogp()
+    rng = np.random.default_rng(1)
+    diffs = []
+    for _ in range(3):
+        theta = rng.normal(size=gd.dim) * 0.8
+        lp, g = gd.logp_grad(theta)
+        point = _pymc_point(gd, theta)
+        ref = _pymc_grad(gd, model, dlogp(point), point)
+        np.testing.assert_allclose(g, ref, rtol=1e-8, atol=1e-8 * max(1.0, np.abs(ref).max()))
+        diffs.append(lp - float(logp(point)))
+    np.testing.assert_allclose(diffs, diffs[0], rtol=0, atol=1e-9 * abs(diffs[0]) + 1e-8)
+
+
+def test_log_density_does_not_depend_on_the_rows_order():
+    df = _long()
+    shuffled = df.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    a = GroupDensity.from_model(bl.LogitModel("y ~ x + (1 | g) + (x || h)", df))
+    b = GroupDensity.from_model(bl.LogitModel("y ~ x + (1 | g) + (x || h)", shuffled))
+    theta = np.random.default_rng(2).normal(size=a.dim) * 0.8
+    (lp_a, g_a), (lp_b, g_b) = a.logp_grad(theta), b.logp_grad(theta)
+    assert lp_a == pytest.approx(lp_b, rel=1e-12)
+    np.testing.assert_allclose(g_a, g_b, rtol=1e-10, atol=1e-10)
 
 
 def _log_jacobian_fd(y: np.ndarray, k: int) -> float:

@@ -67,7 +67,7 @@ class GroupDensity:
 
     Exposes what :func:`bayeslogit.fit.nuts.driver.sample_nuts` reads of a
     :class:`~bayeslogit.fit.nuts.density.LogDensity` (``X``, ``y``, ``m``, ``T``, prior arrays,
-    ``offset``, ``dim``, :meth:`kernel_X`, :meth:`kernel_groups`). Rows are not collapsed.
+    ``offset``, ``dim``, :meth:`kernel_X`, :meth:`kernel_groups`). Rows are not collapsed; they are sorted by the first group term's level.
     """
 
     fixed: LogDensity  # the population part, rows as in the design (not collapsed), X T^-1
@@ -161,21 +161,24 @@ class GroupDensity:
                 tau_priors.append(row[:3] + ([first + row[3], first + row[4]] if row[3] >= 0 else [-1, -1]))
             hier.append((list(group.index), *group.family_class.kernel_names(len(taus)), group.dim, first))
             vectors.update(group.family_class.kernel_vectors)
+        gp = priors.groups
+        terms = d.groups.terms if d.groups is not None else []
+        # rows sorted by the first term's level (stable): the kernel's data pass runs level by
+        # level (group_kernel._rows); the density does not depend on the rows' order
+        order = np.argsort(terms[0].index, kind="stable") if terms else slice(None)
         fixed = LogDensity(
-            X=np.ascontiguousarray(np.asarray(d.X, dtype=float) @ Tinv),
-            y=np.asarray(d.y, dtype=float),
-            m=response_family(d).kernel_trials(d.n_obs),
+            X=np.ascontiguousarray(np.asarray(d.X, dtype=float)[order] @ Tinv),
+            y=np.asarray(d.y, dtype=float)[order],
+            m=response_family(d).kernel_trials(d.n_obs)[order],
             n_rows=d.n_obs,
             priors=priors,
-            offset=None if off is None else np.ascontiguousarray(off, dtype=float),
+            offset=None if off is None else np.ascontiguousarray(np.asarray(off, dtype=float)[order]),
             T=np.eye(p),
             family=fam,
             mu=mu,
             sigma=sigma,
             nu=nu,
         )
-        gp = priors.groups
-        terms = d.groups.terms if d.groups is not None else []
         pos, col = p + len(tau_priors), 0
         layouts: list[TermLayout] = []
         rows: list[list[int]] = []
@@ -196,10 +199,10 @@ class GroupDensity:
             col += k
         n = d.n_obs
         grp = (
-            np.ascontiguousarray(np.column_stack([t.index for t in terms]).astype(np.int64))
+            np.ascontiguousarray(np.column_stack([t.index for t in terms]).astype(np.int64)[order])
             if terms
             else np.zeros((n, 0), np.int64),
-            np.ascontiguousarray(np.column_stack([t.values for t in terms]).astype(float))
+            np.ascontiguousarray(np.column_stack([t.values for t in terms]).astype(float)[order])
             if terms
             else np.zeros((n, 0)),
             np.ascontiguousarray(np.asarray(rows, dtype=np.int64).reshape(-1, 6)),

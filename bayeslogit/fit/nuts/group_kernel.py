@@ -167,6 +167,97 @@ def fixed_prior(beta, T, fam, mu, sigma, nu, grad):
     return lp
 
 
+#: Rows per block of the data pass (:func:`_rows`): its buffers stay in L1.
+_BLOCK = 256
+
+
+@cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
+def _rows(X, y, m, pe, index, values, terms, zstart, b, gpe, gb):
+    """The likelihood's part: ``sum_i y_i eta_i - m_i log(1 + e^eta_i)``; adds its gradient in
+    the population coefficients ``pe`` to ``gpe`` and in the group effects ``b`` to ``gb``.
+
+    Rows go in runs of one level of the first term (the whole data when there is no term) and,
+    within a run, in blocks of :data:`_BLOCK`: the linear predictor column by column, then the
+    log-likelihood and residual row by row, then the gradient sums column by column. In a run
+    the first term's effects are constants and their gradient one sum, so the passes are plain
+    loops over contiguous rows that the compiler vectorizes; other terms gather and scatter by
+    level. Correct for rows in any order; :class:`.group_density.GroupDensity` sorts them by
+    the first term's level, so the runs are the levels (about 1.3x faster than a row at a
+    time at 100,000 rows x 1,000 levels)."""
+    n = X.shape[0]
+    p = pe.shape[0]
+    has_offset = X.shape[1] > p
+    nt = terms.shape[0]
+    k0 = terms[0, 0] if nt > 0 else 0
+    col00 = terms[0, 1] if nt > 0 else 0
+    eb = np.empty(_BLOCK)
+    rb = np.empty(_BLOCK)
+    lp = 0.0
+    start = 0
+    while start < n:
+        end = n
+        ob = 0
+        if nt > 0:
+            lv = index[start, 0]
+            end = start + 1
+            while end < n and index[end, 0] == lv:
+                end += 1
+            ob = terms[0, 5] - zstart + lv * k0
+        a0 = start
+        while a0 < end:
+            w = min(_BLOCK, end - a0)
+            for i in range(w):
+                eb[i] = X[a0 + i, p] if has_offset else 0.0
+            for j in range(p):
+                pj = pe[j]
+                for i in range(w):
+                    eb[i] += X[a0 + i, j] * pj
+            for c in range(k0):
+                bc = b[ob + c]
+                for i in range(w):
+                    eb[i] += values[a0 + i, col00 + c] * bc
+            for t in range(1, nt):
+                k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
+                for i in range(w):
+                    o = z0 - zstart + index[a0 + i, t] * k
+                    for c in range(k):
+                        eb[i] += values[a0 + i, col0 + c] * b[o + c]
+            prod = 1.0  # of 1 + e^-|eta| over rows with m = 1: one log a block (module docstring)
+            for i in range(w):
+                eta = eb[i]
+                mi = m[a0 + i]
+                a = np.exp(-abs(eta))
+                q = 1.0 + a
+                inv = 1.0 / q
+                s = inv if eta >= 0 else a * inv
+                lp += y[a0 + i] * eta - mi * max(eta, 0.0)
+                if mi == 1.0:
+                    prod *= q
+                else:
+                    lp -= mi * np.log(q)
+                rb[i] = y[a0 + i] - mi * s
+            lp -= np.log(prod)
+            for j in range(p):
+                acc = 0.0
+                for i in range(w):
+                    acc += rb[i] * X[a0 + i, j]
+                gpe[j] += acc
+            for c in range(k0):
+                acc = 0.0
+                for i in range(w):
+                    acc += rb[i] * values[a0 + i, col00 + c]
+                gb[ob + c] += acc
+            for t in range(1, nt):
+                k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
+                for i in range(w):
+                    o = z0 - zstart + index[a0 + i, t] * k
+                    for c in range(k):
+                        gb[o + c] += rb[i] * values[a0 + i, col0 + c]
+            a0 += w
+        start = end
+    return lp
+
+
 @cached_njit(nogil=True, fastmath=_FM, error_model="numpy")
 def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
     """Log density at ``theta`` (module docstring), gradient into ``grad``."""
@@ -234,33 +325,7 @@ def group_logp_grad(theta, X, y, m, T, fam, mu, sigma, nu, grp, grad):
                     b[o - zstart + c] = sd[c] * acc
                 else:
                     b[o - zstart + c] = sd[c] * zc
-    n = X.shape[0]
-    has_offset = X.shape[1] > p
-    for i in range(n):
-        eta = X[i, p] if has_offset else 0.0
-        for k2 in range(p):
-            eta += X[i, k2] * pe[k2]
-        for t in range(nt):
-            k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
-            o = z0 - zstart + index[i, t] * k
-            for c in range(k):
-                eta += values[i, col0 + c] * b[o + c]
-        a = np.exp(-abs(eta))
-        if eta >= 0:
-            softplus = eta + np.log1p(a)
-            s = 1.0 / (1.0 + a)
-        else:
-            softplus = np.log1p(a)
-            s = a / (1.0 + a)
-        lp += y[i] * eta - m[i] * softplus
-        r = y[i] - m[i] * s
-        for k2 in range(p):
-            gpe[k2] += r * X[i, k2]
-        for t in range(nt):
-            k, col0, z0 = terms[t, 0], terms[t, 1], terms[t, 5]
-            o = z0 - zstart + index[i, t] * k
-            for c in range(k):
-                gb[o + c] += r * values[i, col0 + c]
+    lp += _rows(X, y, m, pe, index, values, terms, zstart, b, gpe, gb)
     for j in range(p):  # back from the coefficients to z and log tau
         if nh > 0 and hidx[j] >= 0:
             h = hidx[j]
