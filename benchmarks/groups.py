@@ -102,7 +102,9 @@ def diagnostics(post, seconds: float) -> dict:
         "max_rhat": max(float(rhat[v].max()) for v in names),
         "divergences": int(post.idata.sample_stats["diverging"].sum()),
         # leapfrog steps (gradients) over the kept draws, all chains: ESS per gradient
-        "draw_gradients": int(post.idata.sample_stats["n_steps"].sum()) if "n_steps" in post.idata.sample_stats else None,
+        "draw_gradients": int(post.idata.sample_stats["n_steps"].sum())
+        if "n_steps" in post.idata.sample_stats
+        else None,
         "sampler": post.sampler,
         "metric": post.idata.posterior.attrs.get("metric"),
     }
