@@ -22,8 +22,9 @@ NUTS with the dense and with the diagonal metric, ``seeds`` runs each: min bulk 
 ``large``: ``y ~ x + (1 + x | g)`` with ``--rows`` rows (default 100,000) over ``--levels``
 levels (default 1,000; simulated), one default fit each of bayeslogit's NUTS (diagonal metric
 above ``DENSE_MAX_DIM``) and nutpie, each after a first fit that compiles (nutpie's model) or
-loads the kernel; wall time, min bulk ESS per second and the peak resident memory above the
-process's before the call (polled every 20 ms).
+loads the kernel; wall time, min bulk ESS per second, the leapfrog steps (gradients) of the
+kept draws and the peak resident memory above the process's before the call (polled every
+20 ms). ``bench.py --size groups`` runs it at 100,000 x 1,000 after ``compare``.
 
 ``tune``: bayeslogit's NUTS with warm-ups of 150 to 1000 iterations, ``seeds`` runs each:
 divergences, max R-hat, min bulk ESS (the measurement behind ``DEFAULT_TUNE_GROUPS``).
