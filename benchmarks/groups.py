@@ -26,6 +26,9 @@ loads the kernel; wall time, min bulk ESS per second, the leapfrog steps (gradie
 kept draws and the peak resident memory above the process's before the call (polled every
 20 ms). ``bench.py --size groups`` runs it at 100,000 x 1,000 after ``compare``.
 
+``grad``: one log density and gradient of the ``large`` model at a fixed point, 200 calls: the
+group kernel, the fixed-effects kernel on the same rows, nutpie's compiled PyMC function.
+
 ``tune``: bayeslogit's NUTS with warm-ups of 150 to 1000 iterations, ``seeds`` runs each:
 divergences, max R-hat, min bulk ESS (the measurement behind ``DEFAULT_TUNE_GROUPS``).
 
@@ -35,6 +38,7 @@ Usage::
     python benchmarks/groups.py tune [--seeds 5]
     python benchmarks/groups.py metric [--seeds 2 --sweep 25,50,100,200]
     python benchmarks/groups.py large [--rows 100000 --levels 1000]
+    python benchmarks/groups.py grad [--rows 100000 --levels 1000]
 """
 
 from __future__ import annotations
@@ -234,6 +238,47 @@ def large(rows: int, levels: int) -> dict:
     return out
 
 
+def gradients(rows: int, levels: int, calls: int = 200) -> dict:
+    """Time one log density + gradient of ``y ~ x + (1 + x | g)`` at a fixed point: the group
+    kernel, the fixed-effects kernel on the same rows (``p = 2``, no group term) and nutpie's
+    compiled PyMC function (its numba backend, as ``sampler="nutpie"`` runs it)."""
+    from nutpie.compile_pymc import _make_functions
+    from pymc.initial_point import make_initial_point_fn
+
+    from bayeslogit.fit.nuts.group_density import GroupDensity
+    from bayeslogit.fit.nuts.group_kernel import group_logp_grad
+    from bayeslogit.fit.nuts.kernel import logp_grad
+
+    model = bl.LogitModel("y ~ x + (1 + x | g)", sim_slopes(rows, levels))
+    dens = GroupDensity.from_model(model)
+    X = dens.kernel_X()
+    theta = np.random.default_rng(0).normal(size=dens.dim) * 0.1
+    fixed = (X, dens.y, dens.m, dens.T, dens.family, dens.mu, dens.sigma, dens.nu)
+
+    def timed(f) -> float:
+        f()
+        t = time.perf_counter()
+        for _ in range(calls):
+            f()
+        return (time.perf_counter() - t) / calls
+
+    out = {"rows": rows, "levels": levels, "dim": dens.dim}
+    g = np.zeros(dens.dim)
+    out["group_kernel_s"] = timed(lambda: group_logp_grad(theta, *fixed, dens.grp, g))
+    g2 = np.zeros(2)
+    out["fixed_kernel_p2_s"] = timed(lambda: logp_grad(theta[:2], *fixed, g2))
+    pm_model = model.pymc_model
+    ipf = make_initial_point_fn(model=pm_model, return_transformed=True)
+    n_free, _, logp_fn, *_ = _make_functions(
+        pm_model, mode="NUMBA", compute_grad=True, join_expanded=True, pymc_initial_point_fn=ipf
+    )
+    x = np.random.default_rng(0).normal(size=n_free) * 0.1
+    out["nutpie_s"] = timed(lambda: logp_fn(x))
+    for key in ("group_kernel_s", "fixed_kernel_p2_s", "nutpie_s"):
+        print(f"{key[:-2]:18s} {out[key] * 1e3:.3f} ms a call, {out[key] / rows * 1e9:.1f} ns a row", flush=True)
+    return out
+
+
 def tune_sweep(seeds: int) -> dict:
     out: dict = {}
     for name, make in MODELS.items():
@@ -256,7 +301,7 @@ def tune_sweep(seeds: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["compare", "tune", "metric", "large"])
+    ap.add_argument("what", choices=["compare", "tune", "metric", "large", "grad"])
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--rows", type=int, default=100_000)
@@ -275,6 +320,8 @@ def main(argv=None) -> int:
         res = metric_sweep(args.seeds, tuple(int(v) for v in args.sweep.split(",")))
     elif args.what == "large":
         res = large(args.rows, args.levels)
+    elif args.what == "grad":
+        res = gradients(args.rows, args.levels)
     else:
         res = tune_sweep(args.seeds)
     if args.out:

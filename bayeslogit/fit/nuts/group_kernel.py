@@ -45,9 +45,9 @@ the compiler can vectorize. Each row needs ``log(1 + e^-|eta|)``; for rows with 
 (Bernoulli) the block takes one ``log`` of the product of the ``1 + e^-|eta|`` (each in (1, 2],
 so 256 of them stay below 2^256) instead of one ``log1p`` a row: the log is the slower of the
 row's two transcendental calls, and the product's relative rounding error (under 256 x 2^-53 a
-block) is of the order of the float sum's own. Together about 1.8x faster than a row at a time
-with ``log1p`` (12 against 21 ns a row at 100,000 rows x 1,000 levels, ``(1 + x | g)``; nutpie's
-compiled PyMC gradient of the same model: 38 ns a row).
+block) is of the order of the float sum's own. Together about 1.9x faster than a row at a time
+with ``log1p`` (11 against 21 ns a row at 100,000 rows x 1,000 levels, ``(1 + x | g)``; nutpie's
+compiled PyMC gradient of the same model: 34-35 ns a row; ``benchmarks/groups.py grad``).
 
 Internal (not public API): see ARCHITECTURE.md, "Public surface".
 """
