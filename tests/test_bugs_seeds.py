@@ -23,7 +23,11 @@ NAMES = {"alpha0": "Intercept", "alpha1": "x1", "alpha2": "x2", "alpha12": "x1:x
 def seeds_post():
     priors = {name: bl.Normal(0, 1000) for name in NAMES.values()}
     model = bl.LogitModel("r ~ x1 * x2 + (1 | plate)", bugs_seeds(), trials="n", priors=priors)
-    return model.sample(draws=1000, tune=1000, chains=4, random_seed=1, progressbar=False)
+    # target_accept 0.9: at the default 0.8 this funnel gives a single divergent transition in
+    # about 3 runs of 20 (seeds 1-20 on 2026-12-07: 3 of 80,000 transitions, on the kernel before
+    # and after its blocked data pass alike), so "no divergences" would test the seed; at 0.9 none
+    # in the same 20 runs
+    return model.sample(draws=1000, tune=1000, chains=4, random_seed=1, target_accept=0.9, progressbar=False)
 
 
 def test_population_coefficients_match_the_published_posterior(seeds_post):
