@@ -179,6 +179,7 @@ def test_rows_with_equal_covariates_merge_only_with_equal_offsets():
     assert got == [(0.0, 0.0, 2.0, 1.0), (0.0, 1.0, 2.0, 1.0), (1.0, 0.0, 3.0, 2.0), (1.0, 2.0, 1.0, 1.0)]
 
 
+@pytest.mark.slow  # a second sampler's run (about 4 s): CI's make test-slow
 def test_nuts_posterior_agrees_with_nutpie(model, post):
     assert post.sampler == "bayeslogit"
     ref = model.sample(**SMALL, sampler="nutpie")
