@@ -116,3 +116,19 @@ def test_small_group_model_keeps_the_dense_metric_and_the_limit_routes_to_nutpie
     huge = bl.LogitModel("y ~ x + (1 + x | g)", _levels_frame(sampling.MAX_GROUP_DIM // 2, 1))
     assert not sampling._groups_on_own_nuts(huge, "auto", "nuts", False)
     assert sampling._groups_on_own_nuts(huge, "bayeslogit", "nuts", False)
+
+
+@pytest.mark.parametrize("priors", [{}, {"x": bl.Normal(0, bl.HalfNormal(1))}])
+def test_diagonal_start_is_the_dense_starts_diagonal_without_the_matrix(priors):
+    """For the diagonal metric the group model's start holds the variances only (no dim x dim
+    matrix); they equal the dense start's diagonal, so the draws are those of before."""
+    from bayeslogit.fit.nuts.group_density import GroupDensity
+
+    model = bl.LogitModel("y ~ x + (1 + x | g)", _levels_frame(30, 4), priors=priors)
+    gd = GroupDensity.from_model(model)
+    dense, diag = gd.start(model), gd.start(model, diag=True)
+    assert dense.cov.shape == (gd.dim, gd.dim) and diag.cov.shape == (gd.dim,)
+    np.testing.assert_array_equal(diag.cov, np.diag(dense.cov))
+    np.testing.assert_array_equal(diag.beta, dense.beta)
+    assert np.count_nonzero(dense.cov[:2, 2:]) == 0  # only the population block is dense
+    assert np.all(np.linalg.eigvalsh(dense.cov) > 0)

@@ -260,7 +260,8 @@ def sample_nuts(
     """Run ``chains`` NUTS chains of the compiled kernel, on threads; return the kept draws.
 
     ``metric="diag"``: a diagonal mass matrix (O(dim) per leapfrog step instead of O(dim^2)),
-    starting from the diagonal of ``mode.cov``; with ``adapt_metric=True`` its windows estimate
+    starting from the diagonal of ``mode.cov`` (or ``mode.cov`` itself when it is the vector of
+    variances); with ``adapt_metric=True`` its windows estimate
     variances regularized as Stan's, ``(n / (n + 5)) var + 1e-3 * 5 / (n + 5)`` (``shrink`` is
     not used). Only a single start mode is supported with it.
 
@@ -332,7 +333,7 @@ def sample_nuts(
             dens.nu,
         )
         + (arrays(*dens.kernel_groups()),)
-        + arrays(mode.beta, np.diag(mode.cov)[:, None] if diag else mode.cov)
+        + arrays(mode.beta, (mode.cov if mode.cov.ndim == 1 else np.diag(mode.cov))[:, None] if diag else mode.cov)
     )
     total = tune + draws
     done = np.zeros(chains, dtype=np.int64)
@@ -560,8 +561,8 @@ def sample_group_model(
     source = "auto" if tune is None else "explicit"
     tune = DEFAULT_TUNE_GROUPS if tune is None else tune
     dens = GroupDensity.from_model(model)
-    mode = dens.start(model)
     metric = ("dense" if dens.dim <= DENSE_MAX_DIM else "diag") if metric is None else metric
+    mode = dens.start(model, diag=metric == "diag")
     res = sample_nuts(
         dens,
         mode,

@@ -215,16 +215,20 @@ class GroupDensity:
         )
         return cls(fixed=fixed, layouts=layouts, grp=grp, dim=pos, Tinv=Tinv, hier=hier, vectors=vectors)
 
-    def start(self, model) -> Mode:
+    def start(self, model, *, diag: bool = False) -> Mode:
         """The chains' centre and initial metric (module docstring), as a :class:`Mode`: the
         population block from the posterior mode of the model without group terms (a sampled
-        scale fixed at its prior's scale) and its Laplace covariance, in the kernel's coordinates."""
+        scale fixed at its prior's scale) and its Laplace covariance, in the kernel's coordinates.
+        ``diag=True`` (the diagonal metric): ``cov`` is the vector of variances, so no
+        dim x dim matrix is built."""
         from dataclasses import replace
         from types import SimpleNamespace
 
         d = self.dim
         p = self.p
-        center, cov = np.zeros(d), np.eye(d)
+        center = np.zeros(d)
+        var = np.ones(d)  # the variances outside the population block
+        pop = np.eye(p)  # the population block's covariance
         hidx, hmu, tau_priors = self.grp[5], self.grp[6], self.grp[7]
         priors = model.priors
         fixed = {n: q.with_fixed_scale() for n, q in priors.priors.items()}
@@ -233,31 +237,33 @@ class GroupDensity:
         if mode.converged:
             T = np.linalg.inv(self.Tinv)
             center[:p] = T @ mode.beta
-            cov[:p, :p] = T @ mode.cov @ T.T
+            pop = T @ mode.cov @ T.T
         for j in range(p):  # z = (raw - mu) / tau at tau = the prior's scale
             if hidx[j] >= 0 and tau_priors[hidx[j], 3] >= 0:  # a horseshoe's z: at 0, unit sd
                 center[j] = 0.0
-                cov[j, :] = cov[:, j] = 0.0
-                cov[j, j] = 1.0
+                pop[j, :] = pop[:, j] = 0.0
+                pop[j, j] = 1.0
             elif hidx[j] >= 0:
                 s = tau_priors[hidx[j], 1]
                 center[j] = (center[j] - hmu[j]) / s
-                cov[j, :] /= s
-                cov[:, j] /= s
+                pop[j, :] /= s
+                pop[:, j] /= s
         for h in range(tau_priors.shape[0]):
             code, s, nu = tau_priors[h, :3]
             # half the prior's scale; an inverse gamma InvGamma(a, b) at b / a
             center[p + h] = np.log(nu / s) if code == KERNEL_INVGAMMA else np.log(s) + START_LOG_SD
-            cov[p + h, :] = cov[:, p + h] = 0.0
-            cov[p + h, p + h] = START_LOG_SD_SCALE**2
+            var[p + h] = START_LOG_SD_SCALE**2
         for lay in self.layouts:
             k = lay.n_coef
             center[lay.sd0 : lay.sd0 + k] = START_LOG_SD
-            idx = np.arange(lay.sd0, lay.sd0 + k)
-            cov[idx, idx] = START_LOG_SD_SCALE**2
+            var[lay.sd0 : lay.sd0 + k] = START_LOG_SD_SCALE**2
             if lay.chol0 >= 0:
-                idx = np.arange(lay.chol0, lay.chol0 + lay.n_chol)
-                cov[idx, idx] = 0.25
+                var[lay.chol0 : lay.chol0 + lay.n_chol] = 0.25
+        var[:p] = np.diag(pop)
+        if diag:
+            return Mode(center, var, True, 0)
+        cov = np.diag(var)
+        cov[:p, :p] = pop
         return Mode(center, cov, True, 0)
 
     def coefficients(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
