@@ -108,19 +108,24 @@ def _pymc_grad(gd: GroupDensity, model, grad_flat: np.ndarray, point: dict) -> n
 )
 def test_log_density_and_gradient_match_pymc(formula, priors, kw):
     m = bl.LogitModel(formula, _seeds(), trials="n", priors=priors, **kw)
-    gd = GroupDensity.from_model(m)
+    _check_against_pymc(m, GroupDensity.from_model(m), points=4, seed=0)
+
+
+def _check_against_pymc(m, gd: GroupDensity, *, points: int, seed: int) -> None:
+    """At ``points`` random positions: the gradient equals PyMC's to 1e-8 and the log density
+    differs from PyMC's by one constant (PyMC keeps the normalising constants, the kernel drops
+    them)."""
     model = build_model(m.design, m.priors)
     logp, dlogp = model.compile_logp(), model.compile_dlogp()
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     diffs = []
-    for _ in range(4):
+    for _ in range(points):
         theta = rng.normal(size=gd.dim) * 0.8
         lp, g = gd.logp_grad(theta)
         point = _pymc_point(gd, theta)
         ref = _pymc_grad(gd, model, dlogp(point), point)
         np.testing.assert_allclose(g, ref, rtol=1e-8, atol=1e-8 * max(1.0, np.abs(ref).max()))
         diffs.append(lp - float(logp(point)))
-    # the same density up to its normalising constants (PyMC keeps them, the kernel drops them)
     np.testing.assert_allclose(diffs, diffs[0], rtol=0, atol=1e-8 * abs(diffs[0]) + 1e-9)
 
 
@@ -147,18 +152,7 @@ def test_log_density_matches_pymc_over_many_rows(formula, kw):
     m = bl.LogitModel(formula, _long(), **kw)
     gd = GroupDensity.from_model(m)
     assert np.all(np.diff(gd.grp[0][:, 0]) >= 0)  # rows sorted by the first term's level
-    model = build_model(m.design, m.priors)
-    logp, dlogp = model.compile_logp(), model.compile_dlogp()
-    rng = np.random.default_rng(1)
-    diffs = []
-    for _ in range(3):
-        theta = rng.normal(size=gd.dim) * 0.8
-        lp, g = gd.logp_grad(theta)
-        point = _pymc_point(gd, theta)
-        ref = _pymc_grad(gd, model, dlogp(point), point)
-        np.testing.assert_allclose(g, ref, rtol=1e-8, atol=1e-8 * max(1.0, np.abs(ref).max()))
-        diffs.append(lp - float(logp(point)))
-    np.testing.assert_allclose(diffs, diffs[0], rtol=0, atol=1e-9 * abs(diffs[0]) + 1e-8)
+    _check_against_pymc(m, gd, points=3, seed=1)
 
 
 def test_log_density_does_not_depend_on_the_rows_order():
