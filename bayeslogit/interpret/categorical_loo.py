@@ -35,7 +35,7 @@ from .._options import options
 from .._validation import check_choice, check_int
 from ..errors import ArgumentError
 from ..results.categorical import CategoricalPosterior
-from .loo import LOO_SUBSAMPLE, LooResult, exact_elpd, subsample_elpd, subsample_rows
+from .loo import LOO_SUBSAMPLE, LooResult, exact_elpd, loo_label, subsample_elpd, subsample_rows
 
 __all__ = ["categorical_loo", "categorical_psis_loo", "loo_draws"]
 
@@ -97,25 +97,6 @@ def _plpd(post: CategoricalPosterior) -> np.ndarray:
     return out
 
 
-def _label(post: CategoricalPosterior, method: str, n: int, m: int, sub_se: float | None, S: int) -> str:
-    if method == "exact":
-        text = f"PSIS-LOO, exact (all {n:,} rows)"
-    else:
-        text = (
-            f"PSIS-LOO with subsampling: {m:,} of {n:,} rows, point-estimate (plpd) difference "
-            f"estimator (Magnusson et al. 2019); the SE includes a subsampling SE of {sub_se:.3f}"
-        )
-    if post.sampler == "laplace+psis":
-        if "importance" in post.idata.children:
-            text += (
-                f"; on the {S:,} Laplace proposals with the approximate-posterior correction "
-                "(ratios p / (q p(y_i)), Magnusson et al. 2019; arviz_stats.loo_approximate_posterior)"
-            )
-        else:
-            text += "; computed on the resampled Laplace + PSIS draws (no approximate-posterior correction)"
-    return text
-
-
 def categorical_psis_loo(
     post: CategoricalPosterior,
     *,
@@ -150,7 +131,7 @@ def categorical_psis_loo(
             raise FloatingPointError("the pointwise LOO predictive density is not finite for some rows")
         res = subsample_elpd(elpd_s, k_s, p_s, rows=rows, approx=_plpd(post), n_samples=S, log_p=log_p, log_q=log_q)
         sub_se = float(res.subsampling_se)
-    label = _label(post, method, n, rows.size, sub_se, S)
+    label = loo_label(post, method, n, rows.size, sub_se, proposals=S)
     return LooResult(res, method, label, rows, bool(res.approx_posterior))
 
 

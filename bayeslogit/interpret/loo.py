@@ -58,7 +58,7 @@ from ..results.categorical import CategoricalPosterior
 from ..results.posterior import PosteriorResults
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from ..results.categorical import CategoricalPosterior
 
 __all__ = [
     "compare_models",
@@ -149,7 +149,16 @@ def _loo_draws(post: PosteriorResults) -> tuple[np.ndarray, np.ndarray | None, n
     return post.draws(), None, None
 
 
-def _label(post: PosteriorResults, method: str, n: int, m: int, sub_se: float | None) -> str:
+def loo_label(
+    post: PosteriorResults | CategoricalPosterior,
+    method: str,
+    n: int,
+    m: int,
+    sub_se: float | None,
+    proposals: int | None = None,
+) -> str:
+    """The sentence saying how a LOO was computed (binary and categorical posteriors).
+    ``proposals``: the Laplace proposals it used (default: all kept in ``importance``)."""
     if method == "exact":
         text = f"PSIS-LOO, exact (all {n:,} rows)"
     else:
@@ -159,7 +168,7 @@ def _label(post: PosteriorResults, method: str, n: int, m: int, sub_se: float | 
         )
     if post.sampler == "laplace+psis":
         if "importance" in post.idata.children:
-            S = int(post.idata["importance"].sizes["sample"])
+            S = int(post.idata["importance"].sizes["sample"]) if proposals is None else proposals
             text += (
                 f"; on the {S:,} Laplace proposals with the approximate-posterior correction "
                 "(ratios p / (q p(y_i)), Magnusson et al. 2019; arviz_stats.loo_approximate_posterior)"
@@ -222,7 +231,7 @@ def _psis_loo(post: PosteriorResults, method: str, observations, seed: int) -> L
     n = post.design.n_obs
     if method == "exact":
         res = _exact(post)
-        out = LooResult(res, "exact", _label(post, "exact", n, n, None), np.arange(n), bool(res.approx_posterior))
+        out = LooResult(res, "exact", loo_label(post, "exact", n, n, None), np.arange(n), bool(res.approx_posterior))
     else:
         if observations is None:
             observations = min(n, LOO_SUBSAMPLE)
@@ -231,7 +240,7 @@ def _psis_loo(post: PosteriorResults, method: str, observations, seed: int) -> L
         out = LooResult(
             res,
             "subsample",
-            _label(post, "subsample", n, rows.size, float(res.subsampling_se)),
+            loo_label(post, "subsample", n, rows.size, float(res.subsampling_se)),
             rows,
             bool(res.approx_posterior),
         )
