@@ -114,6 +114,10 @@ def _proto(columns: list, spath: str) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+#: Fields of :func:`design_meta` that :mod:`bayeslogit.io` reads at the top of every fit file.
+_COMMON = ("formula", "response", "event", "levels", "trials", "weights", "offset", "n_dropped", "column_names")
+
+
 def design_meta(d: DaskDesign) -> dict[str, Any]:
     """The JSON description of a dask design: its recipe (formula, response coding, the columns'
     dtypes and levels), its reduced statistics and the Parquet source."""
@@ -190,25 +194,17 @@ def save_dask(results, path, *, header: dict[str, Any], group: str, engine: Lite
     import xarray as xr
 
     model = results.model
-    d = model.design
     laplace = isinstance(results, DaskLaplaceResults)
+    dask = dask_meta(results)
     meta: dict[str, Any] = {
         **header,
         "kind": "posterior" if laplace else results.method,
-        "formula": model.formula,
-        "response": d.response,
-        "event": _plain(d.event),
-        "levels": [_plain(v) for v in d.levels],
-        "trials": d.trials_name,
-        "weights": d.weights_name,
-        "offset": d.offset_name,
-        "n_dropped": int(d.n_dropped),
-        "column_names": list(d.column_names),
+        **{key: dask[key] for key in _COMMON},  # the design's fields every fit file has at the top
         "priors": model.priors.to_json(),
         "label": results.label,
         "sampler": "laplace+psis (dask)" if laplace else None,
         "random_seed": getattr(results, "random_seed", None),
-        "dask": dask_meta(results),
+        "dask": dask,
     }
     desc = xr.Dataset(attrs={group: json.dumps(meta)})
     tree = xr.DataTree.from_dict({"/": xr.Dataset(), **dask_groups(results), group: desc})
