@@ -15,29 +15,17 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+from dask_data import FORMULA, offset_frame
 
 import bayeslogit as bl
 
 dd = pytest.importorskip("dask.dataframe")
 dask = pytest.importorskip("dask")
 
-FORMULA = "y ~ x + C(g) + z + offset(np.log(e))"
-
-
-def _frame(n=1500, seed=2):
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame(
-        {"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n), "z": rng.normal(2.0, 3.0, size=n),
-         "e": rng.uniform(1, 3, n)}
-    )  # fmt: skip
-    eta = 0.3 + df.x - (df.g == "b") + 0.1 * df.z + np.log(df.e) - 1.0
-    df["y"] = rng.binomial(1, 1 / (1 + np.exp(-eta)))
-    return df
-
 
 @pytest.fixture(scope="module")
 def parquet(tmp_path_factory):
-    df = _frame()
+    df = offset_frame(1500, seed=2)
     path = tmp_path_factory.mktemp("dask_io") / "rows.parquet"
     df.to_parquet(path, row_group_size=500)
     return df, str(path)

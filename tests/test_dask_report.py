@@ -14,29 +14,17 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from dask_data import FORMULA, offset_frame
 
 import bayeslogit as bl
 
 dd = pytest.importorskip("dask.dataframe")
 dask = pytest.importorskip("dask")
 
-FORMULA = "y ~ x + C(g) + z + offset(np.log(e))"
-
-
-def _frame(n=1600, seed=3):
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame(
-        {"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n), "z": rng.normal(2.0, 3.0, size=n),
-         "e": rng.uniform(1, 3, n)}
-    )  # fmt: skip
-    eta = 0.3 + df.x - (df.g == "b") + 0.1 * df.z + np.log(df.e) - 1.0
-    df["y"] = rng.binomial(1, 1 / (1 + np.exp(-eta)))
-    return df
-
 
 @pytest.fixture(scope="module")
 def pair():
-    df = _frame()
+    df = offset_frame(1600, seed=3)
     kw = dict(method="laplace", draws=200, chains=2, random_seed=8)
     ref = bl.LogitModel(FORMULA, df).sample(progressbar=False, **kw)
     with dask.config.set(scheduler="threads"):
@@ -125,7 +113,7 @@ def test_cli_report_of_a_saved_dask_fit(tmp_path, monkeypatch):
     writes the dask report (the default subsample named on the page)."""
     from bayeslogit.cli import main
 
-    df = _frame(800, seed=4)
+    df = offset_frame(800, seed=4)
     df.to_parquet(tmp_path / "rows.parquet")
     with dask.config.set(scheduler="threads"):
         post = bl.LogitModel(FORMULA, dd.read_parquet(str(tmp_path / "rows.parquet"))).sample(
